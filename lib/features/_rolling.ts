@@ -1,0 +1,188 @@
+/**
+ * Causal rolling-window kernels over Float64Array (private to lib/features).
+ *
+ * Every kernel walks forward once and its value at index t depends only on inputs 0..t, so the
+ * same computation on a prefix of the series gives bit-identical values (the causality test
+ * checks this). NaN inputs are skipped; a window's value is NaN until it holds `window` finite
+ * values (or `minPeriods`, where a kernel takes it).
+ *
+ * @module
+ */
+
+/**
+ * Rolling sample standard deviation (ddof = 1, as pandas) over the last `window` values.
+ * Computed directly per window (two passes over at most `window` values) rather than from running
+ * sums, so no rounding drift accumulates along long series.
+ */
+export function rollingStd(src: Float64Array, window: number): Float64Array {
+  const n = src.length;
+  const out = new Float64Array(n).fill(NaN);
+  let valid = 0; // finite values in (t-window, t]
+  for (let t = 0; t < n; t++) {
+    if (src[t] === src[t]) valid++;
+    if (t >= window && src[t - window] === src[t - window]) valid--;
+    if (valid !== window) continue;
+    const lo = t - window + 1;
+    let s = 0;
+    for (let k = lo; k <= t; k++) s += src[k];
+    const m = s / window;
+    let ss = 0;
+    for (let k = lo; k <= t; k++) {
+      const d = src[k] - m;
+      ss += d * d;
+    }
+    out[t] = Math.sqrt(ss / (window - 1));
+  }
+  return out;
+}
+
+/** Rolling mean of |x| over the last `window` values, computed directly per window. */
+export function rollingMeanAbs(src: Float64Array, window: number): Float64Array {
+  const n = src.length;
+  const out = new Float64Array(n).fill(NaN);
+  let valid = 0;
+  for (let t = 0; t < n; t++) {
+    if (src[t] === src[t]) valid++;
+    if (t >= window && src[t - window] === src[t - window]) valid--;
+    if (valid !== window) continue;
+    let s = 0;
+    for (let k = t - window + 1; k <= t; k++) s += Math.abs(src[k]);
+    out[t] = s / window;
+  }
+  return out;
+}
+
+/** Rolling mean over the last `window` values, summed directly per window (no running-sum drift). */
+export function rollingMean(src: Float64Array, window: number): Float64Array {
+  const n = src.length;
+  const out = new Float64Array(n).fill(NaN);
+  let valid = 0;
+  for (let t = 0; t < n; t++) {
+    if (src[t] === src[t]) valid++;
+    if (t >= window && src[t - window] === src[t - window]) valid--;
+    if (valid !== window) continue;
+    let s = 0;
+    for (let k = t - window + 1; k <= t; k++) s += src[k];
+    out[t] = s / window;
+  }
+  return out;
+}
+
+/**
+ * Exponentially weighted moving average with `alpha = 2 / (span + 1)`, recursive form
+ * (pandas `adjust=False`), seeded with the first finite value. NaN inputs carry the last value.
+ */
+export function ewma(src: Float64Array, span: number): Float64Array {
+  const n = src.length;
+  const out = new Float64Array(n).fill(NaN);
+  const alpha = 2 / (span + 1);
+  let e = NaN;
+  for (let t = 0; t < n; t++) {
+    const x = src[t];
+    if (x === x) e = e === e ? alpha * x + (1 - alpha) * e : x;
+    out[t] = e;
+  }
+  return out;
+}
+
+/** Index of the first element > x in sorted `a[0..len)` (upper bound). */
+function upperBound(a: Float64Array, len: number, x: number): number {
+  let lo = 0;
+  let hi = len;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first element >= x in sorted `a[0..len)` (lower bound). */
+function lowerBound(a: Float64Array, len: number, x: number): number {
+  let lo = 0;
+  let hi = len;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Rolling percentile rank in [0, 1]: the share of the finite values in the last `window` values
+ * (current included) that are <= the current value. NaN when the current value is NaN or the
+ * window holds fewer than `minPeriods` finite values. O(log w + w) per bar with a sorted window
+ * (binary search + one block move), no allocation per bar.
+ */
+export function rollingPercentile(src: Float64Array, window: number, minPeriods: number): Float64Array {
+  const n = src.length;
+  const out = new Float64Array(n).fill(NaN);
+  const sorted = new Float64Array(window);
+  let len = 0;
+  for (let t = 0; t < n; t++) {
+    if (t >= window) {
+      const y = src[t - window];
+      if (y === y) {
+        const at = lowerBound(sorted, len, y);
+        sorted.copyWithin(at, at + 1, len);
+        len--;
+      }
+    }
+    const x = src[t];
+    if (x !== x) continue;
+    const at = upperBound(sorted, len, x);
+    sorted.copyWithin(at + 1, at, len);
+    sorted[at] = x;
+    len++;
+    // Everything before `at` is <= x and everything after is > x: at + 1 values are <= x.
+    if (len >= minPeriods) out[t] = (at + 1) / len;
+  }
+  return out;
+}
+
+/**
+ * Rolling normalised Shannon entropy of a `bins`-bin histogram (equal-width bins spanning the
+ * window's min..max, the last bin closed, as numpy) of the last `window` values; divided by
+ * ln(bins) so it lies in [0, 1]. A constant window has entropy 0.
+ */
+export function rollingHistogramEntropy(src: Float64Array, window: number, bins: number): Float64Array {
+  const n = src.length;
+  const out = new Float64Array(n).fill(NaN);
+  const counts = new Int32Array(bins);
+  // c·ln(c) table: H = ln(m) − (1/m)·Σ c·ln(c).
+  const cLogC = new Float64Array(window + 1);
+  for (let c = 2; c <= window; c++) cLogC[c] = c * Math.log(c);
+  const norm = Math.log(bins);
+  const lnW = Math.log(window);
+  let valid = 0;
+  for (let t = 0; t < n; t++) {
+    if (src[t] === src[t]) valid++;
+    if (t >= window && src[t - window] === src[t - window]) valid--;
+    if (valid !== window) continue;
+    const lo = t - window + 1;
+    let mn = Infinity;
+    let mx = -Infinity;
+    for (let k = lo; k <= t; k++) {
+      const v = src[k];
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+    }
+    if (!(mx > mn)) {
+      out[t] = 0;
+      continue;
+    }
+    counts.fill(0);
+    const scale = bins / (mx - mn);
+    for (let k = lo; k <= t; k++) {
+      let b = Math.floor((src[k] - mn) * scale);
+      if (b >= bins) b = bins - 1;
+      counts[b]++;
+    }
+    let s = 0;
+    for (let b = 0; b < bins; b++) s += cLogC[counts[b]];
+    const h = lnW - s / window;
+    out[t] = h <= 0 ? 0 : h / norm;
+  }
+  return out;
+}
