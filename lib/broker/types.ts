@@ -1,0 +1,184 @@
+/**
+ * The Broker contract shared by the paper broker (virtual mode) and the MT5 bridge (demo and
+ * live). Field names reuse MetaTrader 5's names verbatim (symbol_info, account_info,
+ * MqlTradeRequest, MqlTradeResult) so the same objects travel over the bridge unchanged.
+ * Tickets, order and deal ids and the magic number are decimal strings (MQL5 ulong can exceed
+ * 2^53).
+ *
+ * @module
+ */
+
+/** The trading rules of one symbol (a subset of MT5's symbol_info). Distances are in points. */
+export interface SymbolTradingSpec {
+  name: string;
+  digits: number;
+  point: number;
+  trade_tick_size: number;
+  /** Value of one tick for one lot in the deposit currency. */
+  trade_tick_value: number;
+  trade_contract_size: number;
+  volume_min: number;
+  volume_max: number;
+  volume_step: number;
+  /** Max aggregate volume per direction (position + pending), 0 = none. */
+  volume_limit: number;
+  trade_stops_level: number;
+  trade_freeze_level: number;
+  /** SYMBOL_TRADE_MODE (0 disabled ... 4 full). */
+  trade_mode: number;
+  /** SYMBOL_TRADE_EXECUTION (0 request, 1 instant, 2 market, 3 exchange). */
+  trade_exemode: number;
+  /** SYMBOL_FILLING bit flags (FOK 1, IOC 2, BOC 4). */
+  filling_mode: number;
+  currency_profit?: string;
+  currency_margin?: string;
+}
+
+/** Current quote. `time_msc` is epoch milliseconds. */
+export interface Quote {
+  symbol: string;
+  bid: number;
+  ask: number;
+  time_msc: number;
+}
+
+/** The account (a subset of MT5's account_info). `login` is a decimal string. */
+export interface AccountInfo {
+  login: string;
+  server: string;
+  company?: string;
+  currency: string;
+  /** 0 demo, 1 contest, 2 real. */
+  trade_mode: number;
+  /** 0 netting, 2 hedging. */
+  margin_mode: number;
+  leverage: number;
+  trade_allowed: boolean;
+  trade_expert: boolean;
+  balance: number;
+  equity: number;
+  margin: number;
+  margin_free: number;
+}
+
+/** MqlTradeRequest (market deals, pending orders, SL/TP modification, closes). */
+export interface TradeRequest {
+  /** TRADE_ACTION: 1 deal, 5 pending, 6 sltp, 8 remove. */
+  action: number;
+  symbol: string;
+  volume: number;
+  /** ORDER_TYPE: 0 buy, 1 sell, 2..5 pending. */
+  type: number;
+  /** Requested price (market: the current price for instant execution; pending: the level). */
+  price?: number;
+  sl?: number;
+  tp?: number;
+  /** Max price deviation in points (instant execution). */
+  deviation?: number;
+  /** ORDER_FILLING: 0 FOK, 1 IOC, 2 RETURN, 3 BOC. */
+  type_filling?: number;
+  magic?: string;
+  /** The client order id goes here (<= 16 characters). */
+  comment?: string;
+  /** Position ticket for closes and SL/TP changes. */
+  position?: string;
+}
+
+/** MqlTradeResult plus the bridge's own fields. */
+export interface TradeResult {
+  retcode: number;
+  /** 0 ok, -10 not delivered, -11 unknown, -12 duplicate (cached), -20 live gate. */
+  bridge_code: number;
+  deal: string;
+  order: string;
+  /** Ticket of the position opened, changed or closed ("0" when none). */
+  position: string;
+  volume: number;
+  price: number;
+  bid: number;
+  ask: number;
+  comment: string;
+  /** Commission charged by this deal (deposit currency, negative = cost). */
+  commission?: number;
+  /** Realised profit of a closing deal (deposit currency, before commission). */
+  profit?: number;
+}
+
+/** An open position (a subset of TradePosition). */
+export interface BrokerPosition {
+  ticket: string;
+  symbol: string;
+  /** 0 buy, 1 sell. */
+  type: number;
+  volume: number;
+  price_open: number;
+  sl: number;
+  tp: number;
+  magic: string;
+  comment: string;
+  /** Open time, epoch ms. */
+  time_msc: number;
+  profit: number;
+  swap: number;
+}
+
+/** A deal in history (a subset of TradeDeal). */
+export interface BrokerDeal {
+  ticket: string;
+  order: string;
+  position_id: string;
+  symbol: string;
+  /** 0 buy, 1 sell. */
+  type: number;
+  /** 0 in, 1 out, 2 inout. */
+  entry: number;
+  volume: number;
+  price: number;
+  commission: number;
+  swap: number;
+  profit: number;
+  magic: string;
+  comment: string;
+  time_msc: number;
+}
+
+/** Result of `reconcile(cid)`: whether an order with this client id reached the server. */
+export interface ReconcileResult {
+  cid: string;
+  state: "found" | "not_found";
+  /** The stored or reconstructed result when found. */
+  result?: TradeResult;
+  /** Deals carrying the cid in their comment. */
+  deals: BrokerDeal[];
+}
+
+/** MqlTradeCheckResult (retcode 0 = the check passed). */
+export interface CheckResult {
+  retcode: number;
+  comment: string;
+  margin: number;
+  margin_free: number;
+}
+
+/**
+ * A broker: the paper broker and the MT5 bridge both implement it and pass the same contract
+ * tests. Trading calls take a client order id (`cid`, <= 16 chars); a broker never executes two
+ * requests with the same cid, returning the first result instead.
+ */
+export interface Broker {
+  /** `paper` or `mt5`. */
+  readonly kind: string;
+  account(): Promise<AccountInfo>;
+  symbolSpec(symbol: string): Promise<SymbolTradingSpec>;
+  quote(symbol: string): Promise<Quote>;
+  positions(symbol?: string): Promise<BrokerPosition[]>;
+  orderCheck(req: TradeRequest): Promise<CheckResult>;
+  /** Send a request (order_send). */
+  send(cid: string, req: TradeRequest): Promise<TradeResult>;
+  /** Close a position (all of it, or `volume`). */
+  close(cid: string, ticket: string, volume?: number): Promise<TradeResult>;
+  /** Change a position's SL/TP. */
+  modify(cid: string, ticket: string, sl: number, tp: number): Promise<TradeResult>;
+  /** Ask whether a request with this cid reached the server, and its outcome. */
+  reconcile(cid: string): Promise<ReconcileResult>;
+}
