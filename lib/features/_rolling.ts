@@ -9,61 +9,74 @@
  * @module
  */
 
+/** Running window sums are recomputed exactly every this many bars (a fixed, index-based schedule). */
+const REFRESH = 1024;
+
 /**
- * Rolling sample standard deviation (ddof = 1, as pandas) over the last `window` values.
- * Computed directly per window (two passes over at most `window` values) rather than from running
- * sums, so no rounding drift accumulates along long series.
+ * Rolling sample standard deviation (ddof = 1, as pandas) over the last `window` values, from
+ * running sums of x and x² that are recomputed exactly every 1024 bars, so rounding drift stays
+ * bounded; the schedule depends only on the index, so the result stays causal.
  */
 export function rollingStd(src: Float64Array, window: number): Float64Array {
   const n = src.length;
   const out = new Float64Array(n).fill(NaN);
   let valid = 0; // finite values in (t-window, t]
+  let s1 = 0;
+  let s2 = 0;
+  let fresh = false;
   for (let t = 0; t < n; t++) {
-    if (src[t] === src[t]) valid++;
-    if (t >= window && src[t - window] === src[t - window]) valid--;
-    if (valid !== window) continue;
-    const lo = t - window + 1;
-    let s = 0;
-    for (let k = lo; k <= t; k++) s += src[k];
-    const m = s / window;
-    let ss = 0;
-    for (let k = lo; k <= t; k++) {
-      const d = src[k] - m;
-      ss += d * d;
+    const x = src[t];
+    if (x === x) valid++;
+    if (t >= window) {
+      const y = src[t - window];
+      if (y === y) valid--;
     }
-    out[t] = Math.sqrt(ss / (window - 1));
+    if (valid !== window) {
+      fresh = false;
+      continue;
+    }
+    if (!fresh || t % REFRESH === 0) {
+      s1 = 0;
+      s2 = 0;
+      for (let k = t - window + 1; k <= t; k++) {
+        s1 += src[k];
+        s2 += src[k] * src[k];
+      }
+      fresh = true;
+    } else {
+      const y = src[t - window];
+      s1 += x - y;
+      s2 += x * x - y * y;
+    }
+    const v = (s2 - s1 * s1 / window) / (window - 1);
+    out[t] = v > 0 ? Math.sqrt(v) : 0;
   }
   return out;
 }
 
-/** Rolling mean of |x| over the last `window` values, computed directly per window. */
-export function rollingMeanAbs(src: Float64Array, window: number): Float64Array {
-  const n = src.length;
-  const out = new Float64Array(n).fill(NaN);
-  let valid = 0;
-  for (let t = 0; t < n; t++) {
-    if (src[t] === src[t]) valid++;
-    if (t >= window && src[t - window] === src[t - window]) valid--;
-    if (valid !== window) continue;
-    let s = 0;
-    for (let k = t - window + 1; k <= t; k++) s += Math.abs(src[k]);
-    out[t] = s / window;
-  }
-  return out;
-}
-
-/** Rolling mean over the last `window` values, summed directly per window (no running-sum drift). */
+/** Rolling mean over the last `window` values (running sum, recomputed exactly every 1024 bars). */
 export function rollingMean(src: Float64Array, window: number): Float64Array {
   const n = src.length;
   const out = new Float64Array(n).fill(NaN);
   let valid = 0;
+  let s1 = 0;
+  let fresh = false;
   for (let t = 0; t < n; t++) {
-    if (src[t] === src[t]) valid++;
+    const x = src[t];
+    if (x === x) valid++;
     if (t >= window && src[t - window] === src[t - window]) valid--;
-    if (valid !== window) continue;
-    let s = 0;
-    for (let k = t - window + 1; k <= t; k++) s += src[k];
-    out[t] = s / window;
+    if (valid !== window) {
+      fresh = false;
+      continue;
+    }
+    if (!fresh || t % REFRESH === 0) {
+      s1 = 0;
+      for (let k = t - window + 1; k <= t; k++) s1 += src[k];
+      fresh = true;
+    } else {
+      s1 += x - src[t - window];
+    }
+    out[t] = s1 / window;
   }
   return out;
 }
@@ -175,9 +188,8 @@ export function rollingHistogramEntropy(src: Float64Array, window: number, bins:
     counts.fill(0);
     const scale = bins / (mx - mn);
     for (let k = lo; k <= t; k++) {
-      let b = Math.floor((src[k] - mn) * scale);
-      if (b >= bins) b = bins - 1;
-      counts[b]++;
+      const b = ((src[k] - mn) * scale) | 0; // >= 0, so | 0 floors
+      counts[b < bins ? b : bins - 1]++;
     }
     let s = 0;
     for (let b = 0; b < bins; b++) s += cLogC[counts[b]];

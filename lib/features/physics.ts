@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { rollingHistogramEntropy, rollingMean, rollingMeanAbs, rollingStd } from "./_rolling.ts";
+import { rollingHistogramEntropy, rollingMean, rollingStd } from "./_rolling.ts";
 
 /** Small constant keeping ratios finite (as in the original). */
 export const EPS = 1e-12;
@@ -59,7 +59,7 @@ export function kineticEnergy(v: Float64Array): Float64Array {
 /** Damping ζ = std_64(v) / (mean_64(|v|) + ε): high when moves are erratic relative to their size. */
 export function damping(v: Float64Array, window: number = PHYSICS_WINDOWS.damping): Float64Array {
   const sd = rollingStd(v, window);
-  const ma = rollingMeanAbs(v, window);
+  const ma = rollingMean(v.map(Math.abs), window);
   const out = new Float64Array(v.length);
   for (let t = 0; t < v.length; t++) out[t] = sd[t] / (ma[t] + EPS);
   return out;

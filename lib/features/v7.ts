@@ -155,33 +155,32 @@ export function dominantPeriod(returns: Float64Array): Float64Array {
 export function directionScore(returns: Float64Array, period: Float64Array): Float64Array {
   const n = returns.length;
   const out = new Float64Array(n).fill(NaN);
+  // Prefix counts of positive, negative and missing returns: any window's counts in O(1).
+  const pos = new Int32Array(n + 1);
+  const neg = new Int32Array(n + 1);
+  const nan = new Int32Array(n + 1);
   let run = 0;
   let runSign = 0;
   for (let t = 0; t < n; t++) {
     const r = returns[t];
     const sg = r > 0 ? 1 : r < 0 ? -1 : 0;
+    pos[t + 1] = pos[t] + (sg === 1 ? 1 : 0);
+    neg[t + 1] = neg[t] + (sg === -1 ? 1 : 0);
+    nan[t + 1] = nan[t] + (r !== r ? 1 : 0);
     if (sg !== 0 && sg === runSign) run++;
     else {
       run = sg === 0 ? 0 : 1;
       runSign = sg;
     }
     const T = period[t];
-    if (T !== T || r !== r) continue;
+    if (T !== T || r !== r || t + 1 < T) continue;
+    const lo = t + 1 - T;
+    if (nan[t + 1] - nan[lo] !== 0) continue;
     if (sg === 0) {
       out[t] = 0;
       continue;
     }
-    let same = 0;
-    let ok = true;
-    for (let s = t - T + 1; s <= t; s++) {
-      const x = returns[s];
-      if (x !== x) {
-        ok = false;
-        break;
-      }
-      if ((x > 0 ? 1 : x < 0 ? -1 : 0) === sg) same++;
-    }
-    if (!ok) continue;
+    const same = sg === 1 ? pos[t + 1] - pos[lo] : neg[t + 1] - neg[lo];
     out[t] = (same / T + Math.min(run, T) / T) / 2;
   }
   return out;
@@ -205,44 +204,110 @@ export function agentSignal(
 ): Float64Array {
   const n = energy.length;
   const out = new Float64Array(n).fill(NaN);
-  const stats = new Float64Array(3); // mean, std, k of the last call
+  const pe = new Moments(energy);
+  const pd = new Moments(direction);
+  const pz = new Moments(dampingArr);
   for (let t = 0; t < n; t++) {
     const T = period[t];
     if (T !== T || t < T) continue;
     const lo = t - T;
-    if (!windowStats(energy, lo, t, stats)) continue;
-    const muE = stats[0], sdE = stats[1], kE = stats[2];
-    if (!windowStats(direction, lo, t, stats)) continue;
-    const muD = stats[0], sdD = stats[1], kD = stats[2];
-    if (!windowStats(dampingArr, lo, t, stats)) continue;
-    const muZ = stats[0], sdZ = stats[1], kZ = stats[2];
+    if (!pe.load(lo, t) || !pd.load(lo, t) || !pz.load(lo, t)) continue;
     const e = energy[t], d = direction[t], z = dampingArr[t];
-    if (e > muE + kE * sdE && d > muD + kD * sdD && z < muZ - kZ * sdZ) out[t] = AGENT.berserker;
-    else if (e > muE && d > muD && z > muZ - kZ * sdZ && z < muZ + kZ * sdZ) out[t] = AGENT.sniper;
+    // Both agents need E > μE and D > μD: most bars stop here without the costlier widths.
+    if (!(e > pe.mean) || !(d > pd.mean)) {
+      out[t] = AGENT.none;
+      continue;
+    }
+    const bandZ = pz.width() * pz.std();
+    if (e > pe.mean + pe.width() * pe.std() && d > pd.mean + pd.width() * pd.std() && z < pz.mean - bandZ) {
+      out[t] = AGENT.berserker;
+    } else if (z > pz.mean - bandZ && z < pz.mean + bandZ) out[t] = AGENT.sniper;
     else out[t] = AGENT.none;
   }
   return out;
 }
 
-/** Mean, sample std and kurtosis width of x[lo..hi] into `out`; false when a value is NaN. */
-function windowStats(x: Float64Array, lo: number, hi: number, out: Float64Array): boolean {
-  const m = hi - lo + 1;
-  let s = 0;
-  for (let k = lo; k <= hi; k++) s += x[k];
-  if (s !== s) return false;
-  const mean = s / m;
-  let m2 = 0;
-  let m4 = 0;
-  for (let k = lo; k <= hi; k++) {
-    const d = x[k] - mean;
-    const d2 = d * d;
-    m2 += d2;
-    m4 += d2 * d2;
+/**
+ * Window moments in O(1) from prefix sums of powers of (x − shift), NaN-aware. The shift (the
+ * first finite value) keeps the raw-moment arithmetic well conditioned; it is fixed by the prefix,
+ * so everything stays causal.
+ */
+class Moments {
+  readonly #s1: Float64Array;
+  readonly #s2: Float64Array;
+  readonly #s3: Float64Array;
+  readonly #s4: Float64Array;
+  readonly #nan: Int32Array;
+  readonly #shift: number;
+  #m = 0;
+  #e1 = 0;
+  #e2 = 0;
+  #e3 = 0;
+  #e4 = 0;
+  /** Mean of the loaded window. */
+  mean = 0;
+
+  constructor(x: Float64Array) {
+    const n = x.length;
+    this.#s1 = new Float64Array(n + 1);
+    this.#s2 = new Float64Array(n + 1);
+    this.#s3 = new Float64Array(n + 1);
+    this.#s4 = new Float64Array(n + 1);
+    this.#nan = new Int32Array(n + 1);
+    let shift = 0;
+    for (let t = 0; t < n; t++) {
+      if (x[t] === x[t]) {
+        shift = x[t];
+        break;
+      }
+    }
+    this.#shift = shift;
+    for (let t = 0; t < n; t++) {
+      const v = x[t];
+      const ok = v === v;
+      const d = ok ? v - shift : 0;
+      const d2 = d * d;
+      this.#s1[t + 1] = this.#s1[t] + d;
+      this.#s2[t + 1] = this.#s2[t] + d2;
+      this.#s3[t + 1] = this.#s3[t] + d2 * d;
+      this.#s4[t + 1] = this.#s4[t] + d2 * d2;
+      this.#nan[t + 1] = this.#nan[t] + (ok ? 0 : 1);
+    }
   }
-  const pop2 = m2 / m;
-  const kurt = pop2 > 0 ? (m4 / m) / (pop2 * pop2) - 3 : 0;
-  out[0] = mean;
-  out[1] = m > 1 ? Math.sqrt(m2 / (m - 1)) : 0;
-  out[2] = 1 / (1 + Math.max(0.1, kurt) / 3);
-  return true;
+
+  /** Load the window x[lo..hi]; false when it holds a NaN. */
+  load(lo: number, hi: number): boolean {
+    if (this.#nan[hi + 1] - this.#nan[lo] !== 0) return false;
+    const m = hi - lo + 1;
+    this.#m = m;
+    this.#e1 = (this.#s1[hi + 1] - this.#s1[lo]) / m;
+    this.#e2 = (this.#s2[hi + 1] - this.#s2[lo]) / m;
+    this.#e3 = (this.#s3[hi + 1] - this.#s3[lo]) / m;
+    this.#e4 = (this.#s4[hi + 1] - this.#s4[lo]) / m;
+    this.mean = this.#shift + this.#e1;
+    return true;
+  }
+
+  #var(): number {
+    const v = this.#e2 - this.#e1 * this.#e1;
+    return v > 0 ? v : 0;
+  }
+
+  /** Sample standard deviation (ddof = 1). */
+  std(): number {
+    const m = this.#m;
+    return m > 1 ? Math.sqrt(this.#var() * m / (m - 1)) : 0;
+  }
+
+  /** k = 1 / (1 + max(0.1, excess kurtosis) / 3). */
+  width(): number {
+    const v = this.#var();
+    let kurt = 0;
+    if (v > 0) {
+      const a = this.#e1;
+      const c4 = this.#e4 - 4 * a * this.#e3 + 6 * a * a * this.#e2 - 3 * a * a * a * a;
+      kurt = c4 / (v * v) - 3;
+    }
+    return 1 / (1 + Math.max(0.1, kurt) / 3);
+  }
 }
