@@ -1,0 +1,133 @@
+/**
+ * The fix pipeline's shared types: raw errors as stages report them, categorised errors, stage
+ * results, fix records and the run report.
+ *
+ * @module
+ */
+
+/** Error severities, most severe first. */
+export type Severity = "CRITICAL" | "HIGH" | "MEDIUM" | "LOW";
+
+/** Severity order used to sort fixes and tables (0 = most severe). */
+export const SEVERITY_ORDER: Readonly<Record<Severity, number>> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3 };
+
+/** The stages of one cycle, in the order they run. */
+export type StageName =
+  | "unit_tests"
+  | "import_check"
+  | "real_data"
+  | "data_preparation"
+  | "backtest_validation"
+  | "menu_exerciser";
+
+/** How a stage ended. `unavailable`: the part it exercises is missing (never counted as passed). */
+export type StageStatus = "passed" | "failed" | "unavailable" | "timeout";
+
+/** An error as a stage reports it, before categorisation. */
+export interface RawError {
+  /** Stage that found it. */
+  stage: StageName;
+  /** Machine code when the source has one (a data finding code, `timeout`, `missing_dependency`...). */
+  code?: string;
+  /** Human message (also matched by the pattern table's regexes). */
+  message: string;
+  /** File the error is about (data file, source location `path:line:col`), when known. */
+  file?: string;
+  /** Extra facts (counts, command, module, detected timeframe...). */
+  details?: Record<string, unknown>;
+}
+
+/** A categorised error. */
+export interface PipelineError extends RawError {
+  category: string;
+  severity: Severity;
+  auto_fixable: boolean;
+  /** The fix strategy named in the pattern table. */
+  fix: string;
+  /** Identity of the error within a run: the same defect seen again has the same key. */
+  key: string;
+}
+
+/** What one stage run produced. */
+export interface StageResult {
+  stage: StageName;
+  status: StageStatus;
+  /** Checks that passed / failed inside the stage (tests, files, paths, runs). */
+  passed: number;
+  failed: number;
+  duration_ms: number;
+  errors: RawError[];
+  /** Free notes (why unavailable, what was skipped, retried...). */
+  notes: string[];
+  /** True when the stage only finished after a timeout retry with a longer limit. */
+  slow?: boolean;
+}
+
+/** One fix attempt and its verification. */
+export interface FixRecord {
+  /** Keys of the errors this fix addresses. */
+  error_keys: string[];
+  /** The first error addressed (full record), for readers of the report. */
+  error: PipelineError;
+  category: string;
+  /** The fix strategy. */
+  action: string;
+  /** What was done (or would be done with --dry-run / without --auto-fix). */
+  description: string;
+  /** applied: done and verified; failed: done but verification failed (reverted); proposed; skipped. */
+  status: "applied" | "failed" | "proposed" | "skipped";
+  /** `passed`, `failed`, or `not_run`. */
+  verification: "passed" | "failed" | "not_run";
+  /** Verification detail (what was re-run, what remained). */
+  verification_detail?: string;
+  cycle: number;
+  /** Files written by the fix (repaired copy, quarantine, guide...). */
+  outputs?: string[];
+}
+
+/** Per-cycle, per-stage record in the report. */
+export interface TestRun {
+  cycle: number;
+  /** `check` for the cycle's full pass, `verify` for a verification re-run. */
+  phase: "check" | "verify";
+  stage: StageName;
+  status: StageStatus;
+  passed: number;
+  failed: number;
+  duration_ms: number;
+  slow: boolean;
+  notes: string[];
+  errors: {
+    stage: StageName;
+    file: string | null;
+    category: string;
+    severity: Severity;
+    code: string | null;
+    message: string;
+  }[];
+}
+
+/** The JSON report written at the end of a run. */
+export interface PipelineReport {
+  start_time: string;
+  end_time: string;
+  source: string;
+  auto_fix: boolean;
+  dry_run: boolean;
+  max_cycles: number;
+  cycles: number;
+  stop_reason: string;
+  total_errors: number;
+  errors_fixed: number;
+  errors_remaining: number;
+  errors_by_category: Record<string, number>;
+  errors_by_severity: Record<Severity, number>;
+  remaining_by_category: Record<string, number>;
+  auto_fixable_remaining: number;
+  errors: PipelineError[];
+  remaining_errors: PipelineError[];
+  fixes_applied: FixRecord[];
+  test_runs: TestRun[];
+  stages_unavailable: StageName[];
+  outputs: { log: string; report: string; repaired_dir: string; prepared_dir: string; guides: string[] };
+}
