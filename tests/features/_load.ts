@@ -7,7 +7,8 @@ import type { BarArrays } from "../../lib/data/types.ts";
 
 export function loadMt5Arrays(path: string): BarArrays {
   const df = pl.readCSV(Deno.readTextFileSync(path).replaceAll("\r", ""), { sep: "\t" });
-  const num = (c: string): Float64Array => Float64Array.from(df.getColumn(c).cast(pl.Float64).toArray() as number[]);
+  const num = (c: string): Float64Array =>
+    Float64Array.from(df.getColumn(c).cast(pl.Float64).toArray() as number[]);
   const dates = df.getColumn("<DATE>").toArray() as string[];
   const times = df.getColumn("<TIME>").toArray() as string[];
   const time = Float64Array.from(dates, (d, i) => Date.parse(`${d.replaceAll(".", "-")}T${times[i]}Z`));
