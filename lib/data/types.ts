@@ -22,12 +22,55 @@ export interface BarsMeta {
   source: string;
   /** Format detected: `mt5_bars`, `mt5_ticks`, `mt4_history`, `generic_ohlcv`. */
   format: string;
+  /** How the file was read (sniffing and repairs); present for frames made by `readBars`. */
+  report?: ReadReport;
+}
+
+/**
+ * What the reader sniffed and did (snake_case: it is printed as JSON by the data tasks; every
+ * field is documented in docs/DATA.md).
+ */
+export interface ReadReport {
+  /** `mt5_bars`, `mt5_ticks`, `mt4_history` or `generic_ohlcv`. */
+  format: string;
+  /** `utf-8`, `utf-8-bom`, `utf-16le-bom`, `utf-16be-bom` or `utf-16le` (no BOM). */
+  encoding: string;
+  /** `crlf`, `lf`, `cr` or `none` (single line). */
+  line_ending: string;
+  /** The cell delimiter as a name: `tab`, `comma`, `semicolon`, `pipe` or `space`. */
+  delimiter: string;
+  /** True when the first line is a header. */
+  has_header: boolean;
+  /** Header cells as written (null when there is no header). */
+  header: string[] | null;
+  /** Date layout, e.g. `YYYY.MM.DD`, `YYYY-MM-DD`, `DD/MM/YYYY`, `epoch_s`, `epoch_ms`. */
+  date_layout: string;
+  /** Time layout: `separate_column`, `in_date_column` or `none` (dates only). */
+  time_layout: string;
+  /** Decimal separator: `.` or `,` (decimal commas are repaired when the delimiter is not a comma). */
+  decimal: string;
+  /** Canonical column → source column name (or position `#3` when there is no header). */
+  columns: Record<string, string>;
+  /** Source columns that are not part of the Bars frame (e.g. `Adj Close`, `OpenInterest`). */
+  ignored_columns: string[];
+  /** Data rows read from the file (before sorting and de-duplication). */
+  rows_read: number;
+  /** True when the rows were not in ascending time order and were sorted on read. */
+  sorted_on_read: boolean;
+  /** True when the file was entirely newest-first. */
+  newest_first: boolean;
+  /** Rows dropped because their time repeated an earlier row (the last one is kept). */
+  duplicates_dropped: number;
+  /** Repairs applied while reading, as human sentences (empty when none). */
+  repairs: string[];
 }
 
 /** A Bars frame with its metadata. */
 export interface Bars {
   frame: pl.DataFrame;
   meta: BarsMeta;
+  /** The same data as typed arrays, when the reader already has them (`toArrays` uses them). */
+  arrays?: BarArrays;
 }
 
 /** The Bars columns as typed arrays for allocation-free loops. `time` is epoch milliseconds. */

@@ -1,0 +1,244 @@
+/**
+ * The row parser behind every reader: one pass over UTF-8 bytes, cells located by delimiter
+ * (quote-aware), numbers and dates parsed in place into typed arrays.
+ *
+ * @module
+ */
+import { KinetraError } from "../errors.ts";
+import {
+  type DateOrder,
+  firstTwoGroups,
+  parseDateCell,
+  parseNumber,
+  parseTimeCell,
+  textOf,
+} from "./_decode.ts";
+import type { ColumnRole, Sniffed } from "./sniff.ts";
+
+/** Parsed columns in file order (not yet sorted or de-duplicated). */
+export interface RawColumns {
+  length: number;
+  time: Float64Array;
+  /** Numeric columns by role; a role that the file lacks is absent. */
+  cols: Partial<Record<ColumnRole, Float64Array>>;
+  /** Rows dropped as an incomplete last line (a truncated file). */
+  truncatedLastRow: boolean;
+  /** The date order finally used (`dmy` or `mdy` once decided). */
+  dateOrder: DateOrder;
+  repairs: string[];
+}
+
+const NUMERIC_ROLES: ColumnRole[] = [
+  "open",
+  "high",
+  "low",
+  "close",
+  "tick_volume",
+  "volume",
+  "spread",
+  "bid",
+  "ask",
+  "last",
+  "flags",
+];
+/** Roles whose empty cells are allowed (read as NaN: ticks carry only what changed). */
+const EMPTY_OK = new Set<ColumnRole>(["bid", "ask", "last", "volume", "flags", "tick_volume", "spread"]);
+
+function lineText(b: Uint8Array, s: number, e: number): string {
+  const t = textOf(b, s, Math.min(e, s + 200)).replace(/\r$/, "");
+  return JSON.stringify(t);
+}
+
+/** Decide between day-first and month-first from every row's first two date groups. */
+function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string): DateOrder {
+  let maxA = 0;
+  let maxB = 0;
+  const n = b.length;
+  let i = sn.dataStart;
+  const dc = sn.roles.date;
+  const delim = sn.delimiter;
+  while (i < n) {
+    let e = b.indexOf(10, i);
+    if (e === -1) e = n;
+    // find cell dc
+    let s = i;
+    for (let k = 0; k < dc && s < e; k++) {
+      const j = b.indexOf(delim, s);
+      s = j === -1 || j > e ? e : j + 1;
+    }
+    let ce = b.indexOf(delim, s);
+    if (ce === -1 || ce > e) ce = e;
+    const [a, bb] = firstTwoGroups(b, s, ce);
+    if (a > maxA) maxA = a;
+    if (bb > maxB) maxB = bb;
+    i = e + 1;
+  }
+  if (maxA > 12 && maxB <= 12) return "dmy";
+  if (maxB > 12 && maxA <= 12) return "mdy";
+  if (maxA > 12 && maxB > 12) {
+    throw new KinetraError(
+      "invalid_date",
+      `${source}: dates like ${sn.dateLayout} mix day-first and month-first rows (both parts exceed 12 somewhere);` +
+        ` expected one consistent layout, ideally YYYY-MM-DD.`,
+      { details: { file: source } },
+    );
+  }
+  throw new KinetraError(
+    "ambiguous_date",
+    `${source}: dates like ${sn.dateLayout} are ambiguous (no day above 12, so day-first and month-first both fit);` +
+      ` pass { dayFirst: true } or false, or export dates as YYYY-MM-DD.`,
+    { details: { file: source } },
+  );
+}
+
+/**
+ * Parse every data row. Errors carry the 1-based line number, the column and the cell seen.
+ * `dayFirst` settles `DD/MM/YYYY` vs `MM/DD/YYYY` when given.
+ */
+export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?: boolean): RawColumns {
+  const repairs: string[] = [];
+  let order: DateOrder;
+  if (sn.dateOrder === "dmy_or_mdy") {
+    order = dayFirst === undefined ? decideDayFirst(b, sn, source) : dayFirst ? "dmy" : "mdy";
+    sn.dateLayout = sn.dateLayout.replace("??", order === "dmy" ? "DD" : "MM").replace(
+      "??",
+      order === "dmy" ? "MM" : "DD",
+    );
+  } else order = sn.dateOrder;
+
+  const n = b.length;
+  // Capacity estimate from the average length of the first rows.
+  let cap = Math.max(16, Math.ceil((n - sn.dataStart) / 40));
+  let time = new Float64Array(cap);
+  const roles = NUMERIC_ROLES.filter((r) => sn.roles[r] !== -1);
+  const idx = Int32Array.from(roles.map((r) => sn.roles[r]));
+  let arrays = roles.map(() => new Float64Array(cap));
+  const emptyOk = roles.map((r) => EMPTY_OK.has(r));
+  const nCells = sn.cellCount;
+  const cs = new Int32Array(nCells + 1);
+  const ce = new Int32Array(nCells + 1);
+  const delim = sn.delimiter;
+  const spaceDelim = delim === 32;
+  const dateIdx = sn.roles.date;
+  const timeIdx = sn.roles.time;
+  const dec = sn.decimal;
+  const dateSep = sn.dateSep;
+  let len = 0;
+  let lineNo = sn.hasHeader ? 2 : 1;
+  // Count header and blank lines before dataStart for accurate line numbers.
+  lineNo = 1;
+  for (let k = 0; k < sn.dataStart; k++) if (b[k] === 10) lineNo++;
+  let truncatedLastRow = false;
+  let i = sn.dataStart;
+  for (; i < n; lineNo++) {
+    let e = b.indexOf(10, i);
+    const hasNewline = e !== -1;
+    if (!hasNewline) e = n;
+    let le = e;
+    if (le > i && b[le - 1] === 13) le--;
+    // Blank line?
+    let blank = true;
+    for (let k = i; k < le; k++) {
+      const c = b[k];
+      if (c !== 32 && c !== 9 && c !== 44 && c !== 59) {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) {
+      i = e + 1;
+      continue;
+    }
+    // Locate cells.
+    let k = 0;
+    let s = i;
+    if (spaceDelim) { while (s < le && b[s] === 32) s++; }
+    while (k <= nCells) {
+      cs[k] = s;
+      let j = s;
+      if (b[j] === 34) {
+        j++;
+        while (j < le && b[j] !== 34) j++;
+        j++;
+      }
+      while (j < le && b[j] !== delim) j++;
+      if (j > le) j = le;
+      ce[k] = j;
+      k++;
+      if (j >= le) break;
+      s = j + 1;
+      if (spaceDelim) { while (s < le && b[s] === 32) s++; }
+    }
+    if (k !== nCells) {
+      if (!hasNewline && k < nCells) {
+        truncatedLastRow = true;
+        repairs.push(
+          `the last line (line ${lineNo}) is incomplete (${k} of ${nCells} cells, no line end): the file looks truncated; the line was dropped`,
+        );
+        break;
+      }
+      throw new KinetraError(
+        "column_count_mismatch",
+        `${source}: line ${lineNo} has ${k} cells but the file has ${nCells} columns: ${lineText(b, i, le)}` +
+          ` (delimiter ${sn.delimiterName}). Expected every row to have the same cells as the header.`,
+        { details: { file: source, line: lineNo, cells: k, expected: nCells } },
+      );
+    }
+    if (len === cap) {
+      cap *= 2;
+      const t2 = new Float64Array(cap);
+      t2.set(time);
+      time = t2;
+      arrays = arrays.map((a) => {
+        const x = new Float64Array(cap);
+        x.set(a);
+        return x;
+      });
+    }
+    let t = parseDateCell(b, cs[dateIdx], ce[dateIdx], order, dateSep);
+    if (timeIdx !== -1 && t === t) {
+      const tod = parseTimeCell(b, cs[timeIdx], ce[timeIdx]);
+      t = tod === tod ? t + tod : NaN;
+    }
+    if (t !== t) {
+      const which = timeIdx !== -1
+        ? `${JSON.stringify(textOf(b, cs[dateIdx], ce[dateIdx]))} ${
+          JSON.stringify(textOf(b, cs[timeIdx], ce[timeIdx]))
+        }`
+        : JSON.stringify(textOf(b, cs[dateIdx], ce[dateIdx]));
+      throw new KinetraError(
+        "invalid_date",
+        `${source}: line ${lineNo}: cannot read the date/time ${which} (column ${sn.columns.date}); the file's layout is ${sn.dateLayout}${
+          timeIdx !== -1 ? " + HH:MM[:SS]" : ""
+        } (from its first row).` +
+          ` Mixed date formats are not supported.`,
+        { details: { file: source, line: lineNo, column: sn.columns.date } },
+      );
+    }
+    time[len] = t;
+    for (let r = 0; r < idx.length; r++) {
+      const c = idx[r];
+      const v = parseNumber(b, cs[c], ce[c], dec);
+      if (v !== v) {
+        const cell = textOf(b, cs[c], ce[c]).trim();
+        if (!(cell === "" && emptyOk[r])) {
+          throw new KinetraError(
+            "non_numeric",
+            `${source}: line ${lineNo}, column ${sn.columns[roles[r]]}: ${
+              cell === "" ? "empty cell" : JSON.stringify(cell)
+            } is not a number (line ${lineText(b, i, le)}). Expected a number with '${
+              String.fromCharCode(dec)
+            }' as decimal separator.`,
+            { details: { file: source, line: lineNo, column: sn.columns[roles[r]], value: cell } },
+          );
+        }
+      }
+      arrays[r][len] = v;
+    }
+    len++;
+    i = e + 1;
+  }
+  const cols: Partial<Record<ColumnRole, Float64Array>> = {};
+  roles.forEach((r, j) => (cols[r] = arrays[j].subarray(0, len)));
+  return { length: len, time: time.subarray(0, len), cols, truncatedLastRow, dateOrder: order, repairs };
+}

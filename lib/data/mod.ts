@@ -1,0 +1,27 @@
+/**
+ * The data layer: read MetaTrader (and other OHLCV) exports into the canonical Bars frame, sniff
+ * and report formats, catalog a data folder, validate files and prepare train/test splits.
+ *
+ * ```ts
+ * import { readBars, toArrays } from "./mod.ts";
+ * const bars = await readBars("data/sample/forex/AUDUSD+_H4_202401020000_202512300800.csv");
+ * const a = toArrays(bars); // epoch-ms time + Float64 columns for hot loops
+ * console.log(bars.meta.symbol, bars.meta.timeframeDetected, a.length);
+ * ```
+ *
+ * @module
+ */
+export * from "./types.ts";
+export { type ParsedFileName, parseFileName } from "./file_name.ts";
+export { barsFromArrays, frameFromArrays, toArrays } from "./arrays.ts";
+export {
+  barsOfLoaded,
+  type LoadedFile,
+  loadFile,
+  readBars,
+  type ReadOptions,
+  readTicks,
+} from "./read_bars.ts";
+export { bucketStart, inferDigits, resampleTicks, type Ticks, ticksFromColumns } from "./ticks.ts";
+export { detectTimeframe, modalSpacingMs, timeframeMs } from "./timeframe.ts";
+export { type ColumnRole, dateLayoutOf, normalizeHeader, sniffBytes, type Sniffed } from "./sniff.ts";

@@ -1,0 +1,299 @@
+/**
+ * Reading exports into the canonical Bars: MT5 bar exports, MT5 tick exports (resampled on
+ * request), MT4 history and generic OHLCV CSV, each sniffed and reported.
+ *
+ * @module
+ */
+import { KinetraError } from "../errors.ts";
+import { decodeToUtf8 } from "./_decode.ts";
+import { parseRows, type RawColumns } from "./_parse.ts";
+import { barsFromArrays } from "./arrays.ts";
+import { parseFileName } from "./file_name.ts";
+import { sniffBytes, type Sniffed } from "./sniff.ts";
+import { resampleTicks, type Ticks, ticksFromColumns } from "./ticks.ts";
+import { detectTimeframe } from "./timeframe.ts";
+import type { BarArrays, Bars, ReadReport } from "./types.ts";
+
+/** Options of `readBars`. */
+export interface ReadOptions {
+  /** Symbol to record (default: from the file name). */
+  symbol?: string;
+  /** For tick files: resample to this timeframe (required to read a tick file as bars). */
+  timeframe?: string;
+  /** Settle `NN/NN/YYYY` dates: true = day-first, false = month-first (default: decided from the data, or an error when ambiguous). */
+  dayFirst?: boolean;
+}
+
+/** Everything one read produced: raw (file-order) columns for validation, and the normalised result. */
+export interface LoadedFile {
+  path: string;
+  /** The file's bytes as stored (for hashing). */
+  rawBytes: Uint8Array;
+  sniffed: Sniffed;
+  /** Columns in file order, before sorting/de-duplication (what validation inspects). */
+  raw: RawColumns;
+  /** Sorted, de-duplicated bars (for tick files: resampled when a timeframe was given, else null). */
+  arrays: BarArrays | null;
+  /** Ticks (tick files only). */
+  ticks: Ticks | null;
+  report: ReadReport;
+}
+
+/** Read a file's bytes; a missing path becomes `file_not_found`. */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new KinetraError(
+        "file_not_found",
+        `${path}: no such file; check the path (relative to ${Deno.cwd()}).`,
+        {
+          details: { file: path },
+        },
+      );
+    }
+    if (e instanceof Deno.errors.IsADirectory || (e as { code?: string }).code === "EISDIR") {
+      throw new KinetraError("not_a_file", `${path} is a folder; expected one export file.`, {
+        details: { file: path },
+      });
+    }
+    throw e;
+  }
+}
+
+/** Indices that sort `time` ascending (stable), or null when it is already strictly ascending. */
+function ordering(time: Float64Array): { order: Uint32Array | null; newestFirst: boolean } {
+  const n = time.length;
+  let asc = true;
+  for (let i = 1; i < n; i++) {
+    if (!(time[i] > time[i - 1])) {
+      asc = false;
+      break;
+    }
+  }
+  if (asc) return { order: null, newestFirst: false };
+  let desc = n > 1;
+  for (let i = 1; i < n; i++) {
+    if (!(time[i] < time[i - 1])) {
+      desc = false;
+      break;
+    }
+  }
+  const order = new Uint32Array(n);
+  if (desc) {
+    for (let i = 0; i < n; i++) order[i] = n - 1 - i;
+    return { order, newestFirst: true };
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => time[a] - time[b] || a - b);
+  return { order, newestFirst: false };
+}
+
+/** Apply an ordering and drop repeated times (keeping the last row of each run). */
+function normalise(
+  time: Float64Array,
+  cols: Float64Array[],
+): { time: Float64Array; cols: Float64Array[]; sorted: boolean; newestFirst: boolean; dropped: number } {
+  const { order, newestFirst } = ordering(time);
+  if (order === null) return { time, cols, sorted: false, newestFirst: false, dropped: 0 };
+  const n = order.length;
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const j = order[i];
+    if (keep.length && time[keep[keep.length - 1]] === time[j]) keep[keep.length - 1] = j;
+    else keep.push(j);
+  }
+  const pick = (a: Float64Array) => Float64Array.from(keep, (j) => a[j]);
+  return {
+    time: pick(time),
+    cols: cols.map(pick),
+    sorted: !newestFirst,
+    newestFirst,
+    dropped: n - keep.length,
+  };
+}
+
+const fillZero = (a: Float64Array | undefined, n: number): Float64Array => {
+  if (!a) return new Float64Array(n);
+  for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) a[i] = 0;
+  return a;
+};
+
+/**
+ * Read and parse a file, keeping the raw columns (used by `readBars`, validation and preparation).
+ * Throws KinetraError for unreadable input.
+ */
+export async function loadFile(path: string, opts: ReadOptions = {}): Promise<LoadedFile> {
+  const rawBytes = await readFileBytes(path);
+  if (rawBytes.length === 0) {
+    throw new KinetraError(
+      "empty_file",
+      `${path}: the file is empty (0 bytes); expected a header line and bars.`,
+      {
+        details: { file: path },
+      },
+    );
+  }
+  const dec = decodeToUtf8(rawBytes, path);
+  const sn = sniffBytes(dec.bytes, path);
+  const raw = parseRows(dec.bytes, sn, path, opts.dayFirst);
+  if (raw.length === 0) {
+    throw new KinetraError(
+      "header_only",
+      `${path}: the file has a header (${JSON.stringify(sn.firstLine)}) but no data rows.`,
+      {
+        details: { file: path },
+      },
+    );
+  }
+  const repairs = [...dec.repairs, ...sn.repairs, ...raw.repairs];
+  let arrays: BarArrays | null = null;
+  let ticks: Ticks | null = null;
+  let sorted = false, newestFirst = false, dropped = 0;
+  if (sn.format === "mt5_ticks") {
+    // Ticks may share a millisecond: keep them all; only sort (stably) when time goes backwards.
+    const c = raw.cols;
+    const n = raw.length;
+    const nan = () => new Float64Array(n).fill(NaN);
+    let cols = [c.bid ?? nan(), c.ask ?? nan(), c.last ?? nan(), c.volume ?? nan(), c.flags ?? nan()];
+    let time = raw.time;
+    let backwards = false;
+    for (let i = 1; i < n; i++) {
+      if (time[i] < time[i - 1]) {
+        backwards = true;
+        break;
+      }
+    }
+    if (backwards) {
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => raw.time[a] - raw.time[b] || a - b);
+      const pick = (a: Float64Array) => Float64Array.from(order, (j) => a[j]);
+      time = pick(time);
+      cols = cols.map(pick);
+      sorted = true;
+    }
+    ticks = ticksFromColumns(
+      time,
+      cols[0],
+      cols[1],
+      c.last ? cols[2] : undefined,
+      c.volume ? cols[3] : undefined,
+      c.flags ? cols[4] : undefined,
+    );
+    if (opts.timeframe) arrays = resampleTicks(ticks, opts.timeframe);
+  } else {
+    const c = raw.cols;
+    const n = raw.length;
+    const tick = c.tick_volume ?? c.volume;
+    const vol = c.volume ?? c.tick_volume;
+    const base = [c.open!, c.high!, c.low!, c.close!, fillZero(tick, n), fillZero(vol, n)];
+    if (c.spread) base.push(fillZero(c.spread, n));
+    const nm = normalise(raw.time, base);
+    sorted = nm.sorted;
+    newestFirst = nm.newestFirst;
+    dropped = nm.dropped;
+    const [open, high, low, close, tickVolume, volume, spread] = nm.cols;
+    arrays = {
+      length: nm.time.length,
+      time: nm.time,
+      open,
+      high,
+      low,
+      close,
+      tickVolume,
+      volume,
+      spread: spread ?? null,
+    };
+  }
+  if (newestFirst) repairs.push("rows were newest-first; reversed to oldest-first");
+  else if (sorted) repairs.push("rows were out of time order; sorted by time");
+  if (dropped) repairs.push(`${dropped} row(s) repeated an earlier time; the last of each was kept`);
+  const report: ReadReport = {
+    format: sn.format,
+    encoding: dec.encoding,
+    line_ending: sn.lineEnding,
+    delimiter: sn.delimiterName,
+    has_header: sn.hasHeader,
+    header: sn.header,
+    date_layout: sn.dateLayout,
+    time_layout: sn.timeLayout,
+    decimal: String.fromCharCode(sn.decimal),
+    columns: sn.columns,
+    ignored_columns: sn.ignoredColumns,
+    rows_read: raw.length,
+    sorted_on_read: sorted || newestFirst,
+    newest_first: newestFirst,
+    duplicates_dropped: dropped,
+    repairs,
+  };
+  return { path, rawBytes, sniffed: sn, raw, arrays, ticks, report };
+}
+
+/**
+ * Read an export into the canonical Bars (sorted, unique times). Formats are sniffed: MT5 bar
+ * exports (tab/comma, with or without `<TIME>`, CRLF/LF, UTF-8 with/without BOM, UTF-16 with BOM),
+ * MT4 history (with or without header), generic OHLCV CSV (any letter case, ISO/day-first/epoch
+ * dates, newest-first rows) and MT5 tick exports (only with `opts.timeframe`, resampled).
+ * `meta.report` says what was detected and repaired. Unreadable input throws KinetraError with a
+ * stable code (`file_not_found`, `empty_file`, `header_only`, `unrecognized_format`,
+ * `missing_column`, `non_numeric`, `invalid_date`, `ambiguous_date`, `column_count_mismatch`,
+ * `ticks_need_timeframe`).
+ *
+ * @example
+ * ```ts
+ * import { readBars } from "./read_bars.ts";
+ * const bars = await readBars("data/sample/forex/AUDUSD+_H4_202401020000_202512300800.csv");
+ * console.assert(bars.meta.symbol === "AUDUSD+" && bars.meta.timeframeDetected === "H4");
+ * console.assert(bars.frame.columns.includes("spread"));
+ * ```
+ */
+export async function readBars(path: string, opts: ReadOptions = {}): Promise<Bars> {
+  const loaded = await loadFile(path, opts);
+  return barsOfLoaded(loaded, opts);
+}
+
+/** The Bars of a loaded file (throws `ticks_need_timeframe` for a tick file read without one). */
+export function barsOfLoaded(loaded: LoadedFile, opts: ReadOptions = {}): Bars {
+  if (!loaded.arrays) {
+    throw new KinetraError(
+      "ticks_need_timeframe",
+      `${loaded.path} is an MT5 tick export (${loaded.raw.length} ticks); pass a timeframe to resample it to bars` +
+        ` (readBars(path, { timeframe: "M1" })) or read it with readTicks.`,
+      { details: { file: loaded.path } },
+    );
+  }
+  const name = parseFileName(loaded.path);
+  const declared = loaded.sniffed.format === "mt5_ticks"
+    ? (opts.timeframe?.toUpperCase() ?? null)
+    : name.timeframe;
+  return barsFromArrays(loaded.arrays, {
+    symbol: opts.symbol ?? name.symbol,
+    timeframe: declared,
+    timeframeDetected: detectTimeframe(loaded.arrays.time),
+    source: loaded.path,
+    format: loaded.sniffed.format,
+    report: loaded.report,
+  });
+}
+
+/**
+ * Read an MT5 tick export as ticks (bid/ask forward-filled). Throws `not_ticks` for a bar file.
+ *
+ * @example
+ * ```ts ignore
+ * import { readTicks, resampleTicks } from "./mod.ts";
+ * const ticks = await readTicks("EURUSD_ticks.csv");
+ * const m1 = resampleTicks(ticks, "M1");
+ * ```
+ */
+export async function readTicks(path: string): Promise<Ticks> {
+  const loaded = await loadFile(path);
+  if (!loaded.ticks) {
+    throw new KinetraError(
+      "not_ticks",
+      `${path} is a ${loaded.sniffed.format} file, not an MT5 tick export (<DATE> <TIME> <BID> <ASK> ...); read it with readBars.`,
+      { details: { file: path } },
+    );
+  }
+  return loaded.ticks;
+}

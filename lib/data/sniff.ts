@@ -1,0 +1,396 @@
+/**
+ * Format sniffing: from a file's first lines, find the delimiter, header, column roles, date
+ * layout and decimal separator, and tell MT5 bars, MT5 ticks, MT4 history and generic OHLCV apart.
+ *
+ * @module
+ */
+import { KinetraError } from "../errors.ts";
+import type { DateOrder } from "./_decode.ts";
+
+/** Column roles the readers understand. */
+export type ColumnRole =
+  | "date"
+  | "time"
+  | "open"
+  | "high"
+  | "low"
+  | "close"
+  | "tick_volume"
+  | "volume"
+  | "spread"
+  | "bid"
+  | "ask"
+  | "last"
+  | "flags";
+
+/** The result of sniffing (internal layout plus the parts that go into the ReadReport). */
+export interface Sniffed {
+  format: "mt5_bars" | "mt5_ticks" | "mt4_history" | "generic_ohlcv";
+  delimiter: number;
+  delimiterName: string;
+  lineEnding: string;
+  hasHeader: boolean;
+  header: string[] | null;
+  /** Byte offset where data rows start. */
+  dataStart: number;
+  /** Number of cells per row. */
+  cellCount: number;
+  /** Column index per role (-1 when absent). */
+  roles: Record<ColumnRole, number>;
+  /** Canonical name → source column label. */
+  columns: Record<string, string>;
+  ignoredColumns: string[];
+  dateOrder: DateOrder | "dmy_or_mdy";
+  /** Separator byte between date parts (0 for compact/epoch). */
+  dateSep: number;
+  dateLayout: string;
+  timeLayout: string;
+  decimal: number;
+  firstLine: string;
+  repairs: string[];
+}
+
+const DELIMS: Array<[number, string]> = [[9, "tab"], [59, "semicolon"], [44, "comma"], [124, "pipe"]];
+
+const NAME_ROLES: Record<string, ColumnRole> = {
+  date: "date",
+  day: "date",
+  datetime: "date",
+  date_time: "date",
+  timestamp: "date",
+  "": "date",
+  index: "date",
+  gmttime: "date",
+  localtime: "date",
+  time: "time",
+  open: "open",
+  o: "open",
+  high: "high",
+  h: "high",
+  low: "low",
+  l: "low",
+  close: "close",
+  c: "close",
+  tickvol: "tick_volume",
+  tick_volume: "tick_volume",
+  tickvolume: "tick_volume",
+  ticks: "tick_volume",
+  vol: "volume",
+  volume: "volume",
+  real_volume: "volume",
+  realvolume: "volume",
+  spread: "spread",
+  bid: "bid",
+  ask: "ask",
+  last: "last",
+  flags: "flags",
+};
+
+/** Normalise a header cell: trim, drop quotes and `<>`, lower case, spaces to `_`. */
+export function normalizeHeader(cell: string): string {
+  return cell.trim().replace(/^"|"$/g, "").replace(/^<|>$/g, "").trim().toLowerCase().replace(/[\s-]+/g, "_");
+}
+
+function splitLine(line: string, delim: string): string[] {
+  if (!line.includes('"')) return line.split(delim);
+  const out: string[] = [];
+  let cur = "";
+  let q = false;
+  for (const ch of line) {
+    if (ch === '"') q = !q;
+    else if (ch === delim && !q) {
+      out.push(cur);
+      cur = "";
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+function countCells(line: string, delim: string): number {
+  return splitLine(line, delim).length;
+}
+
+const RE_YMD = /^(\d{4})([.\-/])(\d{1,2})\2(\d{1,2})(?:$|[ T]\d)/;
+const RE_XXY = /^(\d{1,2})([.\-/])(\d{1,2})\2(\d{4})(?:$|[ T]\d)/;
+const RE_COMPACT = /^(\d{8})(?:$|[ T]?\d{2}:?\d{2})/;
+const RE_EPOCH = /^\d{9,13}(\.\d+)?$/;
+const RE_TIME = /^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/** Recognise a date cell's layout, or null. */
+export function dateLayoutOf(
+  cell: string,
+): { order: DateOrder | "dmy_or_mdy"; sep: number; layout: string; hasTime: boolean } | null {
+  const c = cell.trim().replace(/^"|"$/g, "").trim();
+  let m = RE_YMD.exec(c);
+  if (m) {
+    const s = m[2];
+    return { order: "ymd", sep: s.charCodeAt(0), layout: `YYYY${s}MM${s}DD`, hasTime: c.length > 10 };
+  }
+  m = RE_XXY.exec(c);
+  if (m) {
+    const s = m[2];
+    return {
+      order: "dmy_or_mdy",
+      sep: s.charCodeAt(0),
+      layout: `??${s}??${s}YYYY`,
+      hasTime: /[ T]\d/.test(c),
+    };
+  }
+  if (RE_EPOCH.test(c)) {
+    const digits = c.split(".")[0].length;
+    return digits >= 12
+      ? { order: "epoch_ms", sep: 0, layout: "epoch_ms", hasTime: true }
+      : { order: "epoch_s", sep: 0, layout: "epoch_s", hasTime: true };
+  }
+  m = RE_COMPACT.exec(c);
+  if (m) return { order: "ymd_compact", sep: 0, layout: "YYYYMMDD", hasTime: c.length > 8 };
+  return null;
+}
+
+function show(line: string): string {
+  const s = line.length > 120 ? line.slice(0, 120) + "…" : line;
+  return JSON.stringify(s);
+}
+
+/**
+ * Sniff decoded UTF-8 bytes. Throws KinetraError (`empty_file`, `header_only`,
+ * `unrecognized_format`, `missing_column`) with what was seen and what is expected.
+ */
+export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
+  const repairs: string[] = [];
+  // Take the first non-blank lines as text.
+  const head = new TextDecoder().decode(bytes.subarray(0, Math.min(bytes.length, 65536)));
+  const rawLines = head.split("\n");
+  const complete = bytes.length <= 65536 ? rawLines.length : rawLines.length - 1;
+  const lines: string[] = [];
+  const offsets: number[] = [];
+  let off = 0;
+  const enc = new TextEncoder();
+  for (let i = 0; i < complete && lines.length < 30; i++) {
+    const l = rawLines[i].replace(/\r$/, "");
+    if (l.trim() !== "") {
+      lines.push(l);
+      offsets.push(off);
+    }
+    off += enc.encode(rawLines[i]).length + 1;
+  }
+  if (lines.length === 0) {
+    throw new KinetraError("empty_file", `${source}: the file is empty; expected a header line and bars.`, {
+      details: { file: source },
+    });
+  }
+  const firstLine = lines[0];
+  const nl = head.indexOf("\n");
+  const lineEnding = nl === -1 ? "none" : nl > 0 && head[nl - 1] === "\r" ? "crlf" : "lf";
+
+  // Delimiter: the first candidate (tab, semicolon, comma, pipe) that splits every sampled line
+  // into the same number (>= 3) of cells; else space-separated; else unrecognised.
+  const sample = lines.slice(0, 12);
+  let delim = "";
+  let delimName = "";
+  for (const [code, name] of DELIMS) {
+    const d = String.fromCharCode(code);
+    const counts = sample.map((l) => countCells(l, d));
+    const dataCounts = counts.slice(1);
+    const n0 = dataCounts.length ? dataCounts[0] : counts[0];
+    if (n0 >= 3 && dataCounts.every((c) => c === n0)) {
+      delim = d;
+      delimName = name;
+      break;
+    }
+  }
+  if (!delim) {
+    const counts = sample.map((l) => l.trim().split(/ +/).length);
+    if (counts[0] >= 5 && counts.every((c) => c === counts[0])) {
+      delim = " ";
+      delimName = "space";
+    }
+  }
+  if (!delim) {
+    const seen = DELIMS.filter(([c]) => firstLine.includes(String.fromCharCode(c))).map(([, n]) => n);
+    throw new KinetraError(
+      "unrecognized_format",
+      `${source}: cannot find a delimiter. First line: ${show(firstLine)}` +
+        ` (delimiters seen: ${
+          seen.length ? seen.join(", ") : "none"
+        }; the lines do not split into the same number of cells).` +
+        ` Expected a tab-, comma- or semicolon-separated export with date, open, high, low, close columns.`,
+      { details: { file: source, first_line: firstLine } },
+    );
+  }
+  const split = (l: string) => (delim === " " ? l.trim().split(/ +/) : splitLine(l, delim));
+  const firstCells = split(firstLine);
+  const firstIsDate = dateLayoutOf(firstCells[0]) !== null;
+  const hasHeader = !firstIsDate;
+  const header = hasHeader ? firstCells.map((c) => c.trim().replace(/^"|"$/g, "")) : null;
+  const dataLines = hasHeader ? lines.slice(1) : lines;
+  if (dataLines.length === 0) {
+    throw new KinetraError(
+      "header_only",
+      `${source}: the file has a header (${show(firstLine)}) but no data rows.`,
+      { details: { file: source, first_line: firstLine } },
+    );
+  }
+  const dataCells = split(dataLines[0]);
+  const cellCount = hasHeader ? Math.max(firstCells.length, dataCells.length) : dataCells.length;
+
+  const roles: Record<ColumnRole, number> = {
+    date: -1,
+    time: -1,
+    open: -1,
+    high: -1,
+    low: -1,
+    close: -1,
+    tick_volume: -1,
+    volume: -1,
+    spread: -1,
+    bid: -1,
+    ask: -1,
+    last: -1,
+    flags: -1,
+  };
+  const columns: Record<string, string> = {};
+  const ignoredColumns: string[] = [];
+  let angle = false;
+  let timeIsSeparate = false;
+
+  if (header) {
+    angle = header.some((h) => /^<.*>$/.test(h.trim()));
+    const norm = header.map(normalizeHeader);
+    for (let i = 0; i < norm.length; i++) {
+      let role: ColumnRole | undefined = NAME_ROLES[norm[i]];
+      if (norm[i] === "" && i !== 0) role = undefined;
+      if (role && roles[role] === -1) roles[role] = i;
+      else ignoredColumns.push(header[i] === "" ? `#${i + 1}` : header[i]);
+    }
+    // A lone "time" column with no date column is the timestamp.
+    if (roles.date === -1 && roles.time !== -1) {
+      roles.date = roles.time;
+      roles.time = -1;
+    }
+    // Date column given, and a separate time column whose cells look like clock times.
+    if (roles.time !== -1) {
+      const cell = (dataCells[roles.time] ?? "").trim().replace(/^"|"$/g, "");
+      if (RE_TIME.test(cell)) timeIsSeparate = true;
+      else {
+        ignoredColumns.push(header[roles.time]);
+        roles.time = -1;
+      }
+    }
+    // The first column holds dates but has an unknown name: treat it as the date column.
+    if (roles.date === -1 && dateLayoutOf(dataCells[0] ?? "") !== null) {
+      roles.date = 0;
+      const k = ignoredColumns.indexOf(header[0] === "" ? "#1" : header[0]);
+      if (k >= 0) ignoredColumns.splice(k, 1);
+    }
+  } else {
+    // No header: date [time] open high low close [volume [spread]] (MT4 history and similar).
+    roles.date = 0;
+    let next = 1;
+    const c1 = (dataCells[1] ?? "").trim();
+    if (RE_TIME.test(c1)) {
+      roles.time = 1;
+      timeIsSeparate = true;
+      next = 2;
+    }
+    const rest = dataCells.length - next;
+    if (rest < 4) {
+      throw new KinetraError(
+        "missing_column",
+        `${source}: a row has ${dataCells.length} cells (${
+          show(dataLines[0])
+        }); without a header the expected` +
+          ` layout is date[,time],open,high,low,close[,volume].`,
+        { details: { file: source, first_line: firstLine } },
+      );
+    }
+    roles.open = next;
+    roles.high = next + 1;
+    roles.low = next + 2;
+    roles.close = next + 3;
+    if (rest >= 5) roles.tick_volume = next + 4;
+    if (rest >= 6) roles.volume = next + 5;
+    if (rest >= 7) roles.spread = next + 6;
+    for (let i = next + 7; i < dataCells.length; i++) ignoredColumns.push(`#${i + 1}`);
+  }
+
+  const isTicks = roles.bid !== -1 && roles.ask !== -1 && roles.open === -1;
+  const format: Sniffed["format"] = isTicks
+    ? "mt5_ticks"
+    : angle
+    ? "mt5_bars"
+    : timeIsSeparate && (dataCells[roles.date] ?? "").includes(".")
+    ? "mt4_history"
+    : "generic_ohlcv";
+
+  if (roles.date === -1) {
+    throw new KinetraError(
+      "missing_column",
+      `${source}: no date/time column in the header ${show(firstLine)}; expected a column named Date, Time,` +
+        ` Datetime or Timestamp (or <DATE>).`,
+      { details: { file: source, first_line: firstLine, column: "date" } },
+    );
+  }
+  const needed: ColumnRole[] = isTicks ? ["bid", "ask"] : ["open", "high", "low", "close"];
+  for (const r of needed) {
+    if (roles[r] === -1) {
+      throw new KinetraError(
+        "missing_column",
+        `${source}: no '${r}' column in the header ${show(firstLine)}; expected ${
+          isTicks ? "<BID> and <ASK>" : "Open, High, Low and Close"
+        } columns (any letter case, <> allowed).`,
+        { details: { file: source, first_line: firstLine, column: r } },
+      );
+    }
+  }
+
+  // Date layout from the first data rows.
+  const dl = dateLayoutOf(dataCells[roles.date] ?? "");
+  if (!dl) {
+    throw new KinetraError(
+      "invalid_date",
+      `${source}: cannot read the date ${show(dataCells[roles.date] ?? "")} in the first data row ${
+        show(dataLines[0])
+      }; expected YYYY.MM.DD, YYYY-MM-DD, DD/MM/YYYY, YYYYMMDD or epoch seconds/milliseconds.`,
+      { details: { file: source, first_line: firstLine, row: 1 } },
+    );
+  }
+  const timeLayout = timeIsSeparate ? "separate_column" : dl.hasTime ? "in_date_column" : "none";
+
+  // Decimal commas: a number cell with one comma and no dot when the delimiter is not a comma.
+  let decimal = 46;
+  if (delim !== ",") {
+    const numIdx = isTicks ? roles.bid : roles.open;
+    const v = (dataCells[numIdx] ?? "").trim().replace(/^"|"$/g, "");
+    if (/^-?\d+,\d+$/.test(v)) {
+      decimal = 44;
+      repairs.push("decimal commas (e.g. " + JSON.stringify(v) + ") read as decimal points");
+    }
+  }
+  const label = (i: number) => (header ? (header[i] === "" ? `#${i + 1}` : header[i]) : `#${i + 1}`);
+  for (const r of Object.keys(roles) as ColumnRole[]) {
+    if (roles[r] !== -1) columns[r] = label(roles[r]);
+  }
+  const dataStart = hasHeader ? offsets[1] : offsets[0];
+  return {
+    format,
+    delimiter: delim.charCodeAt(0),
+    delimiterName: delimName,
+    lineEnding,
+    hasHeader,
+    header,
+    dataStart,
+    cellCount,
+    roles,
+    columns,
+    ignoredColumns,
+    dateOrder: dl.order,
+    dateSep: dl.sep,
+    dateLayout: dl.layout,
+    timeLayout,
+    decimal,
+    firstLine,
+    repairs,
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Timeframe detection from bar spacing.
+ *
+ * @module
+ */
+import { TIMEFRAME_MINUTES } from "./types.ts";
+
+/** Most common positive spacing between consecutive times (ms), or null with fewer than 2 bars. */
+export function modalSpacingMs(time: Float64Array): number | null {
+  if (time.length < 2) return null;
+  const counts = new Map<number, number>();
+  for (let i = 1; i < time.length; i++) {
+    const d = time[i] - time[i - 1];
+    if (d > 0) counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  let best: number | null = null;
+  let bestCount = 0;
+  for (const [d, c] of counts) {
+    if (c > bestCount || (c === bestCount && best !== null && d < best)) {
+      best = d;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+/**
+ * The timeframe whose length equals the most common bar spacing (M1 … W1), MN1 for spacings of
+ * 28–31 days, or null when the spacing matches no timeframe or there are fewer than 2 bars.
+ *
+ * @example
+ * ```ts
+ * import { detectTimeframe } from "./timeframe.ts";
+ * const h = 3_600_000;
+ * console.assert(detectTimeframe(Float64Array.from([0, h, 2 * h, 5 * h])) === "H1");
+ * ```
+ */
+export function detectTimeframe(time: Float64Array): string | null {
+  const d = modalSpacingMs(time);
+  if (d === null) return null;
+  const minutes = d / 60000;
+  for (const [name, m] of Object.entries(TIMEFRAME_MINUTES)) {
+    if (name !== "MN1" && m === minutes) return name;
+  }
+  if (minutes >= 28 * 1440 && minutes <= 31 * 1440) return "MN1";
+  return null;
+}
+
+/** Length of a timeframe in milliseconds (MN1 nominal 30 days); null for an unknown name. */
+export function timeframeMs(tf: string | null): number | null {
+  if (!tf) return null;
+  const m = TIMEFRAME_MINUTES[tf.toUpperCase()];
+  return m === undefined ? null : m * 60000;
+}
