@@ -1,0 +1,140 @@
+/**
+ * Rich display of figures (and tables, markdown, text) in the Deno Jupyter kernel.
+ *
+ * The Deno kernel can publish `status: idle` before a cell's outputs, and nbclient then drops
+ * them silently (see docs/NOTEBOOKS.md). Every helper here sends its output with
+ * `Deno.jupyter.display` and then sleeps briefly so the output is flushed before the cell ends;
+ * end a cell with one of them rather than with a bare expression.
+ *
+ * @module
+ */
+import { DEFAULT_CONFIG, type Figure } from "./figure.ts";
+import { escapeHtml, escapeScript, plotlyJs, scriptJson } from "./html.ts";
+
+/** Milliseconds slept after each display (measured: 50 ms is enough; 150 ms leaves margin). */
+export const FLUSH_MS = 150;
+
+let plotlySent = false;
+
+/** Wait long enough for the kernel to publish pending outputs before the cell goes idle. */
+export function flush(ms = FLUSH_MS): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+interface JupyterLike {
+  display(bundle: Record<string, unknown>, opts: { raw: boolean }): Promise<void> | void;
+}
+
+function jupyter(): JupyterLike {
+  const j = (Deno as unknown as { jupyter?: JupyterLike }).jupyter;
+  if (!j) throw new Error("not running in the Deno Jupyter kernel (Deno.jupyter is missing)");
+  return j;
+}
+
+/** Options of {@link display}. */
+export interface DisplayOptions {
+  /**
+   * Inline plotly.js in this output even if an earlier output of this kernel already did
+   * (default: only the first figure of a kernel session carries it, so notebooks stay light).
+   */
+  inlinePlotly?: boolean;
+}
+
+/**
+ * The HTML fragment for one figure in a notebook output: a div plus a script that draws it when
+ * plotly.js is available (inlined here when `withPlotly`). Exported for tests.
+ */
+export function figureFragment(fig: Figure, withPlotly: boolean): string {
+  const id = `kinetra-plot-${crypto.randomUUID().slice(0, 8)}`;
+  const height = typeof fig.layout.height === "number" ? fig.layout.height : 450;
+  const payload = scriptJson({
+    data: fig.data,
+    layout: fig.layout,
+    config: { ...DEFAULT_CONFIG, ...fig.config },
+  });
+  return (withPlotly ? `<script>${escapeScript(plotlyJs())}</script>` : "") +
+    `<div id="${id}" class="kinetra-plot" style="height:${height}px;width:100%"></div>` +
+    `<script type="application/json" id="${id}-json">${payload}</script>` +
+    `<script>(function(){var f=JSON.parse(document.getElementById("${id}-json").textContent);` +
+    `function draw(){window.Plotly.newPlot("${id}",f.data,f.layout,f.config);}` +
+    `if(window.Plotly){draw();}else{var n=0,t=setInterval(function(){if(window.Plotly||++n>100){clearInterval(t);` +
+    `if(window.Plotly)draw();else document.getElementById("${id}").textContent="plotly.js not loaded: re-run the notebook from the top";}},100);}})();</script>`;
+}
+
+/**
+ * Show one figure or several in the notebook, then flush. Besides HTML, the output carries the
+ * plotly MIME bundle (`application/vnd.plotly.v1+json`) so VS Code and JupyterLab render it natively.
+ *
+ * @example
+ * ```ts ignore
+ * import { display, equityDrawdownFigure } from "kinetra/plot/mod.ts";
+ * await display(equityDrawdownFigure({ time, equity }));
+ * ```
+ */
+export async function display(fig: Figure | readonly Figure[], opts: DisplayOptions = {}): Promise<void> {
+  const figs = Array.isArray(fig) ? fig : [fig as Figure];
+  for (const f of figs) {
+    const withPlotly = opts.inlinePlotly === true || !plotlySent;
+    const title = (f.layout.title as { text?: string } | undefined)?.text ?? "figure";
+    await jupyter().display({
+      "text/html": figureFragment(f, withPlotly),
+      "text/plain": `<plotly figure: ${title}, ${f.data.length} traces>`,
+    }, { raw: true });
+    plotlySent = true;
+    await flush();
+  }
+}
+
+/** Show Markdown, then flush. */
+export async function showMarkdown(md: string): Promise<void> {
+  await jupyter().display({ "text/markdown": md, "text/plain": md }, { raw: true });
+  await flush();
+}
+
+/** Show plain text (e.g. a summary line), then flush. */
+export async function showText(text: string): Promise<void> {
+  await jupyter().display({ "text/plain": text }, { raw: true });
+  await flush();
+}
+
+/**
+ * Show rows of objects as an HTML table (first `max` rows, default 30), then flush.
+ * Numbers are rounded to `digits` decimals (default 4).
+ */
+export async function showTable(
+  rows: readonly Record<string, unknown>[],
+  opts: { max?: number; digits?: number; title?: string } = {},
+): Promise<void> {
+  await jupyter().display({
+    "text/html": tableHtml(rows, opts),
+    "text/plain": `<table: ${rows.length} rows>`,
+  }, { raw: true });
+  await flush();
+}
+
+/** HTML table for {@link showTable} (exported for tests and reports). */
+export function tableHtml(
+  rows: readonly Record<string, unknown>[],
+  opts: { max?: number; digits?: number; title?: string } = {},
+): string {
+  const max = opts.max ?? 30;
+  const digits = opts.digits ?? 4;
+  const cols: string[] = [];
+  for (const r of rows.slice(0, max)) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  const fmt = (v: unknown): string => {
+    if (v === null || v === undefined) return "";
+    if (typeof v === "number") {
+      return Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toFixed(digits) : String(v);
+    }
+    if (v instanceof Date) return v.toISOString();
+    if (typeof v === "object") return JSON.stringify(v);
+    return String(v);
+  };
+  const head = `<tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>`;
+  const body = rows.slice(0, max).map((r) =>
+    `<tr>${cols.map((c) => `<td>${escapeHtml(fmt(r[c]))}</td>`).join("")}</tr>`
+  ).join("");
+  const note = rows.length > max ? `<div><small>${max} of ${rows.length} rows</small></div>` : "";
+  const title = opts.title ? `<div><b>${escapeHtml(opts.title)}</b></div>` : "";
+  return `${title}<table class="kinetra-table"><thead>${head}</thead><tbody>${body}</tbody></table>${note}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * The figure shape shared by every builder of lib/plot: a plain plotly `{ data, layout }` object
+ * (JSON-serialisable, no functions), plus the house style and small layout helpers.
+ *
+ * @module
+ */
+
+/** One plotly trace (`{ type: "scatter", x, y, ... }`). Kept loose: plotly's schema is huge. */
+export type PlotTrace = Record<string, unknown>;
+
+/** A plotly figure: traces, layout and optional config, exactly what `Plotly.newPlot` takes. */
+export interface Figure {
+  data: PlotTrace[];
+  layout: Record<string, unknown>;
+  config?: Record<string, unknown>;
+}
+
+/** House colours (colour-blind-safe where it matters: up/down and win/loss). */
+export const COLORS = {
+  up: "#26a69a",
+  down: "#ef5350",
+  win: "#2e7d32",
+  loss: "#c62828",
+  long: "#1565c0",
+  short: "#ef6c00",
+  equity: "#1f77b4",
+  drawdown: "#d62728",
+  neutral: "#607d8b",
+  threshold: "#ff9800",
+  grid: "#e5e8ec",
+  text: "#263238",
+} as const;
+
+/** A qualitative palette for overlays, strategies and regimes. */
+export const PALETTE: readonly string[] = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
+
+/** Default plotly config: responsive, no logo, no network (no "edit in chart studio" link). */
+export const DEFAULT_CONFIG: Readonly<Record<string, unknown>> = {
+  responsive: true,
+  displaylogo: false,
+  showLink: false,
+};
+
+/** The house layout: white template, compact margins, a title, legend on top. */
+export function baseLayout(
+  title: string | undefined,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    title: title ? { text: title, x: 0.01, xanchor: "left", font: { size: 16 } } : undefined,
+    font: {
+      family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+      size: 12,
+      color: COLORS.text,
+    },
+    paper_bgcolor: "#ffffff",
+    plot_bgcolor: "#ffffff",
+    margin: { l: 60, r: 20, t: title ? 50 : 20, b: 40 },
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)" },
+    hovermode: "x unified",
+    ...extra,
+  };
+}
+
+/** A plain axis in the house style (light grid, no zero line unless asked). */
+export function axis(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { gridcolor: COLORS.grid, zeroline: false, linecolor: "#b0bec5", showline: true, ...extra };
+}
+
+/**
+ * Vertical domains for stacked panels sharing one x axis, top to bottom, proportional to
+ * `weights`, separated by `gap` (fraction of the height).
+ */
+export function stackDomains(weights: readonly number[], gap = 0.04): [number, number][] {
+  const total = weights.reduce((a, b) => a + b, 0);
+  const usable = 1 - gap * (weights.length - 1);
+  const out: [number, number][] = [];
+  let top = 1;
+  for (const w of weights) {
+    const h = (w / total) * usable;
+    const bottom = Math.max(0, top - h);
+    out.push([round6(bottom), round6(top)]);
+    top = bottom - gap;
+  }
+  return out;
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** Plotly axis ids: 0 → "x"/"y", 1 → "x2"/"y2"; `key` gives the layout key ("xaxis2"). */
+export function axisId(letter: "x" | "y", index: number): { ref: string; key: string } {
+  return index === 0 ? { ref: letter, key: `${letter}axis` } : {
+    ref: `${letter}${index + 1}`,
+    key: `${letter}axis${index + 1}`,
+  };
+}
+
+/** Copy an array-like of numbers into a plain array, mapping non-finite values to null (gaps). */
+export function finiteOrNull(values: ArrayLike<number>, indices?: ArrayLike<number>): (number | null)[] {
+  const n = indices ? indices.length : values.length;
+  const out = new Array<number | null>(n);
+  for (let k = 0; k < n; k++) {
+    const v = values[indices ? indices[k] : k];
+    out[k] = Number.isFinite(v) ? v : null;
+  }
+  return out;
+}
+
+/** Parse a time given as epoch ms, an ISO string or a Date into epoch ms (NaN when unparseable). */
+export function toEpochMs(t: unknown): number {
+  if (typeof t === "number") return t;
+  if (t instanceof Date) return t.getTime();
+  if (typeof t === "string") {
+    if (/^\d{4}-\d\d-\d\d$/.test(t)) return Date.parse(t);
+    // Treat a zone-less ISO time as UTC, like the rest of Kinetra (export clock, no zone).
+    const s = /[zZ]|[+-]\d\d:?\d\d$/.test(t) ? t : t.replace(" ", "T") + "Z";
+    return Date.parse(s);
+  }
+  return NaN;
+}
+
+/** A compact human number: 2 decimals from 1000, up to 4 from 1, 4 significant digits below. */
+export function formatNumber(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "–";
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a >= 1000) return v.toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 });
+  if (a >= 1 || a === 0) return v.toFixed(4).replace(/0+$/, "").replace(/\.$/, "");
+  return v.toPrecision(4);
+}

@@ -1,0 +1,25 @@
+/**
+ * Plots for Kinetra: plotly figure builders (pure functions returning `{ data, layout }`),
+ * self-contained offline HTML pages, the one-file backtest report, and rich display in the Deno
+ * Jupyter kernel.
+ *
+ * ```ts ignore
+ * import { backtestReportHtml, candlestickFigure, display, figureHtml } from "kinetra/plot/mod.ts";
+ * const fig = candlestickFigure({ time, open, high, low, close, trades });
+ * await Deno.writeTextFile("chart.html", figureHtml(fig, { title: "EURUSD H4" }));  // offline page
+ * await display(fig);                                                             // in a notebook
+ * ```
+ *
+ * @module
+ */
+export * from "./figure.ts";
+export * from "./decimate.ts";
+export * from "./candles.ts";
+export * from "./equity.ts";
+export * from "./distribution.ts";
+export * from "./mfe_mae.ts";
+export * from "./heatmap.ts";
+export * from "./chs_timeline.ts";
+export * from "./html.ts";
+export * from "./report.ts";
+export * from "./display.ts";
