@@ -331,7 +331,7 @@ export async function repairFile(opts: RepairOptions): Promise<RepairResult> {
   }
   for (const [reason, n] of reasons) changes.push({ action: "quarantine_rows", rows: n, reason });
 
-  // Sort (stable, so the first of equal times stays first), then drop repeated times.
+  // Sort (stable, so equal times keep their file order), then drop repeated times.
   let unsorted = 0;
   for (let i = 1; i < rows.length; i++) if (rows[i].timeMs < rows[i - 1].timeMs) unsorted++;
   if (unsorted) {
@@ -347,21 +347,23 @@ export async function repairFile(opts: RepairOptions): Promise<RepairResult> {
   for (const r of rows) {
     const prev = kept[kept.length - 1];
     if (prev && prev.timeMs === r.timeMs) {
+      // The last row of a repeated time wins, as in the data reader (a later row is a correction).
       const same = CANON.every((c) => prev.cells.get(c) === r.cells.get(c));
       quarantined.push({
-        line: r.line,
+        line: prev.line,
         reason: same
-          ? `duplicate of line ${prev.line} (same bar time and values)`
-          : `bar time repeats line ${prev.line} with different values (first kept)`,
-        text: r.text,
+          ? `duplicate of line ${r.line} (same bar time and values)`
+          : `bar time repeated at line ${r.line} with different values (last kept)`,
+        text: prev.text,
       });
+      kept[kept.length - 1] = r;
       dups++;
       continue;
     }
     kept.push(r);
   }
   if (dups) {
-    changes.push({ action: "remove_duplicates", rows: dups, reason: "repeated bar times (first kept)" });
+    changes.push({ action: "remove_duplicates", rows: dups, reason: "repeated bar times (last kept)" });
   }
 
   const times = kept.map((r) => r.timeMs);

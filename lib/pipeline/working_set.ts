@@ -1,0 +1,116 @@
+/**
+ * The data the pipeline works on: every export under the source folder, with a verified repaired
+ * copy standing in for its source once a fix has been applied. The source folder is only read.
+ *
+ * @module
+ */
+import { join, relative } from "node:path";
+import { KinetraError } from "../errors.ts";
+import { assertNotInside } from "../util/fs.ts";
+
+/** One data file of the working set. */
+export interface DataFile {
+  /** Path relative to the source folder: the file's identity in reports. */
+  rel: string;
+  /** Path to read (the source, or its repaired copy). */
+  path: string;
+  /** The source file. */
+  sourcePath: string;
+  /** True when `path` is a repaired copy. */
+  repaired: boolean;
+}
+
+const DATA_EXT = /\.(csv|txt|tsv)$/i;
+
+/** Every export under `dir`, recursively (relative paths, sorted); README files and dot files skipped. */
+export async function listDataFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(d: string): Promise<void> {
+    for await (const e of Deno.readDir(d)) {
+      if (e.name.startsWith(".")) continue;
+      const p = join(d, e.name);
+      let isDir = e.isDirectory, isFile = e.isFile;
+      if (e.isSymlink) {
+        const st = await Deno.stat(p).catch(() => null);
+        isDir = !!st?.isDirectory;
+        isFile = !!st?.isFile;
+      }
+      if (isDir) await walk(p);
+      else if (isFile && DATA_EXT.test(e.name) && !/^readme/i.test(e.name)) out.push(relative(dir, p));
+    }
+  }
+  try {
+    const st = await Deno.stat(dir);
+    if (!st.isDirectory) throw new KinetraError("file_not_found", `source ${dir} is not a folder`);
+  } catch (e) {
+    if (e instanceof KinetraError) throw e;
+    throw new KinetraError("file_not_found", `source folder ${dir} does not exist`, { exitCode: 2 });
+  }
+  await walk(dir);
+  return out.sort();
+}
+
+/** The working set of a pipeline run. */
+export class WorkingSet {
+  readonly source: string;
+  private readonly rels: string[];
+  private readonly substitutes = new Map<string, string>();
+
+  private constructor(source: string, rels: string[]) {
+    this.source = source;
+    this.rels = rels;
+  }
+
+  /** Scan the source folder. */
+  static async open(source: string): Promise<WorkingSet> {
+    return new WorkingSet(source, await listDataFiles(source));
+  }
+
+  /** The files as they stand now (repaired copies in place of their sources). */
+  files(): DataFile[] {
+    return this.rels.map((rel) => {
+      const sourcePath = join(this.source, rel);
+      const sub = this.substitutes.get(rel);
+      return { rel, sourcePath, path: sub ?? sourcePath, repaired: !!sub };
+    });
+  }
+
+  /** One file by relative path. */
+  file(rel: string): DataFile | undefined {
+    return this.files().find((f) => f.rel === rel);
+  }
+
+  /** Use a repaired copy for `rel` from now on (it must not be inside the source folder). */
+  useRepaired(rel: string, path: string): void {
+    assertNotInside(path, this.source);
+    this.substitutes.set(rel, path);
+  }
+
+  /** Go back to the source for `rel` (a fix whose verification failed). */
+  useSource(rel: string): void {
+    this.substitutes.delete(rel);
+  }
+
+  /** Relative paths with a repaired copy in use. */
+  repairedRels(): string[] {
+    return [...this.substitutes.keys()];
+  }
+
+  /**
+   * Lay the working set out as a folder (symbolic links to the files in use) for parts that take
+   * a folder, such as prepareDataset; the link names are those of the files in use, so a copy
+   * filed under a detected timeframe keeps that name. Returns `viewDir`, rebuilt from scratch.
+   */
+  async materialize(viewDir: string): Promise<string> {
+    assertNotInside(viewDir, this.source);
+    await Deno.remove(viewDir, { recursive: true }).catch(() => {});
+    for (const f of this.files()) {
+      const relDir = f.rel.includes("/") ? f.rel.slice(0, f.rel.lastIndexOf("/")) : "";
+      const name = f.path.slice(f.path.lastIndexOf("/") + 1);
+      const dest = join(viewDir, relDir, name);
+      await Deno.mkdir(join(viewDir, relDir), { recursive: true });
+      await Deno.symlink(await Deno.realPath(f.path), dest);
+    }
+    return viewDir;
+  }
+}
