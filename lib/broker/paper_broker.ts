@@ -38,6 +38,8 @@ export interface PaperBrokerOptions {
   /** Account identity reported by `account()`. */
   login?: string;
   server?: string;
+  /** ACCOUNT_TRADE_MODE reported by `account()` (0 demo, 1 contest, 2 real). Default 0. */
+  accountTradeMode?: number;
   /** Margin function; default {@link defaultMarginRequired}. */
   marginRequired?: (spec: SymbolTradingSpec, volume: number, price: number, leverage: number) => number;
 }
@@ -102,7 +104,7 @@ export class PaperBroker implements Broker {
       server: this.#opts.server ?? "Kinetra-Paper",
       company: "Kinetra",
       currency: this.#opts.currency ?? "USD",
-      trade_mode: 0,
+      trade_mode: this.#opts.accountTradeMode ?? 0,
       margin_mode: this.#opts.hedging
         ? ACCOUNT_MARGIN_MODE.RETAIL_HEDGING
         : ACCOUNT_MARGIN_MODE.RETAIL_NETTING,
