@@ -146,6 +146,8 @@ export function parseNumber(bytes: Uint8Array, s: number, e: number, decimal: nu
   return neg ? -v : v;
 }
 
+const digit = (x: number): boolean => (x >>> 0) <= 9;
+
 /** Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm). */
 export function daysFromCivil(y: number, m: number, d: number): number {
   y -= m <= 2 ? 1 : 0;
@@ -244,6 +246,19 @@ export function parseDateCell(
     const v = parseNumber(b, s, e, 46);
     return order === "epoch_s" ? Math.round(v * 1000) : v;
   }
+  if (order === "ymd" && e - s === 10 && b[s + 4] === dateSep && b[s + 7] === dateSep) {
+    // Fast path: YYYY?MM?DD exactly.
+    const y0 = b[s] - 48, y1 = b[s + 1] - 48, y2 = b[s + 2] - 48, y3 = b[s + 3] - 48;
+    const m0 = b[s + 5] - 48, m1 = b[s + 6] - 48, d0 = b[s + 8] - 48, d1 = b[s + 9] - 48;
+    if (
+      digit(y0) && digit(y1) && digit(y2) && digit(y3) && digit(m0) && digit(m1) && digit(d0) && digit(d1)
+    ) {
+      const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1;
+      if (y === lastY && m === lastM && d === lastD) return lastDays * 86400000;
+      if (validDate(y, m, d)) return cachedDays(y, m, d) * 86400000;
+      return NaN;
+    }
+  }
   scanGroups(b, s, e);
   if (groupCount > 8) return NaN;
   let y: number, m: number, d: number, first: number;
@@ -295,6 +310,16 @@ function timeFromGroups(first: number, n: number): number {
 
 /** Parse a separate time cell (`HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff`) into ms of day; NaN if invalid. */
 export function parseTimeCell(b: Uint8Array, s: number, e: number): number {
+  if (e - s === 8 && b[s + 2] === 58 && b[s + 5] === 58) {
+    // Fast path: HH:MM:SS exactly.
+    const h0 = b[s] - 48, h1 = b[s + 1] - 48, m0 = b[s + 3] - 48, m1 = b[s + 4] - 48;
+    const s0 = b[s + 6] - 48, s1 = b[s + 7] - 48;
+    if (digit(h0) && digit(h1) && digit(m0) && digit(m1) && digit(s0) && digit(s1)) {
+      const h = h0 * 10 + h1, mi = m0 * 10 + m1, sec = s0 * 10 + s1;
+      if (h > 23 || mi > 59 || sec > 60) return NaN;
+      return h * 3600000 + mi * 60000 + sec * 1000;
+    }
+  }
   scanGroups(b, s, e);
   if (groupCount > 4 || groupCount < 2) return NaN;
   if (GS[1] !== 58) return NaN;

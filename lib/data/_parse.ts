@@ -13,6 +13,7 @@ import {
   parseTimeCell,
   textOf,
 } from "./_decode.ts";
+import { parseRowsFast } from "./_fast_parse.ts";
 import type { ColumnRole, Sniffed } from "./sniff.ts";
 
 /** Parsed columns in file order (not yet sorted or de-duplicated). */
@@ -47,6 +48,24 @@ const EMPTY_OK = new Set<ColumnRole>(["bid", "ask", "last", "volume", "flags", "
 function lineText(b: Uint8Array, s: number, e: number): string {
   const t = textOf(b, s, Math.min(e, s + 200)).replace(/\r$/, "");
   return JSON.stringify(t);
+}
+
+function isBlank(b: Uint8Array, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) {
+    const c = b[k];
+    if (c !== 32 && c !== 9 && c !== 44 && c !== 59 && c !== 13) return false;
+  }
+  return true;
+}
+
+function grow(arrays: Float64Array[], cap: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (const a of arrays) {
+    const x = new Float64Array(cap);
+    x.set(a);
+    out.push(x);
+  }
+  return out;
 }
 
 /** Decide between day-first and month-first from every row's first two date groups. */
@@ -114,6 +133,12 @@ export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?:
   const idx = Int32Array.from(roles.map((r) => sn.roles[r]));
   let arrays = roles.map(() => new Float64Array(cap));
   const emptyOk = roles.map((r) => EMPTY_OK.has(r));
+  const fast = parseRowsFast(b, sn, roles);
+  if (fast) {
+    const cols: Partial<Record<ColumnRole, Float64Array>> = {};
+    for (let j = 0; j < roles.length; j++) cols[roles[j]] = fast.arrays[j];
+    return { length: fast.length, time: fast.time, cols, truncatedLastRow: false, dateOrder: order, repairs };
+  }
   const nCells = sn.cellCount;
   const cs = new Int32Array(nCells + 1);
   const ce = new Int32Array(nCells + 1);
@@ -131,43 +156,43 @@ export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?:
   let truncatedLastRow = false;
   let i = sn.dataStart;
   for (; i < n; lineNo++) {
-    let e = b.indexOf(10, i);
-    const hasNewline = e !== -1;
-    if (!hasNewline) e = n;
-    let le = e;
-    if (le > i && b[le - 1] === 13) le--;
-    // Blank line?
-    let blank = true;
-    for (let k = i; k < le; k++) {
-      const c = b[k];
-      if (c !== 32 && c !== 9 && c !== 44 && c !== 59) {
-        blank = false;
-        break;
+    // Locate the cells and the line end in one scan (quote-aware at cell starts).
+    let k = 0;
+    let j = i;
+    if (spaceDelim) { while (j < n && b[j] === 32) j++; }
+    for (;;) {
+      const s = j;
+      if (j < n && b[j] === 34) {
+        j++;
+        while (j < n && b[j] !== 34 && b[j] !== 10) j++;
+        if (j < n && b[j] === 34) j++;
+      }
+      while (j < n) {
+        const c = b[j];
+        if (c === delim || c === 10) break;
+        j++;
+      }
+      if (k <= nCells) {
+        cs[k] = s;
+        ce[k] = j > s && b[j - 1] === 13 ? j - 1 : j;
+      }
+      k++;
+      if (j >= n || b[j] === 10) break;
+      j++;
+      if (spaceDelim) {
+        while (j < n && b[j] === 32) j++;
+        if (j >= n || b[j] === 10 || b[j] === 13) {
+          while (j < n && b[j] !== 10) j++;
+          break;
+        }
       }
     }
-    if (blank) {
+    const hasNewline = j < n;
+    const e = j;
+    const le = e > i && b[e - 1] === 13 ? e - 1 : e;
+    if ((k === 1 || (k > dateIdx && ce[dateIdx] === cs[dateIdx])) && isBlank(b, i, le)) {
       i = e + 1;
       continue;
-    }
-    // Locate cells.
-    let k = 0;
-    let s = i;
-    if (spaceDelim) { while (s < le && b[s] === 32) s++; }
-    while (k <= nCells) {
-      cs[k] = s;
-      let j = s;
-      if (b[j] === 34) {
-        j++;
-        while (j < le && b[j] !== 34) j++;
-        j++;
-      }
-      while (j < le && b[j] !== delim) j++;
-      if (j > le) j = le;
-      ce[k] = j;
-      k++;
-      if (j >= le) break;
-      s = j + 1;
-      if (spaceDelim) { while (s < le && b[s] === 32) s++; }
     }
     if (k !== nCells) {
       if (!hasNewline && k < nCells) {
@@ -189,11 +214,7 @@ export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?:
       const t2 = new Float64Array(cap);
       t2.set(time);
       time = t2;
-      arrays = arrays.map((a) => {
-        const x = new Float64Array(cap);
-        x.set(a);
-        return x;
-      });
+      arrays = grow(arrays, cap);
     }
     let t = parseDateCell(b, cs[dateIdx], ce[dateIdx], order, dateSep);
     if (timeIdx !== -1 && t === t) {
@@ -239,6 +260,6 @@ export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?:
     i = e + 1;
   }
   const cols: Partial<Record<ColumnRole, Float64Array>> = {};
-  roles.forEach((r, j) => (cols[r] = arrays[j].subarray(0, len)));
+  for (let j = 0; j < roles.length; j++) cols[roles[j]] = arrays[j].subarray(0, len);
   return { length: len, time: time.subarray(0, len), cols, truncatedLastRow, dateOrder: order, repairs };
 }

@@ -1,0 +1,140 @@
+/**
+ * A single-pass fast path for well-formed exports (MT5 bars and alike): `YYYY?MM?DD` dates, an
+ * optional `HH:MM:SS` time (separate cell or after a space/`T`), plain decimal numbers. On
+ * anything else it gives up (returns null) and the general parser takes over, which also produces
+ * the detailed error messages.
+ *
+ * @module
+ */
+import { daysFromCivil } from "./_decode.ts";
+import type { ColumnRole, Sniffed } from "./sniff.ts";
+
+const POW10 = new Float64Array(23).map((_, i) => 10 ** i);
+const SKIP = -1, DATE = -2, TIME = -3;
+
+/** Parsed columns, or null when the fast path does not apply to this file. */
+export function parseRowsFast(
+  b: Uint8Array,
+  sn: Sniffed,
+  roles: ColumnRole[],
+): { length: number; time: Float64Array; arrays: Float64Array[] } | null {
+  if (sn.dateOrder !== "ymd" || sn.delimiter === 32 || sn.decimal !== 46) return null;
+  const nCells = sn.cellCount;
+  const kinds = new Int32Array(nCells).fill(SKIP);
+  kinds[sn.roles.date] = DATE;
+  if (sn.roles.time !== -1) kinds[sn.roles.time] = TIME;
+  for (let r = 0; r < roles.length; r++) kinds[sn.roles[roles[r]]] = r;
+  const n = b.length;
+  let cap = Math.max(16, Math.ceil((n - sn.dataStart) / 30));
+  const time = new Float64Array(cap);
+  const arrays = roles.map(() => new Float64Array(cap));
+  const delim = sn.delimiter;
+  const dsep = sn.dateSep;
+  let len = 0;
+  let i = sn.dataStart;
+  let lastKey = -1;
+  let lastDays = 0;
+  const last = nCells - 1;
+  while (i < n) {
+    if (len === cap) {
+      // Rare (rows shorter than 30 bytes on average): let the general parser handle it.
+      cap = 0;
+      return null;
+    }
+    let t = 0;
+    for (let k = 0; k < nCells; k++) {
+      const kind = kinds[k];
+      if (kind >= 0) {
+        let c = b[i];
+        let neg = false;
+        if (c === 45) {
+          neg = true;
+          c = b[++i];
+        }
+        let mant = 0;
+        let nd = 0;
+        while (c >= 48 && c <= 57) {
+          mant = mant * 10 + (c - 48);
+          nd++;
+          c = b[++i];
+        }
+        let frac = 0;
+        if (c === 46) {
+          c = b[++i];
+          while (c >= 48 && c <= 57) {
+            mant = mant * 10 + (c - 48);
+            frac++;
+            nd++;
+            c = b[++i];
+          }
+        }
+        if (nd === 0 || nd > 15) return null;
+        const v = frac === 0 ? mant : mant / POW10[frac];
+        arrays[kind][len] = neg ? -v : v;
+      } else if (kind === DATE) {
+        if (i + 10 > n) return null;
+        if (b[i + 4] !== dsep || b[i + 7] !== dsep) return null;
+        const y = (b[i] - 48) * 1000 + (b[i + 1] - 48) * 100 + (b[i + 2] - 48) * 10 + (b[i + 3] - 48);
+        const m = (b[i + 5] - 48) * 10 + (b[i + 6] - 48);
+        const d = (b[i + 8] - 48) * 10 + (b[i + 9] - 48);
+        const key = y * 10000 + m * 100 + d;
+        if (key !== lastKey) {
+          for (let q = 0; q < 10; q++) {
+            if (q !== 4 && q !== 7 && (b[i + q] < 48 || b[i + q] > 57)) return null;
+          }
+          if (m < 1 || m > 12 || d < 1 || d > 31) return null;
+          const days = daysFromCivil(y, m, d);
+          // Reject impossible days (e.g. 31 April): they would roll into the next month.
+          if (new Date(days * 86400000).getUTCDate() !== d) return null;
+          lastKey = key;
+          lastDays = days;
+        }
+        t += lastDays * 86400000;
+        i += 10;
+        const c = b[i];
+        if (c === 32 || c === 84) {
+          // In-cell time.
+          if (i + 9 > n) return null;
+          const tod = clock(b, i + 1);
+          if (tod < 0) return null;
+          t += tod;
+          i += 9;
+        }
+      } else if (kind === TIME) {
+        if (i + 8 > n) return null;
+        const tod = clock(b, i);
+        if (tod < 0) return null;
+        t += tod;
+        i += 8;
+      } else {
+        let c = b[i];
+        while (c !== delim && c !== 10 && c !== 13 && i < n) c = b[++i];
+      }
+      // Expect the delimiter, or the line end after the last cell.
+      const c = b[i];
+      if (k < last) {
+        if (c !== delim) return null;
+        i++;
+      } else {
+        if (c === 13) i++;
+        if (i < n) {
+          if (b[i] !== 10) return null;
+          i++;
+        }
+      }
+    }
+    time[len++] = t;
+  }
+  return { length: len, time: time.subarray(0, len), arrays: arrays.map((a) => a.subarray(0, len)) };
+}
+
+/** `HH:MM:SS` at `i` → ms of day, or -1. */
+function clock(b: Uint8Array, i: number): number {
+  if (b[i + 2] !== 58 || b[i + 5] !== 58) return -1;
+  const h0 = b[i] - 48, h1 = b[i + 1] - 48, m0 = b[i + 3] - 48, m1 = b[i + 4] - 48;
+  const s0 = b[i + 6] - 48, s1 = b[i + 7] - 48;
+  if (h0 >>> 0 > 2 || h1 >>> 0 > 9 || m0 >>> 0 > 5 || m1 >>> 0 > 9 || s0 >>> 0 > 5 || s1 >>> 0 > 9) return -1;
+  const h = h0 * 10 + h1;
+  if (h > 23) return -1;
+  return h * 3600000 + (m0 * 10 + m1) * 60000 + (s0 * 10 + s1) * 1000;
+}
