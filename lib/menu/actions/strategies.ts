@@ -1,0 +1,33 @@
+/**
+ * Strategy choices: only the strategies registered in lib/strategies/registry.ts are offered.
+ *
+ * @module
+ */
+import type { Strategy } from "../../strategies/contract.ts";
+import { loadPart } from "../parts.ts";
+import type { Prompter } from "../prompter.ts";
+
+/** The part of the strategy registry the menu calls. */
+export interface RegistryApi {
+  listStrategies(): Strategy[];
+  getStrategy(name: string): Strategy;
+}
+
+/** Load the strategy registry (or throw "not available"). */
+export function loadRegistry(): Promise<RegistryApi> {
+  return loadPart<RegistryApi>("strategies/registry.ts", "The strategy registry (lib/strategies)", [
+    "listStrategies",
+    "getStrategy",
+  ]);
+}
+
+/** Ask for one of the registered strategies; returns its name. */
+export async function pickStrategy(ask: Prompter): Promise<string> {
+  const list = (await loadRegistry()).listStrategies();
+  const i = await ask.choose(
+    "Strategy",
+    list.map((s) => `${s.name.padEnd(16)} ${s.description.split("\n")[0].slice(0, 60)}`),
+    0,
+  );
+  return list[i].name;
+}

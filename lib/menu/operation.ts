@@ -1,0 +1,176 @@
+/**
+ * Long operations: progress on the screen, Ctrl-C (SIGINT) cancels and returns to the menu, child
+ * processes are stopped when cancelled, and the outcome is always reported.
+ *
+ * @module
+ */
+import { OperationCancelled } from "./control.ts";
+import type { Prompter } from "./prompter.ts";
+
+/** What a running operation can use. */
+export interface OperationHandle {
+  /** Aborted when the user pressed Ctrl-C. */
+  readonly signal: AbortSignal;
+  /** Report progress (`done` of `total` steps, with an optional note such as a file name). */
+  progress(done: number, total: number, note?: string): void;
+  /** Throw OperationCancelled when the user pressed Ctrl-C (call between steps). */
+  checkCancelled(): void;
+  /** Print a line of the operation's output. */
+  log(line: string): void;
+  /**
+   * Run a child process (e.g. `deno task fix`), streaming its output indented; it is terminated
+   * when the operation is cancelled. Returns its exit code and the last lines of its output.
+   */
+  runChild(command: string, args: readonly string[], env?: Record<string, string>): Promise<ChildOutcome>;
+}
+
+/** How a child process ended. */
+export interface ChildOutcome {
+  code: number;
+  /** The last 40 lines of stdout and stderr, interleaved as they came. */
+  tail: string[];
+}
+
+/** A progress line: a bar on a terminal, plain throttled lines otherwise. */
+export function progressText(done: number, total: number, label: string, note?: string): string {
+  const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
+  const width = 24;
+  const filled = total > 0 ? Math.round((done / total) * width) : width;
+  return `  [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${pct}% ${label}${
+    note ? ` (${note})` : ""
+  }`;
+}
+
+/** Wait for the next macrotask so a pending SIGINT can be delivered between steps. */
+export function yieldToEvents(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Run `fn` as a cancellable operation. Ctrl-C while it runs aborts its signal, stops its child
+ * processes and makes this throw OperationCancelled once `fn` notices (or right away if `fn` is
+ * awaiting something else); the menu then returns to its screen instead of exiting.
+ */
+export async function runOperation<T>(
+  ask: Prompter,
+  label: string,
+  fn: (op: OperationHandle) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (!controller.signal.aborted) {
+      ask.say("\n  Ctrl-C: cancelling...");
+      controller.abort();
+    }
+  };
+  let listening = false;
+  try {
+    Deno.addSignalListener("SIGINT", onSigint);
+    listening = true;
+  } catch {
+    // Signals are not available on this platform: the operation is simply not cancellable.
+  }
+  const tty = ask.isTerminal;
+  let lastShown = -1;
+  let lastLine = "";
+  const handle: OperationHandle = {
+    signal: controller.signal,
+    progress(done, total, note) {
+      const text = progressText(done, total, label, note);
+      if (tty) {
+        ask.sayInline(`\r${text.padEnd(lastLine.length)}`);
+        lastLine = text;
+        if (done >= total) ask.say("");
+        return;
+      }
+      // Piped: one line per 10 % step (every step for short runs), always the last.
+      const step = total <= 20 ? done : Math.floor((done / Math.max(1, total)) * 10);
+      if (step !== lastShown || done >= total) {
+        lastShown = step;
+        ask.say(text);
+      }
+    },
+    checkCancelled() {
+      if (controller.signal.aborted) throw new OperationCancelled();
+    },
+    log(line) {
+      if (tty && lastLine) {
+        ask.say("");
+        lastLine = "";
+      }
+      ask.say(line);
+    },
+    runChild: (command, args, env) => runChild(ask, controller.signal, command, args, env),
+  };
+  ask.trace({ kind: "op_start", label });
+  ask.say(`  ${label}... (Ctrl-C cancels)`);
+  const cancelled = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener("abort", () => reject(new OperationCancelled()), { once: true });
+  });
+  cancelled.catch(() => {});
+  let outcome: "ok" | "failed" | "cancelled" = "ok";
+  try {
+    return await Promise.race([fn(handle), cancelled]);
+  } catch (e) {
+    outcome = e instanceof OperationCancelled ? "cancelled" : "failed";
+    throw e;
+  } finally {
+    if (listening) Deno.removeSignalListener("SIGINT", onSigint);
+    ask.trace({ kind: "op_end", label, outcome });
+  }
+}
+
+async function runChild(
+  ask: Prompter,
+  signal: AbortSignal,
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<ChildOutcome> {
+  if (signal.aborted) throw new OperationCancelled();
+  const child = new Deno.Command(command, {
+    args: [...args],
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stop = () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  signal.addEventListener("abort", stop, { once: true });
+  const tail: string[] = [];
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = "";
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).replace(/\r$/, "");
+        buf = buf.slice(nl + 1);
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+        ask.say(`  | ${line}`);
+      }
+    }
+    if (buf) {
+      tail.push(buf);
+      ask.say(`  | ${buf}`);
+    }
+  };
+  try {
+    await Promise.all([pump(child.stdout), pump(child.stderr)]);
+    const status = await child.status;
+    if (signal.aborted) throw new OperationCancelled();
+    return { code: status.code, tail };
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Where the menu reads and writes: every folder and file is injectable (flags or environment) so
+ * tests and the exerciser run the real menu on temporary folders and the bundled sample.
+ *
+ * @module
+ */
+import { defaultSourceDir, LOGS_DIR, PREPARED_DIR } from "../util/paths.ts";
+
+/** The default configuration file (mode 0600, ignored by git). */
+export const DEFAULT_CONFIG_PATH = ".kinetra/config.json";
+
+/** Folders and switches of one menu session. */
+export interface MenuOptions {
+  /** The raw exports to work on (data/master by default, data/sample when it is empty). */
+  dataDir: string;
+  /** Train/test outputs (data/prepared). */
+  preparedDir: string;
+  /** Run outputs: reports, batch runs, live journals (logs). */
+  logsDir: string;
+  /** Bridge and account configuration file (.kinetra/config.json). */
+  configPath: string;
+  /** Probe the configured bridge address with a quick loopback connect (when permitted). */
+  probeBridge: boolean;
+  /** Write machine-readable prompt events to stderr for the exerciser. */
+  trace: boolean;
+  /**
+   * True when the menu runs under the exerciser: operations that would start the exerciser again
+   * (the fix pipeline runs it) use their quick, non-recursive form.
+   */
+  underExerciser: boolean;
+}
+
+/** Flags a task may pass (undefined = use the environment, then the default). */
+export interface MenuFlags {
+  dataDir?: string;
+  preparedDir?: string;
+  logsDir?: string;
+  config?: string;
+  noProbe?: boolean;
+  trace?: boolean;
+}
+
+/**
+ * Resolve the session's options: flags first, then the environment (`KINETRA_DATA_DIR`,
+ * `KINETRA_PREPARED_DIR`, `KINETRA_LOGS_DIR`, `KINETRA_CONFIG`, `KINETRA_MENU_TRACE=1`,
+ * `KINETRA_MENU_NO_PROBE=1`, `KINETRA_MENU_EXERCISE=1`), then the defaults.
+ */
+export function resolveMenuOptions(
+  flags: MenuFlags = {},
+  env: (k: string) => string | undefined = envGet,
+): MenuOptions {
+  return {
+    dataDir: flags.dataDir ?? env("KINETRA_DATA_DIR") ?? defaultSourceDir(),
+    preparedDir: flags.preparedDir ?? env("KINETRA_PREPARED_DIR") ?? PREPARED_DIR,
+    logsDir: flags.logsDir ?? env("KINETRA_LOGS_DIR") ?? LOGS_DIR,
+    configPath: flags.config ?? env("KINETRA_CONFIG") ?? DEFAULT_CONFIG_PATH,
+    probeBridge: !(flags.noProbe ?? env("KINETRA_MENU_NO_PROBE") === "1"),
+    trace: flags.trace ?? env("KINETRA_MENU_TRACE") === "1",
+    underExerciser: env("KINETRA_MENU_EXERCISE") === "1",
+  };
+}
+
+function envGet(key: string): string | undefined {
+  try {
+    return Deno.env.get(key);
+  } catch {
+    return undefined;
+  }
+}

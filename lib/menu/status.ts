@@ -1,0 +1,185 @@
+/**
+ * The status bar of the main screen, each part checked for real: the data files present and
+ * prepared, the MT5 bridge (configured; reachable, by a quick loopback connect with a short
+ * timeout, only when configured and permitted) and the credentials (configured or missing).
+ *
+ * @example
+ * ```ts
+ * import { checkStatus, resolveMenuOptions } from "kinetra/menu/mod.ts";
+ * const s = await checkStatus(resolveMenuOptions({ noProbe: true }));
+ * console.log(s.line); // Data: 84 files, 84 prepared | MT5 bridge: not configured | Credentials: missing
+ * ```
+ *
+ * @module
+ */
+import { join, relative } from "node:path";
+import { bridgeSettings, isLoopback, readConfig } from "./config.ts";
+import type { MenuOptions } from "./options.ts";
+
+/** Data files found in a folder, by asset class (the first folder level). */
+export interface DataCount {
+  dir: string;
+  files: number;
+  byClass: Record<string, number>;
+  /** Relative paths of the files, sorted. */
+  paths: string[];
+}
+
+/** The whole status, with the one-line summary. */
+export interface StatusReport {
+  data: DataCount & { preparedTrain: number; preparedTest: number; prepared: number };
+  bridge: {
+    state: "not_configured" | "reachable" | "unreachable" | "not_permitted" | "not_probed";
+    host: string;
+    port: number;
+  };
+  credentials: { secret: boolean; account: string | null; state: "configured" | "incomplete" | "missing" };
+  /** e.g. `Data: 84 files, 84 prepared | MT5 bridge: not configured | Credentials: missing` */
+  line: string;
+}
+
+const DATA_EXT = /\.(csv|tsv|txt)$/i;
+
+/** Count the data files of a folder (recursively; hidden files and READMEs are not data). */
+export async function countDataFiles(dir: string): Promise<DataCount> {
+  const paths: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(d));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.startsWith(".")) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory) await walk(p);
+      else if (e.isFile && DATA_EXT.test(e.name) && !/^readme/i.test(e.name)) paths.push(relative(dir, p));
+    }
+  };
+  await walk(dir);
+  paths.sort();
+  const byClass: Record<string, number> = {};
+  for (const p of paths) {
+    const parts = p.split(/[\\/]/);
+    const cls = parts.length > 1 ? parts[0] : "(no class folder)";
+    byClass[cls] = (byClass[cls] ?? 0) + 1;
+  }
+  return { dir, files: paths.length, byClass, paths };
+}
+
+/** Count prepared files (train and test folders of the prepared dir, any depth). */
+export async function countPrepared(preparedDir: string): Promise<{ train: number; test: number }> {
+  const count = async (d: string): Promise<number> => {
+    let n = 0;
+    const walk = async (p: string): Promise<void> => {
+      let entries: Deno.DirEntry[];
+      try {
+        entries = await Array.fromAsync(Deno.readDir(p));
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (e.name.startsWith(".") || e.name.endsWith(".tmp")) continue;
+        if (e.isDirectory) await walk(join(p, e.name));
+        else if (e.isFile && !/\.(json|md)$/i.test(e.name)) n++;
+      }
+    };
+    await walk(d);
+    return n;
+  };
+  return { train: await count(join(preparedDir, "train")), test: await count(join(preparedDir, "test")) };
+}
+
+/**
+ * Try a TCP connection to host:port for at most `timeoutMs`; true when something accepts it.
+ * Only called for loopback addresses the process is permitted to reach (checked first, so the
+ * user never sees a permission prompt).
+ */
+export async function probeTcp(host: string, port: number, timeoutMs = 300): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const attempt = Deno.connect({ hostname: host, port }).then((conn) => {
+    conn.close();
+    return true;
+  }, () => false);
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** True when this process may connect to host:port (never prompts). */
+export async function netPermitted(host: string, port: number): Promise<boolean> {
+  try {
+    const st = await Deno.permissions.query({ name: "net", host: `${host}:${port}` });
+    return st.state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/** Check every part of the status bar. */
+export async function checkStatus(
+  opts: MenuOptions,
+  env: (k: string) => string | undefined = (k) => {
+    try {
+      return Deno.env.get(k);
+    } catch {
+      return undefined;
+    }
+  },
+): Promise<StatusReport> {
+  const data = await countDataFiles(opts.dataDir);
+  const prep = await countPrepared(opts.preparedDir);
+  let config;
+  let configProblem = "";
+  try {
+    config = await readConfig(opts.configPath);
+  } catch (e) {
+    config = {};
+    configProblem = (e as Error).message;
+  }
+  const b = bridgeSettings(config, env);
+  let state: StatusReport["bridge"]["state"] = "not_configured";
+  if (b.configured) {
+    if (!opts.probeBridge || !isLoopback(b.host)) state = "not_probed";
+    else if (!(await netPermitted(b.host, b.port))) state = "not_permitted";
+    else state = (await probeTcp(b.host, b.port)) ? "reachable" : "unreachable";
+  }
+  const login = config.account?.login ?? env("KINETRA_ACCOUNT_LOGIN");
+  const server = config.account?.server ?? env("KINETRA_ACCOUNT_SERVER");
+  const account = login && server ? `${login}@${server}` : null;
+  const credState = b.hasSecret && account ? "configured" : b.hasSecret || account ? "incomplete" : "missing";
+
+  const prepared = Math.min(prep.train, prep.test);
+  const dataPart = data.files === 0
+    ? `Data: no files in ${opts.dataDir}`
+    : `Data: ${data.files} files${
+      opts.dataDir.replace(/\/$/, "") === "data/master" ? "" : ` (${opts.dataDir})`
+    }, ${prepared === 0 ? "none prepared" : `${prepared} prepared`}`;
+  const addr = `${b.host}:${b.port}`;
+  const bridgePart = {
+    not_configured: "MT5 bridge: not configured",
+    reachable: `MT5 bridge: ${addr} reachable`,
+    unreachable: `MT5 bridge: ${addr} configured, not reachable`,
+    not_permitted: `MT5 bridge: ${addr} configured (not checked: needs --allow-net=${addr})`,
+    not_probed: `MT5 bridge: ${addr} configured (not checked)`,
+  }[state];
+  const credPart = configProblem ? "Credentials: config file invalid" : {
+    configured: `Credentials: configured (account ${account})`,
+    incomplete: b.hasSecret
+      ? "Credentials: secret set, account not pinned"
+      : "Credentials: account pinned, no secret",
+    missing: "Credentials: missing",
+  }[credState];
+  return {
+    data: { ...data, preparedTrain: prep.train, preparedTest: prep.test, prepared },
+    bridge: { state, host: b.host, port: b.port },
+    credentials: { secret: b.hasSecret, account, state: credState },
+    line: `${dataPart} | ${bridgePart} | ${credPart}`,
+  };
+}

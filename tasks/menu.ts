@@ -1,0 +1,66 @@
+/**
+ * `deno task menu [--data-dir DIR] [--prepared-dir DIR] [--logs-dir DIR] [--config FILE]
+ * [--no-probe] [--trace]`: the interactive menu. Works on a terminal, with piped input and at end
+ * of input (exit code 0). Folders can also come from KINETRA_DATA_DIR, KINETRA_PREPARED_DIR,
+ * KINETRA_LOGS_DIR and KINETRA_CONFIG. See docs/MENU.md.
+ */
+import { parseArgs } from "node:util";
+import { KinetraError } from "../lib/errors.ts";
+import { buildMenuTree } from "../lib/menu/tree.ts";
+import { resolveMenuOptions } from "../lib/menu/options.ts";
+import { runMenu } from "../lib/menu/runner.ts";
+import { stdinInput } from "../lib/menu/line_input.ts";
+import { noTracer, stderrTracer } from "../lib/menu/trace.ts";
+import { runTask } from "../lib/util/cli.ts";
+
+runTask(async () => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        "data-dir": { type: "string" },
+        "prepared-dir": { type: "string" },
+        "logs-dir": { type: "string" },
+        config: { type: "string" },
+        "no-probe": { type: "boolean" },
+        trace: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new KinetraError("bad_arguments", `${(e as Error).message} (see deno task menu --help)`);
+  }
+  if (values.help) {
+    console.log(
+      "usage: deno task menu [--data-dir DIR] [--prepared-dir DIR] [--logs-dir DIR] [--config FILE] [--no-probe] [--trace]",
+    );
+    return 0;
+  }
+  const opts = resolveMenuOptions({
+    dataDir: values["data-dir"],
+    preparedDir: values["prepared-dir"],
+    logsDir: values["logs-dir"],
+    config: values.config,
+    noProbe: values["no-probe"] ? true : undefined,
+    trace: values.trace ? true : undefined,
+  });
+  const input = stdinInput();
+  const enc = new TextEncoder();
+  const write = (text: string) => {
+    const bytes = enc.encode(text);
+    let off = 0;
+    while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
+  };
+  try {
+    const outcome = await runMenu(buildMenuTree(), opts, {
+      input,
+      write,
+      trace: opts.trace ? stderrTracer() : noTracer,
+    });
+    return outcome.code;
+  } finally {
+    await input.close();
+  }
+});
