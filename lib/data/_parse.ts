@@ -131,7 +131,7 @@ export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?:
   let time = new Float64Array(cap);
   const roles = NUMERIC_ROLES.filter((r) => sn.roles[r] !== -1);
   const idx = Int32Array.from(roles.map((r) => sn.roles[r]));
-  let arrays = roles.map(() => new Float64Array(cap));
+  let arrays: Float64Array[] = roles.map(() => new Float64Array(cap));
   const emptyOk = roles.map((r) => EMPTY_OK.has(r));
   const fast = parseRowsFast(b, sn, roles);
   if (fast) {
