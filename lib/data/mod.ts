@@ -25,3 +25,18 @@ export {
 export { bucketStart, inferDigits, resampleTicks, type Ticks, ticksFromColumns } from "./ticks.ts";
 export { detectTimeframe, modalSpacingMs, timeframeMs } from "./timeframe.ts";
 export { type ColumnRole, dateLayoutOf, normalizeHeader, sniffBytes, type Sniffed } from "./sniff.ts";
+export { findGaps, type Gap, type GapReport } from "./gaps.ts";
+export {
+  errorFinding,
+  type Finding,
+  isoTime,
+  readFindings,
+  SEVERITIES,
+  type Severity,
+  sortFindings,
+  validateBars,
+  validateFile,
+  validateLoaded,
+  type ValidateOptions,
+  worstSeverity,
+} from "./validate.ts";

@@ -9,10 +9,20 @@ import { TIMEFRAME_MINUTES } from "./types.ts";
 export function modalSpacingMs(time: Float64Array): number | null {
   if (time.length < 2) return null;
   const counts = new Map<number, number>();
+  // Run-length accumulation: most consecutive spacings are equal, so the map is touched rarely.
+  let runD = 0;
+  let run = 0;
   for (let i = 1; i < time.length; i++) {
     const d = time[i] - time[i - 1];
-    if (d > 0) counts.set(d, (counts.get(d) ?? 0) + 1);
+    if (d === runD) {
+      run++;
+      continue;
+    }
+    if (run > 0 && runD > 0) counts.set(runD, (counts.get(runD) ?? 0) + run);
+    runD = d;
+    run = 1;
   }
+  if (run > 0 && runD > 0) counts.set(runD, (counts.get(runD) ?? 0) + run);
   let best: number | null = null;
   let bestCount = 0;
   for (const [d, c] of counts) {

@@ -1,0 +1,352 @@
+/**
+ * Validation of bars: each finding has a stable `code`, a `severity` and a human `message`.
+ * Codes are documented in docs/DATA.md; the fix pipeline maps them to error categories.
+ *
+ * @module
+ */
+import { isKinetraError } from "../errors.ts";
+import { toArrays } from "./arrays.ts";
+import { findGaps } from "./gaps.ts";
+import { parseFileName } from "./file_name.ts";
+import { type LoadedFile, loadFile, type ReadOptions } from "./read_bars.ts";
+import { detectTimeframe, timeframeMs } from "./timeframe.ts";
+import type { BarArrays, Bars } from "./types.ts";
+
+/** Severity of a finding, most severe first. */
+export type Severity = "CRITICAL" | "HIGH" | "MEDIUM" | "LOW";
+
+/** Severities in order (index 0 = most severe). */
+export const SEVERITIES: readonly Severity[] = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
+
+/** One validation finding. Extra fields (count, examples, …) depend on the code. */
+export interface Finding {
+  /** Stable machine code, e.g. `timeframe_mismatch`, `duplicate_bars`, `non_numeric`. */
+  code: string;
+  severity: Severity;
+  message: string;
+  /** How many rows/bars/gaps are affected, when it applies. */
+  count?: number;
+  /** A few examples (times as ISO 8601 in the export's clock, line numbers, values). */
+  examples?: unknown[];
+  [extra: string]: unknown;
+}
+
+/** What the file name (or the caller) declares, for the checks against it. */
+export interface ValidateOptions {
+  /** Declared timeframe (default: none, so no timeframe_mismatch check). */
+  timeframe?: string | null;
+  /** Declared first and last bar open times (epoch ms). */
+  start?: number | null;
+  end?: number | null;
+  /** Raw file-order times (to detect unsorted and duplicate rows before the reader fixed them). */
+  rawTime?: Float64Array;
+}
+
+/** ISO 8601 without offset (times are in the export's clock, not UTC); milliseconds only when non-zero. */
+export function isoTime(ms: number | null | undefined): string | null {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return null;
+  const s = new Date(ms).toISOString();
+  return s.endsWith(".000Z") ? s.slice(0, 19) : s.slice(0, 23);
+}
+
+/** The most severe severity among findings, or null when there are none. */
+export function worstSeverity(findings: readonly Finding[]): Severity | null {
+  let best = 4;
+  for (const f of findings) best = Math.min(best, SEVERITIES.indexOf(f.severity));
+  return best < 4 ? SEVERITIES[best] : null;
+}
+
+/** Sort findings most severe first (stable). */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
+}
+
+/**
+ * Validate bars (typed arrays or a Bars value). Checks: timeframe declared vs detected, date range
+ * vs declared, unsorted and duplicate times (from `rawTime` when given), gaps beyond the normal
+ * weekend and daily breaks, bars off the timeframe grid, non-positive prices, high/low
+ * inconsistent with open/close, negative volumes or spreads.
+ *
+ * @example
+ * ```ts
+ * import { validateBars } from "./validate.ts";
+ * const t = Float64Array.from([0, 3_600_000, 7_200_000]);
+ * const p = Float64Array.from([1, 1, -1]);
+ * const f = validateBars({ length: 3, time: t, open: p, high: p, low: p, close: p,
+ *   tickVolume: new Float64Array(3), volume: new Float64Array(3), spread: null }, { timeframe: "H4" });
+ * console.assert(f.some((x) => x.code === "non_positive_price") && f.some((x) => x.code === "timeframe_mismatch"));
+ * ```
+ */
+export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}): Finding[] {
+  const a: BarArrays = "meta" in input ? toArrays(input) : input;
+  const out: Finding[] = [];
+  const n = a.length;
+  const t = a.time;
+  if (n === 0) {
+    out.push({ code: "header_only", severity: "CRITICAL", message: "no bars", count: 0 });
+    return out;
+  }
+
+  // Order and duplicates: on the raw file order when known.
+  const raw = opts.rawTime ?? t;
+  let backwards = 0;
+  let desc = raw.length > 1;
+  const backEx: unknown[] = [];
+  for (let i = 1; i < raw.length; i++) {
+    if (raw[i] < raw[i - 1]) {
+      backwards++;
+      if (backEx.length < 3) backEx.push({ row: i + 1, time: isoTime(raw[i]), after: isoTime(raw[i - 1]) });
+    }
+    if (!(raw[i] < raw[i - 1])) desc = false;
+  }
+  if (desc) {
+    out.push({
+      code: "newest_first",
+      severity: "LOW",
+      message: `rows are newest-first (${raw.length} rows); they are reversed on read`,
+      count: raw.length,
+    });
+  } else if (backwards > 0) {
+    out.push({
+      code: "unsorted_bars",
+      severity: "HIGH",
+      message: `${backwards} row(s) go back in time; the reader sorts them, but the export is out of order`,
+      count: backwards,
+      examples: backEx,
+    });
+  }
+  if (backwards > 0 || hasEqualNeighbours(raw)) {
+    const sorted = Float64Array.from(raw).sort();
+    let dups = 0;
+    const ex: unknown[] = [];
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i] === sorted[i - 1]) {
+        dups++;
+        if (ex.length < 3 && (ex.length === 0 || ex[ex.length - 1] !== isoTime(sorted[i]))) {
+          ex.push(isoTime(sorted[i]));
+        }
+      }
+    }
+    if (dups > 0) {
+      out.push({
+        code: "duplicate_bars",
+        severity: "HIGH",
+        message: `${dups} row(s) repeat an earlier bar time (the reader keeps the last of each)`,
+        count: dups,
+        examples: ex,
+      });
+    }
+  }
+
+  // Prices and volumes.
+  let nonPos = 0, hl = 0, oc = 0, negVol = 0;
+  const npEx: unknown[] = [], hlEx: unknown[] = [], ocEx: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const o = a.open[i], h = a.high[i], l = a.low[i], c = a.close[i];
+    if (!(o > 0 && h > 0 && l > 0 && c > 0)) {
+      nonPos++;
+      if (npEx.length < 3) npEx.push({ time: isoTime(t[i]), open: o, high: h, low: l, close: c });
+    }
+    if (h < l) {
+      hl++;
+      if (hlEx.length < 3) hlEx.push({ time: isoTime(t[i]), high: h, low: l });
+    } else if (h < o || h < c || l > o || l > c) {
+      oc++;
+      if (ocEx.length < 3) ocEx.push({ time: isoTime(t[i]), open: o, high: h, low: l, close: c });
+    }
+    if (a.tickVolume[i] < 0 || a.volume[i] < 0 || (a.spread !== null && a.spread[i] < 0)) negVol++;
+  }
+  if (nonPos) {
+    out.push({
+      code: "non_positive_price",
+      severity: "CRITICAL",
+      message: `${nonPos} bar(s) have a price <= 0`,
+      count: nonPos,
+      examples: npEx,
+    });
+  }
+  if (hl || oc) {
+    out.push({
+      code: "ohlc_inconsistent",
+      severity: hl ? "CRITICAL" : "HIGH",
+      message: `${hl} bar(s) with high below low, ${oc} bar(s) with open or close outside [low, high]`,
+      count: hl + oc,
+      high_below_low: hl,
+      open_close_outside: oc,
+      examples: [...hlEx, ...ocEx].slice(0, 3),
+    });
+  }
+  if (negVol) {
+    out.push({
+      code: "negative_volume",
+      severity: "MEDIUM",
+      message: `${negVol} bar(s) have a negative tick volume, volume or spread`,
+      count: negVol,
+    });
+  }
+
+  // Timeframe: declared vs detected.
+  const detected = detectTimeframe(t);
+  const declared = opts.timeframe ? opts.timeframe.toUpperCase() : null;
+  if (declared && detected && declared !== detected) {
+    out.push({
+      code: "timeframe_mismatch",
+      severity: "CRITICAL",
+      message: `the name declares ${declared} but the bars are ${detected} apart (most common spacing)`,
+      timeframe_declared: declared,
+      timeframe_detected: detected,
+    });
+  } else if (!detected && n >= 3) {
+    out.push({
+      code: "timeframe_undetected",
+      severity: declared ? "MEDIUM" : "LOW",
+      message: `the most common bar spacing matches no timeframe${
+        declared ? ` (the name declares ${declared})` : ""
+      }`,
+    });
+  }
+
+  // Date range vs declared.
+  if (opts.start != null && opts.end != null && (opts.start !== t[0] || opts.end !== t[n - 1])) {
+    out.push({
+      code: "date_range_mismatch",
+      severity: "MEDIUM",
+      message: `the name declares ${isoTime(opts.start)} .. ${isoTime(opts.end)} but the bars run ${
+        isoTime(t[0])
+      } .. ${isoTime(t[n - 1])}`,
+      declared_start: isoTime(opts.start),
+      declared_end: isoTime(opts.end),
+      first_time: isoTime(t[0]),
+      last_time: isoTime(t[n - 1]),
+    });
+  }
+
+  // Grid alignment and gaps at the detected (else declared) timeframe.
+  const tf = detected ?? declared;
+  const tfMs = timeframeMs(tf);
+  if (tfMs !== null && tfMs <= 4 * 3_600_000) {
+    let off = 0;
+    const ex: unknown[] = [];
+    for (let i = 0; i < n; i++) {
+      if (t[i] % tfMs !== 0) {
+        off++;
+        if (ex.length < 3) ex.push(isoTime(t[i]));
+      }
+    }
+    if (off) {
+      out.push({
+        code: "misaligned_bars",
+        severity: "MEDIUM",
+        message: `${off} bar(s) do not open on the ${tf} grid`,
+        count: off,
+        examples: ex,
+      });
+    }
+  }
+  if (tfMs !== null) {
+    const g = findGaps(t, tfMs);
+    if (g.abnormal.length) {
+      const largest = g.abnormal[0];
+      const week = 7 * 86_400_000;
+      out.push({
+        code: "gaps",
+        severity: largest.to - largest.from >= week ? "MEDIUM" : "LOW",
+        message:
+          `${g.abnormal.length} gap(s) beyond the normal breaks (largest: ${largest.missingBars} ${tf} bars missing after ${
+            isoTime(largest.from)
+          })`,
+        count: g.abnormal.length,
+        missing_bars: g.abnormal.reduce((s, x) => s + x.missingBars, 0),
+        weekend_gaps: g.weekendGaps,
+        session_gaps: g.sessionGaps,
+        session_breaks: g.sessionBreaks,
+        trades_weekends: g.tradesWeekends,
+        examples: g.abnormal.slice(0, 3).map((x) => ({
+          from: isoTime(x.from),
+          to: isoTime(x.to),
+          missing_bars: x.missingBars,
+        })),
+      });
+    }
+  }
+  if (n < 2) {
+    out.push({
+      code: "too_few_bars",
+      severity: "LOW",
+      message: `only ${n} bar; nothing can be detected from spacing`,
+    });
+  }
+  return sortFindings(out);
+}
+
+function hasEqualNeighbours(t: Float64Array): boolean {
+  for (let i = 1; i < t.length; i++) if (t[i] === t[i - 1]) return true;
+  return false;
+}
+
+/** Findings that come from how the file was read (repairs, truncation). */
+export function readFindings(loaded: LoadedFile): Finding[] {
+  const out: Finding[] = [];
+  if (loaded.raw.truncatedLastRow) {
+    out.push({
+      code: "truncated_file",
+      severity: "MEDIUM",
+      message: "the last line is incomplete (the file looks truncated); it was dropped",
+    });
+  }
+  const other = loaded.report.repairs.filter((r) =>
+    !r.startsWith("the last line") && !r.startsWith("rows were") && !r.includes("repeated an earlier time")
+  );
+  if (other.length) {
+    out.push({
+      code: "repaired_on_read",
+      severity: "LOW",
+      message: `read with repairs: ${other.join("; ")}`,
+      repairs: other,
+    });
+  }
+  return out;
+}
+
+/** A read failure as a CRITICAL finding with the reader's code. */
+export function errorFinding(e: unknown): Finding {
+  if (isKinetraError(e)) {
+    return { code: e.code, severity: "CRITICAL", message: e.message, ...(e.details ?? {}) };
+  }
+  throw e;
+}
+
+/** Validate a loaded file against what its name declares. */
+export function validateLoaded(loaded: LoadedFile): Finding[] {
+  const out = readFindings(loaded);
+  if (loaded.arrays) {
+    const name = parseFileName(loaded.path);
+    out.push(...validateBars(loaded.arrays, {
+      timeframe: loaded.sniffed.format === "mt5_ticks" ? null : name.timeframe,
+      start: name.start,
+      end: name.end,
+      rawTime: loaded.sniffed.format === "mt5_ticks" ? undefined : loaded.raw.time,
+    }));
+  }
+  return sortFindings(out);
+}
+
+/**
+ * Read and validate one file. Unreadable input gives a single CRITICAL finding carrying the
+ * reader's code (`file_not_found`, `empty_file`, `header_only`, `unrecognized_format`,
+ * `missing_column`, `non_numeric`, `invalid_date`, …) instead of throwing.
+ *
+ * @example
+ * ```ts
+ * import { validateFile } from "./validate.ts";
+ * const findings = await validateFile("no/such/file.csv");
+ * console.assert(findings[0].code === "file_not_found" && findings[0].severity === "CRITICAL");
+ * ```
+ */
+export async function validateFile(path: string, opts: ReadOptions = {}): Promise<Finding[]> {
+  try {
+    return validateLoaded(await loadFile(path, { ...opts, timeframe: opts.timeframe ?? "M1" }));
+  } catch (e) {
+    return [errorFinding(e)];
+  }
+}
