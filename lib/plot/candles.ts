@@ -159,7 +159,7 @@ export function candlestickFigure(input: CandlestickInput): Figure {
       hovermode: "x",
       barmode: "overlay",
       bargap: 0,
-    }),
+    }, data.length > 6 || hasRegimes ? "right" : "top"),
   };
 }
 

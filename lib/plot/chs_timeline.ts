@@ -213,7 +213,7 @@ export function chsTimelineFigure(records: readonly JournalRecord[], opts: ChsTi
       shapes,
       hovermode: "closest",
       height: opts.height ?? (hasEquity ? 560 : 440),
-    }),
+    }, "right"),
   };
 }
 

@@ -113,6 +113,6 @@ export function returnDistributionFigure(
       xaxis: axis({ title: { text: opts.xLabel ?? "return %" }, ticksuffix: "%" }),
       yaxis: axis({ title: { text: opts.density ? "density" : "count" } }),
       height: opts.height ?? 380,
-    }),
+    }, list.length > 1 ? "right" : "top"),
   };
 }

@@ -94,5 +94,6 @@ export function equityDrawdownFigure(
       yaxis: refs[1].y,
     });
   });
-  return { data, layout: baseLayout(opts.title, { ...axes, height: opts.height ?? 480 }) };
+  const legend = list.length > 3 ? "right" : "top";
+  return { data, layout: baseLayout(opts.title, { ...axes, height: opts.height ?? 480 }, legend) };
 }

@@ -52,10 +52,11 @@ export const DEFAULT_CONFIG: Readonly<Record<string, unknown>> = {
   showLink: false,
 };
 
-/** The house layout: white template, compact margins, a title, legend on top. */
+/** The house layout: white template, compact margins, a title, the legend on top or on the right. */
 export function baseLayout(
   title: string | undefined,
   extra: Record<string, unknown> = {},
+  legend: "top" | "right" = "top",
 ): Record<string, unknown> {
   return {
     title: title ? { text: title, x: 0.01, xanchor: "left", font: { size: 16 } } : undefined,
@@ -67,7 +68,10 @@ export function baseLayout(
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
     margin: { l: 60, r: 20, t: title ? 50 : 20, b: 40 },
-    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)" },
+    // A legend with many or long entries goes to the right, where it can never cover the title.
+    legend: legend === "top"
+      ? { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)" }
+      : { orientation: "v", x: 1.01, xanchor: "left", y: 1, yanchor: "top", bgcolor: "rgba(0,0,0,0)" },
     hovermode: "x unified",
     ...extra,
   };
