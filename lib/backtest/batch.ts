@@ -1,0 +1,315 @@
+/**
+ * Batch backtests: every strategy on every matching file of a folder, in parallel Deno Workers,
+ * written to a new `logs/backtests/run_<UTC stamp>/` folder that is never overwritten
+ * (config.json, results.json, trades/<file>__<strategy>.csv). A failure on one file is recorded
+ * with its error and the batch goes on.
+ *
+ * ```ts ignore
+ * import { runBatch } from "kinetra/backtest/batch.ts";
+ * const run = await runBatch({ source: "data/sample", strategies: ["berserker", "sniper"] });
+ * console.log(run.runDir, run.summary);
+ * ```
+ *
+ * @module
+ */
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { parseFileName } from "../data/mod.ts";
+import { KinetraError } from "../errors.ts";
+import { assertNotInside, utcStamp, writeJsonAtomic } from "../util/fs.ts";
+import { LOGS_DIR } from "../util/paths.ts";
+import { runBatchJob } from "./batch_job.ts";
+import { summarizeBatch, type SummaryRow } from "./batch_summary.ts";
+import type { BatchJob, BatchResult, Split, WorkerMessage } from "./batch_types.ts";
+
+/** Options of `runBatch` (and `planBatch`). */
+export interface BatchOptions {
+  /** Folder scanned recursively for exports (a prepared folder with train/ and test/ works too). */
+  source: string;
+  /** Strategy names (registry). Default: berserker, sniper, multi_agent_v7. */
+  strategies?: readonly string[];
+  /** Timeframes to keep (e.g. ["H1", "H4"]); empty/absent = all. */
+  timeframes?: readonly string[];
+  /** Default "all". */
+  split?: Split;
+  /** Share of each raw file's bars in its test part (default 0.2, as `deno task prepare`). */
+  testRatio?: number;
+  /** Parallel workers; 0 runs in the calling thread. Default: hardware threads (at least 1). */
+  workers?: number;
+  /** Parent folder of the run folders. Default logs/backtests. */
+  outDir?: string;
+  /** Engine profile. Default mt5. */
+  profile?: "mt5" | "compat";
+  /** Called after each file (all its strategies) finishes. */
+  onProgress?: (p: BatchProgress) => void;
+}
+
+/** Progress after a file finished. */
+export interface BatchProgress {
+  done: number;
+  total: number;
+  file: string;
+  errors: number;
+  elapsedMs: number;
+}
+
+/** What `runBatch` returns (results.json holds the same). */
+export interface BatchRun {
+  runDir: string;
+  results: BatchResult[];
+  summary: SummaryRow[];
+  wallMs: number;
+  /** Sums over files of the per-step times measured inside the workers. */
+  totalsMs: { read: number; features: number; simulate: number };
+  files: number;
+  workers: number;
+}
+
+/** The default strategies of a batch. */
+export const DEFAULT_BATCH_STRATEGIES: readonly string[] = ["berserker", "sniper", "multi_agent_v7"];
+
+const EXPORT_EXT = /\.(csv|txt|tsv)$/i;
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [];
+    for await (const e of Deno.readDir(dir)) entries.push(e);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new KinetraError("file_not_found", `source folder ${dir} does not exist`);
+    }
+    throw e;
+  }
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    if (e.name.startsWith(".")) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory) await walk(p, out);
+    else if (e.isFile && EXPORT_EXT.test(e.name)) out.push(p);
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(p)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** Asset class of a file: the first folder under the source (skipping train/ and test/). */
+function assetClassOf(file: string, root: string): string {
+  const parts = relative(root, dirname(file)).split(sep).filter((p) =>
+    p && p !== "." && p !== "train" && p !== "test"
+  );
+  return parts[0] ?? "other";
+}
+
+/** Find the files of a batch and build its jobs (no run folder, nothing written). */
+export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<BatchJob[]> {
+  const split = opts.split ?? "all";
+  if (!["train", "test", "all"].includes(split)) {
+    throw new KinetraError("bad_argument", `--split must be train, test or all, got "${split}"`);
+  }
+  const testRatio = opts.testRatio ?? 0.2;
+  if (!(testRatio > 0 && testRatio < 1)) {
+    throw new KinetraError("bad_argument", `test ratio must be in (0, 1), got ${testRatio}`);
+  }
+  const strategies = opts.strategies?.length ? [...opts.strategies] : [...DEFAULT_BATCH_STRATEGIES];
+  const tfs = (opts.timeframes ?? []).map((t) => t.toUpperCase());
+  const root = opts.source;
+  if (!(await isDir(root))) {
+    throw new KinetraError("file_not_found", `source folder ${root} does not exist or is not a folder`);
+  }
+  // A prepared folder (train/ + test/) is already split: pick the sub-folders.
+  const presplit = (await isDir(join(root, "train"))) && (await isDir(join(root, "test")));
+  const dirs = presplit ? (split === "all" ? ["train", "test"] : [split]).map((d) => join(root, d)) : [root];
+  const files: string[] = [];
+  for (const d of dirs) await walk(d, files);
+  const jobs: BatchJob[] = [];
+  const sized: { file: string; size: number }[] = [];
+  for (const file of files) {
+    const p = parseFileName(file);
+    if (tfs.length && (!p.timeframe || !tfs.includes(p.timeframe))) continue;
+    sized.push({ file, size: (await Deno.stat(file)).size });
+  }
+  // Largest first: the slowest files start early, so the workers finish together.
+  sized.sort((a, b) => b.size - a.size || a.file.localeCompare(b.file));
+  for (const { file } of sized) {
+    const p = parseFileName(file);
+    jobs.push({
+      id: jobs.length,
+      file,
+      symbol: p.symbol,
+      timeframe: p.timeframe,
+      assetClass: assetClassOf(file, root),
+      strategies,
+      split,
+      testRatio,
+      presplit,
+      tradesDir,
+      engine: { profile: opts.profile ?? "mt5" },
+    });
+  }
+  if (!jobs.length) {
+    throw new KinetraError(
+      "no_files",
+      `no export files found in ${root}${tfs.length ? ` for timeframes ${tfs.join(",")}` : ""}`,
+    );
+  }
+  return jobs;
+}
+
+/** Create a fresh run folder; never reuses an existing one. */
+async function freshRunDir(parent: string): Promise<string> {
+  await Deno.mkdir(parent, { recursive: true });
+  const stamp = utcStamp(new Date());
+  for (let k = 0; k < 1000; k++) {
+    const dir = join(parent, k === 0 ? `run_${stamp}` : `run_${stamp}_${k + 1}`);
+    try {
+      await Deno.mkdir(dir); // fails when it exists: no run folder is ever overwritten
+      return dir;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+  }
+  throw new KinetraError("run_dir_exists", `could not create a new run folder under ${parent}`);
+}
+
+function resultsOfCrash(job: BatchJob, message: string): BatchResult[] {
+  return job.strategies.map((strategy) => ({
+    file: job.file,
+    symbol: job.symbol,
+    timeframe: job.timeframe,
+    asset_class: job.assetClass,
+    strategy,
+    bars: 0,
+    stats: null,
+    trades_file: null,
+    error: { code: "worker_crashed", message },
+    timings_ms: { read: 0, features: 0, simulate: 0 },
+  }));
+}
+
+/** Run jobs in `n` workers (0 = here), calling `done` after each job. */
+async function execute(
+  jobs: BatchJob[],
+  n: number,
+  done: (job: BatchJob, results: BatchResult[]) => void,
+): Promise<void> {
+  if (n <= 0) {
+    for (const job of jobs) done(job, await runBatchJob(job));
+    return;
+  }
+  let next = 0;
+  await new Promise<void>((resolveAll) => {
+    let active = 0;
+    const url = new URL("./batch_worker.ts", import.meta.url);
+    const start = (): void => {
+      if (next >= jobs.length) {
+        if (active === 0) resolveAll();
+        return;
+      }
+      const worker = new Worker(url, { type: "module" });
+      active++;
+      let current: BatchJob | null = null;
+      const feed = (): void => {
+        if (next >= jobs.length) {
+          worker.terminate();
+          active--;
+          if (active === 0) resolveAll();
+          return;
+        }
+        current = jobs[next++];
+        worker.postMessage(current);
+      };
+      worker.onmessage = (ev: MessageEvent<WorkerMessage>): void => {
+        const msg = ev.data;
+        if (msg.type === "done" && current && msg.jobId === current.id) {
+          const job = current;
+          current = null;
+          done(job, msg.results);
+          feed();
+        }
+      };
+      worker.onerror = (ev: ErrorEvent): void => {
+        ev.preventDefault();
+        worker.terminate();
+        active--;
+        if (current) done(current, resultsOfCrash(current, ev.message || "worker crashed"));
+        current = null;
+        start(); // replace the worker and go on
+      };
+      feed();
+    };
+    const count = Math.min(n, jobs.length);
+    for (let k = 0; k < count; k++) start();
+  });
+}
+
+/**
+ * Run a batch. Writes `<outDir>/run_<stamp>/config.json` before starting, `trades/` as runs
+ * finish and `results.json` (results, summary, timings) at the end.
+ */
+export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
+  const t0 = performance.now();
+  const outDir = opts.outDir ?? join(LOGS_DIR, "backtests");
+  assertNotInside(outDir, opts.source);
+  const probe = await planBatch(opts); // validate before creating anything
+  const runDir = await freshRunDir(outDir);
+  const tradesDir = join(runDir, "trades");
+  await Deno.mkdir(tradesDir);
+  const jobs = probe.map((j) => ({ ...j, tradesDir }));
+  const hw = navigator.hardwareConcurrency || 1;
+  const workers = Math.max(0, Math.min(opts.workers ?? hw, jobs.length));
+  const startedAt = new Date().toISOString();
+  const config = {
+    created_at: startedAt,
+    run_dir: runDir,
+    source: resolve(opts.source),
+    strategies: jobs[0].strategies,
+    timeframes: opts.timeframes?.length ? opts.timeframes.map((t) => t.toUpperCase()) : null,
+    split: jobs[0].split,
+    test_ratio: jobs[0].testRatio,
+    presplit: jobs[0].presplit,
+    profile: jobs[0].engine.profile,
+    workers,
+    params: "defaults",
+    files: jobs.map((j) => j.file),
+  };
+  await writeJsonAtomic(join(runDir, "config.json"), config);
+  const byJob = new Map<number, BatchResult[]>();
+  let errors = 0;
+  await execute(jobs, workers, (job, results) => {
+    byJob.set(job.id, results);
+    errors += results.filter((r) => r.error).length;
+    opts.onProgress?.({
+      done: byJob.size,
+      total: jobs.length,
+      file: basename(job.file),
+      errors,
+      elapsedMs: performance.now() - t0,
+    });
+  });
+  const results = jobs.flatMap((j) => byJob.get(j.id) ?? resultsOfCrash(j, "no result"));
+  const summary = summarizeBatch(results);
+  const totalsMs = { read: 0, features: 0, simulate: 0 };
+  for (const r of results) {
+    totalsMs.read += r.timings_ms.read;
+    totalsMs.features += r.timings_ms.features;
+    totalsMs.simulate += r.timings_ms.simulate;
+  }
+  const wallMs = performance.now() - t0;
+  await writeJsonAtomic(join(runDir, "results.json"), {
+    run_dir: runDir,
+    started_at: startedAt,
+    finished_at: new Date().toISOString(),
+    wall_ms: wallMs,
+    workers,
+    totals_ms: totalsMs,
+    config,
+    results,
+    summary,
+  });
+  return { runDir, results, summary, wallMs, totalsMs, files: jobs.length, workers };
+}

@@ -1,0 +1,223 @@
+/**
+ * One batch job: read one file, compute the union of the strategies' features once, run every
+ * strategy on it, write each run's trades, and return one result per strategy. Failures are
+ * caught per step and recorded on the results, never thrown, so a batch goes on.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { BarArrays } from "../data/types.ts";
+import { loadFile } from "../data/mod.ts";
+import { isKinetraError } from "../errors.ts";
+import { computeFeatures } from "../features/mod.ts";
+import type { FeatureArrays, Params, Strategy } from "../strategies/contract.ts";
+import { resolveParams } from "../strategies/contract.ts";
+import { getStrategy } from "../strategies/registry.ts";
+import { writeTextAtomic } from "../util/fs.ts";
+import type { BatchJob, BatchResult } from "./batch_types.ts";
+import type { TradeRecord } from "./engine.ts";
+import { runBacktest } from "./mod.ts";
+
+/** Columns of a trades CSV, in order. */
+const TRADE_COLUMNS: readonly (keyof TradeRecord)[] = [
+  "entry_bar",
+  "exit_bar",
+  "entry_time",
+  "exit_time",
+  "side",
+  "entry_price",
+  "exit_price",
+  "size",
+  "pnl",
+  "return_pct",
+  "commission",
+  "spread_cost",
+  "slippage_cost",
+  "swap",
+  "mfe",
+  "mae",
+  "energy_at_entry",
+  "sl",
+  "tp",
+  "tag",
+  "exit_reason",
+  "duration_bars",
+];
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** Trades as CSV text (header + one line per trade). */
+export function tradesCsv(trades: readonly TradeRecord[]): string {
+  const lines = [TRADE_COLUMNS.join(",")];
+  for (const t of trades) lines.push(TRADE_COLUMNS.map((c) => csvCell(t[c])).join(","));
+  return lines.join("\n") + "\n";
+}
+
+function errorOf(e: unknown): { code: string; message: string } {
+  if (isKinetraError(e)) return { code: e.code, message: e.message };
+  const msg = e instanceof Error ? e.message : String(e);
+  return { code: "internal_error", message: msg.split("\n")[0] };
+}
+
+/** Bars `from..n` of `bars`, and the same slice of every feature column (views, no copies). */
+function sliceFrom(bars: BarArrays, features: FeatureArrays, from: number): [BarArrays, FeatureArrays] {
+  if (from <= 0) return [bars, features];
+  const s = (a: Float64Array): Float64Array => a.subarray(from);
+  const b: BarArrays = {
+    length: bars.length - from,
+    time: s(bars.time),
+    open: s(bars.open),
+    high: s(bars.high),
+    low: s(bars.low),
+    close: s(bars.close),
+    tickVolume: s(bars.tickVolume),
+    volume: s(bars.volume),
+    spread: bars.spread ? s(bars.spread) : null,
+  };
+  const f: FeatureArrays = {};
+  for (const [k, v] of Object.entries(features)) f[k] = s(v);
+  return [b, f];
+}
+
+/**
+ * Where a strategy's run starts and where its decisions start, for the job's split. `all` and
+ * pre-split files trade every bar after the warm-up. A raw file cut for `train` keeps the first
+ * (1 − testRatio) of its bars. For `test` the features are computed on the whole history (they
+ * are causal, so this uses only the past) and the run starts `warmup` bars before the test part,
+ * so the strategy decides from the first test bar on.
+ */
+export function splitWindow(
+  n: number,
+  split: BatchJob["split"],
+  testRatio: number,
+  presplit: boolean,
+  warmup: number,
+): { from: number; to: number } {
+  if (presplit || split === "all") return { from: 0, to: n };
+  const cut = Math.floor(n * (1 - testRatio));
+  if (split === "train") return { from: 0, to: cut };
+  return { from: Math.max(0, cut - warmup), to: n };
+}
+
+function cutTo(bars: BarArrays, features: FeatureArrays, to: number): [BarArrays, FeatureArrays] {
+  if (to >= bars.length) return [bars, features];
+  const s = (a: Float64Array): Float64Array => a.subarray(0, to);
+  const b: BarArrays = {
+    length: to,
+    time: s(bars.time),
+    open: s(bars.open),
+    high: s(bars.high),
+    low: s(bars.low),
+    close: s(bars.close),
+    tickVolume: s(bars.tickVolume),
+    volume: s(bars.volume),
+    spread: bars.spread ? s(bars.spread) : null,
+  };
+  const f: FeatureArrays = {};
+  for (const [k, v] of Object.entries(features)) f[k] = s(v);
+  return [b, f];
+}
+
+/** Safe file-name stem for a trades file. */
+function tradesName(job: BatchJob, strategy: string): string {
+  const stem = (job.file.split(/[\\/]/).pop() ?? "file").replace(/\.[A-Za-z0-9]+$/, "");
+  const split = job.presplit
+    ? `${job.file.includes("/test/") ? "test" : "train"}_`
+    : job.split === "all"
+    ? ""
+    : `${job.split}_`;
+  return `${split}${stem}__${strategy}.csv`.replace(/[^A-Za-z0-9+._-]/g, "_");
+}
+
+/** Run one job; never throws. */
+export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
+  const base = (strategy: string): BatchResult => ({
+    file: job.file,
+    symbol: job.symbol,
+    timeframe: job.timeframe,
+    asset_class: job.assetClass,
+    strategy,
+    bars: 0,
+    stats: null,
+    trades_file: null,
+    error: null,
+    timings_ms: { read: 0, features: 0, simulate: 0 },
+  });
+  const results = job.strategies.map(base);
+  // Resolve strategies first: an unknown name fails only its own results.
+  const strategies: (Strategy | null)[] = job.strategies.map((name, k) => {
+    try {
+      return getStrategy(name);
+    } catch (e) {
+      results[k].error = errorOf(e);
+      return null;
+    }
+  });
+  let t0 = performance.now();
+  let bars: BarArrays;
+  let meta: { symbol: string; timeframe: string | null };
+  try {
+    const loaded = await loadFile(job.file);
+    if (!loaded.arrays) throw new Error(`${job.file} holds ticks, not bars`);
+    bars = loaded.arrays;
+    meta = { symbol: job.symbol, timeframe: job.timeframe };
+  } catch (e) {
+    const err = errorOf(e);
+    for (const r of results) r.error ??= err;
+    return results;
+  }
+  const readMs = performance.now() - t0;
+  t0 = performance.now();
+  let features: FeatureArrays;
+  try {
+    const names = [...new Set(strategies.flatMap((s) => (s ? [...s.features] : [])))];
+    features = computeFeatures(bars, names);
+  } catch (e) {
+    const err = errorOf(e);
+    for (const r of results) r.error ??= err;
+    return results;
+  }
+  const featuresMs = performance.now() - t0;
+  for (let k = 0; k < strategies.length; k++) {
+    const strategy = strategies[k];
+    const r = results[k];
+    r.timings_ms.read = readMs / strategies.length;
+    r.timings_ms.features = featuresMs / strategies.length;
+    if (!strategy) continue;
+    const t1 = performance.now();
+    try {
+      const params: Params = resolveParams(strategy);
+      const warm = strategy.warmup(params);
+      const { from, to } = splitWindow(bars.length, job.split, job.testRatio, job.presplit, warm);
+      const [b1, f1] = cutTo(bars, features, to);
+      const [b2, f2] = sliceFrom(b1, f1, from);
+      r.bars = Math.max(0, b2.length - warm);
+      const res = runBacktest({
+        bars: b2,
+        meta: {
+          symbol: meta.symbol,
+          timeframe: meta.timeframe,
+          timeframeDetected: meta.timeframe,
+          source: job.file,
+          format: "mt5_bars",
+        },
+        strategy,
+        params,
+        features: f2,
+        config: { profile: job.engine.profile },
+      });
+      r.stats = res.stats;
+      const name = tradesName(job, strategy.name);
+      await writeTextAtomic(join(job.tradesDir, name), tradesCsv(res.trades));
+      r.trades_file = `trades/${name}`;
+    } catch (e) {
+      r.error = errorOf(e);
+    }
+    r.timings_ms.simulate = performance.now() - t1;
+  }
+  return results;
+}

@@ -1,0 +1,51 @@
+/**
+ * Types shared by the batch orchestrator (main thread) and its workers.
+ *
+ * @module
+ */
+import type { BacktestStats } from "./stats.ts";
+
+/** Which part of each file a batch trades. */
+export type Split = "train" | "test" | "all";
+
+/** One file to run, with every strategy of the batch (features are computed once per file). */
+export interface BatchJob {
+  /** Sequence number (order of the plan). */
+  readonly id: number;
+  readonly file: string;
+  readonly symbol: string;
+  readonly timeframe: string | null;
+  /** Asset class: the file's parent folder (crypto, forex, ...), or "other". */
+  readonly assetClass: string;
+  readonly strategies: readonly string[];
+  readonly split: Split;
+  /** Share of each file's bars kept for the test split when cutting a raw file (0..1). */
+  readonly testRatio: number;
+  /** True when the file comes from a prepared train/ or test/ folder (already split). */
+  readonly presplit: boolean;
+  /** Folder where the job writes trade files (the run's `trades/`). */
+  readonly tradesDir: string;
+  /** Backtest profile and engine options forwarded to `runBacktest`. */
+  readonly engine: { readonly profile: "mt5" | "compat" };
+}
+
+/** The outcome of one strategy on one file. */
+export interface BatchResult {
+  file: string;
+  symbol: string;
+  timeframe: string | null;
+  asset_class: string;
+  strategy: string;
+  /** Bars traded (after the split cut, warm-up history excluded). */
+  bars: number;
+  stats: BacktestStats | null;
+  /** Trade file relative to the run folder, or null. */
+  trades_file: string | null;
+  error: { code: string; message: string } | null;
+  timings_ms: { read: number; features: number; simulate: number };
+}
+
+/** Worker → main messages. */
+export type WorkerMessage =
+  | { readonly type: "done"; readonly jobId: number; readonly results: BatchResult[] }
+  | { readonly type: "ready" };

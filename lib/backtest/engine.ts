@@ -1,0 +1,892 @@
+/**
+ * The event loop: one pass over typed arrays, orders filled by a simulated broker with the
+ * semantics of docs/BACKTESTING.md (backtesting.py's in the compat profile, MetaTrader 5's in the
+ * mt5 profile). Nothing is allocated per bar: orders and trades are objects created only when a
+ * strategy trades.
+ *
+ * Per bar i (from `start = max(1, warmup)`): (a) swap for nights crossed (mt5), (b) pending orders
+ * are processed against bar i's open/high/low, (c) excursions of open trades are updated, (d)
+ * equity is marked at bar i's close, (e) out of money / stop-out, (f) the strategy decides with data
+ * up to bar i; its orders execute from bar i+1 (or at bar i's close with `tradeOnClose`).
+ *
+ * @module
+ */
+import type { BarArrays } from "../data/types.ts";
+import { KinetraError } from "../errors.ts";
+import type {
+  FeatureArrays,
+  OrderIntent,
+  Params,
+  PositionView,
+  Strategy,
+  StrategyContext,
+} from "../strategies/contract.ts";
+import { type BacktestConfig, FULL_EQUITY } from "./config.ts";
+import { commissionCompat, commissionMt5, pyFloorDiv, swapNights, swapPerNight } from "./costs.ts";
+import { normalizeVolume, type SymbolSpec, valuePerPriceUnit } from "./symbols.ts";
+
+/** Why a trade was closed. */
+export type ExitReason = "signal" | "reverse" | "sl" | "tp" | "end" | "stop_out" | "out_of_money" | "open";
+
+/** One closed (or, for `openTrades`, still open) trade. Times are ISO 8601 strings. */
+export interface TradeRecord {
+  entry_bar: number;
+  exit_bar: number;
+  entry_time: string;
+  exit_time: string;
+  /** "long" or "short". */
+  side: "long" | "short";
+  entry_price: number;
+  exit_price: number;
+  /** Absolute size: units (compat) or lots (mt5). */
+  size: number;
+  /** Net profit in the account currency (after commission and swap; spread is in the prices). */
+  pnl: number;
+  /** Net return in percent of the entry value. */
+  return_pct: number;
+  /** Commission of both sides. */
+  commission: number;
+  /** Money lost to the spread (already inside entry/exit prices; informational). */
+  spread_cost: number;
+  /** Money lost to slippage (already inside the prices; informational). */
+  slippage_cost: number;
+  /** Swap accrued (negative = paid). */
+  swap: number;
+  /** Maximum favourable excursion from the entry price, in price units (>= 0). */
+  mfe: number;
+  /** Maximum adverse excursion from the entry price, in price units (>= 0). */
+  mae: number;
+  /** Value of the energy feature at the decision bar (NaN when no energy feature). */
+  energy_at_entry: number;
+  sl: number | null;
+  tp: number | null;
+  tag: string | null;
+  exit_reason: ExitReason;
+  duration_bars: number;
+}
+
+/** An order the broker refused (recorded; thrown with `strict`). */
+export interface Rejection {
+  bar: number;
+  time: string;
+  /** MT5 trade retcode of the equivalent refusal. */
+  retcode: number;
+  reason: string;
+  message: string;
+}
+
+/** Raw output of the loop (before statistics). */
+export interface EngineOutput {
+  trades: TradeRecord[];
+  /** Trades still open at the end (exit = last close, reason "open"; not in `trades`). */
+  openTrades: TradeRecord[];
+  equity: Float64Array;
+  /** First bar the loop processed. */
+  start: number;
+  /** Bar index where the run stopped for lack of money (-1 if it did not). */
+  ruinedAt: number;
+  rejections: Rejection[];
+  /** Orders cancelled because the size came out as zero (compat warning). */
+  cancelledOrders: number;
+  spec: SymbolSpec;
+}
+
+const ROLE_ENTRY = 0, ROLE_CLOSE = 1, ROLE_SL = 2, ROLE_TP = 3;
+const KIND_FRACTION = 0, KIND_UNITS = 1, KIND_RISK = 2;
+
+interface Order {
+  /** Signed: fraction (KIND_FRACTION), engine units, or risk % (KIND_RISK). */
+  size: number;
+  kind: number;
+  limit: number;
+  stop: number;
+  sl: number;
+  tp: number;
+  tag: string | undefined;
+  parent: OpenTrade | null;
+  role: number;
+  reason: ExitReason;
+  energy: number;
+  active: boolean;
+}
+
+interface OpenTrade {
+  size: number;
+  entry: number;
+  entryBar: number;
+  sl: number;
+  tp: number;
+  slOrder: Order | null;
+  tpOrder: Order | null;
+  tag: string | undefined;
+  mfe: number;
+  mae: number;
+  energy: number;
+  spreadPerUnit: number;
+  slipPerUnit: number;
+  swap: number;
+}
+
+class MutablePosition implements PositionView {
+  size = 0;
+  openTrades = 0;
+  entryPrice = NaN;
+  entryBar = -1;
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : "";
+}
+
+/** The simulated broker and loop. Use through `runBacktest`. */
+export class Engine {
+  private readonly bars: BarArrays;
+  private readonly cfg: BacktestConfig;
+  private readonly spec: SymbolSpec;
+  private readonly mt5: boolean;
+  /** Money per 1.0 price move per engine unit. */
+  private readonly mult: number;
+  private readonly leverage: number;
+  private readonly spreadRel: number;
+  private readonly spreadPts: number;
+  private readonly point: number;
+  private readonly slip: number;
+  private readonly energy: Float64Array | null;
+
+  private cash: number;
+  private trades: OpenTrade[] = [];
+  private orders: Order[] = [];
+  private closed: TradeRecord[] = [];
+  private rejections: Rejection[] = [];
+  private cancelled = 0;
+  private readonly position = new MutablePosition();
+  private i = 0;
+
+  constructor(bars: BarArrays, cfg: BacktestConfig, spec: SymbolSpec, features: FeatureArrays) {
+    this.bars = bars;
+    this.cfg = cfg;
+    this.spec = spec;
+    this.mt5 = cfg.profile === "mt5";
+    this.mult = this.mt5 ? valuePerPriceUnit(spec) : 1;
+    this.leverage = 1 / cfg.margin;
+    this.spreadRel = this.mt5 ? 0 : (cfg.spread ?? 0);
+    this.spreadPts = this.mt5 ? (cfg.spread ?? (bars.spread ? NaN : spec.spreadTypical)) : 0;
+    this.point = spec.point;
+    this.slip = this.mt5 ? cfg.slippagePoints * spec.point : 0;
+    this.cash = cfg.cash;
+    const names = cfg.energyFeature ? [cfg.energyFeature] : ["energy", "kinetic_energy", "energy_v7"];
+    this.energy = null;
+    for (const nm of names) {
+      if (features[nm]) {
+        this.energy = features[nm];
+        break;
+      }
+    }
+  }
+
+  /** Spread of bar i as a price difference (mt5), 0 in compat. */
+  private spreadAt(i: number): number {
+    if (!this.mt5) return 0;
+    const pts = this.spreadPts === this.spreadPts ? this.spreadPts : this.bars.spread![i];
+    return pts * this.point;
+  }
+
+  /** Equity marked at bar i's close (longs at Bid = close, shorts at Ask in mt5). */
+  private equityAt(i: number): number {
+    let eq = this.cash;
+    const tr = this.trades;
+    if (tr.length === 0) return eq;
+    const c = this.bars.close[i];
+    const cs = c + this.spreadAt(i);
+    const m = this.mult;
+    for (let k = 0; k < tr.length; k++) {
+      const t = tr[k];
+      eq += t.size * ((t.size > 0 ? c : cs) - t.entry) * m + t.swap;
+    }
+    return eq;
+  }
+
+  private marginUsed(i: number): number {
+    let used = 0;
+    const c = this.bars.close[i];
+    for (const t of this.trades) used += Math.abs(t.size) * c * this.mult;
+    return used / this.leverage;
+  }
+
+  private marginAvailable(i: number): number {
+    return Math.max(0, this.equityAt(i) - this.marginUsed(i));
+  }
+
+  private commission(size: number, price: number): number {
+    return this.mt5
+      ? commissionMt5(this.spec, size, price, this.cfg.commission)
+      : commissionCompat(this.cfg.commission, size, price);
+  }
+
+  private refreshPosition(): void {
+    const p = this.position;
+    const tr = this.trades;
+    let size = 0, notional = 0, first = -1;
+    for (const t of tr) {
+      size += t.size;
+      notional += Math.abs(t.size) * t.entry;
+      if (first < 0 || t.entryBar < first) first = t.entryBar;
+    }
+    p.size = size;
+    p.openTrades = tr.length;
+    let abs = 0;
+    for (const t of tr) abs += Math.abs(t.size);
+    p.entryPrice = abs > 0 ? notional / abs : NaN;
+    p.entryBar = first;
+  }
+
+  private reject(retcode: number, reason: string, message: string): void {
+    const i = this.i;
+    const r: Rejection = { bar: i, time: iso(this.bars.time[i]), retcode, reason, message };
+    if (this.cfg.strict) {
+      throw new KinetraError("order_rejected", `bar ${i} (${r.time}): ${message}`, {
+        details: { retcode, reason },
+      });
+    }
+    this.rejections.push(r);
+  }
+
+  /** Run the loop. */
+  run(strategy: Strategy, params: Params, features: FeatureArrays): EngineOutput {
+    const bars = this.bars;
+    const n = bars.length;
+    const equity = new Float64Array(n);
+    const ctx: StrategyContext = { bars, features, params };
+    let state: unknown;
+    try {
+      state = strategy.init(ctx);
+    } catch (e) {
+      if (e instanceof KinetraError) throw e;
+      throw new KinetraError(
+        "strategy_error",
+        `strategy ${strategy.name} failed in init: ${(e as Error)?.message ?? e}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    const warm = Math.max(0, Math.floor(strategy.warmup(params)));
+    const start = Math.max(1, warm);
+    const out: OrderIntent[] = [];
+    const pos = this.position;
+    const high = bars.high, low = bars.low, time = bars.time;
+    const swapOn = this.mt5 && this.cfg.swap && this.spec.swapMode !== "disabled";
+    const stopOut = this.mt5 ? this.cfg.stopOutLevelPct : 0;
+    let ruinedAt = -1;
+    equity.fill(this.cash, 0, Math.min(start, n));
+    let i = start;
+    for (; i < n; i++) {
+      this.i = i;
+      if (swapOn && this.trades.length) this.chargeSwap(i, time[i - 1], time[i]);
+      if (this.orders.length) this.processOrders(i, false);
+      const tr = this.trades;
+      for (let k = 0; k < tr.length; k++) {
+        const t = tr[k];
+        if (t.size > 0) {
+          const f = high[i] - t.entry, a = t.entry - low[i];
+          if (f > t.mfe) t.mfe = f;
+          if (a > t.mae) t.mae = a;
+        } else {
+          const f = t.entry - low[i], a = high[i] - t.entry;
+          if (f > t.mfe) t.mfe = f;
+          if (a > t.mae) t.mae = a;
+        }
+      }
+      let eq = this.equityAt(i);
+      if (stopOut > 0 && tr.length && eq < this.marginUsed(i) * stopOut / 100) {
+        this.closeAllAtClose(i, "stop_out");
+        eq = this.equityAt(i);
+      }
+      equity[i] = eq;
+      if (!(eq > 0)) {
+        if (eq !== eq) {
+          throw new KinetraError(
+            "nan_equity",
+            `equity became NaN at bar ${i} (${iso(time[i])}); check the prices`,
+          );
+        }
+        this.closeAllAtClose(i, "out_of_money");
+        this.cash = 0;
+        equity.fill(0, i);
+        ruinedAt = i;
+        break;
+      }
+      out.length = 0;
+      try {
+        strategy.decide(i, ctx, state, pos, out);
+      } catch (e) {
+        if (e instanceof KinetraError) throw e;
+        throw new KinetraError(
+          "strategy_error",
+          `strategy ${strategy.name} failed at bar ${i} (${iso(time[i])}): ${(e as Error)?.message ?? e}`,
+          { cause: e },
+        );
+      }
+      if (out.length) this.handleIntents(i, out);
+    }
+    if (ruinedAt < 0 && start < n && this.cfg.finalize) {
+      // Close what is open and re-run the broker on the last bar (backtesting.py's finalize_trades).
+      i = n - 1;
+      this.i = i;
+      for (const t of this.trades) this.queueClose(t, "end");
+      this.processOrders(i, false);
+      const eq = this.equityAt(i);
+      equity[i] = eq > 0 ? eq : 0;
+    }
+    const last = n - 1;
+    const openTrades: TradeRecord[] = [];
+    if (n > 0) {
+      const c = bars.close[last];
+      for (const t of this.trades) {
+        openTrades.push(
+          this.record(t, t.size, t.size > 0 ? c : c + this.spreadAt(last), last, "open", 0, true),
+        );
+      }
+    }
+    return {
+      trades: this.closed,
+      openTrades,
+      equity,
+      start: Math.min(start, n),
+      ruinedAt,
+      rejections: this.rejections,
+      cancelledOrders: this.cancelled,
+      spec: this.spec,
+    };
+  }
+
+  private chargeSwap(i: number, prevMs: number, curMs: number): void {
+    const s = this.spec;
+    const nights = swapNights(prevMs, curMs, this.cfg.rolloverHour, s.tripleSwapDay, s.swapWeekends);
+    if (!nights) return;
+    const c = this.bars.close[i - 1];
+    for (const t of this.trades) t.swap += nights * swapPerNight(s, Math.sign(t.size), Math.abs(t.size), c);
+  }
+
+  private closeAllAtClose(i: number, reason: ExitReason): void {
+    const c = this.bars.close[i];
+    const cs = c + this.spreadAt(i);
+    for (const t of this.trades.slice()) {
+      this.closeTrade(t, t.size > 0 ? c : cs, i, reason, t.size > 0 ? 0 : cs - c, 0);
+    }
+  }
+
+  private queueClose(t: OpenTrade, reason: ExitReason): void {
+    this.orders.unshift({
+      size: -t.size,
+      kind: KIND_UNITS,
+      limit: NaN,
+      stop: NaN,
+      sl: NaN,
+      tp: NaN,
+      tag: t.tag,
+      parent: t,
+      role: ROLE_CLOSE,
+      reason,
+      energy: NaN,
+      active: true,
+    });
+  }
+
+  private removeOrder(o: Order): void {
+    o.active = false;
+    const k = this.orders.indexOf(o);
+    if (k >= 0) this.orders.splice(k, 1);
+  }
+
+  private handleIntents(i: number, out: OrderIntent[]): void {
+    for (let k = 0; k < out.length; k++) {
+      const it = out[k];
+      if (it.kind === "close") {
+        for (const t of this.trades) this.queueClose(t, "signal");
+      } else if (it.kind === "entry") {
+        this.newEntry(i, it);
+      } else {
+        this.reject(10013, "invalid_intent", `unknown intent kind ${(it as { kind: string }).kind}`);
+      }
+    }
+  }
+
+  private newEntry(i: number, it: Extract<OrderIntent, { kind: "entry" }>): void {
+    const side = it.side;
+    if (side !== 1 && side !== -1) {
+      this.reject(10013, "invalid_side", `entry side must be 1 or -1, got ${side}`);
+      return;
+    }
+    const type = it.type ?? "market";
+    const limit = type === "limit" ? (it.price ?? NaN) : NaN;
+    const stop = type === "stop" ? (it.price ?? NaN) : NaN;
+    if (type !== "market" && !(Number.isFinite(it.price) && it.price! > 0)) {
+      this.reject(10015, "invalid_price", `${type} entry needs a positive price, got ${it.price}`);
+      return;
+    }
+    const sl = it.sl ?? NaN, tp = it.tp ?? NaN;
+    if (
+      (it.sl !== undefined && !(sl > 0 && Number.isFinite(sl))) ||
+      (it.tp !== undefined && !(tp > 0 && Number.isFinite(tp)))
+    ) {
+      this.reject(10016, "invalid_stops", `SL/TP must be positive finite prices (sl=${it.sl}, tp=${it.tp})`);
+      return;
+    }
+    const spec = this.spec;
+    if (this.mt5) {
+      const m = spec.tradeMode;
+      if (m === "disabled") {
+        return this.reject(10017, "trade_disabled", `trading is disabled for ${spec.symbol}`);
+      }
+      if (m === "closeonly") return this.reject(10044, "close_only", `${spec.symbol} allows closing only`);
+      if (m === "longonly" && side < 0) {
+        return this.reject(10042, "long_only", `${spec.symbol} allows long positions only`);
+      }
+      if (m === "shortonly" && side > 0) {
+        return this.reject(10043, "short_only", `${spec.symbol} allows short positions only`);
+      }
+    }
+    // Reference price for the side check: the pending price, else the current quote.
+    const c = this.bars.close[i];
+    const ref = limit === limit
+      ? limit
+      : stop === stop
+      ? stop
+      : side > 0
+      ? c * (1 + this.spreadRel) + this.spreadAt(i)
+      : c * (1 - this.spreadRel);
+    const okSide = side > 0
+      ? (sl === sl ? sl : -Infinity) < ref && ref < (tp === tp ? tp : Infinity)
+      : (tp === tp ? tp : -Infinity) < ref && ref < (sl === sl ? sl : Infinity);
+    if (!okSide) {
+      const rule = side > 0 ? "SL < price < TP" : "TP < price < SL";
+      this.reject(
+        10016,
+        "invalid_stops",
+        `${side > 0 ? "long" : "short"} order needs ${rule} (sl=${it.sl ?? "none"}, price=${ref}, tp=${
+          it.tp ?? "none"
+        })`,
+      );
+      return;
+    }
+    if (this.mt5 && spec.stopsLevel > 0) {
+      const minDist = spec.stopsLevel * spec.point;
+      const bad = (x: number) => x === x && Math.abs(x - ref) < minDist - 1e-12;
+      if (bad(sl) || bad(tp)) {
+        this.reject(
+          10016,
+          "invalid_stops",
+          `SL/TP closer than the stops level (${spec.stopsLevel} points) to ${ref}`,
+        );
+        return;
+      }
+    }
+    // Size.
+    let size: number, kind: number;
+    const given = it.size;
+    if (given !== undefined) {
+      if (!(given > 0) || !Number.isFinite(given)) {
+        this.reject(10014, "invalid_volume", `entry size must be a positive number, got ${given}`);
+        return;
+      }
+      if (given < 1) {
+        size = given;
+        kind = KIND_FRACTION;
+      } else if (this.mt5) {
+        size = normalizeVolume(given, spec);
+        if (!size) {
+          this.reject(
+            10014,
+            "invalid_volume",
+            `volume ${given} lots is outside ${spec.volumeMin}..${spec.volumeMax} step ${spec.volumeStep}`,
+          );
+          return;
+        }
+        kind = KIND_UNITS;
+      } else {
+        if (!Number.isInteger(given)) {
+          this.reject(10014, "invalid_volume", `compat sizes >= 1 must be whole units, got ${given}`);
+          return;
+        }
+        size = given;
+        kind = KIND_UNITS;
+      }
+    } else {
+      const s = this.cfg.sizing ??
+        (this.mt5
+          ? { mode: "risk" as const, riskPct: 1 }
+          : { mode: "fraction" as const, fraction: FULL_EQUITY });
+      if (s.mode === "fraction") {
+        size = Math.min(s.fraction, FULL_EQUITY);
+        kind = KIND_FRACTION;
+      } else if (s.mode === "risk") {
+        size = s.riskPct;
+        kind = KIND_RISK;
+      } else {
+        const units = s.mode === "units" ? s.units : s.lots * spec.contractSize;
+        size = this.mt5 ? normalizeVolume(units / spec.contractSize, spec) : Math.floor(units);
+        kind = KIND_UNITS;
+        if (!size) {
+          this.reject(
+            10014,
+            "invalid_volume",
+            `configured size ${JSON.stringify(s)} is below the minimum volume`,
+          );
+          return;
+        }
+      }
+    }
+    const order: Order = {
+      size: side * size,
+      kind,
+      limit,
+      stop,
+      sl,
+      tp,
+      tag: it.tag,
+      parent: null,
+      role: ROLE_ENTRY,
+      reason: "signal",
+      energy: this.energy ? this.energy[i] : NaN,
+      active: true,
+    };
+    if (this.cfg.exclusiveOrders) {
+      for (const o of this.orders.slice()) if (o.role === ROLE_ENTRY) this.removeOrder(o);
+      for (const t of this.trades) this.queueClose(t, "signal");
+    }
+    this.orders.push(order);
+  }
+
+  private processOrders(i: number, _again: boolean): void {
+    const b = this.bars;
+    const open = b.open[i], high = b.high[i], low = b.low[i];
+    const toc = this.cfg.tradeOnClose;
+    const sp = this.spreadAt(i);
+    let reprocess = false;
+    for (const order of this.orders.slice()) {
+      if (!order.active) continue;
+      const long = order.size > 0;
+      const q = long ? sp : 0;
+      const O = open + q, H = high + q, L = low + q;
+      const contingent = order.role === ROLE_SL || order.role === ROLE_TP;
+      const stopPrice = order.stop;
+      if (stopPrice === stopPrice) {
+        const hit = long ? H >= stopPrice : L <= stopPrice;
+        if (!hit) continue;
+        order.stop = NaN; // a triggered stop becomes a market/limit order
+      }
+      let price: number;
+      let slipped = 0;
+      if (order.limit === order.limit) {
+        const lim = order.limit;
+        const limitHit = long ? L < lim : H > lim;
+        const beforeStop = limitHit &&
+          (long
+            ? lim < (stopPrice === stopPrice ? stopPrice : -Infinity)
+            : lim > (stopPrice === stopPrice ? stopPrice : Infinity));
+        if (!limitHit || beforeStop) continue;
+        const base = stopPrice === stopPrice ? stopPrice : O;
+        price = long ? Math.min(base, lim) : Math.max(base, lim);
+      } else {
+        const useClose = toc && !contingent;
+        price = useClose ? b.close[i - 1] + (long ? this.spreadAt(i - 1) : 0) : O;
+        if (stopPrice === stopPrice) price = long ? Math.max(price, stopPrice) : Math.min(price, stopPrice);
+        if (this.slip) {
+          price += long ? this.slip : -this.slip;
+          slipped = this.slip;
+        }
+      }
+      const isMarket = order.limit !== order.limit && stopPrice !== stopPrice;
+      const timeIndex = isMarket && toc && !contingent ? i - 1 : i;
+      const spreadPaid = long && this.mt5 ? (isMarket && toc && !contingent ? this.spreadAt(i - 1) : sp) : 0;
+
+      if (order.parent) {
+        const t = order.parent;
+        const size = Math.sign(order.size) * Math.min(Math.abs(t.size), Math.abs(order.size));
+        if (this.trades.includes(t)) {
+          const reason: ExitReason = order.role === ROLE_SL
+            ? "sl"
+            : order.role === ROLE_TP
+            ? "tp"
+            : order.reason;
+          this.reduceTrade(t, price, size, timeIndex, reason, spreadPaid, slipped);
+        }
+        if (order.active) this.removeOrder(order);
+        continue;
+      }
+
+      // A stand-alone entry.
+      const adjusted = this.mt5 ? price : price * (1 + (long ? this.spreadRel : -this.spreadRel));
+      let need: number;
+      if (this.mt5) {
+        const perLot = adjusted * this.mult / this.leverage + this.commission(1, price);
+        if (order.kind === KIND_FRACTION) {
+          need = normalizeVolume(this.marginAvailable(i) * Math.abs(order.size) / perLot, this.spec);
+        } else if (order.kind === KIND_RISK) {
+          need = this.riskLots(i, order, adjusted);
+        } else need = Math.abs(order.size);
+        if (!need) {
+          this.reject(
+            10014,
+            "invalid_volume",
+            `order size came out below the minimum volume ${this.spec.volumeMin}`,
+          );
+          this.removeOrder(order);
+          continue;
+        }
+        need *= Math.sign(order.size);
+      } else {
+        const adjPlusComm = adjusted + this.commission(order.size, price) / Math.abs(order.size);
+        if (order.kind === KIND_FRACTION) {
+          need = Math.sign(order.size) *
+            Math.trunc(
+              pyFloorDiv(this.marginAvailable(i) * this.leverage * Math.abs(order.size), adjPlusComm),
+            );
+          if (!need) {
+            this.cancelled++;
+            this.removeOrder(order);
+            continue;
+          }
+        } else if (order.kind === KIND_RISK) {
+          need = Math.sign(order.size) * this.riskUnits(i, order, adjusted);
+          if (!need) {
+            this.cancelled++;
+            this.removeOrder(order);
+            continue;
+          }
+        } else need = order.size;
+      }
+      if (!this.cfg.hedging) {
+        for (const t of this.trades.slice()) {
+          if ((t.size > 0) === long) continue;
+          if (Math.abs(need) >= Math.abs(t.size)) {
+            this.closeTrade(t, price, timeIndex, "reverse", spreadPaid, slipped);
+            need += t.size;
+          } else {
+            this.reduceTrade(t, price, need, timeIndex, "reverse", spreadPaid, slipped);
+            need = 0;
+          }
+          if (!need) break;
+        }
+        if (this.mt5) need = Number(need.toFixed(10));
+      }
+      const costPerUnit = this.mt5
+        ? adjusted * this.mult / this.leverage + this.commission(1, price)
+        : adjusted + this.commission(order.size, price) / Math.abs(order.size);
+      const budget = this.mt5 ? this.marginAvailable(i) : this.marginAvailable(i) * this.leverage;
+      if (Math.abs(need) * costPerUnit > budget) {
+        this.reject(
+          10019,
+          "no_money",
+          `not enough free margin for ${Math.abs(need)} ${this.mt5 ? "lots" : "units"} at ${adjusted}`,
+        );
+        this.removeOrder(order);
+        continue;
+      }
+      if (need) {
+        this.openTrade(
+          adjusted,
+          need,
+          order,
+          timeIndex,
+          this.mt5 ? spreadPaid : Math.abs(adjusted - price),
+          slipped,
+        );
+        if (order.sl === order.sl || order.tp === order.tp) {
+          if (isMarket) reprocess = true;
+          else if (
+            stopPrice === stopPrice && order.limit !== order.limit && order.tp === order.tp &&
+            ((long && order.tp <= high && (order.sl === order.sl ? order.sl : -Infinity) < low) ||
+              (!long && order.tp >= low && (order.sl === order.sl ? order.sl : Infinity) > high))
+          ) reprocess = true;
+          // Otherwise a same-bar SL/TP of a stop/limit entry waits for the next bar (documented).
+        }
+      }
+      if (order.active) this.removeOrder(order);
+    }
+    if (reprocess) this.processOrders(i, true);
+  }
+
+  private riskLots(i: number, order: Order, entry: number): number {
+    const spec = this.spec;
+    const dist = Math.abs(entry - order.sl);
+    if (order.sl !== order.sl || !(dist > 0)) {
+      const s = this.cfg.sizing;
+      return normalizeVolume(
+        s && s.mode === "risk" && s.fallbackLots ? s.fallbackLots : spec.volumeMin,
+        spec,
+      );
+    }
+    return normalizeVolume(this.equityAt(i) * Math.abs(order.size) / 100 / (dist * this.mult), spec);
+  }
+
+  private riskUnits(i: number, order: Order, entry: number): number {
+    const dist = Math.abs(entry - order.sl);
+    if (order.sl !== order.sl || !(dist > 0)) {
+      const s = this.cfg.sizing;
+      const lots = s && s.mode === "risk" && s.fallbackLots ? s.fallbackLots : 1 / this.spec.contractSize;
+      return Math.max(1, Math.floor(lots * this.spec.contractSize));
+    }
+    return Math.floor(this.equityAt(i) * Math.abs(order.size) / 100 / dist);
+  }
+
+  private openTrade(
+    price: number,
+    size: number,
+    order: Order,
+    bar: number,
+    spreadPerUnit: number,
+    slip: number,
+  ): void {
+    const t: OpenTrade = {
+      size,
+      entry: price,
+      entryBar: bar,
+      sl: NaN,
+      tp: NaN,
+      slOrder: null,
+      tpOrder: null,
+      tag: order.tag,
+      mfe: 0,
+      mae: 0,
+      energy: order.energy,
+      spreadPerUnit,
+      slipPerUnit: slip,
+      swap: 0,
+    };
+    this.trades.push(t);
+    this.cash -= this.commission(size, price);
+    if (order.tp === order.tp) this.setContingent(t, ROLE_TP, order.tp);
+    if (order.sl === order.sl) this.setContingent(t, ROLE_SL, order.sl);
+    this.refreshPosition();
+  }
+
+  private setContingent(t: OpenTrade, role: number, price: number): void {
+    const o: Order = {
+      size: -t.size,
+      kind: KIND_UNITS,
+      limit: role === ROLE_TP ? price : NaN,
+      stop: role === ROLE_SL ? price : NaN,
+      sl: NaN,
+      tp: NaN,
+      tag: t.tag,
+      parent: t,
+      role,
+      reason: role === ROLE_SL ? "sl" : "tp",
+      energy: NaN,
+      active: true,
+    };
+    if (role === ROLE_SL) {
+      if (t.slOrder) this.removeOrder(t.slOrder);
+      t.slOrder = o;
+      t.sl = price;
+    } else {
+      if (t.tpOrder) this.removeOrder(t.tpOrder);
+      t.tpOrder = o;
+      t.tp = price;
+    }
+    this.orders.unshift(o);
+  }
+
+  /** Reduce `t` by `size` (opposite sign); closes it when nothing is left. */
+  private reduceTrade(
+    t: OpenTrade,
+    price: number,
+    size: number,
+    bar: number,
+    reason: ExitReason,
+    exitSpread: number,
+    slip: number,
+  ): void {
+    const left = t.size + size;
+    if (Math.abs(left) < 1e-12) {
+      this.closeTrade(t, price, bar, reason, exitSpread, slip);
+      return;
+    }
+    // Close a reduced copy; the rest stays open with its brackets resized.
+    const part: OpenTrade = {
+      ...t,
+      size: -size,
+      slOrder: null,
+      tpOrder: null,
+      swap: t.swap * (-size / t.size),
+    };
+    t.swap -= part.swap;
+    t.size = left;
+    if (t.slOrder) t.slOrder.size = -left;
+    if (t.tpOrder) t.tpOrder.size = -left;
+    this.trades.push(part);
+    this.closeTrade(part, price, bar, reason, exitSpread, slip);
+  }
+
+  private closeTrade(
+    t: OpenTrade,
+    price: number,
+    bar: number,
+    reason: ExitReason,
+    exitSpread: number,
+    slip: number,
+  ): void {
+    const k = this.trades.indexOf(t);
+    if (k >= 0) this.trades.splice(k, 1);
+    if (t.slOrder) this.removeOrder(t.slOrder);
+    if (t.tpOrder) this.removeOrder(t.tpOrder);
+    const rec = this.record(t, t.size, price, bar, reason, t.size < 0 ? exitSpread : 0, false, slip);
+    const commExit = this.commission(t.size, price);
+    this.cash += t.size * (price - t.entry) * this.mult - commExit + t.swap;
+    this.closed.push(rec);
+    this.refreshPosition();
+  }
+
+  private record(
+    t: OpenTrade,
+    size: number,
+    price: number,
+    bar: number,
+    reason: ExitReason,
+    exitSpreadPerUnit: number,
+    open: boolean,
+    exitSlip = 0,
+  ): TradeRecord {
+    const b = this.bars;
+    const abs = Math.abs(size);
+    const long = size > 0;
+    const f = long ? price - t.entry : t.entry - price;
+    const mfe = Math.max(t.mfe, f), mae = Math.max(t.mae, -f);
+    const commission = open
+      ? this.commission(size, t.entry)
+      : this.commission(size, t.entry) + this.commission(size, price);
+    const gross = size * (price - t.entry) * this.mult;
+    const pnl = gross - commission + t.swap;
+    const notional = abs * t.entry * this.mult;
+    const retPct = this.mt5
+      ? pnl / notional * 100
+      : ((long ? 1 : -1) * (price / t.entry - 1) - commission / (abs * t.entry)) * 100;
+    const exitTime = b.time[bar];
+    return {
+      entry_bar: t.entryBar,
+      exit_bar: bar,
+      entry_time: iso(b.time[t.entryBar]),
+      exit_time: iso(exitTime),
+      side: long ? "long" : "short",
+      entry_price: t.entry,
+      exit_price: price,
+      size: abs,
+      pnl,
+      return_pct: retPct,
+      commission,
+      spread_cost: (t.spreadPerUnit + exitSpreadPerUnit) * abs * this.mult,
+      slippage_cost: (t.slipPerUnit + exitSlip) * abs * this.mult,
+      swap: t.swap,
+      mfe,
+      mae,
+      energy_at_entry: t.energy,
+      sl: t.sl === t.sl ? t.sl : null,
+      tp: t.tp === t.tp ? t.tp : null,
+      tag: t.tag ?? null,
+      exit_reason: reason,
+      duration_bars: bar - t.entryBar,
+    };
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * `runBacktest`: validate the inputs, run the engine, compute the statistics and wrap everything
+ * in a `BacktestResult` (typed arrays plus polars frames on demand).
+ *
+ * @example
+ * ```ts
+ * import { runBacktest } from "./run.ts";
+ * import { getStrategy } from "../strategies/registry.ts";
+ * const n = 200;
+ * const close = Float64Array.from({ length: n }, (_, i) => 100 + 10 * Math.sin(i / 9));
+ * const bars = {
+ *   length: n, time: Float64Array.from({ length: n }, (_, i) => Date.UTC(2024, 0, 1) + i * 86_400_000),
+ *   open: close, high: close.map((c) => c + 1), low: close.map((c) => c - 1), close,
+ *   tickVolume: new Float64Array(n), volume: new Float64Array(n), spread: null,
+ * };
+ * const r = runBacktest({ bars, strategy: getStrategy("sma_cross"), config: { profile: "compat" } });
+ * console.log(r.stats.trades, r.stats.equity_final);
+ * ```
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { BarArrays, BarsMeta } from "../data/types.ts";
+import { KinetraError } from "../errors.ts";
+import { type FeatureArrays, type Params, resolveParams, type Strategy } from "../strategies/contract.ts";
+import { type BacktestConfig, resolveConfig } from "./config.ts";
+import { Engine, type Rejection, type TradeRecord } from "./engine.ts";
+import { type BacktestStats, computeStats, drawdownFraction } from "./stats.ts";
+import { type SymbolSpec, symbolSpec, validateSymbolSpec } from "./symbols.ts";
+
+/** Inputs of one run. */
+export interface BacktestOptions {
+  bars: BarArrays;
+  meta?: BarsMeta;
+  strategy: Strategy;
+  params?: Params;
+  features?: FeatureArrays;
+  config?: Partial<BacktestConfig>;
+}
+
+/** Everything a run produced. */
+export interface BacktestResult {
+  stats: BacktestStats;
+  /** Closed trades in closing order. */
+  trades: TradeRecord[];
+  /** Trades still open at the end (marked at the last close; not counted in trade stats). */
+  openTrades: TradeRecord[];
+  /** Equity per bar (account currency). */
+  equity: Float64Array;
+  /** Drawdown per bar in percent (<= 0). */
+  drawdownPct: Float64Array;
+  /** Orders the broker refused. */
+  rejections: Rejection[];
+  config: BacktestConfig;
+  params: Params;
+  symbol: SymbolSpec;
+  /** Bar times (epoch ms), the same array as the input. */
+  time: Float64Array;
+  /** Trades as a polars DataFrame (times as Datetime(ms)). */
+  tradesFrame(): pl.DataFrame;
+  /** `time`, `equity`, `drawdown_pct` as a polars DataFrame. */
+  equityFrame(): pl.DataFrame;
+  /** `{ stats, trades }` with non-finite numbers as null. */
+  toJSON(): { stats: Record<string, number | string | null>; trades: Record<string, unknown>[] };
+}
+
+/** Throw `bad_bars` on NaN/non-positive prices, high < low, or unsorted/duplicate times. */
+export function validateBars(bars: BarArrays): void {
+  const n = bars.length;
+  if (!(n >= 2)) throw new KinetraError("bad_bars", `need at least 2 bars to backtest, got ${n}`);
+  const { time, open, high, low, close } = bars;
+  for (
+    const [name, arr] of [["time", time], ["open", open], ["high", high], ["low", low], [
+      "close",
+      close,
+    ]] as const
+  ) {
+    if (!arr || arr.length < n) {
+      throw new KinetraError("bad_bars", `column ${name} has ${arr?.length ?? 0} values for ${n} bars`);
+    }
+  }
+  const when = (k: number) => (Number.isFinite(time[k]) ? new Date(time[k]).toISOString() : `#${k}`);
+  for (let k = 0; k < n; k++) {
+    const o = open[k], h = high[k], l = low[k], c = close[k];
+    if (!(o > 0 && h > 0 && l > 0 && c > 0) || !Number.isFinite(o + h + l + c)) {
+      throw new KinetraError(
+        "bad_bars",
+        `bar ${k} (${
+          when(k)
+        }) has a NaN, infinite or non-positive price (open ${o}, high ${h}, low ${l}, close ${c})`,
+      );
+    }
+    if (h < l) throw new KinetraError("bad_bars", `bar ${k} (${when(k)}) has high ${h} below low ${l}`);
+    if (!Number.isFinite(time[k])) throw new KinetraError("bad_bars", `bar ${k} has no valid time`);
+    if (k && !(time[k] > time[k - 1])) {
+      throw new KinetraError(
+        "bad_bars",
+        `bars are not sorted by time: bar ${k} (${when(k)}) is not after bar ${k - 1} (${
+          when(k - 1)
+        }); sort and de-duplicate first`,
+      );
+    }
+  }
+  if (bars.spread) {
+    for (let k = 0; k < n; k++) {
+      const s = bars.spread[k];
+      if (!(s >= 0)) throw new KinetraError("bad_bars", `bar ${k} (${when(k)}) has an invalid spread ${s}`);
+    }
+  }
+}
+
+function toJsonValue(v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) ? null : v;
+}
+
+/** Run one strategy over one bar series. Synchronous and pure (no I/O). */
+export function runBacktest(opts: BacktestOptions): BacktestResult {
+  const { bars, meta, strategy } = opts;
+  const config = resolveConfig(opts.config);
+  validateBars(bars);
+  const params = resolveParams(strategy, opts.params ?? {});
+  const features = opts.features ?? {};
+  for (const f of strategy.features) {
+    if (!features[f]) {
+      throw new KinetraError(
+        "missing_features",
+        `strategy ${strategy.name} needs feature "${f}"; compute it with computeFeatures(bars, strategy.features)`,
+      );
+    }
+  }
+  for (const [name, col] of Object.entries(features)) {
+    if (col.length !== bars.length) {
+      throw new KinetraError(
+        "bad_features",
+        `feature ${name} has ${col.length} values for ${bars.length} bars`,
+      );
+    }
+  }
+  const spec = config.symbol ?? symbolSpec(meta?.symbol ?? "GENERIC");
+  validateSymbolSpec(spec);
+  const engine = new Engine(bars, config, spec, features);
+  const out = engine.run(strategy, params, features);
+  const stats = computeStats({
+    profile: config.profile,
+    time: bars.time,
+    close: bars.close,
+    equity: out.equity,
+    trades: out.trades,
+    openTrades: out.openTrades.length,
+    start: out.start,
+    rejected: out.rejections.length,
+    cancelled: out.cancelledOrders,
+  });
+  const dd = drawdownFraction(out.equity);
+  const drawdownPct = dd.map((x) => -x * 100);
+  const time = bars.time;
+  const trades = out.trades;
+  const result: BacktestResult = {
+    stats,
+    trades,
+    openTrades: out.openTrades,
+    equity: out.equity,
+    drawdownPct,
+    rejections: out.rejections,
+    config,
+    params,
+    symbol: spec,
+    time,
+    tradesFrame(): pl.DataFrame {
+      return tradesToFrame(trades);
+    },
+    equityFrame(): pl.DataFrame {
+      return pl.DataFrame({
+        time: pl.Series("time", Array.from(time)).cast(pl.Datetime("ms")),
+        equity: pl.Series("equity", out.equity, pl.Float64),
+        drawdown_pct: pl.Series("drawdown_pct", drawdownPct, pl.Float64),
+      });
+    },
+    toJSON() {
+      const s: Record<string, number | string | null> = {};
+      for (const [k, v] of Object.entries(stats)) s[k] = toJsonValue(v) as number | string | null;
+      return {
+        stats: s,
+        trades: trades.map((t) => {
+          const o: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(t)) o[k] = toJsonValue(v);
+          return o;
+        }),
+      };
+    },
+  };
+  return result;
+}
+
+/** Trade records as a polars DataFrame (entry/exit times as Datetime(ms)). */
+export function tradesToFrame(trades: readonly TradeRecord[]): pl.DataFrame {
+  const num = (k: keyof TradeRecord) =>
+    pl.Series(k, trades.map((t) => (t[k] as number | null) ?? NaN), pl.Float64);
+  const int = (k: keyof TradeRecord) => pl.Series(k, trades.map((t) => t[k] as number), pl.Int64);
+  const str = (k: keyof TradeRecord) =>
+    pl.Series(k, trades.map((t) => (t[k] as string | null) ?? null), pl.Utf8);
+  const tm = (k: keyof TradeRecord) =>
+    pl.Series(k, trades.map((t) => Date.parse(t[k] as string)), pl.Float64).cast(pl.Int64).cast(
+      pl.Datetime("ms"),
+    );
+  return pl.DataFrame([
+    int("entry_bar"),
+    int("exit_bar"),
+    tm("entry_time"),
+    tm("exit_time"),
+    str("side"),
+    num("entry_price"),
+    num("exit_price"),
+    num("size"),
+    num("pnl"),
+    num("return_pct"),
+    num("commission"),
+    num("spread_cost"),
+    num("slippage_cost"),
+    num("swap"),
+    num("mfe"),
+    num("mae"),
+    num("energy_at_entry"),
+    num("sl"),
+    num("tp"),
+    str("tag"),
+    str("exit_reason"),
+    int("duration_bars"),
+  ]);
+}

@@ -1,0 +1,369 @@
+/**
+ * Statistics of a run: backtesting.py's set (computed exactly as its `compute_stats`, so the
+ * compat profile reproduces its figures) plus Kinetra's own (Omega, Z-factor, MFE/MAE, MFE and
+ * energy captured, CHS, costs). Formulas and units: docs/METRICS.md.
+ *
+ * @module
+ */
+import { computeChs } from "../risk/chs.ts";
+import { DAY_MS } from "./costs.ts";
+import type { TradeRecord } from "./engine.ts";
+
+/** Stable snake_case statistics (NaN/Infinity become null in JSON). */
+export interface BacktestStats {
+  [key: string]: number | string | null;
+  profile: string;
+  start: string;
+  end: string;
+  bars: number;
+  duration_days: number;
+  exposure_pct: number;
+  equity_final: number;
+  equity_peak: number;
+  return_pct: number;
+  buy_hold_return_pct: number;
+  return_ann_pct: number;
+  volatility_ann_pct: number;
+  cagr_pct: number;
+  sharpe: number;
+  sortino: number;
+  calmar: number;
+  alpha_pct: number;
+  beta: number;
+  max_drawdown_pct: number;
+  avg_drawdown_pct: number;
+  max_drawdown_duration_bars: number;
+  max_drawdown_duration_days: number;
+  avg_drawdown_duration_bars: number;
+  avg_drawdown_duration_days: number;
+  trades: number;
+  win_rate_pct: number;
+  best_trade_pct: number;
+  worst_trade_pct: number;
+  avg_trade_pct: number;
+  expectancy_pct: number;
+  max_trade_duration_days: number;
+  avg_trade_duration_days: number;
+  profit_factor: number;
+  sqn: number;
+  kelly: number;
+  omega: number;
+  omega_trades: number;
+  z_factor: number;
+  avg_mfe: number;
+  avg_mae: number;
+  mfe_captured_pct: number;
+  energy_captured_pct: number;
+  chs: number;
+  risk_of_ruin: number;
+  total_costs: number;
+  commissions: number;
+  spread_costs: number;
+  slippage_costs: number;
+  swap: number;
+  open_trades: number;
+  rejected_orders: number;
+  cancelled_orders: number;
+  annual_periods: number;
+}
+
+/** What `computeStats` needs. */
+export interface StatsInput {
+  profile: string;
+  time: Float64Array;
+  close: Float64Array;
+  equity: Float64Array;
+  trades: readonly TradeRecord[];
+  openTrades: number;
+  /** First bar of the loop (buy & hold starts at `start − 1`, as backtesting.py's first trading bar). */
+  start: number;
+  rejected: number;
+  cancelled: number;
+  /** Trades needed for CHS (default 10). */
+  chsMinTrades?: number;
+}
+
+function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** backtesting.py's geometric mean: NaN → 0, any return <= −100 % → 0. */
+export function geometricMean(returns: ArrayLike<number>): number {
+  const n = returns.length;
+  if (!n) return NaN;
+  let s = 0;
+  for (let k = 0; k < n; k++) {
+    const r = returns[k] === returns[k] ? returns[k] + 1 : 1;
+    if (r <= 0) return 0;
+    s += Math.log(r);
+  }
+  return Math.exp(s / n) - 1;
+}
+
+function mean(xs: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < xs.length; k++) s += xs[k];
+  return xs.length ? s / xs.length : NaN;
+}
+
+function varDdof1(xs: ArrayLike<number>): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const m = mean(xs);
+  let s = 0;
+  for (let k = 0; k < n; k++) s += (xs[k] - m) ** 2;
+  return s / (n - 1);
+}
+
+/** Omega ratio at threshold 0: Σ gains / Σ |losses| (Infinity with gains and no losses, NaN when empty). */
+export function omegaRatio(returns: ArrayLike<number>): number {
+  let up = 0, down = 0;
+  for (let k = 0; k < returns.length; k++) {
+    const r = returns[k];
+    if (r > 0) up += r;
+    else if (r < 0) down -= r;
+  }
+  if (down > 0) return up / down;
+  return up > 0 ? Infinity : NaN;
+}
+
+/** Periods per year and the grouping key for the "day" returns of backtesting.py. */
+function periodInfo(time: Float64Array): { annual: number; key: (ms: number) => number } {
+  const n = time.length;
+  const from = Math.max(0, n - 100);
+  const diffs: number[] = [];
+  for (let k = from + 1; k < n; k++) diffs.push(time[k] - time[k - 1]);
+  const freqDays = Math.floor(median(diffs) / DAY_MS);
+  let weekend = 0;
+  for (let k = 0; k < n; k++) {
+    const dow = (Math.floor(time[k] / DAY_MS) % 7 + 7 + 4) % 7;
+    if (dow === 6 || dow === 0) weekend++;
+  }
+  const haveWeekends = n > 0 && weekend / n > 2 / 7 * 0.6;
+  const day = (ms: number) => Math.floor(ms / DAY_MS);
+  if (freqDays === 7) return { annual: 52, key: (ms) => Math.floor((day(ms) + 3) / 7) };
+  if (freqDays >= 28 && freqDays <= 31) {
+    return {
+      annual: 12,
+      key: (ms) => {
+        const d = new Date(ms);
+        return d.getUTCFullYear() * 12 + d.getUTCMonth();
+      },
+    };
+  }
+  if (freqDays >= 365) return { annual: 1, key: (ms) => new Date(ms).getUTCFullYear() };
+  return { annual: haveWeekends ? 365 : 252, key: day };
+}
+
+/** Drawdown in fractions (0 at peaks) of an equity curve. */
+export function drawdownFraction(equity: Float64Array): Float64Array {
+  const dd = new Float64Array(equity.length);
+  let peak = -Infinity;
+  for (let k = 0; k < equity.length; k++) {
+    const e = equity[k];
+    if (e > peak) peak = e;
+    dd[k] = 1 - e / peak;
+  }
+  return dd;
+}
+
+/** Compute every statistic. */
+export function computeStats(inp: StatsInput): BacktestStats {
+  const { time, close, equity, trades } = inp;
+  const n = equity.length;
+  const e0 = n ? equity[0] : NaN;
+  const eLast = n ? equity[n - 1] : NaN;
+  let peak = -Infinity;
+  for (let k = 0; k < n; k++) if (equity[k] > peak) peak = equity[k];
+
+  // Drawdown periods between zero-drawdown points (and the last bar).
+  const dd = drawdownFraction(equity);
+  let maxDd = 0;
+  for (let k = 0; k < n; k++) if (dd[k] > maxDd) maxDd = dd[k];
+  const zeros: number[] = [];
+  for (let k = 0; k < n; k++) if (dd[k] === 0) zeros.push(k);
+  if (n && zeros[zeros.length - 1] !== n - 1) zeros.push(n - 1);
+  const ddDurMs: number[] = [], ddDurBars: number[] = [], ddPeaks: number[] = [];
+  for (let z = 1; z < zeros.length; z++) {
+    const a = zeros[z - 1], b = zeros[z];
+    if (b > a + 1) {
+      ddDurMs.push(time[b] - time[a]);
+      ddDurBars.push(b - a);
+      let p = 0;
+      for (let k = a; k <= b; k++) if (dd[k] > p) p = dd[k];
+      ddPeaks.push(p);
+    }
+  }
+
+  // "Day" returns: last equity per calendar period, percentage change.
+  const { annual, key } = periodInfo(time);
+  const dayEq: number[] = [];
+  let lastKey = NaN;
+  for (let k = 0; k < n; k++) {
+    const kk = key(time[k]);
+    if (kk === lastKey) dayEq[dayEq.length - 1] = equity[k];
+    else {
+      dayEq.push(equity[k]);
+      lastKey = kk;
+    }
+  }
+  const dayRet = new Float64Array(Math.max(0, dayEq.length - 1));
+  for (let k = 1; k < dayEq.length; k++) dayRet[k - 1] = dayEq[k] / dayEq[k - 1] - 1;
+  const g = geometricMean(dayRet);
+  const annRet = (1 + g) ** annual - 1;
+  const v = varDdof1(dayRet);
+  const annVol = Math.sqrt((v + (1 + g) ** 2) ** annual - (1 + g) ** (2 * annual));
+  let dsq = 0;
+  for (let k = 0; k < dayRet.length; k++) dsq += Math.min(dayRet[k], 0) ** 2;
+  const downside = Math.sqrt(dsq / dayRet.length) * Math.sqrt(annual);
+  const durationMs = n ? time[n - 1] - time[0] : NaN;
+  const years = durationMs / DAY_MS / 365.25;
+  const cagr = years ? (eLast / e0) ** (1 / years) - 1 : NaN;
+
+  // Beta / alpha on log returns of equity and close.
+  let beta = NaN;
+  if (n > 2) {
+    const er = new Float64Array(n - 1), mr = new Float64Array(n - 1);
+    for (let k = 1; k < n; k++) {
+      er[k - 1] = Math.log(equity[k] / equity[k - 1]);
+      mr[k - 1] = Math.log(close[k] / close[k - 1]);
+    }
+    const me = mean(er), mm = mean(mr);
+    let cov = 0, vm = 0;
+    for (let k = 0; k < er.length; k++) {
+      cov += (er[k] - me) * (mr[k] - mm);
+      vm += (mr[k] - mm) ** 2;
+    }
+    beta = cov / vm;
+  }
+
+  // Trades.
+  const nt = trades.length;
+  const first = Math.max(0, inp.start - 1);
+  const bh = n ? (close[n - 1] - close[first]) / close[first] * 100 : NaN;
+  const returnPct = (eLast - e0) / e0 * 100;
+  const have = new Uint8Array(n);
+  const rets = new Float64Array(nt), pnls = new Float64Array(nt);
+  let wins = 0, sumPos = 0, sumNeg = 0, pnlWin = 0, nWin = 0, pnlLoss = 0, nLoss = 0;
+  let best = -Infinity, worst = Infinity, maxDur = -Infinity, sumDur = 0;
+  let commissions = 0, spreadCosts = 0, slippage = 0, swap = 0;
+  let mfeSum = 0, maeSum = 0, capSum = 0, capN = 0, enWin = 0, enAll = 0, enN = 0;
+  const chsTrades = [];
+  for (let k = 0; k < nt; k++) {
+    const t = trades[k];
+    for (let b = t.entry_bar; b <= t.exit_bar && b < n; b++) have[b] = 1;
+    const r = t.return_pct / 100;
+    rets[k] = r;
+    pnls[k] = t.pnl;
+    if (t.pnl > 0) {
+      wins++;
+      pnlWin += t.pnl;
+      nWin++;
+    } else if (t.pnl < 0) {
+      pnlLoss += t.pnl;
+      nLoss++;
+    }
+    if (r > 0) sumPos += r;
+    else if (r < 0) sumNeg += r;
+    if (r > best) best = r;
+    if (r < worst) worst = r;
+    const dur = (Date.parse(t.exit_time) - Date.parse(t.entry_time)) / DAY_MS;
+    if (dur > maxDur) maxDur = dur;
+    sumDur += dur;
+    commissions += t.commission;
+    spreadCosts += t.spread_cost;
+    slippage += t.slippage_cost;
+    swap += t.swap;
+    mfeSum += t.mfe;
+    maeSum += t.mae;
+    const captured = t.side === "long" ? t.exit_price - t.entry_price : t.entry_price - t.exit_price;
+    if (t.mfe > 0) {
+      capSum += Math.min(1, Math.max(0, captured / t.mfe));
+      capN++;
+    }
+    if (Number.isFinite(t.energy_at_entry) && t.energy_at_entry >= 0) {
+      enAll += t.energy_at_entry;
+      enN++;
+      if (t.pnl > 0) enWin += t.energy_at_entry;
+    }
+    chsTrades.push({ returnPct: t.return_pct, pnl: t.pnl, mfe: t.mfe, captured, energy: t.energy_at_entry });
+  }
+  let exposed = 0;
+  for (let k = 0; k < n; k++) exposed += have[k];
+  const winRate = nt ? wins / nt : NaN;
+  const pnlMean = mean(pnls);
+  const pnlStd = Math.sqrt(varDdof1(pnls));
+  const retMean = mean(rets);
+  const retStd = Math.sqrt(varDdof1(rets));
+
+  // Bar returns for Omega and CHS (from the first loop bar).
+  const barRet = new Float64Array(Math.max(0, n - 1 - first));
+  for (let k = first + 1; k < n; k++) {
+    barRet[k - 1 - first] = equity[k - 1] > 0 ? equity[k] / equity[k - 1] - 1 : 0;
+  }
+  const chs = computeChs({
+    trades: chsTrades,
+    returns: dayRet,
+    options: { periodsPerYear: annual, minTrades: inp.chsMinTrades ?? 10 },
+  });
+
+  const nz = (x: number) => (x ? x : NaN);
+  return {
+    profile: inp.profile,
+    start: n ? new Date(time[0]).toISOString() : "",
+    end: n ? new Date(time[n - 1]).toISOString() : "",
+    bars: n,
+    duration_days: durationMs / DAY_MS,
+    exposure_pct: n ? exposed / n * 100 : NaN,
+    equity_final: eLast,
+    equity_peak: peak,
+    return_pct: returnPct,
+    buy_hold_return_pct: bh,
+    return_ann_pct: annRet * 100,
+    volatility_ann_pct: annVol * 100,
+    cagr_pct: cagr * 100,
+    sharpe: (annRet * 100) / nz(annVol * 100),
+    sortino: annRet / downside,
+    calmar: annRet / nz(maxDd),
+    alpha_pct: returnPct - beta * bh,
+    beta,
+    max_drawdown_pct: -maxDd * 100,
+    avg_drawdown_pct: ddPeaks.length ? -mean(ddPeaks) * 100 : NaN,
+    max_drawdown_duration_bars: ddDurBars.length ? Math.max(...ddDurBars) : NaN,
+    max_drawdown_duration_days: ddDurMs.length ? Math.max(...ddDurMs) / DAY_MS : NaN,
+    avg_drawdown_duration_bars: ddDurBars.length ? mean(ddDurBars) : NaN,
+    avg_drawdown_duration_days: ddDurMs.length ? mean(ddDurMs) / DAY_MS : NaN,
+    trades: nt,
+    win_rate_pct: winRate * 100,
+    best_trade_pct: nt ? best * 100 : NaN,
+    worst_trade_pct: nt ? worst * 100 : NaN,
+    avg_trade_pct: geometricMean(rets) * 100,
+    expectancy_pct: retMean * 100,
+    max_trade_duration_days: nt ? maxDur : NaN,
+    avg_trade_duration_days: nt ? sumDur / nt : NaN,
+    profit_factor: sumPos / nz(Math.abs(sumNeg)),
+    sqn: Math.sqrt(nt) * pnlMean / nz(pnlStd),
+    kelly: winRate - (1 - winRate) / ((pnlWin / nWin) / (-pnlLoss / nLoss)),
+    omega: omegaRatio(barRet),
+    omega_trades: omegaRatio(rets),
+    z_factor: nt > 1 ? retMean / nz(retStd) * Math.sqrt(nt) : NaN,
+    avg_mfe: nt ? mfeSum / nt : NaN,
+    avg_mae: nt ? maeSum / nt : NaN,
+    mfe_captured_pct: capN ? capSum / capN * 100 : NaN,
+    energy_captured_pct: enN && enAll > 0 ? enWin / enAll * 100 : NaN,
+    chs: chs.chs,
+    risk_of_ruin: chs.risk_of_ruin,
+    total_costs: commissions + spreadCosts + slippage - swap,
+    commissions,
+    spread_costs: spreadCosts,
+    slippage_costs: slippage,
+    swap,
+    open_trades: inp.openTrades,
+    rejected_orders: inp.rejected,
+    cancelled_orders: inp.cancelled,
+    annual_periods: annual,
+  };
+}
