@@ -47,6 +47,8 @@ export interface ExerciseOptions {
   profile?: boolean;
   /** Where the CPU profile is written (`.cpuprofile`, readable by Chrome DevTools). */
   profilePath?: string;
+  /** Stop (reporting `timed_out`) when `performance.now()` passes this. */
+  deadlineMs?: number;
   /** Per-file progress lines. */
   progress?: (line: string) => void;
   /** Slow thresholds in ms (defaults: read 1000, validate 1000, backtest 5000, operation 60000). */
@@ -123,6 +125,8 @@ export interface ExerciseReport {
   bottlenecks: Bottleneck[];
   unavailable: string[];
   profile: ProfileSummary | null;
+  /** True when the deadline passed before every file was done. */
+  timed_out: boolean;
 }
 
 function assetClass(rel: string): string {
@@ -215,6 +219,7 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
   const bottlenecks: Bottleneck[] = [];
   const operations: OperationRecord[] = [];
   const unavailable: string[] = [];
+  let timedOut = false;
 
   // 1. Catalog.
   let t0 = performance.now();
@@ -286,6 +291,10 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
     const times: { file: string; ms: number }[] = [];
     let ok = 0, rows = 0, bytes = 0;
     for (const rec of records) {
+      if (opts.deadlineMs && performance.now() > opts.deadlineMs) {
+        timedOut = true;
+        break;
+      }
       const t = performance.now();
       try {
         const bars = await data.readBars(rec.path);
@@ -411,6 +420,7 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
     bottlenecks,
     unavailable,
     profile,
+    timed_out: timedOut,
   };
 }
 

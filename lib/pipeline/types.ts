@@ -129,5 +129,13 @@ export interface PipelineReport {
   fixes_applied: FixRecord[];
   test_runs: TestRun[];
   stages_unavailable: StageName[];
-  outputs: { log: string; report: string; repaired_dir: string; prepared_dir: string; guides: string[] };
+  outputs: {
+    log: string;
+    report: string;
+    repaired_dir: string;
+    prepared_dir: string;
+    guides: string[];
+    /** Repaired copies in use (from the repaired folder's manifest). */
+    repaired_files?: string[];
+  };
 }

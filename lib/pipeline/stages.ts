@@ -1,0 +1,641 @@
+/**
+ * The stages of a pipeline cycle. Each is a {@link Stage}: a name, a title, a default time limit
+ * and a `run(ctx)` returning a {@link StageResult}. The pipeline takes the list as an option, so
+ * tests can run only the data stages; `defaultStages()` is the full list `deno task fix` runs.
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import pl from "nodejs-polars";
+import { isKinetraError } from "../errors.ts";
+import { runChild } from "./child.ts";
+import { exerciseData, prepareFiles } from "./exercise_data.ts";
+import { checkBacktestInvariants } from "./invariants.ts";
+import { isMissing, libUrl, loadBacktest, loadData, loadFeatures, loadStrategies } from "./parts.ts";
+import type { RawError, StageName, StageResult } from "./types.ts";
+import type { WorkingSet } from "./working_set.ts";
+
+/** What a stage gets to run. */
+export interface StageContext {
+  /** Project root (child processes run here). */
+  root: string;
+  /** Source data folder (read only). */
+  source: string;
+  /** The files to use (repaired copies stand in for fixed sources). */
+  workingSet: WorkingSet;
+  /** Prepared output (pipeline-owned). */
+  preparedDir: string;
+  /** Scratch folder of this run (views, temporary outputs). */
+  workDir: string;
+  /** This run's time limit in ms (longer when retried after a timeout). */
+  timeoutMs: number;
+  cycle: number;
+  /** Progress lines for humans. */
+  progress(line: string): void;
+}
+
+/** One stage. */
+export interface Stage {
+  name: StageName;
+  title: string;
+  /** Default time limit in ms. */
+  timeoutMs: number;
+  run(ctx: StageContext): Promise<StageResult>;
+}
+
+function result(stage: StageName, t0: number, partial: Partial<StageResult>): StageResult {
+  const errors = partial.errors ?? [];
+  return {
+    stage,
+    status: partial.status ?? (errors.length ? "failed" : "passed"),
+    passed: partial.passed ?? 0,
+    failed: partial.failed ?? 0,
+    duration_ms: Math.round(performance.now() - t0),
+    errors,
+    notes: partial.notes ?? [],
+  };
+}
+
+function unavailable(stage: StageName, t0: number, reason: string): StageResult {
+  return result(stage, t0, {
+    status: "unavailable",
+    errors: [{ stage, code: "stage_unavailable", message: `${stage} unavailable: ${reason}` }],
+    notes: [reason],
+  });
+}
+
+function timedOut(stage: StageName, t0: number, ms: number, what: string): StageResult {
+  return result(stage, t0, {
+    status: "timeout",
+    errors: [{
+      stage,
+      code: "timeout",
+      message: `${what} timed out after ${Math.round(ms / 1000)} s`,
+      details: { limit_ms: ms },
+    }],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unit test suite
+
+/** Test files excluded from the unit test stage: this room (recursion) and the slow optional suites. */
+export const DEFAULT_TEST_EXCLUDES: readonly RegExp[] = [
+  /^tests\/pipeline\//,
+  /^tests\/notebooks\//,
+  /(browser|chromium|playwright|tmux|pty|notebook)/i,
+];
+
+async function listTests(dir: string, root: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(d: string): Promise<void> {
+    for await (const e of Deno.readDir(d)) {
+      const p = join(d, e.name);
+      if (e.isDirectory) await walk(p);
+      else if (/_test\.(ts|js|mts)$/.test(e.name)) out.push(relative(root, p));
+    }
+  }
+  if (existsSync(dir)) await walk(dir);
+  return out.sort();
+}
+
+/** Parse `deno test` output: counts from its closing line, one error per failing test. */
+export function parseDenoTest(
+  out: string,
+): { passed: number; failed: number; summary: boolean; errors: RawError[] } {
+  const text = out.replace(/\x1b\[[0-9;]*m/g, "");
+  const m = text.match(/(?:^|\n)(?:ok|FAILED) \| (\d+) passed[^|]*\| (\d+) failed/);
+  const errors: RawError[] = [];
+  const errBlock = text.split(/\n ERRORS \n/)[1]?.split(/\n FAILURES \n/)[0] ?? "";
+  const head = /^(.+?) => (\S+?):(\d+):(\d+)\s*$/;
+  let cur: { name: string; loc: string; lines: string[] } | null = null;
+  const flush = () => {
+    if (!cur) return;
+    const msg = cur.lines.join("\n").trim();
+    const first = msg.split("\n").find((l) => l.startsWith("error:")) ?? msg.split("\n")[0] ?? "";
+    errors.push({
+      stage: "unit_tests",
+      code: /TypeError/.test(first) ? "type_error" : "test_failure",
+      message: `${cur.name}: ${first.replace(/^error:\s*/, "")}\n${msg.slice(0, 1500)}`,
+      file: cur.loc,
+      details: { test: cur.name, locations: [cur.loc] },
+    });
+  };
+  for (const line of errBlock.split("\n")) {
+    const h = line.match(head);
+    if (h) {
+      flush();
+      cur = { name: h[1], loc: `${h[2].replace(/^\.\//, "")}:${h[3]}:${h[4]}`, lines: [] };
+    } else if (cur) cur.lines.push(line);
+  }
+  flush();
+  return { passed: m ? +m[1] : 0, failed: m ? +m[2] : errors.length, summary: !!m, errors };
+}
+
+/** Locations `file:///path:line:col` in tool output, as `path:line:col` relative to `root`. */
+export function locationsIn(text: string, root: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.replace(/\x1b\[[0-9;]*m/g, "").matchAll(/file:\/\/(\/[^\s:)]+):(\d+):(\d+)/g)) {
+    out.add(`${relative(root, m[1])}:${m[2]}:${m[3]}`);
+  }
+  return [...out];
+}
+
+/** The unit test suite as a child `deno test` (tests/pipeline and the slow optional suites excluded). */
+export function unitTestStage(
+  opts: { dir?: string; excludes?: readonly RegExp[]; timeoutMs?: number } = {},
+): Stage {
+  return {
+    name: "unit_tests",
+    title: "unit test suite",
+    timeoutMs: opts.timeoutMs ?? 900_000,
+    async run(ctx) {
+      const t0 = performance.now();
+      const files = (await listTests(join(ctx.root, opts.dir ?? "tests"), ctx.root))
+        .filter((f) => !(opts.excludes ?? DEFAULT_TEST_EXCLUDES).some((re) => re.test(f)));
+      if (!files.length) return unavailable("unit_tests", t0, "no test files found under tests/");
+      const r = await runChild(Deno.execPath(), ["test", "--no-prompt", "-A", ...files], {
+        cwd: ctx.root,
+        timeoutMs: ctx.timeoutMs,
+      });
+      if (r.timedOut) return timedOut("unit_tests", t0, ctx.timeoutMs, "deno test");
+      const parsed = parseDenoTest(r.stdout + "\n" + r.stderr);
+      const errors = parsed.errors;
+      if (!parsed.summary && r.code !== 0) {
+        const text = (r.stderr || r.stdout).trim();
+        const locs = locationsIn(text, ctx.root);
+        errors.push({
+          stage: "unit_tests",
+          code: /TS\d{4}/.test(text) ? "type_check" : undefined,
+          message: `deno test ended without a summary (exit ${r.code}): ${text.slice(0, 1500)}`,
+          file: locs[0],
+          details: { locations: locs },
+        });
+      } else if (r.code !== 0 && !errors.length) {
+        errors.push({
+          stage: "unit_tests",
+          code: "test_failure",
+          message: `deno test exited ${r.code}: ${r.stderr.slice(-800)}`,
+        });
+      }
+      return result("unit_tests", t0, {
+        passed: parsed.passed,
+        failed: parsed.failed,
+        errors,
+        notes: [`${files.length} test files; excluded: tests/pipeline and slow optional suites`],
+      });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import check
+
+async function libMods(root: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(d: string): Promise<void> {
+    for await (const e of Deno.readDir(d)) {
+      const p = join(d, e.name);
+      if (e.isDirectory) await walk(p);
+      else if (e.name === "mod.ts") out.push(relative(join(root, "lib"), p));
+    }
+  }
+  await walk(join(root, "lib"));
+  return out.sort();
+}
+
+/** The runtime programs checked by the import stage. */
+export const SYSTEM_DEPENDENCIES: readonly { name: string; cmd: string; args: string[]; apt: string }[] = [
+  {
+    name: "jupyter nbconvert",
+    cmd: "/usr/bin/jupyter",
+    args: ["nbconvert", "--version"],
+    apt: "jupyter-nbconvert",
+  },
+  { name: "chromium", cmd: "/usr/bin/chromium", args: ["--version"], apt: "chromium" },
+];
+
+/**
+ * Import every lib/**\/mod.ts, type-check lib/ and tasks/ (`deno check`), load the polars binding,
+ * check the npm packages of the import map are installed, and the system programs (Jupyter's
+ * nbconvert, Chromium) answer `--version`.
+ */
+export function importCheckStage(opts: { typeCheck?: boolean; timeoutMs?: number } = {}): Stage {
+  return {
+    name: "import_check",
+    title: "import check (lib modules, deno check, polars, npm packages, Jupyter, Chromium)",
+    timeoutMs: opts.timeoutMs ?? 300_000,
+    async run(ctx) {
+      const t0 = performance.now();
+      const errors: RawError[] = [];
+      let passed = 0;
+      const fail = (e: RawError) => errors.push(e);
+      for (const mod of await libMods(ctx.root)) {
+        try {
+          await import(libUrl(mod).href);
+          passed++;
+        } catch (e) {
+          const msg = (e as Error).message;
+          fail({
+            stage: "import_check",
+            code: /Cannot find module|not a dependency|Could not find npm/i.test(msg)
+              ? "missing_dependency"
+              : undefined,
+            message: `import lib/${mod} failed: ${msg}`,
+            file: `lib/${mod}`,
+            details: { locations: locationsIn(msg, ctx.root), kind: "module" },
+          });
+        }
+      }
+      // Polars binding.
+      try {
+        const df = pl.DataFrame({ a: [1, 2, 3] });
+        if (df.height !== 3) throw new Error(`polars returned ${df.height} rows for 3`);
+        passed++;
+      } catch (e) {
+        fail({
+          stage: "import_check",
+          code: "missing_dependency",
+          message: `polars binding failed to load: ${(e as Error).message}`,
+          details: { kind: "npm", package: "nodejs-polars" },
+        });
+      }
+      // npm packages of the import map.
+      try {
+        const cfg = JSON.parse(await Deno.readTextFile(join(ctx.root, "deno.json")));
+        for (const [name, spec] of Object.entries(cfg.imports ?? {}) as [string, string][]) {
+          if (!spec.startsWith("npm:")) continue;
+          const pkg = spec.slice(4).replace(/@[^@/]*$/, "");
+          if (existsSync(join(ctx.root, "node_modules", pkg, "package.json"))) passed++;
+          else {
+            fail({
+              stage: "import_check",
+              code: "missing_dependency",
+              message: `npm package ${pkg} (import "${name}") is not installed in node_modules`,
+              details: { kind: "npm", package: pkg },
+            });
+          }
+        }
+      } catch (e) {
+        fail({ stage: "import_check", message: `cannot read deno.json: ${(e as Error).message}` });
+      }
+      for (const dep of SYSTEM_DEPENDENCIES) {
+        const r = await runChild(dep.cmd, dep.args, { timeoutMs: 60_000, processGroup: false });
+        if (r.code === 0) passed++;
+        else {
+          fail({
+            stage: "import_check",
+            code: r.timedOut ? "timeout" : "missing_dependency",
+            message: r.notFound || r.code === -1
+              ? `${dep.name} is not installed (${dep.cmd} not found)`
+              : `${dep.name} failed: ${dep.cmd} ${dep.args.join(" ")} exited ${r.code}: ${
+                r.stderr.slice(0, 300)
+              }`,
+            details: { kind: "apt", package: dep.apt, command: `${dep.cmd} ${dep.args.join(" ")}` },
+          });
+        }
+      }
+      if (opts.typeCheck !== false) {
+        const targets = ["lib/", "tasks/"].filter((d) => existsSync(join(ctx.root, d)));
+        const remaining = Math.max(30_000, ctx.timeoutMs - (performance.now() - t0));
+        const r = await runChild(Deno.execPath(), ["check", ...targets], {
+          cwd: ctx.root,
+          timeoutMs: remaining,
+        });
+        if (r.timedOut) {
+          fail({
+            stage: "import_check",
+            code: "timeout",
+            message: `deno check timed out after ${Math.round(remaining / 1000)} s`,
+          });
+        } else if (r.code === 0) passed++;
+        else errors.push(...parseDenoCheck(r.stderr + r.stdout, ctx.root));
+      }
+      return result("import_check", t0, { passed, failed: errors.length, errors });
+    },
+  };
+}
+
+/** One type_error per diagnostic of `deno check` output, located at its file:line:col. */
+export function parseDenoCheck(out: string, root: string): RawError[] {
+  const text = out.replace(/\x1b\[[0-9;]*m/g, "");
+  const errors: RawError[] = [];
+  const blocks = text.split(/\n(?=TS\d{4} \[ERROR\])/);
+  for (const b of blocks) {
+    const m = b.match(/(TS\d{4}) \[ERROR\]: ([^\n]+)/);
+    if (!m) continue;
+    const loc = locationsIn(b, root)[0];
+    errors.push({
+      stage: "import_check",
+      code: "type_check",
+      message: `${m[1]}: ${m[2]}`,
+      file: loc,
+      details: { locations: loc ? [loc] : [], excerpt: b.slice(0, 600) },
+    });
+  }
+  if (!errors.length) {
+    errors.push({
+      stage: "import_check",
+      code: "type_check",
+      message: `deno check failed: ${text.slice(0, 1200)}`,
+    });
+  }
+  return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data stages
+
+/** Raw errors from the exerciser's errors (files relative to the source). */
+function exerciserErrors(
+  stage: StageName,
+  list: {
+    file: string | null;
+    code: string;
+    message: string;
+    severity: string | null;
+    details?: Record<string, unknown>;
+  }[],
+): RawError[] {
+  return list.map((e) => ({
+    stage,
+    code: e.code,
+    message: e.message,
+    file: e.file ?? undefined,
+    details: { ...(e.details ?? {}), ...(e.severity ? { data_severity: e.severity } : {}) },
+  }));
+}
+
+/** The real-data exerciser on the working set: load and validate every file (lib/data's checks). */
+export function realDataStage(opts: { backtestSample?: number; timeoutMs?: number } = {}): Stage {
+  return {
+    name: "real_data",
+    title: "real-data exerciser (load and validate every file)",
+    timeoutMs: opts.timeoutMs ?? 600_000,
+    async run(ctx) {
+      const t0 = performance.now();
+      const data = await loadData();
+      if (isMissing(data)) return unavailable("real_data", t0, data.reason);
+      const report = await exerciseData({
+        source: ctx.source,
+        files: ctx.workingSet.files(),
+        prepare: false,
+        backtestSample: opts.backtestSample ?? 0,
+        deadlineMs: performance.now() + ctx.timeoutMs,
+      });
+      if (report.timed_out) return timedOut("real_data", t0, ctx.timeoutMs, "real-data exerciser");
+      const errors = exerciserErrors("real_data", report.errors);
+      for (const u of report.unavailable) {
+        errors.push({ stage: "real_data", code: "stage_unavailable", message: `real-data ${u}` });
+      }
+      const failedFiles = new Set(report.errors.map((e) => e.file).filter((f) => f));
+      return result("real_data", t0, {
+        passed: report.data_files_found - failedFiles.size,
+        failed: failedFiles.size,
+        errors,
+        notes: [
+          `${report.data_files_found} files, ${report.data_files_loaded} loaded, ${report.total_rows_processed} rows`,
+        ],
+      });
+    },
+  };
+}
+
+/** Data preparation of the working set with lib/data's prepareDataset into the pipeline's prepared folder. */
+export function preparationStage(opts: { testRatio?: number; timeoutMs?: number } = {}): Stage {
+  return {
+    name: "data_preparation",
+    title: "data preparation (train/test split of the working set)",
+    timeoutMs: opts.timeoutMs ?? 600_000,
+    async run(ctx) {
+      const t0 = performance.now();
+      const data = await loadData();
+      if (isMissing(data)) return unavailable("data_preparation", t0, data.reason);
+      if (!data.prepareDataset) {
+        return unavailable("data_preparation", t0, "lib/data does not export prepareDataset yet");
+      }
+      const files = ctx.workingSet.files();
+      const r = await prepareFiles(data, ctx.source, files, {
+        out: ctx.preparedDir,
+        viewDir: join(ctx.workDir, "view"),
+        testRatio: opts.testRatio,
+      });
+      return result("data_preparation", t0, {
+        passed: r.operation.successful,
+        failed: r.operation.failed,
+        errors: exerciserErrors("data_preparation", r.errors),
+        notes: [`prepared into ${ctx.preparedDir}`],
+      });
+    },
+  };
+}
+
+/** Prepared files (Parquet / Arrow IPC) under `dir`, optionally only one split. */
+export async function listPrepared(dir: string, split: "train" | "test" | "all" = "test"): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(d: string): Promise<void> {
+    for await (const e of Deno.readDir(d)) {
+      const p = join(d, e.name);
+      if (e.isDirectory) await walk(p);
+      else if (/\.(parquet|arrow|ipc|feather)$/i.test(e.name)) out.push(p);
+    }
+  }
+  if (existsSync(dir)) await walk(dir);
+  return out.filter((p) => split === "all" || p.includes(`/${split}/`) || p.includes(`_${split}.`)).sort();
+}
+
+function readPrepared(path: string): pl.DataFrame {
+  return /\.parquet$/i.test(path) ? pl.readParquet(path) : pl.readIPC(path);
+}
+
+/** Each registered strategy on each prepared file, checking the invariants. */
+export function backtestValidationStage(
+  opts: { split?: "train" | "test" | "all"; timeoutMs?: number; strategies?: string[] } = {},
+): Stage {
+  return {
+    name: "backtest_validation",
+    title: "backtest validation (every strategy on every prepared file, invariants)",
+    timeoutMs: opts.timeoutMs ?? 900_000,
+    async run(ctx) {
+      const t0 = performance.now();
+      const [data, bt, st, ft] = await Promise.all([
+        loadData(),
+        loadBacktest(),
+        loadStrategies(),
+        loadFeatures(),
+      ]);
+      for (const p of [data, bt, st]) {
+        if (isMissing(p)) return unavailable("backtest_validation", t0, p.reason);
+      }
+      if (isMissing(data) || isMissing(bt) || isMissing(st)) throw new Error("unreachable");
+      const files = await listPrepared(ctx.preparedDir, opts.split ?? "test");
+      if (!files.length) {
+        return unavailable(
+          "backtest_validation",
+          t0,
+          `no prepared files under ${ctx.preparedDir} (run preparation first)`,
+        );
+      }
+      const strategies = opts.strategies
+        ? opts.strategies.map((n) => st.getStrategy(n))
+        : st.listStrategies();
+      const errors: RawError[] = [];
+      let passed = 0, failed = 0;
+      const deadline = t0 + ctx.timeoutMs;
+      for (const f of files) {
+        if (performance.now() > deadline) {
+          return timedOut("backtest_validation", t0, ctx.timeoutMs, "backtest validation");
+        }
+        const rel = relative(ctx.preparedDir, f);
+        let arrays;
+        try {
+          arrays = data.toArrays(readPrepared(f));
+        } catch (e) {
+          failed++;
+          errors.push({
+            stage: "backtest_validation",
+            code: isKinetraError(e) ? e.code : undefined,
+            message: `cannot read prepared ${rel}: ${(e as Error).message}`,
+            file: `prepared/${rel}`,
+          });
+          continue;
+        }
+        for (const s of strategies) {
+          try {
+            const features = s.features.length
+              ? (isMissing(ft)
+                ? (() => {
+                  throw new Error(`features unavailable: ${ft.reason}`);
+                })()
+                : ft.computeFeatures(arrays, s.features))
+              : {};
+            const res = bt.runBacktest({ bars: arrays, strategy: s, features });
+            const bad = checkBacktestInvariants(res);
+            if (bad.length) failed++;
+            else passed++;
+            for (const v of bad) {
+              errors.push({
+                stage: "backtest_validation",
+                code: v.code,
+                message: `${s.name} on ${rel}: ${v.message}`,
+                file: `prepared/${rel}#${s.name}`,
+              });
+            }
+          } catch (e) {
+            failed++;
+            const err = e as Error;
+            errors.push({
+              stage: "backtest_validation",
+              code: isKinetraError(e) ? e.code : (e instanceof TypeError ? "type_error" : undefined),
+              message: `${s.name} on ${rel}: ${err.message}`,
+              file: `prepared/${rel}#${s.name}`,
+              details: { locations: locationsIn(err.stack ?? "", ctx.root).slice(0, 5) },
+            });
+          }
+        }
+      }
+      return result("backtest_validation", t0, {
+        passed,
+        failed,
+        errors,
+        notes: [
+          `${files.length} prepared files x ${strategies.length} strategies (${
+            strategies.map((s) => s.name).join(", ")
+          })`,
+        ],
+      });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Menu exerciser
+
+/** `deno task exercise:menu --json` as a child; one error per failing menu path. */
+export function menuExerciserStage(opts: { timeoutMs?: number; args?: string[] } = {}): Stage {
+  return {
+    name: "menu_exerciser",
+    title: "menu exerciser (every menu path in a child process)",
+    timeoutMs: opts.timeoutMs ?? 600_000,
+    async run(ctx) {
+      const t0 = performance.now();
+      if (!existsSync(join(ctx.root, "tasks/exercise_menu.ts"))) {
+        return unavailable("menu_exerciser", t0, "tasks/exercise_menu.ts does not exist yet");
+      }
+      const r = await runChild(Deno.execPath(), ["task", "exercise:menu", "--json", ...(opts.args ?? [])], {
+        cwd: ctx.root,
+        timeoutMs: ctx.timeoutMs,
+      });
+      if (r.timedOut) return timedOut("menu_exerciser", t0, ctx.timeoutMs, "menu exerciser");
+      let rep: Record<string, unknown> | null = null;
+      const trimmed = r.stdout.trim();
+      for (
+        const cand of [
+          trimmed,
+          trimmed.slice(trimmed.indexOf("{")),
+          trimmed.split("\n").filter((l) => l.startsWith("{")).pop() ?? "",
+        ]
+      ) {
+        try {
+          rep = JSON.parse(cand);
+          break;
+        } catch { /* try the next */ }
+      }
+      if (!rep) {
+        const text = (r.stderr + "\n" + r.stdout).trim();
+        return result("menu_exerciser", t0, {
+          failed: 1,
+          errors: [{
+            stage: "menu_exerciser",
+            message: `exercise:menu printed no JSON report (exit ${r.code}): ${text.slice(-1500)}`,
+            details: { locations: locationsIn(text, ctx.root) },
+          }],
+        });
+      }
+      const errs = (rep.errors as Record<string, unknown>[] | undefined) ?? [];
+      const errors: RawError[] = errs.map((e) => {
+        const path = Array.isArray(e.path) ? (e.path as string[]).join(" > ") : String(e.path ?? "?");
+        const text = [e.error, e.message, e.output, e.excerpt, e.output_excerpt].filter((x) =>
+          typeof x === "string"
+        ).join("\n");
+        return {
+          stage: "menu_exerciser",
+          message: `menu path ${path}: ${text.slice(0, 1500)}`,
+          file: `menu: ${path}`,
+          details: { inputs: e.inputs, locations: locationsIn(text, ctx.root) },
+        };
+      });
+      if (r.code !== 0 && !errors.length) {
+        errors.push({
+          stage: "menu_exerciser",
+          code: "test_failure",
+          message: `exercise:menu exited ${r.code}: ${r.stderr.slice(-800)}`,
+        });
+      }
+      return result("menu_exerciser", t0, {
+        passed: Number(rep.passed ?? 0),
+        failed: Number(rep.failed ?? errors.length),
+        errors,
+        notes: [`${rep.paths_tested ?? "?"} paths tested`],
+      });
+    },
+  };
+}
+
+/** Every stage, in cycle order (what `deno task fix` runs). */
+export function defaultStages(): Stage[] {
+  return [
+    unitTestStage(),
+    importCheckStage(),
+    realDataStage(),
+    preparationStage(),
+    backtestValidationStage(),
+    menuExerciserStage(),
+  ];
+}
+
+/** The data stages only (real data, preparation, backtest validation): quick runs and tests. */
+export function dataStages(): Stage[] {
+  return [realDataStage(), preparationStage(), backtestValidationStage()];
+}
