@@ -6,10 +6,16 @@
 import { KinetraError } from "../errors.ts";
 import type { Strategy } from "./contract.ts";
 import { smaCross } from "./sma_cross.ts";
+import { berserker } from "./berserker.ts";
+import { sniper } from "./sniper.ts";
+import { multiAgentV7 } from "./multi_agent_v7.ts";
 
 // Other rooms add their strategies here with a minimal edit (one import, one entry).
 const REGISTRY: Strategy[] = [
   smaCross as Strategy,
+  berserker as Strategy,
+  sniper as Strategy,
+  multiAgentV7 as Strategy,
 ];
 
 /** Every registered strategy, in registration order. */
