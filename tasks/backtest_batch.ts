@@ -1,0 +1,157 @@
+/**
+ * `deno task backtest:batch [--source DIR] [--strategies a,b] [--timeframes H1,H4]
+ * [--split train|test|all] [--test-ratio R] [--workers N] [--profile mt5|compat] [--out DIR] [--json]`
+ *
+ * Runs every strategy on every matching file in parallel workers and writes a new
+ * logs/backtests/run_<UTC stamp>/ folder (config.json, results.json, trades/). Prints a summary per
+ * strategy and asset class marked against the promotion targets.
+ */
+import { parseArgs } from "node:util";
+import { DEFAULT_BATCH_STRATEGIES, runBatch } from "../lib/backtest/batch.ts";
+import { summaryTable } from "../lib/backtest/batch_summary.ts";
+import type { Split } from "../lib/backtest/batch_types.ts";
+import { KinetraError } from "../lib/errors.ts";
+import { runTask } from "../lib/util/cli.ts";
+import { defaultSourceDir } from "../lib/util/paths.ts";
+
+const HELP = `deno task backtest:batch [options]
+
+Run strategies over every export of a folder in parallel workers.
+
+  --source DIR         folder scanned recursively (default: data/master if it has files, else data/sample)
+  --strategies LIST    comma-separated strategy names (default: ${DEFAULT_BATCH_STRATEGIES.join(",")})
+  --timeframes LIST    keep only these timeframes, e.g. H1,H4 (default: all)
+  --split S            train | test | all (default all). A prepared folder (train/ + test/) is used as
+                       split; a raw file is cut chronologically (test = the last --test-ratio of its bars,
+                       traded with the features and warm-up of the history before it)
+  --test-ratio R       share of each raw file in its test part (default 0.2)
+  --workers N          parallel workers (default: hardware threads; 0 = no workers)
+  --profile P          engine profile: mt5 (default) | compat
+  --out DIR            parent of the run folders (default logs/backtests)
+  --json               print { run_dir, results: [...], summary: [...] } as JSON
+  -h, --help           this help
+
+Writes DIR/run_<UTC stamp>/config.json, results.json and trades/<file>__<strategy>.csv; a run
+folder is never overwritten. A failure on one file is recorded with its error and the batch goes on.`;
+
+function list(s: string | undefined): string[] | undefined {
+  if (s === undefined) return undefined;
+  const v = s.split(",").map((x) => x.trim()).filter(Boolean);
+  return v.length ? v : undefined;
+}
+
+function num(name: string, s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const v = Number(s);
+  if (!Number.isFinite(v)) throw new KinetraError("bad_argument", `--${name} must be a number, got "${s}"`);
+  return v;
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: Deno.args,
+      options: {
+        source: { type: "string" },
+        strategies: { type: "string" },
+        timeframes: { type: "string" },
+        split: { type: "string" },
+        "test-ratio": { type: "string" },
+        workers: { type: "string" },
+        profile: { type: "string" },
+        out: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new KinetraError("bad_argument", `${(e as Error).message}\n\n${HELP}`);
+  }
+  if (args.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const split = (args.split ?? "all") as Split;
+  if (!["train", "test", "all"].includes(split)) {
+    throw new KinetraError("bad_argument", `--split must be train, test or all, got "${args.split}"`);
+  }
+  const profile = args.profile ?? "mt5";
+  if (profile !== "mt5" && profile !== "compat") {
+    throw new KinetraError("bad_argument", `--profile must be mt5 or compat, got "${profile}"`);
+  }
+  const workers = num("workers", args.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
+    throw new KinetraError("bad_argument", `--workers must be a whole number >= 0, got ${args.workers}`);
+  }
+  const source = args.source ?? defaultSourceDir();
+  const tty = (() => {
+    try {
+      return Deno.stderr.isTerminal();
+    } catch {
+      return false;
+    }
+  })();
+  const enc = new TextEncoder();
+  const run = await runBatch({
+    source,
+    strategies: list(args.strategies),
+    timeframes: list(args.timeframes),
+    split,
+    testRatio: num("test-ratio", args["test-ratio"]),
+    workers,
+    profile,
+    outDir: args.out,
+    onProgress: (p) => {
+      const secs = (p.elapsedMs / 1000).toFixed(1);
+      if (tty) {
+        const width = 30;
+        const fill = Math.round((p.done / p.total) * width);
+        const bar = "#".repeat(fill) + ".".repeat(width - fill);
+        const err = p.errors ? `  errors ${p.errors}` : "";
+        Deno.stderr.writeSync(
+          enc.encode(`\r[${bar}] ${p.done}/${p.total} files  ${secs} s${err}  ${p.file}\x1b[K`),
+        );
+        if (p.done === p.total) Deno.stderr.writeSync(enc.encode("\n"));
+      } else {
+        console.error(`[${p.done}/${p.total}] ${p.file} (${secs} s, errors so far: ${p.errors})`);
+      }
+    },
+  });
+  const failed = run.results.filter((r) => r.error).length;
+  if (args.json) {
+    console.log(JSON.stringify({
+      run_dir: run.runDir,
+      wall_ms: Math.round(run.wallMs),
+      workers: run.workers,
+      totals_ms: run.totalsMs,
+      results: run.results,
+      summary: run.summary,
+    }));
+  } else {
+    console.log(summaryTable(run.summary));
+    console.log("");
+    const s = (ms: number): string => (ms / 1000).toFixed(2);
+    console.log(
+      `${run.files} files × ${
+        run.results.length / Math.max(1, run.files)
+      } strategies = ${run.results.length} runs, ${failed} failed; wall ${
+        s(run.wallMs)
+      } s with ${run.workers} worker(s)`,
+    );
+    console.log(
+      `time inside workers (summed): read ${s(run.totalsMs.read)} s, features ${
+        s(run.totalsMs.features)
+      } s, simulate ${s(run.totalsMs.simulate)} s`,
+    );
+    for (const r of run.results.filter((x) => x.error).slice(0, 10)) {
+      console.log(`  failed: ${r.file} ${r.strategy}: [${r.error!.code}] ${r.error!.message}`);
+    }
+    console.log(`results: ${run.runDir}/results.json`);
+  }
+  return failed === run.results.length ? 1 : 0;
+}
+
+if (import.meta.main) runTask(main);
