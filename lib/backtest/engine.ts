@@ -406,9 +406,43 @@ export class Engine {
         for (const t of this.trades) this.queueClose(t, "signal");
       } else if (it.kind === "entry") {
         this.newEntry(i, it);
+      } else if (it.kind === "modify") {
+        this.modify(i, it.sl, it.tp);
       } else {
         this.reject(10013, "invalid_intent", `unknown intent kind ${(it as { kind: string }).kind}`);
       }
+    }
+  }
+
+  /** Move SL/TP of every open trade (mt5: refused on the wrong side or inside the stops level). */
+  private modify(i: number, sl: number | undefined, tp: number | undefined): void {
+    for (const v of [sl, tp]) {
+      if (v !== undefined && !(v > 0 && Number.isFinite(v))) {
+        this.reject(10016, "invalid_stops", `modify needs positive finite SL/TP prices (sl=${sl}, tp=${tp})`);
+        return;
+      }
+    }
+    for (const t of this.trades) {
+      if (this.mt5) {
+        const long = t.size > 0;
+        const c = this.bars.close[i];
+        const ref = long ? c : c + this.spreadAt(i);
+        const minDist = this.spec.stopsLevel * this.spec.point;
+        const okSl = sl === undefined || (long ? sl < ref - minDist + 1e-12 : sl > ref + minDist - 1e-12);
+        const okTp = tp === undefined || (long ? tp > ref + minDist - 1e-12 : tp < ref - minDist + 1e-12);
+        if (!okSl || !okTp) {
+          this.reject(
+            10016,
+            "invalid_stops",
+            `modify: SL ${sl ?? "-"} / TP ${tp ?? "-"} on the wrong side of (or too close to) ${ref} for a ${
+              long ? "long" : "short"
+            }`,
+          );
+          continue;
+        }
+      }
+      if (tp !== undefined) this.setContingent(t, ROLE_TP, tp);
+      if (sl !== undefined) this.setContingent(t, ROLE_SL, sl);
     }
   }
 
@@ -786,7 +820,11 @@ export class Engine {
       t.tpOrder = o;
       t.tp = price;
     }
-    this.orders.unshift(o);
+    // Contingent orders go to the front of the queue, but a trade's SL always stays before its TP
+    // (a bar that touches both exits at the SL, whatever order they were set in).
+    const slAt = role === ROLE_TP && t.slOrder ? this.orders.indexOf(t.slOrder) : -1;
+    if (slAt >= 0) this.orders.splice(slAt + 1, 0, o);
+    else this.orders.unshift(o);
   }
 
   /** Reduce `t` by `size` (opposite sign); closes it when nothing is left. */

@@ -51,6 +51,15 @@ export interface PositionView {
 export type OrderIntent =
   | { readonly kind: "close"; readonly tag?: string }
   | {
+    /**
+     * Move the stop-loss and/or take-profit of every open trade (absent = unchanged). Used for
+     * trailing stops. Added after the first version: consumers that do not support it may ignore it.
+     */
+    readonly kind: "modify";
+    readonly sl?: number;
+    readonly tp?: number;
+  }
+  | {
     readonly kind: "entry";
     /** +1 buy, -1 sell. */
     readonly side: 1 | -1;

@@ -53,3 +53,21 @@ export function assertClose(actual: number, expected: number, rtol = 1e-8, what 
   const ok = Math.abs(actual - expected) <= rtol * Math.abs(expected) + 1e-12;
   if (!ok) throw new Error(`${what}: expected ${expected}, got ${actual} (rtol ${rtol})`);
 }
+
+import type { OrderIntent, PositionView, Strategy, StrategyContext } from "../../lib/strategies/contract.ts";
+
+/** A strategy whose decisions are a plain function (for scripted scenarios). */
+export function scripted(
+  decide: (i: number, pos: PositionView, out: OrderIntent[], ctx: StrategyContext) => void,
+  warmup = 0,
+): Strategy {
+  return {
+    name: "scripted",
+    description: "test script",
+    params: {},
+    features: [],
+    warmup: () => warmup,
+    init: () => null,
+    decide: (i, ctx, _s, pos, out) => decide(i, pos, out, ctx),
+  };
+}
