@@ -16,9 +16,11 @@ export { type ParsedFileName, parseFileName } from "./file_name.ts";
 export { barsFromArrays, frameFromArrays, toArrays } from "./arrays.ts";
 export {
   barsOfLoaded,
+  loadBytes,
   type LoadedFile,
   loadFile,
   readBars,
+  readFileBytes,
   type ReadOptions,
   readTicks,
 } from "./read_bars.ts";
@@ -40,3 +42,16 @@ export {
   type ValidateOptions,
   worstSeverity,
 } from "./validate.ts";
+export { type Catalog, type CatalogEntry, EXPORT_EXTENSIONS, scanCatalog } from "./catalog.ts";
+export { failedRecord, inspectFile, inspectLoaded, type InspectRecord } from "./inspect.ts";
+export { type FolderValidation, validateFolder, type ValidateRecord } from "./validate_folder.ts";
+export {
+  type Manifest,
+  type ManifestEntry,
+  prepareDataset,
+  type PrepareOptions,
+  splitIndex,
+} from "./prepare.ts";
+export { makeProgress, type Progress } from "./progress.ts";
+export { formatInspect, formatManifest, formatValidation } from "./report.ts";
+export { parseTaskArgs } from "./cli_args.ts";

@@ -125,7 +125,11 @@ const fillZero = (a: Float64Array | undefined, n: number): Float64Array => {
  * Throws KinetraError for unreadable input.
  */
 export async function loadFile(path: string, opts: ReadOptions = {}): Promise<LoadedFile> {
-  const rawBytes = await readFileBytes(path);
+  return loadBytes(path, await readFileBytes(path), opts);
+}
+
+/** Like `loadFile` for bytes already read (`path` is used for the name and messages). */
+export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions = {}): LoadedFile {
   if (rawBytes.length === 0) {
     throw new KinetraError(
       "empty_file",

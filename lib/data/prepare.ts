@@ -1,0 +1,273 @@
+/**
+ * Preparation: a chronological train/test split of every export of a folder, written as Parquet
+ * to `<out>/train` and `<out>/test` (mirroring the source's sub-folders) with `<out>/manifest.json`.
+ * Unchanged sources (same sha256 and test ratio, outputs present) are skipped on re-runs. Never
+ * writes inside the source folder; every write is atomic.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { isKinetraError, KinetraError } from "../errors.ts";
+import { assertNotInside, exists, produceAtomic, writeJsonAtomic } from "../util/fs.ts";
+import { frameFromArrays } from "./arrays.ts";
+import { parseFileName } from "./file_name.ts";
+import { scanCatalog } from "./catalog.ts";
+import { loadBytes, readFileBytes } from "./read_bars.ts";
+import { detectTimeframe } from "./timeframe.ts";
+import type { BarArrays } from "./types.ts";
+import { isoTime, type Severity, validateLoaded, worstSeverity } from "./validate.ts";
+
+/** Options of `prepareDataset`. */
+export interface PrepareOptions {
+  /** Source folder (read only). */
+  source: string;
+  /** Output folder (default `data/prepared`). Must not be inside `source`. */
+  out?: string;
+  /** Share of each file's bars (the most recent ones) that goes to test; 0 < r < 1, default 0.2. */
+  testRatio?: number;
+  /** Rebuild every file even when unchanged. */
+  force?: boolean;
+  /** Called after each file with a short label (`prepared forex/X.csv`) and the manifest entry. */
+  onProgress?: (done: number, total: number, label: string, entry: ManifestEntry) => void;
+  /** Aborting stops between files with a `cancelled` error (nothing half-written stays). */
+  signal?: AbortSignal;
+}
+
+/** One file of the manifest (snake_case; documented in docs/DATA.md). */
+export interface ManifestEntry {
+  /** Source path relative to the source folder. */
+  file: string;
+  symbol: string;
+  asset_class: string;
+  timeframe_declared: string | null;
+  timeframe_detected: string | null;
+  /** Format the source was read as. */
+  format: string | null;
+  /** Bars after sorting/de-duplication. */
+  rows: number;
+  train_rows: number;
+  test_rows: number;
+  train_start: string | null;
+  train_end: string | null;
+  test_start: string | null;
+  test_end: string | null;
+  /** sha256 of the source file's bytes (hex). */
+  source_sha256: string;
+  /** Output paths relative to the output folder (null when the file failed). */
+  train_path: string | null;
+  test_path: string | null;
+  /** `prepared` (written now), `skipped` (unchanged since the last run) or `failed`. */
+  status: "prepared" | "skipped" | "failed";
+  /** Worst validation severity of the source (null when no findings). */
+  severity: Severity | null;
+  /** Codes of the source's validation findings. */
+  finding_codes: string[];
+  /** Error code and message when `status` is `failed`. */
+  error?: { code: string; message: string };
+}
+
+/** The manifest written to `<out>/manifest.json`. */
+export interface Manifest {
+  prepared_at: string;
+  source: string;
+  out: string;
+  test_ratio: number;
+  /** Always `parquet`. */
+  output_format: string;
+  totals: { files: number; prepared: number; skipped: number; failed: number; rows: number };
+  files: ManifestEntry[];
+}
+
+/** The first `floor(n·(1−r))` bars go to train, the rest to test. */
+export function splitIndex(n: number, testRatio: number): number {
+  return Math.floor(n * (1 - testRatio) + 1e-9);
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  let s = "";
+  for (const b of d) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+function sliceArrays(a: BarArrays, s: number, e: number): BarArrays {
+  return {
+    length: e - s,
+    time: a.time.subarray(s, e),
+    open: a.open.subarray(s, e),
+    high: a.high.subarray(s, e),
+    low: a.low.subarray(s, e),
+    close: a.close.subarray(s, e),
+    tickVolume: a.tickVolume.subarray(s, e),
+    volume: a.volume.subarray(s, e),
+    spread: a.spread ? a.spread.subarray(s, e) : null,
+  };
+}
+
+async function readManifest(path: string): Promise<Manifest | null> {
+  try {
+    const m = JSON.parse(await Deno.readTextFile(path)) as Manifest;
+    return Array.isArray(m.files) ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Prepare every export of `opts.source`. Returns the manifest (also written to
+ * `<out>/manifest.json`). Files that cannot be read are recorded as `failed` with the reader's
+ * error code; the others are written even when validation found problems (the manifest carries
+ * their severity and finding codes).
+ *
+ * @example
+ * ```ts ignore
+ * import { prepareDataset } from "./prepare.ts";
+ * const m = await prepareDataset({ source: "data/sample", out: "data/prepared", testRatio: 0.2 });
+ * console.log(m.totals);
+ * ```
+ */
+export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
+  const out = opts.out ?? "data/prepared";
+  const testRatio = opts.testRatio ?? 0.2;
+  if (!(testRatio > 0 && testRatio < 1)) {
+    throw new KinetraError(
+      "bad_argument",
+      `test ratio ${testRatio} is out of range; expected a number between 0 and 1 (e.g. 0.2).`,
+    );
+  }
+  assertNotInside(out, opts.source);
+  const catalog = await scanCatalog(opts.source);
+  const manifestPath = join(out, "manifest.json");
+  const previous = await readManifest(manifestPath);
+  const prevByFile = new Map((previous?.files ?? []).map((f) => [f.file, f]));
+  const sameRatio = previous?.test_ratio === testRatio;
+  const entries: ManifestEntry[] = [];
+  let done = 0;
+  for (const c of catalog.files) {
+    if (opts.signal?.aborted) {
+      throw new KinetraError(
+        "cancelled",
+        `preparation cancelled after ${done} of ${catalog.files.length} files`,
+      );
+    }
+    let entry: ManifestEntry;
+    let bytes: Uint8Array | null = null;
+    let sha = "";
+    try {
+      bytes = await readFileBytes(c.path);
+      sha = await sha256Hex(bytes);
+    } catch (e) {
+      if (!isKinetraError(e)) throw e;
+    }
+    const prev = prevByFile.get(c.relative_path);
+    if (
+      !opts.force && bytes && prev && sameRatio && prev.source_sha256 === sha && prev.status !== "failed" &&
+      prev.train_path && prev.test_path && await exists(join(out, prev.train_path)) &&
+      await exists(join(out, prev.test_path))
+    ) {
+      entry = { ...prev, status: "skipped" };
+    } else {
+      entry = await prepareOne(c.path, c.relative_path, c.symbol, c.asset_class, bytes, sha, out, testRatio);
+    }
+    entries.push(entry);
+    done++;
+    opts.onProgress?.(done, catalog.files.length, `${entry.status} ${entry.file}`, entry);
+  }
+  const manifest: Manifest = {
+    prepared_at: new Date().toISOString(),
+    source: opts.source,
+    out,
+    test_ratio: testRatio,
+    output_format: "parquet",
+    totals: {
+      files: entries.length,
+      prepared: entries.filter((e) => e.status === "prepared").length,
+      skipped: entries.filter((e) => e.status === "skipped").length,
+      failed: entries.filter((e) => e.status === "failed").length,
+      rows: entries.reduce((s, e) => s + e.rows, 0),
+    },
+    files: entries,
+  };
+  await writeJsonAtomic(manifestPath, manifest);
+  return manifest;
+}
+
+async function prepareOne(
+  path: string,
+  rel: string,
+  symbol: string,
+  assetClass: string,
+  bytes: Uint8Array | null,
+  sha: string,
+  out: string,
+  testRatio: number,
+): Promise<ManifestEntry> {
+  const base: ManifestEntry = {
+    file: rel,
+    symbol,
+    asset_class: assetClass,
+    timeframe_declared: null,
+    timeframe_detected: null,
+    format: null,
+    rows: 0,
+    train_rows: 0,
+    test_rows: 0,
+    train_start: null,
+    train_end: null,
+    test_start: null,
+    test_end: null,
+    source_sha256: sha,
+    train_path: null,
+    test_path: null,
+    status: "failed",
+    severity: "CRITICAL",
+    finding_codes: [],
+  };
+  try {
+    if (!bytes) bytes = await readFileBytes(path);
+    const loaded = loadBytes(path, bytes, { timeframe: "M1" });
+    const a = loaded.arrays!;
+    const findings = validateLoaded(loaded);
+    base.format = loaded.sniffed.format;
+    base.severity = worstSeverity(findings);
+    base.finding_codes = findings.map((f) => f.code);
+    base.timeframe_declared = loaded.ticks ? "M1" : parseFileName(rel).timeframe;
+    base.timeframe_detected = detectTimeframe(a.time);
+    base.rows = a.length;
+    if (a.length < 2) {
+      throw new KinetraError(
+        "too_few_bars",
+        `${path}: ${a.length} bar(s); a train/test split needs at least 2.`,
+      );
+    }
+    const k = Math.min(Math.max(splitIndex(a.length, testRatio), 1), a.length - 1);
+    const stem = rel.replace(/\.[^./]+$/, "");
+    const trainRel = `train/${stem}.parquet`;
+    const testRel = `test/${stem}.parquet`;
+    const train = sliceArrays(a, 0, k);
+    const test = sliceArrays(a, k, a.length);
+    await produceAtomic(join(out, trainRel), (tmp) => frameFromArrays(train).writeParquet(tmp));
+    await produceAtomic(join(out, testRel), (tmp) => frameFromArrays(test).writeParquet(tmp));
+    return {
+      ...base,
+      train_rows: train.length,
+      test_rows: test.length,
+      train_start: isoTime(train.time[0]),
+      train_end: isoTime(train.time[train.length - 1]),
+      test_start: isoTime(test.time[0]),
+      test_end: isoTime(test.time[test.length - 1]),
+      train_path: trainRel,
+      test_path: testRel,
+      status: "prepared",
+    };
+  } catch (e) {
+    if (!isKinetraError(e)) throw e;
+    return {
+      ...base,
+      status: "failed",
+      severity: "CRITICAL",
+      finding_codes: base.finding_codes.length ? base.finding_codes : [e.code],
+      error: { code: e.code, message: e.message },
+    };
+  }
+}

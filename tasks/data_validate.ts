@@ -1,0 +1,29 @@
+/**
+ * `deno task data:validate [--source DIR] [--json]`
+ *
+ * Validate every export of a folder (default data/master, or data/sample when data/master is
+ * empty). Prints a table, or with `--json` a JSON array with one record per file. Exit 1 when any
+ * file has a CRITICAL finding, 2 for a missing folder or bad arguments, else 0.
+ */
+import { formatValidation, parseTaskArgs, validateFolder } from "../lib/data/mod.ts";
+import { runTask } from "../lib/util/cli.ts";
+import { defaultSourceDir } from "../lib/util/paths.ts";
+
+const USAGE = "usage: deno task data:validate [--source DIR] [--json]";
+
+await runTask(async () => {
+  const { values, positionals } = parseTaskArgs(Deno.args, {
+    source: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const source = values.source ?? positionals[0] ?? defaultSourceDir();
+  if (!values.source && !positionals[0] && !values.json) console.error(`source: ${source}`);
+  const v = await validateFolder(source);
+  console.log(values.json ? JSON.stringify(v.records, null, 2) : formatValidation(v));
+  return v.has_critical ? 1 : 0;
+});

@@ -1,0 +1,49 @@
+/**
+ * `deno task prepare [--source DIR] [--out DIR] [--test-ratio R] [--force] [--json]`
+ *
+ * Chronological train/test split of every export of the source (default data/master, or
+ * data/sample when data/master is empty) into `<out>/{train,test}` as Parquet plus
+ * `<out>/manifest.json` (default out: data/prepared). Unchanged sources are skipped. Progress goes
+ * to stderr (a bar on a terminal, plain lines otherwise); `--json` prints the manifest on stdout.
+ * Exit 1 when any file failed, 2 for bad arguments or a missing source.
+ */
+import { KinetraError } from "../lib/errors.ts";
+import { formatManifest, makeProgress, parseTaskArgs, prepareDataset } from "../lib/data/mod.ts";
+import { runTask } from "../lib/util/cli.ts";
+import { defaultSourceDir, PREPARED_DIR } from "../lib/util/paths.ts";
+
+const USAGE = "usage: deno task prepare [--source DIR] [--out DIR] [--test-ratio R] [--force] [--json]";
+
+await runTask(async () => {
+  const { values } = parseTaskArgs(Deno.args, {
+    source: { type: "string" },
+    out: { type: "string" },
+    "test-ratio": { type: "string" },
+    force: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const ratioText = values["test-ratio"];
+  const testRatio = ratioText === undefined ? 0.2 : Number(ratioText);
+  if (ratioText !== undefined && (ratioText.trim() === "" || !Number.isFinite(testRatio))) {
+    throw new KinetraError(
+      "bad_argument",
+      `--test-ratio ${JSON.stringify(ratioText)} is not a number; expected e.g. 0.2\n${USAGE}`,
+    );
+  }
+  const source = values.source ?? defaultSourceDir();
+  const progress = makeProgress();
+  const m = await prepareDataset({
+    source,
+    out: values.out ?? PREPARED_DIR,
+    testRatio,
+    force: values.force,
+    onProgress: (done, total, label) => progress(done, total, label),
+  });
+  console.log(values.json ? JSON.stringify(m, null, 2) : formatManifest(m));
+  return m.totals.failed > 0 ? 1 : 0;
+});
