@@ -17,7 +17,7 @@ export type Profile = "mt5" | "compat";
  * - `units`: a fixed number of units (compat) / contract units converted to lots (mt5).
  * - `lots`: fixed lots (mt5) / lots × contract size units (compat).
  * - `risk`: risk `riskPct` % of equity over the stop distance (needs an SL; entries without one
- *   use `fallbackLots`, default the symbol's minimum volume).
+ *   use `fallbackLots`, else the equity's notional without leverage: equity / (price × value per lot)).
  */
 export type Sizing =
   | { readonly mode: "fraction"; readonly fraction: number }

@@ -746,11 +746,10 @@ export class Engine {
     const spec = this.spec;
     const dist = Math.abs(entry - order.sl);
     if (order.sl !== order.sl || !(dist > 0)) {
+      // No stop to size against: fallbackLots, else equity's notional without leverage.
       const s = this.cfg.sizing;
-      return normalizeVolume(
-        s && s.mode === "risk" && s.fallbackLots ? s.fallbackLots : spec.volumeMin,
-        spec,
-      );
+      if (s && s.mode === "risk" && s.fallbackLots) return normalizeVolume(s.fallbackLots, spec);
+      return normalizeVolume(this.equityAt(i) / (entry * this.mult), spec);
     }
     return normalizeVolume(this.equityAt(i) * Math.abs(order.size) / 100 / (dist * this.mult), spec);
   }
@@ -759,8 +758,10 @@ export class Engine {
     const dist = Math.abs(entry - order.sl);
     if (order.sl !== order.sl || !(dist > 0)) {
       const s = this.cfg.sizing;
-      const lots = s && s.mode === "risk" && s.fallbackLots ? s.fallbackLots : 1 / this.spec.contractSize;
-      return Math.max(1, Math.floor(lots * this.spec.contractSize));
+      if (s && s.mode === "risk" && s.fallbackLots) {
+        return Math.floor(s.fallbackLots * this.spec.contractSize);
+      }
+      return Math.floor(this.equityAt(i) / entry);
     }
     return Math.floor(this.equityAt(i) * Math.abs(order.size) / 100 / dist);
   }

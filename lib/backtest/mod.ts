@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { runBacktest, tradesToFrame, validateBars } from "./run.ts";
+export { checkBacktestBars, runBacktest, tradesToFrame } from "./run.ts";
 export type { BacktestOptions, BacktestResult } from "./run.ts";
 export { defaultConfig, FULL_EQUITY, resolveConfig } from "./config.ts";
 export type { BacktestConfig, Profile, Sizing } from "./config.ts";

@@ -65,7 +65,7 @@ export interface BacktestResult {
 }
 
 /** Throw `bad_bars` on NaN/non-positive prices, high < low, or unsorted/duplicate times. */
-export function validateBars(bars: BarArrays): void {
+export function checkBacktestBars(bars: BarArrays): void {
   const n = bars.length;
   if (!(n >= 2)) throw new KinetraError("bad_bars", `need at least 2 bars to backtest, got ${n}`);
   const { time, open, high, low, close } = bars;
@@ -117,7 +117,7 @@ function toJsonValue(v: unknown): unknown {
 export function runBacktest(opts: BacktestOptions): BacktestResult {
   const { bars, meta, strategy } = opts;
   const config = resolveConfig(opts.config);
-  validateBars(bars);
+  checkBacktestBars(bars);
   const params = resolveParams(strategy, opts.params ?? {});
   const features = opts.features ?? {};
   for (const f of strategy.features) {

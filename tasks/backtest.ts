@@ -1,0 +1,257 @@
+/**
+ * `deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
+ *   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
+ *   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
+ *   [--json] [--report FILE.html]`
+ *
+ * Backtest one strategy on one bar file. The profile defaults to mt5 for MT5 exports and to compat
+ * for other OHLCV files. `--json` prints `{ "stats": {...}, "trades": [...] }`. See docs/BACKTESTING.md.
+ */
+import { parseArgs } from "node:util";
+import { runBacktest } from "../lib/backtest/run.ts";
+import type { BacktestConfig } from "../lib/backtest/config.ts";
+import { symbolSpec } from "../lib/backtest/symbols.ts";
+import { readBars, toArrays } from "../lib/data/mod.ts";
+import { KinetraError } from "../lib/errors.ts";
+import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
+import type { FeatureArrays, Params } from "../lib/strategies/contract.ts";
+import { runTask } from "../lib/util/cli.ts";
+import { writeTextAtomic } from "../lib/util/fs.ts";
+
+const USAGE = `usage: deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
+  [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
+  [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
+  [--json] [--report FILE.html]`;
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === "" || !Number.isFinite(x)) {
+    throw new KinetraError("bad_argument", `--${name} needs a number, got "${v}"`);
+  }
+  return x;
+}
+
+function parseParams(list: string[]): Params {
+  const out: Params = {};
+  for (const p of list) {
+    const m = p.match(/^([A-Za-z_][\w]*)=(.+)$/);
+    if (!m) throw new KinetraError("bad_argument", `--param needs name=value, got "${p}"`);
+    const v = Number(m[2]);
+    if (!Number.isFinite(v)) {
+      throw new KinetraError("bad_argument", `--param ${m[1]} needs a number, got "${m[2]}"`);
+    }
+    out[m[1]] = v;
+  }
+  return out;
+}
+
+/** Features through lib/features when the room is available (loaded lazily: optional dependency). */
+async function features(bars: ReturnType<typeof toArrays>, names: readonly string[]): Promise<FeatureArrays> {
+  let mod: {
+    computeFeatures: (b: typeof bars, n: readonly string[]) => FeatureArrays;
+    FEATURE_NAMES?: readonly string[];
+  };
+  try {
+    mod = await import("../lib/features/mod.ts");
+  } catch (e) {
+    if (names.length) {
+      throw new KinetraError(
+        "features_unavailable",
+        `the strategy needs features (${names.join(", ")}) but lib/features could not be loaded: ${
+          (e as Error).message
+        }`,
+      );
+    }
+    return {};
+  }
+  // Kinetic energy is added (when known) so trades carry energy_at_entry and energy captured is defined.
+  const want = [...names];
+  if (mod.FEATURE_NAMES?.includes("kinetic_energy") && !want.includes("kinetic_energy")) {
+    want.push("kinetic_energy");
+  }
+  return want.length ? mod.computeFeatures(bars, want) : {};
+}
+
+function fmt(v: number | string | null): string {
+  if (v === null) return "-";
+  if (typeof v === "string") return v;
+  if (!Number.isFinite(v)) return String(v);
+  return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 ? v.toFixed(2) : v.toPrecision(6);
+}
+
+function parse(): ReturnType<typeof parseOptions> {
+  try {
+    return parseOptions();
+  } catch (e) {
+    throw new KinetraError("bad_argument", `${(e as Error).message}\n${USAGE}`);
+  }
+}
+
+function parseOptions() {
+  return parseArgs({
+    args: Deno.args,
+    options: {
+      data: { type: "string" },
+      strategy: { type: "string" },
+      param: { type: "string", multiple: true, default: [] },
+      profile: { type: "string" },
+      cash: { type: "string" },
+      commission: { type: "string" },
+      spread: { type: "string" },
+      margin: { type: "string" },
+      leverage: { type: "string" },
+      slippage: { type: "string" },
+      "trade-on-close": { type: "boolean", default: false },
+      finalize: { type: "boolean", default: false },
+      hedging: { type: "boolean", default: false },
+      "no-swap": { type: "boolean", default: false },
+      symbol: { type: "string" },
+      symbols: { type: "string" },
+      json: { type: "boolean", default: false },
+      report: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
+async function main(): Promise<number> {
+  const { values } = parse();
+  if (values.help) {
+    console.log(USAGE + "\n\nstrategies: " + listStrategies().map((s) => s.name).join(", "));
+    return 0;
+  }
+  if (!values.data) throw new KinetraError("bad_argument", `--data FILE is required\n${USAGE}`);
+  if (!values.strategy) {
+    throw new KinetraError(
+      "bad_argument",
+      `--strategy NAME is required (known: ${listStrategies().map((s) => s.name).join(", ")})`,
+    );
+  }
+  if (values.profile && values.profile !== "mt5" && values.profile !== "compat") {
+    throw new KinetraError("bad_argument", `--profile must be mt5 or compat, got "${values.profile}"`);
+  }
+  if (values.report && !/\.html?$/i.test(values.report)) {
+    throw new KinetraError("bad_argument", `--report needs a .html file name, got "${values.report}"`);
+  }
+  const strategy = getStrategy(values.strategy);
+  const params = parseParams(values.param as string[]);
+  const bars = await readBars(values.data);
+  const arrays = toArrays(bars);
+  const profile = (values.profile ?? (bars.meta.format.startsWith("mt5") ? "mt5" : "compat")) as
+    | "mt5"
+    | "compat";
+  const symbolName = values.symbol ?? bars.meta.symbol;
+  const config: Partial<BacktestConfig> = {
+    profile,
+    cash: num("cash", values.cash),
+    commission: num("commission", values.commission) ?? null,
+    spread: num("spread", values.spread) ?? null,
+    margin: num("margin", values.margin),
+    leverage: num("leverage", values.leverage),
+    slippagePoints: num("slippage", values.slippage),
+    tradeOnClose: values["trade-on-close"],
+    finalize: values.finalize,
+    hedging: values.hedging,
+    swap: values["no-swap"] ? false : undefined,
+    symbol: symbolSpec(symbolName || "GENERIC", values.symbols),
+  };
+  const feats = await features(arrays, strategy.features);
+  const result = runBacktest({ bars: arrays, meta: bars.meta, strategy, params, features: feats, config });
+
+  let reportNote = "";
+  if (values.report) {
+    let plot: typeof import("../lib/plot/mod.ts") | null = null;
+    try {
+      plot = await import("../lib/plot/mod.ts");
+    } catch (e) {
+      reportNote = `report unavailable: lib/plot could not be loaded (${
+        (e as Error).message.split("\n")[0]
+      })`;
+    }
+    if (plot) {
+      const html = plot.backtestReportHtml({
+        title: `${strategy.name} on ${symbolName} ${bars.meta.timeframe ?? bars.meta.timeframeDetected ?? ""}`
+          .trim(),
+        subtitle: `${profile} profile · ${
+          Object.entries(result.params).map(([k, v]) => `${k}=${v}`).join(" ")
+        } · ${values.data}`,
+        time: arrays.time,
+        open: arrays.open,
+        high: arrays.high,
+        low: arrays.low,
+        close: arrays.close,
+        equity: result.equity,
+        drawdownPct: result.drawdownPct,
+        // Trade records carry every ReportTrade field; the index signature is the only difference.
+        trades: result.trades as unknown as Parameters<typeof plot.backtestReportHtml>[0]["trades"],
+        stats: result.toJSON().stats,
+      });
+      await writeTextAtomic(values.report, html);
+      reportNote = `report written: ${values.report}`;
+    }
+  }
+
+  if (values.json) {
+    console.log(JSON.stringify(result.toJSON()));
+    if (reportNote) console.error(reportNote);
+    return 0;
+  }
+  const s = result.toJSON().stats;
+  console.log(
+    `${strategy.name} on ${symbolName} (${values.data}), ${profile} profile, ${
+      Object.entries(result.params).map(([k, v]) => `${k}=${v}`).join(", ")
+    }`,
+  );
+  const keys = [
+    "start",
+    "end",
+    "bars",
+    "trades",
+    "open_trades",
+    "equity_final",
+    "equity_peak",
+    "return_pct",
+    "buy_hold_return_pct",
+    "return_ann_pct",
+    "volatility_ann_pct",
+    "cagr_pct",
+    "sharpe",
+    "sortino",
+    "calmar",
+    "max_drawdown_pct",
+    "avg_drawdown_pct",
+    "max_drawdown_duration_days",
+    "exposure_pct",
+    "win_rate_pct",
+    "best_trade_pct",
+    "worst_trade_pct",
+    "avg_trade_pct",
+    "expectancy_pct",
+    "profit_factor",
+    "sqn",
+    "kelly",
+    "omega",
+    "omega_trades",
+    "z_factor",
+    "mfe_captured_pct",
+    "energy_captured_pct",
+    "chs",
+    "total_costs",
+    "commissions",
+    "spread_costs",
+    "swap",
+    "rejected_orders",
+  ];
+  for (const k of keys) console.log(`  ${k.padEnd(28)} ${fmt(s[k])}`);
+  if (result.rejections.length) {
+    const r = result.rejections[0];
+    console.log(`  first rejection: bar ${r.bar} ${r.time} ${r.reason} (${r.retcode}): ${r.message}`);
+  }
+  if (reportNote) console.log(reportNote);
+  return 0;
+}
+
+if (import.meta.main) runTask(main);
