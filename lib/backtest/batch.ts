@@ -13,7 +13,7 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { parseFileName } from "../data/mod.ts";
+import { parseFileName, scanCatalog } from "../data/mod.ts";
 import { KinetraError } from "../errors.ts";
 import { assertNotInside, utcStamp, writeJsonAtomic } from "../util/fs.ts";
 import { LOGS_DIR } from "../util/paths.ts";
@@ -67,7 +67,8 @@ export interface BatchRun {
 /** The default strategies of a batch. */
 export const DEFAULT_BATCH_STRATEGIES: readonly string[] = ["berserker", "sniper", "multi_agent_v7"];
 
-const EXPORT_EXT = /\.(csv|txt|tsv)$/i;
+/** Files of a prepared folder: the Parquet written by `deno task prepare`, or exports. */
+const PREPARED_EXT = /\.(parquet|csv|txt|tsv)$/i;
 
 async function walk(dir: string, out: string[]): Promise<void> {
   let entries: Deno.DirEntry[];
@@ -85,7 +86,7 @@ async function walk(dir: string, out: string[]): Promise<void> {
     if (e.name.startsWith(".")) continue;
     const p = join(dir, e.name);
     if (e.isDirectory) await walk(p, out);
-    else if (e.isFile && EXPORT_EXT.test(e.name)) out.push(p);
+    else if (e.isFile && PREPARED_EXT.test(e.name)) out.push(p);
   }
 }
 
@@ -123,26 +124,33 @@ export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<Bat
   }
   // A prepared folder (train/ + test/) is already split: pick the sub-folders.
   const presplit = (await isDir(join(root, "train"))) && (await isDir(join(root, "test")));
-  const dirs = presplit ? (split === "all" ? ["train", "test"] : [split]).map((d) => join(root, d)) : [root];
-  const files: string[] = [];
-  for (const d of dirs) await walk(d, files);
-  const jobs: BatchJob[] = [];
-  const sized: { file: string; size: number }[] = [];
-  for (const file of files) {
-    const p = parseFileName(file);
-    if (tfs.length && (!p.timeframe || !tfs.includes(p.timeframe))) continue;
-    sized.push({ file, size: (await Deno.stat(file)).size });
+  const found: { file: string; size: number; assetClass: string }[] = [];
+  if (presplit) {
+    const files: string[] = [];
+    for (const d of split === "all" ? ["train", "test"] : [split]) await walk(join(root, d), files);
+    for (const file of files) {
+      found.push({ file, size: (await Deno.stat(file)).size, assetClass: assetClassOf(file, root) });
+    }
+  } else {
+    const catalog = await scanCatalog(root);
+    for (const e of catalog.files) {
+      found.push({ file: e.path, size: e.size_bytes, assetClass: e.asset_class });
+    }
   }
   // Largest first: the slowest files start early, so the workers finish together.
-  sized.sort((a, b) => b.size - a.size || a.file.localeCompare(b.file));
-  for (const { file } of sized) {
+  const kept = found.filter(({ file }) => {
+    const tf = parseFileName(file).timeframe;
+    return !tfs.length || (tf !== null && tfs.includes(tf));
+  }).sort((a, b) => b.size - a.size || a.file.localeCompare(b.file));
+  const jobs: BatchJob[] = [];
+  for (const { file, assetClass } of kept) {
     const p = parseFileName(file);
     jobs.push({
       id: jobs.length,
       file,
       symbol: p.symbol,
       timeframe: p.timeframe,
-      assetClass: assetClassOf(file, root),
+      assetClass,
       strategies,
       split,
       testRatio,

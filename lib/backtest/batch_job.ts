@@ -7,8 +7,9 @@
  */
 import { join } from "node:path";
 import type { BarArrays } from "../data/types.ts";
-import { loadFile } from "../data/mod.ts";
-import { isKinetraError } from "../errors.ts";
+import pl from "nodejs-polars";
+import { loadFile, splitIndex, toArrays } from "../data/mod.ts";
+import { isKinetraError, KinetraError } from "../errors.ts";
 import { computeFeatures } from "../features/mod.ts";
 import type { FeatureArrays, Params, Strategy } from "../strategies/contract.ts";
 import { resolveParams } from "../strategies/contract.ts";
@@ -98,7 +99,7 @@ export function splitWindow(
   warmup: number,
 ): { from: number; to: number } {
   if (presplit || split === "all") return { from: 0, to: n };
-  const cut = Math.floor(n * (1 - testRatio));
+  const cut = splitIndex(n, testRatio); // the same cut as `deno task prepare`
   if (split === "train") return { from: 0, to: cut };
   return { from: Math.max(0, cut - warmup), to: n };
 }
@@ -161,9 +162,15 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
   let bars: BarArrays;
   let meta: { symbol: string; timeframe: string | null };
   try {
-    const loaded = await loadFile(job.file);
-    if (!loaded.arrays) throw new Error(`${job.file} holds ticks, not bars`);
-    bars = loaded.arrays;
+    if (/\.parquet$/i.test(job.file)) {
+      bars = toArrays(pl.readParquet(job.file));
+    } else {
+      const loaded = await loadFile(job.file);
+      if (!loaded.arrays) {
+        throw new KinetraError("not_bars", `${job.file} is a tick export; resample it to bars first`);
+      }
+      bars = loaded.arrays;
+    }
     meta = { symbol: job.symbol, timeframe: job.timeframe };
   } catch (e) {
     const err = errorOf(e);

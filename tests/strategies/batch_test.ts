@@ -7,6 +7,7 @@ import { planBatch, runBatch } from "../../lib/backtest/batch.ts";
 import { splitWindow } from "../../lib/backtest/batch_job.ts";
 import { PROMOTION_TARGETS, summarizeBatch } from "../../lib/backtest/batch_summary.ts";
 import { isKinetraError } from "../../lib/errors.ts";
+import { prepareDataset } from "../../lib/data/mod.ts";
 
 const SAMPLE = "data/sample";
 const STRATEGIES = ["berserker", "sniper", "multi_agent_v7"];
@@ -135,16 +136,25 @@ Deno.test("splits: raw files are cut chronologically, prepared train/ and test/ 
       assert.ok(r.stats!.start > full.stats!.start, "the test part starts later");
       assert.equal(r.stats!.end, full.stats!.end);
     }
-    for (const part of ["train", "test"]) await Deno.mkdir(join(src, part, "forex"), { recursive: true });
-    const f = "GBPUSD+_H4_202401020000_202512262000.csv";
-    await Deno.copyFile(join(SAMPLE, "forex", f), join(src, "test", "forex", f));
-    await Deno.copyFile(
-      join(SAMPLE, "forex", "AUDUSD+_H4_202401020000_202512300800.csv"),
-      join(src, "train", "forex", "AUDUSD+_H4_202401020000_202512300800.csv"),
-    );
+    // A prepared folder (Parquet from `deno task prepare`) is used as split, not cut again.
+    const manifest = await prepareDataset({ source: SAMPLE, out: src, testRatio: 0.25 });
     const jobs = await planBatch({ source: src, split: "test" });
-    assert.deepEqual(jobs.map((j) => [j.symbol, j.assetClass, j.presplit]), [["GBPUSD+", "forex", true]]);
-    assert.equal((await planBatch({ source: src, split: "all" })).length, 2);
+    assert.equal(jobs.length, 6);
+    assert.ok(jobs.every((j) => j.presplit && j.file.includes("/test/") && j.file.endsWith(".parquet")));
+    assert.equal((await planBatch({ source: src, split: "all" })).length, 12);
+    const pre = await runBatch({
+      source: src,
+      workers: 0,
+      outDir: out,
+      split: "test",
+      strategies: ["sniper"],
+    });
+    for (const r of pre.results) {
+      assert.equal(r.error, null, r.error?.message);
+      const m = manifest.files.find((f) => r.file.endsWith(f.test_path!))!;
+      assert.equal(r.bars, m.test_rows - 500, r.file);
+      assert.ok(["crypto", "energy", "forex", "indices", "metals"].includes(r.asset_class), r.asset_class);
+    }
   } finally {
     await Deno.remove(out, { recursive: true });
     await Deno.remove(src, { recursive: true });
