@@ -11,13 +11,18 @@
 import { DEFAULT_CONFIG, type Figure } from "./figure.ts";
 import { escapeHtml, escapeScript, plotlyJs, scriptJson } from "./html.ts";
 
-/** Milliseconds slept after each display (measured: 50 ms is enough; 150 ms leaves margin). */
+/** Milliseconds slept after each display (measured: 50 ms is enough for small outputs). */
 export const FLUSH_MS = 150;
+/**
+ * Extra milliseconds per MB of output: the output that carries plotly.js (4.8 MB) was seen to be
+ * dropped with a flat 150 ms on a loaded machine, so big outputs wait in proportion to their size.
+ */
+export const FLUSH_MS_PER_MB = 250;
 
 let plotlySent = false;
 
 /** Wait long enough for the kernel to publish pending outputs before the cell goes idle. */
-export function flush(ms = FLUSH_MS): Promise<void> {
+export function flush(ms: number = FLUSH_MS): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
@@ -76,12 +81,13 @@ export async function display(fig: Figure | readonly Figure[], opts: DisplayOpti
   for (const f of figs) {
     const withPlotly = opts.inlinePlotly === true || !plotlySent;
     const title = (f.layout.title as { text?: string } | undefined)?.text ?? "figure";
+    const html = figureFragment(f, withPlotly);
     await jupyter().display({
-      "text/html": figureFragment(f, withPlotly),
+      "text/html": html,
       "text/plain": `<plotly figure: ${title}, ${f.data.length} traces>`,
     }, { raw: true });
     plotlySent = true;
-    await flush();
+    await flush(FLUSH_MS + FLUSH_MS_PER_MB * html.length / 1e6);
   }
 }
 

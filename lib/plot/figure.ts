@@ -59,7 +59,19 @@ export function baseLayout(
   legend: "top" | "right" = "top",
 ): Record<string, unknown> {
   return {
-    title: title ? { text: title, x: 0.01, xanchor: "left", font: { size: 16 } } : undefined,
+    // The title sits at the very top of the figure and the legend just above the plot, so they never meet.
+    title: title
+      ? {
+        text: title,
+        x: 0.01,
+        xanchor: "left",
+        y: 1,
+        yref: "container",
+        yanchor: "top",
+        pad: { t: 10 },
+        font: { size: 16 },
+      }
+      : undefined,
     font: {
       family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
       size: 12,
@@ -67,7 +79,7 @@ export function baseLayout(
     },
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
-    margin: { l: 60, r: 20, t: title ? 50 : 20, b: 40 },
+    margin: { l: 60, r: 20, t: title ? (legend === "top" ? 72 : 48) : legend === "top" ? 36 : 20, b: 40 },
     // A legend with many or long entries goes to the right, where it can never cover the title.
     legend: legend === "top"
       ? { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)" }
