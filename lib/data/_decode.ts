@@ -63,7 +63,51 @@ export function decodeToUtf8(raw: Uint8Array, source: string): DecodedBytes {
     for (let i = 0; i < bytes.length; i++) if (bytes[i] === 13) bytes[i] = 10;
     repairs.push("line endings were CR only (classic Mac); read as LF");
   }
+  const unwrapped = unwrapQuotedLines(bytes);
+  if (unwrapped) {
+    bytes = unwrapped;
+    repairs.push("every line was wrapped in double quotes; the outer quotes were removed");
+  }
   return { bytes, encoding, repairs };
+}
+
+/**
+ * When every non-blank line is wrapped in one pair of double quotes with no other quote inside
+ * (some tools quote whole lines), return the bytes without them; else null.
+ */
+function unwrapQuotedLines(b: Uint8Array): Uint8Array | null {
+  if (b.length === 0 || b[0] !== 34) return null;
+  // Check every line first (cheap: this only runs for files starting with a quote).
+  let i = 0;
+  const n = b.length;
+  while (i < n) {
+    let e = b.indexOf(10, i);
+    if (e === -1) e = n;
+    let le = e;
+    if (le > i && b[le - 1] === 13) le--;
+    if (le > i) {
+      if (le - i < 2 || b[i] !== 34 || b[le - 1] !== 34) return null;
+      for (let k = i + 1; k < le - 1; k++) if (b[k] === 34) return null;
+    }
+    i = e + 1;
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  i = 0;
+  while (i < n) {
+    let e = b.indexOf(10, i);
+    if (e === -1) e = n;
+    let le = e;
+    if (le > i && b[le - 1] === 13) le--;
+    if (le > i) {
+      out.set(b.subarray(i + 1, le - 1), o);
+      o += le - 1 - (i + 1);
+    }
+    out.set(b.subarray(le, Math.min(e + 1, n)), o);
+    o += Math.min(e + 1, n) - le;
+    i = e + 1;
+  }
+  return out.subarray(0, o);
 }
 
 function looksUtf16leNoBom(raw: Uint8Array): boolean {

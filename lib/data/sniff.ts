@@ -148,6 +148,20 @@ export function dateLayoutOf(
   return null;
 }
 
+function modeOf(xs: number[]): number {
+  const m = new Map<number, number>();
+  let best = xs[0] ?? 0, bestN = 0;
+  for (const x of xs) {
+    const c = (m.get(x) ?? 0) + 1;
+    m.set(x, c);
+    if (c > bestN) {
+      best = x;
+      bestN = c;
+    }
+  }
+  return best;
+}
+
 function show(line: string): string {
   const s = line.length > 120 ? line.slice(0, 120) + "…" : line;
   return JSON.stringify(s);
@@ -192,9 +206,12 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   for (const [code, name] of DELIMS) {
     const d = String.fromCharCode(code);
     const counts = sample.map((l) => countCells(l, d));
-    const dataCounts = counts.slice(1);
-    const n0 = dataCounts.length ? dataCounts[0] : counts[0];
-    if (n0 >= 3 && dataCounts.every((c) => c === n0)) {
+    // The header may differ (checked later); data lines must mostly agree (a stray row is reported
+    // by the parser with its line number).
+    const dataCounts = counts.length > 1 ? counts.slice(1) : counts;
+    const n0 = modeOf(dataCounts);
+    const agree = dataCounts.filter((c) => c === n0).length;
+    if (n0 >= 3 && agree >= Math.max(1, Math.ceil(dataCounts.length * 0.6))) {
       delim = d;
       delimName = name;
       break;
@@ -233,7 +250,24 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     );
   }
   const dataCells = split(dataLines[0]);
-  const cellCount = hasHeader ? Math.max(firstCells.length, dataCells.length) : dataCells.length;
+
+  if (hasHeader) {
+    // Trailing empty header cells (a trailing delimiter) do not count.
+    let hn = firstCells.length;
+    while (hn > dataCells.length && firstCells[hn - 1].trim() === "") hn--;
+    if (hn !== dataCells.length) {
+      const hint = delim === "," && dataCells.length > hn
+        ? " Decimal commas in a comma-separated file cannot be told apart from delimiters: export with '.' decimals or a tab/semicolon delimiter."
+        : "";
+      throw new KinetraError(
+        "column_count_mismatch",
+        `${source}: the header has ${hn} cells but the first data row has ${dataCells.length} (delimiter ${delimName}).` +
+          ` Header: ${show(firstLine)}; first row: ${show(dataLines[0])}.${hint}`,
+        { details: { file: source, first_line: firstLine, header_cells: hn, row_cells: dataCells.length } },
+      );
+    }
+  }
+  const cellCount = dataCells.length;
 
   const roles: Record<ColumnRole, number> = {
     date: -1,
