@@ -25,6 +25,8 @@ export interface Pattern {
   auto_fixable: boolean;
   fix: string;
   suggestion: string;
+  /** Categories that explain this one when the same file has them too (it is then not counted apart). */
+  subsumed_by?: string[];
 }
 
 /** The fallback for errors no pattern matches. */
@@ -115,5 +117,21 @@ export function categorizeAll(errors: readonly RawError[]): PipelineError[] {
       d.also_reported_by = also;
     }
   }
-  return [...byKey.values()];
+  // A consequence of another defect of the same file is counted under that defect.
+  const list = [...byKey.values()];
+  const catsByFile = new Map<string, PipelineError[]>();
+  for (const e of list) if (e.file) catsByFile.set(e.file, [...(catsByFile.get(e.file) ?? []), e]);
+  return list.filter((e) => {
+    const by = (patternFor(e.category) as Pattern).subsumed_by;
+    if (!by || !e.file) return true;
+    const cause = catsByFile.get(e.file)!.find((x) => by.includes(x.category));
+    if (!cause) return true;
+    const d = (cause.details ??= {});
+    d.subsumes = [...((d.subsumes as unknown[]) ?? []), {
+      category: e.category,
+      code: e.code,
+      message: e.message,
+    }];
+    return false;
+  });
 }

@@ -26,7 +26,8 @@ import {
   loadStrategies,
   type Missing,
 } from "./parts.ts";
-import { type DataFile, WorkingSet } from "./working_set.ts";
+import { type DataFile, materializeFiles, WorkingSet } from "./working_set.ts";
+import { assertNotInside } from "../util/fs.ts";
 import { checkBacktestInvariants } from "./invariants.ts";
 import { type ProfileSummary, startCpuProfile } from "./profile.ts";
 
@@ -152,9 +153,11 @@ export function findingsOf(v: unknown): DataFinding[] {
 
 /**
  * Checks on what the reader reported while reading (it repairs some defects silently on read:
- * the pipeline still reports them, so the source gets fixed for every other tool).
+ * the pipeline still reports them, so the source gets fixed for every other tool). Format
+ * variants (UTF-16, non-tab MT5 exports) always; with `dataChecks` (used only when lib/data's
+ * validateFile is unavailable) also duplicates, order and timeframe.
  */
-export function readReportFindings(bars: Bars): DataFinding[] {
+export function readReportFindings(bars: Bars, dataChecks = true): DataFinding[] {
   const out: DataFinding[] = [];
   const r = bars.meta.report;
   const m = bars.meta;
@@ -168,13 +171,13 @@ export function readReportFindings(bars: Bars): DataFinding[] {
         message: `${r.delimiter}-separated MT5 export; the canonical layout is tab`,
       });
     }
-    if (r.duplicates_dropped > 0) {
+    if (dataChecks && r.duplicates_dropped > 0) {
       out.push({
         code: "duplicate_bars",
         message: `${r.duplicates_dropped} duplicate bar time(s) (dropped on read)`,
       });
     }
-    if (r.sorted_on_read) {
+    if (dataChecks && r.sorted_on_read) {
       out.push({
         code: "unsorted_bars",
         message: r.newest_first
@@ -183,7 +186,7 @@ export function readReportFindings(bars: Bars): DataFinding[] {
       });
     }
   }
-  if (m.timeframe && m.timeframeDetected && m.timeframe !== m.timeframeDetected) {
+  if (dataChecks && m.timeframe && m.timeframeDetected && m.timeframe !== m.timeframeDetected) {
     out.push({
       code: "timeframe_mismatch",
       message: `name declares ${m.timeframe} but bar spacing shows ${m.timeframeDetected}`,
@@ -305,7 +308,7 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
         rec.delimiter = bars.meta.report?.delimiter ?? null;
         rec.timeframe_declared = bars.meta.timeframe;
         rec.timeframe_detected = bars.meta.timeframeDetected;
-        for (const fd of readReportFindings(bars)) {
+        for (const fd of readReportFindings(bars, !data.validateFile)) {
           rec.findings.push({ code: fd.code, severity: null, message: fd.message });
           errors.push({
             file: rec.file,
@@ -527,9 +530,9 @@ export async function prepareFiles(
     };
   }
   const errors: ExerciseError[] = [];
-  const ws = await WorkingSet.open(source);
-  for (const f of files) if (f.repaired) ws.useRepaired(f.rel, f.path);
-  const view = await ws.materialize(opts.viewDir ?? join(opts.out, "..", "_view"));
+  const viewDir = opts.viewDir ?? join(opts.out, "..", "_view");
+  assertNotInside(viewDir, source);
+  const view = await materializeFiles(files, viewDir);
   let result: unknown = null;
   let ok = 0, failed = 0;
   try {
@@ -548,6 +551,7 @@ export async function prepareFiles(
       } else ok++;
     }
     if (!perFile.length) ok = files.length;
+    await pruneStalePrepared(opts.out, result);
   } catch (e) {
     failed = files.length;
     errors.push({
@@ -571,6 +575,37 @@ export async function prepareFiles(
     errors,
     result,
   };
+}
+
+/**
+ * Remove prepared outputs the manifest no longer lists (a file filed under another name, or left
+ * out of the working set, must not keep its old train/test files around).
+ */
+export async function pruneStalePrepared(out: string, manifest: unknown): Promise<string[]> {
+  const files = (manifest as { files?: { train_path?: string | null; test_path?: string | null }[] } | null)
+    ?.files;
+  if (!Array.isArray(files)) return [];
+  const keep = new Set<string>();
+  for (const f of files) for (const p of [f.train_path, f.test_path]) if (p) keep.add(join(out, p));
+  const removed: string[] = [];
+  async function walk(d: string): Promise<void> {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(d));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory) await walk(p);
+      else if (/\.(parquet|arrow|ipc|feather)$/i.test(e.name) && !keep.has(p)) {
+        await Deno.remove(p);
+        removed.push(p);
+      }
+    }
+  }
+  for (const split of ["train", "test"]) await walk(join(out, split));
+  return removed;
 }
 
 /** Per-file records of a prepareDataset result: `{ file, error? }` where an error was reported. */

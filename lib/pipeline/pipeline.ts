@@ -16,14 +16,22 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { KinetraError } from "../errors.ts";
 import { assertNotInside, exists, utcStamp, writeJsonAtomic } from "../util/fs.ts";
 import { categorizeAll } from "./categorize.ts";
 import { runChild } from "./child.ts";
 import { createEventLog, type EventLog } from "./event_log.ts";
 import { writeFixGuides } from "./guides.ts";
-import { readRepairManifest, recordRepair, repairFile, type RepairResult, revertRepair } from "./repair.ts";
+import {
+  readRepairManifest,
+  recordExclusion,
+  recordRepair,
+  repairFile,
+  type RepairResult,
+  revertRepair,
+  sha256File,
+} from "./repair.ts";
 import { defaultStages, type Stage, type StageContext } from "./stages.ts";
 import type {
   FixRecord,
@@ -183,7 +191,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
   let cycles = 0;
   let stopReason = "max cycles reached";
 
-  const ctxFor = (stage: Stage, cycle: number, timeoutMs: number): StageContext => ({
+  const ctxFor = (_stage: Stage, cycle: number, timeoutMs: number): StageContext => ({
     root,
     source,
     workingSet: ws,
@@ -444,8 +452,60 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
           relPath: rel,
           outDir: repairedDir,
           fileUnderTimeframe: detected ?? null,
-          dryRun: !apply,
+          dryRun: true,
         });
+        // Filed under its detected timeframe, the copy may take the name of another export: when
+        // that export holds the very same bytes, this file is a mislabelled duplicate of it.
+        const clash = ws.files().find((o) =>
+          o.rel !== rel && dirname(o.rel) === dirname(rel) && basename(o.path) === basename(r.output)
+        );
+        if (clash) {
+          const same = r.sourceSha256 === await sha256File(clash.sourcePath);
+          if (!same) {
+            throw new KinetraError(
+              "name_collision",
+              `filed under ${detected}, ${rel} would take the name of ${clash.rel}, which holds different data`,
+            );
+          }
+          rec.action = "exclude_duplicate";
+          rec.description =
+            `${rel} holds the same bytes as ${clash.rel}: once filed under ${detected} it is a duplicate of it, so it is left out of the working set (recorded in ${
+              join(repairedDir, "manifest.json")
+            })`;
+          rec.outputs = [join(repairedDir, "manifest.json"), join(repairedDir, "repair_log.jsonl")];
+          if (!apply) {
+            fixes.push(rec);
+            continue;
+          }
+          await recordExclusion(repairedDir, {
+            relPath: rel,
+            source: f.sourcePath,
+            sourceSha256: r.sourceSha256,
+            duplicateOf: clash.rel,
+            reason: rec.description,
+            timeframeDeclared: r.timeframeDeclared,
+            timeframeDetected: r.timeframeDetected,
+          });
+          ws.exclude(rel, rec.description);
+          // Every other error of the left-out file goes with it (its data stays, counted once, in the
+          // export it duplicates).
+          const others = currentErrors().filter((x) => x.file === rel && !rec.error_keys.includes(x.key));
+          rec.error_keys.push(...others.map((x) => x.key));
+          if (others.length) {
+            rec.category = [...new Set([rec.category, ...others.map((x) => x.category)])].join("+");
+          }
+          await log.event("info", "fix_applied", { file: rel, action: rec.action, duplicate_of: clash.rel });
+          pending.push({ rel, rec, errs });
+          continue;
+        }
+        if (apply) {
+          r = await repairFile({
+            source: f.sourcePath,
+            relPath: rel,
+            outDir: repairedDir,
+            fileUnderTimeframe: detected ?? null,
+          });
+        }
       } catch (e) {
         rec.description = `cannot repair ${rel}: ${(e as Error).message}`;
         rec.status = apply ? "failed" : "proposed";
@@ -511,6 +571,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
             `verification failed: ${still.map((e) => e.category).join(", ")}`,
           );
           ws.useSource(p.rel);
+          ws.include(p.rel);
           reverted++;
         }
         verifiedCount += finish(
@@ -623,7 +684,10 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
       repaired_dir: repairedDir,
       prepared_dir: preparedDir,
       guides: [...guides],
-      ...(manifest ? { repaired_files: Object.values(manifest.files).map((m) => m.output) } : {}),
+      ...(manifest
+        ? { repaired_files: Object.values(manifest.files).filter((m) => m.output).map((m) => m.output) }
+        : {}),
+      excluded_files: ws.excluded(),
     },
   };
   await log.event("info", "end", {

@@ -226,6 +226,11 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return [...h].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** sha256 (hex) of a file's bytes. */
+export async function sha256File(path: string): Promise<string> {
+  return sha256Hex(await Deno.readFile(path));
+}
+
 interface ParsedRow {
   line: number;
   timeMs: number;
@@ -434,6 +439,11 @@ export async function repairFile(opts: RepairOptions): Promise<RepairResult> {
 
 /** One entry of the repaired folder's manifest.json. */
 export interface RepairManifestEntry {
+  /** True when the file was left out of the working set instead of copied (see `excluded_reason`). */
+  excluded?: boolean;
+  excluded_reason?: string;
+  /** The export this file duplicates, when excluded as a duplicate. */
+  duplicate_of?: string;
   source: string;
   rel_path: string;
   source_sha256: string;
@@ -499,12 +509,63 @@ export async function recordRepair(
   }
 }
 
+/**
+ * Record that `relPath` was left out of the working set (a byte-identical duplicate of another
+ * export once filed under its detected timeframe): manifest entry and change-log line.
+ */
+export async function recordExclusion(
+  outDir: string,
+  e: {
+    relPath: string;
+    source: string;
+    sourceSha256: string;
+    duplicateOf: string;
+    reason: string;
+    timeframeDeclared: string | null;
+    timeframeDetected: string | null;
+  },
+): Promise<void> {
+  const manifest = await readRepairManifest(outDir);
+  const now = new Date().toISOString();
+  manifest.files[e.relPath] = {
+    excluded: true,
+    excluded_reason: e.reason,
+    duplicate_of: e.duplicateOf,
+    source: e.source,
+    rel_path: e.relPath,
+    source_sha256: e.sourceSha256,
+    output: "",
+    quarantine: null,
+    timeframe_declared: e.timeframeDeclared,
+    timeframe_detected: e.timeframeDetected,
+    filed_under_timeframe: null,
+    rows_in: 0,
+    rows_out: 0,
+    rows_quarantined: 0,
+    changes: [],
+    repaired_at: now,
+  };
+  manifest.updated_at = now;
+  await writeJsonAtomic(join(outDir, "manifest.json"), manifest);
+  await appendLine(
+    join(outDir, "repair_log.jsonl"),
+    JSON.stringify({
+      time: now,
+      file: e.relPath,
+      source: e.source,
+      action: "exclude_duplicate",
+      duplicate_of: e.duplicateOf,
+      reason: e.reason,
+    }),
+  );
+}
+
 /** Undo a repair: delete the repaired copy and its quarantine file, drop the manifest entry, log it. */
 export async function revertRepair(outDir: string, relPath: string, reason: string): Promise<void> {
   const manifest = await readRepairManifest(outDir);
   const e = manifest.files[relPath];
   if (!e) return;
-  await Deno.remove(e.output).catch(() => {});
+  if (e.output) await Deno.remove(e.output).catch(() => {});
   if (e.quarantine) await Deno.remove(e.quarantine).catch(() => {});
   delete manifest.files[relPath];
   manifest.updated_at = new Date().toISOString();

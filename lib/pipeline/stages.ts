@@ -44,6 +44,13 @@ export interface Stage {
   run(ctx: StageContext): Promise<StageResult>;
 }
 
+const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");
+
+/** Remove terminal colour codes. */
+export function stripAnsi(s: string): string {
+  return s.replace(ANSI, "");
+}
+
 function result(stage: StageName, t0: number, partial: Partial<StageResult>): StageResult {
   const errors = partial.errors ?? [];
   return {
@@ -104,7 +111,7 @@ async function listTests(dir: string, root: string): Promise<string[]> {
 export function parseDenoTest(
   out: string,
 ): { passed: number; failed: number; summary: boolean; errors: RawError[] } {
-  const text = out.replace(/\x1b\[[0-9;]*m/g, "");
+  const text = stripAnsi(out);
   const m = text.match(/(?:^|\n)(?:ok|FAILED) \| (\d+) passed[^|]*\| (\d+) failed/);
   const errors: RawError[] = [];
   const errBlock = text.split(/\n ERRORS \n/)[1]?.split(/\n FAILURES \n/)[0] ?? "";
@@ -136,7 +143,7 @@ export function parseDenoTest(
 /** Locations `file:///path:line:col` in tool output, as `path:line:col` relative to `root`. */
 export function locationsIn(text: string, root: string): string[] {
   const out = new Set<string>();
-  for (const m of text.replace(/\x1b\[[0-9;]*m/g, "").matchAll(/file:\/\/(\/[^\s:)]+):(\d+):(\d+)/g)) {
+  for (const m of stripAnsi(text).matchAll(/file:\/\/(\/[^\s:)]+):(\d+):(\d+)/g)) {
     out.add(`${relative(root, m[1])}:${m[2]}:${m[3]}`);
   }
   return [...out];
@@ -319,7 +326,7 @@ export function importCheckStage(opts: { typeCheck?: boolean; timeoutMs?: number
 
 /** One type_error per diagnostic of `deno check` output, located at its file:line:col. */
 export function parseDenoCheck(out: string, root: string): RawError[] {
-  const text = out.replace(/\x1b\[[0-9;]*m/g, "");
+  const text = stripAnsi(out);
   const errors: RawError[] = [];
   const blocks = text.split(/\n(?=TS\d{4} \[ERROR\])/);
   for (const b of blocks) {
@@ -445,6 +452,26 @@ export async function listPrepared(dir: string, split: "train" | "test" | "all" 
   return out.filter((p) => split === "all" || p.includes(`/${split}/`) || p.includes(`_${split}.`)).sort();
 }
 
+/** Prepared files listed by `<dir>/manifest.json` (null when there is no readable manifest). */
+export async function preparedFromManifest(
+  dir: string,
+  split: "train" | "test" | "all",
+): Promise<string[] | null> {
+  try {
+    const m = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")));
+    if (!Array.isArray(m.files)) return null;
+    const out: string[] = [];
+    for (const f of m.files as { train_path?: string | null; test_path?: string | null; status?: string }[]) {
+      if (f.status === "failed") continue;
+      if ((split === "train" || split === "all") && f.train_path) out.push(join(dir, f.train_path));
+      if ((split === "test" || split === "all") && f.test_path) out.push(join(dir, f.test_path));
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
 function readPrepared(path: string): pl.DataFrame {
   return /\.parquet$/i.test(path) ? pl.readParquet(path) : pl.readIPC(path);
 }
@@ -469,7 +496,8 @@ export function backtestValidationStage(
         if (isMissing(p)) return unavailable("backtest_validation", t0, p.reason);
       }
       if (isMissing(data) || isMissing(bt) || isMissing(st)) throw new Error("unreachable");
-      const files = await listPrepared(ctx.preparedDir, opts.split ?? "test");
+      const files = await preparedFromManifest(ctx.preparedDir, opts.split ?? "test") ??
+        await listPrepared(ctx.preparedDir, opts.split ?? "test");
       if (!files.length) {
         return unavailable(
           "backtest_validation",

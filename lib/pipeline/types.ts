@@ -137,5 +137,7 @@ export interface PipelineReport {
     guides: string[];
     /** Repaired copies in use (from the repaired folder's manifest). */
     repaired_files?: string[];
+    /** Files left out of the working set (relative path → reason). */
+    excluded_files: Record<string, string>;
   };
 }

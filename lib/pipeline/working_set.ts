@@ -55,6 +55,7 @@ export class WorkingSet {
   readonly source: string;
   private readonly rels: string[];
   private readonly substitutes = new Map<string, string>();
+  private readonly excludedFiles = new Map<string, string>();
 
   private constructor(source: string, rels: string[]) {
     this.source = source;
@@ -66,9 +67,9 @@ export class WorkingSet {
     return new WorkingSet(source, await listDataFiles(source));
   }
 
-  /** The files as they stand now (repaired copies in place of their sources). */
+  /** The files as they stand now (repaired copies in place of their sources; excluded ones left out). */
   files(): DataFile[] {
-    return this.rels.map((rel) => {
+    return this.rels.filter((rel) => !this.excludedFiles.has(rel)).map((rel) => {
       const sourcePath = join(this.source, rel);
       const sub = this.substitutes.get(rel);
       return { rel, sourcePath, path: sub ?? sourcePath, repaired: !!sub };
@@ -91,6 +92,21 @@ export class WorkingSet {
     this.substitutes.delete(rel);
   }
 
+  /** Leave `rel` out of the working set (e.g. a byte-identical duplicate of another export). */
+  exclude(rel: string, reason: string): void {
+    this.excludedFiles.set(rel, reason);
+  }
+
+  /** Put an excluded file back. */
+  include(rel: string): void {
+    this.excludedFiles.delete(rel);
+  }
+
+  /** Excluded files and why. */
+  excluded(): Record<string, string> {
+    return Object.fromEntries(this.excludedFiles);
+  }
+
   /** Relative paths with a repaired copy in use. */
   repairedRels(): string[] {
     return [...this.substitutes.keys()];
@@ -103,14 +119,35 @@ export class WorkingSet {
    */
   async materialize(viewDir: string): Promise<string> {
     assertNotInside(viewDir, this.source);
-    await Deno.remove(viewDir, { recursive: true }).catch(() => {});
-    for (const f of this.files()) {
-      const relDir = f.rel.includes("/") ? f.rel.slice(0, f.rel.lastIndexOf("/")) : "";
-      const name = f.path.slice(f.path.lastIndexOf("/") + 1);
-      const dest = join(viewDir, relDir, name);
-      await Deno.mkdir(join(viewDir, relDir), { recursive: true });
-      await Deno.symlink(await Deno.realPath(f.path), dest);
-    }
-    return viewDir;
+    return await materializeFiles(this.files(), viewDir);
   }
+}
+
+/**
+ * Lay `files` out under `viewDir` (rebuilt from scratch) as symbolic links named after the files
+ * in use, keeping each file's folder (asset class).
+ */
+export async function materializeFiles(files: readonly DataFile[], viewDir: string): Promise<string> {
+  await Deno.remove(viewDir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(viewDir, { recursive: true });
+  for (const f of files) {
+    const relDir = f.rel.includes("/") ? f.rel.slice(0, f.rel.lastIndexOf("/")) : "";
+    const name = f.path.slice(f.path.lastIndexOf("/") + 1);
+    const dest = join(viewDir, relDir, name);
+    await Deno.mkdir(join(viewDir, relDir), { recursive: true });
+    try {
+      await Deno.symlink(await Deno.realPath(f.path), dest);
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) {
+        throw new KinetraError(
+          "name_collision",
+          `two files of the working set are both named ${
+            relDir ? relDir + "/" : ""
+          }${name} (${f.rel} and another)`,
+        );
+      }
+      throw e;
+    }
+  }
+  return viewDir;
 }
