@@ -9,3 +9,4 @@ export * from "./types.ts";
 export * from "./normalize.ts";
 export * from "./validator.ts";
 export * from "./paper_broker.ts";
+export * from "./specs.ts";

@@ -80,6 +80,10 @@ export class PaperBroker implements Broker {
     return this.#deals.slice();
   }
 
+  historyDeals(): Promise<BrokerDeal[]> {
+    return Promise.resolve(this.deals());
+  }
+
   /** Client order ids this broker has executed (its book of cids). */
   knownCids(): string[] {
     return [...this.#byCid.keys()];
@@ -197,17 +201,20 @@ export class PaperBroker implements Broker {
   /**
    * Trigger stop-loss/take-profit levels touched by a bar (Bid prices; a sell's levels are compared
    * with Ask = Bid + spread). A gap through a level fills at the open; when one bar touches both,
-   * the stop-loss wins. Returns the exits in ticket order.
+   * the stop-loss wins. A stop triggers when touched; a take-profit (a limit) only when the price
+   * trades through it. `onlyTickets` restricts the check to some positions. Returns the exits.
    */
   processBar(
     symbol: string,
     bar: { open: number; high: number; low: number; spreadPoints: number; time_msc: number },
+    onlyTickets?: ReadonlySet<string>,
   ): StopExit[] {
     const spec = this.#spec(symbol);
     const exits: StopExit[] = [];
     const spreadPx = bar.spreadPoints * spec.point;
     for (const p of [...this.#positions.values()]) {
       if (p.symbol !== symbol || (p.sl <= 0 && p.tp <= 0)) continue;
+      if (onlyTickets && !onlyTickets.has(p.ticket)) continue;
       const buy = p.type === 0;
       const open = buy ? bar.open : bar.open + spreadPx;
       const hi = buy ? bar.high : bar.high + spreadPx;
@@ -215,7 +222,7 @@ export class PaperBroker implements Broker {
       let hit: { reason: "sl" | "tp"; price: number } | null = null;
       if (p.sl > 0 && (buy ? lo <= p.sl : hi >= p.sl)) {
         hit = { reason: "sl", price: buy ? Math.min(open, p.sl) : Math.max(open, p.sl) };
-      } else if (p.tp > 0 && (buy ? hi >= p.tp : lo <= p.tp)) {
+      } else if (p.tp > 0 && (buy ? hi > p.tp : lo < p.tp)) {
         hit = { reason: "tp", price: buy ? Math.max(open, p.tp) : Math.min(open, p.tp) };
       }
       if (!hit) continue;

@@ -181,4 +181,6 @@ export interface Broker {
   modify(cid: string, ticket: string, sl: number, tp: number): Promise<TradeResult>;
   /** Ask whether a request with this cid reached the server, and its outcome. */
   reconcile(cid: string): Promise<ReconcileResult>;
+  /** Deals in history (oldest first), to learn about server-side SL/TP exits. */
+  historyDeals(): Promise<BrokerDeal[]>;
 }

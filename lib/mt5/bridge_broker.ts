@@ -10,6 +10,7 @@ import { BRIDGE_CODE, RETCODE } from "../broker/constants.ts";
 import type {
   AccountInfo,
   Broker,
+  BrokerDeal,
   BrokerPosition,
   CheckResult,
   Quote,
@@ -74,6 +75,10 @@ export class Mt5BridgeBroker implements Broker {
 
   async orderCheck(req: TradeRequest): Promise<CheckResult> {
     return await this.#server.request("order_check", { req }, this.#t.readMs) as CheckResult;
+  }
+
+  async historyDeals(): Promise<BrokerDeal[]> {
+    return await this.#server.request("deals", {}, this.#t.readMs) as BrokerDeal[];
   }
 
   /** The last `count` closed bars (CopyRates). */

@@ -1,0 +1,259 @@
+/**
+ * The runner's trade ledger: turns broker fills into trade records with exactly the backtest's
+ * fields and accounting (lib/backtest TradeRecord): first-in first-out netting of trades, net P&L
+ * after commission and swap, spread cost, MFE/MAE from bar highs and lows, and the equity marked at
+ * each bar's close (longs at Bid, shorts at Ask). It also provides the strategy's PositionView.
+ *
+ * @module
+ */
+import type { ExitReason, TradeRecord } from "../backtest/engine.ts";
+import { commissionMt5, swapNights, swapPerNight } from "../backtest/costs.ts";
+import { type SymbolSpec, valuePerPriceUnit } from "../backtest/symbols.ts";
+import type { PositionView } from "../strategies/contract.ts";
+
+interface LedgerTrade {
+  /** Signed lots. */
+  size: number;
+  entry: number;
+  entryBar: number;
+  entryTime: number;
+  sl: number;
+  tp: number;
+  tag: string | undefined;
+  mfe: number;
+  mae: number;
+  energy: number;
+  spreadPerUnit: number;
+  swap: number;
+}
+
+class View implements PositionView {
+  size = 0;
+  openTrades = 0;
+  entryPrice = NaN;
+  entryBar = -1;
+}
+
+const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : "");
+
+/** Engine-compatible trade accounting for the live runner. */
+export class TradeLedger {
+  readonly #spec: SymbolSpec;
+  readonly #mult: number;
+  #cash: number;
+  #open: LedgerTrade[] = [];
+  readonly closed: TradeRecord[] = [];
+  readonly position: PositionView = new View();
+
+  constructor(spec: SymbolSpec, cash: number) {
+    this.#spec = spec;
+    this.#mult = valuePerPriceUnit(spec);
+    this.#cash = cash;
+  }
+
+  /** Cash (realised balance). */
+  get cash(): number {
+    return this.#cash;
+  }
+
+  /** Net signed lots. */
+  get netLots(): number {
+    return this.position.size;
+  }
+
+  /** Number of open trades. */
+  get openCount(): number {
+    return this.#open.length;
+  }
+
+  /** Equity marked at a close price (longs at Bid = close, shorts at Ask = close + spread). */
+  equityAt(close: number, spreadPx: number): number {
+    let eq = this.#cash;
+    for (const t of this.#open) {
+      eq += t.size * ((t.size > 0 ? close : close + spreadPx) - t.entry) * this.#mult + t.swap;
+    }
+    return eq;
+  }
+
+  /** Charge swap for the nights between two bar open times (before fills at the later one). */
+  chargeSwap(prevMs: number, curMs: number, prevClose: number, rolloverHour = 0): void {
+    if (!this.#open.length || this.#spec.swapMode === "disabled") return;
+    const s = this.#spec;
+    const nights = swapNights(prevMs, curMs, rolloverHour, s.tripleSwapDay, s.swapWeekends);
+    if (!nights) return;
+    for (const t of this.#open) {
+      t.swap += nights * swapPerNight(s, Math.sign(t.size), Math.abs(t.size), prevClose);
+    }
+  }
+
+  /** Update MFE/MAE of open trades with a bar's high and low. */
+  updateExcursions(high: number, low: number): void {
+    for (const t of this.#open) {
+      if (t.size > 0) {
+        const f = high - t.entry, a = t.entry - low;
+        if (f > t.mfe) t.mfe = f;
+        if (a > t.mae) t.mae = a;
+      } else {
+        const f = t.entry - low, a = high - t.entry;
+        if (f > t.mfe) t.mfe = f;
+        if (a > t.mae) t.mae = a;
+      }
+    }
+  }
+
+  /**
+   * Apply a fill of `lots` (signed: + bought, − sold) at `price` during bar `bar`. It first closes
+   * opposite trades first-in first-out (`reason`), then opens a new trade with what remains when
+   * `opens` is true. `spreadPx` is the spread paid by a buy (Ask − Bid).
+   */
+  fill(opts: {
+    lots: number;
+    price: number;
+    bar: number;
+    time: number;
+    reason: ExitReason;
+    spreadPx: number;
+    opens: boolean;
+    sl?: number;
+    tp?: number;
+    tag?: string;
+    energy?: number;
+  }): TradeRecord[] {
+    const out: TradeRecord[] = [];
+    let need = opts.lots;
+    const buy = need > 0;
+    const spreadPaid = buy ? opts.spreadPx : 0;
+    for (const t of this.#open.slice()) {
+      if (!need) break;
+      if ((t.size > 0) === buy) continue;
+      if (Math.abs(need) >= Math.abs(t.size) - 1e-12) {
+        need = Number((need + t.size).toFixed(10));
+        out.push(this.#close(t, opts.price, opts.bar, opts.time, opts.reason, spreadPaid));
+      } else {
+        // Close a part of t.
+        const part: LedgerTrade = { ...t, size: -need, swap: t.swap * (-need / t.size) };
+        t.swap -= part.swap;
+        t.size = Number((t.size + need).toFixed(10));
+        this.#open.push(part);
+        out.push(this.#close(part, opts.price, opts.bar, opts.time, opts.reason, spreadPaid));
+        need = 0;
+      }
+    }
+    if (need && opts.opens) {
+      this.#open.push({
+        size: need,
+        entry: opts.price,
+        entryBar: opts.bar,
+        entryTime: opts.time,
+        sl: opts.sl ?? NaN,
+        tp: opts.tp ?? NaN,
+        tag: opts.tag,
+        mfe: 0,
+        mae: 0,
+        energy: opts.energy ?? NaN,
+        spreadPerUnit: spreadPaid,
+        swap: 0,
+      });
+      this.#cash -= commissionMt5(this.#spec, need, opts.price);
+    }
+    this.#refresh();
+    return out;
+  }
+
+  /**
+   * Close every open trade at `price` (a `close` intent), newest first as the backtest engine
+   * queues them. `spreadPx` is Ask − Bid (paid when buying back shorts).
+   */
+  closeAll(price: number, bar: number, time: number, reason: ExitReason, spreadPx: number): TradeRecord[] {
+    const out: TradeRecord[] = [];
+    for (const t of this.#open.slice().reverse()) {
+      out.push(this.#close(t, price, bar, time, reason, t.size < 0 ? spreadPx : 0));
+    }
+    this.#refresh();
+    return out;
+  }
+
+  /** Records of the trades still open, marked at `close` (exit reason "open"). */
+  openRecords(close: number, spreadPx: number, bar: number, time: number): TradeRecord[] {
+    return this.#open.map((t) =>
+      this.#record(t, t.size > 0 ? close : close + spreadPx, bar, time, "open", 0, true)
+    );
+  }
+
+  #close(
+    t: LedgerTrade,
+    price: number,
+    bar: number,
+    time: number,
+    reason: ExitReason,
+    exitSpread: number,
+  ): TradeRecord {
+    const k = this.#open.indexOf(t);
+    if (k >= 0) this.#open.splice(k, 1);
+    const rec = this.#record(t, price, bar, time, reason, t.size < 0 ? exitSpread : 0, false);
+    this.#cash += t.size * (price - t.entry) * this.#mult - commissionMt5(this.#spec, t.size, price) + t.swap;
+    this.closed.push(rec);
+    return rec;
+  }
+
+  #record(
+    t: LedgerTrade,
+    price: number,
+    bar: number,
+    time: number,
+    reason: ExitReason,
+    exitSpreadPerUnit: number,
+    open: boolean,
+  ): TradeRecord {
+    const size = t.size;
+    const abs = Math.abs(size);
+    const long = size > 0;
+    const f = long ? price - t.entry : t.entry - price;
+    const mfe = Math.max(t.mfe, f), mae = Math.max(t.mae, -f);
+    const commission = open
+      ? commissionMt5(this.#spec, size, t.entry)
+      : commissionMt5(this.#spec, size, t.entry) + commissionMt5(this.#spec, size, price);
+    const gross = size * (price - t.entry) * this.#mult;
+    const pnl = gross - commission + t.swap;
+    const notional = abs * t.entry * this.#mult;
+    return {
+      entry_bar: t.entryBar,
+      exit_bar: bar,
+      entry_time: iso(t.entryTime),
+      exit_time: iso(time),
+      side: long ? "long" : "short",
+      entry_price: t.entry,
+      exit_price: price,
+      size: abs,
+      pnl,
+      return_pct: pnl / notional * 100,
+      commission,
+      spread_cost: (t.spreadPerUnit + exitSpreadPerUnit) * abs * this.#mult,
+      slippage_cost: 0,
+      swap: t.swap,
+      mfe,
+      mae,
+      energy_at_entry: t.energy,
+      sl: t.sl === t.sl ? t.sl : null,
+      tp: t.tp === t.tp ? t.tp : null,
+      tag: t.tag ?? null,
+      exit_reason: reason,
+      duration_bars: bar - t.entryBar,
+    };
+  }
+
+  #refresh(): void {
+    const p = this.position as View;
+    let size = 0, notional = 0, abs = 0, first = -1;
+    for (const t of this.#open) {
+      size += t.size;
+      notional += Math.abs(t.size) * t.entry;
+      abs += Math.abs(t.size);
+      if (first < 0 || t.entryBar < first) first = t.entryBar;
+    }
+    p.size = Number(size.toFixed(10));
+    p.openTrades = this.#open.length;
+    p.entryPrice = abs > 0 ? notional / abs : NaN;
+    p.entryBar = first;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Entry sizing in lots with the backtest's mt5 rules (lib/backtest engine): no size → risk 1 % of
+ * equity over the stop distance (no stop → the equity's notional without leverage,
+ * equity / (price × value per lot)); a size in (0, 1) → that fraction of the free margin; a size
+ * >= 1 → lots, normalised to the volume step. The parity test fails if the two drift apart.
+ *
+ * @module
+ */
+import { commissionMt5 } from "../backtest/costs.ts";
+import { normalizeVolume, type SymbolSpec, valuePerPriceUnit } from "../backtest/symbols.ts";
+
+/** Lots for an entry (0 = below the minimum volume: do not trade). */
+export function entryLots(opts: {
+  spec: SymbolSpec;
+  /** The intent's size (undefined = default sizing). */
+  size: number | undefined;
+  /** Expected fill price (Ask for a buy, Bid for a sell). */
+  price: number;
+  sl: number | undefined;
+  equity: number;
+  marginFree: number;
+  leverage: number;
+  /** Risk per trade in % of equity for the default sizing. Default 1. */
+  riskPct?: number;
+}): number {
+  const { spec, size, price } = opts;
+  const mult = valuePerPriceUnit(spec);
+  if (size !== undefined) {
+    if (!(size > 0) || !Number.isFinite(size)) return 0;
+    if (size < 1) {
+      const perLot = price * mult / opts.leverage + commissionMt5(spec, 1, price);
+      return normalizeVolume(Math.max(0, opts.marginFree) * size / perLot, spec);
+    }
+    return normalizeVolume(size, spec);
+  }
+  const dist = opts.sl !== undefined ? Math.abs(price - opts.sl) : NaN;
+  if (!(dist > 0)) return normalizeVolume(opts.equity / (price * mult), spec);
+  return normalizeVolume(opts.equity * (opts.riskPct ?? 1) / 100 / (dist * mult), spec);
+}

@@ -1,0 +1,130 @@
+/**
+ * Options, I/O hooks and the summary of a live-testing run.
+ *
+ * @module
+ */
+import type { BacktestStats, TradeRecord } from "../backtest/mod.ts";
+import type { BridgeTimeouts } from "../mt5/bridge_broker.ts";
+import type { Params } from "../strategies/contract.ts";
+import type { LiveMode } from "./gates.ts";
+import type { Readiness } from "./readiness.ts";
+
+/** Everything `runLive` accepts (the CLI flags of `deno task live`). */
+export interface LiveOptions {
+  mode: LiveMode;
+  strategy: string;
+  params?: Params;
+  /** Symbol (virtual: default from the data file's name). */
+  symbol?: string;
+  /** Timeframe (virtual: default from the data file's name). */
+  timeframe?: string;
+  /** Virtual: the bars to replay (default: the test split in data/prepared for symbol+timeframe). */
+  data?: string;
+  /** Wall-clock limit of the session in minutes. */
+  durationMin?: number;
+  /** Entries allowed; after that no new entries, and the run ends once flat. */
+  maxTrades?: number;
+  /** CHS below this trips the circuit breaker (default 0.55); it resets above threshold + 0.10. */
+  chsThreshold?: number;
+  /** Close positions when the breaker trips (default false: only new entries stop). */
+  flattenOnBreaker?: boolean;
+  /** Close positions when the run halts (kill switch, limits, link lost). Default false. */
+  flattenOnHalt?: boolean;
+  /** Daily loss (account currency) after which entries stop until the next day. */
+  maxDailyLoss?: number;
+  /** Largest net position in lots. */
+  maxPositionLots?: number;
+  /** Virtual replay speed in bars per second; 0 (default) = as fast as possible. */
+  speed?: number;
+  /** Bridge address `HOST:PORT` (default the config's, else 127.0.0.1:18812). */
+  bridge?: string;
+  /** Skip typed confirmations (automation). */
+  yes?: boolean;
+  /** The explicit real-money opt-in flag. */
+  acceptRealMoneyRisk?: boolean;
+  /** Normalise volumes/prices and move too-close stops before sending (default true). */
+  autoAdjust?: boolean;
+  /** A file whose appearance halts the run (default logs/live/<run>/KILL and .kinetra/KILL). */
+  killFile?: string;
+  /** Starting cash of the virtual account and of the accounting (default 10 000). */
+  cash?: number;
+  /** Leverage of the virtual account (default 100). */
+  leverage?: number;
+  /** Where run folders go (default logs/live). */
+  logsDir?: string;
+  /** Run folder name (default a UTC stamp with mode, symbol and strategy). */
+  runId?: string;
+  /** Credentials file (default .kinetra/config.json). */
+  configPath?: string;
+  /** Time to wait for the Expert Advisor to connect (default 60 000 ms). */
+  connectTimeoutMs?: number;
+  /** Time to wait for a lost link to come back before halting (default 30 000 ms). */
+  reconnectTimeoutMs?: number;
+  /** Bridge request timeouts. */
+  timeouts?: Partial<BridgeTimeouts>;
+  /** Heartbeat period asked of the EA (default 1000 ms). */
+  heartbeatMs?: number;
+  /** Link declared dead after this long without a heartbeat (default 3 heartbeats + 500 ms). */
+  deadAfterMs?: number;
+  /** Magic number of this strategy's orders (default 20261122). */
+  magic?: string;
+  /**
+   * Virtual: compute indicators once over the replay file (`once`, default; equivalent because
+   * strategies and features are causal) or again on every bar over the bars seen so far
+   * (`per_bar`, what demo and live always do).
+   */
+  recompute?: "once" | "per_bar";
+}
+
+/** How the runner talks to its caller. */
+export interface LiveIO {
+  /** Progress lines for a human. */
+  print(line: string): void;
+  /** Ask the user to type something; null when no answer is possible (not a terminal). */
+  confirm?(prompt: string): Promise<string | null>;
+  /** Environment lookup (default Deno.env). */
+  env?(name: string): string | undefined;
+  /** Aborting it is the kill switch (SIGINT/SIGTERM in the task). */
+  signal?: AbortSignal;
+  /** Called once the bridge listens (tests start the simulator here). */
+  onBridgeListening?(address: { hostname: string; port: number }): void;
+}
+
+/** The run's summary (`--json` prints it; summary.json holds it). */
+export interface LiveSummary {
+  run_id: string;
+  mode: LiveMode;
+  symbol: string;
+  timeframe: string;
+  strategy: string;
+  params: Params;
+  started_at: string;
+  ended_at: string;
+  /** `completed` (data/duration ended normally) or `halted`. */
+  status: "completed" | "halted";
+  halt_reason: string | null;
+  halt_message: string | null;
+  bars_processed: number;
+  /** Closed trades, same fields as the backtest's. */
+  trades: TradeRecord[];
+  /** Trades still open at the end (marked at the last close). */
+  open_trades: TradeRecord[];
+  /** Backtest statistics names. */
+  stats: BacktestStats;
+  chs: { last: number | null; min: number | null };
+  breaker_events: number;
+  breaker_resets: number;
+  validator_rejections: number;
+  broker_rejections: number;
+  adjustments: number;
+  entries_blocked: number;
+  limit_events: number;
+  duplicate_orders: number;
+  unknown_outcomes: number;
+  reconciled: number;
+  resent: number;
+  account: { login: string; server: string; trade_mode: number; currency: string } | null;
+  readiness: Readiness;
+  journal: string;
+  summary_path: string;
+}
