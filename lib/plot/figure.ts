@@ -153,6 +153,7 @@ export function formatNumber(v: number | null | undefined): string {
   if (v === null || v === undefined) return "–";
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
+  if (Number.isInteger(v)) return v.toLocaleString("en-US");
   if (a >= 1000) return v.toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 });
   if (a >= 1 || a === 0) return v.toFixed(4).replace(/0+$/, "").replace(/\.$/, "");
   return v.toPrecision(4);

@@ -94,6 +94,11 @@ table.k-table th:first-child, table.k-table td:first-child { text-align: left; }
 table.k-table thead th { background: #eceff1; position: sticky; top: 0; }
 .k-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 12px; }
 .k-pos { color: #2e7d32; } .k-neg { color: #c62828; }
+.k-stats { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
+.k-cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0 4px; }
+.k-card { background: #fff; border: 1px solid #e0e4e8; border-radius: 6px; padding: 6px 14px; min-width: 110px; }
+.k-card-label { color: #607d8b; font-size: 11px; text-transform: uppercase; letter-spacing: .04em; }
+.k-card-value { font-size: 20px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .k-scroll { max-height: 420px; overflow: auto; display: inline-block; max-width: 100%; }
 `;
 

@@ -13,11 +13,13 @@ import { formatNumber } from "./figure.ts";
 import { escapeHtml, type HtmlOptions, htmlPage, type PageBlock } from "./html.ts";
 import { mfeMaeFigure } from "./mfe_mae.ts";
 
-/** A trade record of a backtest result (the fields the report reads, plus any others). */
+/**
+ * A trade record of a backtest result: the fields the report reads. The backtest's TradeRecord
+ * (and the live runner's trades) fit it as they are; extra fields are ignored.
+ */
 export interface ReportTrade extends TradeLike {
   entry_bar?: number;
   exit_bar?: number;
-  [key: string]: unknown;
 }
 
 /** What {@link backtestReportHtml} needs: the bars, the equity and drawdown per bar, trades, stats. */
@@ -37,6 +39,8 @@ export interface ReportInput {
   stats: Record<string, number | string | null>;
   /** Optional lines under the title (symbol, strategy, parameters...). */
   subtitle?: string;
+  /** Unit of the trades' `mfe`/`mae` (default "price": the backtest reports price distances). */
+  excursionUnit?: string;
 }
 
 /** Options of {@link backtestReportHtml}. */
@@ -95,18 +99,54 @@ function signClass(key: string, v: number | string | null): string {
   return v > 0 ? ' class="k-pos"' : v < 0 ? ' class="k-neg"' : "";
 }
 
-/** The stats as an HTML table (key stats first). */
-export function statsTableHtml(stats: Record<string, number | string | null>): string {
+/** The stats as HTML tables in columns (key stats first), inside `<div id="k-stats">`. */
+export function statsTableHtml(stats: Record<string, number | string | null>, columns = 3): string {
   const keys = [
     ...KEY_STATS.filter((k) => k in stats),
     ...Object.keys(stats).filter((k) => !KEY_STATS.includes(k)).sort(),
   ];
-  const rows = keys.map((k) =>
-    `<tr><td>${escapeHtml(k)}</td><td${signClass(k, stats[k])}>${statValue(k, stats[k])}</td></tr>`
+  const per = Math.max(1, Math.ceil(keys.length / columns));
+  const tables: string[] = [];
+  for (let c = 0; c * per < keys.length; c++) {
+    const rows = keys.slice(c * per, (c + 1) * per).map((k) =>
+      `<tr><td>${escapeHtml(k)}</td><td${signClass(k, stats[k])}>${statValue(k, stats[k])}</td></tr>`
+    );
+    tables.push(
+      `<table class="k-table"><thead><tr><th>statistic</th><th>value</th></tr></thead><tbody>${
+        rows.join("")
+      }</tbody></table>`,
+    );
+  }
+  return `<div id="k-stats" class="k-stats">${tables.join("")}</div>`;
+}
+
+function cardValue(key: string, v: number | string | null): string {
+  if (typeof v !== "number" || Number.isInteger(v) || !Number.isFinite(v)) return statValue(key, v);
+  return `${v.toFixed(2)}${/_pct$/.test(key) ? "%" : ""}`;
+}
+
+/** Headline numbers as cards (only those present in `stats`). */
+export function keyStatsHtml(stats: Record<string, number | string | null>): string {
+  const cards: [string, string][] = [
+    ["return_pct", "return"],
+    ["max_drawdown_pct", "max drawdown"],
+    ["trades", "trades"],
+    ["win_rate_pct", "win rate"],
+    ["profit_factor", "profit factor"],
+    ["sharpe", "Sharpe"],
+    ["omega", "Omega"],
+    ["chs", "CHS"],
+  ];
+  const html = cards.filter(([k]) => k in stats).map(([k, label]) =>
+    `<div class="k-card"><div class="k-card-label">${escapeHtml(label)}</div><div class="k-card-value"${
+      signClass(k, stats[k])
+    }>${cardValue(k, stats[k])}</div></div>`
   );
-  return `<table class="k-table" id="k-stats"><thead><tr><th>statistic</th><th>value</th></tr></thead><tbody>${
-    rows.join("")
-  }</tbody></table>`;
+  return `<div class="k-cards">${html.join("")}</div>`;
+}
+
+function field(t: ReportTrade, key: string): unknown {
+  return (t as unknown as Record<string, unknown>)[key];
 }
 
 /** The first `max` trades as an HTML table. */
@@ -125,7 +165,7 @@ export function tradesTableHtml(trades: readonly ReportTrade[], max = 500): stri
     "exit_reason",
     "tag",
   ]
-    .filter((c) => trades.some((t) => t[c] !== undefined && t[c] !== null));
+    .filter((c) => trades.some((t) => field(t, c) !== undefined && field(t, c) !== null));
   const cell = (c: string, v: unknown): string => {
     if (v === undefined || v === null) return "<td></td>";
     if (typeof v === "number") {
@@ -138,7 +178,7 @@ export function tradesTableHtml(trades: readonly ReportTrade[], max = 500): stri
     return `<td>${escapeHtml(/_time$/.test(c) ? s.replace("T", " ").replace(/:00(\.000)?Z?$/, "") : s)}</td>`;
   };
   const body = trades.slice(0, max).map((t, i) =>
-    `<tr><td>${i + 1}</td>${cols.map((c) => cell(c, t[c])).join("")}</tr>`
+    `<tr><td>${i + 1}</td>${cols.map((c) => cell(c, field(t, c))).join("")}</tr>`
   );
   const more = trades.length > max
     ? `<p class="k-note">Showing the first ${max} of ${trades.length} trades; every trade is on the charts.</p>`
@@ -170,6 +210,7 @@ export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {})
         escapeHtml(summary)
       }</p>`,
     },
+    { kind: "html", html: keyStatsHtml(input.stats) },
     { kind: "html", html: "<h2>Price, entries and exits</h2>" },
     {
       kind: "figure",
@@ -200,7 +241,11 @@ export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {})
     },
     { kind: "html", html: '<div class="k-grid"><div>' },
     { kind: "html", html: "<h2>MFE / MAE per trade</h2>" },
-    { kind: "figure", id: "k-mfe-mae", figure: mfeMaeFigure(closed) },
+    {
+      kind: "figure",
+      id: "k-mfe-mae",
+      figure: mfeMaeFigure(closed, { unit: input.excursionUnit ?? "price" }),
+    },
     { kind: "html", html: "</div><div>" },
     { kind: "html", html: "<h2>Trade returns</h2>" },
     {

@@ -8,7 +8,7 @@ const ARTIFACTS = "test-artifacts/plot";
 
 Deno.test("backtest report from real sample data renders every chart in headless Chromium, offline", async () => {
   if (!chromiumAvailable("report_browser_test")) return;
-  const input = sampleReportInput();
+  const input = await sampleReportInput();
   assert.ok(input.trades.length > 20, "the sample strategy should trade");
   const html = backtestReportHtml(input);
   const path = `${ARTIFACTS}/report.html`;
