@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { copyTree, runTaskFile, treeFingerprint } from "./_helpers.ts";
+
+const INSPECT_FIELDS = [
+  "file",
+  "symbol",
+  "format",
+  "rows",
+  "first_time",
+  "last_time",
+  "first_close",
+  "last_close",
+  "timeframe_declared",
+  "timeframe_detected",
+  "severity",
+  "findings",
+  "read",
+];
+
+Deno.test("tasks: inspect, validate and prepare speak JSON, exit with the documented codes, and leave the source byte-identical", async (t) => {
+  const tmp = await Deno.makeTempDir({ prefix: "kinetra_tasks_" });
+  const source = `${tmp}/master`;
+  await copyTree("data/sample", source);
+  // One defective file: an H1 name over H4 bars (a CRITICAL timeframe_mismatch), and one unreadable file.
+  const h4 = Deno.readTextFileSync("data/sample/metals/XAUUSD+_H4_202401020000_202512262000.csv");
+  await Deno.writeTextFile(`${source}/metals/XAUUSD+_H1_202401020000_202512262000.csv`, h4);
+  await Deno.writeTextFile(
+    `${source}/metals/JUNK_H1_202401020000_202401020100.csv`,
+    "this is not,an export\n",
+  );
+  const before = await treeFingerprint(source);
+  const unchanged = async (what: string) =>
+    assert.deepEqual(await treeFingerprint(source), before, `source changed after ${what}`);
+
+  await t.step("data:inspect --json prints the record; exit 0", async () => {
+    const r = await runTaskFile("data_inspect.ts", [
+      `${source}/forex/AUDUSD+_H4_202401020000_202512300800.csv`,
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const rec = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(rec), INSPECT_FIELDS);
+    assert.equal(rec.format, "mt5_bars");
+    assert.equal(rec.timeframe_declared, "H4");
+    assert.equal(rec.timeframe_detected, "H4");
+    assert.equal(rec.first_time, "2024-01-02T00:00:00");
+    await unchanged("data:inspect");
+  });
+
+  await t.step("data:inspect on an unreadable file: exit 2, a clear message, no stack trace", async () => {
+    const r = await runTaskFile("data_inspect.ts", [
+      `${source}/metals/JUNK_H1_202401020000_202401020100.csv`,
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^error: .*JUNK_H1.*(missing_column|no date|delimiter)/s);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    const j = await runTaskFile("data_inspect.ts", ["--json", "missing.csv"]);
+    assert.equal(j.code, 2);
+    assert.equal(JSON.parse(j.stdout).error.code, "file_not_found");
+    const bad = await runTaskFile("data_inspect.ts", ["--nope"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /usage: deno task data:inspect/);
+    await unchanged("data:inspect errors");
+  });
+
+  await t.step(
+    "data:validate --json: one record per file with file and asset_class; exit 1 on CRITICAL",
+    async () => {
+      const r = await runTaskFile("data_validate.ts", ["--source", source, "--json"]);
+      assert.equal(r.code, 1, r.stderr);
+      const recs = JSON.parse(r.stdout);
+      assert.equal(recs.length, 8);
+      for (const rec of recs) {
+        for (const k of INSPECT_FIELDS) assert.ok(k in rec, `${rec.file} lacks ${k}`);
+        assert.ok(rec.file.startsWith(source));
+        assert.ok(typeof rec.asset_class === "string");
+      }
+      const wrong = recs.find((x: { file: string }) => x.file.includes("XAUUSD+_H1"));
+      assert.equal(wrong.findings[0].code, "timeframe_mismatch");
+      assert.equal(wrong.asset_class, "metals");
+      const junk = recs.find((x: { file: string }) => x.file.includes("JUNK"));
+      assert.equal(junk.format, null);
+      assert.equal(junk.severity, "CRITICAL");
+      await unchanged("data:validate");
+    },
+  );
+
+  await t.step("data:validate on the clean sample exits 0 and prints a table", async () => {
+    const r = await runTaskFile("data_validate.ts", ["--source", "data/sample"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /6 files: 0 critical/);
+    const missing = await runTaskFile("data_validate.ts", ["--source", `${tmp}/nowhere`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no such folder/);
+  });
+
+  await t.step(
+    "prepare --json: manifest on stdout, progress lines on stderr, exit 1 when a file failed",
+    async () => {
+      const out = `${tmp}/prepared`;
+      const r = await runTaskFile("prepare.ts", [
+        "--source",
+        source,
+        "--out",
+        out,
+        "--test-ratio",
+        "0.25",
+        "--json",
+      ]);
+      assert.equal(r.code, 1, r.stderr);
+      const m = JSON.parse(r.stdout);
+      assert.equal(m.test_ratio, 0.25);
+      assert.equal(m.totals.files, 8);
+      assert.equal(m.totals.failed, 1);
+      assert.match(r.stderr, /\[8\/8\] /);
+      const again = await runTaskFile("prepare.ts", [
+        "--source",
+        source,
+        "--out",
+        out,
+        "--test-ratio",
+        "0.25",
+        "--json",
+      ]);
+      assert.equal(JSON.parse(again.stdout).totals.skipped, 7);
+      const inside = await runTaskFile("prepare.ts", ["--source", source, "--out", `${source}/prepared`]);
+      assert.equal(inside.code, 2);
+      assert.match(inside.stderr, /Refusing to write/);
+      const ratio = await runTaskFile("prepare.ts", [
+        "--source",
+        source,
+        "--out",
+        out,
+        "--test-ratio",
+        "abc",
+      ]);
+      assert.equal(ratio.code, 2);
+      await unchanged("prepare");
+    },
+  );
+  await Deno.remove(tmp, { recursive: true });
+});
