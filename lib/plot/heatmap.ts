@@ -107,9 +107,10 @@ export function strategySymbolHeatmap(results: unknown, opts: HeatmapOptions = {
     }
   }
   const z = sum.map((row, i) => row.map((s, j) => (cnt[i][j] ? s / cnt[i][j] : null)));
-  const text = z.map((row, i) =>
-    row.map((v, j) => (v != null ? formatNumber(v) : errs[i][j] ? "error" : ""))
-  );
+  const cellText = (
+    v: number,
+  ) => (Math.abs(v) >= 1000 || Number.isInteger(v) ? formatNumber(v) : v.toFixed(2));
+  const text = z.map((row, i) => row.map((v, j) => (v != null ? cellText(v) : errs[i][j] ? "error" : "")));
   const finite = z.flat().filter((v): v is number => v != null);
   const both = finite.some((v) => v < 0) && finite.some((v) => v > 0);
   const zmid = opts.zmid ?? (both ? 0 : undefined);
@@ -122,7 +123,8 @@ export function strategySymbolHeatmap(results: unknown, opts: HeatmapOptions = {
       text,
       texttemplate: "%{text}",
       hovertemplate: `%{y} on %{x}<br>${metric}: %{text}<extra></extra>`,
-      colorscale: "RdYlGn",
+      // Explicit scale: red for bad, pale at the centre, green for good (named scales vary across plotly versions).
+      colorscale: [[0, "#c62828"], [0.25, "#ef9a9a"], [0.5, "#f5f5f5"], [0.75, "#a5d6a7"], [1, "#2e7d32"]],
       zmid,
       colorbar: { title: { text: metric } },
       xgap: 2,
