@@ -1,0 +1,158 @@
+/**
+ * `deno task demo [--source DIR] [--out DIR] [--json]`: Kinetra's main job on the bundled sample.
+ *
+ * The demo is a sequence of separate steps sharing one context; each step prints its own section
+ * and adds its results to the summary. Steps so far: inspect one file, validate the folder,
+ * prepare the train/test split. Later steps (backtests, reports) append to `STEPS`.
+ *
+ * Outputs go to `<out>` (default logs/demo): `prepared/` (train/test Parquet + manifest.json) and
+ * `summary.json`. The source folder is only read.
+ */
+import { join } from "node:path";
+import {
+  formatInspect,
+  formatManifest,
+  formatValidation,
+  inspectFile,
+  makeProgress,
+  parseTaskArgs,
+  prepareDataset,
+  scanCatalog,
+  validateFolder,
+} from "../lib/data/mod.ts";
+import { runTask } from "../lib/util/cli.ts";
+import { writeJsonAtomic } from "../lib/util/fs.ts";
+import { SAMPLE_DIR } from "../lib/util/paths.ts";
+
+/** What every step can read and add to. */
+export interface DemoContext {
+  /** Folder of exports the demo runs on (read only). */
+  source: string;
+  /** Output folder of this demo run. */
+  out: string;
+  /** True with --json: steps print nothing, the summary is printed as JSON at the end. */
+  json: boolean;
+  /** Results by step name (becomes summary.json). */
+  summary: Record<string, unknown>;
+  /** Print a line of the human report (silent with --json). */
+  say(line: string): void;
+}
+
+/** One step of the demo: a title and a function that does the work and fills `ctx.summary`. */
+export interface DemoStep {
+  name: string;
+  title: string;
+  /** Return false to mark the step as failed (the demo goes on and exits 1 at the end). */
+  run(ctx: DemoContext): Promise<boolean>;
+}
+
+/** Step 1: inspect the first file of the source. */
+const inspectStep: DemoStep = {
+  name: "inspect",
+  title: "Inspect one export",
+  async run(ctx) {
+    const cat = await scanCatalog(ctx.source);
+    const first = cat.files[0]?.path;
+    if (!first) {
+      ctx.say(`no exports in ${ctx.source}`);
+      return false;
+    }
+    const rec = await inspectFile(first);
+    ctx.say(formatInspect(rec));
+    ctx.summary.inspect = {
+      file: rec.file,
+      format: rec.format,
+      rows: rec.rows,
+      timeframe_detected: rec.timeframe_detected,
+      severity: rec.severity,
+    };
+    return rec.format !== null;
+  },
+};
+
+/** Step 2: validate every file of the source. */
+const validateStep: DemoStep = {
+  name: "validate",
+  title: "Validate every export",
+  async run(ctx) {
+    const v = await validateFolder(ctx.source);
+    ctx.say(formatValidation(v));
+    ctx.summary.validate = {
+      files: v.records.length,
+      bars: v.records.reduce((s, r) => s + r.rows, 0),
+      by_severity: v.by_severity,
+      critical_files: v.records.filter((r) => r.severity === "CRITICAL").map((r) => r.file),
+    };
+    return !v.has_critical;
+  },
+};
+
+/** Step 3: chronological train/test split into `<out>/prepared`. */
+const prepareStep: DemoStep = {
+  name: "prepare",
+  title: "Prepare train/test splits",
+  async run(ctx) {
+    const progress = ctx.json ? undefined : makeProgress();
+    const m = await prepareDataset({
+      source: ctx.source,
+      out: join(ctx.out, "prepared"),
+      onProgress: progress ? (d, t, label) => progress(d, t, label) : undefined,
+    });
+    ctx.say(formatManifest(m));
+    ctx.summary.prepare = { out: m.out, test_ratio: m.test_ratio, totals: m.totals };
+    return m.totals.failed === 0;
+  },
+};
+
+/** The demo's steps, in order. */
+export const STEPS: DemoStep[] = [inspectStep, validateStep, prepareStep];
+
+const USAGE = "usage: deno task demo [--source DIR] [--out DIR] [--json]";
+
+if (import.meta.main) {
+  await runTask(async () => {
+    const { values } = parseTaskArgs(Deno.args, {
+      source: { type: "string" },
+      out: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    }, USAGE);
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const ctx: DemoContext = {
+      source: values.source ?? SAMPLE_DIR,
+      out: values.out ?? join("logs", "demo"),
+      json: values.json,
+      summary: {},
+      say: (line) => {
+        if (!values.json) console.log(line);
+      },
+    };
+    const started = performance.now();
+    const results: Array<{ step: string; ok: boolean; ms: number }> = [];
+    for (const [i, step] of STEPS.entries()) {
+      ctx.say(`\n== ${i + 1}/${STEPS.length} ${step.title} ==`);
+      const t0 = performance.now();
+      const ok = await step.run(ctx);
+      results.push({ step: step.name, ok, ms: Math.round(performance.now() - t0) });
+    }
+    const summary = {
+      source: ctx.source,
+      out: ctx.out,
+      finished_at: new Date().toISOString(),
+      total_ms: Math.round(performance.now() - started),
+      steps: results,
+      ...ctx.summary,
+    };
+    await writeJsonAtomic(join(ctx.out, "summary.json"), summary);
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    else {
+      ctx.say(`\n== Summary ==`);
+      for (const r of results) ctx.say(`  ${r.ok ? "ok    " : "FAILED"} ${r.step.padEnd(10)} ${r.ms} ms`);
+      ctx.say(`  outputs in ${ctx.out} (summary.json, prepared/)`);
+    }
+    return results.every((r) => r.ok) ? 0 : 1;
+  });
+}
