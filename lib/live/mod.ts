@@ -15,3 +15,4 @@ export * from "./ledger.ts";
 export * from "./sizing.ts";
 export * from "./prepared.ts";
 export * from "./connection.ts";
+export * from "./cli_io.ts";

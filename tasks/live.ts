@@ -1,0 +1,181 @@
+/**
+ * `deno task live --mode virtual|demo|live --strategy NAME [--symbol S --timeframe TF] [--data FILE]
+ * [--duration MIN] [--max-trades N] [--chs-threshold 0.55] [--speed BARS_PER_SECOND|0]
+ * [--bridge HOST:PORT] [--yes] [--json] ...`, `deno task live --test-connection [--bridge HOST:PORT]`
+ * and `deno task live --init-config`. See docs/LIVE_TESTING_GUIDE.md for every flag.
+ */
+import { parseArgs } from "node:util";
+import { runTask } from "../lib/util/cli.ts";
+import { KinetraError } from "../lib/errors.ts";
+import {
+  confirmOnTerminal,
+  initLiveConfig,
+  killSwitch,
+  type LiveMode,
+  runLive,
+  testConnection,
+} from "../lib/live/mod.ts";
+
+const USAGE = `usage:
+  deno task live --mode virtual --strategy NAME (--data FILE | --symbol S --timeframe TF) [options]
+  deno task live --mode demo --symbol S --timeframe TF --strategy NAME [--bridge HOST:PORT] [--yes] [options]
+  deno task live --mode live ... --i-accept-real-money-risk   (also KINETRA_ALLOW_LIVE=1 and a pinned account)
+  deno task live --test-connection [--bridge HOST:PORT] [--symbol S]
+  deno task live --init-config
+options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold X --speed BARS_PER_SECOND|0
+  --max-daily-loss MONEY --max-position LOTS --flatten-on-breaker --flatten-on-halt --no-auto-adjust
+  --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --json`;
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x)) throw new KinetraError("bad_option", `--${name} must be a number, got "${v}"`);
+  return x;
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      options: {
+        mode: { type: "string" },
+        symbol: { type: "string" },
+        timeframe: { type: "string" },
+        strategy: { type: "string" },
+        param: { type: "string", multiple: true },
+        data: { type: "string" },
+        duration: { type: "string" },
+        "max-trades": { type: "string" },
+        "chs-threshold": { type: "string" },
+        speed: { type: "string" },
+        bridge: { type: "string" },
+        yes: { type: "boolean" },
+        json: { type: "boolean" },
+        "test-connection": { type: "boolean" },
+        "init-config": { type: "boolean" },
+        "i-accept-real-money-risk": { type: "boolean" },
+        "flatten-on-breaker": { type: "boolean" },
+        "flatten-on-halt": { type: "boolean" },
+        "max-daily-loss": { type: "string" },
+        "max-position": { type: "string" },
+        "no-auto-adjust": { type: "boolean" },
+        "kill-file": { type: "string" },
+        cash: { type: "string" },
+        "connect-timeout": { type: "string" },
+        "logs-dir": { type: "string" },
+        recompute: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new KinetraError("bad_option", `${(e as Error).message}\n${USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const print = (l: string) => console.error(l);
+  if (v["init-config"]) {
+    const path = await initLiveConfig();
+    print(`created ${path} (mode 0600) with a new bridge secret.`);
+    print(
+      "Copy bridge.secret from that file into the Expert Advisor's BridgeSecret input; it is never printed.",
+    );
+    if (v.json) console.log(JSON.stringify({ created: path }));
+    return 0;
+  }
+  if (v["test-connection"]) {
+    print("waiting for the Expert Advisor to connect (Ctrl-C to stop)…");
+    const report = await testConnection({
+      bridge: v.bridge,
+      symbol: v.symbol,
+      timeoutMs: (num("connect-timeout", v["connect-timeout"]) ?? 30) * 1000,
+      onListening: (a) => print(`listening on ${a.hostname}:${a.port}`),
+    });
+    if (v.json) console.log(JSON.stringify(report, null, 2));
+    else {
+      const a = report.account;
+      print(`connected: EA ${report.ea_version} at ${report.address}, round trip ${report.latency_ms} ms`);
+      print(
+        `account ${a.login} on ${a.server} (${a.company ?? "?"}), ${a.trade_mode_name.toUpperCase()} account`,
+      );
+      print(
+        `balance ${a.balance} ${a.currency}, equity ${a.equity}, free margin ${a.margin_free}, leverage 1:${a.leverage}`,
+      );
+      print(`trading allowed: ${a.trade_allowed}, expert trading: ${a.trade_expert}`);
+      if (report.symbol) print(`${report.symbol.name}: bid ${report.symbol.bid} ask ${report.symbol.ask}`);
+      print(
+        `usable for: ${report.usable_for.length ? report.usable_for.join(", ") : "nothing (see the guide)"}`,
+      );
+    }
+    return 0;
+  }
+  if (!v.mode) throw new KinetraError("bad_option", `--mode is required\n${USAGE}`);
+  if (!v.strategy) throw new KinetraError("bad_option", `--strategy is required\n${USAGE}`);
+  const params: Record<string, number> = {};
+  for (const p of v.param ?? []) {
+    const m = p.match(/^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/);
+    if (!m || !Number.isFinite(Number(m[2]))) {
+      throw new KinetraError("bad_option", `--param must look like name=number, got "${p}"`);
+    }
+    params[m[1]] = Number(m[2]);
+  }
+  if (v.recompute && v.recompute !== "once" && v.recompute !== "per_bar") {
+    throw new KinetraError("bad_option", `--recompute must be once or per_bar, got "${v.recompute}"`);
+  }
+  const kill = killSwitch((s) => print(`${s}: halting cleanly…`));
+  try {
+    const summary = await runLive({
+      mode: v.mode as LiveMode,
+      strategy: v.strategy,
+      params,
+      symbol: v.symbol,
+      timeframe: v.timeframe,
+      data: v.data,
+      durationMin: num("duration", v.duration),
+      maxTrades: num("max-trades", v["max-trades"]),
+      chsThreshold: num("chs-threshold", v["chs-threshold"]),
+      speed: num("speed", v.speed),
+      bridge: v.bridge,
+      yes: v.yes,
+      acceptRealMoneyRisk: v["i-accept-real-money-risk"],
+      flattenOnBreaker: v["flatten-on-breaker"],
+      flattenOnHalt: v["flatten-on-halt"],
+      maxDailyLoss: num("max-daily-loss", v["max-daily-loss"]),
+      maxPositionLots: num("max-position", v["max-position"]),
+      autoAdjust: !v["no-auto-adjust"],
+      killFile: v["kill-file"],
+      cash: num("cash", v.cash),
+      connectTimeoutMs: v["connect-timeout"]
+        ? num("connect-timeout", v["connect-timeout"])! * 1000
+        : undefined,
+      logsDir: v["logs-dir"],
+      recompute: v.recompute as "once" | "per_bar" | undefined,
+    }, { print, confirm: confirmOnTerminal, signal: kill.signal });
+    if (v.json) {
+      console.log(
+        JSON.stringify(summary, (_k, x) => typeof x === "number" && !Number.isFinite(x) ? null : x, 2),
+      );
+    }
+    const r = summary.readiness;
+    print(
+      `readiness for ${r.next_stage ?? "(last stage)"}: ${r.ready ? "READY" : "not ready"} — ` +
+        r.checks.map((c) =>
+          `${c.name} ${c.value === null ? "n/a" : +Number(c.value).toFixed(3)} ${c.pass ? "ok" : "no"}`
+        )
+          .join(", "),
+    );
+    return summary.status === "halted" && summary.halt_reason !== "kill_switch" &&
+        summary.halt_reason !== "duration" && summary.halt_reason !== "max_trades"
+      ? 1
+      : 0;
+  } finally {
+    kill.dispose();
+  }
+}
+
+if (import.meta.main) runTask(main);

@@ -1,0 +1,116 @@
+/**
+ * `deno task mt5:sim [--port P] [--host H] [--account demo|real|contest] [--hedging] [--data FILE]
+ * [--faults lost_reply,disconnect,duplicate_command,stalled_heartbeat,split_lines] [--bar-ms MS]
+ * [--history N] [--allow-live] [--json]`: the MT5 Expert Advisor simulator. It connects to a
+ * running `deno task live --mode demo` exactly as KinetraBridge.mq5 would and streams the file's
+ * bars. The shared secret comes from KINETRA_BRIDGE_SECRET or .kinetra/config.json.
+ */
+import { parseArgs } from "node:util";
+import { runTask } from "../lib/util/cli.ts";
+import { KinetraError } from "../lib/errors.ts";
+import { symbolSpec } from "../lib/backtest/symbols.ts";
+import { tradingSpecFromSymbolSpec } from "../lib/broker/specs.ts";
+import { DEFAULT_BRIDGE_HOST, DEFAULT_BRIDGE_PORT, Mt5Simulator, parseFaults } from "../lib/mt5/mod.ts";
+import { killSwitch, loadLiveConfig, loadReplayBars, requireSecret } from "../lib/live/mod.ts";
+
+const DEFAULT_DATA = "data/sample/forex/GBPUSD+_H4_202401020000_202512262000.csv";
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        account: { type: "string" },
+        hedging: { type: "boolean" },
+        data: { type: "string" },
+        symbol: { type: "string" },
+        timeframe: { type: "string" },
+        faults: { type: "string" },
+        "bar-ms": { type: "string" },
+        history: { type: "string" },
+        "allow-live": { type: "boolean" },
+        balance: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    });
+  } catch (e) {
+    throw new KinetraError("bad_option", (e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    console.log(
+      "usage: deno task mt5:sim [--port P] [--account demo|real|contest] [--hedging] [--data FILE] " +
+        "[--faults LIST] [--bar-ms MS] [--history N] [--allow-live] [--json]",
+    );
+    return 0;
+  }
+  const account = (v.account ?? "demo") as "demo" | "real" | "contest";
+  if (!["demo", "real", "contest"].includes(account)) {
+    throw new KinetraError("bad_option", `--account must be demo, real or contest, got "${v.account}"`);
+  }
+  const port = v.port ? Number(v.port) : DEFAULT_BRIDGE_PORT;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new KinetraError("bad_option", `bad --port ${v.port}`);
+  }
+  const barMs = v["bar-ms"] ? Number(v["bar-ms"]) : 1000;
+  if (!(barMs >= 1)) throw new KinetraError("bad_option", `--bar-ms must be >= 1, got ${v["bar-ms"]}`);
+  const faults = parseFaults(v.faults);
+  const config = await loadLiveConfig();
+  const secret = requireSecret(config);
+  const loaded = await loadReplayBars(v.data ?? DEFAULT_DATA);
+  const symbol = v.symbol ?? loaded.symbol;
+  const timeframe = v.timeframe ?? loaded.timeframe ?? "H4";
+  const spec = tradingSpecFromSymbolSpec(symbolSpec(symbol));
+  const print = (l: string) => console.error(l);
+  const sim = new Mt5Simulator({
+    hostname: v.host ?? DEFAULT_BRIDGE_HOST,
+    port,
+    secret,
+    account,
+    hedging: v.hedging,
+    allowLive: v["allow-live"],
+    symbol,
+    timeframe,
+    spec,
+    bars: loaded.bars,
+    historyBars: v.history ? Number(v.history) : undefined,
+    barIntervalMs: barMs,
+    faults,
+    balance: v.balance ? Number(v.balance) : undefined,
+    commissionPerLot: symbolSpec(symbol).commissionPerLot,
+    log: (event, fields) => print(`sim: ${event} ${JSON.stringify(fields)}`),
+  });
+  const kill = killSwitch(() => sim.stop());
+  print(
+    `sim: ${account} account, ${symbol} ${timeframe}, ${loaded.bars.length} bars, one every ${barMs} ms; ` +
+      `connecting to ${v.host ?? DEFAULT_BRIDGE_HOST}:${port}${
+        faults.length ? `; faults: ${faults.join(", ")}` : ""
+      }`,
+  );
+  try {
+    await sim.start();
+    await sim.finished;
+    await new Promise((r) => setTimeout(r, 500)); // let the last replies go out
+    await sim.stop();
+  } finally {
+    kill.dispose();
+  }
+  const acc = await sim.book.account();
+  const report = {
+    ...sim.stats,
+    positions: await sim.book.positions(),
+    deals: sim.book.deals().length,
+    balance: acc.balance,
+    equity: acc.equity,
+  };
+  if (v.json) console.log(JSON.stringify(report, null, 2));
+  else print(`sim: done: ${JSON.stringify(report)}`);
+  return sim.stats.refused ? 1 : 0;
+}
+
+if (import.meta.main) runTask(main);
