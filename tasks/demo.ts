@@ -20,6 +20,8 @@ import {
   scanCatalog,
   validateFolder,
 } from "../lib/data/mod.ts";
+import { runBatch } from "../lib/backtest/batch.ts";
+import { summaryTable } from "../lib/backtest/batch_summary.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import { SAMPLE_DIR } from "../lib/util/paths.ts";
@@ -104,8 +106,32 @@ const prepareStep: DemoStep = {
   },
 };
 
+/** Step: the three physics strategies on every sample file, in parallel workers. */
+const strategiesStep: DemoStep = {
+  name: "strategies",
+  title: "Backtest BERSERKER, SNIPER and MULTI_AGENT_V7 on every file",
+  async run(ctx) {
+    const run = await runBatch({
+      source: ctx.source,
+      strategies: ["berserker", "sniper", "multi_agent_v7"],
+      outDir: join(ctx.out, "backtests"),
+    });
+    ctx.say(summaryTable(run.summary));
+    const failed = run.results.filter((r) => r.error);
+    for (const r of failed) ctx.say(`  failed: ${r.file} ${r.strategy}: ${r.error!.message}`);
+    ctx.say(`  ${run.results.length} runs in ${(run.wallMs / 1000).toFixed(2)} s; results in ${run.runDir}`);
+    ctx.summary.strategies = {
+      run_dir: run.runDir,
+      runs: run.results.length,
+      failed: failed.length,
+      summary: run.summary.filter((r) => r.asset_class === "all"),
+    };
+    return failed.length === 0;
+  },
+};
+
 /** The demo's steps, in order. */
-export const STEPS: DemoStep[] = [inspectStep, validateStep, prepareStep];
+export const STEPS: DemoStep[] = [inspectStep, validateStep, prepareStep, strategiesStep];
 
 const USAGE = "usage: deno task demo [--source DIR] [--out DIR] [--json]";
 
