@@ -1,6 +1,6 @@
 /**
- * `deno task menu [--data-dir DIR] [--prepared-dir DIR] [--logs-dir DIR] [--config FILE]
- * [--no-probe] [--trace]`: the interactive menu. Works on a terminal, with piped input and at end
+ * `deno task menu [--data-dir DIR] [--prepared-dir DIR] [--repaired-dir DIR] [--logs-dir DIR] [--config FILE]
+ * [--repaired-dir DIR] [--no-probe] [--trace]`: the interactive menu. Works on a terminal, with piped input and at end
  * of input (exit code 0). Folders can also come from KINETRA_DATA_DIR, KINETRA_PREPARED_DIR,
  * KINETRA_LOGS_DIR and KINETRA_CONFIG. See docs/MENU.md.
  */
@@ -21,6 +21,7 @@ runTask(async () => {
       options: {
         "data-dir": { type: "string" },
         "prepared-dir": { type: "string" },
+        "repaired-dir": { type: "string" },
         "logs-dir": { type: "string" },
         config: { type: "string" },
         "no-probe": { type: "boolean" },
@@ -34,13 +35,14 @@ runTask(async () => {
   }
   if (values.help) {
     console.log(
-      "usage: deno task menu [--data-dir DIR] [--prepared-dir DIR] [--logs-dir DIR] [--config FILE] [--no-probe] [--trace]",
+      "usage: deno task menu [--data-dir DIR] [--prepared-dir DIR] [--repaired-dir DIR] [--logs-dir DIR] [--config FILE] [--no-probe] [--trace]",
     );
     return 0;
   }
   const opts = resolveMenuOptions({
     dataDir: values["data-dir"],
     preparedDir: values["prepared-dir"],
+    repairedDir: values["repaired-dir"],
     logsDir: values["logs-dir"],
     config: values.config,
     noProbe: values["no-probe"] ? true : undefined,

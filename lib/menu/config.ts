@@ -1,23 +1,33 @@
 /**
- * The bridge and account configuration the menu edits: the address and port Kinetra's bridge
- * listens on, the shared secret the Expert Advisor proves with, and the MT5 account (login and
- * server) live trading is pinned to. Stored as JSON in a file created with mode 0600; the secret
- * is never printed (see {@link maskedConfig}).
+ * The bridge and account configuration the menu edits, in the live room's file format
+ * (lib/live/config.ts reads it): the address Kinetra's bridge listens on, the shared secret the
+ * Expert Advisor proves with, and the MT5 account (login and server) live trading is pinned to.
+ *
+ * ```json
+ * { "bridge": { "secret": "…", "address": "127.0.0.1:18812" },
+ *   "live": { "login": "12345678", "server": "Broker-Live" } }
+ * ```
+ *
+ * The file is written atomically with mode 0600; the secret is never printed
+ * (see {@link maskedConfig}). The environment (`KINETRA_BRIDGE_SECRET`, `KINETRA_LIVE_LOGIN`,
+ * `KINETRA_LIVE_SERVER`) takes precedence, as in the live runner.
  *
  * @module
  */
 import { dirname } from "node:path";
 import { KinetraError } from "../errors.ts";
 
-/** The default bridge address and port (the live runner's default). */
+/** The default bridge address (the live runner's default). */
 export const DEFAULT_BRIDGE_HOST = "127.0.0.1";
 /** The default bridge port. */
 export const DEFAULT_BRIDGE_PORT = 18812;
+/** The shortest shared secret the bridge accepts. */
+export const MIN_SECRET_LENGTH = 8;
 
 /** The configuration file's content (unknown keys written by other rooms are preserved). */
 export interface KinetraConfig {
-  bridge?: { host?: string; port?: number; secret?: string; [k: string]: unknown };
-  account?: { login?: string; server?: string; [k: string]: unknown };
+  bridge?: { secret?: string; address?: string; [k: string]: unknown };
+  live?: { login?: string | number; server?: string; [k: string]: unknown };
   [k: string]: unknown;
 }
 
@@ -53,7 +63,7 @@ export async function writeConfig(path: string, config: KinetraConfig): Promise<
   await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
-    const f = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
+    const f = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
     try {
       const bytes = new TextEncoder().encode(JSON.stringify(config, null, 2) + "\n");
       let off = 0;
@@ -70,29 +80,46 @@ export async function writeConfig(path: string, config: KinetraConfig): Promise<
   }
 }
 
-/** The bridge settings in effect: the file's, else the environment's, else nothing. */
+/** Split `HOST:PORT`; null when it is not one. */
+export function splitAddress(address: string): { host: string; port: number } | null {
+  const m = address.match(/^(.+):(\d{1,5})$/);
+  if (!m) return null;
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65535 ? { host: m[1], port } : null;
+}
+
+/** The bridge settings in effect (never the secret itself). */
 export interface BridgeSettings {
   host: string;
   port: number;
-  /** True when a shared secret is configured (in the file or `KINETRA_BRIDGE_SECRET`). */
+  /** True when a secret of at least 8 characters exists (file or `KINETRA_BRIDGE_SECRET`). */
   hasSecret: boolean;
-  /** Whether the address came from the file, the environment or nothing. */
+  /** True when the file sets the bridge address or secret, or the environment sets the secret. */
   configured: boolean;
 }
 
-/** The bridge address and whether a secret exists (never the secret itself). */
+/** The bridge address and whether a usable secret exists. */
 export function bridgeSettings(
   config: KinetraConfig,
   env: (k: string) => string | undefined,
 ): BridgeSettings {
-  const envHost = env("KINETRA_BRIDGE_HOST");
-  const envPort = env("KINETRA_BRIDGE_PORT");
-  const host = config.bridge?.host ?? envHost ?? DEFAULT_BRIDGE_HOST;
-  const port = config.bridge?.port ?? (envPort ? Number(envPort) : DEFAULT_BRIDGE_PORT);
-  const configured = config.bridge?.host !== undefined || config.bridge?.port !== undefined ||
-    envHost !== undefined || envPort !== undefined;
-  const hasSecret = (config.bridge?.secret ?? env("KINETRA_BRIDGE_SECRET") ?? "") !== "";
-  return { host, port, hasSecret, configured };
+  const addr = (config.bridge?.address && splitAddress(config.bridge.address)) ||
+    { host: DEFAULT_BRIDGE_HOST, port: DEFAULT_BRIDGE_PORT };
+  const secret = env("KINETRA_BRIDGE_SECRET") || config.bridge?.secret || "";
+  const configured = config.bridge?.address !== undefined || !!config.bridge?.secret ||
+    !!env("KINETRA_BRIDGE_SECRET");
+  return { ...addr, hasSecret: secret.length >= MIN_SECRET_LENGTH, configured };
+}
+
+/** The pinned account, environment first (`KINETRA_LIVE_LOGIN`, `KINETRA_LIVE_SERVER`). */
+export function pinnedAccount(
+  config: KinetraConfig,
+  env: (k: string) => string | undefined,
+): { login: string | null; server: string | null } {
+  const login = env("KINETRA_LIVE_LOGIN") ||
+    (config.live?.login !== undefined ? String(config.live.login) : null);
+  const server = env("KINETRA_LIVE_SERVER") || config.live?.server || null;
+  return { login: login || null, server };
 }
 
 /** The configuration with the secret replaced by `********` (for showing it). */
@@ -114,4 +141,23 @@ export function checkHost(host: string): string | null {
 /** True for loopback hosts (the only ones the status bar probes). */
 export function isLoopback(host: string): boolean {
   return host === "localhost" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** True when the file exists and others can read it (the live runner refuses such a file). */
+export async function configTooOpen(path: string): Promise<boolean> {
+  try {
+    const st = await Deno.stat(path);
+    return st.mode !== null && (st.mode & 0o077) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The environment, tolerating a refused permission. */
+export function envGet(key: string): string | undefined {
+  try {
+    return Deno.env.get(key);
+  } catch {
+    return undefined;
+  }
 }

@@ -98,6 +98,8 @@ interface Policy {
 /** One finished run. */
 interface RunResult {
   ok: boolean;
+  /** Wall time of the run. */
+  ms: number;
   problems: string[];
   inputs: string[];
   output: string;
@@ -133,6 +135,7 @@ async function runOne(
   policy: Policy,
   opts: { stepTimeoutMs: number; operationTimeoutMs: number; secret: string; expectEof?: boolean },
 ): Promise<RunResult> {
+  const t0 = performance.now();
   const session = new MenuSession(spec);
   const model = new NavModel(tree);
   const inputs: string[] = [];
@@ -214,6 +217,7 @@ async function runOne(
   }
   return {
     ok: problems.length === 0,
+    ms: performance.now() - t0,
     problems,
     inputs,
     output: (end.stdout + (end.stderr ? `\n[stderr]\n${end.stderr}` : "")).slice(-1500),
@@ -334,6 +338,8 @@ export async function exerciseMenu(options: ExerciseOptions): Promise<ExerciseRe
       dataDir,
       "--prepared-dir",
       join(workDir, "prepared"),
+      "--repaired-dir",
+      join(workDir, "repaired"),
       "--logs-dir",
       logsDir,
       "--config",
@@ -362,9 +368,9 @@ export async function exerciseMenu(options: ExerciseOptions): Promise<ExerciseRe
       }
     }
     progress(
-      `${r.ok ? "ok  " : "FAIL"} ${kind.padEnd(12)} ${path}  [${r.inputs.join(", ")}]${
-        r.ok ? "" : `: ${r.problems[0]}`
-      }`,
+      `${r.ok ? "ok  " : "FAIL"} ${kind.padEnd(12)} ${(r.ms / 1000).toFixed(1).padStart(5)} s  ${path}  [${
+        r.inputs.join(", ")
+      }]${r.ok ? "" : `: ${r.problems[0]}`}`,
     );
   };
 

@@ -46,22 +46,45 @@ export function yieldToEvents(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** Options of {@link runOperation}. */
+export interface OperationOptions {
+  /**
+   * The operation honours its signal and ends cleanly by itself (e.g. the live runner, whose kill
+   * switch it is): the first Ctrl-C aborts the signal and its result is still shown; a second
+   * Ctrl-C abandons it. Default false: the first Ctrl-C returns to the menu at once.
+   */
+  cooperative?: boolean;
+}
+
 /**
  * Run `fn` as a cancellable operation. Ctrl-C while it runs aborts its signal, stops its child
- * processes and makes this throw OperationCancelled once `fn` notices (or right away if `fn` is
- * awaiting something else); the menu then returns to its screen instead of exiting.
+ * processes and makes this throw OperationCancelled (at once, or once a cooperative operation
+ * has wound down); the menu then returns to its screen instead of exiting.
  */
 export async function runOperation<T>(
   ask: Prompter,
   label: string,
   fn: (op: OperationHandle) => Promise<T>,
+  options: OperationOptions = {},
 ): Promise<T> {
   const controller = new AbortController();
+  let abandon: (e: Error) => void = () => {};
+  const abandoned = new Promise<never>((_, reject) => {
+    abandon = reject;
+  });
+  abandoned.catch(() => {});
+  let sigints = 0;
   const onSigint = () => {
-    if (!controller.signal.aborted) {
-      ask.say("\n  Ctrl-C: cancelling...");
+    sigints++;
+    if (sigints === 1) {
+      ask.say(
+        options.cooperative
+          ? "\n  Ctrl-C: stopping cleanly (Ctrl-C again to abandon)..."
+          : "\n  Ctrl-C: cancelling...",
+      );
       controller.abort();
     }
+    if (!options.cooperative || sigints >= 2) abandon(new OperationCancelled());
   };
   let listening = false;
   try {
@@ -80,7 +103,10 @@ export async function runOperation<T>(
       if (tty) {
         ask.sayInline(`\r${text.padEnd(lastLine.length)}`);
         lastLine = text;
-        if (done >= total) ask.say("");
+        if (done >= total) {
+          ask.say("");
+          lastLine = "";
+        }
         return;
       }
       // Piped: one line per 10 % step (every step for short runs), always the last.
@@ -104,15 +130,18 @@ export async function runOperation<T>(
   };
   ask.trace({ kind: "op_start", label });
   ask.say(`  ${label}... (Ctrl-C cancels)`);
-  const cancelled = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener("abort", () => reject(new OperationCancelled()), { once: true });
-  });
-  cancelled.catch(() => {});
   let outcome: "ok" | "failed" | "cancelled" = "ok";
   try {
-    return await Promise.race([fn(handle), cancelled]);
+    const work = fn(handle);
+    // If the menu moves on (Ctrl-C), a late failure of the abandoned work must not crash it.
+    work.catch(() => {});
+    const value = await Promise.race([work, abandoned]);
+    if (controller.signal.aborted && !options.cooperative) throw new OperationCancelled();
+    if (controller.signal.aborted) outcome = "cancelled";
+    return value;
   } catch (e) {
-    outcome = e instanceof OperationCancelled ? "cancelled" : "failed";
+    outcome = e instanceof OperationCancelled || controller.signal.aborted ? "cancelled" : "failed";
+    if (controller.signal.aborted && !(e instanceof OperationCancelled)) throw new OperationCancelled();
     throw e;
   } finally {
     if (listening) Deno.removeSignalListener("SIGINT", onSigint);

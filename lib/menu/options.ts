@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { defaultSourceDir, LOGS_DIR, PREPARED_DIR } from "../util/paths.ts";
+import { defaultSourceDir, LOGS_DIR, PREPARED_DIR, REPAIRED_DIR } from "../util/paths.ts";
 
 /** The default configuration file (mode 0600, ignored by git). */
 export const DEFAULT_CONFIG_PATH = ".kinetra/config.json";
@@ -15,6 +15,8 @@ export interface MenuOptions {
   dataDir: string;
   /** Train/test outputs (data/prepared). */
   preparedDir: string;
+  /** Repaired copies written by the fix pipeline (data/repaired). */
+  repairedDir: string;
   /** Run outputs: reports, batch runs, live journals (logs). */
   logsDir: string;
   /** Bridge and account configuration file (.kinetra/config.json). */
@@ -34,6 +36,7 @@ export interface MenuOptions {
 export interface MenuFlags {
   dataDir?: string;
   preparedDir?: string;
+  repairedDir?: string;
   logsDir?: string;
   config?: string;
   noProbe?: boolean;
@@ -42,7 +45,7 @@ export interface MenuFlags {
 
 /**
  * Resolve the session's options: flags first, then the environment (`KINETRA_DATA_DIR`,
- * `KINETRA_PREPARED_DIR`, `KINETRA_LOGS_DIR`, `KINETRA_CONFIG`, `KINETRA_MENU_TRACE=1`,
+ * `KINETRA_PREPARED_DIR`, `KINETRA_REPAIRED_DIR`, `KINETRA_LOGS_DIR`, `KINETRA_CONFIG`, `KINETRA_MENU_TRACE=1`,
  * `KINETRA_MENU_NO_PROBE=1`, `KINETRA_MENU_EXERCISE=1`), then the defaults.
  */
 export function resolveMenuOptions(
@@ -52,6 +55,7 @@ export function resolveMenuOptions(
   return {
     dataDir: flags.dataDir ?? env("KINETRA_DATA_DIR") ?? defaultSourceDir(),
     preparedDir: flags.preparedDir ?? env("KINETRA_PREPARED_DIR") ?? PREPARED_DIR,
+    repairedDir: flags.repairedDir ?? env("KINETRA_REPAIRED_DIR") ?? REPAIRED_DIR,
     logsDir: flags.logsDir ?? env("KINETRA_LOGS_DIR") ?? LOGS_DIR,
     configPath: flags.config ?? env("KINETRA_CONFIG") ?? DEFAULT_CONFIG_PATH,
     probeBridge: !(flags.noProbe ?? env("KINETRA_MENU_NO_PROBE") === "1"),

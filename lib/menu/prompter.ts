@@ -214,7 +214,7 @@ export class Prompter {
   }
 
   /** A secret: not echoed on a terminal, never logged; Enter keeps the current one when `keep`. */
-  async secret(label: string, keep = false): Promise<string | null> {
+  async secret(label: string, keep = false, minLength = 1): Promise<string | null> {
     for (let attempt = 1;; attempt++) {
       const value = await this.#ask(
         "secret",
@@ -223,8 +223,13 @@ export class Prompter {
         { secret: true },
       );
       if (value === "" && keep) return null;
-      if (value.length > 0) return value;
-      this.#invalid("an empty secret is not allowed", attempt);
+      if (value.length >= minLength && value.trim() === value) return value;
+      this.#invalid(
+        value.trim() !== value
+          ? "a secret must not start or end with spaces"
+          : `the secret must have at least ${minLength} characters (nothing was shown or saved)`,
+        attempt,
+      );
     }
   }
 

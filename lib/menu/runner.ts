@@ -84,7 +84,7 @@ async function runAction(
       ask,
       opts,
       crumb,
-      operation: (label, fn) => runOperation(ask, label, fn),
+      operation: (label, fn, options) => runOperation(ask, label, fn, options),
     });
   } catch (e) {
     if (e instanceof MenuBack) {

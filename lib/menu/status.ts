@@ -13,7 +13,7 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { bridgeSettings, isLoopback, readConfig } from "./config.ts";
+import { bridgeSettings, configTooOpen, envGet, isLoopback, pinnedAccount, readConfig } from "./config.ts";
 import type { MenuOptions } from "./options.ts";
 
 /** Data files found in a folder, by asset class (the first folder level). */
@@ -125,13 +125,7 @@ export async function netPermitted(host: string, port: number): Promise<boolean>
 /** Check every part of the status bar. */
 export async function checkStatus(
   opts: MenuOptions,
-  env: (k: string) => string | undefined = (k) => {
-    try {
-      return Deno.env.get(k);
-    } catch {
-      return undefined;
-    }
-  },
+  env: (k: string) => string | undefined = envGet,
 ): Promise<StatusReport> {
   const data = await countDataFiles(opts.dataDir);
   const prep = await countPrepared(opts.preparedDir);
@@ -150,9 +144,9 @@ export async function checkStatus(
     else if (!(await netPermitted(b.host, b.port))) state = "not_permitted";
     else state = (await probeTcp(b.host, b.port)) ? "reachable" : "unreachable";
   }
-  const login = config.account?.login ?? env("KINETRA_ACCOUNT_LOGIN");
-  const server = config.account?.server ?? env("KINETRA_ACCOUNT_SERVER");
+  const { login, server } = pinnedAccount(config, env);
   const account = login && server ? `${login}@${server}` : null;
+  if (!configProblem && (await configTooOpen(opts.configPath))) configProblem = "readable by others";
   const credState = b.hasSecret && account ? "configured" : b.hasSecret || account ? "incomplete" : "missing";
 
   const prepared = Math.min(prep.train, prep.test);
@@ -169,13 +163,17 @@ export async function checkStatus(
     not_permitted: `MT5 bridge: ${addr} configured (not checked: needs --allow-net=${addr})`,
     not_probed: `MT5 bridge: ${addr} configured (not checked)`,
   }[state];
-  const credPart = configProblem ? "Credentials: config file invalid" : {
-    configured: `Credentials: configured (account ${account})`,
-    incomplete: b.hasSecret
-      ? "Credentials: secret set, account not pinned"
-      : "Credentials: account pinned, no secret",
-    missing: "Credentials: missing",
-  }[credState];
+  const credPart = configProblem
+    ? `Credentials: config file ${
+      configProblem === "readable by others" ? "readable by others (chmod 600)" : "invalid"
+    }`
+    : {
+      configured: `Credentials: configured (account ${account})`,
+      incomplete: b.hasSecret
+        ? "Credentials: secret set, account not pinned"
+        : "Credentials: account pinned, no secret",
+      missing: "Credentials: missing",
+    }[credState];
   return {
     data: { ...data, preparedTrain: prep.train, preparedTest: prep.test, prepared },
     bridge: { state, host: b.host, port: b.port },

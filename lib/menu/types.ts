@@ -7,7 +7,7 @@
  */
 import type { MenuOptions } from "./options.ts";
 import type { Prompter } from "./prompter.ts";
-import type { OperationHandle } from "./operation.ts";
+import type { OperationHandle, OperationOptions } from "./operation.ts";
 
 /** What an action gets to do its job. */
 export interface ActionContext {
@@ -21,7 +21,11 @@ export interface ActionContext {
    * Run a long operation: progress is shown, Ctrl-C cancels it and returns to the menu, and the
    * operation's outcome is reported.
    */
-  operation<T>(label: string, fn: (op: OperationHandle) => Promise<T>): Promise<T>;
+  operation<T>(
+    label: string,
+    fn: (op: OperationHandle) => Promise<T>,
+    options?: OperationOptions,
+  ): Promise<T>;
 }
 
 /** A leaf: does one job, then the user returns to its screen. */

@@ -6,11 +6,17 @@
  * @module
  */
 import {
+  bridgeSettings,
   checkHost,
+  configTooOpen,
   DEFAULT_BRIDGE_HOST,
   DEFAULT_BRIDGE_PORT,
+  envGet,
   maskedConfig,
+  MIN_SECRET_LENGTH,
+  pinnedAccount,
   readConfig,
+  splitAddress,
   writeConfig,
 } from "../config.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
@@ -24,21 +30,24 @@ export const configureBridge: MenuAction = {
   async run({ ask, opts }: ActionContext): Promise<void> {
     const config = await readConfig(opts.configPath);
     const bridge = config.bridge ?? {};
-    const host = await ask.text("Bridge address", {
-      default: bridge.host ?? DEFAULT_BRIDGE_HOST,
-      validate: checkHost,
-    });
+    const current = (bridge.address && splitAddress(bridge.address)) ||
+      { host: DEFAULT_BRIDGE_HOST, port: DEFAULT_BRIDGE_PORT };
+    const host = await ask.text("Bridge address", { default: current.host, validate: checkHost });
     const port = await ask.number("Bridge port", {
-      default: bridge.port ?? DEFAULT_BRIDGE_PORT,
+      default: current.port,
       min: 1,
       max: 65535,
       integer: true,
     });
     const secret = await ask.secret(
-      "Shared secret (the same as the Expert Advisor's input)",
+      `Shared secret, ${MIN_SECRET_LENGTH}+ characters (the Expert Advisor's BridgeSecret input)`,
       !!bridge.secret,
+      MIN_SECRET_LENGTH,
     );
-    const next = { ...config, bridge: { ...bridge, host, port, ...(secret !== null ? { secret } : {}) } };
+    const next = {
+      ...config,
+      bridge: { ...bridge, address: `${host}:${port}`, ...(secret !== null ? { secret } : {}) },
+    };
     await writeConfig(opts.configPath, next);
     ask.say(`  Saved to ${opts.configPath} (readable by you only, mode 0600). The secret is not shown.`);
     ask.say(`  Bridge: ${host}:${port}; secret ${secret !== null ? "set" : "unchanged"}.`);
@@ -61,18 +70,18 @@ export const pinAccount: MenuAction = {
   description: "the account login and server that live trading must match",
   async run({ ask, opts }: ActionContext): Promise<void> {
     const config = await readConfig(opts.configPath);
-    const account = config.account ?? {};
+    const live = config.live ?? {};
     const login = await ask.text("Account login (digits)", {
-      default: account.login,
+      default: live.login !== undefined ? String(live.login) : undefined,
       sample: "51234567",
       validate: (v) => /^\d{1,20}$/.test(v) ? null : `"${v}" is not an account number (digits only)`,
     });
     const server = await ask.text("Trade server (as shown in MT5, e.g. MetaQuotes-Demo)", {
-      default: account.server,
+      default: live.server,
       sample: "MetaQuotes-Demo",
       validate: (v) => /^[\w .\-]{1,64}$/.test(v) ? null : `"${v}" does not look like a server name`,
     });
-    await writeConfig(opts.configPath, { ...config, account: { ...account, login, server } });
+    await writeConfig(opts.configPath, { ...config, live: { ...live, login, server } });
     ask.say(`  Pinned account ${login} on ${server} in ${opts.configPath} (mode 0600).`);
     ask.say("  Live mode refuses any other account; demo mode refuses accounts whose trade mode is REAL.");
     ask.say("  Next: test the connection (option 4).");
@@ -88,23 +97,24 @@ export const showConfig: MenuAction = {
     const config = await readConfig(opts.configPath);
     ask.say(`  File: ${opts.configPath}${Object.keys(config).length === 0 ? " (not created yet)" : ""}`);
     for (const line of JSON.stringify(maskedConfig(config), null, 2).split("\n")) ask.say(`  ${line}`);
-    const envKeys = [
-      "KINETRA_BRIDGE_HOST",
-      "KINETRA_BRIDGE_PORT",
-      "KINETRA_BRIDGE_SECRET",
-      "KINETRA_ACCOUNT_LOGIN",
-    ]
-      .filter((k) => {
-        try {
-          return Deno.env.get(k) !== undefined;
-        } catch {
-          return false;
-        }
-      });
-    if (envKeys.length > 0) {
-      ask.say(`  Also set in the environment: ${envKeys.join(", ")} (values not shown)`);
+    if (await configTooOpen(opts.configPath)) {
+      ask.say(`  Warning: other users can read this file; run chmod 600 ${opts.configPath}`);
     }
-    await Promise.resolve();
+    const envKeys = [
+      "KINETRA_BRIDGE_SECRET",
+      "KINETRA_LIVE_LOGIN",
+      "KINETRA_LIVE_SERVER",
+      "KINETRA_ALLOW_LIVE",
+    ]
+      .filter((k) => envGet(k) !== undefined);
+    if (envKeys.length > 0) ask.say(`  Set in the environment (takes precedence): ${envKeys.join(", ")}`);
+    const b = bridgeSettings(config, envGet);
+    const acct = pinnedAccount(config, envGet);
+    ask.say(
+      `  In effect: bridge ${b.host}:${b.port}, secret ${b.hasSecret ? "set" : "missing"}, account ${
+        acct.login && acct.server ? `${acct.login}@${acct.server}` : "not pinned"
+      }`,
+    );
   },
 };
 

@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import type { BarArrays, Bars, BarsMeta } from "../../data/types.ts";
 import { KinetraError } from "../../errors.ts";
-import type { FeatureArrays, Params, Strategy } from "../../strategies/contract.ts";
+import type { FeatureArrays } from "../../strategies/contract.ts";
 import { exists, utcStamp, writeJsonAtomic, writeTextAtomic } from "../../util/fs.ts";
 import { type DatasetFile, listDatasets, pickDataset, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
@@ -19,29 +19,14 @@ import { type FeaturesApi, loadDataRead } from "./exploration.ts";
 import { loadRegistry, pickStrategy } from "./strategies.ts";
 import { recentResults } from "./system.ts";
 
-/** What the menu reads from a backtest result. */
-export interface BacktestResultView {
-  stats: Record<string, number | string | null>;
-  trades: Record<string, unknown>[];
-  equity: ArrayLike<number>;
-  drawdownPct: ArrayLike<number>;
-}
-
 /** The part of lib/backtest the menu calls. */
-export interface BacktestApi {
-  runBacktest(opts: {
-    bars: BarArrays;
-    meta?: BarsMeta;
-    strategy: Strategy;
-    params?: Params;
-    features?: FeatureArrays;
-  }): BacktestResultView;
-}
+type BacktestApi = Pick<typeof import("../../backtest/mod.ts"), "runBacktest">;
+
+/** A backtest result as lib/backtest returns it. */
+export type BacktestResultView = import("../../backtest/mod.ts").BacktestResult;
 
 /** The part of lib/plot the menu calls. */
-export interface PlotApi {
-  backtestReportHtml(input: Record<string, unknown>): string;
-}
+type PlotApi = Pick<typeof import("../../plot/mod.ts"), "backtestReportHtml">;
 
 /** Run one strategy on one file through the library (read, features, engine). */
 export async function backtestFile(
@@ -126,13 +111,13 @@ export const quickBacktest: MenuAction = {
       "menu",
       `backtest_${utcStamp()}_${strategy}_${file.symbol}_${file.timeframe ?? "tf"}`,
     );
+    const json = r.toJSON();
     await writeJsonAtomic(`${base}.json`, {
       strategy,
       symbol: meta.symbol,
       timeframe: meta.timeframe,
       source: file.path,
-      stats: r.stats,
-      trades: r.trades,
+      ...json,
     });
     ask.say(`  Results: ${base}.json`);
     try {
@@ -147,8 +132,8 @@ export const quickBacktest: MenuAction = {
         close: bars.close,
         equity: r.equity,
         drawdownPct: r.drawdownPct,
-        trades: r.trades,
-        stats: r.stats,
+        trades: json.trades as unknown as Parameters<PlotApi["backtestReportHtml"]>[0]["trades"],
+        stats: json.stats,
       });
       await writeTextAtomic(`${base}.html`, html);
       ask.say(`  Report:  ${base}.html`);
@@ -235,7 +220,7 @@ export const batchBacktest: MenuAction = {
       "--allow-ffi",
       "--allow-sys",
       task,
-      "--data",
+      "--source",
       resolve(opts.dataDir),
       "--out",
       resolve(outDir),

@@ -6,14 +6,12 @@
  * @module
  */
 import { KinetraError } from "../../errors.ts";
-import { bridgeSettings, readConfig } from "../config.ts";
+import { bridgeSettings, envGet, readConfig } from "../config.ts";
 import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 
 /** The part of lib/live/mod.ts the menu calls for a connection test. */
-interface LiveConnectionApi {
-  testConnection(opts: Record<string, unknown>): Promise<unknown>;
-}
+type LiveConnectionApi = Pick<typeof import("../../live/mod.ts"), "testConnection">;
 
 /** Print a result object as indented `key: value` lines, never a secret. */
 export function printResult(say: (s: string) => void, value: unknown, indent = "  "): void {
@@ -40,14 +38,7 @@ export const testConnectionAction: MenuAction = {
   async run(ctx: ActionContext): Promise<void> {
     const { ask, opts } = ctx;
     const config = await readConfig(opts.configPath);
-    const env = (k: string) => {
-      try {
-        return Deno.env.get(k);
-      } catch {
-        return undefined;
-      }
-    };
-    const b = bridgeSettings(config, env);
+    const b = bridgeSettings(config, envGet);
     if (!b.configured || !b.hasSecret) {
       ask.say(`  The bridge is ${b.configured ? "configured but has no shared secret" : "not configured"}.`);
       ask.say("  Next: Main Menu > Login and Authentication > Configure MT5 Bridge.");
@@ -68,20 +59,27 @@ export const testConnectionAction: MenuAction = {
     ask.say(`  run \`deno task mt5:sim --port ${b.port}\` in another terminal).`);
     const result = await ctx.operation("Waiting for the Expert Advisor", async (op) => {
       try {
-        return await live.testConnection({
-          host: b.host,
-          port: b.port,
+        op.progress(0, 1, `up to ${timeoutS} s`);
+        const report = await live.testConnection({
           bridge: `${b.host}:${b.port}`,
           configPath: opts.configPath,
           timeoutMs: timeoutS * 1000,
-          signal: op.signal,
         });
+        op.progress(1, 1);
+        return report;
       } catch (e) {
         if (e instanceof KinetraError || (e as Error).name === "KinetraError") throw e;
         throw new KinetraError("connection_failed", `the connection test failed: ${(e as Error).message}`);
       }
     });
-    printResult(ask.say.bind(ask), result);
-    ask.say("  Next: Live Testing > Virtual Trading to rehearse, then Demo Account Testing.");
+    ask.say(
+      `  Connected: Expert Advisor ${result.ea_version} at ${result.address}, latency ${result.latency_ms} ms`,
+    );
+    printResult(ask.say.bind(ask), { account: result.account, usable_for: result.usable_for });
+    ask.say(
+      result.usable_for.includes("demo")
+        ? "  Next: Live Testing > Demo Account Testing."
+        : "  Next: Live Testing > Virtual Trading to rehearse; this account is not usable for demo testing.",
+    );
   },
 };

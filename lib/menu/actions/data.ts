@@ -4,35 +4,16 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { KinetraError } from "../../errors.ts";
 import { exists } from "../../util/fs.ts";
 import { listDatasets, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
-import { yieldToEvents } from "../operation.ts";
 import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 
-/** A validation finding as lib/data reports it. */
-export interface Finding {
-  code: string;
-  severity: string;
-  message: string;
-}
-
 /** The part of lib/data's validation the menu calls. */
-interface ValidateApi {
-  validateFile(path: string): Promise<unknown>;
-}
-
-/** Findings out of a validation result (an array, or an object with `findings`). */
-export function findingsOf(result: unknown): Finding[] {
-  if (Array.isArray(result)) return result as Finding[];
-  if (result && typeof result === "object" && Array.isArray((result as { findings?: unknown }).findings)) {
-    return (result as { findings: Finding[] }).findings;
-  }
-  return [];
-}
+type ValidateApi = Pick<typeof import("../../data/mod.ts"), "validateFolder">;
 
 /** Validate every data file. */
 export const validateData: MenuAction = {
@@ -43,46 +24,40 @@ export const validateData: MenuAction = {
     const { ask, opts } = ctx;
     const files = await listDatasets(opts.dataDir);
     requireData(files, opts.dataDir);
-    const api = await loadPart<ValidateApi>("data/mod.ts", "Validation (lib/data)", ["validateFile"]);
-    const bySeverity = new Map<string, number>();
-    const byCode = new Map<string, number>();
-    const worst: { file: string; findings: Finding[] }[] = [];
-    await ctx.operation(`Validating ${files.length} files`, async (op) => {
-      for (let i = 0; i < files.length; i++) {
+    const api = await loadPart<ValidateApi>("data/mod.ts", "Validation (lib/data)", ["validateFolder"]);
+    const result = await ctx.operation(`Validating ${files.length} files`, async (op) => {
+      return await api.validateFolder(opts.dataDir, (done, total, rec) => {
         op.checkCancelled();
-        let findings: Finding[];
-        try {
-          findings = findingsOf(await api.validateFile(files[i].path));
-        } catch (e) {
-          const ke = e as KinetraError;
-          findings = [{ code: ke.code ?? "unreadable", severity: "error", message: ke.message }];
-        }
-        for (const f of findings) {
-          bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
-          byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
-        }
-        if (findings.some((f) => f.severity === "error" || f.severity === "critical")) {
-          worst.push({ file: files[i].rel, findings });
-        }
-        op.progress(i + 1, files.length, files[i].rel);
-        await yieldToEvents();
-      }
+        op.progress(done, total, relative(opts.dataDir, rec.file));
+      });
     });
-    ask.say(`  ${files.length} files validated.`);
-    if (byCode.size === 0) ask.say("  No findings.");
-    for (const [sev, n] of [...bySeverity].sort()) ask.say(`    ${sev.padEnd(10)} ${n}`);
-    for (const [code, n] of [...byCode].sort((a, b) => b[1] - a[1])) ask.say(`      ${code.padEnd(22)} ${n}`);
-    for (const w of worst.slice(0, 10)) {
-      ask.say(`  ${w.file}:`);
-      for (
-        const f of w.findings.filter((x) => x.severity === "error" || x.severity === "critical").slice(0, 3)
-      ) {
-        ask.say(`    ${f.code}: ${f.message}`);
+    const byCode = new Map<string, { n: number; severity: string }>();
+    for (const r of result.records) {
+      for (const f of r.findings) {
+        const c = byCode.get(f.code) ?? { n: 0, severity: f.severity };
+        c.n++;
+        byCode.set(f.code, c);
       }
     }
-    if (worst.length > 10) ask.say(`  ... and ${worst.length - 10} more files with errors`);
+    ask.say(`  ${result.records.length} files validated. Files by their worst finding:`);
+    for (const sev of ["CRITICAL", "HIGH", "MEDIUM", "LOW", "none"]) {
+      const n = result.by_severity[sev] ?? 0;
+      if (n > 0) ask.say(`    ${sev.padEnd(9)} ${n}`);
+    }
+    if (byCode.size > 0) ask.say("  Findings by code (files):");
+    for (const [code, c] of [...byCode].sort((a, b) => b[1].n - a[1].n)) {
+      ask.say(`    ${code.padEnd(24)} ${String(c.n).padStart(4)}  ${c.severity}`);
+    }
+    const serious = result.records.filter((r) => r.severity === "CRITICAL" || r.severity === "HIGH");
+    for (const r of serious.slice(0, 8)) {
+      const f = r.findings.find((x) => x.severity === r.severity)!;
+      ask.say(`  ${relative(opts.dataDir, r.file)}: ${f.code}: ${f.message.split("\n")[0].slice(0, 160)}`);
+    }
+    if (serious.length > 8) {
+      ask.say(`  ... and ${serious.length - 8} more files with CRITICAL or HIGH findings`);
+    }
     ask.say(
-      worst.length > 0
+      serious.length > 0
         ? "  Next: Run the Fix Pipeline (option 3) writes repaired copies; your files are never modified."
         : "  Next: Prepare Data (option 2).",
     );
@@ -90,9 +65,7 @@ export const validateData: MenuAction = {
 };
 
 /** The part of lib/data's preparation the menu calls. */
-interface PrepareApi {
-  prepareDataset(opts: Record<string, unknown>): Promise<unknown>;
-}
+type PrepareApi = Pick<typeof import("../../data/mod.ts"), "prepareDataset">;
 
 /** Prepare the train/test split. */
 export const prepareData: MenuAction = {
@@ -109,33 +82,42 @@ export const prepareData: MenuAction = {
       min: 5,
       max: 50,
     });
-    const result = await ctx.operation(
+    const manifest = await ctx.operation(
       `Preparing ${files.length} files into ${opts.preparedDir}`,
-      async (op) => {
-        return await api.prepareDataset({
+      (op) =>
+        api.prepareDataset({
           source: opts.dataDir,
-          sourceDir: opts.dataDir,
           out: opts.preparedDir,
-          outDir: opts.preparedDir,
           testRatio: testPct / 100,
-          signal: op.signal,
-          onProgress: (done: number, total: number, note?: string) => op.progress(done, total, note),
-        });
-      },
+          onProgress: (done, total, label) => {
+            op.checkCancelled();
+            op.progress(done, total, label);
+          },
+        }),
     );
-    const r = (result ?? {}) as Record<string, unknown>;
-    const summary = Object.entries(r).filter(([, v]) => typeof v !== "object" || v === null).slice(0, 10);
-    for (const [k, v] of summary) ask.say(`    ${k}: ${v}`);
-    ask.say(`  Prepared data is in ${opts.preparedDir} (manifest.json lists every split).`);
-    ask.say("  Next: Backtesting, or Live Testing > Virtual Trading replays the test split.");
+    const t = manifest.totals;
+    ask.say(
+      `  ${t.files} files: ${t.prepared} prepared, ${t.skipped} unchanged (skipped), ${t.failed} failed.`,
+    );
+    for (const f of manifest.files.filter((x) => x.status === "failed").slice(0, 8)) {
+      ask.say(`    failed: ${f.file}: ${f.error?.message ?? "?"}`);
+    }
+    ask.say(
+      `  Train and test files are in ${opts.preparedDir}/train and /test; manifest.json lists every split.`,
+    );
+    ask.say("  Next: Backtesting, or Live Testing > Virtual Trading.");
   },
 };
+
+/** The quick stages of the fix pipeline (data only: no test suite, no menu exerciser). */
+export const QUICK_FIX_STAGES = "real_data,data_preparation";
 
 /** Run the fix pipeline (`tasks/fix.ts`) as a child process. */
 export const fixPipeline: MenuAction = {
   kind: "action",
   title: "Run the Fix Pipeline",
-  description: "check, categorise and repair problems; repaired copies go to data/repaired with a change log",
+  description:
+    "check, categorise and repair problems; repaired copies go to the repaired folder with a change log",
   async run(ctx: ActionContext): Promise<void> {
     const { ask, opts } = ctx;
     const task = join(projectRoot(), "tasks", "fix.ts");
@@ -146,8 +128,16 @@ export const fixPipeline: MenuAction = {
         { exitCode: 1 },
       );
     }
+    // Under the exerciser the full pipeline would run the test suite and the exerciser again
+    // (endless recursion): only the data stages are offered there.
+    const choices = [`data stages only (quick: ${QUICK_FIX_STAGES})`];
+    if (!opts.underExerciser) {
+      choices.push("every stage (test suite, imports, data, backtests, menu exerciser)");
+    } else ask.say("  (Running under the menu exerciser: only the data stages are offered.)");
+    const which = await ask.choose("Stages", choices, 0);
     const cycles = await ask.number("Maximum cycles", { default: 3, min: 1, max: 50, integer: true });
     const autoFix = await ask.confirm("Apply fixes automatically (repaired copies only)?", true);
+    const logDir = resolve(join(opts.logsDir, "continuous_pipeline"));
     const args = [
       "run",
       "--no-prompt",
@@ -161,61 +151,61 @@ export const fixPipeline: MenuAction = {
       "--max-cycles",
       String(cycles),
       ...(autoFix ? ["--auto-fix"] : []),
-      "--data",
+      "--source",
       resolve(opts.dataDir),
+      "--out",
+      resolve(opts.repairedDir),
       "--log-dir",
-      resolve(join(opts.logsDir, "continuous_pipeline")),
+      logDir,
+      ...(which === 0 ? ["--stages", QUICK_FIX_STAGES] : []),
     ];
     const out = await ctx.operation("Fix pipeline", (op) => op.runChild(Deno.execPath(), args));
     ask.say(
       out.code === 0
-        ? "  The pipeline finished: no errors remain."
-        : `  The pipeline ended with exit code ${out.code}.`,
+        ? "  The pipeline finished with no errors remaining."
+        : `  The pipeline ended with exit code ${out.code}: errors remain (see the summary above).`,
     );
-    ask.say(`  Reports: ${join(opts.logsDir, "continuous_pipeline")}`);
+    ask.say(`  Reports and logs: ${logDir}; repaired copies: ${opts.repairedDir}`);
     ask.say("  Next: Validate Data (option 1) again, or System Status > Recent Results.");
   },
 };
 
 /** The part of lib/data's catalog the menu calls. */
-interface CatalogApi {
-  scanCatalog(dir: string): Promise<unknown>;
-}
+type CatalogApi = Pick<typeof import("../../data/mod.ts"), "scanCatalog">;
 
 /** Show the catalog of the data folder. */
 export const showCatalog: MenuAction = {
   kind: "action",
   title: "Show the Catalog",
-  description: "every file with its symbol, timeframe, bars and date range",
+  description: "every file with its symbol, timeframe, declared range and size",
   async run(ctx: ActionContext): Promise<void> {
     const { ask, opts } = ctx;
     const api = await loadPart<CatalogApi>("data/mod.ts", "The catalog (lib/data)", ["scanCatalog"]);
-    const cat = await ctx.operation(`Scanning ${opts.dataDir}`, async (op) => {
-      op.progress(0, 1);
-      const c = await api.scanCatalog(opts.dataDir);
-      op.progress(1, 1);
-      return c;
-    });
-    const entries =
-      (Array.isArray(cat) ? cat : (cat as { entries?: unknown[]; files?: unknown[] })?.entries ??
-        (cat as { files?: unknown[] })?.files ?? []) as Record<string, unknown>[];
-    if (entries.length === 0) {
+    const cat = await api.scanCatalog(opts.dataDir);
+    if (cat.files.length === 0) {
       ask.say(`  The catalog of ${opts.dataDir} is empty.`);
       return;
     }
-    for (const e of entries) {
-      const path = String(e.path ?? e.file ?? e.source ?? "");
-      const parts = [
-        String(e.symbol ?? "").padEnd(12),
-        String(e.timeframe ?? "?").padEnd(4),
-        String(e.rows ?? e.bars ?? "").padStart(8),
-        String(e.first ?? e.start ?? "").slice(0, 10),
-        String(e.last ?? e.end ?? "").slice(0, 10),
-        path,
-      ];
-      ask.say(`  ${parts.join("  ")}`);
+    ask.say(
+      `  ${"class".padEnd(10)} ${"symbol".padEnd(11)} ${"tf".padEnd(4)} ${"from".padEnd(10)} ${
+        "to".padEnd(10)
+      } ${"MB".padStart(6)}  file`,
+    );
+    for (const e of cat.files) {
+      ask.say(
+        `  ${e.asset_class.padEnd(10)} ${e.symbol.padEnd(11)} ${(e.timeframe ?? "?").padEnd(4)} ${
+          (e.start ?? "").slice(0, 10).padEnd(10)
+        } ${(e.end ?? "").slice(0, 10).padEnd(10)} ${
+          (e.size_bytes / 1e6).toFixed(2).padStart(6)
+        }  ${e.relative_path}${e.name_matched ? "" : "  (name does not follow SYMBOL_TF_START_END)"}`,
+      );
     }
-    ask.say(`  ${entries.length} files.`);
+    ask.say(
+      `  ${cat.files.length} files, ${cat.symbols.length} symbols, timeframes ${cat.timeframes.join(" ")}.`,
+    );
+    for (const [cls, syms] of Object.entries(cat.asset_classes)) {
+      ask.say(`    ${cls.padEnd(12)} ${syms.join(" ")}`);
+    }
     ask.say("  Next: Validate Data (option 1).");
   },
 };

@@ -1,75 +1,82 @@
 /**
  * Live testing: virtual trading (a replay of real bars through the strategy, the MT5 order
  * validator and the paper broker), demo account testing through the bridge (with the explicit
- * typed confirmation), the connection test and the live testing guide. The runs are the live
- * room's runner (`tasks/live.ts`, the same code `deno task live` runs), started as a child process
- * so Ctrl-C stops it cleanly and its journal is complete.
+ * typed confirmation), the connection test and the live testing guide. Runs go through the live
+ * room's `runLive` (the code `deno task live` runs); Ctrl-C is its kill switch, so a cancelled run
+ * halts cleanly with its journal complete.
  *
  * @module
  */
 import { join } from "node:path";
-import { KinetraError } from "../../errors.ts";
-import { exists } from "../../util/fs.ts";
-import { bridgeSettings, readConfig } from "../config.ts";
+import { bridgeSettings, envGet, readConfig } from "../config.ts";
 import { pickDataset } from "../datasets.ts";
-import { markdownSections, projectRoot, readDoc } from "../docs_view.ts";
+import { markdownSections, readDoc } from "../docs_view.ts";
+import type { OperationHandle } from "../operation.ts";
+import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
-import { pickStrategy } from "./strategies.ts";
 import { testConnectionAction } from "./connection.ts";
+import { pickStrategy } from "./strategies.ts";
 
-const env = (k: string): string | undefined => {
-  try {
-    return Deno.env.get(k);
-  } catch {
-    return undefined;
-  }
-};
+/** The part of lib/live the menu calls. */
+type LiveApi = Pick<typeof import("../../live/mod.ts"), "runLive">;
+type LiveOptions = import("../../live/mod.ts").LiveOptions;
+type LiveSummary = import("../../live/mod.ts").LiveSummary;
 
-/** The live runner's entry point, or a clear "not available". */
-async function liveTask(): Promise<string> {
-  const path = join(projectRoot(), "tasks", "live.ts");
-  if (!(await exists(path))) {
-    throw new KinetraError(
-      "part_unavailable",
-      "Live testing is not available in this build: tasks/live.ts (the live runner) does not exist yet.",
-      { exitCode: 1 },
+function loadLive(): Promise<LiveApi> {
+  return loadPart<LiveApi>("live/mod.ts", "Live testing (lib/live)", ["runLive"]);
+}
+
+const fmt = (v: unknown): string =>
+  typeof v === "number"
+    ? (Number.isFinite(v) ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : "n/a")
+    : String(
+      v ?? "n/a",
     );
-  }
-  return path;
-}
-
-/** Parse the JSON summary a `--json` run prints (the last line that is a JSON object). */
-export function parseJsonSummary(lines: readonly string[]): Record<string, unknown> | null {
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const t = lines[i].trim();
-    if (!t.startsWith("{")) continue;
-    try {
-      return JSON.parse(t);
-    } catch {
-      // not the summary
-    }
-  }
-  return null;
-}
 
 /** Print the important fields of a live run summary. */
-function printLiveSummary(ctx: ActionContext, s: Record<string, unknown>): void {
-  const say = ctx.ask.say.bind(ctx.ask);
-  const stats = (s.stats ?? {}) as Record<string, unknown>;
-  const chs = (s.chs ?? {}) as Record<string, unknown>;
-  const trades = Array.isArray(s.trades) ? s.trades.length : s.trades;
+export function printLiveSummary(say: (s: string) => void, s: LiveSummary): void {
+  const st = s.stats as unknown as Record<string, unknown>;
   say("  Summary:");
-  say(`    mode ${s.mode}, ${s.symbol} ${s.timeframe}, strategy ${s.strategy}`);
   say(
-    `    trades ${trades}, return ${fmt(stats.return_pct)} %, max drawdown ${fmt(stats.max_drawdown_pct)} %`,
+    `    ${s.mode} run ${s.run_id}: ${s.symbol} ${s.timeframe}, strategy ${s.strategy}, ${s.bars_processed} bars`,
   );
-  say(`    CHS last ${fmt(chs.last)}, minimum ${fmt(chs.min ?? chs.minimum)}`);
-  say(`    breaker events ${s.breaker_events}, validator rejections ${s.validator_rejections}`);
-  if (s.journal) say(`    journal: ${s.journal}`);
+  say(
+    `    status ${s.status}${
+      s.halt_reason ? ` (${s.halt_reason}${s.halt_message ? `: ${s.halt_message}` : ""})` : ""
+    }`,
+  );
+  say(
+    `    trades ${s.trades.length} closed, ${s.open_trades.length} open; return ${
+      fmt(st.return_pct)
+    } %, max drawdown ${fmt(st.max_drawdown_pct)} %`,
+  );
+  say(`    CHS last ${fmt(s.chs.last)}, minimum ${fmt(s.chs.min)}; breaker events ${s.breaker_events}`);
+  say(`    validator rejections ${s.validator_rejections}, duplicate orders ${s.duplicate_orders}`);
+  if (s.account) {
+    say(`    account ${s.account.login}@${s.account.server} (trade mode ${s.account.trade_mode})`);
+  }
+  say(
+    `    readiness for ${s.readiness.next_stage ?? "the next stage"}: ${
+      s.readiness.ready ? "READY" : "not yet"
+    }`,
+  );
+  for (const c of s.readiness.checks) {
+    say(`      ${c.pass ? "ok  " : "no  "} ${c.name.padEnd(26)} ${fmt(c.value)} (target ${c.target})`);
+  }
+  say(`    journal ${s.journal}`);
+  say(`    summary ${s.summary_path}`);
 }
 
-function fmt(v: unknown): string {
-  return typeof v === "number" && Number.isFinite(v) ? v.toFixed(2) : String(v ?? "n/a");
+/** Run the live runner in this process, its kill switch tied to Ctrl-C. */
+async function runLiveOp(ctx: ActionContext, label: string, opts: LiveOptions): Promise<LiveSummary> {
+  const live = await loadLive();
+  return await ctx.operation(label, (op: OperationHandle) =>
+    live.runLive(opts, {
+      print: (line) => op.log(`  | ${line}`),
+      confirm: () => Promise.resolve(null),
+      env: envGet,
+      signal: op.signal,
+    }), { cooperative: true });
 }
 
 /** Virtual trading: replay a real file through the live runner with the paper broker. */
@@ -79,7 +86,7 @@ export const virtualTrading: MenuAction = {
   description: "replay real bars through the strategy, the MT5 validator and the paper broker",
   async run(ctx: ActionContext): Promise<void> {
     const { ask, opts } = ctx;
-    const task = await liveTask();
+    await loadLive();
     const strategy = await pickStrategy(ask);
     const file = await pickDataset(ask, opts.dataDir);
     const maxTrades = await ask.number("Maximum trades", { default: 50, min: 1, max: 100000, integer: true });
@@ -99,41 +106,24 @@ export const virtualTrading: MenuAction = {
       ask.say("  Not started.");
       return;
     }
-    const args = [
-      "run",
-      "--no-prompt",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-sys",
-      task,
-      "--mode",
-      "virtual",
-      "--symbol",
-      file.symbol,
-      "--timeframe",
-      file.timeframe ?? "H1",
-      "--strategy",
+    const summary = await runLiveOp(ctx, "Virtual trading", {
+      mode: "virtual",
       strategy,
-      "--data",
-      file.path,
-      "--max-trades",
-      String(maxTrades),
-      "--chs-threshold",
-      String(chs),
-      "--speed",
-      String(speed),
-      "--json",
-    ];
-    const out = await ctx.operation("Virtual trading", (op) => op.runChild(Deno.execPath(), args));
-    const summary = parseJsonSummary(out.tail);
-    if (out.code !== 0) {
-      ask.say(`  The virtual run stopped with exit code ${out.code} (see the messages above).`);
-      return;
-    }
-    if (summary) printLiveSummary(ctx, summary);
-    ask.say("  Next: when virtual results meet the targets, try Demo Account Testing (option 2).");
+      symbol: file.symbol,
+      timeframe: file.timeframe ?? undefined,
+      data: file.path,
+      maxTrades,
+      chsThreshold: chs,
+      speed,
+      logsDir: join(opts.logsDir, "live"),
+      configPath: opts.configPath,
+    });
+    printLiveSummary(ask.say.bind(ask), summary);
+    ask.say(
+      summary.readiness.ready
+        ? "  Next: the run meets the targets: try Demo Account Testing (option 2)."
+        : "  Next: improve the strategy or its parameters (Backtesting > Compare Strategies) before demo testing.",
+    );
   },
 };
 
@@ -145,17 +135,17 @@ export const demoTrading: MenuAction = {
   async run(ctx: ActionContext): Promise<void> {
     const { ask, opts } = ctx;
     const config = await readConfig(opts.configPath);
-    const b = bridgeSettings(config, env);
+    const b = bridgeSettings(config, envGet);
     if (!b.configured || !b.hasSecret) {
       ask.say(
         `  Demo testing needs the bridge: it is ${
-          b.configured ? "missing its shared secret" : "not configured"
+          b.configured ? "missing a usable shared secret" : "not configured"
         }.`,
       );
       ask.say("  Next: Main Menu > Login and Authentication > Configure MT5 Bridge, then Test Connection.");
       return;
     }
-    const task = await liveTask();
+    await loadLive();
     ask.say("  Demo mode sends real orders to the connected DEMO account through the Expert Advisor.");
     ask.say("  The runner refuses an account whose trade mode is REAL; every order is validated first.");
     const strategy = await pickStrategy(ask);
@@ -175,50 +165,33 @@ export const demoTrading: MenuAction = {
     const ok = await ask.typed(
       `Trade ${strategy} on ${file.symbol} ${
         file.timeframe ?? ""
-      } on the DEMO account at ${b.host}:${b.port}?`,
+      } on the DEMO account behind ${b.host}:${b.port}?`,
       "DEMO",
     );
     if (!ok) {
       ask.say("  Not confirmed: nothing was sent.");
       return;
     }
-    const args = [
-      "run",
-      "--no-prompt",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-sys",
-      `--allow-net=${b.host}:${b.port}`,
-      task,
-      "--mode",
-      "demo",
-      "--symbol",
-      file.symbol,
-      "--timeframe",
-      file.timeframe ?? "H1",
-      "--strategy",
+    ask.say(
+      `  Waiting for the Expert Advisor on ${b.host}:${b.port} (or run deno task mt5:sim in another terminal).`,
+    );
+    const summary = await runLiveOp(ctx, "Demo account testing", {
+      mode: "demo",
       strategy,
-      "--duration",
-      String(duration),
-      "--max-trades",
-      String(maxTrades),
-      "--chs-threshold",
-      String(chs),
-      "--bridge",
-      `${b.host}:${b.port}`,
-      "--yes",
-      "--json",
-    ];
-    const out = await ctx.operation("Demo account testing", (op) => op.runChild(Deno.execPath(), args));
-    if (out.code !== 0) {
-      ask.say(`  The demo run stopped with exit code ${out.code} (see the messages above).`);
-      return;
-    }
-    const summary = parseJsonSummary(out.tail);
-    if (summary) printLiveSummary(ctx, summary);
-    ask.say("  Next: review the journal; live mode needs the explicit opt-ins in the guide (option 4).");
+      symbol: file.symbol,
+      timeframe: file.timeframe ?? undefined,
+      durationMin: duration,
+      maxTrades,
+      chsThreshold: chs,
+      bridge: `${b.host}:${b.port}`,
+      yes: true, // the typed confirmation above is the explicit one
+      logsDir: join(opts.logsDir, "live"),
+      configPath: opts.configPath,
+    });
+    printLiveSummary(ask.say.bind(ask), summary);
+    ask.say(
+      "  Next: review the journal; live mode needs the explicit opt-ins described in the guide (option 4).",
+    );
   },
 };
 
