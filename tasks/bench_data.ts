@@ -1,0 +1,184 @@
+/**
+ * `deno task bench:data [--source DIR] [--runs N] [--no-polars] [--json]`
+ *
+ * Benchmark: read and validate every export of the real data set (default: the folder
+ * `realDataDir()` picks: $KINETRA_MASTER_DIR, ../shared/data/master, data/master, data/sample) with
+ * Kinetra's reader (`validateFolder`, exactly what `data:validate` does), then, in the same
+ * process, a plain line-splitting JavaScript reader and (unless --no-polars) polars `readCSV` with
+ * the time column built, over the same files. Reports wall time, rows per second and peak RSS.
+ * Peak RSS for Kinetra is read (VmHWM) right after its runs, before the other readers run.
+ */
+import pl from "nodejs-polars";
+import { parseTaskArgs, scanCatalog, validateFolder } from "../lib/data/mod.ts";
+import { runTask } from "../lib/util/cli.ts";
+import { realDataDir } from "../lib/util/paths.ts";
+
+const USAGE = "usage: deno task bench:data [--source DIR] [--runs N] [--no-polars] [--json]";
+
+/** Peak resident set size of this process in bytes (Linux VmHWM), else the current RSS. */
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+    if (m) return Number(m[1]) * 1024;
+  } catch { /* not Linux */ }
+  return Deno.memoryUsage().rss;
+}
+
+/** The baseline: read text, split lines and cells, Date.parse and Number into typed arrays. */
+async function plainReader(path: string): Promise<number> {
+  const text = await Deno.readTextFile(path);
+  const lines = text.split("\n");
+  const n = lines.length;
+  const time = new Float64Array(n), close = new Float64Array(n);
+  let k = 0;
+  for (let i = 1; i < n; i++) {
+    const line = lines[i];
+    if (line.length < 2) continue;
+    const c = line.split("\t");
+    time[k] = Date.parse(`${c[0].replaceAll(".", "-")}T${c[1]}Z`);
+    for (let j = 2; j < c.length; j++) close[k] = Number(c[j]);
+    k++;
+  }
+  return k;
+}
+
+/** polars readCSV plus the time column (concat date and time, strptime, cast to ms). */
+function polarsReader(path: string): number {
+  const df = pl.readCSV(path, { sep: "\t" });
+  const cols = df.columns;
+  if (!cols.includes("<TIME>")) return df.height;
+  const t = df.select(
+    pl.concatString([pl.col("<DATE>"), pl.col("<TIME>")], " ")
+      .str.strptime(pl.Datetime("ms"), "%Y.%m.%d %H:%M:%S").cast(pl.Datetime("ms")).alias("time"),
+  );
+  return t.height;
+}
+
+const ms = (t0: number) => Math.round(performance.now() - t0);
+
+await runTask(async () => {
+  const { values } = parseTaskArgs(Deno.args, {
+    source: { type: "string" },
+    runs: { type: "string", default: "3" },
+    "no-polars": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const real = realDataDir();
+  const source = values.source ?? real.dir;
+  const runs = Math.max(1, Number(values.runs) || 3);
+  const cat = await scanCatalog(source);
+  const bytes = cat.files.reduce((s, f) => s + f.size_bytes, 0);
+  const log = (s: string) => {
+    if (!values.json) console.log(s);
+  };
+  log(
+    `bench:data on ${source} (${values.source ? "given" : real.which}): ${cat.files.length} files, ${
+      (bytes / 1e6).toFixed(1)
+    } MB`,
+  );
+  log(
+    `machine: ${navigator.hardwareConcurrency} logical CPUs, load average ${
+      Deno.loadavg().map((x) => x.toFixed(2)).join(" ")
+    }`,
+  );
+
+  // Kinetra: read + validate every file (what data:validate does), `runs` times.
+  const kinetraMs: number[] = [];
+  let rows = 0, findings = 0, critical = 0;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    const v = await validateFolder(source);
+    kinetraMs.push(ms(t0));
+    rows = v.records.reduce((s, x) => s + x.rows, 0);
+    findings = v.records.reduce((s, x) => s + x.findings.length, 0);
+    critical = v.by_severity.CRITICAL;
+  }
+  const kinetraPeak = peakRss();
+
+  const plainMs: number[] = [];
+  let plainRows = 0;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    plainRows = 0;
+    for (const f of cat.files) plainRows += await plainReader(f.path);
+    plainMs.push(ms(t0));
+  }
+  const polarsMs: number[] = [];
+  let polarsRows = 0;
+  if (!values["no-polars"]) {
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      polarsRows = 0;
+      for (const f of cat.files) polarsRows += polarsReader(f.path);
+      polarsMs.push(ms(t0));
+    }
+  }
+  const best = (xs: number[]) => Math.min(...xs);
+  const result = {
+    source,
+    files: cat.files.length,
+    bytes,
+    rows,
+    runs,
+    load_average: Deno.loadavg(),
+    kinetra_read_validate: {
+      wall_ms: kinetraMs,
+      best_ms: best(kinetraMs),
+      first_ms: kinetraMs[0],
+      rows_per_second: Math.round(rows / (best(kinetraMs) / 1000)),
+      findings,
+      critical_files: critical,
+      peak_rss_bytes: kinetraPeak,
+    },
+    plain_js_reader: {
+      wall_ms: plainMs,
+      best_ms: best(plainMs),
+      rows: plainRows,
+      rows_per_second: Math.round(plainRows / (best(plainMs) / 1000)),
+    },
+    polars_read_csv_with_time: polarsMs.length
+      ? {
+        wall_ms: polarsMs,
+        best_ms: best(polarsMs),
+        rows: polarsRows,
+        rows_per_second: Math.round(polarsRows / (best(polarsMs) / 1000)),
+      }
+      : null,
+    peak_rss_bytes_process: peakRss(),
+  };
+  if (values.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return 0;
+  }
+  const mb = (b: number) => `${(b / 1048576).toFixed(0)} MiB`;
+  const k = result.kinetra_read_validate;
+  log(`\nreader                         runs (ms)            best     rows/s`);
+  const row = (name: string, xs: number[], rps: number) =>
+    log(
+      `${name.padEnd(30)} ${xs.join(", ").padEnd(20)} ${String(best(xs)).padStart(5)} ms ${
+        (rps / 1e6).toFixed(2)
+      } M`,
+    );
+  row("kinetra read + validate", kinetraMs, k.rows_per_second);
+  row("plain JS line-splitting read", plainMs, result.plain_js_reader.rows_per_second);
+  if (result.polars_read_csv_with_time) {
+    row("polars readCSV + time column", polarsMs, result.polars_read_csv_with_time.rows_per_second);
+  }
+  log(`\n${rows} bars, ${findings} findings (${critical} files with CRITICAL findings)`);
+  log(
+    `peak RSS after the Kinetra runs: ${mb(kinetraPeak)}; whole process: ${
+      mb(result.peak_rss_bytes_process)
+    }`,
+  );
+  log(
+    `target: under 1000 ms for read + validate, peak RSS under 1.5 GB → ${
+      k.best_ms < 1000 && kinetraPeak < 1.5 * 1024 ** 3 ? "met" : "NOT met"
+    } (best run; first run ${k.first_ms} ms)`,
+  );
+  return 0;
+});
