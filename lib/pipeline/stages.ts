@@ -591,7 +591,9 @@ export function menuExerciserStage(opts: { timeoutMs?: number; args?: string[] }
       if (!existsSync(join(ctx.root, "tasks/exercise_menu.ts"))) {
         return unavailable("menu_exerciser", t0, "tasks/exercise_menu.ts does not exist yet");
       }
-      const r = await runChild(Deno.execPath(), ["task", "exercise:menu", "--json", ...(opts.args ?? [])], {
+      // The menu is walked over the pipeline's source data so both look at the same files.
+      const args = ["task", "exercise:menu", "--json", "--data-dir", ctx.source, ...(opts.args ?? [])];
+      const r = await runChild(Deno.execPath(), args, {
         cwd: ctx.root,
         timeoutMs: ctx.timeoutMs,
       });

@@ -1,0 +1,187 @@
+/**
+ * The fix loop with injected stages: a stage that times out is retried once with a longer limit
+ * and reported slow; a missing part is `unavailable` (never passed) and keeps the exit code
+ * non-zero; errors are counted once per cycle; a crashing stage is an error of that stage.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runPipeline, type Stage, type StageResult } from "../../lib/pipeline/mod.ts";
+
+function stage(
+  name: Stage["name"],
+  run: (limit: number, call: number) => Promise<Partial<StageResult>>,
+): Stage {
+  let call = 0;
+  return {
+    name,
+    title: name,
+    timeoutMs: 50,
+    async run(ctx) {
+      call++;
+      const r = await run(ctx.timeoutMs, call);
+      return {
+        stage: name,
+        status: "passed",
+        passed: 1,
+        failed: 0,
+        duration_ms: 1,
+        errors: [],
+        notes: [],
+        ...r,
+      };
+    },
+  };
+}
+
+async function withTmp(f: (dir: string, src: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "kinetra-loop-" });
+  const src = join(dir, "src");
+  await Deno.mkdir(src);
+  try {
+    await f(dir, src);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("a timed-out stage is retried once with a longer limit, counts as fixed and is reported slow", async () => {
+  await withTmp(async (dir, src) => {
+    const limits: number[] = [];
+    const slowStage = stage("menu_exerciser", (limit) => {
+      limits.push(limit);
+      // Work that needs 100 ms: over the 50 ms limit, under the 150 ms retry.
+      return Promise.resolve(
+        limit < 100
+          ? {
+            status: "timeout",
+            errors: [{
+              stage: "menu_exerciser",
+              code: "timeout",
+              message: `menu exerciser timed out after ${limit} ms`,
+            }],
+          }
+          : {},
+      );
+    });
+    const { report, exitCode } = await runPipeline({
+      source: src,
+      logDir: join(dir, "logs"),
+      repairedDir: join(dir, "rep"),
+      stages: [slowStage],
+      autoFix: true,
+      quiet: true,
+    });
+    assert.deepEqual(limits.slice(0, 2), [50, 150]);
+    assert.equal(report.errors_by_category.timeout, 1);
+    assert.equal(report.errors_fixed, 1);
+    assert.equal(report.errors_remaining, 0);
+    assert.equal(exitCode, 0);
+    const fix = report.fixes_applied.find((f) => f.action === "retry_with_longer_limit")!;
+    assert.equal(fix.verification, "passed");
+    assert.ok(report.test_runs.some((t) => t.phase === "verify" && t.slow));
+    // Cycle 2 runs with the raised limit and is still marked slow.
+    const cycle2 = report.test_runs.find((t) => t.cycle === 2)!;
+    assert.equal(cycle2.status, "passed");
+    assert.equal(cycle2.slow, true);
+  });
+});
+
+Deno.test("a stage whose part is missing is unavailable, never passed, and the exit code stays non-zero", async () => {
+  await withTmp(async (dir, src) => {
+    const missing = stage("backtest_validation", () =>
+      Promise.resolve({
+        status: "unavailable",
+        errors: [{
+          stage: "backtest_validation",
+          code: "stage_unavailable",
+          message: "backtest_validation unavailable: lib/backtest/mod.ts does not exist yet",
+        }],
+      }));
+    const { report, exitCode } = await runPipeline({
+      source: src,
+      logDir: join(dir, "logs"),
+      repairedDir: join(dir, "rep"),
+      stages: [missing],
+      autoFix: true,
+      quiet: true,
+    });
+    assert.deepEqual(report.stages_unavailable, ["backtest_validation"]);
+    assert.equal(report.test_runs[0].status, "unavailable");
+    assert.equal(report.errors_remaining, 1);
+    assert.equal(report.remaining_errors[0].category, "stage_unavailable");
+    assert.equal(exitCode, 1);
+    assert.match(report.stop_reason, /no fix applies/);
+    assert.ok(report.outputs.guides.some((g) => g.endsWith("fix_guide_stage_unavailable.md")));
+  });
+});
+
+Deno.test("errors are counted once per cycle, not accumulated by repetition across cycles or stages", async () => {
+  await withTmp(async (dir, src) => {
+    const err = {
+      stage: "unit_tests" as const,
+      code: "test_failure",
+      message: "x => tests/a_test.ts:3:6 AssertionError",
+      file: "tests/a_test.ts:3:6",
+    };
+    const twice = stage("unit_tests", () => Promise.resolve({ status: "failed", errors: [err, { ...err }] }));
+    const again = stage(
+      "menu_exerciser",
+      () => Promise.resolve({ status: "failed", errors: [{ ...err, stage: "menu_exerciser" }] }),
+    );
+    const { report } = await runPipeline({
+      source: src,
+      logDir: join(dir, "logs"),
+      repairedDir: join(dir, "rep"),
+      stages: [twice, again],
+      autoFix: true,
+      maxCycles: 3,
+      quiet: true,
+    });
+    assert.equal(report.total_errors, 1);
+    assert.equal(report.errors_by_category.test_failure, 1);
+    assert.deepEqual(report.errors[0].details?.also_reported_by, ["menu_exerciser"]);
+    // Code errors are not rewritten: a guide lists the location and the suggested change.
+    const guide = await Deno.readTextFile(join(dir, "logs", "fix_guide_test_failure.md"));
+    assert.match(guide, /tests\/a_test\.ts:3:6/);
+    assert.match(guide, /Suggested change/);
+  });
+});
+
+Deno.test("a crashing stage becomes an error of that stage, categorised from its message", async () => {
+  await withTmp(async (dir, src) => {
+    const crash: Stage = {
+      name: "import_check",
+      title: "crash",
+      timeoutMs: 1000,
+      run: () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'x')")),
+    };
+    const { report, exitCode } = await runPipeline({
+      source: src,
+      logDir: join(dir, "logs"),
+      repairedDir: join(dir, "rep"),
+      stages: [crash],
+      quiet: true,
+    });
+    assert.equal(report.errors[0].category, "type_error");
+    assert.equal(exitCode, 1);
+  });
+});
+
+Deno.test("the pipeline refuses output folders inside the source folder", async () => {
+  await withTmp(async (dir, src) => {
+    await assert.rejects(
+      runPipeline({
+        source: src,
+        logDir: join(src, "logs"),
+        repairedDir: join(dir, "rep"),
+        stages: [],
+        quiet: true,
+      }),
+      /inside the source folder/,
+    );
+    await assert.rejects(
+      runPipeline({ source: join(dir, "nope"), logDir: join(dir, "logs"), stages: [], quiet: true }),
+      /does not exist/,
+    );
+  });
+});
