@@ -23,9 +23,13 @@ export interface ChsTimelineOptions {
 
 /** What a journal record means for the chart. */
 export interface JournalPoint {
-  /** Epoch ms (the bar time when the record has one, else its wall-clock time). */
+  /**
+   * Epoch ms on the market clock: the record's bar time (`bar_time`, `time`, `exit_time`), or, for
+   * records without one (orders, limits), the bar time of the latest record before it; the
+   * wall-clock `ts` only when the journal has no bar times at all.
+   */
   time: number;
-  kind: "chs" | "breaker_on" | "breaker_off" | "order" | "fill" | "reject" | "close" | "other";
+  kind: "chs" | "breaker_on" | "breaker_off" | "order" | "fill" | "close" | "reject" | "limit" | "other";
   chs: number | null;
   equity: number | null;
   label: string;
@@ -49,26 +53,79 @@ function num(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
-/** Classify one journal record (tolerant of field names: type/kind/event, time/ts/bar_time). */
-export function journalPoint(r: JournalRecord): JournalPoint {
+/** The record's own market-clock time (epoch ms), NaN when it has none. */
+function barClock(r: JournalRecord): number {
+  const t = r.bar_time ?? r.time ?? r.exit_time ?? r.entry_time;
+  return t === undefined || t === null ? NaN : toEpochMs(t);
+}
+
+/**
+ * Classify one journal record (the lib/live journal: `type` is chs, breaker, order_pending,
+ * order_result, fill, rejection, limit, halt, ...; other producers' `kind`/`event` also work).
+ * `time` is the record's own bar time, else `fallbackTime`, else its wall-clock `ts`.
+ */
+export function journalPoint(r: JournalRecord, fallbackTime = NaN): JournalPoint {
   const type = String(r.type ?? r.kind ?? r.event ?? "").toLowerCase();
-  const time = toEpochMs(r.bar_time ?? r.time ?? r.ts ?? r.timestamp ?? r.at);
+  const own = barClock(r);
+  const time = Number.isFinite(own)
+    ? own
+    : Number.isFinite(fallbackTime)
+    ? fallbackTime
+    : toEpochMs(r.ts ?? r.timestamp ?? r.at ?? NaN);
   const chs = num(r.chs) ?? (type === "chs" ? num(r.value) : null);
   const equity = num(r.equity);
+  const state = String(r.state ?? r.what ?? r.action ?? r.status ?? "").toLowerCase();
   let kind: JournalPoint["kind"] = "other";
-  const state = String(r.state ?? r.action ?? r.status ?? "").toLowerCase();
   if (type.includes("breaker")) {
     const off = r.active === false || /reset|clear|resume|deactiv|closed/.test(`${type} ${state}`);
     kind = off ? "breaker_off" : "breaker_on";
-  } else if (type.includes("reject") || /reject|error|fail/.test(state)) kind = "reject";
-  else if (type.includes("fill") || type === "deal") kind = "fill";
+  } else if (type.includes("reject") || r.ok === false || /reject|error|fail/.test(state)) kind = "reject";
+  else if (type === "fill" || type === "deal") kind = /exit|close/.test(state) ? "close" : "fill";
   else if (type.includes("close") || type.includes("exit")) kind = "close";
-  else if (type.includes("order") || type.includes("intent") || type.includes("send")) kind = "order";
-  else if (chs !== null) kind = "chs";
-  const label = [type || "record", state, r.side, r.price ?? r.fill_price, r.retcode, r.message ?? r.reason]
-    .filter((x) => x !== undefined && x !== null && x !== "")
-    .join(" ");
+  else if (type === "limit" || type === "halt") kind = "limit";
+  else if (type === "order_pending" || type === "order" || type === "intent") kind = "order";
+  else if (type === "chs" || (chs !== null && !type)) kind = "chs";
+  const what = [
+    type || "record",
+    state,
+    r.kind,
+    r.by,
+    r.reason,
+    typeof r.side === "number" ? (r.side > 0 ? "long" : "short") : r.side,
+    r.price ?? r.exit_price,
+    r.pnl !== undefined && r.pnl !== null ? `pnl ${Number(r.pnl).toFixed(2)}` : undefined,
+    r.retcode,
+    r.message,
+  ];
+  const label = what.filter((x) => x !== undefined && x !== null && x !== "").join(" ");
   return { time, kind, chs, equity, label };
+}
+
+/**
+ * Classify every record on the market clock. A record without a bar time of its own (an order is
+ * journalled before its fill, a limit before the next bar) takes the bar time of the next record
+ * that has one, else of the last one before it; only a journal without any bar time falls back to
+ * the wall-clock `ts`.
+ */
+export function journalPoints(records: readonly JournalRecord[]): JournalPoint[] {
+  const clocks = records.map(barClock);
+  if (!clocks.some(Number.isFinite)) {
+    return records.map((r) => journalPoint(r)).filter((p) => Number.isFinite(p.time));
+  }
+  const next = new Float64Array(records.length).fill(NaN);
+  let ahead = NaN;
+  for (let i = records.length - 1; i >= 0; i--) {
+    if (Number.isFinite(clocks[i])) ahead = clocks[i];
+    next[i] = ahead;
+  }
+  let behind = NaN;
+  const out: JournalPoint[] = [];
+  records.forEach((r, i) => {
+    if (Number.isFinite(clocks[i])) behind = clocks[i];
+    const p = journalPoint(r, Number.isFinite(next[i]) ? next[i] : behind);
+    if (Number.isFinite(p.time)) out.push(p);
+  });
+  return out;
 }
 
 /**
@@ -85,7 +142,7 @@ export function journalPoint(r: JournalRecord): JournalPoint {
  * ```
  */
 export function chsTimelineFigure(records: readonly JournalRecord[], opts: ChsTimelineOptions = {}): Figure {
-  const points = records.map(journalPoint).filter((p) => Number.isFinite(p.time));
+  const points = journalPoints(records);
   points.sort((a, b) => a.time - b.time);
   const fromJournal = records.map((r) => num(r.threshold) ?? num(r.chs_threshold)).find((v) => v !== null);
   const threshold = opts.threshold ?? fromJournal ?? 0.55;
@@ -100,7 +157,7 @@ export function chsTimelineFigure(records: readonly JournalRecord[], opts: ChsTi
     yaxis: {
       type: "category",
       categoryorder: "array",
-      categoryarray: ["breaker", "reject", "close", "fill", "order"],
+      categoryarray: ["breaker", "reject", "limit", "close", "fill", "order"],
       showgrid: false,
     } as never,
   });
@@ -187,6 +244,7 @@ export function chsTimelineFigure(records: readonly JournalRecord[], opts: ChsTi
     [["order"], "order", COLORS.long, "circle-open"],
     [["fill"], "fill", COLORS.win, "circle"],
     [["close"], "close", COLORS.neutral, "square"],
+    [["limit"], "limit", COLORS.short, "line-ns-open"],
     [["reject"], "reject", COLORS.loss, "x"],
     [["breaker_on", "breaker_off"], "breaker", COLORS.threshold, "diamond"],
   ];
