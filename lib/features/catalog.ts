@@ -181,6 +181,7 @@ export const FEATURE_SPECS: readonly FeatureSpec[] = [
   pct("eta_pct", "eta", W.potential, "eta"),
   pct("velocity_pct", "velocity", 1, "|velocity|", true),
   pct("jerk_pct", "jerk", 3, "|jerk|", true),
+  pct("buying_pressure_pct", "buying_pressure", 0, "buying pressure"),
   // ---- regimes ----
   {
     name: "regime",

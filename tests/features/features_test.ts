@@ -94,6 +94,7 @@ Deno.test("rolling percentiles are the share of the last 500 values <= the curre
     ["damping_pct", f.damping],
     ["velocity_pct", f.velocity.map(Math.abs)],
     ["eta_pct", f.eta],
+    ["buying_pressure_pct", f.buying_pressure],
   ];
   for (const [name, src] of checks) {
     const w = featureWarmup([name]);
