@@ -8,7 +8,7 @@ import { KinetraError } from "../lib/errors.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import { defaultSourceDir } from "../lib/util/paths.ts";
-import { exerciseData } from "../lib/pipeline/mod.ts";
+import { categorize, exerciseData, SEVERITY_ORDER } from "../lib/pipeline/mod.ts";
 
 await runTask(async () => {
   const { values } = parseArgs({
@@ -57,8 +57,11 @@ await runTask(async () => {
         }`,
       );
     }
-    console.log(`errors: ${report.errors.length}`);
-    for (const e of report.errors.slice(0, 30)) {
+    console.log(`errors: ${report.errors.length} (most severe first)`);
+    const rank = (e: { code: string; message: string }) =>
+      SEVERITY_ORDER[categorize({ stage: "real_data", code: e.code, message: e.message }).severity];
+    const sorted = [...report.errors].sort((a, b) => rank(a) - rank(b));
+    for (const e of sorted.slice(0, 30)) {
       console.log(`  ${e.file ?? "-"}  ${e.code}: ${e.message.split("\n")[0]}`);
     }
     if (report.errors.length > 30) console.log(`  ... ${report.errors.length - 30} more in the report`);

@@ -392,7 +392,7 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
   }
   const profile = prof ? await prof.stop(opts.profilePath) : null;
   if (profile) {
-    for (const f of profile.slowest.slice(0, 5)) {
+    for (const f of profile.slowest.filter((x) => !x.function.startsWith("(")).slice(0, 5)) {
       bottlenecks.push({
         operation: "cpu_profile",
         time_ms: f.self_ms,
@@ -509,7 +509,7 @@ export async function prepareFiles(
   data: DataPart | Missing,
   source: string,
   files: DataFile[],
-  opts: { out: string; viewDir?: string; testRatio?: number },
+  opts: { out: string; viewDir?: string; testRatio?: number; signal?: AbortSignal },
 ): Promise<{ operation: OperationRecord; errors: ExerciseError[]; result: unknown }> {
   const t0 = performance.now();
   if (isMissing(data) || !data.prepareDataset) {
@@ -536,7 +536,12 @@ export async function prepareFiles(
   let result: unknown = null;
   let ok = 0, failed = 0;
   try {
-    result = await data.prepareDataset({ source: view, out: opts.out, testRatio: opts.testRatio ?? 0.2 });
+    result = await data.prepareDataset({
+      source: view,
+      out: opts.out,
+      testRatio: opts.testRatio ?? 0.2,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     const perFile = preparedRecords(result);
     for (const r of perFile) {
       if (r.error) {
@@ -557,7 +562,7 @@ export async function prepareFiles(
     errors.push({
       file: null,
       operation: "preparation",
-      code: isKinetraError(e) ? e.code : "prepare_failed",
+      code: opts.signal?.aborted ? "timeout" : isKinetraError(e) ? e.code : "prepare_failed",
       severity: null,
       message: `prepareDataset failed: ${(e as Error).message}`,
     });

@@ -427,7 +427,11 @@ export function preparationStage(opts: { testRatio?: number; timeoutMs?: number 
         out: ctx.preparedDir,
         viewDir: join(ctx.workDir, "view"),
         testRatio: opts.testRatio,
+        signal: AbortSignal.timeout(ctx.timeoutMs),
       });
+      if (r.errors.some((e) => e.code === "timeout")) {
+        return timedOut("data_preparation", t0, ctx.timeoutMs, "data preparation");
+      }
       return result("data_preparation", t0, {
         passed: r.operation.successful,
         failed: r.operation.failed,
