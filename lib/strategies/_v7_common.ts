@@ -62,40 +62,68 @@ export function v7Columns(bars: BarArrays, features: FeatureArrays): V7Columns {
  * |ΔC|·E_t/E_entry while the close is on the profitable side of the entry price and subtracts half
  * of that otherwise; the score is floored at 0 and its running maximum kept. The trade is "fading"
  * when score / max < threshold. E_entry is the v7 energy of the bar the entry was decided on.
+ *
+ * The score is recomputed from the trade's entry bar at every decision (trades last a few bars),
+ * so it depends only on the bars and the position, never on state carried between calls: a
+ * runner that re-creates the strategy state at every bar (the live runner) gets the same exits.
  */
 export class TradeScore {
-  /** Entry bar of the trade being scored (-1 when none). */
-  entryBar = -1;
   score = 0;
   max = 0;
-  entryEnergy = 0;
 
-  /** Start scoring a trade that filled at `entryBar` after a decision on `entryBar − 1`. */
-  start(entryBar: number, energy: Float64Array): void {
-    this.entryBar = entryBar;
-    this.score = 0;
-    this.max = 0;
-    const e = entryBar >= 1 ? energy[entryBar - 1] : NaN;
-    this.entryEnergy = e > 0 ? e : 1e-10;
-  }
-
-  /** Add bar `i` of a trade with direction `side` (+1 long, −1 short) and entry price `entry`. */
-  update(i: number, side: number, entry: number, cols: V7Columns): void {
-    const c = cols.close[i];
-    const move = Math.abs(c - cols.close[i - 1]);
-    const e = cols.energy[i];
-    const w = e === e ? e / this.entryEnergy : 1;
-    const delta = move * w;
-    if ((c - entry) * side > 0) this.score += delta;
-    else this.score -= 0.5 * delta;
-    if (this.score < 0) this.score = 0;
-    if (this.score > this.max) this.max = this.score;
+  /**
+   * Score of the trade entered at `entryBar` (decided on `decisionBar`) with direction `side`
+   * and entry price `entry`, over bars entryBar..i.
+   */
+  compute(
+    entryBar: number,
+    decisionBar: number,
+    i: number,
+    side: number,
+    entry: number,
+    cols: V7Columns,
+  ): void {
+    const e0 = decisionBar >= 0 ? cols.energy[decisionBar] : NaN;
+    const entryEnergy = e0 > 0 ? e0 : 1e-10;
+    let score = 0;
+    let max = 0;
+    for (let k = Math.max(1, entryBar); k <= i; k++) {
+      const c = cols.close[k];
+      const e = cols.energy[k];
+      const delta = Math.abs(c - cols.close[k - 1]) * (e === e ? e / entryEnergy : 1);
+      if ((c - entry) * side > 0) score += delta;
+      else score -= 0.5 * delta;
+      if (score < 0) score = 0;
+      if (score > max) max = score;
+    }
+    this.score = score;
+    this.max = max;
   }
 
   /** True when the score fell below `threshold` of its peak (only once the trade has had a peak). */
   fading(threshold: number): boolean {
     return this.max > 0 && this.score / this.max < threshold;
   }
+}
+
+/**
+ * The bar an open trade's entry was decided on: the bar of the strategy's last entry order when
+ * that order explains the fill (next-open fill: entryBar − 1; fill at the signal close: entryBar),
+ * else entryBar − 1 (the engine's and the live runner's default fill at the next bar's open).
+ */
+export function decisionBarOf(position: PositionView, lastEntryOrderBar: number): number {
+  const e = position.entryBar;
+  return lastEntryOrderBar === e - 1 || lastEntryOrderBar === e ? lastEntryOrderBar : e - 1;
+}
+
+/**
+ * Consecutive bars up to `i` (not before `from`) whose signal equals `code`: computed from the
+ * signal column, so it needs no state carried between decisions.
+ */
+export function signalRun(signal: Float64Array, i: number, code: number, from: number): number {
+  let k = i;
+  while (k >= from && signal[k] === code) k--;
+  return i - k;
 }
 
 /** Reusable close intent (no allocation on exits). */

@@ -11,6 +11,7 @@ import {
   barsInTrade,
   CLOSE_INTENT,
   COMMON_PARAMS,
+  decisionBarOf,
   entryIntent,
   entrySide,
   TradeScore,
@@ -25,6 +26,8 @@ import { AGENT } from "../features/mod.ts";
 export interface BerserkerState {
   readonly cols: V7Columns;
   readonly score: TradeScore;
+  /** Bar of the last entry order sent (-1 = none). */
+  lastEntryOrderBar: number;
 }
 
 /** The BERSERKER strategy. */
@@ -56,7 +59,7 @@ export const berserker: Strategy<BerserkerState> = {
   features: V7_FEATURES,
   warmup: v7Warmup,
   init(ctx): BerserkerState {
-    return { cols: v7Columns(ctx.bars, ctx.features), score: new TradeScore() };
+    return { cols: v7Columns(ctx.bars, ctx.features), score: new TradeScore(), lastEntryOrderBar: -1 };
   },
   decide(i, ctx, s, position, out): void {
     const sig = s.cols.signal[i];
@@ -65,11 +68,13 @@ export const berserker: Strategy<BerserkerState> = {
       const side = entrySide(i, s.cols.close);
       if (side === 0) return;
       const intent = entryIntent(i, side, s.cols, ctx.params, "berserker");
-      if (intent) out.push(intent);
+      if (!intent) return;
+      s.lastEntryOrderBar = i;
+      out.push(intent);
       return;
     }
-    if (position.entryBar !== s.score.entryBar) s.score.start(position.entryBar, s.cols.energy);
-    s.score.update(i, Math.sign(position.size), position.entryPrice, s.cols);
+    const decided = decisionBarOf(position, s.lastEntryOrderBar);
+    s.score.compute(position.entryBar, decided, i, Math.sign(position.size), position.entryPrice, s.cols);
     const held = barsInTrade(i, position);
     const p = ctx.params;
     if (

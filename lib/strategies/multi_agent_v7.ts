@@ -11,8 +11,10 @@ import {
   barsInTrade,
   CLOSE_INTENT,
   COMMON_PARAMS,
+  decisionBarOf,
   entryIntent,
   entrySide,
+  signalRun,
   TradeScore,
   V7_FEATURES,
   type V7Columns,
@@ -27,8 +29,9 @@ export interface MultiAgentState {
   readonly score: TradeScore;
   /** Consecutive bars with the sniper signal, up to the current bar. */
   sniperRun: number;
-  /** Agent of the last entry order sent (bound to the trade when it fills). */
+  /** Agent of the last entry order sent, and its bar (-1 = none). */
   pendingAgent: number;
+  lastEntryOrderBar: number;
   /** Agent that opened the open trade (AGENT.berserker or AGENT.sniper; 0 when flat). */
   tradeAgent: number;
 }
@@ -81,12 +84,13 @@ export const multiAgentV7: Strategy<MultiAgentState> = {
       score: new TradeScore(),
       sniperRun: 0,
       pendingAgent: AGENT.none,
+      lastEntryOrderBar: -1,
       tradeAgent: AGENT.none,
     };
   },
   decide(i, ctx, s, position, out): void {
     const sig = s.cols.signal[i];
-    s.sniperRun = sig === AGENT.sniper ? s.sniperRun + 1 : 0;
+    s.sniperRun = signalRun(s.cols.signal, i, AGENT.sniper, 0);
     const p = ctx.params;
     if (position.size === 0) {
       s.tradeAgent = AGENT.none;
@@ -99,14 +103,19 @@ export const multiAgentV7: Strategy<MultiAgentState> = {
       const intent = entryIntent(i, side, s.cols, p, agent === AGENT.berserker ? "berserker" : "sniper");
       if (!intent) return;
       s.pendingAgent = agent;
+      s.lastEntryOrderBar = i;
       out.push(intent);
       return;
     }
-    if (position.entryBar !== s.score.entryBar) {
-      s.score.start(position.entryBar, s.cols.energy);
-      s.tradeAgent = s.pendingAgent;
-    }
-    s.score.update(i, Math.sign(position.size), position.entryPrice, s.cols);
+    // The opening agent: the one of our last entry order when it explains this trade, else the
+    // signal on the decision bar (state re-created since the entry, as the live runner does).
+    const decided = decisionBarOf(position, s.lastEntryOrderBar);
+    s.tradeAgent = decided === s.lastEntryOrderBar
+      ? s.pendingAgent
+      : s.cols.signal[decided] === AGENT.berserker
+      ? AGENT.berserker
+      : AGENT.sniper;
+    s.score.compute(position.entryBar, decided, i, Math.sign(position.size), position.entryPrice, s.cols);
     const held = barsInTrade(i, position);
     const ratio = s.tradeAgent === AGENT.berserker ? p.berserker_exit_ratio : p.sniper_exit_ratio;
     if (

@@ -11,8 +11,10 @@ import {
   barsInTrade,
   CLOSE_INTENT,
   COMMON_PARAMS,
+  decisionBarOf,
   entryIntent,
   entrySide,
+  signalRun,
   TradeScore,
   V7_FEATURES,
   type V7Columns,
@@ -25,7 +27,9 @@ import { AGENT } from "../features/mod.ts";
 export interface SniperState {
   readonly cols: V7Columns;
   readonly score: TradeScore;
-  /** Consecutive bars with the sniper signal, up to the current bar. */
+  /** Bar of the last entry order sent (-1 = none). */
+  lastEntryOrderBar: number;
+  /** Consecutive bars with the sniper signal up to the current bar (from the signal column). */
   run: number;
 }
 
@@ -65,22 +69,29 @@ export const sniper: Strategy<SniperState> = {
   features: V7_FEATURES,
   warmup: v7Warmup,
   init(ctx): SniperState {
-    return { cols: v7Columns(ctx.bars, ctx.features), score: new TradeScore(), run: 0 };
+    return {
+      cols: v7Columns(ctx.bars, ctx.features),
+      score: new TradeScore(),
+      run: 0,
+      lastEntryOrderBar: -1,
+    };
   },
   decide(i, ctx, s, position, out): void {
     const sig = s.cols.signal[i];
-    s.run = sig === AGENT.sniper ? s.run + 1 : 0;
+    s.run = signalRun(s.cols.signal, i, AGENT.sniper, 0);
     const p = ctx.params;
     if (position.size === 0) {
       if (s.run < p.confirm_bars) return;
       const side = entrySide(i, s.cols.close);
       if (side === 0) return;
       const intent = entryIntent(i, side, s.cols, p, "sniper");
-      if (intent) out.push(intent);
+      if (!intent) return;
+      s.lastEntryOrderBar = i;
+      out.push(intent);
       return;
     }
-    if (position.entryBar !== s.score.entryBar) s.score.start(position.entryBar, s.cols.energy);
-    s.score.update(i, Math.sign(position.size), position.entryPrice, s.cols);
+    const decided = decisionBarOf(position, s.lastEntryOrderBar);
+    s.score.compute(position.entryBar, decided, i, Math.sign(position.size), position.entryPrice, s.cols);
     const held = barsInTrade(i, position);
     if (
       (held > p.score_exit_after && s.score.fading(p.exit_ratio)) ||

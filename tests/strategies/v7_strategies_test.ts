@@ -209,3 +209,36 @@ Deno.test("decisions on real bars only depend on bars up to the decision (full v
     assert.ok(entries[name] > 5, `${name} should signal on real data (got ${entries[name]})`);
   }
 });
+
+Deno.test("decisions are the same when the state is re-created at every bar (as the live runner does)", () => {
+  const bars = loadMt5Arrays("data/sample/indices/NAS100_H4_202401020000_202512262000.csv");
+  for (const strategy of [berserker, sniper, multiAgentV7] as Strategy[]) {
+    const params = resolveParams(strategy);
+    const ctx: StrategyContext = { bars, features: computeFeatures(bars, strategy.features), params };
+    // A minimal broker: market orders fill at the next bar's open, one position, no stops.
+    const run = (fresh: boolean): string[] => {
+      let state = strategy.init(ctx);
+      let pos: PositionView = FLAT;
+      let pending: OrderIntent | null = null;
+      const log: string[] = [];
+      const out: OrderIntent[] = [];
+      for (let i = strategy.warmup(params); i < bars.length; i++) {
+        if (pending?.kind === "entry" && pos.size === 0) {
+          pos = { size: pending.side, openTrades: 1, entryPrice: bars.open[i], entryBar: i };
+        } else if (pending?.kind === "close") pos = FLAT;
+        pending = null;
+        if (fresh) state = strategy.init(ctx);
+        out.length = 0;
+        strategy.decide(i, ctx, state, pos, out);
+        for (const o of out) {
+          log.push(`${i}:${JSON.stringify(o)}`);
+          pending = o;
+        }
+      }
+      return log;
+    };
+    const kept = run(false);
+    assert.deepEqual(run(true), kept, strategy.name);
+    assert.ok(kept.filter((l) => l.includes('"close"')).length > 5, `${strategy.name} should enter and exit`);
+  }
+});
