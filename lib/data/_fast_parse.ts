@@ -25,9 +25,11 @@ export function parseRowsFast(
   if (sn.roles.time !== -1) kinds[sn.roles.time] = TIME;
   for (let r = 0; r < roles.length; r++) kinds[sn.roles[roles[r]]] = r;
   const n = b.length;
-  let cap = Math.max(16, Math.ceil((n - sn.dataStart) / 30));
-  const time = new Float64Array(cap);
-  const arrays = roles.map(() => new Float64Array(cap));
+  // Capacity from the average length of the first rows (+10 %); grown if the guess is short.
+  let cap = estimateRows(b, sn.dataStart);
+  let time: Float64Array = new Float64Array(cap);
+  const arrays: Float64Array[] = [];
+  for (let r = 0; r < roles.length; r++) arrays.push(new Float64Array(cap));
   const delim = sn.delimiter;
   const dsep = sn.dateSep;
   let len = 0;
@@ -37,9 +39,9 @@ export function parseRowsFast(
   const last = nCells - 1;
   while (i < n) {
     if (len === cap) {
-      // Rare (rows shorter than 30 bytes on average): let the general parser handle it.
-      cap = 0;
-      return null;
+      cap = Math.ceil(cap * 1.5) + 16;
+      time = grown(time, cap);
+      for (let r = 0; r < arrays.length; r++) arrays[r] = grown(arrays[r], cap);
     }
     let t = 0;
     for (let k = 0; k < nCells; k++) {
@@ -126,6 +128,26 @@ export function parseRowsFast(
     time[len++] = t;
   }
   return { length: len, time: time.subarray(0, len), arrays: arrays.map((a) => a.subarray(0, len)) };
+}
+
+function grown(a: Float64Array, cap: number): Float64Array {
+  const x = new Float64Array(cap);
+  x.set(a);
+  return x;
+}
+
+/** Rows expected after `start`: bytes left over the average length of up to 64 lines, +10 %. */
+function estimateRows(b: Uint8Array, start: number): number {
+  let i = start;
+  let lines = 0;
+  while (lines < 64) {
+    const e = b.indexOf(10, i);
+    if (e === -1) break;
+    i = e + 1;
+    lines++;
+  }
+  const avg = lines > 0 ? (i - start) / lines : 40;
+  return Math.ceil(((b.length - start) / avg) * 1.1) + 16;
 }
 
 /** `HH:MM:SS` at `i` → ms of day, or -1. */

@@ -127,18 +127,18 @@ export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?:
 
   const n = b.length;
   // Capacity estimate from the average length of the first rows.
-  let cap = Math.max(16, Math.ceil((n - sn.dataStart) / 40));
-  let time = new Float64Array(cap);
   const roles = NUMERIC_ROLES.filter((r) => sn.roles[r] !== -1);
-  const idx = Int32Array.from(roles.map((r) => sn.roles[r]));
-  let arrays: Float64Array[] = roles.map(() => new Float64Array(cap));
-  const emptyOk = roles.map((r) => EMPTY_OK.has(r));
   const fast = parseRowsFast(b, sn, roles);
   if (fast) {
     const cols: Partial<Record<ColumnRole, Float64Array>> = {};
     for (let j = 0; j < roles.length; j++) cols[roles[j]] = fast.arrays[j];
     return { length: fast.length, time: fast.time, cols, truncatedLastRow: false, dateOrder: order, repairs };
   }
+  let cap = Math.max(16, Math.ceil((n - sn.dataStart) / 40));
+  let time = new Float64Array(cap);
+  const idx = Int32Array.from(roles.map((r) => sn.roles[r]));
+  let arrays: Float64Array[] = roles.map(() => new Float64Array(cap));
+  const emptyOk = roles.map((r) => EMPTY_OK.has(r));
   const nCells = sn.cellCount;
   const cs = new Int32Array(nCells + 1);
   const ce = new Int32Array(nCells + 1);
