@@ -134,9 +134,47 @@ class MutablePosition implements PositionView {
   entryBar = -1;
 }
 
-function iso(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : "";
+let lastIsoMs = NaN;
+let lastIso = "";
+const pad2 = (x: number): string => (x < 10 ? "0" + x : "" + x);
+
+/** ISO 8601 UTC string of epoch ms (fast path for years 0..9999; memoises the last value). */
+export function isoTime(ms: number): string {
+  if (ms === lastIsoMs) return lastIso;
+  if (!Number.isFinite(ms)) return "";
+  let out: string;
+  if (ms < -62167219200000 || ms >= 253402300800000) out = new Date(ms).toISOString();
+  else {
+    // Civil date from days (H. Hinnant's algorithm).
+    const days = Math.floor(ms / 86_400_000);
+    let rem = ms - days * 86_400_000;
+    const z = days + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor(
+      (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+    );
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const m = mp < 10 ? mp + 3 : mp - 9;
+    const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    const hh = Math.floor(rem / 3_600_000);
+    rem -= hh * 3_600_000;
+    const mi = Math.floor(rem / 60_000);
+    rem -= mi * 60_000;
+    const ss = Math.floor(rem / 1000);
+    const msr = Math.round(rem - ss * 1000);
+    out = (y < 1000 ? String(y).padStart(4, "0") : "" + y) + "-" + pad2(m) + "-" + pad2(d) + "T" + pad2(hh) +
+      ":" +
+      pad2(mi) + ":" + pad2(ss) + "." + (msr < 10 ? "00" + msr : msr < 100 ? "0" + msr : "" + msr) + "Z";
+  }
+  lastIsoMs = ms;
+  lastIso = out;
+  return out;
 }
+
+const iso = isoTime;
 
 /** The simulated broker and loop. Use through `runBacktest`. */
 export class Engine {
@@ -280,54 +318,66 @@ export class Engine {
     let ruinedAt = -1;
     equity.fill(this.cash, 0, Math.min(start, n));
     let i = start;
-    for (; i < n; i++) {
-      this.i = i;
-      if (swapOn && this.trades.length) this.chargeSwap(i, time[i - 1], time[i]);
-      if (this.orders.length) this.processOrders(i, false);
-      const tr = this.trades;
-      for (let k = 0; k < tr.length; k++) {
-        const t = tr[k];
-        if (t.size > 0) {
-          const f = high[i] - t.entry, a = t.entry - low[i];
-          if (f > t.mfe) t.mfe = f;
-          if (a > t.mae) t.mae = a;
-        } else {
-          const f = t.entry - low[i], a = high[i] - t.entry;
-          if (f > t.mfe) t.mfe = f;
-          if (a > t.mae) t.mae = a;
+    let inDecide = false;
+    const close = bars.close;
+    const mult = this.mult;
+    const compat = !this.mt5;
+    try {
+      for (; i < n; i++) {
+        this.i = i;
+        if (swapOn && this.trades.length) this.chargeSwap(i, time[i - 1], time[i]);
+        if (this.orders.length !== 0) this.processOrders(i, false);
+        const tr = this.trades;
+        let eq = this.cash;
+        if (tr.length !== 0) {
+          const hi = high[i], lo = low[i], c = close[i];
+          const cs = compat ? c : c + this.spreadAt(i);
+          for (let k = 0; k < tr.length; k++) {
+            const t = tr[k];
+            if (t.size > 0) {
+              const f = hi - t.entry, a = t.entry - lo;
+              if (f > t.mfe) t.mfe = f;
+              if (a > t.mae) t.mae = a;
+              eq += t.size * (c - t.entry) * mult + t.swap;
+            } else {
+              const f = t.entry - lo, a = hi - t.entry;
+              if (f > t.mfe) t.mfe = f;
+              if (a > t.mae) t.mae = a;
+              eq += t.size * (cs - t.entry) * mult + t.swap;
+            }
+          }
+          if (stopOut > 0 && eq < this.marginUsed(i) * stopOut / 100) {
+            this.closeAllAtClose(i, "stop_out");
+            eq = this.equityAt(i);
+          }
         }
-      }
-      let eq = this.equityAt(i);
-      if (stopOut > 0 && tr.length && eq < this.marginUsed(i) * stopOut / 100) {
-        this.closeAllAtClose(i, "stop_out");
-        eq = this.equityAt(i);
-      }
-      equity[i] = eq;
-      if (!(eq > 0)) {
-        if (eq !== eq) {
-          throw new KinetraError(
-            "nan_equity",
-            `equity became NaN at bar ${i} (${iso(time[i])}); check the prices`,
-          );
+        equity[i] = eq;
+        if (!(eq > 0)) {
+          if (eq !== eq) {
+            throw new KinetraError(
+              "nan_equity",
+              `equity became NaN at bar ${i} (${iso(time[i])}); check the prices`,
+            );
+          }
+          this.closeAllAtClose(i, "out_of_money");
+          this.cash = 0;
+          equity.fill(0, i);
+          ruinedAt = i;
+          break;
         }
-        this.closeAllAtClose(i, "out_of_money");
-        this.cash = 0;
-        equity.fill(0, i);
-        ruinedAt = i;
-        break;
-      }
-      out.length = 0;
-      try {
+        if (out.length !== 0) out.length = 0;
+        inDecide = true;
         strategy.decide(i, ctx, state, pos, out);
-      } catch (e) {
-        if (e instanceof KinetraError) throw e;
-        throw new KinetraError(
-          "strategy_error",
-          `strategy ${strategy.name} failed at bar ${i} (${iso(time[i])}): ${(e as Error)?.message ?? e}`,
-          { cause: e },
-        );
+        inDecide = false;
+        if (out.length !== 0) this.handleIntents(i, out);
       }
-      if (out.length) this.handleIntents(i, out);
+    } catch (e) {
+      if (!inDecide || e instanceof KinetraError) throw e;
+      throw new KinetraError(
+        "strategy_error",
+        `strategy ${strategy.name} failed at bar ${i} (${iso(time[i])}): ${(e as Error)?.message ?? e}`,
+        { cause: e },
+      );
     }
     if (ruinedAt < 0 && start < n && this.cfg.finalize) {
       // Close what is open and re-run the broker on the last bar (backtesting.py's finalize_trades).

@@ -140,7 +140,9 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
   validateSymbolSpec(spec);
   const engine = new Engine(bars, config, spec, features);
   const out = engine.run(strategy, params, features);
+  const dd = drawdownFraction(out.equity);
   const stats = computeStats({
+    drawdown: dd,
     profile: config.profile,
     time: bars.time,
     close: bars.close,
@@ -151,8 +153,8 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
     rejected: out.rejections.length,
     cancelled: out.cancelledOrders,
   });
-  const dd = drawdownFraction(out.equity);
-  const drawdownPct = dd.map((x) => -x * 100);
+  const drawdownPct = new Float64Array(dd.length);
+  for (let k = 0; k < dd.length; k++) drawdownPct[k] = dd[k] === 0 ? 0 : -dd[k] * 100;
   const time = bars.time;
   const trades = out.trades;
   const result: BacktestResult = {

@@ -79,6 +79,8 @@ export interface StatsInput {
   start: number;
   rejected: number;
   cancelled: number;
+  /** Drawdown fractions of `equity` when already computed. */
+  drawdown?: Float64Array;
   /** Trades needed for CHS (default 10). */
   chsMinTrades?: number;
 }
@@ -130,8 +132,8 @@ export function omegaRatio(returns: ArrayLike<number>): number {
   return up > 0 ? Infinity : NaN;
 }
 
-/** Periods per year and the grouping key for the "day" returns of backtesting.py. */
-function periodInfo(time: Float64Array): { annual: number; key: (ms: number) => number } {
+/** Periods per year and the calendar grouping of backtesting.py's "day" returns. */
+function periodInfo(time: Float64Array): { annual: number; mode: "D" | "W" | "M" | "Y" } {
   const n = time.length;
   const from = Math.max(0, n - 100);
   const diffs: number[] = [];
@@ -139,23 +141,39 @@ function periodInfo(time: Float64Array): { annual: number; key: (ms: number) => 
   const freqDays = Math.floor(median(diffs) / DAY_MS);
   let weekend = 0;
   for (let k = 0; k < n; k++) {
-    const dow = (Math.floor(time[k] / DAY_MS) % 7 + 7 + 4) % 7;
+    const dow = (Math.floor(time[k] / DAY_MS) % 7 + 11) % 7;
     if (dow === 6 || dow === 0) weekend++;
   }
   const haveWeekends = n > 0 && weekend / n > 2 / 7 * 0.6;
-  const day = (ms: number) => Math.floor(ms / DAY_MS);
-  if (freqDays === 7) return { annual: 52, key: (ms) => Math.floor((day(ms) + 3) / 7) };
-  if (freqDays >= 28 && freqDays <= 31) {
-    return {
-      annual: 12,
-      key: (ms) => {
-        const d = new Date(ms);
-        return d.getUTCFullYear() * 12 + d.getUTCMonth();
-      },
-    };
+  if (freqDays === 7) return { annual: 52, mode: "W" };
+  if (freqDays >= 28 && freqDays <= 31) return { annual: 12, mode: "M" };
+  if (freqDays >= 365) return { annual: 1, mode: "Y" };
+  return { annual: haveWeekends ? 365 : 252, mode: "D" };
+}
+
+/** Last equity of each calendar period (day, Monday-based week, month or year). */
+function periodEquity(time: Float64Array, equity: Float64Array, mode: "D" | "W" | "M" | "Y"): Float64Array {
+  const n = time.length;
+  const out: number[] = [];
+  let m = 0;
+  let lastKey = NaN;
+  for (let k = 0; k < n; k++) {
+    let key: number;
+    const day = Math.floor(time[k] / DAY_MS);
+    if (mode === "D") key = day;
+    else if (mode === "W") key = Math.floor((day + 3) / 7);
+    else {
+      const d = new Date(time[k]);
+      key = mode === "M" ? d.getUTCFullYear() * 12 + d.getUTCMonth() : d.getUTCFullYear();
+    }
+    if (key === lastKey) out[m - 1] = equity[k];
+    else {
+      out.push(equity[k]);
+      m++;
+      lastKey = key;
+    }
   }
-  if (freqDays >= 365) return { annual: 1, key: (ms) => new Date(ms).getUTCFullYear() };
-  return { annual: haveWeekends ? 365 : 252, key: day };
+  return Float64Array.from(out);
 }
 
 /** Drawdown in fractions (0 at peaks) of an equity curve. */
@@ -170,46 +188,98 @@ export function drawdownFraction(equity: Float64Array): Float64Array {
   return dd;
 }
 
+function maxOf(x: Float64Array): number {
+  let m = -Infinity;
+  for (let k = 0; k < x.length; k++) if (x[k] > m) m = x[k];
+  return m;
+}
+
+/** Drawdown periods between zero-drawdown bars (and the last bar), as backtesting.py counts them. */
+function drawdownPeriods(
+  time: Float64Array,
+  dd: Float64Array,
+): { maxDd: number; durMs: number[]; durBars: number[]; peaks: number[] } {
+  const n = dd.length;
+  let maxDd = 0;
+  const durMs: number[] = [], durBars: number[] = [], peaks: number[] = [];
+  let prevZero = -1;
+  let p = 0;
+  for (let k = 0; k < n; k++) {
+    const d = dd[k];
+    if (d > maxDd) maxDd = d;
+    if (d > p) p = d;
+    if (d === 0 || k === n - 1) {
+      if (prevZero >= 0 && k > prevZero + 1) {
+        durMs.push(time[k] - time[prevZero]);
+        durBars.push(k - prevZero);
+        peaks.push(p);
+      }
+      prevZero = k;
+      p = d;
+    }
+  }
+  return { maxDd, durMs, durBars, peaks };
+}
+
+/**
+ * Beta of the equity's log returns to the close's log returns (sample covariance / variance),
+ * with a single-pass co-moment update (no arrays; agrees with the two-pass formula to ~1e-14).
+ */
+function betaOf(equity: Float64Array, close: Float64Array): number {
+  const n = equity.length;
+  if (n <= 2) return NaN;
+  let me = 0, mm = 0, cov = 0, vm = 0;
+  for (let k = 1; k < n; k++) {
+    const e = Math.log(equity[k] / equity[k - 1]);
+    const m = Math.log(close[k] / close[k - 1]);
+    const dm = m - mm;
+    me += (e - me) / k;
+    mm += dm / k;
+    cov += (e - me) * dm;
+    vm += dm * (m - mm);
+  }
+  return cov / vm;
+}
+
+/** Bars inside [entry_bar, exit_bar] of any trade. */
+function exposedBars(trades: readonly TradeRecord[], n: number): number {
+  const have = new Uint8Array(n);
+  for (let k = 0; k < trades.length; k++) {
+    const t = trades[k];
+    const e = Math.min(t.exit_bar, n - 1);
+    for (let b = Math.max(0, t.entry_bar); b <= e; b++) have[b] = 1;
+  }
+  let c = 0;
+  for (let k = 0; k < n; k++) c += have[k];
+  return c;
+}
+
+/** Omega of the per-bar equity returns from bar `first` on (returns after a non-positive equity count as 0). */
+function barOmega(equity: Float64Array, first: number): number {
+  let up = 0, down = 0;
+  for (let k = first + 1; k < equity.length; k++) {
+    const p = equity[k - 1];
+    const r = p > 0 ? equity[k] / p - 1 : 0;
+    if (r > 0) up += r;
+    else if (r < 0) down -= r;
+  }
+  if (down > 0) return up / down;
+  return up > 0 ? Infinity : NaN;
+}
+
 /** Compute every statistic. */
 export function computeStats(inp: StatsInput): BacktestStats {
   const { time, close, equity, trades } = inp;
   const n = equity.length;
   const e0 = n ? equity[0] : NaN;
   const eLast = n ? equity[n - 1] : NaN;
-  let peak = -Infinity;
-  for (let k = 0; k < n; k++) if (equity[k] > peak) peak = equity[k];
-
-  // Drawdown periods between zero-drawdown points (and the last bar).
-  const dd = drawdownFraction(equity);
-  let maxDd = 0;
-  for (let k = 0; k < n; k++) if (dd[k] > maxDd) maxDd = dd[k];
-  const zeros: number[] = [];
-  for (let k = 0; k < n; k++) if (dd[k] === 0) zeros.push(k);
-  if (n && zeros[zeros.length - 1] !== n - 1) zeros.push(n - 1);
-  const ddDurMs: number[] = [], ddDurBars: number[] = [], ddPeaks: number[] = [];
-  for (let z = 1; z < zeros.length; z++) {
-    const a = zeros[z - 1], b = zeros[z];
-    if (b > a + 1) {
-      ddDurMs.push(time[b] - time[a]);
-      ddDurBars.push(b - a);
-      let p = 0;
-      for (let k = a; k <= b; k++) if (dd[k] > p) p = dd[k];
-      ddPeaks.push(p);
-    }
-  }
+  const peak = maxOf(equity);
+  const dd = inp.drawdown ?? drawdownFraction(equity);
+  const { maxDd, durMs: ddDurMs, durBars: ddDurBars, peaks: ddPeaks } = drawdownPeriods(time, dd);
 
   // "Day" returns: last equity per calendar period, percentage change.
-  const { annual, key } = periodInfo(time);
-  const dayEq: number[] = [];
-  let lastKey = NaN;
-  for (let k = 0; k < n; k++) {
-    const kk = key(time[k]);
-    if (kk === lastKey) dayEq[dayEq.length - 1] = equity[k];
-    else {
-      dayEq.push(equity[k]);
-      lastKey = kk;
-    }
-  }
+  const { annual, mode } = periodInfo(time);
+  const dayEq = periodEquity(time, equity, mode);
   const dayRet = new Float64Array(Math.max(0, dayEq.length - 1));
   for (let k = 1; k < dayEq.length; k++) dayRet[k - 1] = dayEq[k] / dayEq[k - 1] - 1;
   const g = geometricMean(dayRet);
@@ -223,29 +293,13 @@ export function computeStats(inp: StatsInput): BacktestStats {
   const years = durationMs / DAY_MS / 365.25;
   const cagr = years ? (eLast / e0) ** (1 / years) - 1 : NaN;
 
-  // Beta / alpha on log returns of equity and close.
-  let beta = NaN;
-  if (n > 2) {
-    const er = new Float64Array(n - 1), mr = new Float64Array(n - 1);
-    for (let k = 1; k < n; k++) {
-      er[k - 1] = Math.log(equity[k] / equity[k - 1]);
-      mr[k - 1] = Math.log(close[k] / close[k - 1]);
-    }
-    const me = mean(er), mm = mean(mr);
-    let cov = 0, vm = 0;
-    for (let k = 0; k < er.length; k++) {
-      cov += (er[k] - me) * (mr[k] - mm);
-      vm += (mr[k] - mm) ** 2;
-    }
-    beta = cov / vm;
-  }
+  const beta = betaOf(equity, close);
 
   // Trades.
   const nt = trades.length;
   const first = Math.max(0, inp.start - 1);
   const bh = n ? (close[n - 1] - close[first]) / close[first] * 100 : NaN;
   const returnPct = (eLast - e0) / e0 * 100;
-  const have = new Uint8Array(n);
   const rets = new Float64Array(nt), pnls = new Float64Array(nt);
   let wins = 0, sumPos = 0, sumNeg = 0, pnlWin = 0, nWin = 0, pnlLoss = 0, nLoss = 0;
   let best = -Infinity, worst = Infinity, maxDur = -Infinity, sumDur = 0;
@@ -254,7 +308,6 @@ export function computeStats(inp: StatsInput): BacktestStats {
   const chsTrades = [];
   for (let k = 0; k < nt; k++) {
     const t = trades[k];
-    for (let b = t.entry_bar; b <= t.exit_bar && b < n; b++) have[b] = 1;
     const r = t.return_pct / 100;
     rets[k] = r;
     pnls[k] = t.pnl;
@@ -270,7 +323,9 @@ export function computeStats(inp: StatsInput): BacktestStats {
     else if (r < 0) sumNeg += r;
     if (r > best) best = r;
     if (r < worst) worst = r;
-    const dur = (Date.parse(t.exit_time) - Date.parse(t.entry_time)) / DAY_MS;
+    const dur = t.exit_bar < n && t.entry_bar >= 0
+      ? (time[t.exit_bar] - time[t.entry_bar]) / DAY_MS
+      : (Date.parse(t.exit_time) - Date.parse(t.entry_time)) / DAY_MS;
     if (dur > maxDur) maxDur = dur;
     sumDur += dur;
     commissions += t.commission;
@@ -291,8 +346,7 @@ export function computeStats(inp: StatsInput): BacktestStats {
     }
     chsTrades.push({ returnPct: t.return_pct, pnl: t.pnl, mfe: t.mfe, captured, energy: t.energy_at_entry });
   }
-  let exposed = 0;
-  for (let k = 0; k < n; k++) exposed += have[k];
+  const exposed = exposedBars(trades, n);
   const winRate = nt ? wins / nt : NaN;
   const pnlMean = mean(pnls);
   const pnlStd = Math.sqrt(varDdof1(pnls));
@@ -300,10 +354,6 @@ export function computeStats(inp: StatsInput): BacktestStats {
   const retStd = Math.sqrt(varDdof1(rets));
 
   // Bar returns for Omega and CHS (from the first loop bar).
-  const barRet = new Float64Array(Math.max(0, n - 1 - first));
-  for (let k = first + 1; k < n; k++) {
-    barRet[k - 1 - first] = equity[k - 1] > 0 ? equity[k] / equity[k - 1] - 1 : 0;
-  }
   const chs = computeChs({
     trades: chsTrades,
     returns: dayRet,
@@ -347,7 +397,7 @@ export function computeStats(inp: StatsInput): BacktestStats {
     profit_factor: sumPos / nz(Math.abs(sumNeg)),
     sqn: Math.sqrt(nt) * pnlMean / nz(pnlStd),
     kelly: winRate - (1 - winRate) / ((pnlWin / nWin) / (-pnlLoss / nLoss)),
-    omega: omegaRatio(barRet),
+    omega: barOmega(equity, first),
     omega_trades: omegaRatio(rets),
     z_factor: nt > 1 ? retMean / nz(retStd) * Math.sqrt(nt) : NaN,
     avg_mfe: nt ? mfeSum / nt : NaN,

@@ -30,7 +30,7 @@ export function sma(values: Float64Array, n: number): Float64Array {
         const t = sum + y;
         compRem = t - sum - y;
         sum = t;
-        if (v < 0 || Object.is(v, -0)) negCt--;
+        if (v < 0 || (v === 0 && 1 / v < 0)) negCt--;
       }
     }
     const v = values[i];
@@ -40,7 +40,7 @@ export function sma(values: Float64Array, n: number): Float64Array {
       const t = sum + y;
       compAdd = t - sum - y;
       sum = t;
-      if (v < 0 || Object.is(v, -0)) negCt++;
+      if (v < 0 || (v === 0 && 1 / v < 0)) negCt++;
       if (v === prev) sameCount++;
       else sameCount = 1;
       prev = v;
