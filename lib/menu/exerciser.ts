@@ -104,7 +104,7 @@ interface RunResult {
   inputs: string[];
   output: string;
   /** The prompts seen, with the answers typed before each (for end-of-input checks). */
-  prompts: { index: number; crumb: string; kind: string }[];
+  prompts: { index: number; crumb: string; kind: string; label: string }[];
   /** Operations seen with their duration. */
   operations: { label: string; ms: number; promptIndex: number }[];
 }
@@ -176,7 +176,9 @@ async function runOne(
       continue;
     }
     model.observe(ev);
-    if (PROMPT_KINDS.has(ev.kind)) prompts.push({ index: promptIndex, crumb: ev.crumb, kind: ev.kind });
+    if (PROMPT_KINDS.has(ev.kind)) {
+      prompts.push({ index: promptIndex, crumb: ev.crumb, kind: ev.kind, label: ev.label ?? "" });
+    }
     const answer = policy.decide(ev, model, PROMPT_KINDS.has(ev.kind) ? promptIndex : -1);
     if (PROMPT_KINDS.has(ev.kind)) promptIndex++;
     if (answer.type === "send") {
@@ -389,7 +391,9 @@ export async function exerciseMenu(options: ExerciseOptions): Promise<ExerciseRe
         const jobs: { path: (typeof paths)[number]; at: number; key: string }[] = [];
         for (const w of walked) {
           for (const pr of w.result.prompts) {
-            const key = `${w.result.inputs.slice(0, pr.index).join("\u0001")}|${pr.crumb}|${pr.kind}`;
+            // A prompt is identified by where it is and what it asks: a screen's prompt met again
+            // after an action returns is the same prompt, and needs no second run.
+            const key = `${pr.crumb}|${pr.kind}|${pr.label}`;
             if (seen.has(key)) continue;
             seen.add(key);
             jobs.push({ path: w.path, at: pr.index, key });

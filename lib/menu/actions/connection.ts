@@ -52,6 +52,7 @@ export const testConnectionAction: MenuAction = {
       min: 1,
       max: 600,
       integer: true,
+      sample: 2,
     });
     ask.say(
       `  Listening on ${b.host}:${b.port}. Start the Expert Advisor in MT5 (or, to try without MetaTrader,`,
