@@ -40,6 +40,7 @@ class LazyBars implements Bars {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { barsFromArrays, toArrays } from "./arrays.ts";
  * const t = Float64Array.from([0, 60_000]);
  * const p = Float64Array.from([1, 2]);
@@ -47,7 +48,7 @@ class LazyBars implements Bars {
  *   { length: 2, time: t, open: p, high: p, low: p, close: p, tickVolume: p, volume: p, spread: null },
  *   { symbol: "TEST", timeframe: "M1", timeframeDetected: "M1", source: "memory", format: "arrays" },
  * );
- * console.assert(bars.frame.height === 2 && toArrays(bars).close[1] === 2);
+ * assert.ok(bars.frame.height === 2 && toArrays(bars).close[1] === 2);
  * ```
  */
 export function barsFromArrays(arrays: BarArrays, meta: BarsMeta): Bars {
@@ -93,9 +94,10 @@ function col(frame: pl.DataFrame, name: string, required: boolean): Float64Array
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readBars, toArrays } from "./mod.ts";
  * const a = toArrays(await readBars("data/sample/forex/AUDUSD+_H4_202401020000_202512300800.csv"));
- * console.assert(a.length === a.close.length && a.time[0] < a.time[1]);
+ * assert.ok(a.length === a.close.length && a.time[0] < a.time[1]);
  * ```
  */
 export function toArrays(x: Bars | pl.DataFrame): BarArrays {

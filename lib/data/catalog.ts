@@ -52,9 +52,10 @@ const TF_ORDER = ["M1", "M5", "M15", "M30", "H1", "H4", "D1", "W1", "MN1"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scanCatalog } from "./catalog.ts";
  * const cat = await scanCatalog("data/sample");
- * console.assert(cat.files.length > 0 && cat.asset_classes.forex.includes("AUDUSD+"));
+ * assert.ok(cat.files.length > 0 && cat.asset_classes.forex.includes("AUDUSD+"));
  * ```
  */
 export async function scanCatalog(dir: string): Promise<Catalog> {

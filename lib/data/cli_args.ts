@@ -12,9 +12,10 @@ import { KinetraError } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTaskArgs } from "./cli_args.ts";
  * const { values } = parseTaskArgs(["--json"], { json: { type: "boolean" } }, "usage: x [--json]");
- * console.assert(values.json === true);
+ * assert.ok(values.json === true);
  * ```
  */
 export function parseTaskArgs<T extends NonNullable<ParseArgsConfig["options"]>>(

@@ -36,9 +36,10 @@ function stampToMs(s: string): number | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFileName } from "./file_name.ts";
  * const p = parseFileName("data/master/forex/EURUSD+_H1_202401020000_202512300900.csv");
- * console.assert(p.symbol === "EURUSD+" && p.timeframe === "H1" && p.matched);
+ * assert.ok(p.symbol === "EURUSD+" && p.timeframe === "H1" && p.matched);
  * ```
  */
 export function parseFileName(name: string): ParsedFileName {

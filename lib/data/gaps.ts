@@ -49,12 +49,13 @@ function hhmm(ms: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { findGaps } from "./gaps.ts";
  * const h = 3_600_000;
  * // Monday 2024-01-01 00:00 .. 05:00 with 02:00 and 03:00 missing.
  * const t0 = Date.UTC(2024, 0, 1);
  * const r = findGaps(Float64Array.from([0, 1, 4, 5].map((i) => t0 + i * h)), h);
- * console.assert(r.abnormal.length === 1 && r.abnormal[0].missingBars === 2);
+ * assert.ok(r.abnormal.length === 1 && r.abnormal[0].missingBars === 2);
  * ```
  */
 export function findGaps(time: Float64Array, tfMs: number): GapReport {

@@ -93,9 +93,10 @@ export function failedRecord(path: string, e: unknown): InspectRecord {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { inspectFile } from "./inspect.ts";
  * const r = await inspectFile("data/sample/forex/AUDUSD+_H4_202401020000_202512300800.csv");
- * console.assert(r.format === "mt5_bars" && r.timeframe_detected === "H4" && r.rows > 0);
+ * assert.ok(r.format === "mt5_bars" && r.timeframe_detected === "H4" && r.rows > 0);
  * ```
  */
 export async function inspectFile(path: string, opts: ReadOptions = {}): Promise<InspectRecord> {

@@ -13,11 +13,12 @@ export type Progress = (done: number, total: number, label: string) => void;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { makeProgress } from "./progress.ts";
  * const lines: string[] = [];
  * const p = makeProgress({ terminal: false, write: (s) => lines.push(s) });
  * p(1, 2, "prepared a.csv");
- * console.assert(lines[0] === "[1/2] prepared a.csv\n");
+ * assert.ok(lines[0] === "[1/2] prepared a.csv\n");
  * ```
  */
 export function makeProgress(

@@ -245,10 +245,11 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readBars } from "./read_bars.ts";
  * const bars = await readBars("data/sample/forex/AUDUSD+_H4_202401020000_202512300800.csv");
- * console.assert(bars.meta.symbol === "AUDUSD+" && bars.meta.timeframeDetected === "H4");
- * console.assert(bars.frame.columns.includes("spread"));
+ * assert.ok(bars.meta.symbol === "AUDUSD+" && bars.meta.timeframeDetected === "H4");
+ * assert.ok(bars.frame.columns.includes("spread"));
  * ```
  */
 export async function readBars(path: string, opts: ReadOptions = {}): Promise<Bars> {

@@ -82,12 +82,13 @@ export function bucketStart(t: number, tf: string, tfMs: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resampleTicks, ticksFromColumns } from "./ticks.ts";
  * const t = Float64Array.from([0, 30_000, 61_000]);
  * const ticks = ticksFromColumns(t, Float64Array.from([1.1, 1.2, 1.15]), Float64Array.from([1.2, 1.3, 1.25]),
  *   undefined, undefined, undefined);
  * const bars = resampleTicks(ticks, "M1");
- * console.assert(bars.length === 2 && bars.high[0] === 1.2 && bars.tickVolume[0] === 2);
+ * assert.ok(bars.length === 2 && bars.high[0] === 1.2 && bars.tickVolume[0] === 2);
  * ```
  */
 export function resampleTicks(ticks: Ticks, timeframe: string): BarArrays {

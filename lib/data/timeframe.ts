@@ -40,9 +40,10 @@ export function modalSpacingMs(time: Float64Array): number | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { detectTimeframe } from "./timeframe.ts";
  * const h = 3_600_000;
- * console.assert(detectTimeframe(Float64Array.from([0, h, 2 * h, 5 * h])) === "H1");
+ * assert.ok(detectTimeframe(Float64Array.from([0, h, 2 * h, 5 * h])) === "H1");
  * ```
  */
 export function detectTimeframe(time: Float64Array): string | null {

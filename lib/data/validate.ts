@@ -69,12 +69,13 @@ export function sortFindings(findings: Finding[]): Finding[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateBars } from "./validate.ts";
  * const t = Float64Array.from([0, 3_600_000, 7_200_000]);
  * const p = Float64Array.from([1, 1, -1]);
  * const f = validateBars({ length: 3, time: t, open: p, high: p, low: p, close: p,
  *   tickVolume: new Float64Array(3), volume: new Float64Array(3), spread: null }, { timeframe: "H4" });
- * console.assert(f.some((x) => x.code === "non_positive_price") && f.some((x) => x.code === "timeframe_mismatch"));
+ * assert.ok(f.some((x) => x.code === "non_positive_price") && f.some((x) => x.code === "timeframe_mismatch"));
  * ```
  */
 export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}): Finding[] {
@@ -338,9 +339,10 @@ export function validateLoaded(loaded: LoadedFile): Finding[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateFile } from "./validate.ts";
  * const findings = await validateFile("no/such/file.csv");
- * console.assert(findings[0].code === "file_not_found" && findings[0].severity === "CRITICAL");
+ * assert.ok(findings[0].code === "file_not_found" && findings[0].severity === "CRITICAL");
  * ```
  */
 export async function validateFile(path: string, opts: ReadOptions = {}): Promise<Finding[]> {

@@ -29,9 +29,10 @@ export interface FolderValidation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateFolder } from "./validate_folder.ts";
  * const v = await validateFolder("data/sample");
- * console.assert(v.records.length === v.catalog.files.length);
+ * assert.ok(v.records.length === v.catalog.files.length);
  * ```
  */
 export async function validateFolder(
