@@ -147,7 +147,8 @@ export function chsTimelineFigure(records: readonly JournalRecord[], opts: ChsTi
   const fromJournal = records.map((r) => num(r.threshold) ?? num(r.chs_threshold)).find((v) => v !== null);
   const threshold = opts.threshold ?? fromJournal ?? 0.55;
   const reset = threshold + (opts.resetMargin ?? 0.1);
-  const chsPts = points.filter((p) => p.chs !== null);
+  // Breaker records repeat the CHS that tripped them; the line takes CHS records only.
+  const chsPts = points.filter((p) => p.chs !== null && p.kind !== "breaker_on" && p.kind !== "breaker_off");
   const eqPts = points.filter((p) => p.equity !== null);
   const hasEquity = eqPts.length > 1;
   const specs = [{ weight: 2, yaxis: { title: { text: "CHS" }, range: [0, 1.05] } }];

@@ -5,7 +5,7 @@
  * @module
  */
 import { minMaxIndices } from "./decimate.ts";
-import { baseLayout, COLORS, type Figure, PALETTE, type PlotTrace } from "./figure.ts";
+import { baseLayout, COLORS, type Figure, PALETTE, type PlotTrace, withAlpha } from "./figure.ts";
 import { stackedPanels } from "./_panels.ts";
 
 /** One equity curve (several can be compared on the same figure). */
@@ -77,7 +77,7 @@ export function equityDrawdownFigure(
       yaxis: refs[0].y,
     });
     const dd = s.drawdownPct ?? drawdownFromEquity(s.equity);
-    const neg = Float64Array.from({ length: dd.length }, (_, i) => -Math.abs(dd[i]));
+    const neg = Float64Array.from({ length: dd.length }, (_, i) => (dd[i] === 0 ? 0 : -Math.abs(dd[i])));
     const ddIdx = minMaxIndices(neg, maxPoints);
     data.push({
       type: "scatter",
@@ -89,7 +89,7 @@ export function equityDrawdownFigure(
       y: Array.from(ddIdx, (i) => (Number.isFinite(neg[i]) ? neg[i] : null)),
       line: { color: list.length === 1 ? COLORS.drawdown : color, width: 1 },
       fill: "tozeroy",
-      fillcolor: list.length === 1 ? "rgba(214,39,40,0.25)" : undefined,
+      fillcolor: withAlpha(list.length === 1 ? COLORS.drawdown : color, list.length === 1 ? 0.25 : 0.12),
       xaxis: refs[1].x,
       yaxis: refs[1].y,
     });

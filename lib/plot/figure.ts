@@ -158,3 +158,10 @@ export function formatNumber(v: number | null | undefined): string {
   if (a >= 1 || a === 0) return v.toFixed(4).replace(/0+$/, "").replace(/\.$/, "");
   return v.toPrecision(4);
 }
+
+/** `#rrggbb` with an alpha, as `rgba(r,g,b,a)` (other colour strings are returned unchanged). */
+export function withAlpha(color: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  if (!m) return color;
+  return `rgba(${parseInt(m[1], 16)},${parseInt(m[2], 16)},${parseInt(m[3], 16)},${alpha})`;
+}

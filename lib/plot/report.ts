@@ -94,9 +94,14 @@ function statValue(key: string, v: number | string | null): string {
   return /_pct$/.test(key) ? `${s}%` : s;
 }
 
-function signClass(key: string, v: number | string | null): string {
+function signName(key: string, v: number | string | null): string {
   if (typeof v !== "number" || !/return|pnl|expectancy/.test(key)) return "";
-  return v > 0 ? ' class="k-pos"' : v < 0 ? ' class="k-neg"' : "";
+  return v > 0 ? "k-pos" : v < 0 ? "k-neg" : "";
+}
+
+function signClass(key: string, v: number | string | null): string {
+  const name = signName(key, v);
+  return name ? ` class="${name}"` : "";
 }
 
 /** The stats as HTML tables in columns (key stats first), inside `<div id="k-stats">`. */
@@ -138,9 +143,9 @@ export function keyStatsHtml(stats: Record<string, number | string | null>): str
     ["chs", "CHS"],
   ];
   const html = cards.filter(([k]) => k in stats).map(([k, label]) =>
-    `<div class="k-card"><div class="k-card-label">${escapeHtml(label)}</div><div class="k-card-value"${
-      signClass(k, stats[k])
-    }>${cardValue(k, stats[k])}</div></div>`
+    `<div class="k-card"><div class="k-card-label">${escapeHtml(label)}</div><div class="k-card-value ${
+      signName(k, stats[k])
+    }">${cardValue(k, stats[k])}</div></div>`
   );
   return `<div class="k-cards">${html.join("")}</div>`;
 }
@@ -198,6 +203,7 @@ export function tradesTableHtml(trades: readonly ReportTrade[], max = 500): stri
 export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {}): string {
   checkLengths(input);
   const n = input.time.length;
+  const maxCandles = opts.maxCandles ?? 2000;
   const fmtDay = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
   const closed = input.trades.filter((t) => t.exit_price != null && Number.isFinite(t.exit_price as number));
   const summary =
@@ -222,11 +228,14 @@ export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {})
         low: input.low,
         close: input.close,
         trades: input.trades,
-        maxCandles: opts.maxCandles ?? 2000,
+        maxCandles,
         height: 480,
       }),
       caption:
-        "▲ long entry, ▼ short entry, ✕ exit (green: win, red: loss); dotted lines join entry and exit.",
+        "▲ long entry, ▼ short entry, ✕ exit (green: win, red: loss); dotted lines join entry and exit." +
+        (n > maxCandles
+          ? ` Candles aggregated: ${Math.ceil(n / maxCandles)} bars per candle (zoom in for detail).`
+          : ""),
     },
     { kind: "html", html: "<h2>Equity and drawdown</h2>" },
     {

@@ -50,3 +50,100 @@ Deno.test("backtest report from real sample data renders every chart in headless
     await visit.close();
   }
 });
+
+Deno.test("every figure builder renders in headless Chromium from real data (gallery page)", async () => {
+  if (!chromiumAvailable("report_browser_test gallery")) return;
+  const { readBars, toArrays } = await import("../../lib/data/mod.ts");
+  const { computeFeatures, REGIME_NAMES } = await import("../../lib/features/mod.ts");
+  const { runBacktest } = await import("../../lib/backtest/mod.ts");
+  const { getStrategy } = await import("../../lib/strategies/mod.ts");
+  const { readJournal, runLive } = await import("../../lib/live/mod.ts");
+  const plot = await import("../../lib/plot/mod.ts");
+  const bars = await readBars("data/sample/metals/XAUUSD+_H4_202401020000_202512262000.csv");
+  const a = toArrays(bars);
+  const f = computeFeatures(a, [
+    "energy_pct",
+    "damping_pct",
+    "regime",
+    "agent_signal",
+    "energy_v7",
+    "atr",
+    "kinetic_energy",
+  ]);
+  const runs = ["berserker", "sniper", "multi_agent_v7"].map((name) => ({
+    name,
+    r: runBacktest({ bars: a, meta: bars.meta, strategy: getStrategy(name), features: f }),
+  }));
+  const logs = await Deno.makeTempDir({ prefix: "kinetra-gallery-" });
+  try {
+    const session = await runLive(
+      {
+        mode: "virtual",
+        strategy: "sma_cross",
+        data: "data/sample/crypto/BTCUSD_H4_202401020000_202512282000.csv",
+        logsDir: logs,
+        yes: true,
+        speed: 0,
+      },
+      { print: () => {} },
+    );
+    const journal = await readJournal(session.journal);
+    const figs = [
+      plot.candlestickFigure({
+        title: "candles, overlays, regimes, trades",
+        time: a.time,
+        open: a.open,
+        high: a.high,
+        low: a.low,
+        close: a.close,
+        overlays: [{ name: "energy pct", values: f.energy_pct, panel: "pct" }, {
+          name: "damping pct",
+          values: f.damping_pct,
+          panel: "pct",
+        }],
+        regimes: { labels: f.regime, names: Object.fromEntries(REGIME_NAMES.map((n, i) => [String(i), n])) },
+        trades: runs[0].r.trades,
+      }),
+      plot.equityDrawdownFigure(
+        runs.map(({ name, r }) => ({ name, time: a.time, equity: r.equity, drawdownPct: r.drawdownPct })),
+        { title: "equity" },
+      ),
+      plot.returnDistributionFigure(
+        runs.map(({ name, r }) => ({ name, values: r.trades.map((t) => t.return_pct) })),
+        { title: "returns" },
+      ),
+      plot.mfeMaeFigure(runs[2].r.trades, { title: "mfe/mae" }),
+      plot.strategySymbolHeatmap({
+        results: runs.map(({ name, r }) => ({ strategy: name, symbol: "XAUUSD+", stats: r.toJSON().stats })),
+      }),
+      plot.chsTimelineFigure(journal.events, { title: "chs" }),
+    ];
+    const path = `${ARTIFACTS}/gallery.html`;
+    await writeTextAtomic(path, plot.figureHtml(figs, { title: "Kinetra figure gallery" }));
+    const visit = await openPage(path);
+    try {
+      const { page } = visit;
+      assert.equal(await page.getAttribute("body", "data-render-error"), null);
+      for (let i = 0; i < figs.length; i++) {
+        assert.ok(await page.locator(`#k-fig-${i} svg.main-svg`).count() >= 1, `figure ${i} did not render`);
+        const traces = await page.locator(`#k-fig-${i} g.trace, #k-fig-${i} g.hm`).count();
+        assert.ok(traces >= 1, `figure ${i} drew no trace`);
+      }
+      assert.ok(await page.locator("#k-fig-4 g.hm image, #k-fig-4 g.hm").count() >= 1, "heatmap drawn");
+      // The CHS line has one vertex per CHS record (journal order, hv steps double them).
+      const d = await page.locator("#k-fig-5 g.trace.scatter path.js-line").first().getAttribute("d");
+      assert.ok(
+        d && d.split(/[LMH V]/i).length > journal.chs.length / 2,
+        "CHS line drawn through the session",
+      );
+      assert.deepEqual(visit.errors, []);
+      assert.deepEqual(visit.consoleErrors, []);
+      assert.deepEqual(visit.networkRequests, []);
+      await page.screenshot({ path: `${ARTIFACTS}/gallery.png`, fullPage: true });
+    } finally {
+      await visit.close();
+    }
+  } finally {
+    await Deno.remove(logs, { recursive: true }).catch(() => {});
+  }
+});
