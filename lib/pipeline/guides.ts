@@ -24,7 +24,9 @@ export async function writeFixGuides(
       `# Fix guide: ${cat}`,
       "",
       `Written by \`deno task fix\` at ${new Date().toISOString()}. Severity ${p.severity}; ` +
-      `the pipeline does not change these automatically (strategy \`${p.fix}\`).`,
+      `these errors were not fixed automatically (fix strategy \`${p.fix}\`${
+        p.auto_fixable ? ", which did not apply here" : ""
+      }).`,
       "",
       "## Suggested change",
       "",

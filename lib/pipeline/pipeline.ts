@@ -314,8 +314,17 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
       }
       const apply = autoFix && !dryRun;
       const verified = await handleFixes(fixable, cycle, apply);
+      // Errors whose fix could not be done get a guide too.
+      const skippedKeys = new Set(
+        fixes.filter((f) => f.cycle === cycle && f.status === "skipped").flatMap((f) => f.error_keys),
+      );
+      const skipped = fixable.filter((e) => skippedKeys.has(e.key));
+      if (skipped.length && !dryRun) { for (const g of await writeFixGuides(logDir, skipped)) guides.add(g); }
       if (!apply) {
-        stopReason = dryRun
+        const proposed = fixes.some((f) => f.cycle === cycle && f.status === "proposed");
+        stopReason = !proposed
+          ? "no fix applies (remaining errors need a person; see the fix guides)"
+          : dryRun
           ? "dry run: fixes proposed, nothing changed"
           : "fixes proposed (run with --auto-fix to apply them)";
         break;

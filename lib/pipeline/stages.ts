@@ -392,6 +392,17 @@ export function realDataStage(opts: { backtestSample?: number; timeoutMs?: numbe
         deadlineMs: performance.now() + ctx.timeoutMs,
       });
       if (report.timed_out) return timedOut("real_data", t0, ctx.timeoutMs, "real-data exerciser");
+      if (report.data_files_found === 0) {
+        return result("real_data", t0, {
+          failed: 1,
+          errors: [{
+            stage: "real_data",
+            code: "file_not_found",
+            message:
+              `no data files found under ${ctx.source}: put your MT5 exports there or pass --source DIR`,
+          }],
+        });
+      }
       const errors = exerciserErrors("real_data", report.errors);
       for (const u of report.unavailable) {
         errors.push({ stage: "real_data", code: "stage_unavailable", message: `real-data ${u}` });
@@ -630,14 +641,20 @@ export function menuExerciserStage(opts: { timeoutMs?: number; args?: string[] }
       const errs = (rep.errors as Record<string, unknown>[] | undefined) ?? [];
       const errors: RawError[] = errs.map((e) => {
         const path = Array.isArray(e.path) ? (e.path as string[]).join(" > ") : String(e.path ?? "?");
-        const text = [e.error, e.message, e.output, e.excerpt, e.output_excerpt].filter((x) =>
-          typeof x === "string"
-        ).join("\n");
+        // Categorised on the error alone: the screen excerpt may mention anything (e.g. "gaps").
+        const what = [e.error, e.message].filter((x) => typeof x === "string").join("; ") || "failed";
+        const excerpt = [e.output_excerpt, e.excerpt, e.output].find((x) => typeof x === "string") as
+          | string
+          | undefined;
         return {
           stage: "menu_exerciser",
-          message: `menu path ${path}: ${text.slice(0, 1500)}`,
+          message: `menu path ${path}: ${what.slice(0, 1500)}`,
           file: `menu: ${path}`,
-          details: { inputs: e.inputs, locations: locationsIn(text, ctx.root) },
+          details: {
+            inputs: e.inputs,
+            output_excerpt: excerpt?.slice(-1500),
+            locations: locationsIn(`${what}\n${excerpt ?? ""}`, ctx.root),
+          },
         };
       });
       if (r.code !== 0 && !errors.length) {
