@@ -45,22 +45,33 @@ export interface BatchOptions {
 
 /** Progress after a file finished. */
 export interface BatchProgress {
+  /** Files finished so far. */
   done: number;
+  /** Files in the batch. */
   total: number;
+  /** Name of the file that just finished. */
   file: string;
+  /** Failed runs so far. */
   errors: number;
+  /** Time since the batch started. */
   elapsedMs: number;
 }
 
 /** What `runBatch` returns (results.json holds the same). */
 export interface BatchRun {
+  /** The new run folder. */
   runDir: string;
+  /** One result per file × strategy, in plan order. */
   results: BatchResult[];
+  /** Rows per strategy × asset class (see `summarizeBatch`). */
   summary: SummaryRow[];
+  /** Wall time of the whole batch. */
   wallMs: number;
   /** Sums over files of the per-step times measured inside the workers. */
   totalsMs: { read: number; features: number; simulate: number };
+  /** Files in the batch. */
   files: number;
+  /** Workers used (0 = the calling thread). */
   workers: number;
 }
 

@@ -51,7 +51,7 @@ function csvCell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** Trades as CSV text (header + one line per trade). */
+/** Trades as CSV text (header + one line per trade), columns in TradeRecord order. */
 export function tradesCsv(trades: readonly TradeRecord[]): string {
   const lines = [TRADE_COLUMNS.join(",")];
   for (const t of trades) lines.push(TRADE_COLUMNS.map((c) => csvCell(t[c])).join(","));

@@ -11,10 +11,13 @@ export const PROMOTION_TARGETS = { chs: 0.9, omega: 2.7, energy_captured_pct: 65
 
 /** One row of the summary. */
 export interface SummaryRow {
+  /** Strategy name. */
   strategy: string;
   /** Asset class, or "all" for the strategy's total row. */
   asset_class: string;
+  /** Files run. */
   files: number;
+  /** Files whose run failed (error recorded). */
   files_failed: number;
   /** Trades summed over files. */
   trades: number;

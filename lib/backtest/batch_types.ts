@@ -12,12 +12,17 @@ export type Split = "train" | "test" | "all";
 export interface BatchJob {
   /** Sequence number (order of the plan). */
   readonly id: number;
+  /** Path of the export. */
   readonly file: string;
+  /** Symbol from the file name. */
   readonly symbol: string;
+  /** Timeframe from the file name, or null. */
   readonly timeframe: string | null;
   /** Asset class: the file's parent folder (crypto, forex, ...), or "other". */
   readonly assetClass: string;
+  /** Strategy names to run on the file. */
   readonly strategies: readonly string[];
+  /** Part of the file to trade. */
   readonly split: Split;
   /** Share of each file's bars kept for the test split when cutting a raw file (0..1). */
   readonly testRatio: number;
@@ -31,17 +36,25 @@ export interface BatchJob {
 
 /** The outcome of one strategy on one file. */
 export interface BatchResult {
+  /** Path of the export. */
   file: string;
+  /** Symbol from the file name. */
   symbol: string;
+  /** Timeframe from the file name, or null. */
   timeframe: string | null;
+  /** Asset class (the file's folder). */
   asset_class: string;
+  /** Strategy name. */
   strategy: string;
   /** Bars traded (after the split cut, warm-up history excluded). */
   bars: number;
+  /** The engine's statistics, or null when the run failed. */
   stats: BacktestStats | null;
   /** Trade file relative to the run folder, or null. */
   trades_file: string | null;
+  /** Why the run failed, or null. */
   error: { code: string; message: string } | null;
+  /** Time spent per step (read and features are shared by the file's strategies, split evenly). */
   timings_ms: { read: number; features: number; simulate: number };
 }
 

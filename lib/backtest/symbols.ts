@@ -300,7 +300,7 @@ function fromBase(symbol: string, b: Base, source: string): SymbolSpec {
     digits: b.digits,
     point,
     tickSize,
-    tickValue: tickSize * b.contract * usdPer,
+    tickValue: Number((tickSize * b.contract * usdPer).toPrecision(12)),
     contractSize: b.contract,
     volumeMin: b.vol[0],
     volumeMax: b.vol[1],

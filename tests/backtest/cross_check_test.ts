@@ -8,7 +8,9 @@ import { simpleSmaCross } from "../../lib/backtest/simple_reference.ts";
 import { smaCross } from "../../lib/strategies/sma_cross.ts";
 import { assertClose, readReferenceCsv } from "./_fixtures.ts";
 
-for (const [file, fast, slow] of [["GOOG.csv", 10, 30], ["EURUSD.csv", 10, 30], ["EURUSD.csv", 5, 20]] as const) {
+for (
+  const [file, fast, slow] of [["GOOG.csv", 10, 30], ["EURUSD.csv", 10, 30], ["EURUSD.csv", 5, 20]] as const
+) {
   Deno.test(`engine = simple reference: SmaCross(${fast},${slow}) on ${file}`, () => {
     const bars = readReferenceCsv(file);
     const r = runBacktest({
