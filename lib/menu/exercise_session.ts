@@ -28,6 +28,8 @@ export interface SessionSpec {
   menuArgs: readonly string[];
   /** Extra environment. */
   env?: Record<string, string>;
+  /** Permission flags (default: those of `deno task menu`). */
+  permissions?: readonly string[];
 }
 
 /** What the session saw when it ended. */
@@ -61,7 +63,13 @@ export class MenuSession {
   constructor(spec: SessionSpec) {
     const env: Record<string, string> = { NO_COLOR: "1", KINETRA_MENU_EXERCISE: "1", ...(spec.env ?? {}) };
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...MENU_PERMISSIONS, join(spec.root, "tasks", "menu.ts"), "--trace", ...spec.menuArgs],
+      args: [
+        "run",
+        ...(spec.permissions ?? MENU_PERMISSIONS),
+        join(spec.root, "tasks", "menu.ts"),
+        "--trace",
+        ...spec.menuArgs,
+      ],
       cwd: spec.root,
       env,
       stdin: "piped",
