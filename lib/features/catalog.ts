@@ -40,8 +40,11 @@ export type FeatureGroup = "physics" | "percentile" | "v7" | "regime" | "volatil
 
 /** How to compute one feature column. */
 export interface FeatureSpec {
+  /** Column name, e.g. `energy_pct`. */
   readonly name: string;
+  /** Family of the feature. */
   readonly group: FeatureGroup;
+  /** What the column holds, with its formula and window. */
   readonly description: string;
   /** Features this one is computed from. */
   readonly deps: readonly string[];
@@ -53,10 +56,15 @@ export interface FeatureSpec {
 
 /** A feature's public description (what `listFeatures()` returns). */
 export interface FeatureInfo {
+  /** Column name. */
   readonly name: string;
+  /** Family of the feature. */
   readonly group: FeatureGroup;
+  /** What the column holds, with its formula and window. */
   readonly description: string;
+  /** Features it is computed from. */
   readonly deps: readonly string[];
+  /** Bar index from which it is defined (gap-free data). */
   readonly warmup: number;
 }
 

@@ -23,3 +23,5 @@ export {
 export { classifyRegimes, REGIME, REGIME_NAMES, type RegimeName, regimeName } from "./regimes.ts";
 export { AGENT, V7_WINDOWS } from "./v7.ts";
 export { PHYSICS_WINDOWS } from "./physics.ts";
+export type { BarArrays } from "../data/types.ts";
+export type { FeatureArrays } from "../strategies/contract.ts";

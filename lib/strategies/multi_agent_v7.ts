@@ -25,12 +25,15 @@ import { AGENT } from "../features/mod.ts";
 
 /** Per-run state of MULTI_AGENT_V7. */
 export interface MultiAgentState {
+  /** The feature and price columns the strategy reads. */
   readonly cols: V7Columns;
+  /** The open trade's energy-weighted score (recomputed at each decision). */
   readonly score: TradeScore;
   /** Consecutive bars with the sniper signal, up to the current bar. */
   sniperRun: number;
-  /** Agent of the last entry order sent, and its bar (-1 = none). */
+  /** Agent of the last entry order sent. */
   pendingAgent: number;
+  /** Bar of the last entry order sent (-1 = none). */
   lastEntryOrderBar: number;
   /** Agent that opened the open trade (AGENT.berserker or AGENT.sniper; 0 when flat). */
   tradeAgent: number;

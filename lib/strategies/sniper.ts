@@ -25,7 +25,9 @@ import { AGENT } from "../features/mod.ts";
 
 /** Per-run state of SNIPER. */
 export interface SniperState {
+  /** The feature and price columns the strategy reads. */
   readonly cols: V7Columns;
+  /** The open trade's energy-weighted score (recomputed at each decision). */
   readonly score: TradeScore;
   /** Bar of the last entry order sent (-1 = none). */
   lastEntryOrderBar: number;
