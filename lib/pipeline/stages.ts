@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import pl from "nodejs-polars";
+import type pl from "nodejs-polars";
 import { isKinetraError } from "../errors.ts";
 import { runChild } from "./child.ts";
 import { exerciseData, prepareFiles } from "./exercise_data.ts";
@@ -257,7 +257,9 @@ export function importCheckStage(opts: { typeCheck?: boolean; timeoutMs?: number
       }
       // Polars binding.
       try {
-        const df = pl.DataFrame({ a: [1, 2, 3] });
+        // Imported here, not at the top: a broken binding must be an error of this check, not a crash.
+        const polars = (await import("nodejs-polars")).default;
+        const df = polars.DataFrame({ a: [1, 2, 3] });
         if (df.height !== 3) throw new Error(`polars returned ${df.height} rows for 3`);
         passed++;
       } catch (e) {
@@ -487,8 +489,9 @@ export async function preparedFromManifest(
   }
 }
 
-function readPrepared(path: string): pl.DataFrame {
-  return /\.parquet$/i.test(path) ? pl.readParquet(path) : pl.readIPC(path);
+async function readPrepared(path: string): Promise<pl.DataFrame> {
+  const polars = (await import("nodejs-polars")).default;
+  return /\.parquet$/i.test(path) ? polars.readParquet(path) : polars.readIPC(path);
 }
 
 /** Each registered strategy on each prepared file, checking the invariants. */
@@ -533,7 +536,7 @@ export function backtestValidationStage(
         const rel = relative(ctx.preparedDir, f);
         let arrays;
         try {
-          arrays = data.toArrays(readPrepared(f));
+          arrays = data.toArrays(await readPrepared(f));
         } catch (e) {
           failed++;
           errors.push({

@@ -185,3 +185,92 @@ Deno.test("the pipeline refuses output folders inside the source folder", async 
     );
   });
 });
+
+Deno.test("a missing npm package is installed with the install command and counts only once verified", async () => {
+  await withTmp(async (dir, src) => {
+    const marker = join(dir, "installed");
+    const deps = stage("import_check", async () => {
+      const ok = await Deno.stat(marker).then(() => true, () => false);
+      return ok ? {} : {
+        status: "failed",
+        errors: [{
+          stage: "import_check",
+          code: "missing_dependency",
+          message: "npm package left-pad is not installed in node_modules",
+          details: { kind: "npm", package: "left-pad" },
+        }],
+      };
+    });
+    const { report, exitCode } = await runPipeline({
+      source: src,
+      logDir: join(dir, "logs"),
+      repairedDir: join(dir, "rep"),
+      stages: [deps],
+      autoFix: true,
+      installCommand: ["touch", marker],
+      quiet: true,
+    });
+    const fix = report.fixes_applied.find((f) => f.action === "install_missing_dependency")!;
+    assert.equal(fix.status, "applied");
+    assert.equal(fix.verification, "passed");
+    assert.equal(report.errors_fixed, 1);
+    assert.equal(exitCode, 0);
+
+    // An install that does not help is recorded as failed and not counted.
+    const { report: r2 } = await runPipeline({
+      source: src,
+      logDir: join(dir, "logs2"),
+      repairedDir: join(dir, "rep2"),
+      stages: [stage("import_check", () =>
+        Promise.resolve({
+          status: "failed",
+          errors: [{
+            stage: "import_check",
+            code: "missing_dependency",
+            message: "npm package x is not installed",
+            details: { kind: "npm", package: "x" },
+          }],
+        }))],
+      autoFix: true,
+      installCommand: ["true"],
+      quiet: true,
+    });
+    assert.equal(r2.fixes_applied[0].status, "failed");
+    assert.equal(r2.errors_fixed, 0);
+    assert.equal(r2.errors_remaining, 1);
+  });
+});
+
+Deno.test("installing a system program needs a person's consent: without it the fix is skipped", async () => {
+  await withTmp(async (dir, src) => {
+    const questions: string[] = [];
+    const chromium = stage("import_check", () =>
+      Promise.resolve({
+        status: "failed",
+        errors: [{
+          stage: "import_check",
+          code: "missing_dependency",
+          message: "chromium is not installed (/usr/bin/chromium not found)",
+          details: { kind: "apt", package: "chromium" },
+        }],
+      }));
+    const { report, exitCode } = await runPipeline({
+      source: src,
+      logDir: join(dir, "logs"),
+      repairedDir: join(dir, "rep"),
+      stages: [chromium],
+      autoFix: true,
+      ask: (q) => {
+        questions.push(q);
+        return Promise.resolve(false);
+      },
+      quiet: true,
+    });
+    assert.equal(questions.length, 1);
+    assert.match(questions[0], /apt-get install -y --no-install-recommends chromium/);
+    assert.equal(report.fixes_applied[0].status, "skipped");
+    assert.equal(report.errors_fixed, 0);
+    assert.equal(exitCode, 1);
+    assert.ok(report.outputs.guides.some((g) => g.endsWith("fix_guide_missing_dependency.md")));
+  });
+});
