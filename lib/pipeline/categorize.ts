@@ -88,6 +88,8 @@ export function categorize(e: RawError): PipelineError {
   const p: Pattern | UnknownPattern = byCode ?? PATTERNS.find((q) => q.re.test(e.message)) ?? UNKNOWN;
   return {
     ...e,
+    // A copy: merging and subsumption annotate it, and must not touch the stage's own record.
+    ...(e.details ? { details: { ...e.details } } : {}),
     category: p.category,
     severity: p.severity,
     auto_fixable: p.auto_fixable,

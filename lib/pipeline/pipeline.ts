@@ -17,7 +17,7 @@
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
-import { KinetraError } from "../errors.ts";
+import { isKinetraError, KinetraError } from "../errors.ts";
 import { assertNotInside, exists, utcStamp, writeJsonAtomic } from "../util/fs.ts";
 import { categorizeAll } from "./categorize.ts";
 import { runChild } from "./child.ts";
@@ -224,7 +224,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
         errors: [{
           stage: stage.name,
           message: `stage crashed: ${(e as Error).stack ?? e}`,
-          code: e instanceof TypeError ? "type_error" : undefined,
+          code: isKinetraError(e) ? e.code : e instanceof TypeError ? "type_error" : undefined,
         }],
         notes: [],
       };

@@ -87,3 +87,27 @@ Deno.test("the same defect is counted once; a consequence is counted under its c
   assert.deepEqual(list[0].details?.also_reported_by, ["data_preparation"]);
   assert.equal((list[1].details?.subsumes as unknown[]).length, 1);
 });
+
+Deno.test("categorising again does not grow the counts (the stage's records are not annotated)", () => {
+  const raws = [
+    {
+      stage: "real_data" as const,
+      code: "duplicate_bars",
+      message: "5 dups",
+      file: "a.csv",
+      details: { n: 5 },
+    },
+    {
+      stage: "data_preparation" as const,
+      code: "duplicate_bars",
+      message: "dups",
+      file: "a.csv",
+      details: { n: 5 },
+    },
+  ];
+  const first = categorizeAll(raws);
+  const again = categorizeAll(raws);
+  assert.deepEqual(again, first);
+  assert.equal(again[0].details?.occurrences, 2);
+  assert.deepEqual(raws[0].details, { n: 5 });
+});
