@@ -183,6 +183,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
     stages.map((s) => [s.name, s.timeoutMs * (opts.timeoutScale ?? 1)]),
   );
   const slowStages = new Set<StageName>();
+  const retried = new Set<StageName>();
   const allErrors = new Map<string, PipelineError>();
   const fixedKeys = new Set<string>();
   const fixes: FixRecord[] = [];
@@ -357,6 +358,14 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
         fixes.push(rec);
         continue;
       }
+      if (retried.has(stage.name)) {
+        rec.status = "skipped";
+        rec.description =
+          `${stage.name} was already retried once with a longer limit in this run; it stays too slow`;
+        fixes.push(rec);
+        continue;
+      }
+      retried.add(stage.name);
       const r = await runStage(stage, cycle, "verify", limit);
       const ok = r.status !== "timeout";
       if (ok) {
@@ -395,7 +404,9 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
     }
     if (apt.length) {
       const pkgs = [...new Set(apt.map((d) => String(d.details?.package)))];
-      const cmd = ["sudo", "apt-get", "install", "-y", "--no-install-recommends", ...pkgs];
+      // Root needs no sudo (and containers often have none).
+      const sudo = Deno.uid() === 0 ? [] : ["sudo"];
+      const cmd = [...sudo, "apt-get", "install", "-y", "--no-install-recommends", ...pkgs];
       const rec = newFix(
         cycle,
         apt,
