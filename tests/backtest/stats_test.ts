@@ -21,7 +21,8 @@ const strat = scripted((i, _p, out) => {
   if (plan[i] === "buy") out.push({ kind: "entry", side: 1, size: 10 });
   if (plan[i] === "close") out.push({ kind: "close" });
 });
-const energy = new Float64Array([0, 0, 3, 0, 0, 1, 0, 0, 0, 0]);
+// Energy at the decision bars 1, 4 and 6 (the bar the strategy saw, not the fill bar).
+const energy = new Float64Array([0, 3, 0, 0, 1, 0, 0, 0, 0, 0]);
 const r = runBacktest({
   bars,
   strategy: strat,
