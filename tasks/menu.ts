@@ -11,6 +11,7 @@ import { resolveMenuOptions } from "../lib/menu/options.ts";
 import { runMenu } from "../lib/menu/runner.ts";
 import { stdinInput } from "../lib/menu/line_input.ts";
 import { noTracer, stderrTracer } from "../lib/menu/trace.ts";
+import { operationRunning } from "../lib/menu/operation.ts";
 import { runTask } from "../lib/util/cli.ts";
 
 runTask(async () => {
@@ -55,6 +56,11 @@ runTask(async () => {
     let off = 0;
     while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
   };
+  // Ctrl-C at a prompt leaves the menu cleanly; during an operation, the operation handles it.
+  const onSigint = () => {
+    if (!operationRunning()) input.interrupt();
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
   try {
     const outcome = await runMenu(buildMenuTree(), opts, {
       input,
@@ -63,6 +69,7 @@ runTask(async () => {
     });
     return outcome.code;
   } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
     await input.close();
   }
 });

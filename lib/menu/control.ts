@@ -37,3 +37,11 @@ export class OperationCancelled extends Error {
     this.name = "OperationCancelled";
   }
 }
+
+/** Ctrl-C at a prompt (no operation running): leave the menu (exit code 130, like a shell). */
+export class MenuInterrupt extends Error {
+  constructor() {
+    super("interrupted");
+    this.name = "MenuInterrupt";
+  }
+}

@@ -22,6 +22,16 @@ export interface InputSource {
   readSecret(): Promise<string | null>;
   /** Release the stream (a terminal keeps the process alive until the reader is cancelled). */
   close(): Promise<void>;
+  /** Make the read in progress (or the next one) throw {@link InputInterrupted} (Ctrl-C at a prompt). */
+  interrupt?(): void;
+}
+
+/** Thrown by a read that was interrupted (Ctrl-C at a prompt). */
+export class InputInterrupted extends Error {
+  constructor() {
+    super("input interrupted");
+    this.name = "InputInterrupted";
+  }
 }
 
 /** Options of {@link StreamInput}. */
@@ -43,6 +53,9 @@ export class StreamInput implements InputSource {
   #eof = false;
   #setRaw: (raw: boolean) => void;
   #writeEcho: (text: string) => void;
+  #inflight: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+  #interrupted = false;
+  #wakeInterrupt: (() => void) | null = null;
 
   constructor(stream: ReadableStream<Uint8Array>, options: StreamInputOptions = {}) {
     this.#reader = stream.getReader();
@@ -51,10 +64,28 @@ export class StreamInput implements InputSource {
     this.#writeEcho = options.writeEcho ?? (() => {});
   }
 
+  interrupt(): void {
+    this.#interrupted = true;
+    this.#wakeInterrupt?.();
+  }
+
   /** Read one more chunk into the pending text; false at end of input. */
   async #fill(): Promise<boolean> {
     if (this.#eof) return false;
-    const { value, done } = await this.#reader.read();
+    // The read stays in flight across an interrupt, so no input is lost.
+    this.#inflight ??= this.#reader.read();
+    const woken = new Promise<"interrupted">((resolve) => {
+      this.#wakeInterrupt = () => resolve("interrupted");
+    });
+    if (this.#interrupted) this.#wakeInterrupt?.();
+    const r = await Promise.race([this.#inflight, woken]);
+    this.#wakeInterrupt = null;
+    if (r === "interrupted") {
+      this.#interrupted = false;
+      throw new InputInterrupted();
+    }
+    this.#inflight = null;
+    const { value, done } = r;
     if (done) {
       this.#pending += this.#decoder.decode();
       this.#eof = true;

@@ -41,6 +41,13 @@ export function progressText(done: number, total: number, label: string, note?: 
   }`;
 }
 
+let running = 0;
+
+/** True while an operation runs (its own Ctrl-C handler is active). */
+export function operationRunning(): boolean {
+  return running > 0;
+}
+
 /** Wait for the next macrotask so a pending SIGINT can be delivered between steps. */
 export function yieldToEvents(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -87,6 +94,7 @@ export async function runOperation<T>(
     if (!options.cooperative || sigints >= 2) abandon(new OperationCancelled());
   };
   let listening = false;
+  running++;
   try {
     Deno.addSignalListener("SIGINT", onSigint);
     listening = true;
@@ -144,6 +152,7 @@ export async function runOperation<T>(
     if (controller.signal.aborted && !(e instanceof OperationCancelled)) throw new OperationCancelled();
     throw e;
   } finally {
+    running--;
     if (listening) Deno.removeSignalListener("SIGINT", onSigint);
     ask.trace({ kind: "op_end", label, outcome });
   }

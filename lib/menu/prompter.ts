@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { MenuBack, MenuEof, MenuQuit } from "./control.ts";
-import type { InputSource } from "./line_input.ts";
+import { MenuBack, MenuEof, MenuInterrupt, MenuQuit } from "./control.ts";
+import { InputInterrupted, type InputSource } from "./line_input.ts";
 import { noTracer, type PromptKind, type TraceEvent, type Tracer } from "./trace.ts";
 
 /** How many invalid answers in a row send the user back. */
@@ -77,7 +77,16 @@ export class Prompter {
   ): Promise<string> {
     this.#trace({ kind, crumb: this.crumb, label: prompt, ...meta });
     this.#write(prompt);
-    const line = opts.secret ? await this.#input.readSecret() : await this.#input.readLine();
+    let line: string | null;
+    try {
+      line = opts.secret ? await this.#input.readSecret() : await this.#input.readLine();
+    } catch (e) {
+      if (e instanceof InputInterrupted) {
+        this.#write("\n");
+        throw new MenuInterrupt();
+      }
+      throw e;
+    }
     if (line === null) {
       this.#write("\n");
       throw new MenuEof();

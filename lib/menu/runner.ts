@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { isKinetraError } from "../errors.ts";
 import { appendLine } from "../util/fs.ts";
-import { MenuBack, MenuEof, MenuQuit, OperationCancelled } from "./control.ts";
+import { MenuBack, MenuEof, MenuInterrupt, MenuQuit, OperationCancelled } from "./control.ts";
 import type { InputSource } from "./line_input.ts";
 import { runOperation } from "./operation.ts";
 import type { MenuOptions } from "./options.ts";
@@ -32,7 +32,7 @@ const THIN = "-".repeat(80);
 /** How the session ended. */
 export interface MenuOutcome {
   code: number;
-  reason: "exit" | "quit" | "eof";
+  reason: "exit" | "quit" | "eof" | "interrupt";
 }
 
 /** Draw one screen. */
@@ -95,7 +95,7 @@ async function runAction(
       ask.say("  Cancelled. Nothing else was changed; back to the menu.");
       return;
     }
-    if (e instanceof MenuQuit || e instanceof MenuEof) throw e;
+    if (e instanceof MenuQuit || e instanceof MenuEof || e instanceof MenuInterrupt) throw e;
     if (isKinetraError(e)) {
       ask.say(`  Error: ${e.message}`);
     } else {
@@ -118,8 +118,8 @@ async function runAction(
 }
 
 /**
- * Run the menu until the user exits (0 on the main screen), quits (q) or input ends. Returns the
- * exit code, always 0 for those three.
+ * Run the menu until the user exits (0 on the main screen), quits (q) or input ends: exit code 0
+ * for those three. Ctrl-C at a prompt (no operation running) leaves with 130, as a shell would.
  */
 export async function runMenu(root: MenuScreen, opts: MenuOptions, io: MenuIO): Promise<MenuOutcome> {
   const ask = new Prompter(io.input, io.write, io.trace);
@@ -153,6 +153,9 @@ export async function runMenu(root: MenuScreen, opts: MenuOptions, io: MenuIO): 
     } else if (e instanceof MenuEof) {
       ask.say("End of input: leaving the menu.");
       outcome = { code: 0, reason: "eof" };
+    } else if (e instanceof MenuInterrupt) {
+      ask.say("Ctrl-C: leaving the menu.");
+      outcome = { code: 130, reason: "interrupt" };
     } else {
       throw e;
     }
