@@ -249,8 +249,11 @@ export function tradeTraces(
     }
   });
   const out: PlotTrace[] = [];
+  // Many trades: smaller markers and no entry-exit links, so the candles stay readable.
+  const many = trades.length > 400;
+  const size = trades.length > 1000 ? 5 : trades.length > 150 ? 7 : 9;
   for (const [bucket, color] of [["win", COLORS.win], ["loss", COLORS.loss]] as const) {
-    if (!links[bucket].x.length) continue;
+    if (!links[bucket].x.length || many) continue;
     out.push({
       type: "scatter",
       mode: "lines",
@@ -267,8 +270,9 @@ export function tradeTraces(
   const marker = (symbol: string, color: string) => ({
     symbol,
     color,
-    size: 9,
-    line: { color: "#ffffff", width: 1 },
+    size,
+    opacity: many ? 0.75 : 1,
+    line: { color: "#ffffff", width: many ? 0.5 : 1 },
   });
   const add = (
     name: string,
