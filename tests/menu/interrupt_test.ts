@@ -9,7 +9,7 @@ import { MENU_PERMISSIONS, MenuSession } from "../../lib/menu/exercise_session.t
 import type { TraceEvent } from "../../lib/menu/trace.ts";
 import { ROOT, SAMPLE } from "./_helpers.ts";
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -35,7 +35,7 @@ async function drive(
 
 Deno.test("Ctrl-C while waiting for the Expert Advisor cancels the wait and returns to the menu", async () => {
   const work = await Deno.makeTempDir({ prefix: "kinetra-menu-sigint-" });
-  const port = await freePort();
+  const port = freePort();
   const config = join(work, "config.json");
   await writeConfig(config, { bridge: { address: `127.0.0.1:${port}`, secret: "0123456789abcdef" } });
   const session = new MenuSession({
