@@ -130,8 +130,78 @@ const strategiesStep: DemoStep = {
   },
 };
 
+/** Step: SmaCross on every sample file (mt5 profile for MT5 exports), one HTML report per file. */
+const smaCrossStep: DemoStep = {
+  name: "sma_cross",
+  title: "Backtest SmaCross(10, 30) on every file, with HTML reports",
+  async run(ctx) {
+    const { runBacktest } = await import("../lib/backtest/run.ts");
+    const { getStrategy } = await import("../lib/strategies/registry.ts");
+    const { backtestReportHtml } = await import("../lib/plot/mod.ts");
+    const { readBars, toArrays } = await import("../lib/data/mod.ts");
+    const { writeTextAtomic } = await import("../lib/util/fs.ts");
+    const strategy = getStrategy("sma_cross");
+    const cat = await scanCatalog(ctx.source);
+    const rows: Record<string, unknown>[] = [];
+    let ok = true;
+    ctx.say("  file                              trades  return %   sharpe  max DD %     CHS  report");
+    for (const f of cat.files) {
+      try {
+        const bars = await readBars(f.path);
+        const a = toArrays(bars);
+        const profile = bars.meta.format.startsWith("mt5") ? "mt5" : "compat";
+        const r = runBacktest({ bars: a, meta: bars.meta, strategy, config: { profile } });
+        const tf = bars.meta.timeframe ?? bars.meta.timeframeDetected ?? "";
+        const report = join(ctx.out, "reports", `${bars.meta.symbol}_${tf}_sma_cross.html`);
+        const stats = r.toJSON().stats;
+        await writeTextAtomic(
+          report,
+          backtestReportHtml({
+            title: `sma_cross on ${bars.meta.symbol} ${tf}`,
+            subtitle: `${profile} profile · fast=10 slow=30 · ${f.path}`,
+            time: a.time,
+            open: a.open,
+            high: a.high,
+            low: a.low,
+            close: a.close,
+            equity: r.equity,
+            drawdownPct: r.drawdownPct,
+            trades: r.trades as unknown as Parameters<typeof backtestReportHtml>[0]["trades"],
+            stats,
+          }),
+        );
+        const s = r.stats;
+        const n = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "-");
+        ctx.say(
+          `  ${`${bars.meta.symbol} ${tf}`.padEnd(32)} ${String(s.trades).padStart(7)} ${
+            n(s.return_pct).padStart(9)
+          } ${n(s.sharpe).padStart(8)} ${n(s.max_drawdown_pct).padStart(9)} ${
+            n(s.chs, 3).padStart(7)
+          }  ${report}`,
+        );
+        rows.push({
+          file: f.path,
+          profile,
+          trades: s.trades,
+          return_pct: stats.return_pct,
+          sharpe: stats.sharpe,
+          max_drawdown_pct: stats.max_drawdown_pct,
+          chs: stats.chs,
+          report,
+        });
+      } catch (e) {
+        ok = false;
+        ctx.say(`  failed: ${f.path}: ${(e as Error).message}`);
+        rows.push({ file: f.path, error: (e as Error).message });
+      }
+    }
+    ctx.summary.sma_cross = { files: rows.length, results: rows };
+    return ok && rows.length > 0;
+  },
+};
+
 /** The demo's steps, in order. */
-export const STEPS: DemoStep[] = [inspectStep, validateStep, prepareStep, strategiesStep];
+export const STEPS: DemoStep[] = [inspectStep, validateStep, prepareStep, smaCrossStep, strategiesStep];
 
 const USAGE = "usage: deno task demo [--source DIR] [--out DIR] [--json]";
 
