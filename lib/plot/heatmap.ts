@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { TIMEFRAME_MINUTES } from "../data/types.ts";
 import { axis, baseLayout, type Figure, formatNumber } from "./figure.ts";
 
 /** One (strategy, symbol) result, as read from results.json. */
@@ -77,7 +78,8 @@ export function resultRows(results: unknown): ResultRow[] {
 /**
  * Heatmap: one row per strategy, one column per symbol (symbol + timeframe when the run mixes
  * timeframes), coloured by `metric` (mean when a pair occurs more than once); failed runs show
- * "error". Accepts the parsed results.json or rows from {@link resultRows}.
+ * "error". With more than 12 symbols it is transposed (one row per symbol). The colour scale is
+ * clipped at the 95th percentile of the distance from its centre, so one outlier cannot wash it out. Accepts the parsed results.json or rows from {@link resultRows}.
  *
  * @example
  * ```ts
@@ -93,7 +95,14 @@ export function strategySymbolHeatmap(results: unknown, opts: HeatmapOptions = {
   const mixedTf = new Set(rows.map((r) => r.timeframe)).size > 1;
   const col = (r: ResultRow) => (mixedTf && r.timeframe ? `${r.symbol} ${r.timeframe}` : r.symbol);
   const strategies = [...new Set(rows.map((r) => r.strategy))].sort();
-  const columns = [...new Set(rows.map(col))].sort();
+  // Symbols alphabetically, then timeframes from short to long.
+  const order = new Map(
+    rows.map((r) => [col(r), [r.symbol, TIMEFRAME_MINUTES[r.timeframe ?? ""] ?? 0] as const]),
+  );
+  const columns = [...order.keys()].sort((a, b) => {
+    const [sa, ta] = order.get(a)!, [sb, tb] = order.get(b)!;
+    return sa < sb ? -1 : sa > sb ? 1 : ta - tb;
+  });
   const sum = strategies.map(() => columns.map(() => 0));
   const cnt = strategies.map(() => columns.map(() => 0));
   const errs = strategies.map(() => columns.map(() => 0));
@@ -114,27 +123,43 @@ export function strategySymbolHeatmap(results: unknown, opts: HeatmapOptions = {
   const finite = z.flat().filter((v): v is number => v != null);
   const both = finite.some((v) => v < 0) && finite.some((v) => v > 0);
   const zmid = opts.zmid ?? (both ? 0 : undefined);
+  // One outlier must not wash out the colours: clip the scale at the 95th percentile of |v - mid|.
+  const mid = zmid ?? 0;
+  const dev = finite.map((v) => Math.abs(v - mid)).sort((a, b) => a - b);
+  const span = dev.length >= 20 ? dev[Math.floor(0.95 * (dev.length - 1))] : dev[dev.length - 1];
+  const range = zmid !== undefined && span > 0 ? { zmin: mid - span, zmax: mid + span } : {};
+  // Many symbols: one row per symbol (labels stay horizontal and readable), strategies as columns.
+  const tall = columns.length > 12;
+  const t = <T>(m: T[][]): T[][] => (m.length ? m[0].map((_, j) => m.map((row) => row[j])) : []);
   return {
     data: [{
       type: "heatmap",
-      x: columns,
-      y: strategies,
-      z,
-      text,
+      x: tall ? strategies : columns,
+      y: tall ? columns : strategies,
+      z: tall ? t(z) : z,
+      text: tall ? t(text) : text,
       texttemplate: "%{text}",
-      hovertemplate: `%{y} on %{x}<br>${metric}: %{text}<extra></extra>`,
+      hovertemplate: tall
+        ? `%{x} on %{y}<br>${metric}: %{text}<extra></extra>`
+        : `%{y} on %{x}<br>${metric}: %{text}<extra></extra>`,
       // Explicit scale: red for bad, pale at the centre, green for good (named scales vary across plotly versions).
       colorscale: [[0, "#c62828"], [0.25, "#ef9a9a"], [0.5, "#f5f5f5"], [0.75, "#a5d6a7"], [1, "#2e7d32"]],
       zmid,
+      ...range,
       colorbar: { title: { text: metric } },
       xgap: 2,
       ygap: 2,
     }],
     layout: baseLayout(opts.title ?? `${metric} by strategy and symbol`, {
       hovermode: "closest",
-      xaxis: axis({ showgrid: false, tickangle: columns.length > 8 ? -45 : 0, type: "category" }),
-      yaxis: axis({ showgrid: false, type: "category", automargin: true }),
-      height: opts.height ?? Math.max(260, 120 + 60 * strategies.length),
+      xaxis: axis({ showgrid: false, type: "category", automargin: true, side: tall ? "top" : "bottom" }),
+      yaxis: axis({
+        showgrid: false,
+        type: "category",
+        automargin: true,
+        autorange: tall ? "reversed" : true,
+      }),
+      height: opts.height ?? (tall ? 140 + 20 * columns.length : Math.max(260, 120 + 60 * strategies.length)),
     }),
   };
 }

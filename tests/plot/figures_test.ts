@@ -195,6 +195,29 @@ Deno.test("heatmap reads a batch results.json: mean per pair, failed runs marked
   assert.equal(h.zmid, 0);
 });
 
+Deno.test("heatmap with many symbols: one row per symbol, timeframes short to long, outliers clipped", () => {
+  const results = [];
+  for (let k = 0; k < 25; k++) {
+    for (const tf of ["H4", "M15"]) {
+      results.push({
+        strategy: "sniper",
+        symbol: `S${String(k).padStart(2, "0")}`,
+        timeframe: tf,
+        stats: { return_pct: k === 0 ? -500 : k - 12 },
+      });
+    }
+  }
+  const h = strategySymbolHeatmap({ results }).data[0];
+  assert.deepEqual(h.x, ["sniper"]);
+  assert.deepEqual((h.y as string[]).slice(0, 3), ["S00 M15", "S00 H4", "S01 M15"]);
+  assert.equal((h.z as number[][])[0][0], -500);
+  assert.equal(h.zmid, 0);
+  assert.ok(
+    (h.zmin as number) > -500 && (h.zmin as number) === -(h.zmax as number),
+    "scale clipped symmetrically",
+  );
+});
+
 Deno.test("CHS timeline on lib/live's journal format: CHS line, breaker span until reset, orders on the next bar time", () => {
   const lines = [
     { ts: "2026-01-01T00:00:00.000Z", type: "run_start", chs_threshold: 0.6 },
