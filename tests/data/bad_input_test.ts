@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isKinetraError, type KinetraError } from "../../lib/errors.ts";
-import { readBars, toArrays, validateFile } from "../../lib/data/mod.ts";
+import { inspectLoaded, loadBytes, readBars, toArrays, validateFile } from "../../lib/data/mod.ts";
 import { mt5Time, sampleRows, sampleText, treeFingerprint, writeFixture } from "./_helpers.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "kinetra_data_bad_" });
@@ -215,3 +215,38 @@ function randomText(seed: number, n: number): string {
   const alphabet = 'abcXYZ0123456789.,;\t:-/ \n"';
   return Array.from(randomBytes(seed + 100, n), (b) => alphabet[b % alphabet.length]).join("");
 }
+
+Deno.test("mutated real exports (1,500 seeded random edits) are read or refused with a KinetraError, never a crash", () => {
+  const base = new TextEncoder().encode(tsv(rows));
+  const alphabet = new TextEncoder().encode('0123456789.,;:\t\r\n -/"TZ+eE<>abc\u0000');
+  let x = 12345;
+  const rnd = (n: number) => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x % n;
+  };
+  const outcomes: Record<string, number> = {};
+  for (let it = 0; it < 1500; it++) {
+    const b = Array.from(base);
+    for (let k = 1 + rnd(4); k > 0; k--) {
+      const op = rnd(3), pos = rnd(b.length + 1);
+      if (op === 0) b.splice(pos, 1 + rnd(5));
+      else if (op === 1) b.splice(pos, 0, alphabet[rnd(alphabet.length)]);
+      else b[pos] = alphabet[rnd(alphabet.length)];
+    }
+    try {
+      const loaded = loadBytes("mutated.csv", Uint8Array.from(b), { timeframe: "M1" });
+      const rec = inspectLoaded(loaded);
+      assert.ok(rec.rows > 0);
+      outcomes.read = (outcomes.read ?? 0) + 1;
+    } catch (e) {
+      assert.ok(isKinetraError(e), `edit ${it}: ${e}`);
+      outcomes[(e as KinetraError).code] = ((outcomes[(e as KinetraError).code]) ?? 0) + 1;
+    }
+  }
+  // Both outcomes occur: some edits are harmless (a digit changed), most break the file.
+  assert.ok((outcomes.read ?? 0) > 0 && Object.keys(outcomes).length > 3, JSON.stringify(outcomes));
+});
