@@ -95,7 +95,17 @@ async function main(): Promise<number> {
     }
   })();
   const enc = new TextEncoder();
+  // Ctrl+C stops the batch cleanly: workers are terminated and results.json is still written.
+  const ac = new AbortController();
+  const onInterrupt = (): void => {
+    console.error("\ninterrupted: stopping the workers and saving what finished ...");
+    ac.abort();
+  };
+  try {
+    Deno.addSignalListener("SIGINT", onInterrupt);
+  } catch { /* signals unsupported here: no clean interrupt */ }
   const run = await runBatch({
+    signal: ac.signal,
     source,
     strategies: list(args.strategies),
     timeframes: list(args.timeframes),
@@ -120,12 +130,16 @@ async function main(): Promise<number> {
       }
     },
   });
+  try {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  } catch { /* not added */ }
   const failed = run.results.filter((r) => r.error).length;
   if (args.json) {
     console.log(JSON.stringify({
       run_dir: run.runDir,
       wall_ms: Math.round(run.wallMs),
       workers: run.workers,
+      interrupted: run.interrupted,
       totals_ms: run.totalsMs,
       results: run.results,
       summary: run.summary,
@@ -149,8 +163,13 @@ async function main(): Promise<number> {
     for (const r of run.results.filter((x) => x.error).slice(0, 10)) {
       console.log(`  failed: ${r.file} ${r.strategy}: [${r.error!.code}] ${r.error!.message}`);
     }
+    if (run.interrupted) {
+      const skipped = run.results.filter((r) => r.error?.code === "interrupted").length;
+      console.log(`interrupted: ${skipped} runs did not finish (recorded with the error "interrupted")`);
+    }
     console.log(`results: ${run.runDir}/results.json`);
   }
+  if (run.interrupted) return 130;
   return failed === run.results.length ? 1 : 0;
 }
 

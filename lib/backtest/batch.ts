@@ -41,6 +41,11 @@ export interface BatchOptions {
   profile?: "mt5" | "compat";
   /** Called after each file (all its strategies) finishes. */
   onProgress?: (p: BatchProgress) => void;
+  /**
+   * Stops the batch when aborted (e.g. Ctrl+C): running workers are terminated, unfinished files
+   * are recorded with the error code `interrupted`, and results.json is still written.
+   */
+  signal?: AbortSignal;
 }
 
 /** Progress after a file finished. */
@@ -73,6 +78,8 @@ export interface BatchRun {
   files: number;
   /** Workers used (0 = the calling thread). */
   workers: number;
+  /** True when the batch was stopped through `signal`. */
+  interrupted: boolean;
 }
 
 /** The default strategies of a batch. */
@@ -195,7 +202,7 @@ async function freshRunDir(parent: string): Promise<string> {
   throw new KinetraError("run_dir_exists", `could not create a new run folder under ${parent}`);
 }
 
-function resultsOfCrash(job: BatchJob, message: string): BatchResult[] {
+function resultsOfCrash(job: BatchJob, message: string, code = "worker_crashed"): BatchResult[] {
   return job.strategies.map((strategy) => ({
     file: job.file,
     symbol: job.symbol,
@@ -205,7 +212,7 @@ function resultsOfCrash(job: BatchJob, message: string): BatchResult[] {
     bars: 0,
     stats: null,
     trades_file: null,
-    error: { code: "worker_crashed", message },
+    error: { code, message },
     timings_ms: { read: 0, features: 0, simulate: 0 },
   }));
 }
@@ -215,26 +222,40 @@ async function execute(
   jobs: BatchJob[],
   n: number,
   done: (job: BatchJob, results: BatchResult[]) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   if (n <= 0) {
-    for (const job of jobs) done(job, await runBatchJob(job));
+    for (const job of jobs) {
+      if (signal?.aborted) return;
+      done(job, await runBatchJob(job));
+    }
     return;
   }
   let next = 0;
   await new Promise<void>((resolveAll) => {
     let active = 0;
+    const live = new Set<Worker>();
     const url = new URL("./batch_worker.ts", import.meta.url);
+    if (signal?.aborted) return resolveAll();
+    signal?.addEventListener("abort", () => {
+      next = jobs.length;
+      for (const w of live) w.terminate();
+      live.clear();
+      resolveAll();
+    }, { once: true });
     const start = (): void => {
       if (next >= jobs.length) {
         if (active === 0) resolveAll();
         return;
       }
       const worker = new Worker(url, { type: "module" });
+      live.add(worker);
       active++;
       let current: BatchJob | null = null;
       const feed = (): void => {
         if (next >= jobs.length) {
           worker.terminate();
+          live.delete(worker);
           active--;
           if (active === 0) resolveAll();
           return;
@@ -244,7 +265,7 @@ async function execute(
       };
       worker.onmessage = (ev: MessageEvent<WorkerMessage>): void => {
         const msg = ev.data;
-        if (msg.type === "done" && current && msg.jobId === current.id) {
+        if (msg.type === "done" && current && msg.jobId === current.id && !signal?.aborted) {
           const job = current;
           current = null;
           done(job, msg.results);
@@ -254,6 +275,7 @@ async function execute(
       worker.onerror = (ev: ErrorEvent): void => {
         ev.preventDefault();
         worker.terminate();
+        live.delete(worker);
         active--;
         if (current) done(current, resultsOfCrash(current, ev.message || "worker crashed"));
         current = null;
@@ -309,8 +331,14 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
       errors,
       elapsedMs: performance.now() - t0,
     });
-  });
-  const results = jobs.flatMap((j) => byJob.get(j.id) ?? resultsOfCrash(j, "no result"));
+  }, opts.signal);
+  const interrupted = opts.signal?.aborted ?? false;
+  const results = jobs.flatMap((j) =>
+    byJob.get(j.id) ??
+      (interrupted
+        ? resultsOfCrash(j, "the batch was interrupted before this file ran", "interrupted")
+        : resultsOfCrash(j, "no result"))
+  );
   const summary = summarizeBatch(results);
   const totalsMs = { read: 0, features: 0, simulate: 0 };
   for (const r of results) {
@@ -325,10 +353,11 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     finished_at: new Date().toISOString(),
     wall_ms: wallMs,
     workers,
+    interrupted,
     totals_ms: totalsMs,
     config,
     results,
     summary,
   });
-  return { runDir, results, summary, wallMs, totalsMs, files: jobs.length, workers };
+  return { runDir, results, summary, wallMs, totalsMs, files: jobs.length, workers, interrupted };
 }

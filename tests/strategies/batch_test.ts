@@ -267,3 +267,75 @@ Deno.test("the task prints the documented JSON and rejects bad arguments without
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("an aborted batch stops its workers, records unfinished files and still writes results.json", async () => {
+  const out = await tempDir();
+  try {
+    const ac = new AbortController();
+    const run = await runBatch({
+      source: SAMPLE,
+      workers: 1,
+      outDir: out,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.done === 1) ac.abort();
+      },
+    });
+    assert.equal(run.interrupted, true);
+    const codes = run.results.map((r) => r.error?.code ?? "ok");
+    assert.ok(codes.includes("ok"), "the first file finished");
+    assert.ok(codes.filter((c) => c === "interrupted").length >= 3 * 4, `codes: ${codes}`);
+    const saved = JSON.parse(await Deno.readTextFile(join(run.runDir, "results.json")));
+    assert.equal(saved.interrupted, true);
+    assert.equal(saved.results.length, 18);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("Ctrl+C (SIGINT) on the task stops the batch with exit code 130 and a saved results.json", async () => {
+  const out = await tempDir();
+  try {
+    const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
+    delete (env as Record<string, string>).RUST_BACKTRACE;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "-A",
+        "tasks/backtest_batch.ts",
+        "--source",
+        SAMPLE,
+        "--out",
+        out,
+        "--workers",
+        "1",
+      ],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let err = "";
+    while (!err.includes("[1/6]")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += value;
+    }
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += value;
+    }
+    const status = await child.status;
+    const stdout = new TextDecoder().decode(await new Response(child.stdout).arrayBuffer());
+    assert.equal(status.code, 130, err + stdout);
+    assert.match(err, /interrupted: stopping the workers/);
+    const runDir = stdout.match(/results: (.*)\/results\.json/)![1];
+    const saved = JSON.parse(await Deno.readTextFile(join(runDir, "results.json")));
+    assert.equal(saved.interrupted, true);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
