@@ -21,26 +21,41 @@ import { type PanelSpec, stackedPanels } from "./_panels.ts";
  * Times are ISO strings or epoch ms; `side` is +1/-1 or "long"/"short"/"buy"/"sell".
  */
 export interface TradeLike {
+  /** Entry time: ISO 8601 string or epoch ms. */
   entry_time: string | number;
+  /** Exit time (ISO or epoch ms); absent or null while the trade is open. */
   exit_time?: string | number | null;
+  /** Fill price of the entry. */
   entry_price: number;
+  /** Fill price of the exit; absent or null while open. */
   exit_price?: number | null;
+  /** +1/-1 or "long"/"short"/"buy"/"sell". */
   side: number | string;
+  /** Units or lots. */
   size?: number | null;
+  /** Net profit in the account currency. */
   pnl?: number | null;
+  /** Net return in percent. */
   return_pct?: number | null;
+  /** Maximum favourable excursion (price units in the backtest). */
   mfe?: number | null;
+  /** Maximum adverse excursion (either sign). */
   mae?: number | null;
+  /** Free label (e.g. the agent that opened it). */
   tag?: string | null;
+  /** Why the trade closed (signal, sl, tp, ...). */
   exit_reason?: string | null;
 }
 
 /** A feature line aligned with the bars. `panel` absent: drawn on the price; else in that panel. */
 export interface Overlay {
+  /** Legend name. */
   name: string;
+  /** One value per bar (NaN for gaps). */
   values: ArrayLike<number>;
   /** Panel name; overlays with the same panel share it. Absent: on the price panel. */
   panel?: string;
+  /** Line or marker colour (default from the palette). */
   color?: string;
 }
 
@@ -58,15 +73,23 @@ export interface RegimeStrip {
 
 /** Input of {@link candlestickFigure}. */
 export interface CandlestickInput {
+  /** Figure title. */
   title?: string;
   /** Bar open times, epoch ms. */
   time: ArrayLike<number>;
+  /** Open prices. */
   open: ArrayLike<number>;
+  /** High prices. */
   high: ArrayLike<number>;
+  /** Low prices. */
   low: ArrayLike<number>;
+  /** Close prices. */
   close: ArrayLike<number>;
+  /** Feature lines to draw. */
   overlays?: readonly Overlay[];
+  /** Regime strip under the price. */
   regimes?: RegimeStrip;
+  /** Trades to mark. */
   trades?: readonly TradeLike[];
   /** Aggregate into at most this many candles (default 2000). */
   maxCandles?: number;

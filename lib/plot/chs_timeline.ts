@@ -13,11 +13,13 @@ export type JournalRecord = Record<string, unknown>;
 
 /** Options of {@link chsTimelineFigure}. */
 export interface ChsTimelineOptions {
+  /** Figure title. */
   title?: string;
   /** Breaker threshold (default: the journal's `threshold`/`chs_threshold` field, else 0.55). */
   threshold?: number;
   /** Hysteresis: the breaker resets above threshold + this (default 0.10). */
   resetMargin?: number;
+  /** Figure height in px. */
   height?: number;
 }
 
@@ -29,9 +31,13 @@ export interface JournalPoint {
    * wall-clock `ts` only when the journal has no bar times at all.
    */
   time: number;
+  /** What the record is on the chart. */
   kind: "chs" | "breaker_on" | "breaker_off" | "order" | "fill" | "close" | "reject" | "limit" | "other";
+  /** CHS carried by the record, or null. */
   chs: number | null;
+  /** Equity carried by the record, or null. */
   equity: number | null;
+  /** Hover text. */
   label: string;
 }
 

@@ -37,10 +37,15 @@ export function minMaxIndices(values: ArrayLike<number>, maxPoints: number): Uin
 
 /** Candles after aggregation: `start[k]`..`end[k]` are the source bar indices of candle `k`. */
 export interface AggregatedOhlc {
+  /** Times, epoch ms. */
   time: number[];
+  /** Open prices. */
   open: number[];
+  /** High prices. */
   high: number[];
+  /** Low prices. */
   low: number[];
+  /** Close prices. */
   close: number[];
   /** First source bar index of each candle. */
   start: number[];

@@ -8,13 +8,17 @@ import { axis, baseLayout, COLORS, type Figure, PALETTE, type PlotTrace } from "
 
 /** A named set of returns in %. */
 export interface ReturnSeries {
+  /** Legend name. */
   name: string;
+  /** One value per bar (NaN for gaps). */
   values: ArrayLike<number>;
+  /** Line or marker colour (default from the palette). */
   color?: string;
 }
 
 /** Options of {@link returnDistributionFigure}. */
 export interface DistributionOptions {
+  /** Figure title. */
   title?: string;
   /** Axis label (default "return %"). */
   xLabel?: string;
@@ -22,6 +26,7 @@ export interface DistributionOptions {
   bins?: number;
   /** Normalise each histogram to a probability density (good when comparing series). */
   density?: boolean;
+  /** Figure height in px. */
   height?: number;
 }
 

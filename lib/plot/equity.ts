@@ -10,20 +10,25 @@ import { stackedPanels } from "./_panels.ts";
 
 /** One equity curve (several can be compared on the same figure). */
 export interface EquitySeries {
+  /** Legend name. */
   name?: string;
   /** Epoch ms per point. */
   time: ArrayLike<number>;
+  /** Equity per point. */
   equity: ArrayLike<number>;
   /** Drawdown in % per point (sign ignored: drawn as -|dd|). Computed from equity when absent. */
   drawdownPct?: ArrayLike<number>;
+  /** Line or marker colour (default from the palette). */
   color?: string;
 }
 
 /** Options of {@link equityDrawdownFigure}. */
 export interface EquityOptions {
+  /** Figure title. */
   title?: string;
   /** Points per line after decimation (default 4000). */
   maxPoints?: number;
+  /** Figure height in px. */
   height?: number;
   /** Draw the equity on a log scale. */
   logEquity?: boolean;

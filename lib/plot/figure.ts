@@ -10,8 +10,11 @@ export type PlotTrace = Record<string, unknown>;
 
 /** A plotly figure: traces, layout and optional config, exactly what `Plotly.newPlot` takes. */
 export interface Figure {
+  /** Traces. */
   data: PlotTrace[];
+  /** Layout (axes, title, legend, shapes). */
   layout: Record<string, unknown>;
+  /** Plotly config (merged over the house defaults). */
   config?: Record<string, unknown>;
 }
 

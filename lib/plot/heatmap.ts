@@ -9,8 +9,11 @@ import { axis, baseLayout, type Figure, formatNumber } from "./figure.ts";
 
 /** One (strategy, symbol) result, as read from results.json. */
 export interface ResultRow {
+  /** Strategy name. */
   strategy: string;
+  /** Instrument. */
   symbol: string;
+  /** Timeframe, or null when unknown. */
   timeframe: string | null;
   /** Numeric stats of the run (flattened from `stats` when nested). */
   values: Record<string, number | null>;
@@ -22,9 +25,11 @@ export interface ResultRow {
 export interface HeatmapOptions {
   /** The stat to colour by (default `return_pct`). */
   metric?: string;
+  /** Figure title. */
   title?: string;
   /** Colour scale centre (default 0 when values have both signs). */
   zmid?: number;
+  /** Figure height in px. */
   height?: number;
 }
 

@@ -10,9 +10,11 @@ import type { TradeLike } from "./candles.ts";
 
 /** Options of {@link mfeMaeFigure}. */
 export interface MfeMaeOptions {
+  /** Figure title. */
   title?: string;
   /** Unit label of the excursions (as the backtest reports them), e.g. "%" or "price". */
   unit?: string;
+  /** Figure height in px. */
   height?: number;
 }
 

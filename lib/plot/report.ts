@@ -18,24 +18,33 @@ import { mfeMaeFigure } from "./mfe_mae.ts";
  * (and the live runner's trades) fit it as they are; extra fields are ignored.
  */
 export interface ReportTrade extends TradeLike {
+  /** Bar index of the entry. */
   entry_bar?: number;
+  /** Bar index of the exit. */
   exit_bar?: number;
 }
 
 /** What {@link backtestReportHtml} needs: the bars, the equity and drawdown per bar, trades, stats. */
 export interface ReportInput {
+  /** Page title. */
   title: string;
   /** Bar open times, epoch ms. */
   time: ArrayLike<number>;
+  /** Open prices. */
   open: ArrayLike<number>;
+  /** High prices. */
   high: ArrayLike<number>;
+  /** Low prices. */
   low: ArrayLike<number>;
+  /** Close prices. */
   close: ArrayLike<number>;
   /** Equity per bar. */
   equity: ArrayLike<number>;
   /** Drawdown in % per bar (either sign; drawn below zero). */
   drawdownPct: ArrayLike<number>;
+  /** Closed (and open) trades. */
   trades: readonly ReportTrade[];
+  /** The run's statistics by name. */
   stats: Record<string, number | string | null>;
   /** Optional lines under the title (symbol, strategy, parameters...). */
   subtitle?: string;
