@@ -127,7 +127,7 @@ function cutTo(bars: BarArrays, features: FeatureArrays, to: number): [BarArrays
 function tradesName(job: BatchJob, strategy: string): string {
   const stem = (job.file.split(/[\\/]/).pop() ?? "file").replace(/\.[A-Za-z0-9]+$/, "");
   const split = job.presplit
-    ? `${job.file.includes("/test/") ? "test" : "train"}_`
+    ? `${/[\\/]test[\\/]/.test(job.file) ? "test" : "train"}_`
     : job.split === "all"
     ? ""
     : `${job.split}_`;
