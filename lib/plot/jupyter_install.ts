@@ -16,12 +16,19 @@ import { findNbconvert, installProjectKernel, KERNEL_NAME } from "./notebooks.ts
 
 /** Result of {@link installUserKernel}. */
 export interface KernelInstall {
+  /** Kernelspec name. */
   name: string;
+  /** Path of the user kernel.json. */
   kernel_json: string;
+  /** The deno binary the kernel runs. */
   argv0: string;
+  /** True when argv[0] was rewritten because `deno jupyter` recorded a path that does not run. */
   argv0_fixed: boolean;
+  /** Path of the project-local kernel.json used by `deno task notebooks`. */
   project_kernelspec: string;
+  /** Result of the one-cell smoke test. */
   check: "ok" | "skipped" | "no_nbconvert";
+  /** Duration of the smoke test, null when skipped. */
   check_seconds: number | null;
 }
 

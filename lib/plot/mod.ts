@@ -1,7 +1,8 @@
 /**
  * Plots for Kinetra: plotly figure builders (pure functions returning `{ data, layout }`),
- * self-contained offline HTML pages, the one-file backtest report, and rich display in the Deno
- * Jupyter kernel.
+ * self-contained offline HTML pages, the one-file backtest report, rich display in the Deno
+ * Jupyter kernel, and the headless notebook runner with its output checks (`deno task notebooks`,
+ * `deno task jupyter:install`).
  *
  * ```ts ignore
  * import { backtestReportHtml, candlestickFigure, display, figureHtml } from "kinetra/plot/mod.ts";
@@ -23,3 +24,5 @@ export * from "./chs_timeline.ts";
 export * from "./html.ts";
 export * from "./report.ts";
 export * from "./display.ts";
+export * from "./notebooks.ts";
+export * from "./jupyter_install.ts";

@@ -31,27 +31,41 @@ export const CELL_TAGS = [
 
 /** A notebook cell (nbformat 4, the fields used here). */
 export interface NotebookCell {
+  /** Cell kind. */
   cell_type: "code" | "markdown" | "raw";
+  /** Cell text (a string or a list of lines). */
   source: string | string[];
+  /** Cell metadata; `tags` holds the output expectations. */
   metadata: { tags?: string[]; [k: string]: unknown };
+  /** Outputs of an executed code cell. */
   outputs?: NotebookOutput[];
+  /** Execution number, null when not executed. */
   execution_count?: number | null;
 }
 
 /** A code cell output (nbformat 4). */
 export interface NotebookOutput {
+  /** Output kind. */
   output_type: "stream" | "display_data" | "execute_result" | "error";
+  /** MIME bundle of rich outputs. */
   data?: Record<string, unknown>;
+  /** Text of a stream output. */
   text?: string | string[];
+  /** Error name of an error output. */
   ename?: string;
+  /** Error message of an error output. */
   evalue?: string;
 }
 
 /** A notebook (nbformat 4). */
 export interface Notebook {
+  /** The cells in order. */
   cells: NotebookCell[];
+  /** Notebook metadata (kernelspec, language_info). */
   metadata: Record<string, unknown>;
+  /** Major format version (4). */
   nbformat: number;
+  /** Minor format version. */
   nbformat_minor: number;
 }
 
@@ -59,17 +73,25 @@ export interface Notebook {
 export interface NotebookProblem {
   /** 1-based index among all cells. */
   cell: number;
+  /** What is wrong. */
   message: string;
 }
 
 /** The result of executing one notebook. */
 export interface NotebookRun {
+  /** The notebook executed. */
   notebook: string;
+  /** The executed copy. */
   output: string;
+  /** True when there is no problem. */
   ok: boolean;
+  /** Wall time of nbconvert, kernel start included. */
   seconds: number;
+  /** Code cells in the notebook. */
   code_cells: number;
+  /** Outputs produced in all. */
   outputs: number;
+  /** Everything found wrong (empty when ok). */
   problems: NotebookProblem[];
 }
 
