@@ -226,20 +226,33 @@ export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}
   const tf = detected ?? declared;
   const tfMs = timeframeMs(tf);
   if (tfMs !== null && tfMs <= 4 * 3_600_000) {
-    let off = 0;
-    const ex: unknown[] = [];
+    // The grid is the most common offset of the open times (00/04/08… for MT5 H4, :15 for a
+    // market opening at 09:15); bars off that grid are misaligned.
+    const offsets = new Map<number, number>();
     for (let i = 0; i < n; i++) {
-      if (t[i] % tfMs !== 0) {
-        off++;
-        if (ex.length < 3) ex.push(isoTime(t[i]));
+      const o = ((t[i] % tfMs) + tfMs) % tfMs;
+      offsets.set(o, (offsets.get(o) ?? 0) + 1);
+    }
+    let grid = 0, gridCount = -1;
+    for (const [o, c] of offsets) {
+      if (c > gridCount || (c === gridCount && o < grid)) {
+        grid = o;
+        gridCount = c;
       }
     }
+    const off = n - gridCount;
     if (off) {
+      const ex: unknown[] = [];
+      for (let i = 0; i < n && ex.length < 3; i++) {
+        if (((t[i] % tfMs) + tfMs) % tfMs !== grid) ex.push(isoTime(t[i]));
+      }
       out.push({
         code: "misaligned_bars",
         severity: "MEDIUM",
-        message: `${off} bar(s) do not open on the ${tf} grid`,
+        message: `${off} bar(s) do not open on the ${tf} grid of the other bars` +
+          (grid ? ` (which is offset by ${grid / 60000} min)` : ""),
         count: off,
+        grid_offset_minutes: grid / 60000,
         examples: ex,
       });
     }

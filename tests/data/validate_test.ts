@@ -195,3 +195,18 @@ Deno.test("real data: timeframe_mismatch is raised exactly where the median bar 
   console.log(`${files.length} files, ${mismatches} with a timeframe that contradicts the name`);
   if (which === "shared") assert.ok(mismatches > 0, "the shared master data set has known timeframe defects");
 });
+
+Deno.test("misaligned bars: off the grid of the other bars; a whole-file offset (09:15 opens) is not a defect", () => {
+  const t = weekdayHours(1).filter((_, i) => i % 4 === 0); // H4 at 00/04/08…
+  const shifted = t.map((x) => x + 15 * 60_000);
+  assert.equal(
+    validateBars(bars(shifted), { timeframe: "H4" }).find((x) => x.code === "misaligned_bars"),
+    undefined,
+  );
+  const one = [...t];
+  one[7] += 60 * 60_000; // one bar at 05:00 instead of 04:00
+  const f = validateBars(bars(one), { timeframe: "H4" }).find((x) => x.code === "misaligned_bars")!;
+  assert.equal(f.severity, "MEDIUM");
+  assert.equal(f.count, 1);
+  assert.deepEqual(f.examples, [new Date(one[7]).toISOString().slice(0, 19)]);
+});
