@@ -24,15 +24,21 @@ export function frameFromArrays(a: BarArrays): pl.DataFrame {
 
 /**
  * A Bars value whose polars frame is built on first access (reading stays fast for callers that
- * only need typed arrays; `toArrays` returns the arrays directly).
+ * only need typed arrays; `toArrays` returns the arrays directly). `frame` is an own enumerable
+ * getter, so `{ ...bars }` and `Object.assign` still carry a frame.
  */
-class LazyBars implements Bars {
-  #frame: pl.DataFrame | null = null;
-  constructor(readonly arrays: BarArrays, readonly meta: BarsMeta) {}
-  get frame(): pl.DataFrame {
-    if (this.#frame === null) this.#frame = frameFromArrays(this.arrays);
-    return this.#frame;
-  }
+function lazyBars(arrays: BarArrays, meta: BarsMeta): Bars {
+  let frame: pl.DataFrame | null = null;
+  const bars = { arrays, meta } as Bars;
+  Object.defineProperty(bars, "frame", {
+    enumerable: true,
+    configurable: true,
+    get(): pl.DataFrame {
+      if (frame === null) frame = frameFromArrays(arrays);
+      return frame;
+    },
+  });
+  return bars;
 }
 
 /**
@@ -63,7 +69,7 @@ export function barsFromArrays(arrays: BarArrays, meta: BarsMeta): Bars {
       );
     }
   }
-  return new LazyBars(arrays, meta);
+  return lazyBars(arrays, meta);
 }
 
 function col(frame: pl.DataFrame, name: string, required: boolean): Float64Array | null {

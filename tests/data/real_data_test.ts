@@ -74,3 +74,10 @@ Deno.test("progress: plain lines off a terminal, a redrawn bar ending in a newli
   assert.equal(tty[1], `${clear}${"█".repeat(10)} 100% 2/2 done`);
   assert.equal(tty[2], "\n");
 });
+
+Deno.test("a Bars value keeps its frame through object spread", async () => {
+  const bars = await readBars("data/sample/forex/GBPUSD+_H4_202401020000_202512262000.csv");
+  const copy = { ...bars, meta: { ...bars.meta, symbol: "COPY" } };
+  assert.equal(copy.frame.height, bars.arrays!.length);
+  assert.equal(copy.meta.symbol, "COPY");
+});
