@@ -67,8 +67,9 @@ export function figureFragment(fig: Figure, withPlotly: boolean): string {
 }
 
 /**
- * Show one figure or several in the notebook, then flush. Besides HTML, the output carries the
- * plotly MIME bundle (`application/vnd.plotly.v1+json`) so VS Code and JupyterLab render it natively.
+ * Show one figure or several in the notebook, then flush. The output is HTML (a div and a drawing
+ * script); the first figure of a kernel session also carries plotly.js itself (4.8 MB, offline),
+ * later ones reuse it. The flush waits longer for bigger outputs.
  *
  * @example
  * ```ts ignore
