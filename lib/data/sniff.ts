@@ -194,6 +194,14 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     }
     off += enc.encode(rawLines[i]).length + 1;
   }
+  if (lines.length === 0 && complete === 0 && head.trim() !== "") {
+    throw new KinetraError(
+      "unrecognized_format",
+      `${source}: no line break in the first 64 KiB (starts with ${show(head.slice(0, 80))});` +
+        ` expected a CSV/TSV export with one bar per line.`,
+      { details: { file: source, first_line: head.slice(0, 120) } },
+    );
+  }
   if (lines.length === 0) {
     throw new KinetraError("empty_file", `${source}: the file is empty; expected a header line and bars.`, {
       details: { file: source },

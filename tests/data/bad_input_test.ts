@@ -86,6 +86,7 @@ Deno.test("bad input: every case gets its clear error or a documented repair, an
     random: [1, 2, 3, 4, 5, 6, 7, 8].map((seed) =>
       writeFixture(dir, `random_${seed}.bin`, randomBytes(seed, 64 * seed))
     ),
+    oneLine: writeFixture(dir, "one_line.csv", "1.1,".repeat(25_000)),
     randomText: [1, 2, 3].map((seed) => writeFixture(dir, `random_text_${seed}.csv`, randomText(seed, 400))),
   };
   const before = await treeFingerprint(dir);
@@ -179,6 +180,10 @@ Deno.test("bad input: every case gets its clear error or a documented repair, an
         assert.ok(isKinetraError(e), `${p}: ${e}`);
       }
     }
+  });
+  await t.step("a 100 KiB single line → unrecognized_format (not 'empty')", async () => {
+    const e = await expectCode(f.oneLine, "unrecognized_format");
+    assert.match(e.message, /no line break/);
   });
   await t.step("missing path → file_not_found; a folder → not_a_file", async () => {
     await expectCode(`${dir}/nope.csv`, "file_not_found");
