@@ -27,17 +27,32 @@ Run strategies over every export of a folder in parallel workers.
   --test-ratio R       share of each raw file in its test part (default 0.2)
   --workers N          parallel workers (default: hardware threads; 0 = no workers)
   --profile P          engine profile: mt5 (default) | compat
+  --param NAME=VALUE   override a parameter of every chosen strategy that has it (repeatable),
+                       e.g. --param sl_atr=3; default: each strategy's defaults
   --out DIR            parent of the run folders (default logs/backtests)
   --json               print { run_dir, results: [...], summary: [...] } as JSON
   -h, --help           this help
 
-Writes DIR/run_<UTC stamp>/config.json, results.json and trades/<file>__<strategy>.csv; a run
+Writes DIR/run_<UTC stamp>/config.json, results.json, summary.txt and trades/<file>__<strategy>.csv; a run
 folder is never overwritten. A failure on one file is recorded with its error and the batch goes on.`;
 
 function list(s: string | undefined): string[] | undefined {
   if (s === undefined) return undefined;
   const v = s.split(",").map((x) => x.trim()).filter(Boolean);
   return v.length ? v : undefined;
+}
+
+function parseParams(list: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of list) {
+    const m = p.match(/^([A-Za-z_]\w*)=(.+)$/);
+    const v = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isFinite(v)) {
+      throw new KinetraError("bad_argument", `--param needs name=number, got "${p}"`);
+    }
+    out[m[1]] = v;
+  }
+  return out;
 }
 
 function num(name: string, s: string | undefined): number | undefined {
@@ -61,6 +76,7 @@ async function main(): Promise<number> {
         workers: { type: "string" },
         profile: { type: "string" },
         out: { type: "string" },
+        param: { type: "string", multiple: true, default: [] },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -114,6 +130,7 @@ async function main(): Promise<number> {
     workers,
     profile,
     outDir: args.out,
+    params: parseParams(args.param as string[]),
     onProgress: (p) => {
       const secs = (p.elapsedMs / 1000).toFixed(1);
       if (tty) {

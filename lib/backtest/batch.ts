@@ -15,10 +15,12 @@
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { parseFileName, scanCatalog } from "../data/mod.ts";
 import { KinetraError } from "../errors.ts";
-import { assertNotInside, utcStamp, writeJsonAtomic } from "../util/fs.ts";
+import { assertNotInside, utcStamp, writeJsonAtomic, writeTextAtomic } from "../util/fs.ts";
 import { LOGS_DIR } from "../util/paths.ts";
-import { runBatchJob } from "./batch_job.ts";
-import { summarizeBatch, type SummaryRow } from "./batch_summary.ts";
+import { getStrategy } from "../strategies/registry.ts";
+import { resolveParams } from "../strategies/contract.ts";
+import { paramsFor, runBatchJob } from "./batch_job.ts";
+import { summarizeBatch, type SummaryRow, summaryTable } from "./batch_summary.ts";
 import type { BatchJob, BatchResult, Split, WorkerMessage } from "./batch_types.ts";
 
 /** Options of `runBatch` (and `planBatch`). */
@@ -39,6 +41,11 @@ export interface BatchOptions {
   outDir?: string;
   /** Engine profile. Default mt5. */
   profile?: "mt5" | "compat";
+  /**
+   * Parameter overrides by name (default: every strategy's defaults). Each applies to the
+   * strategies that declare it; a name no chosen strategy declares is refused.
+   */
+  params?: Readonly<Record<string, number>>;
   /** Called after each file (all its strategies) finishes. */
   onProgress?: (p: BatchProgress) => void;
   /**
@@ -124,6 +131,31 @@ function assetClassOf(file: string, root: string): string {
   return parts[0] ?? "other";
 }
 
+/**
+ * Refuse overrides no chosen strategy declares, and out-of-range values, before anything runs.
+ * (Unknown strategy names are not refused here: they fail their own results, as a batch does.)
+ */
+function checkParams(strategies: readonly string[], params: Readonly<Record<string, number>>): void {
+  const known = strategies.flatMap((name) => {
+    try {
+      return [getStrategy(name)];
+    } catch {
+      return [];
+    }
+  });
+  for (const k of Object.keys(params)) {
+    if (!known.some((s) => k in s.params)) {
+      throw new KinetraError(
+        "bad_parameter",
+        `no chosen strategy has a parameter "${k}"; known: ${
+          [...new Set(known.flatMap((s) => Object.keys(s.params)))].sort().join(", ")
+        }`,
+      );
+    }
+  }
+  for (const s of known) resolveParams(s, paramsFor(s, params));
+}
+
 /** Find the files of a batch and build its jobs (no run folder, nothing written). */
 export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<BatchJob[]> {
   const split = opts.split ?? "all";
@@ -135,6 +167,7 @@ export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<Bat
     throw new KinetraError("bad_argument", `test ratio must be in (0, 1), got ${testRatio}`);
   }
   const strategies = opts.strategies?.length ? [...opts.strategies] : [...DEFAULT_BATCH_STRATEGIES];
+  checkParams(strategies, opts.params ?? {});
   const tfs = (opts.timeframes ?? []).map((t) => t.toUpperCase());
   const root = opts.source;
   if (!(await isDir(root))) {
@@ -175,6 +208,7 @@ export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<Bat
       presplit,
       tradesDir,
       engine: { profile: opts.profile ?? "mt5" },
+      params: opts.params ?? {},
     });
   }
   if (!jobs.length) {
@@ -184,6 +218,27 @@ export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<Bat
     );
   }
   return jobs;
+}
+
+/**
+ * The checked-out commit, read from .git without running git (tasks have no --allow-run); null
+ * when there is no repository or it cannot be read.
+ */
+async function gitCommit(): Promise<string | null> {
+  try {
+    const head = (await Deno.readTextFile(".git/HEAD")).trim();
+    if (/^[0-9a-f]{40}$/.test(head)) return head;
+    const ref = head.match(/^ref: (.+)$/)?.[1];
+    if (!ref) return null;
+    try {
+      return (await Deno.readTextFile(join(".git", ref))).trim();
+    } catch {
+      const packed = await Deno.readTextFile(".git/packed-refs");
+      return packed.split("\n").find((l) => l.endsWith(` ${ref}`))?.split(" ")[0] ?? null;
+    }
+  } catch {
+    return null;
+  }
 }
 
 /** Create a fresh run folder; never reuses an existing one. */
@@ -210,6 +265,7 @@ function resultsOfCrash(job: BatchJob, message: string, code = "worker_crashed")
     asset_class: job.assetClass,
     strategy,
     bars: 0,
+    sha256: null,
     stats: null,
     trades_file: null,
     error: { code, message },
@@ -315,7 +371,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     presplit: jobs[0].presplit,
     profile: jobs[0].engine.profile,
     workers,
-    params: "defaults",
+    params: opts.params && Object.keys(opts.params).length ? opts.params : "defaults",
+    git_commit: await gitCommit(),
     files: jobs.map((j) => j.file),
   };
   await writeJsonAtomic(join(runDir, "config.json"), config);
@@ -347,6 +404,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     totalsMs.simulate += r.timings_ms.simulate;
   }
   const wallMs = performance.now() - t0;
+  await writeTextAtomic(join(runDir, "summary.txt"), summaryTable(summary) + "\n");
   await writeJsonAtomic(join(runDir, "results.json"), {
     run_dir: runDir,
     started_at: startedAt,

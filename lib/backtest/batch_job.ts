@@ -134,6 +134,18 @@ function tradesName(job: BatchJob, strategy: string): string {
   return `${split}${stem}__${strategy}.csv`.replace(/[^A-Za-z0-9+._-]/g, "_");
 }
 
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The overrides among `given` that `strategy` declares (the others belong to other strategies). */
+export function paramsFor(strategy: Strategy, given: Readonly<Record<string, number>>): Params {
+  const out: Params = {};
+  for (const [k, v] of Object.entries(given)) if (k in strategy.params) out[k] = v;
+  return out;
+}
+
 /** Run one job; never throws. */
 export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
   const base = (strategy: string): BatchResult => ({
@@ -143,6 +155,7 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
     asset_class: job.assetClass,
     strategy,
     bars: 0,
+    sha256: null,
     stats: null,
     trades_file: null,
     error: null,
@@ -159,13 +172,17 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
     }
   });
   let t0 = performance.now();
+  let sha: string | null = null;
   let bars: BarArrays;
   let meta: { symbol: string; timeframe: string | null };
   try {
     if (/\.parquet$/i.test(job.file)) {
+      const bytes = await Deno.readFile(job.file);
+      sha = await sha256Hex(bytes);
       bars = toArrays(pl.readParquet(job.file));
     } else {
       const loaded = await loadFile(job.file);
+      sha = await sha256Hex(loaded.rawBytes);
       if (!loaded.arrays) {
         throw new KinetraError("not_bars", `${job.file} is a tick export; resample it to bars first`);
       }
@@ -178,6 +195,7 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
     return results;
   }
   const readMs = performance.now() - t0;
+  for (const r of results) r.sha256 = sha;
   t0 = performance.now();
   let features: FeatureArrays;
   try {
@@ -197,7 +215,7 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
     if (!strategy) continue;
     const t1 = performance.now();
     try {
-      const params: Params = resolveParams(strategy);
+      const params: Params = resolveParams(strategy, paramsFor(strategy, job.params));
       const warm = strategy.warmup(params);
       const { from, to } = splitWindow(bars.length, job.split, job.testRatio, job.presplit, warm);
       const [b1, f1] = cutTo(bars, features, to);

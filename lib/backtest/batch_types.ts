@@ -32,6 +32,8 @@ export interface BatchJob {
   readonly tradesDir: string;
   /** Backtest profile and engine options forwarded to `runBacktest`. */
   readonly engine: { readonly profile: "mt5" | "compat" };
+  /** Parameter overrides by name, applied to every strategy that declares the parameter. */
+  readonly params: Readonly<Record<string, number>>;
 }
 
 /** The outcome of one strategy on one file. */
@@ -48,6 +50,8 @@ export interface BatchResult {
   strategy: string;
   /** Bars traded (after the split cut, warm-up history excluded). */
   bars: number;
+  /** SHA-256 of the file's bytes (hex), or null when it could not be read. */
+  sha256: string | null;
   /** The engine's statistics, or null when the run failed. */
   stats: BacktestStats | null;
   /** Trade file relative to the run folder, or null. */

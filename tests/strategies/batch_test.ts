@@ -37,6 +37,11 @@ Deno.test("a batch over the sample in workers writes config, results and trades,
     const saved = JSON.parse(await Deno.readTextFile(join(a.runDir, "results.json")));
     assert.equal(saved.results.length, 18);
     assert.ok(saved.summary.length >= 3);
+    assert.match(await Deno.readTextFile(join(a.runDir, "summary.txt")), /^strategy\s+class\s+files/);
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", await Deno.readFile(a.results[0].file)),
+    );
+    assert.equal(a.results[0].sha256, Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""));
     let trades = 0;
     for (const r of a.results) {
       assert.equal(r.error, null, `${r.file} ${r.strategy}: ${r.error?.message}`);
@@ -196,6 +201,7 @@ Deno.test("summary rows per strategy and asset class add up and are marked again
     asset_class: cls,
     strategy: "sniper",
     bars: 100,
+    sha256: null,
     // deno-lint-ignore no-explicit-any
     stats: s as any,
     trades_file: null,
@@ -335,6 +341,52 @@ Deno.test("Ctrl+C (SIGINT) on the task stops the batch with exit code 130 and a 
     const runDir = stdout.match(/results: (.*)\/results\.json/)![1];
     const saved = JSON.parse(await Deno.readTextFile(join(runDir, "results.json")));
     assert.equal(saved.interrupted, true);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("parameter overrides apply to the strategies that declare them and are checked before running", async () => {
+  const out = await tempDir();
+  try {
+    const base = await runBatch({
+      source: SAMPLE,
+      workers: 0,
+      outDir: out,
+      strategies: ["sniper", "sma_cross"],
+    });
+    const wide = await runBatch({
+      source: SAMPLE,
+      workers: 0,
+      outDir: out,
+      strategies: ["sniper", "sma_cross"],
+      params: { sl_atr: 4, fast: 5 },
+    });
+    const config = JSON.parse(await Deno.readTextFile(join(wide.runDir, "config.json")));
+    assert.deepEqual(config.params, { sl_atr: 4, fast: 5 });
+    for (const r of wide.results) {
+      assert.equal(r.error, null, r.error?.message);
+      const b = base.results.find((x) => x.file === r.file && x.strategy === r.strategy)!;
+      assert.notDeepEqual(r.stats, b.stats, `${r.strategy} on ${r.file} should change with its override`);
+    }
+    // Wider stops: fewer stop-loss exits for SNIPER over the sample.
+    const sl = async (run: typeof base) => {
+      let n = 0;
+      for (const r of run.results.filter((x) => x.strategy === "sniper")) {
+        const lines = (await Deno.readTextFile(join(run.runDir, r.trades_file!))).split("\n");
+        n += lines.filter((l) => l.split(",").at(-2) === "sl").length;
+      }
+      return n;
+    };
+    assert.ok(await sl(wide) < await sl(base), "a 4-ATR stop is hit less often than a 2-ATR stop");
+    await assert.rejects(
+      planBatch({ source: SAMPLE, strategies: ["sniper"], params: { fast: 5 } }),
+      (e) => isKinetraError(e) && e.code === "bad_parameter" && /no chosen strategy/.test(e.message),
+    );
+    await assert.rejects(
+      planBatch({ source: SAMPLE, params: { sl_atr: 0 } }),
+      (e) => isKinetraError(e) && e.code === "bad_parameter",
+    );
   } finally {
     await Deno.remove(out, { recursive: true });
   }
