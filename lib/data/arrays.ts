@@ -85,7 +85,8 @@ function col(frame: pl.DataFrame, name: string, required: boolean): Float64Array
     return null;
   }
   let s = frame.getColumn(name);
-  if (name === "time") s = s.cast(pl.Int64);
+  // Any time unit (us/ns from strptime, Date, or epoch-ms numbers) normalised to epoch ms.
+  if (name === "time") s = s.cast(pl.Datetime("ms")).cast(pl.Int64);
   s = s.cast(pl.Float64);
   if (s.nullCount() > 0) {
     return Float64Array.from(s.toArray() as Array<number | null>, (v) => v ?? Number.NaN);

@@ -81,3 +81,18 @@ Deno.test("a Bars value keeps its frame through object spread", async () => {
   assert.equal(copy.frame.height, bars.arrays!.length);
   assert.equal(copy.meta.symbol, "COPY");
 });
+
+Deno.test("toArrays normalises the time unit of frames built elsewhere (μs from strptime, Date)", async () => {
+  const pl = (await import("nodejs-polars")).default;
+  const df = pl.DataFrame({ d: ["2024.01.02 04:00:00", "2024.01.02 08:00:00"], close: [1.5, 1.6] });
+  const us = df.select(
+    pl.col("d").str.strptime(pl.Datetime("ms"), "%Y.%m.%d %H:%M:%S").alias("time"), // yields μs in 0.25.2
+    pl.col("close").alias("open"),
+    pl.col("close").alias("high"),
+    pl.col("close").alias("low"),
+    pl.col("close"),
+  );
+  assert.deepEqual(Array.from(toArrays(us).time), [Date.UTC(2024, 0, 2, 4), Date.UTC(2024, 0, 2, 8)]);
+  const days = us.withColumns(pl.col("time").cast(pl.Date).alias("time"));
+  assert.deepEqual(Array.from(toArrays(days).time), [Date.UTC(2024, 0, 2), Date.UTC(2024, 0, 2)]);
+});
