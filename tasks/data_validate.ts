@@ -5,7 +5,7 @@
  * empty). Prints a table, or with `--json` a JSON array with one record per file. Exit 1 when any
  * file has a CRITICAL finding, 2 for a missing folder or bad arguments, else 0.
  */
-import { formatValidation, parseTaskArgs, validateFolder } from "../lib/data/mod.ts";
+import { formatValidation, makeProgress, parseTaskArgs, validateFolder } from "../lib/data/mod.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir } from "../lib/util/paths.ts";
 
@@ -23,7 +23,9 @@ await runTask(async () => {
   }
   const source = values.source ?? positionals[0] ?? defaultSourceDir();
   if (!values.source && !positionals[0] && !values.json) console.error(`source: ${source}`);
-  const v = await validateFolder(source);
+  // A progress bar on a terminal only (stderr); logs and pipes get just the result.
+  const progress = Deno.stderr.isTerminal() ? makeProgress({ terminal: true }) : null;
+  const v = await validateFolder(source, progress ? (d, t, r) => progress(d, t, r.file) : undefined);
   console.log(values.json ? JSON.stringify(v.records, null, 2) : formatValidation(v));
   return v.has_critical ? 1 : 0;
 });
