@@ -162,6 +162,13 @@ export const demoTrading: MenuAction = {
       min: 0.01,
       max: 1,
     });
+    const waitS = await ask.number("Seconds to wait for the Expert Advisor to connect", {
+      default: 60,
+      min: 1,
+      max: 3600,
+      integer: true,
+      sample: 2,
+    });
     const ok = await ask.typed(
       `Trade ${strategy} on ${file.symbol} ${
         file.timeframe ?? ""
@@ -184,6 +191,7 @@ export const demoTrading: MenuAction = {
       maxTrades,
       chsThreshold: chs,
       bridge: `${b.host}:${b.port}`,
+      connectTimeoutMs: waitS * 1000,
       yes: true, // the typed confirmation above is the explicit one
       logsDir: join(opts.logsDir, "live"),
       configPath: opts.configPath,
