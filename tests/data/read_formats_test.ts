@@ -59,25 +59,28 @@ Deno.test("the bundled MT5 export reads into the canonical frame with every valu
   assert.equal(bars.meta.report?.encoding, "utf-8");
 });
 
-Deno.test("MT5 bar exports: tab or comma, CRLF or LF, UTF-8 with/without BOM, UTF-16LE with BOM", async () => {
+Deno.test("MT5 bar exports: tab or comma, CRLF or LF, UTF-8 with/without BOM, UTF-16 (LE/BE BOM, LE without)", async () => {
   const variants: Array<[string, string, string, string]> = [
     ["tab_crlf.csv", "\t", "\r\n", "utf-8"],
     ["tab_lf.csv", "\t", "\n", "utf-8"],
     ["comma_crlf.csv", ",", "\r\n", "utf-8"],
     ["comma_lf_bom.csv", ",", "\n", "utf-8-bom"],
     ["tab_crlf_utf16.csv", "\t", "\r\n", "utf-16le-bom"],
+    ["tab_crlf_utf16be.csv", "\t", "\r\n", "utf-16be-bom"],
+    ["tab_lf_utf16_nobom.csv", "\t", "\n", "utf-16le"],
   ];
   for (const [name, d, eol, enc] of variants) {
     const text = [HEADER.join(d), ...rows.map((r) => r.join(d))].join(eol) + eol;
     let bytes: Uint8Array;
-    if (enc === "utf-16le-bom") {
-      bytes = new Uint8Array(2 + text.length * 2);
-      bytes[0] = 0xff;
-      bytes[1] = 0xfe;
+    if (enc.startsWith("utf-16")) {
+      const bom = enc.endsWith("-bom") ? 2 : 0;
+      const be = enc.startsWith("utf-16be");
+      bytes = new Uint8Array(bom + text.length * 2);
+      if (bom) [bytes[0], bytes[1]] = be ? [0xfe, 0xff] : [0xff, 0xfe];
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
-        bytes[2 + 2 * i] = c & 0xff;
-        bytes[3 + 2 * i] = c >> 8;
+        bytes[bom + 2 * i + (be ? 1 : 0)] = c & 0xff;
+        bytes[bom + 2 * i + (be ? 0 : 1)] = c >> 8;
       }
     } else {
       const body = new TextEncoder().encode(text);
