@@ -188,9 +188,17 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
   } else {
     const c = raw.cols;
     const n = raw.length;
+    // One volume column (MT4, generic) fills both; copied so the two arrays stay independent.
     const tick = c.tick_volume ?? c.volume;
-    const vol = c.volume ?? c.tick_volume;
-    const base = [c.open!, c.high!, c.low!, c.close!, fillZero(tick, n), fillZero(vol, n)];
+    const vol = c.volume ?? (c.tick_volume ? Float64Array.from(c.tick_volume) : undefined);
+    const base = [
+      c.open!,
+      c.high!,
+      c.low!,
+      c.close!,
+      fillZero(tick, n),
+      fillZero(vol === tick && vol ? Float64Array.from(vol) : vol, n),
+    ];
     if (c.spread) base.push(fillZero(c.spread, n));
     const nm = normalise(raw.time, base);
     sorted = nm.sorted;
