@@ -33,6 +33,7 @@ async function until(
 
 async function demoRun(
   account: "demo" | "real",
+  waitS: number,
 ): Promise<{ stdout: string; code: number | null; logs: string }> {
   const work = await Deno.makeTempDir({ prefix: "kinetra-menu-demo-" });
   const port = freePort();
