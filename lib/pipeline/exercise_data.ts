@@ -551,7 +551,7 @@ export async function prepareFiles(
           operation: "preparation",
           code: r.error.code,
           severity: null,
-          message: r.error.message,
+          message: r.error.message.replaceAll(view + "/", ""),
         });
       } else ok++;
     }

@@ -65,7 +65,7 @@ export interface PipelineOptions {
   dryRun?: boolean;
   /** The stages to run (default: all of them). */
   stages?: Stage[];
-  /** Factor for a timed-out stage's retry limit (default 3). */
+  /** Factor for a timed-out stage's retry limit (default 2). */
   retryFactor?: number;
   /** Multiply every stage's default time limit (default 1). */
   timeoutScale?: number;
@@ -132,7 +132,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
   const maxCycles = Math.max(1, opts.maxCycles ?? 10);
   const autoFix = !!opts.autoFix;
   const dryRun = !!opts.dryRun;
-  const retryFactor = opts.retryFactor ?? 3;
+  const retryFactor = opts.retryFactor ?? 2;
   const stages = opts.stages ?? defaultStages();
   const ask = opts.ask ?? askOnTerminal;
 

@@ -149,49 +149,85 @@ export function locationsIn(text: string, root: string): string[] {
   return [...out];
 }
 
-/** The unit test suite as a child `deno test` (tests/pipeline and the slow optional suites excluded). */
+/**
+ * The unit test suite: `deno test` as child processes, one per folder of tests/ (so a hanging or
+ * crashing room is located and does not hide the others' results), tests/pipeline and the slow
+ * optional suites excluded. `ctx.timeoutMs` is the limit of each folder's run.
+ */
 export function unitTestStage(
   opts: { dir?: string; excludes?: readonly RegExp[]; timeoutMs?: number } = {},
 ): Stage {
   return {
     name: "unit_tests",
     title: "unit test suite",
-    timeoutMs: opts.timeoutMs ?? 900_000,
+    timeoutMs: opts.timeoutMs ?? 300_000,
     async run(ctx) {
       const t0 = performance.now();
       const files = (await listTests(join(ctx.root, opts.dir ?? "tests"), ctx.root))
         .filter((f) => !(opts.excludes ?? DEFAULT_TEST_EXCLUDES).some((re) => re.test(f)));
       if (!files.length) return unavailable("unit_tests", t0, "no test files found under tests/");
-      const r = await runChild(Deno.execPath(), ["test", "--no-prompt", "-A", ...files], {
-        cwd: ctx.root,
-        timeoutMs: ctx.timeoutMs,
-      });
-      if (r.timedOut) return timedOut("unit_tests", t0, ctx.timeoutMs, "deno test");
-      const parsed = parseDenoTest(r.stdout + "\n" + r.stderr);
-      const errors = parsed.errors;
-      if (!parsed.summary && r.code !== 0) {
-        const text = (r.stderr || r.stdout).trim();
-        const locs = locationsIn(text, ctx.root);
-        errors.push({
-          stage: "unit_tests",
-          code: /TS\d{4}/.test(text) ? "type_check" : undefined,
-          message: `deno test ended without a summary (exit ${r.code}): ${text.slice(0, 1500)}`,
-          file: locs[0],
-          details: { locations: locs },
-        });
-      } else if (r.code !== 0 && !errors.length) {
-        errors.push({
-          stage: "unit_tests",
-          code: "test_failure",
-          message: `deno test exited ${r.code}: ${r.stderr.slice(-800)}`,
-        });
+      const groups = new Map<string, string[]>();
+      for (const f of files) {
+        const parts = f.split("/");
+        const g = parts.length > 2 ? parts.slice(0, 2).join("/") + "/" : parts[0] + "/";
+        groups.set(g, [...(groups.get(g) ?? []), f]);
       }
-      return result("unit_tests", t0, {
-        passed: parsed.passed,
-        failed: parsed.failed,
+      const errors: RawError[] = [];
+      let passed = 0, failed = 0, timeouts = 0;
+      for (const [group, list] of groups) {
+        const r = await runChild(Deno.execPath(), ["test", "--no-prompt", "-A", ...list], {
+          cwd: ctx.root,
+          timeoutMs: ctx.timeoutMs,
+        });
+        const parsed = parseDenoTest(r.stdout + "\n" + r.stderr);
+        if (r.timedOut) {
+          timeouts++;
+          failed++;
+          const running = [...stripAnsi(r.stdout).matchAll(/running \d+ tests? from \.\/(\S+)/g)].pop()?.[1];
+          errors.push({
+            stage: "unit_tests",
+            code: "timeout",
+            message: `deno test ${group} timed out after ${Math.round(ctx.timeoutMs / 1000)} s` +
+              (running ? ` (last file started: ${running})` : ""),
+            file: running ?? group,
+            details: { limit_ms: ctx.timeoutMs, group },
+          });
+          continue;
+        }
+        passed += parsed.passed;
+        failed += parsed.failed;
+        errors.push(...parsed.errors);
+        if (!parsed.summary && r.code !== 0) {
+          const text = (r.stderr || r.stdout).trim();
+          const locs = locationsIn(text, ctx.root);
+          failed++;
+          errors.push({
+            stage: "unit_tests",
+            code: /TS\d{4}/.test(text) ? "type_check" : undefined,
+            message: `deno test ${group} ended without a summary (exit ${r.code}): ${text.slice(0, 1500)}`,
+            file: locs[0] ?? group,
+            details: { locations: locs },
+          });
+        } else if (r.code !== 0 && !parsed.errors.length) {
+          errors.push({
+            stage: "unit_tests",
+            code: "test_failure",
+            message: `deno test ${group} exited ${r.code}: ${r.stderr.slice(-800)}`,
+            file: group,
+          });
+        }
+      }
+      const res = result("unit_tests", t0, {
+        passed,
+        failed,
         errors,
-        notes: [`${files.length} test files; excluded: tests/pipeline and slow optional suites`],
+        notes: [
+          `${files.length} test files in ${groups.size} folders (${[...groups.keys()].join(", ")}); ` +
+          "excluded: tests/pipeline and slow optional suites",
+        ],
       });
+      if (timeouts) res.status = "timeout";
+      return res;
     },
   };
 }
