@@ -142,7 +142,9 @@ Deno.test("tasks: inspect, validate and prepare speak JSON, exit with the docume
     "demo: inspect, validate and prepare the source into --out, then later steps; summary.json; exit 0",
     async () => {
       const out = `${tmp}/demo`;
+      const sample = await treeFingerprint("data/sample");
       const r = await runTaskFile("demo.ts", ["--source", "data/sample", "--out", out, "--json"]);
+      assert.deepEqual(await treeFingerprint("data/sample"), sample, "data/sample changed after the demo");
       assert.equal(r.code, 0, r.stderr);
       const s = JSON.parse(r.stdout);
       // The data steps come first (later issues append their own steps).
