@@ -1,13 +1,15 @@
 /**
- * `deno task notebooks [NAME...] [--out DIR] [--timeout SEC] [--json]`: execute every notebook of
+ * `deno task notebooks [NAME...] [--out DIR] [--timeout SEC] [--html] [--json]`: execute every notebook of
  * notebooks/ (or the named ones) headlessly with nbconvert and the Deno kernel, check that no cell
  * failed and that every cell that should show something did, and that the committed notebooks
- * carry no outputs. Exit 1 when any check fails, 2 when Jupyter is missing.
+ * carry no outputs; `--html` also exports each executed notebook to an offline HTML page.
+ * Exit 1 when any check fails, 2 when Jupyter is missing.
  */
 import { parseArgs } from "node:util";
 import { KinetraError } from "../lib/errors.ts";
 import {
   checkSourceNotebook,
+  exportNotebookHtml,
   findNbconvert,
   listNotebooks,
   readNotebook,
@@ -23,6 +25,7 @@ await runTask(async () => {
       out: { type: "string", default: "logs/notebooks" },
       timeout: { type: "string", default: "120" },
       json: { type: "boolean", default: false },
+      html: { type: "boolean", default: false },
     },
   });
   const all = listNotebooks("notebooks");
@@ -50,7 +53,10 @@ await runTask(async () => {
     run.problems.unshift(...clean.map((p) => ({ ...p, message: `committed notebook: ${p.message}` })));
     run.ok = run.problems.length === 0;
     if (!run.ok) failed++;
-    runs.push(run);
+    const html = values.html && run.problems.every((p) => p.cell > 0)
+      ? await exportNotebookHtml(run.output)
+      : null;
+    runs.push({ ...run, html });
     if (!values.json) {
       console.log(
         `${run.ok ? "ok  " : "FAIL"} ${path}  ${
@@ -58,6 +64,7 @@ await runTask(async () => {
         } s, ${run.code_cells} code cells, ${run.outputs} outputs`,
       );
       for (const p of run.problems) console.log(`     cell ${p.cell}: ${p.message}`);
+      if (html) console.log(`     html: ${html}`);
     }
   }
   if (values.json) console.log(JSON.stringify({ notebooks: runs, failed }, null, 2));

@@ -315,3 +315,26 @@ export function listNotebooks(dir = "notebooks"): string[] {
   }
   return out.sort();
 }
+
+/**
+ * Export an executed notebook to a standalone HTML page next to it (nbconvert `--to html`); the
+ * figures carry plotly.js, so the page works offline. Returns the HTML path.
+ */
+export async function exportNotebookHtml(executed: string, nbconvert = findNbconvert()): Promise<string> {
+  if (!nbconvert) throw new KinetraError("jupyter_missing", "Jupyter's nbconvert was not found");
+  const res = await new Deno.Command(nbconvert, {
+    args: ["--to", "html", resolve(executed)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!res.success) {
+    throw new KinetraError(
+      "nbconvert_failed",
+      `nbconvert --to html ${executed} failed: ${
+        summarizeNbconvertError(new TextDecoder().decode(res.stderr))
+      }`,
+      { exitCode: 1 },
+    );
+  }
+  return executed.replace(/\.ipynb$/, ".html");
+}
