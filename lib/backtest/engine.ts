@@ -21,7 +21,7 @@ import type {
   Strategy,
   StrategyContext,
 } from "../strategies/contract.ts";
-import { type BacktestConfig, FULL_EQUITY } from "./config.ts";
+import { type BacktestConfig, FULL_EQUITY, type Sizing } from "./config.ts";
 import { commissionCompat, commissionMt5, pyFloorDiv, swapNights, swapPerNight } from "./costs.ts";
 import { normalizeVolume, type SymbolSpec, valuePerPriceUnit } from "./symbols.ts";
 
@@ -136,9 +136,12 @@ class MutablePosition implements PositionView {
 
 let lastIsoMs = NaN;
 let lastIso = "";
-const pad2 = (x: number): string => (x < 10 ? "0" + x : "" + x);
 
-/** ISO 8601 UTC string of epoch ms (fast path for years 0..9999; memoises the last value). */
+/**
+ * ISO 8601 UTC string of epoch ms, e.g. `2024-01-02T00:00:00.000Z` (years 0..9999 built with one
+ * `String.fromCharCode`, which is several times faster than `Date#toISOString` or concatenation and
+ * yields a flat string; memoises the last value).
+ */
 export function isoTime(ms: number): string {
   if (ms === lastIsoMs) return lastIso;
   if (!Number.isFinite(ms)) return "";
@@ -165,9 +168,33 @@ export function isoTime(ms: number): string {
     rem -= mi * 60_000;
     const ss = Math.floor(rem / 1000);
     const msr = Math.round(rem - ss * 1000);
-    out = (y < 1000 ? String(y).padStart(4, "0") : "" + y) + "-" + pad2(m) + "-" + pad2(d) + "T" + pad2(hh) +
-      ":" +
-      pad2(mi) + ":" + pad2(ss) + "." + (msr < 10 ? "00" + msr : msr < 100 ? "0" + msr : "" + msr) + "Z";
+    const D = 48; // "0"
+    out = String.fromCharCode(
+      D + Math.floor(y / 1000),
+      D + Math.floor(y / 100) % 10,
+      D + Math.floor(y / 10) % 10,
+      D + y % 10,
+      45,
+      D + Math.floor(m / 10),
+      D + m % 10,
+      45,
+      D + Math.floor(d / 10),
+      D + d % 10,
+      84,
+      D + Math.floor(hh / 10),
+      D + hh % 10,
+      58,
+      D + Math.floor(mi / 10),
+      D + mi % 10,
+      58,
+      D + Math.floor(ss / 10),
+      D + ss % 10,
+      46,
+      D + Math.floor(msr / 100),
+      D + Math.floor(msr / 10) % 10,
+      D + msr % 10,
+      90,
+    );
   }
   lastIsoMs = ms;
   lastIso = out;
@@ -190,6 +217,9 @@ export class Engine {
   private readonly point: number;
   private readonly slip: number;
   private readonly energy: Float64Array | null;
+  private readonly defaultSizing: Sizing;
+  /** Reused snapshot of the order queue (processOrders never runs nested inside its own loop). */
+  private readonly snapshot: Order[] = [];
 
   private cash: number;
   private trades: OpenTrade[] = [];
@@ -212,6 +242,8 @@ export class Engine {
     this.point = spec.point;
     this.slip = this.mt5 ? cfg.slippagePoints * spec.point : 0;
     this.cash = cfg.cash;
+    this.defaultSizing = cfg.sizing ??
+      (this.mt5 ? { mode: "risk", riskPct: 1 } : { mode: "fraction", fraction: FULL_EQUITY });
     const names = cfg.energyFeature ? [cfg.energyFeature] : ["energy", "kinetic_energy", "energy_v7"];
     this.energy = null;
     for (const nm of names) {
@@ -597,10 +629,7 @@ export class Engine {
         kind = KIND_UNITS;
       }
     } else {
-      const s = this.cfg.sizing ??
-        (this.mt5
-          ? { mode: "risk" as const, riskPct: 1 }
-          : { mode: "fraction" as const, fraction: FULL_EQUITY });
+      const s = this.defaultSizing;
       if (s.mode === "fraction") {
         size = Math.min(s.fraction, FULL_EQUITY);
         kind = KIND_FRACTION;
@@ -648,7 +677,11 @@ export class Engine {
     const toc = this.cfg.tradeOnClose;
     const sp = this.spreadAt(i);
     let reprocess = false;
-    for (const order of this.orders.slice()) {
+    const snap = this.snapshot;
+    snap.length = 0;
+    for (let k = 0; k < this.orders.length; k++) snap.push(this.orders[k]);
+    for (let oi = 0; oi < snap.length; oi++) {
+      const order = snap[oi];
       if (!order.active) continue;
       const long = order.size > 0;
       const q = long ? sp : 0;
@@ -741,7 +774,7 @@ export class Engine {
           }
         } else need = order.size;
       }
-      if (!this.cfg.hedging) {
+      if (!this.cfg.hedging && this.trades.length !== 0) {
         for (const t of this.trades.slice()) {
           if ((t.size > 0) === long) continue;
           if (Math.abs(need) >= Math.abs(t.size)) {
