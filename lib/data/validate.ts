@@ -228,16 +228,22 @@ export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}
   if (tfMs !== null && tfMs <= 4 * 3_600_000) {
     // The grid is the most common offset of the open times (00/04/08… for MT5 H4, :15 for a
     // market opening at 09:15); bars off that grid are misaligned.
-    const offsets = new Map<number, number>();
-    for (let i = 0; i < n; i++) {
-      const o = ((t[i] % tfMs) + tfMs) % tfMs;
-      offsets.set(o, (offsets.get(o) ?? 0) + 1);
-    }
-    let grid = 0, gridCount = -1;
-    for (const [o, c] of offsets) {
-      if (c > gridCount || (c === gridCount && o < grid)) {
-        grid = o;
-        gridCount = c;
+    // Usually one offset holds most bars: count the first bar's offset before building a histogram.
+    const first = ((t[0] % tfMs) + tfMs) % tfMs;
+    let grid = first, gridCount = 0;
+    for (let i = 0; i < n; i++) if (((t[i] % tfMs) + tfMs) % tfMs === first) gridCount++;
+    if (gridCount * 2 <= n) {
+      const offsets = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const o = ((t[i] % tfMs) + tfMs) % tfMs;
+        offsets.set(o, (offsets.get(o) ?? 0) + 1);
+      }
+      gridCount = -1;
+      for (const [o, c] of offsets) {
+        if (c > gridCount || (c === gridCount && o < grid)) {
+          grid = o;
+          gridCount = c;
+        }
       }
     }
     const off = n - gridCount;
