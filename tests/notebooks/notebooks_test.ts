@@ -109,7 +109,19 @@ Deno.test("executed-notebook check: a complete notebook passes", () => {
 
 Deno.test("committed notebooks carry no outputs and tag every code cell with what it must show", async () => {
   const files = listNotebooks("notebooks");
-  assert.ok(files.length >= 2, `expected the notebooks under notebooks/, found ${files.join(", ")}`);
+  for (
+    const name of [
+      "01_data_exploration",
+      "02_physics_regimes",
+      "03_backtest_analysis",
+      "04_live_session_review",
+    ]
+  ) {
+    assert.ok(
+      files.includes(`notebooks/${name}.ipynb`),
+      `notebooks/${name}.ipynb is missing (found ${files.join(", ")})`,
+    );
+  }
   for (const f of files) {
     const book = await readNotebook(f);
     assert.deepEqual(checkSourceNotebook(book), [], f);
