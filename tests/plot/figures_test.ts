@@ -195,6 +195,26 @@ Deno.test("heatmap reads a batch results.json: mean per pair, failed runs marked
   assert.equal(h.zmid, 0);
 });
 
+Deno.test("heatmap from a real backtest:batch results.json over the sample: one cell per run, the run's return", async () => {
+  const { runBatch } = await import("../../lib/backtest/batch.ts");
+  const out = await Deno.makeTempDir({ prefix: "kinetra-heatmap-" });
+  try {
+    const run = await runBatch({ source: "data/sample", workers: 0, outDir: out });
+    const results = JSON.parse(await Deno.readTextFile(`${run.runDir}/results.json`));
+    const h = strategySymbolHeatmap(results).data[0];
+    const z = h.z as (number | null)[][];
+    const x = h.x as string[], y = h.y as string[];
+    assert.equal(results.results.length, 18);
+    for (const r of results.results) {
+      const v = z[y.indexOf(r.strategy)][x.indexOf(r.symbol)];
+      if (r.error) assert.equal(v, null);
+      else assert.equal(v, r.stats.return_pct);
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true }).catch(() => {});
+  }
+});
+
 Deno.test("heatmap with many symbols: one row per symbol, timeframes short to long, outliers clipped", () => {
   const results = [];
   for (let k = 0; k < 25; k++) {
