@@ -12,7 +12,8 @@
  */
 import { join, resolve } from "node:path";
 import { NavModel, Rng, stackTraceLines } from "./exercise_model.ts";
-import { MenuSession, type SessionSpec } from "./exercise_session.ts";
+import { MENU_PERMISSIONS, MenuSession, type SessionSpec } from "./exercise_session.ts";
+import { writeConfig } from "./config.ts";
 import type { TraceEvent } from "./trace.ts";
 import { treePaths } from "./tree.ts";
 import type { MenuScreen } from "./types.ts";
@@ -279,6 +280,15 @@ function randomPolicy(seed: number, steps: number, secret: string): Policy {
   };
 }
 
+/**
+ * A random high loopback port for the children's bridge (the exerciser itself has no network
+ * permission to ask the system for a free one; a collision is very unlikely and would show up as
+ * a failed connection test, not a silent pass).
+ */
+function freeLoopbackPort(): number {
+  return 20000 + Math.floor(Math.random() * 40000);
+}
+
 async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
@@ -333,9 +343,19 @@ export async function exerciseMenu(options: ExerciseOptions): Promise<ExerciseRe
   const secret = `exerciser-${crypto.randomUUID().slice(0, 12)}`;
   const configPath = join(workDir, "config", "config.json");
   const logsDir = join(workDir, "logs");
+  // The children's bridge gets a loopback port of its own (never the default 18812, which a
+  // real bridge or another test may be using), allowed by their --allow-net; the status bar does
+  // not probe (a probe would open a connection to whatever listens there).
+  const port = freeLoopbackPort();
+  await writeConfig(configPath, { bridge: { address: `127.0.0.1:${port}` } });
   const spec: SessionSpec = {
     root,
+    permissions: [
+      ...MENU_PERMISSIONS.filter((p) => !p.startsWith("--allow-net")),
+      `--allow-net=127.0.0.1:${port}`,
+    ],
     menuArgs: [
+      "--no-probe",
       "--data-dir",
       dataDir,
       "--prepared-dir",
