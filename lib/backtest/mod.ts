@@ -10,7 +10,7 @@ export { defaultConfig, FULL_EQUITY, resolveConfig } from "./config.ts";
 export type { BacktestConfig, Profile, Sizing } from "./config.ts";
 export { Engine } from "./engine.ts";
 export type { EngineOutput, ExitReason, Rejection, TradeRecord } from "./engine.ts";
-export { computeStats, drawdownFraction, geometricMean, omegaRatio } from "./stats.ts";
+export { computeStats, drawdownFraction, drawdownPercent, geometricMean, omegaRatio } from "./stats.ts";
 export type { BacktestStats, StatsInput } from "./stats.ts";
 export {
   applySymbolOverrides,

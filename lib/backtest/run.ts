@@ -25,7 +25,7 @@ import { KinetraError } from "../errors.ts";
 import { type FeatureArrays, type Params, resolveParams, type Strategy } from "../strategies/contract.ts";
 import { type BacktestConfig, resolveConfig } from "./config.ts";
 import { Engine, type Rejection, type TradeRecord } from "./engine.ts";
-import { type BacktestStats, computeStats, drawdownFraction } from "./stats.ts";
+import { type BacktestStats, computeStats, drawdownPercent } from "./stats.ts";
 import { type SymbolSpec, symbolSpec, validateSymbolSpec } from "./symbols.ts";
 
 /** Inputs of one run. */
@@ -140,9 +140,9 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
   validateSymbolSpec(spec);
   const engine = new Engine(bars, config, spec, features);
   const out = engine.run(strategy, params, features);
-  const dd = drawdownFraction(out.equity);
+  const drawdownPct = drawdownPercent(out.equity);
   const stats = computeStats({
-    drawdown: dd,
+    drawdownPct,
     profile: config.profile,
     time: bars.time,
     close: bars.close,
@@ -153,8 +153,6 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
     rejected: out.rejections.length,
     cancelled: out.cancelledOrders,
   });
-  const drawdownPct = new Float64Array(dd.length);
-  for (let k = 0; k < dd.length; k++) drawdownPct[k] = dd[k] === 0 ? 0 : -dd[k] * 100;
   const time = bars.time;
   const trades = out.trades;
   const result: BacktestResult = {

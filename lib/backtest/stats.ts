@@ -79,8 +79,8 @@ export interface StatsInput {
   start: number;
   rejected: number;
   cancelled: number;
-  /** Drawdown fractions of `equity` when already computed. */
-  drawdown?: Float64Array;
+  /** Drawdown of `equity` in percent when already computed (`drawdownPercent`). */
+  drawdownPct?: Float64Array;
   /** Trades needed for CHS (default 10). */
   chsMinTrades?: number;
 }
@@ -179,37 +179,53 @@ export function drawdownFraction(equity: Float64Array): Float64Array {
   return dd;
 }
 
+/** Drawdown in percent (0 at peaks, negative below), computed without an intermediate array. */
+export function drawdownPercent(equity: Float64Array): Float64Array {
+  const out = new Float64Array(equity.length);
+  let peak = -Infinity;
+  for (let k = 0; k < equity.length; k++) {
+    const e = equity[k];
+    if (e > peak) peak = e;
+    const d = 1 - e / peak;
+    out[k] = d === 0 ? 0 : -d * 100;
+  }
+  return out;
+}
+
 function maxOf(x: Float64Array): number {
   let m = -Infinity;
   for (let k = 0; k < x.length; k++) if (x[k] > m) m = x[k];
   return m;
 }
 
-/** Drawdown periods between zero-drawdown bars (and the last bar), as backtesting.py counts them. */
+/**
+ * Drawdown periods between zero-drawdown bars (and the last bar), as backtesting.py counts them,
+ * from the drawdown in percent (<= 0). Depths are returned as positive fractions.
+ */
 function drawdownPeriods(
   time: Float64Array,
-  dd: Float64Array,
+  ddPct: Float64Array,
 ): { maxDd: number; durMs: number[]; durBars: number[]; peaks: number[] } {
-  const n = dd.length;
-  let maxDd = 0;
+  const n = ddPct.length;
+  let deepest = 0;
   const durMs: number[] = [], durBars: number[] = [], peaks: number[] = [];
   let prevZero = -1;
   let p = 0;
   for (let k = 0; k < n; k++) {
-    const d = dd[k];
-    if (d > maxDd) maxDd = d;
-    if (d > p) p = d;
+    const d = ddPct[k];
+    if (d < deepest) deepest = d;
+    if (d < p) p = d;
     if (d === 0 || k === n - 1) {
       if (prevZero >= 0 && k > prevZero + 1) {
         durMs.push(time[k] - time[prevZero]);
         durBars.push(k - prevZero);
-        peaks.push(p);
+        peaks.push(-p / 100);
       }
       prevZero = k;
       p = d;
     }
   }
-  return { maxDd, durMs, durBars, peaks };
+  return { maxDd: -deepest / 100, durMs, durBars, peaks };
 }
 
 /**
@@ -277,8 +293,8 @@ export function computeStats(inp: StatsInput): BacktestStats {
   const e0 = n ? equity[0] : NaN;
   const eLast = n ? equity[n - 1] : NaN;
   const peak = maxOf(equity);
-  const dd = inp.drawdown ?? drawdownFraction(equity);
-  const { maxDd, durMs: ddDurMs, durBars: ddDurBars, peaks: ddPeaks } = drawdownPeriods(time, dd);
+  const ddPct = inp.drawdownPct ?? drawdownPercent(equity);
+  const { maxDd, durMs: ddDurMs, durBars: ddDurBars, peaks: ddPeaks } = drawdownPeriods(time, ddPct);
 
   // "Day" returns: last equity per calendar period, percentage change.
   const { annual, values: dayEq } = periodEquity(time, equity);
@@ -382,7 +398,7 @@ export function computeStats(inp: StatsInput): BacktestStats {
     calmar: annRet / nz(maxDd),
     alpha_pct: returnPct - beta * bh,
     beta,
-    max_drawdown_pct: -maxDd * 100,
+    max_drawdown_pct: maxDd ? -maxDd * 100 : 0,
     avg_drawdown_pct: ddPeaks.length ? -mean(ddPeaks) * 100 : NaN,
     max_drawdown_duration_bars: ddDurBars.length ? Math.max(...ddDurBars) : NaN,
     max_drawdown_duration_days: ddDurMs.length ? Math.max(...ddDurMs) / DAY_MS : NaN,
