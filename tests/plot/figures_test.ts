@@ -322,6 +322,48 @@ Deno.test("CHS timeline on lib/live's journal format: CHS line, breaker span unt
   assert.throws(() => parseJsonLines('{"a":1}\n{oops'), /line 2/);
 });
 
+Deno.test("CHS timeline of a real virtual session: every CHS value, every trip, every order", async () => {
+  const { readJournal, runLive } = await import("../../lib/live/mod.ts");
+  const logs = await Deno.makeTempDir({ prefix: "kinetra-chs-" });
+  try {
+    const summary = await runLive(
+      { mode: "virtual", strategy: "sma_cross", data: SAMPLE_FILE, logsDir: logs, yes: true, speed: 0 },
+      { print: () => {} },
+    );
+    const journal = await readJournal(summary.journal);
+    const fig = chsTimelineFigure(journal.events);
+    const trace = (prefix: string) => fig.data.find((t) => String(t.name).startsWith(prefix));
+    assert.deepEqual(trace("CHS")!.y, journal.chs.map((c) => c.value));
+    // On the market clock: a CHS record's bar time; the final record (no bar time) sits at the last bar.
+    const chsEvents = journal.events.filter((e) => e.type === "chs");
+    const xs = trace("CHS")!.x as number[];
+    chsEvents.forEach((e, i) => {
+      if (e.bar_time) assert.equal(xs[i], Date.parse(String(e.bar_time)));
+      else assert.ok(xs[i] >= xs[i - 1], "a record without bar time stays on the market clock");
+    });
+    const trips = journal.breaker.filter((b) => b.state === "tripped").length;
+    assert.equal(trips, summary.breaker_events);
+    if (trips) assert.equal((trace("breaker trips")!.x as number[]).length, trips);
+    const orders = journal.events.filter((e) => e.type === "order_pending").length;
+    assert.equal((trace("order (")!.x as number[]).length, orders);
+    const first = Date.parse(journal.chs[0]?.time ?? "2100-01-01");
+    const firstBar = Date.parse("2024-01-02T00:00:00Z");
+    for (const t of fig.data) {
+      for (const x of (t.x as number[]) ?? []) {
+        if (x !== null) {
+          assert.ok(
+            x >= firstBar && x < Date.parse("2026-01-01T00:00:00Z"),
+            `${t.name}: ${x} off the market clock`,
+          );
+        }
+      }
+    }
+    assert.ok(first >= firstBar);
+  } finally {
+    await Deno.remove(logs, { recursive: true }).catch(() => {});
+  }
+});
+
 Deno.test("HTML is self-contained: plotly inlined, '</script' in data cannot close the script, no remote URLs", () => {
   const evil = "</script><script>alert(1)</script><!--";
   const html = figureHtml({
