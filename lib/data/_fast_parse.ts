@@ -17,6 +17,7 @@ export function parseRowsFast(
   b: Uint8Array,
   sn: Sniffed,
   roles: ColumnRole[],
+  emptyOk: boolean[] = roles.map(() => false),
 ): { length: number; time: Float64Array; arrays: Float64Array[] } | null {
   if (sn.dateOrder !== "ymd" || sn.delimiter === 32 || sn.decimal !== 46) return null;
   const nCells = sn.cellCount;
@@ -70,9 +71,15 @@ export function parseRowsFast(
             c = b[++i];
           }
         }
-        if (nd === 0 || nd > 15) return null;
-        const v = frac === 0 ? mant : mant / POW10[frac];
-        arrays[kind][len] = neg ? -v : v;
+        if (nd === 0) {
+          // An empty cell is allowed where MT5 leaves it empty (tick sides, volumes): NaN.
+          if (neg || !emptyOk[kind] || (c !== delim && c !== 13 && c !== 10 && i < n)) return null;
+          arrays[kind][len] = NaN;
+        } else {
+          if (nd > 15) return null;
+          const v = frac === 0 ? mant : mant / POW10[frac];
+          arrays[kind][len] = neg ? -v : v;
+        }
       } else if (kind === DATE) {
         if (i + 10 > n) return null;
         if (b[i + 4] !== dsep || b[i + 7] !== dsep) return null;
@@ -108,6 +115,13 @@ export function parseRowsFast(
         if (tod < 0) return null;
         t += tod;
         i += 8;
+        if (b[i] === 46) {
+          // Milliseconds (tick exports): exactly three digits.
+          const m0 = b[i + 1] - 48, m1 = b[i + 2] - 48, m2 = b[i + 3] - 48;
+          if (m0 >>> 0 > 9 || m1 >>> 0 > 9 || m2 >>> 0 > 9) return null;
+          t += m0 * 100 + m1 * 10 + m2;
+          i += 4;
+        }
       } else {
         let c = b[i];
         while (c !== delim && c !== 10 && c !== 13 && i < n) c = b[++i];

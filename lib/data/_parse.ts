@@ -27,6 +27,8 @@ export interface RawColumns {
   /** The date order finally used (`dmy` or `mdy` once decided). */
   dateOrder: DateOrder;
   repairs: string[];
+  /** True when the single-pass fast path parsed the file. */
+  fastPath: boolean;
 }
 
 const NUMERIC_ROLES: ColumnRole[] = [
@@ -53,7 +55,7 @@ function lineText(b: Uint8Array, s: number, e: number): string {
 function isBlank(b: Uint8Array, s: number, e: number): boolean {
   for (let k = s; k < e; k++) {
     const c = b[k];
-    if (c !== 32 && c !== 9 && c !== 44 && c !== 59 && c !== 13) return false;
+    if (c !== 32 && c !== 9 && c !== 44 && c !== 59 && c !== 13 && c !== 34) return false;
   }
   return true;
 }
@@ -111,10 +113,17 @@ function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string): DateOrder {
 }
 
 /**
- * Parse every data row. Errors carry the 1-based line number, the column and the cell seen.
+ * Parse every data row (the single-pass fast path first unless `allowFast` is false; tests
+ * compare both paths). Errors carry the 1-based line number, the column and the cell seen.
  * `dayFirst` settles `DD/MM/YYYY` vs `MM/DD/YYYY` when given.
  */
-export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?: boolean): RawColumns {
+export function parseRows(
+  b: Uint8Array,
+  sn: Sniffed,
+  source: string,
+  dayFirst?: boolean,
+  allowFast = true,
+): RawColumns {
   const repairs: string[] = [];
   let order: DateOrder;
   if (sn.dateOrder === "dmy_or_mdy") {
@@ -128,11 +137,19 @@ export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?:
   const n = b.length;
   // Capacity estimate from the average length of the first rows.
   const roles = NUMERIC_ROLES.filter((r) => sn.roles[r] !== -1);
-  const fast = parseRowsFast(b, sn, roles);
+  const fast = allowFast ? parseRowsFast(b, sn, roles, roles.map((r) => EMPTY_OK.has(r))) : null;
   if (fast) {
     const cols: Partial<Record<ColumnRole, Float64Array>> = {};
     for (let j = 0; j < roles.length; j++) cols[roles[j]] = fast.arrays[j];
-    return { length: fast.length, time: fast.time, cols, truncatedLastRow: false, dateOrder: order, repairs };
+    return {
+      length: fast.length,
+      time: fast.time,
+      cols,
+      truncatedLastRow: false,
+      dateOrder: order,
+      repairs,
+      fastPath: true,
+    };
   }
   let cap = Math.max(16, Math.ceil((n - sn.dataStart) / 40));
   let time = new Float64Array(cap);
@@ -241,8 +258,8 @@ export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?:
       const c = idx[r];
       const v = parseNumber(b, cs[c], ce[c], dec);
       if (v !== v) {
-        const cell = textOf(b, cs[c], ce[c]).trim();
-        if (!(cell === "" && emptyOk[r])) {
+        if (!(emptyOk[r] && isBlank(b, cs[c], ce[c]))) {
+          const cell = textOf(b, cs[c], ce[c]).trim();
           throw new KinetraError(
             "non_numeric",
             `${source}: line ${lineNo}, column ${sn.columns[roles[r]]}: ${
@@ -261,5 +278,13 @@ export function parseRows(b: Uint8Array, sn: Sniffed, source: string, dayFirst?:
   }
   const cols: Partial<Record<ColumnRole, Float64Array>> = {};
   for (let j = 0; j < roles.length; j++) cols[roles[j]] = arrays[j].subarray(0, len);
-  return { length: len, time: time.subarray(0, len), cols, truncatedLastRow, dateOrder: order, repairs };
+  return {
+    length: len,
+    time: time.subarray(0, len),
+    cols,
+    truncatedLastRow,
+    dateOrder: order,
+    repairs,
+    fastPath: false,
+  };
 }

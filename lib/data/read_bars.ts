@@ -104,7 +104,7 @@ function normalise(
     if (keep.length && time[keep[keep.length - 1]] === time[j]) keep[keep.length - 1] = j;
     else keep.push(j);
   }
-  const pick = (a: Float64Array) => Float64Array.from(keep, (j) => a[j]);
+  const pick = (a: Float64Array) => gather(a, keep);
   return {
     time: pick(time),
     cols: cols.map(pick),
@@ -112,6 +112,13 @@ function normalise(
     newestFirst,
     dropped: n - keep.length,
   };
+}
+
+/** `a[idx[0]], a[idx[1]], …` as a new array. */
+function gather(a: Float64Array, idx: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
+  return out;
 }
 
 const fillZero = (a: Float64Array | undefined, n: number): Float64Array => {
@@ -171,7 +178,7 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
     }
     if (backwards) {
       const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => raw.time[a] - raw.time[b] || a - b);
-      const pick = (a: Float64Array) => Float64Array.from(order, (j) => a[j]);
+      const pick = (a: Float64Array) => gather(a, order);
       time = pick(time);
       cols = cols.map(pick);
       sorted = true;

@@ -34,16 +34,28 @@ export function ticksFromColumns(
   flagsIn: Float64Array | undefined,
 ): Ticks {
   const n = time.length;
-  const bid = Float64Array.from(bidIn);
-  const ask = Float64Array.from(askIn);
+  const bid = bidIn.slice();
+  const ask = askIn.slice();
   for (let i = 1; i < n; i++) {
     if (bid[i] !== bid[i]) bid[i] = bid[i - 1];
     if (ask[i] !== ask[i]) ask[i] = ask[i - 1];
   }
-  const last = lastIn ? Float64Array.from(lastIn) : new Float64Array(n).fill(NaN);
-  const volume = volIn ? Float64Array.from(volIn, (v) => (v === v ? v : 0)) : new Float64Array(n);
-  const flags = flagsIn ? Float64Array.from(flagsIn, (v) => (v === v ? v : 0)) : new Float64Array(n);
+  const last = lastIn ? lastIn.slice() : new Float64Array(n).fill(NaN);
+  const volume = zeroForNaN(volIn, n);
+  const flags = zeroForNaN(flagsIn, n);
   return { length: n, time, bid, ask, last, volume, flags, digits: inferDigits(bid) };
+}
+
+/** A copy with NaN (empty cells) as 0; zeros when absent. Plain loops: `Float64Array.from(x, fn)` is slow. */
+function zeroForNaN(a: Float64Array | undefined, n: number): Float64Array {
+  const out = new Float64Array(n);
+  if (a) {
+    for (let i = 0; i < n; i++) {
+      const v = a[i];
+      out[i] = v === v ? v : 0;
+    }
+  }
+  return out;
 }
 
 /** Smallest number of decimals (0–8) that represents the sampled prices. */
