@@ -137,6 +137,11 @@ Deno.test("Ctrl-C at a prompt (no operation running) leaves the menu cleanly wit
     );
     assert.equal(ev.crumb, "Main Menu > Exploration");
     session.interrupt();
+    // Wait for the menu to leave by itself (finish() would also close stdin: end of input).
+    while (true) {
+      const sig = await session.next(20_000);
+      if (sig.type === "exit" || sig.type === "timeout") break;
+    }
     const end = await session.finish(20_000);
     assert.equal(end.code, 130);
     assert.match(end.stdout, /Ctrl-C: leaving the menu\./);
