@@ -152,7 +152,11 @@ export const featureSnapshot: MenuAction = {
     ask.say(
       `  ${file.symbol} ${file.timeframe ?? ""}: ${n} bars, ${iso(bars.time[0])}..${iso(bars.time[n - 1])}`,
     );
-    ask.say(`  Latest bar ${new Date(bars.time[n - 1]).toISOString()} close ${bars.close[n - 1]}`);
+    ask.say(
+      `  Latest bar ${
+        new Date(bars.time[n - 1]).toISOString().slice(0, 16).replace("T", " ")
+      } (export's clock), close ${bars.close[n - 1]}`,
+    );
     for (const name of SNAPSHOT_FEATURES) {
       if (name === "regime") continue;
       const v = f[name][n - 1];
