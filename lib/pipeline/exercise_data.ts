@@ -74,7 +74,9 @@ export interface OperationRecord {
   /** False when the part it needs is missing (then it did not run). */
   available: boolean;
   files_tested: number;
+  /** Files (or runs) that went through cleanly; for validation, files without findings. */
   successful: number;
+  /** Files (or runs) that failed; for validation, files with at least one finding. */
   failed: number;
   total_ms: number;
   rows?: number;
@@ -493,6 +495,8 @@ async function validateAll(
     }
     progress(`  validate ${rec.file}: ${real.length ? real.map((f) => f.code).join(", ") : "clean"}`);
   }
+  const byCode: Record<string, number> = {};
+  for (const r of records) for (const f of r.findings) byCode[f.code] = (byCode[f.code] ?? 0) + 1;
   operations.push({
     operation: "validation",
     available: true,
@@ -501,6 +505,9 @@ async function validateAll(
     failed,
     total_ms: Math.round(performance.now() - t0),
     slowest: top(times),
+    note: failed
+      ? `files with findings: ${Object.entries(byCode).map(([c, n]) => `${c} ${n}`).join(", ")}`
+      : "every file clean",
   });
 }
 
