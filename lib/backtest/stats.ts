@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { computeChs } from "../risk/chs.ts";
+import { ChsTracker, type ChsTrade } from "../risk/chs.ts";
 import { DAY_MS } from "./costs.ts";
 import type { TradeRecord } from "./engine.ts";
 
@@ -323,7 +323,8 @@ export function computeStats(inp: StatsInput): BacktestStats {
   let best = -Infinity, worst = Infinity, maxDur = -Infinity, sumDur = 0;
   let commissions = 0, spreadCosts = 0, slippage = 0, swap = 0;
   let mfeSum = 0, maeSum = 0, capSum = 0, capN = 0, enWin = 0, enAll = 0, enN = 0;
-  const chsTrades = [];
+  const chsTracker = new ChsTracker({ periodsPerYear: annual, minTrades: inp.chsMinTrades ?? 10 });
+  const chsTrade: ChsTrade = { returnPct: 0, pnl: 0, mfe: 0, captured: 0, energy: NaN };
   for (let k = 0; k < nt; k++) {
     const t = trades[k];
     const r = t.return_pct / 100;
@@ -362,7 +363,13 @@ export function computeStats(inp: StatsInput): BacktestStats {
       enN++;
       if (t.pnl > 0) enWin += t.energy_at_entry;
     }
-    chsTrades.push({ returnPct: t.return_pct, pnl: t.pnl, mfe: t.mfe, captured, energy: t.energy_at_entry });
+    // One reused object: the tracker keeps running sums, not the trades.
+    chsTrade.returnPct = t.return_pct;
+    chsTrade.pnl = t.pnl;
+    chsTrade.mfe = t.mfe;
+    chsTrade.captured = captured;
+    chsTrade.energy = t.energy_at_entry;
+    chsTracker.addTrade(chsTrade);
   }
   const exposed = exposedBars(trades, n);
   const winRate = nt ? wins / nt : NaN;
@@ -371,12 +378,9 @@ export function computeStats(inp: StatsInput): BacktestStats {
   const retMean = mean(rets);
   const retStd = Math.sqrt(varDdof1(rets));
 
-  // Bar returns for Omega and CHS (from the first loop bar).
-  const chs = computeChs({
-    trades: chsTrades,
-    returns: dayRet,
-    options: { periodsPerYear: annual, minTrades: inp.chsMinTrades ?? 10 },
-  });
+  // CHS from the same tracker the live runner uses: every closed trade and the day returns.
+  for (let k = 0; k < dayRet.length; k++) chsTracker.addReturn(dayRet[k]);
+  const chs = chsTracker.components();
 
   const nz = (x: number) => (x ? x : NaN);
   return {
