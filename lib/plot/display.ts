@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { KinetraError } from "../errors.ts";
 import { DEFAULT_CONFIG, type Figure } from "./figure.ts";
 import { escapeHtml, escapeScript, plotlyJs, scriptJson } from "./html.ts";
 
@@ -30,10 +31,22 @@ interface JupyterLike {
   display(bundle: Record<string, unknown>, opts: { raw: boolean }): Promise<void> | void;
 }
 
-function jupyter(): JupyterLike {
-  const j = (Deno as unknown as { jupyter?: JupyterLike }).jupyter;
-  if (!j) throw new Error("not running in the Deno Jupyter kernel (Deno.jupyter is missing)");
-  return j;
+const NOT_IN_JUPYTER =
+  "display() and show*() work in the Deno Jupyter kernel only; use figureHtml() to write a page instead";
+
+/** Send a MIME bundle to the notebook; outside the kernel, a KinetraError `not_in_jupyter`. */
+async function send(bundle: Record<string, unknown>): Promise<void> {
+  try {
+    // Deno.jupyter exists in every deno, but reading or using it throws outside `deno jupyter`.
+    const j = (Deno as unknown as { jupyter?: JupyterLike }).jupyter;
+    if (!j) throw new Error("Deno.jupyter is only available in `deno jupyter`");
+    await j.display(bundle, { raw: true });
+  } catch (e) {
+    if (/only available in `?deno jupyter/i.test(String((e as Error)?.message))) {
+      throw new KinetraError("not_in_jupyter", NOT_IN_JUPYTER, { cause: e });
+    }
+    throw e;
+  }
 }
 
 /** Options of {@link display}. */
@@ -83,10 +96,10 @@ export async function display(fig: Figure | readonly Figure[], opts: DisplayOpti
     const withPlotly = opts.inlinePlotly === true || !plotlySent;
     const title = (f.layout.title as { text?: string } | undefined)?.text ?? "figure";
     const html = figureFragment(f, withPlotly);
-    await jupyter().display({
+    await send({
       "text/html": html,
       "text/plain": `<plotly figure: ${title}, ${f.data.length} traces>`,
-    }, { raw: true });
+    });
     plotlySent = true;
     await flush(FLUSH_MS + FLUSH_MS_PER_MB * html.length / 1e6);
   }
@@ -94,13 +107,13 @@ export async function display(fig: Figure | readonly Figure[], opts: DisplayOpti
 
 /** Show Markdown, then flush. */
 export async function showMarkdown(md: string): Promise<void> {
-  await jupyter().display({ "text/markdown": md, "text/plain": md }, { raw: true });
+  await send({ "text/markdown": md, "text/plain": md });
   await flush();
 }
 
 /** Show plain text (e.g. a summary line), then flush. */
 export async function showText(text: string): Promise<void> {
-  await jupyter().display({ "text/plain": text }, { raw: true });
+  await send({ "text/plain": text });
   await flush();
 }
 
@@ -112,10 +125,10 @@ export async function showTable(
   rows: readonly Record<string, unknown>[],
   opts: { max?: number; digits?: number; title?: string } = {},
 ): Promise<void> {
-  await jupyter().display({
+  await send({
     "text/html": tableHtml(rows, opts),
     "text/plain": `<table: ${rows.length} rows>`,
-  }, { raw: true });
+  });
   await flush();
 }
 

@@ -6,6 +6,7 @@ import {
   backtestReportHtml,
   candlestickFigure,
   chsTimelineFigure,
+  display,
   drawdownFromEquity,
   equityDrawdownFigure,
   escapeScript,
@@ -396,6 +397,13 @@ Deno.test("notebook fragments carry plotly.js only when asked, and tables escape
   assert.ok(figureFragment(fig, true).length > 4_000_000);
   const t = tableHtml([{ a: "<b>", n: 1.234567 }, { a: "x", extra: true }], { digits: 2 });
   assert.ok(t.includes("&lt;b&gt;") && t.includes("1.23") && t.includes("<th>extra</th>"));
+});
+
+Deno.test("display outside the Jupyter kernel is a clear error, not a crash", async () => {
+  await assert.rejects(
+    () => display({ data: [], layout: {} }),
+    (e) => isKinetraError(e) && e.code === "not_in_jupyter" && /figureHtml/.test(e.message),
+  );
 });
 
 Deno.test("report input is validated: series of different lengths are a clear error", async () => {
