@@ -6,18 +6,30 @@
  * notebook with it.
  */
 import { parseArgs } from "node:util";
+import { KinetraError } from "../lib/errors.ts";
 import { installUserKernel } from "../lib/plot/jupyter_install.ts";
 import { runTask } from "../lib/util/cli.ts";
 
 await runTask(async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      name: { type: "string", default: "deno" },
-      "no-check": { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      options: {
+        name: { type: "string", default: "deno" },
+        "no-check": { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+      },
+    });
+  } catch (e) {
+    throw new KinetraError(
+      "bad_option",
+      `${
+        (e as Error).message.split(". ")[0]
+      }\nusage: deno task jupyter:install [--name NAME] [--no-check] [--json]`,
+    );
+  }
+  const { values } = parsed;
   const r = await installUserKernel({ name: values.name, check: !values["no-check"] });
   if (values.json) {
     console.log(JSON.stringify(r, null, 2));

@@ -18,16 +18,34 @@ import {
 import { runTask } from "../lib/util/cli.ts";
 
 await runTask(async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      out: { type: "string", default: "logs/notebooks" },
-      timeout: { type: "string", default: "120" },
-      json: { type: "boolean", default: false },
-      html: { type: "boolean", default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: Deno.args,
+      allowPositionals: true,
+      options: {
+        out: { type: "string", default: "logs/notebooks" },
+        timeout: { type: "string", default: "120" },
+        json: { type: "boolean", default: false },
+        html: { type: "boolean", default: false },
+      },
+    });
+  } catch (e) {
+    throw new KinetraError(
+      "bad_option",
+      `${
+        (e as Error).message.split(". ")[0]
+      }\nusage: deno task notebooks [NAME...] [--out DIR] [--timeout SEC] [--html] [--json]`,
+    );
+  }
+  const { values, positionals } = parsed;
+  const timeout = Number(values.timeout);
+  if (!(timeout > 0)) {
+    throw new KinetraError(
+      "bad_option",
+      `--timeout must be a number of seconds above 0, got "${values.timeout}"`,
+    );
+  }
   const all = listNotebooks("notebooks");
   const chosen = positionals.length
     ? positionals.map((p) => {
@@ -49,7 +67,7 @@ await runTask(async () => {
   let failed = 0;
   for (const path of chosen) {
     const clean = checkSourceNotebook(await readNotebook(path));
-    const run = await runNotebook(path, { outDir: values.out, cellTimeoutSec: Number(values.timeout) });
+    const run = await runNotebook(path, { outDir: values.out, cellTimeoutSec: timeout });
     run.problems.unshift(...clean.map((p) => ({ ...p, message: `committed notebook: ${p.message}` })));
     run.ok = run.problems.length === 0;
     if (!run.ok) failed++;
