@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { KinetraError } from "../lib/errors.ts";
+import { MenuEof } from "../lib/menu/control.ts";
 import { buildMenuTree } from "../lib/menu/tree.ts";
 import { resolveMenuOptions } from "../lib/menu/options.ts";
 import { runMenu } from "../lib/menu/runner.ts";
@@ -51,10 +52,19 @@ runTask(async () => {
   });
   const input = stdinInput();
   const enc = new TextEncoder();
+  // When the reader of our output goes away (`deno task menu | head`), end like end of input.
+  let outputClosed = false;
   const write = (text: string) => {
+    if (outputClosed) return;
     const bytes = enc.encode(text);
     let off = 0;
-    while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
+    try {
+      while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+      outputClosed = true;
+      throw new MenuEof();
+    }
   };
   // Ctrl-C at a prompt leaves the menu cleanly; during an operation, the operation handles it.
   const onSigint = () => {

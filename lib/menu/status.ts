@@ -23,6 +23,8 @@ export interface DataCount {
   byClass: Record<string, number>;
   /** Relative paths of the files, sorted. */
   paths: string[];
+  /** False when the folder does not exist (or cannot be read). */
+  exists: boolean;
 }
 
 /** The whole status, with the one-line summary. */
@@ -57,7 +59,13 @@ export async function countDataFiles(dir: string): Promise<DataCount> {
       else if (e.isFile && DATA_EXT.test(e.name) && !/^readme/i.test(e.name)) paths.push(relative(dir, p));
     }
   };
-  await walk(dir);
+  let exists = true;
+  try {
+    exists = (await Deno.stat(dir)).isDirectory;
+  } catch {
+    exists = false;
+  }
+  if (exists) await walk(dir);
   paths.sort();
   const byClass: Record<string, number> = {};
   for (const p of paths) {
@@ -65,7 +73,7 @@ export async function countDataFiles(dir: string): Promise<DataCount> {
     const cls = parts.length > 1 ? parts[0] : "(no class folder)";
     byClass[cls] = (byClass[cls] ?? 0) + 1;
   }
-  return { dir, files: paths.length, byClass, paths };
+  return { dir, files: paths.length, byClass, paths, exists };
 }
 
 /** Count prepared files (train and test folders of the prepared dir, any depth). */
@@ -150,7 +158,9 @@ export async function checkStatus(
   const credState = b.hasSecret && account ? "configured" : b.hasSecret || account ? "incomplete" : "missing";
 
   const prepared = Math.min(prep.train, prep.test);
-  const dataPart = data.files === 0
+  const dataPart = !data.exists
+    ? `Data: folder ${opts.dataDir} not found`
+    : data.files === 0
     ? `Data: no files in ${opts.dataDir}`
     : `Data: ${data.files} files${
       opts.dataDir.replace(/\/$/, "") === "data/master" ? "" : ` (${opts.dataDir})`
