@@ -18,7 +18,9 @@ import type { ColumnRole, Sniffed } from "./sniff.ts";
 
 /** Parsed columns in file order (not yet sorted or de-duplicated). */
 export interface RawColumns {
+  /** Rows parsed. */
   length: number;
+  /** Row times (epoch ms, export clock), in file order. */
   time: Float64Array;
   /** Numeric columns by role; a role that the file lacks is absent. */
   cols: Partial<Record<ColumnRole, Float64Array>>;
@@ -26,6 +28,7 @@ export interface RawColumns {
   truncatedLastRow: boolean;
   /** The date order finally used (`dmy` or `mdy` once decided). */
   dateOrder: DateOrder;
+  /** Repairs applied while parsing (e.g. a dropped truncated line). */
   repairs: string[];
   /** True when the single-pass fast path parsed the file. */
   fastPath: boolean;

@@ -17,20 +17,25 @@ export interface CatalogEntry {
   relative_path: string;
   /** First folder under the root (`forex`, `crypto`, …); `unclassified` for files at the root. */
   asset_class: string;
+  /** Instrument from the name. */
   symbol: string;
   /** Declared by the name, or null. */
   timeframe: string | null;
   /** First and last bar declared by the name (ISO 8601, export clock), or null. */
   start: string | null;
+  /** Last bar declared by the name (ISO 8601, export clock), or null. */
   end: string | null;
   /** True when the name follows `SYMBOL_TF_YYYYMMDDHHMM_YYYYMMDDHHMM`. */
   name_matched: boolean;
+  /** File size in bytes. */
   size_bytes: number;
 }
 
 /** A scanned folder. */
 export interface Catalog {
+  /** The folder scanned. */
   root: string;
+  /** One entry per export, sorted by path. */
   files: CatalogEntry[];
   /** Symbols found, sorted. */
   symbols: string[];

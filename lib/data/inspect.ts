@@ -27,14 +27,21 @@ export interface InspectRecord {
   format: string | null;
   /** Bars (ticks for a tick file) after sorting and de-duplication; 0 when unreadable. */
   rows: number;
+  /** Open time of the first bar (ISO 8601, export clock, no offset). */
   first_time: string | null;
+  /** Open time of the last bar. */
   last_time: string | null;
+  /** Close of the first bar (bid for ticks). */
   first_close: number | null;
+  /** Close of the last bar (bid for ticks). */
   last_close: number | null;
+  /** Timeframe in the file name, or null. */
   timeframe_declared: string | null;
+  /** Timeframe of the most common bar spacing, or null. */
   timeframe_detected: string | null;
   /** The most severe finding's severity, or null when there are no findings. */
   severity: Severity | null;
+  /** Validation findings, most severe first. */
   findings: Finding[];
   /** How the file was read (null when unreadable). */
   read: ReadReport | null;

@@ -55,3 +55,5 @@ export {
 export { makeProgress, type Progress } from "./progress.ts";
 export { formatInspect, formatManifest, formatValidation } from "./report.ts";
 export { parseTaskArgs } from "./cli_args.ts";
+export type { DateOrder } from "./_decode.ts";
+export type { RawColumns } from "./_parse.ts";

@@ -37,24 +37,35 @@ export interface PrepareOptions {
 export interface ManifestEntry {
   /** Source path relative to the source folder. */
   file: string;
+  /** Symbol from the file name. */
   symbol: string;
+  /** Folder under the source (`unclassified` at its root). */
   asset_class: string;
+  /** Timeframe in the file name, or null. */
   timeframe_declared: string | null;
+  /** Timeframe detected from bar spacing, or null. */
   timeframe_detected: string | null;
   /** Format the source was read as. */
   format: string | null;
   /** Bars after sorting/de-duplication. */
   rows: number;
+  /** Bars in the train part. */
   train_rows: number;
+  /** Bars in the test part. */
   test_rows: number;
+  /** Open time of the first train bar (ISO 8601, export clock). */
   train_start: string | null;
+  /** Open time of the last train bar. */
   train_end: string | null;
+  /** Open time of the first test bar. */
   test_start: string | null;
+  /** Open time of the last test bar. */
   test_end: string | null;
   /** sha256 of the source file's bytes (hex). */
   source_sha256: string;
   /** Output paths relative to the output folder (null when the file failed). */
   train_path: string | null;
+  /** Test output relative to the output folder (null when failed). */
   test_path: string | null;
   /** `prepared` (written now), `skipped` (unchanged since the last run) or `failed`. */
   status: "prepared" | "skipped" | "failed";
@@ -68,13 +79,19 @@ export interface ManifestEntry {
 
 /** The manifest written to `<out>/manifest.json`. */
 export interface Manifest {
+  /** When the run finished (ISO 8601 UTC). */
   prepared_at: string;
+  /** Source folder. */
   source: string;
+  /** Output folder. */
   out: string;
+  /** Share of each file in test. */
   test_ratio: number;
   /** Always `parquet`. */
   output_format: string;
+  /** Counts over all files: prepared now, skipped (unchanged), failed, and bars. */
   totals: { files: number; prepared: number; skipped: number; failed: number; rows: number };
+  /** One entry per source file. */
   files: ManifestEntry[];
 }
 

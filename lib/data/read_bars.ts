@@ -26,16 +26,20 @@ export interface ReadOptions {
 
 /** Everything one read produced: raw (file-order) columns for validation, and the normalised result. */
 export interface LoadedFile {
+  /** The path read. */
   path: string;
   /** The file's bytes as stored (for hashing). */
   rawBytes: Uint8Array;
+  /** What sniffing found. */
   sniffed: Sniffed;
+  /** Columns in file order, before sorting/de-duplication (what validation inspects). */
   /** Columns in file order, before sorting/de-duplication (what validation inspects). */
   raw: RawColumns;
   /** Sorted, de-duplicated bars (for tick files: resampled when a timeframe was given, else null). */
   arrays: BarArrays | null;
   /** Ticks (tick files only). */
   ticks: Ticks | null;
+  /** How the file was read (`Bars.meta.report`). */
   report: ReadReport;
 }
 

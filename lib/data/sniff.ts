@@ -25,11 +25,17 @@ export type ColumnRole =
 
 /** The result of sniffing (internal layout plus the parts that go into the ReadReport). */
 export interface Sniffed {
+  /** Format detected. */
   format: "mt5_bars" | "mt5_ticks" | "mt4_history" | "generic_ohlcv";
+  /** Delimiter byte. */
   delimiter: number;
+  /** Delimiter as a name (`tab`, `comma`, …). */
   delimiterName: string;
+  /** `crlf`, `lf` or `none`. */
   lineEnding: string;
+  /** True when the first line is a header. */
   hasHeader: boolean;
+  /** Header cells as written, or null. */
   header: string[] | null;
   /** Byte offset where data rows start. */
   dataStart: number;
@@ -39,14 +45,21 @@ export interface Sniffed {
   roles: Record<ColumnRole, number>;
   /** Canonical name → source column label. */
   columns: Record<string, string>;
+  /** Source columns not used. */
   ignoredColumns: string[];
+  /** Date order of the date cells (`dmy_or_mdy` until decided from the data). */
   dateOrder: DateOrder | "dmy_or_mdy";
   /** Separator byte between date parts (0 for compact/epoch). */
   dateSep: number;
+  /** Date layout for messages and the report, e.g. `YYYY.MM.DD`. */
   dateLayout: string;
+  /** `separate_column`, `in_date_column` or `none`. */
   timeLayout: string;
+  /** Decimal separator byte (46 `.` or 44 `,`). */
   decimal: number;
+  /** The first non-blank line (for messages). */
   firstLine: string;
+  /** Repairs decided while sniffing. */
   repairs: string[];
 }
 

@@ -9,10 +9,13 @@ import { timeframeMs } from "./timeframe.ts";
 
 /** Ticks as typed arrays; bid/ask are forward-filled (MT5 leaves unchanged sides empty). */
 export interface Ticks {
+  /** Number of ticks. */
   readonly length: number;
   /** Epoch ms in the export's clock. */
   readonly time: Float64Array;
+  /** Bid, forward-filled. */
   readonly bid: Float64Array;
+  /** Ask, forward-filled. */
   readonly ask: Float64Array;
   /** Last deal price (NaN when the export has none). */
   readonly last: Float64Array;

@@ -67,7 +67,9 @@ export interface ReadReport {
 
 /** A Bars frame with its metadata. */
 export interface Bars {
+  /** The canonical polars frame (built on first access by `readBars`). */
   frame: pl.DataFrame;
+  /** Where the bars came from and what was detected. */
   meta: BarsMeta;
   /** The same data as typed arrays, when the reader already has them (`toArrays` uses them). */
   arrays?: BarArrays;
@@ -75,13 +77,21 @@ export interface Bars {
 
 /** The Bars columns as typed arrays for allocation-free loops. `time` is epoch milliseconds. */
 export interface BarArrays {
+  /** Number of bars. */
   readonly length: number;
+  /** Bar open time, epoch milliseconds in the export's clock. */
   readonly time: Float64Array;
+  /** Open price. */
   readonly open: Float64Array;
+  /** High price. */
   readonly high: Float64Array;
+  /** Low price. */
   readonly low: Float64Array;
+  /** Close price. */
   readonly close: Float64Array;
+  /** Tick count per bar (or the only volume column of the source). */
   readonly tickVolume: Float64Array;
+  /** Real volume per bar (0 when the source has none). */
   readonly volume: Float64Array;
   /** Spread in points per bar, or null when the source had none. */
   readonly spread: Float64Array | null;

@@ -22,12 +22,15 @@ export const SEVERITIES: readonly Severity[] = ["CRITICAL", "HIGH", "MEDIUM", "L
 export interface Finding {
   /** Stable machine code, e.g. `timeframe_mismatch`, `duplicate_bars`, `non_numeric`. */
   code: string;
+  /** How serious the finding is. */
   severity: Severity;
+  /** Human explanation: what was seen and where. */
   message: string;
   /** How many rows/bars/gaps are affected, when it applies. */
   count?: number;
   /** A few examples (times as ISO 8601 in the export's clock, line numbers, values). */
   examples?: unknown[];
+  /** Code-specific fields (documented in docs/DATA.md). */
   [extra: string]: unknown;
 }
 
@@ -37,6 +40,7 @@ export interface ValidateOptions {
   timeframe?: string | null;
   /** Declared first and last bar open times (epoch ms). */
   start?: number | null;
+  /** Declared open time of the last bar (epoch ms). */
   end?: number | null;
   /** Raw file-order times (to detect unsorted and duplicate rows before the reader fixed them). */
   rawTime?: Float64Array;

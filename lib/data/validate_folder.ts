@@ -15,7 +15,9 @@ export interface ValidateRecord extends InspectRecord {
 
 /** The result of validating a folder. */
 export interface FolderValidation {
+  /** The catalog of the folder. */
   catalog: Catalog;
+  /** One record per file, in catalog order. */
   records: ValidateRecord[];
   /** Count of records by worst severity (`none` = no findings). */
   by_severity: Record<string, number>;
