@@ -247,3 +247,29 @@ Deno.test("deno task jupyter:install registers a working Deno kernel for the use
     await Deno.remove(home, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test("deno task notebooks: unknown options, bad values and unknown notebooks are clear errors, exit 2", async () => {
+  const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
+  delete (env as Record<string, string>).RUST_BACKTRACE;
+  for (
+    const [args, message] of [
+      [["--bogus"], /error: Unknown option '--bogus'\nusage: deno task notebooks/],
+      [["--timeout", "soon"], /error: --timeout must be a number of seconds/],
+      [
+        ["no_such_notebook"],
+        /error: no notebook matches "no_such_notebook"; known: notebooks\/01_data_exploration/,
+      ],
+    ] as const
+  ) {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "-q", "notebooks", ...args],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(r.stderr);
+    assert.equal(r.code, 2, err);
+    assert.match(err, message);
+    assert.doesNotMatch(err, /\n\s+at /, "no stack trace");
+  }
+});
