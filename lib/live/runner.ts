@@ -46,7 +46,7 @@ import { KinetraError } from "../errors.ts";
 import { computeFeatures } from "../features/mod.ts";
 import { Mt5BridgeBroker } from "../mt5/bridge_broker.ts";
 import { newCid, parseHostPort, type WireBar } from "../mt5/protocol.ts";
-import { BridgeServer } from "../mt5/server.ts";
+import { BridgeError, BridgeServer } from "../mt5/server.ts";
 import { ChsTracker } from "../risk/chs.ts";
 import { getStrategy } from "../strategies/registry.ts";
 import {
@@ -376,7 +376,11 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       }
       throw e;
     }
-    broker = new Mt5BridgeBroker(server, { timeouts: opts.timeouts, magic });
+    broker = new Mt5BridgeBroker(server, {
+      timeouts: opts.timeouts,
+      magic,
+      relinkMs: opts.reconnectTimeoutMs ?? 30_000,
+    });
     tspec = await broker.symbolSpec(symbol);
     const base = symbolSpec(symbol);
     spec = {
@@ -450,7 +454,15 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
           `order ${cid} still has no known outcome after 3 reconciliations`,
         );
       }
-      await waitForLink();
+      try {
+        await waitForLink();
+      } catch (e) {
+        throw new Halt(
+          "order_outcome_unknown",
+          `${(e as Error).message}; order ${cid} (${kind}) has an UNKNOWN outcome: look for comment ${cid} ` +
+            `(magic ${magic}) in the terminal's trade history before trading again`,
+        );
+      }
       let rec;
       for (let k = 0;; k++) {
         try {
@@ -934,9 +946,16 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       await b.subscribeBars(symbol, timeframe);
       io.print(`streaming ${symbol} ${timeframe} bars from the terminal`);
       let downSince = 0;
+      let lastBarAt = Date.now();
       while (true) {
         checkKill();
         if (!queue.length) {
+          if (opts.barTimeoutMs !== undefined && Date.now() - lastBarAt > opts.barTimeoutMs) {
+            throw new Halt(
+              "no_bars",
+              `no new bar from the terminal for ${(opts.barTimeoutMs / 1000).toFixed(1)} s`,
+            );
+          }
           if (endOfData) {
             endedNormally = true;
             break;
@@ -958,6 +977,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
           continue;
         }
         const wb = queue.shift()!;
+        lastBarAt = Date.now();
         if (buffer.length && wb.time_msc <= buffer.time[buffer.length - 1]) continue; // re-sent bar
         buffer.push(wb);
         bars = buffer.view();
@@ -978,7 +998,9 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     }
   } catch (e) {
     if (e instanceof Halt) halted = e;
-    else if (e instanceof KinetraError && server) halted = new Halt(e.code, e.message);
+    else if (e instanceof BridgeError) {
+      halted = new Halt("link_lost", `the bridge link is down and did not come back: ${e.message}`);
+    } else if (e instanceof KinetraError && server) halted = new Halt(e.code, e.message);
     else {
       await server?.close();
       await journal.close();

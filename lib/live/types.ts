@@ -60,6 +60,8 @@ export interface LiveOptions {
   connectTimeoutMs?: number;
   /** Time to wait for a lost link to come back before halting (default 30 000 ms). */
   reconnectTimeoutMs?: number;
+  /** Demo/live: halt when no new bar arrives for this long (default: wait; the duration limit applies). */
+  barTimeoutMs?: number;
   /** Bridge request timeouts. */
   timeouts?: Partial<BridgeTimeouts>;
   /** Heartbeat period asked of the EA (default 1000 ms). */

@@ -42,10 +42,36 @@ export class Mt5BridgeBroker implements Broker {
   readonly #t: BridgeTimeouts;
   readonly #magic: string;
 
-  constructor(server: BridgeServer, opts: { timeouts?: Partial<BridgeTimeouts>; magic?: string } = {}) {
+  readonly #relinkMs: number;
+
+  /**
+   * `relinkMs`: reads (never trades) that fail because the link dropped wait this long for the
+   * EA to reconnect and are retried (at most 3 times). Default 0: no retry.
+   */
+  constructor(
+    server: BridgeServer,
+    opts: { timeouts?: Partial<BridgeTimeouts>; magic?: string; relinkMs?: number } = {},
+  ) {
     this.#server = server;
     this.#t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     this.#magic = opts.magic ?? "0";
+    this.#relinkMs = opts.relinkMs ?? 0;
+  }
+
+  /** A read request, retried after a reconnection (reads are idempotent). */
+  async #read(t: string, payload: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await this.#server.request(t, payload, timeoutMs);
+      } catch (e) {
+        if (
+          !(e instanceof BridgeError) || e.code === "bridge_remote_error" || attempt >= 3 || !this.#relinkMs
+        ) {
+          throw e;
+        }
+        await this.#server.waitForSession(this.#relinkMs);
+      }
+    }
   }
 
   /** The listener this broker talks through. */
@@ -54,19 +80,19 @@ export class Mt5BridgeBroker implements Broker {
   }
 
   async account(): Promise<AccountInfo> {
-    return await this.#server.request("account_info", {}, this.#t.readMs) as AccountInfo;
+    return await this.#read("account_info", {}, this.#t.readMs) as AccountInfo;
   }
 
   async symbolSpec(symbol: string): Promise<SymbolTradingSpec> {
-    return await this.#server.request("symbol_spec", { symbol }, this.#t.readMs) as SymbolTradingSpec;
+    return await this.#read("symbol_spec", { symbol }, this.#t.readMs) as SymbolTradingSpec;
   }
 
   async quote(symbol: string): Promise<Quote> {
-    return await this.#server.request("tick", { symbol }, this.#t.readMs) as Quote;
+    return await this.#read("tick", { symbol }, this.#t.readMs) as Quote;
   }
 
   async positions(symbol?: string): Promise<BrokerPosition[]> {
-    return await this.#server.request(
+    return await this.#read(
       "positions",
       { symbol: symbol ?? null },
       this.#t.readMs,
@@ -74,21 +100,21 @@ export class Mt5BridgeBroker implements Broker {
   }
 
   async orderCheck(req: TradeRequest): Promise<CheckResult> {
-    return await this.#server.request("order_check", { req }, this.#t.readMs) as CheckResult;
+    return await this.#read("order_check", { req }, this.#t.readMs) as CheckResult;
   }
 
   async historyDeals(): Promise<BrokerDeal[]> {
-    return await this.#server.request("deals", {}, this.#t.readMs) as BrokerDeal[];
+    return await this.#read("deals", {}, this.#t.readMs) as BrokerDeal[];
   }
 
   /** The last `count` closed bars (CopyRates). */
   async rates(symbol: string, timeframe: string, count: number): Promise<WireBar[]> {
-    return await this.#server.request("rates", { symbol, timeframe, count }, this.#t.ratesMs) as WireBar[];
+    return await this.#read("rates", { symbol, timeframe, count }, this.#t.ratesMs) as WireBar[];
   }
 
   /** Ask the EA to push a `bar` event at each bar close. */
   async subscribeBars(symbol: string, timeframe: string): Promise<void> {
-    await this.#server.request("subscribe_bars", { symbol, timeframe }, this.#t.readMs);
+    await this.#read("subscribe_bars", { symbol, timeframe }, this.#t.readMs);
   }
 
   send(cid: string, req: TradeRequest): Promise<TradeResult> {
@@ -104,7 +130,7 @@ export class Mt5BridgeBroker implements Broker {
   }
 
   async reconcile(cid: string): Promise<ReconcileResult> {
-    return await this.#server.request(
+    return await this.#read(
       "reconcile",
       { cid, magic: this.#magic },
       this.#t.readMs,

@@ -177,13 +177,13 @@ export function assertCid(cid: string): void {
   }
 }
 
-/** Parse `HOST:PORT` (default port {@link DEFAULT_BRIDGE_PORT}). */
+/** Parse `HOST:PORT` (default port {@link DEFAULT_BRIDGE_PORT}; port 0 = any free port, for tests). */
 export function parseHostPort(s: string | undefined): { hostname: string; port: number } {
   if (!s) return { hostname: DEFAULT_BRIDGE_HOST, port: DEFAULT_BRIDGE_PORT };
   const m = s.match(/^\[?([^\]]*?)\]?(?::(\d+))?$/);
   const hostname = m?.[1] || DEFAULT_BRIDGE_HOST;
   const port = m?.[2] ? Number(m[2]) : DEFAULT_BRIDGE_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new KinetraError(
       "bad_bridge_address",
       `bad bridge address "${s}": expected HOST:PORT, e.g. 127.0.0.1:18812`,

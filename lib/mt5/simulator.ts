@@ -257,7 +257,16 @@ export class Mt5Simulator {
     this.#barTimer = null;
   }
 
-  async #write(conn: LineConn, msg: Message): Promise<void> {
+  #writes: Promise<void> = Promise.resolve();
+
+  /** Write one line; writes are serialised so a line split in pieces is never interleaved. */
+  #write(conn: LineConn, msg: Message): Promise<void> {
+    const p = this.#writes.then(() => this.#writeNow(conn, msg));
+    this.#writes = p.catch(() => {});
+    return p;
+  }
+
+  async #writeNow(conn: LineConn, msg: Message): Promise<void> {
     if (conn.closed) return;
     const line = encodeLine(msg);
     if (this.#faults.has("split_lines") && line.length > 3) {
@@ -265,12 +274,11 @@ export class Mt5Simulator {
         this.#fired.add("split_lines");
         this.stats.faults_fired.push("split_lines");
       }
-      const cuts = [Math.floor(line.length / 3), Math.floor((2 * line.length) / 3)];
-      const parts = [line.slice(0, cuts[0]), line.slice(cuts[0], cuts[1]), line.slice(cuts[1])];
-      for (const p of parts) {
-        await conn.sendRaw(p).catch(() => {});
-        await new Promise((r) => setTimeout(r, 1));
-      }
+      // Two writes with a pause between them: the reader sees the line in two pieces.
+      const cut = Math.floor(line.length / 2);
+      await conn.sendRaw(line.slice(0, cut)).catch(() => {});
+      await new Promise((r) => setTimeout(r, 0));
+      await conn.sendRaw(line.slice(cut)).catch(() => {});
       return;
     }
     await conn.sendRaw(line).catch(() => {});
@@ -324,12 +332,12 @@ export class Mt5Simulator {
     const reply = await this.#handle(m);
     if (isTrade && this.#fault("duplicate_command")) {
       const again = await this.#handle(m);
-      await this.#write(conn, { v: PROTOCOL_VERSION, t: "res", re: m.id, ok: true, data: reply });
-      await this.#write(conn, { v: PROTOCOL_VERSION, t: "res", re: m.id, ok: true, data: again });
+      await this.#write(conn, { v: PROTOCOL_VERSION, t: "res", re: m.id, ...replyEnvelope(reply) });
+      await this.#write(conn, { v: PROTOCOL_VERSION, t: "res", re: m.id, ...replyEnvelope(again) });
       return;
     }
     if (isTrade && this.#fault("lost_reply")) return;
-    await this.#write(conn, { v: PROTOCOL_VERSION, t: "res", re: m.id, ...reply_envelope(reply) });
+    await this.#write(conn, { v: PROTOCOL_VERSION, t: "res", re: m.id, ...replyEnvelope(reply) });
     if (isTrade && this.#fault("stalled_heartbeat")) {
       this.#stalledUntil = Date.now() + (this.#o.stallMs ?? 4000);
     }
@@ -463,6 +471,6 @@ export class Mt5Simulator {
   }
 }
 
-function reply_envelope(r: { ok: boolean; data?: unknown; err?: unknown }): Record<string, unknown> {
+function replyEnvelope(r: { ok: boolean; data?: unknown; err?: unknown }): Record<string, unknown> {
   return r.ok ? { ok: true, data: r.data } : { ok: false, err: r.err };
 }
