@@ -61,6 +61,13 @@ export function formatValidation(v: FolderValidation): string {
       out.push(`CRITICAL ${r.file}: ${f.code}: ${f.message}`);
     }
   }
+  const byCode = new Map<string, number>();
+  for (const r of v.records) for (const f of r.findings) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
+  if (byCode.size) {
+    out.push(
+      `files per finding: ${[...byCode].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(", ")}`,
+    );
+  }
   const s = v.by_severity;
   out.push(
     `${v.records.length} files: ${s.CRITICAL} critical, ${s.HIGH} high, ${s.MEDIUM} medium, ${s.LOW} low, ${s.none} clean` +
