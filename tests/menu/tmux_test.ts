@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { childEnv, menuCommand, SAMPLE } from "./_helpers.ts";
+import { childEnv, menuCommand, ROOT, SAMPLE } from "./_helpers.ts";
 
 const CI = Deno.env.get("CI") === "true";
 
@@ -81,7 +81,7 @@ Deno.test({
     const envArgs = ["NO_COLOR=1", `HOME=${env.HOME ?? "/tmp"}`, `PATH=${env.PATH ?? "/usr/bin:/bin"}`];
     if (env.DENO_DIR) envArgs.push(`DENO_DIR=${env.DENO_DIR}`);
     const shell = `env -u RUST_BACKTRACE ${envArgs.join(" ")} ${quoted}; echo "MENU_EXIT=$?"; sleep 60`;
-    await tmux(socket, "new-session", "-d", "-s", "menu", "-x", "160", "-y", "50", shell);
+    await tmux(socket, "new-session", "-d", "-s", "menu", "-c", ROOT, "-x", "160", "-y", "50", shell);
     try {
       let text = await waitFor(socket, /Choose 1-6, 0=exit, q=quit:/);
       assert.match(
