@@ -210,6 +210,12 @@ async function runOne(
   if (traces.length > 0) {
     problems.push(`stack trace or bug report on screen: ${traces.slice(0, 3).join(" | ")}`);
   }
+  if (
+    model.crumbsSeen.has(tree.title) &&
+    !/^ {2}Data: .+ \| MT5 bridge: .+ \| Credentials: .+$/m.test(end.stdout)
+  ) {
+    problems.push("the main screen shows no status bar (Data: ... | MT5 bridge: ... | Credentials: ...)");
+  }
   for (const crumb of model.crumbsSeen) {
     if (!end.stdout.includes(crumb)) problems.push(`breadcrumb "${crumb}" is not shown on screen`);
   }
