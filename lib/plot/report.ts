@@ -165,6 +165,7 @@ function field(t: ReportTrade, key: string): unknown {
 
 /** The first `max` trades as an HTML table. */
 export function tradesTableHtml(trades: readonly ReportTrade[], max = 500): string {
+  if (!trades.length) return '<p class="k-note" id="k-trades">No trades.</p>';
   const cols = [
     "entry_time",
     "exit_time",

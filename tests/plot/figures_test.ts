@@ -406,6 +406,26 @@ Deno.test("display outside the Jupyter kernel is a clear error, not a crash", as
   );
 });
 
+Deno.test("a report without trades still renders its charts and says there were none", () => {
+  const n = bars.length;
+  const html = backtestReportHtml({
+    title: "flat",
+    time: bars.time,
+    open: bars.open,
+    high: bars.high,
+    low: bars.low,
+    close: bars.close,
+    equity: new Float64Array(n).fill(1000),
+    drawdownPct: new Float64Array(n),
+    trades: [],
+    stats: { trades: 0 },
+  });
+  assert.ok(html.includes('<p class="k-note" id="k-trades">No trades.</p>'));
+  for (const id of ["k-price", "k-equity", "k-mfe-mae", "k-returns"]) {
+    assert.ok(html.includes(`data-chart="${id}"`));
+  }
+});
+
 Deno.test("report input is validated: series of different lengths are a clear error", async () => {
   const input = await sampleReportInput();
   assert.throws(
