@@ -44,7 +44,8 @@ export interface MenuFlags {
 }
 
 /**
- * Resolve the session's options: flags first, then the environment (`KINETRA_DATA_DIR`,
+ * Resolve the session's options: flags first, then the environment (`KINETRA_DATA_DIR`, else
+ * `KINETRA_MASTER_DIR` as for the real-data tests,
  * `KINETRA_PREPARED_DIR`, `KINETRA_REPAIRED_DIR`, `KINETRA_LOGS_DIR`, `KINETRA_CONFIG`, `KINETRA_MENU_TRACE=1`,
  * `KINETRA_MENU_NO_PROBE=1`, `KINETRA_MENU_EXERCISE=1`), then the defaults.
  */
@@ -53,7 +54,7 @@ export function resolveMenuOptions(
   env: (k: string) => string | undefined = envGet,
 ): MenuOptions {
   return {
-    dataDir: flags.dataDir ?? env("KINETRA_DATA_DIR") ?? defaultSourceDir(),
+    dataDir: flags.dataDir ?? env("KINETRA_DATA_DIR") ?? env("KINETRA_MASTER_DIR") ?? defaultSourceDir(),
     preparedDir: flags.preparedDir ?? env("KINETRA_PREPARED_DIR") ?? PREPARED_DIR,
     repairedDir: flags.repairedDir ?? env("KINETRA_REPAIRED_DIR") ?? REPAIRED_DIR,
     logsDir: flags.logsDir ?? env("KINETRA_LOGS_DIR") ?? LOGS_DIR,
