@@ -24,6 +24,10 @@ import type {
 import { type BacktestConfig, FULL_EQUITY, type Sizing } from "./config.ts";
 import { commissionCompat, commissionMt5, pyFloorDiv, swapNights, swapPerNight } from "./costs.ts";
 import { normalizeVolume, type SymbolSpec, valuePerPriceUnit } from "./symbols.ts";
+import { isoTime as iso } from "./iso_time.ts";
+import { TradeLog } from "./trade_log.ts";
+
+export { isoTime } from "./iso_time.ts";
 
 /** Why a trade was closed. */
 export type ExitReason = "signal" | "reverse" | "sl" | "tp" | "end" | "stop_out" | "out_of_money" | "open";
@@ -77,7 +81,8 @@ export interface Rejection {
 
 /** Raw output of the loop (before statistics). */
 export interface EngineOutput {
-  trades: TradeRecord[];
+  /** Closed trades, column-wise (`log.toRecords(time)` for objects). */
+  log: TradeLog;
   /** Trades still open at the end (exit = last close, reason "open"; not in `trades`). */
   openTrades: TradeRecord[];
   equity: Float64Array;
@@ -134,75 +139,6 @@ class MutablePosition implements PositionView {
   entryBar = -1;
 }
 
-let lastIsoMs = NaN;
-let lastIso = "";
-
-/**
- * ISO 8601 UTC string of epoch ms, e.g. `2024-01-02T00:00:00.000Z` (years 0..9999 built with one
- * `String.fromCharCode`, which is several times faster than `Date#toISOString` or concatenation and
- * yields a flat string; memoises the last value).
- */
-export function isoTime(ms: number): string {
-  if (ms === lastIsoMs) return lastIso;
-  if (!Number.isFinite(ms)) return "";
-  let out: string;
-  if (ms < -62167219200000 || ms >= 253402300800000) out = new Date(ms).toISOString();
-  else {
-    // Civil date from days (H. Hinnant's algorithm).
-    const days = Math.floor(ms / 86_400_000);
-    let rem = ms - days * 86_400_000;
-    const z = days + 719_468;
-    const era = Math.floor(z / 146_097);
-    const doe = z - era * 146_097;
-    const yoe = Math.floor(
-      (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-    );
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const m = mp < 10 ? mp + 3 : mp - 9;
-    const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-    const hh = Math.floor(rem / 3_600_000);
-    rem -= hh * 3_600_000;
-    const mi = Math.floor(rem / 60_000);
-    rem -= mi * 60_000;
-    const ss = Math.floor(rem / 1000);
-    const msr = Math.round(rem - ss * 1000);
-    const D = 48; // "0"
-    out = String.fromCharCode(
-      D + Math.floor(y / 1000),
-      D + Math.floor(y / 100) % 10,
-      D + Math.floor(y / 10) % 10,
-      D + y % 10,
-      45,
-      D + Math.floor(m / 10),
-      D + m % 10,
-      45,
-      D + Math.floor(d / 10),
-      D + d % 10,
-      84,
-      D + Math.floor(hh / 10),
-      D + hh % 10,
-      58,
-      D + Math.floor(mi / 10),
-      D + mi % 10,
-      58,
-      D + Math.floor(ss / 10),
-      D + ss % 10,
-      46,
-      D + Math.floor(msr / 100),
-      D + Math.floor(msr / 10) % 10,
-      D + msr % 10,
-      90,
-    );
-  }
-  lastIsoMs = ms;
-  lastIso = out;
-  return out;
-}
-
-const iso = isoTime;
-
 /** The simulated broker and loop. Use through `runBacktest`. */
 export class Engine {
   private readonly bars: BarArrays;
@@ -224,7 +160,7 @@ export class Engine {
   private cash: number;
   private trades: OpenTrade[] = [];
   private orders: Order[] = [];
-  private closed: TradeRecord[] = [];
+  private readonly log = new TradeLog(256);
   private rejections: Rejection[] = [];
   private cancelled = 0;
   private readonly position = new MutablePosition();
@@ -431,7 +367,7 @@ export class Engine {
       }
     }
     return {
-      trades: this.closed,
+      log: this.log,
       openTrades,
       equity,
       start: Math.min(start, n),
@@ -954,11 +890,51 @@ export class Engine {
     if (k >= 0) this.trades.splice(k, 1);
     if (t.slOrder) this.removeOrder(t.slOrder);
     if (t.tpOrder) this.removeOrder(t.tpOrder);
-    const rec = this.record(t, t.size, price, bar, reason, t.size < 0 ? exitSpread : 0, false, slip);
     const commExit = this.commission(t.size, price);
+    this.logTrade(t, price, bar, reason, t.size < 0 ? exitSpread : 0, slip, commExit);
     this.cash += t.size * (price - t.entry) * this.mult - commExit + t.swap;
-    this.closed.push(rec);
     this.refreshPosition();
+  }
+
+  /** Append a closed trade to the log (same figures as `record`, no object). */
+  private logTrade(
+    t: OpenTrade,
+    price: number,
+    bar: number,
+    reason: ExitReason,
+    exitSpreadPerUnit: number,
+    exitSlip: number,
+    commExit: number,
+  ): void {
+    const size = t.size;
+    const abs = Math.abs(size);
+    const long = size > 0;
+    const f = long ? price - t.entry : t.entry - price;
+    const commission = this.commission(size, t.entry) + commExit;
+    const pnl = size * (price - t.entry) * this.mult - commission + t.swap;
+    const log = this.log;
+    const k = log.next();
+    log.entryBar[k] = t.entryBar;
+    log.exitBar[k] = bar;
+    log.side[k] = long ? 1 : -1;
+    log.entryPrice[k] = t.entry;
+    log.exitPrice[k] = price;
+    log.size[k] = abs;
+    log.pnl[k] = pnl;
+    log.returnPct[k] = this.mt5
+      ? pnl / (abs * t.entry * this.mult) * 100
+      : ((long ? 1 : -1) * (price / t.entry - 1) - commission / (abs * t.entry)) * 100;
+    log.commission[k] = commission;
+    log.spreadCost[k] = (t.spreadPerUnit + exitSpreadPerUnit) * abs * this.mult;
+    log.slippageCost[k] = (t.slipPerUnit + exitSlip) * abs * this.mult;
+    log.swap[k] = t.swap;
+    log.mfe[k] = t.mfe > f ? t.mfe : f;
+    log.mae[k] = t.mae > -f ? t.mae : -f;
+    log.energy[k] = t.energy;
+    log.sl[k] = t.sl;
+    log.tp[k] = t.tp;
+    log.tag[k] = t.tag ?? null;
+    log.reason[k] = reason;
   }
 
   private record(

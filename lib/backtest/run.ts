@@ -147,17 +147,21 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
     time: bars.time,
     close: bars.close,
     equity: out.equity,
-    trades: out.trades,
+    trades: out.log,
     openTrades: out.openTrades.length,
     start: out.start,
     rejected: out.rejections.length,
     cancelled: out.cancelledOrders,
   });
   const time = bars.time;
-  const trades = out.trades;
+  // Trade objects are built on first use (the engine and the stats work on columns).
+  let cached: TradeRecord[] | null = null;
+  const records = (): TradeRecord[] => (cached ??= out.log.toRecords(time));
   const result: BacktestResult = {
     stats,
-    trades,
+    get trades(): TradeRecord[] {
+      return records();
+    },
     openTrades: out.openTrades,
     equity: out.equity,
     drawdownPct,
@@ -167,7 +171,7 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
     symbol: spec,
     time,
     tradesFrame(): pl.DataFrame {
-      return tradesToFrame(trades);
+      return tradesToFrame(records());
     },
     equityFrame(): pl.DataFrame {
       return pl.DataFrame({
@@ -181,7 +185,7 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
       for (const [k, v] of Object.entries(stats)) s[k] = toJsonValue(v) as number | string | null;
       return {
         stats: s,
-        trades: trades.map((t) => {
+        trades: records().map((t) => {
           const o: Record<string, unknown> = {};
           for (const [k, v] of Object.entries(t)) o[k] = toJsonValue(v);
           return o;

@@ -8,6 +8,7 @@
 import { ChsTracker, type ChsTrade } from "../risk/chs.ts";
 import { DAY_MS } from "./costs.ts";
 import type { TradeRecord } from "./engine.ts";
+import { TradeLog } from "./trade_log.ts";
 
 /** Stable snake_case statistics (NaN/Infinity become null in JSON). */
 export interface BacktestStats {
@@ -73,7 +74,8 @@ export interface StatsInput {
   time: Float64Array;
   close: Float64Array;
   equity: Float64Array;
-  trades: readonly TradeRecord[];
+  /** Closed trades: records, or the engine's column-wise log. */
+  trades: readonly TradeRecord[] | TradeLog;
   openTrades: number;
   /** First bar of the loop (buy & hold starts at `start − 1`, as backtesting.py's first trading bar). */
   start: number;
@@ -261,12 +263,11 @@ function betaOf(equity: Float64Array, close: Float64Array): number {
 }
 
 /** Bars inside [entry_bar, exit_bar] of any trade. */
-function exposedBars(trades: readonly TradeRecord[], n: number): number {
+function exposedBars(trades: TradeLog, n: number): number {
   const have = new Uint8Array(n);
   for (let k = 0; k < trades.length; k++) {
-    const t = trades[k];
-    const e = Math.min(t.exit_bar, n - 1);
-    for (let b = Math.max(0, t.entry_bar); b <= e; b++) have[b] = 1;
+    const e = Math.min(trades.exitBar[k], n - 1);
+    for (let b = Math.max(0, trades.entryBar[k]); b <= e; b++) have[b] = 1;
   }
   let c = 0;
   for (let k = 0; k < n; k++) c += have[k];
@@ -325,53 +326,53 @@ export function computeStats(inp: StatsInput): BacktestStats {
   let mfeSum = 0, maeSum = 0, capSum = 0, capN = 0, enWin = 0, enAll = 0, enN = 0;
   const chsTracker = new ChsTracker({ periodsPerYear: annual, minTrades: inp.chsMinTrades ?? 10 });
   const chsTrade: ChsTrade = { returnPct: 0, pnl: 0, mfe: 0, captured: 0, energy: NaN };
+  const L = trades instanceof TradeLog ? trades : TradeLog.fromRecords(trades);
   for (let k = 0; k < nt; k++) {
-    const t = trades[k];
-    const r = t.return_pct / 100;
+    const retPct = L.returnPct[k], pnl = L.pnl[k], mfe = L.mfe[k], energy = L.energy[k];
+    const r = retPct / 100;
     rets[k] = r;
-    pnls[k] = t.pnl;
-    if (t.pnl > 0) {
+    pnls[k] = pnl;
+    if (pnl > 0) {
       wins++;
-      pnlWin += t.pnl;
+      pnlWin += pnl;
       nWin++;
-    } else if (t.pnl < 0) {
-      pnlLoss += t.pnl;
+    } else if (pnl < 0) {
+      pnlLoss += pnl;
       nLoss++;
     }
     if (r > 0) sumPos += r;
     else if (r < 0) sumNeg += r;
     if (r > best) best = r;
     if (r < worst) worst = r;
-    const dur = t.exit_bar < n && t.entry_bar >= 0
-      ? (time[t.exit_bar] - time[t.entry_bar]) / DAY_MS
-      : (Date.parse(t.exit_time) - Date.parse(t.entry_time)) / DAY_MS;
+    const eb = L.entryBar[k], xb = L.exitBar[k];
+    const dur = xb < n && eb >= 0 ? (time[xb] - time[eb]) / DAY_MS : NaN;
     if (dur > maxDur) maxDur = dur;
     sumDur += dur;
-    commissions += t.commission;
-    spreadCosts += t.spread_cost;
-    slippage += t.slippage_cost;
-    swap += t.swap;
-    mfeSum += t.mfe;
-    maeSum += t.mae;
-    const captured = t.side === "long" ? t.exit_price - t.entry_price : t.entry_price - t.exit_price;
-    if (t.mfe > 0) {
-      capSum += Math.min(1, Math.max(0, captured / t.mfe));
+    commissions += L.commission[k];
+    spreadCosts += L.spreadCost[k];
+    slippage += L.slippageCost[k];
+    swap += L.swap[k];
+    mfeSum += mfe;
+    maeSum += L.mae[k];
+    const captured = L.side[k] > 0 ? L.exitPrice[k] - L.entryPrice[k] : L.entryPrice[k] - L.exitPrice[k];
+    if (mfe > 0) {
+      capSum += Math.min(1, Math.max(0, captured / mfe));
       capN++;
     }
-    if (Number.isFinite(t.energy_at_entry) && t.energy_at_entry >= 0) {
-      enAll += t.energy_at_entry;
+    if (Number.isFinite(energy) && energy >= 0) {
+      enAll += energy;
       enN++;
-      if (t.pnl > 0) enWin += t.energy_at_entry;
+      if (pnl > 0) enWin += energy;
     }
     // One reused object: the tracker keeps running sums, not the trades.
-    chsTrade.returnPct = t.return_pct;
-    chsTrade.pnl = t.pnl;
-    chsTrade.mfe = t.mfe;
+    chsTrade.returnPct = retPct;
+    chsTrade.pnl = pnl;
+    chsTrade.mfe = mfe;
     chsTrade.captured = captured;
-    chsTrade.energy = t.energy_at_entry;
+    chsTrade.energy = energy;
     chsTracker.addTrade(chsTrade);
   }
-  const exposed = exposedBars(trades, n);
+  const exposed = exposedBars(L, n);
   const winRate = nt ? wins / nt : NaN;
   const pnlMean = mean(pnls);
   const pnlStd = Math.sqrt(varDdof1(pnls));

@@ -1,0 +1,158 @@
+/**
+ * Closed trades stored column-wise (growable typed arrays): the engine appends without allocating
+ * an object per trade, the statistics read the columns, and `TradeRecord` objects are built only
+ * when someone asks for them (`toRecords`).
+ *
+ * @module
+ */
+import type { ExitReason, TradeRecord } from "./engine.ts";
+import { isoTime } from "./iso_time.ts";
+
+const NUMERIC = [
+  "entryBar",
+  "exitBar",
+  "side",
+  "entryPrice",
+  "exitPrice",
+  "size",
+  "pnl",
+  "returnPct",
+  "commission",
+  "spreadCost",
+  "slippageCost",
+  "swap",
+  "mfe",
+  "mae",
+  "energy",
+  "sl",
+  "tp",
+] as const;
+
+/** Name of a numeric column of a TradeLog. */
+export type TradeColumn = typeof NUMERIC[number];
+
+/** Column-wise closed trades. `side` is +1/-1, `size` is absolute, `sl`/`tp` NaN when unset. */
+export class TradeLog {
+  /** Number of trades. */
+  length = 0;
+  entryBar: Float64Array;
+  exitBar: Float64Array;
+  side: Float64Array;
+  entryPrice: Float64Array;
+  exitPrice: Float64Array;
+  size: Float64Array;
+  pnl: Float64Array;
+  returnPct: Float64Array;
+  commission: Float64Array;
+  spreadCost: Float64Array;
+  slippageCost: Float64Array;
+  swap: Float64Array;
+  mfe: Float64Array;
+  mae: Float64Array;
+  energy: Float64Array;
+  sl: Float64Array;
+  tp: Float64Array;
+  tag: (string | null)[] = [];
+  reason: ExitReason[] = [];
+
+  constructor(capacity = 64) {
+    const c = Math.max(4, capacity);
+    this.entryBar = new Float64Array(c);
+    this.exitBar = new Float64Array(c);
+    this.side = new Float64Array(c);
+    this.entryPrice = new Float64Array(c);
+    this.exitPrice = new Float64Array(c);
+    this.size = new Float64Array(c);
+    this.pnl = new Float64Array(c);
+    this.returnPct = new Float64Array(c);
+    this.commission = new Float64Array(c);
+    this.spreadCost = new Float64Array(c);
+    this.slippageCost = new Float64Array(c);
+    this.swap = new Float64Array(c);
+    this.mfe = new Float64Array(c);
+    this.mae = new Float64Array(c);
+    this.energy = new Float64Array(c);
+    this.sl = new Float64Array(c);
+    this.tp = new Float64Array(c);
+  }
+
+  /** Make room for one more trade and return its index. */
+  next(): number {
+    const k = this.length;
+    if (k === this.entryBar.length) {
+      const self = this as unknown as Record<TradeColumn, Float64Array>;
+      for (const name of NUMERIC) {
+        const grown = new Float64Array(k * 2);
+        grown.set(self[name]);
+        self[name] = grown;
+      }
+    }
+    this.length = k + 1;
+    return k;
+  }
+
+  /** Trade k as a TradeRecord (times from `time`, epoch ms per bar). */
+  record(k: number, time: Float64Array): TradeRecord {
+    const eb = this.entryBar[k], xb = this.exitBar[k];
+    const sl = this.sl[k], tp = this.tp[k];
+    return {
+      entry_bar: eb,
+      exit_bar: xb,
+      entry_time: isoTime(time[eb]),
+      exit_time: isoTime(time[xb]),
+      side: this.side[k] > 0 ? "long" : "short",
+      entry_price: this.entryPrice[k],
+      exit_price: this.exitPrice[k],
+      size: this.size[k],
+      pnl: this.pnl[k],
+      return_pct: this.returnPct[k],
+      commission: this.commission[k],
+      spread_cost: this.spreadCost[k],
+      slippage_cost: this.slippageCost[k],
+      swap: this.swap[k],
+      mfe: this.mfe[k],
+      mae: this.mae[k],
+      energy_at_entry: this.energy[k],
+      sl: sl === sl ? sl : null,
+      tp: tp === tp ? tp : null,
+      tag: this.tag[k],
+      exit_reason: this.reason[k],
+      duration_bars: xb - eb,
+    };
+  }
+
+  /** Every trade as a TradeRecord. */
+  toRecords(time: Float64Array): TradeRecord[] {
+    const out: TradeRecord[] = new Array(this.length);
+    for (let k = 0; k < this.length; k++) out[k] = this.record(k, time);
+    return out;
+  }
+
+  /** A log holding `records` (used by `computeStats` for callers that have records). */
+  static fromRecords(records: readonly TradeRecord[]): TradeLog {
+    const log = new TradeLog(records.length);
+    for (const r of records) {
+      const k = log.next();
+      log.entryBar[k] = r.entry_bar;
+      log.exitBar[k] = r.exit_bar;
+      log.side[k] = r.side === "long" ? 1 : -1;
+      log.entryPrice[k] = r.entry_price;
+      log.exitPrice[k] = r.exit_price;
+      log.size[k] = r.size;
+      log.pnl[k] = r.pnl;
+      log.returnPct[k] = r.return_pct;
+      log.commission[k] = r.commission;
+      log.spreadCost[k] = r.spread_cost;
+      log.slippageCost[k] = r.slippage_cost;
+      log.swap[k] = r.swap;
+      log.mfe[k] = r.mfe;
+      log.mae[k] = r.mae;
+      log.energy[k] = r.energy_at_entry ?? NaN;
+      log.sl[k] = r.sl ?? NaN;
+      log.tp[k] = r.tp ?? NaN;
+      log.tag[k] = r.tag;
+      log.reason[k] = r.exit_reason;
+    }
+    return log;
+  }
+}
