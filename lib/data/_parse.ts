@@ -34,6 +34,79 @@ export interface RawColumns {
   fastPath: boolean;
 }
 
+/**
+ * Rows a lenient parse skipped, by error code: how many, and the first few errors (messages with
+ * line, column and cell).
+ */
+export interface RowIssues {
+  /** Skipped rows per code (`non_numeric`, `invalid_date`, `column_count_mismatch`). */
+  counts: Record<string, number>;
+  /** Up to `ROW_ISSUE_EXAMPLES` errors per code, in file order. */
+  examples: KinetraError[];
+}
+
+/** Errors kept per code in `RowIssues.examples`. */
+export const ROW_ISSUE_EXAMPLES = 3;
+
+/** Count an issue; true when its error should be kept as an example. */
+function countIssue(issues: RowIssues, code: string): boolean {
+  const c = (issues.counts[code] ?? 0) + 1;
+  issues.counts[code] = c;
+  return c <= ROW_ISSUE_EXAMPLES;
+}
+
+function columnCountError(
+  source: string,
+  lineNo: number,
+  k: number,
+  nCells: number,
+  line: string,
+  delimName: string,
+): KinetraError {
+  return new KinetraError(
+    "column_count_mismatch",
+    `${source}: line ${lineNo} has ${k} cells but the file has ${nCells} columns: ${line}` +
+      ` (delimiter ${delimName}). Expected every row to have the same cells as the header.`,
+    { details: { file: source, line: lineNo, cells: k, expected: nCells } },
+  );
+}
+
+function dateError(
+  source: string,
+  lineNo: number,
+  which: string,
+  column: string | undefined,
+  layout: string,
+  separateTime: boolean,
+): KinetraError {
+  return new KinetraError(
+    "invalid_date",
+    `${source}: line ${lineNo}: cannot read the date/time ${which} (column ${column}); the file's layout is ${layout}${
+      separateTime ? " + HH:MM[:SS]" : ""
+    } (from its first row). Mixed date formats are not supported.`,
+    { details: { file: source, line: lineNo, column, value: which } },
+  );
+}
+
+function numberError(
+  source: string,
+  lineNo: number,
+  column: string | undefined,
+  cell: string,
+  line: string,
+  dec: number,
+): KinetraError {
+  return new KinetraError(
+    "non_numeric",
+    `${source}: line ${lineNo}, column ${column}: ${
+      cell === "" ? "empty cell" : JSON.stringify(cell)
+    } is not a number (line ${line}). Expected a number with '${
+      String.fromCharCode(dec)
+    }' as decimal separator.`,
+    { details: { file: source, line: lineNo, column, value: cell } },
+  );
+}
+
 const NUMERIC_ROLES: ColumnRole[] = [
   "open",
   "high",
@@ -117,7 +190,8 @@ function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string): DateOrder {
 
 /**
  * Parse every data row (the single-pass fast path first unless `allowFast` is false; tests
- * compare both paths). Errors carry the 1-based line number, the column and the cell seen.
+ * compare both paths). With `issues`, rows that cannot be read are skipped and counted there
+ * instead of throwing (validation wants every problem, reading wants the first). Errors carry the 1-based line number, the column and the cell seen.
  * `dayFirst` settles `DD/MM/YYYY` vs `MM/DD/YYYY` when given.
  */
 export function parseRows(
@@ -126,6 +200,7 @@ export function parseRows(
   source: string,
   dayFirst?: boolean,
   allowFast = true,
+  issues: RowIssues | null = null,
 ): RawColumns {
   const repairs: string[] = [];
   let order: DateOrder;
@@ -222,12 +297,16 @@ export function parseRows(
         );
         break;
       }
-      throw new KinetraError(
-        "column_count_mismatch",
-        `${source}: line ${lineNo} has ${k} cells but the file has ${nCells} columns: ${lineText(b, i, le)}` +
-          ` (delimiter ${sn.delimiterName}). Expected every row to have the same cells as the header.`,
-        { details: { file: source, line: lineNo, cells: k, expected: nCells } },
-      );
+      if (issues === null) {
+        throw columnCountError(source, lineNo, k, nCells, lineText(b, i, le), sn.delimiterName);
+      }
+      if (countIssue(issues, "column_count_mismatch")) {
+        issues.examples.push(
+          columnCountError(source, lineNo, k, nCells, lineText(b, i, le), sn.delimiterName),
+        );
+      }
+      i = e + 1;
+      continue;
     }
     if (len === cap) {
       cap *= 2;
@@ -247,34 +326,39 @@ export function parseRows(
           JSON.stringify(textOf(b, cs[timeIdx], ce[timeIdx]))
         }`
         : JSON.stringify(textOf(b, cs[dateIdx], ce[dateIdx]));
-      throw new KinetraError(
-        "invalid_date",
-        `${source}: line ${lineNo}: cannot read the date/time ${which} (column ${sn.columns.date}); the file's layout is ${sn.dateLayout}${
-          timeIdx !== -1 ? " + HH:MM[:SS]" : ""
-        } (from its first row).` +
-          ` Mixed date formats are not supported.`,
-        { details: { file: source, line: lineNo, column: sn.columns.date } },
-      );
+      const err = issues === null || countIssue(issues, "invalid_date")
+        ? dateError(source, lineNo, which, sn.columns.date, sn.dateLayout, timeIdx !== -1)
+        : null;
+      if (issues === null) throw err;
+      if (err) issues.examples.push(err);
+      i = e + 1;
+      continue;
     }
     time[len] = t;
+    let badRow = false;
     for (let r = 0; r < idx.length; r++) {
       const c = idx[r];
       const v = parseNumber(b, cs[c], ce[c], dec);
       if (v !== v) {
         if (!(emptyOk[r] && isBlank(b, cs[c], ce[c]))) {
           const cell = textOf(b, cs[c], ce[c]).trim();
-          throw new KinetraError(
-            "non_numeric",
-            `${source}: line ${lineNo}, column ${sn.columns[roles[r]]}: ${
-              cell === "" ? "empty cell" : JSON.stringify(cell)
-            } is not a number (line ${lineText(b, i, le)}). Expected a number with '${
-              String.fromCharCode(dec)
-            }' as decimal separator.`,
-            { details: { file: source, line: lineNo, column: sn.columns[roles[r]], value: cell } },
-          );
+          if (issues === null) {
+            throw numberError(source, lineNo, sn.columns[roles[r]], cell, lineText(b, i, le), dec);
+          }
+          if (countIssue(issues, "non_numeric")) {
+            issues.examples.push(
+              numberError(source, lineNo, sn.columns[roles[r]], cell, lineText(b, i, le), dec),
+            );
+          }
+          badRow = true;
+          break;
         }
       }
       arrays[r][len] = v;
+    }
+    if (badRow) {
+      i = e + 1;
+      continue;
     }
     len++;
     i = e + 1;

@@ -109,7 +109,9 @@ export function failedRecord(path: string, e: unknown): InspectRecord {
 export async function inspectFile(path: string, opts: ReadOptions = {}): Promise<InspectRecord> {
   try {
     const bytes = await readFileBytes(path);
-    return inspectLoaded(loadBytes(path, bytes, { ...opts, timeframe: opts.timeframe ?? "M1" }));
+    return inspectLoaded(
+      loadBytes(path, bytes, { lenient: true, ...opts, timeframe: opts.timeframe ?? "M1" }),
+    );
   } catch (e) {
     return failedRecord(path, e);
   }

@@ -56,4 +56,4 @@ export { makeProgress, type Progress } from "./progress.ts";
 export { formatInspect, formatManifest, formatValidation } from "./report.ts";
 export { parseTaskArgs } from "./cli_args.ts";
 export type { DateOrder } from "./_decode.ts";
-export type { RawColumns } from "./_parse.ts";
+export { type RawColumns, ROW_ISSUE_EXAMPLES, type RowIssues } from "./_parse.ts";

@@ -6,7 +6,7 @@
  */
 import { KinetraError } from "../errors.ts";
 import { decodeToUtf8 } from "./_decode.ts";
-import { parseRows, type RawColumns } from "./_parse.ts";
+import { parseRows, type RawColumns, type RowIssues } from "./_parse.ts";
 import { barsFromArrays } from "./arrays.ts";
 import { parseFileName } from "./file_name.ts";
 import { sniffBytes, type Sniffed } from "./sniff.ts";
@@ -22,6 +22,12 @@ export interface ReadOptions {
   timeframe?: string;
   /** Settle `NN/NN/YYYY` dates: true = day-first, false = month-first (default: decided from the data, or an error when ambiguous). */
   dayFirst?: boolean;
+  /**
+   * Skip rows that cannot be read (bad numbers, dates, cell counts) and count them in
+   * `LoadedFile.rowIssues` instead of throwing at the first one (validation uses this; `readBars`
+   * stays strict by default).
+   */
+  lenient?: boolean;
 }
 
 /** Everything one read produced: raw (file-order) columns for validation, and the normalised result. */
@@ -41,6 +47,8 @@ export interface LoadedFile {
   ticks: Ticks | null;
   /** How the file was read (`Bars.meta.report`). */
   report: ReadReport;
+  /** Rows skipped by a lenient read, by code (null for a strict read). */
+  rowIssues: RowIssues | null;
 }
 
 /** Read a file's bytes; a missing path becomes `file_not_found`. */
@@ -152,7 +160,10 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
   }
   const dec = decodeToUtf8(rawBytes, path);
   const sn = sniffBytes(dec.bytes, path);
-  const raw = parseRows(dec.bytes, sn, path, opts.dayFirst);
+  const rowIssues: RowIssues | null = opts.lenient ? { counts: {}, examples: [] } : null;
+  const raw = parseRows(dec.bytes, sn, path, opts.dayFirst, true, rowIssues);
+  // Nothing readable at all: the first row's error is the file's error.
+  if (raw.length === 0 && rowIssues && rowIssues.examples.length) throw rowIssues.examples[0];
   if (raw.length === 0) {
     throw new KinetraError(
       "header_only",
@@ -249,7 +260,7 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
     duplicates_dropped: dropped,
     repairs,
   };
-  return { path, rawBytes, sniffed: sn, raw, arrays, ticks, report };
+  return { path, rawBytes, sniffed: sn, raw, arrays, ticks, report, rowIssues };
 }
 
 /**

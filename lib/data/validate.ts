@@ -318,6 +318,18 @@ export function readFindings(loaded: LoadedFile): Finding[] {
       message: "the last line is incomplete (the file looks truncated); it was dropped",
     });
   }
+  if (loaded.rowIssues) {
+    for (const [code, count] of Object.entries(loaded.rowIssues.counts)) {
+      const ex = loaded.rowIssues.examples.filter((e) => e.code === code);
+      out.push({
+        code,
+        severity: "CRITICAL",
+        message: `${count} row(s) cannot be read and were skipped; first: ${ex[0]?.message ?? ""}`,
+        count,
+        examples: ex.map((e) => ({ ...e.details, message: e.message })),
+      });
+    }
+  }
   const other = loaded.report.repairs.filter((r) =>
     !r.startsWith("the last line") && !r.startsWith("rows were") && !r.includes("repeated an earlier time")
   );
@@ -370,7 +382,9 @@ export function validateLoaded(loaded: LoadedFile): Finding[] {
  */
 export async function validateFile(path: string, opts: ReadOptions = {}): Promise<Finding[]> {
   try {
-    return validateLoaded(await loadFile(path, { ...opts, timeframe: opts.timeframe ?? "M1" }));
+    return validateLoaded(
+      await loadFile(path, { lenient: true, ...opts, timeframe: opts.timeframe ?? "M1" }),
+    );
   } catch (e) {
     return [errorFinding(e)];
   }

@@ -53,7 +53,7 @@ export async function validateFolder(
     let rec: InspectRecord;
     try {
       if (bytes instanceof Error) throw bytes;
-      rec = inspectLoaded(loadBytes(c.path, bytes, { timeframe: "M1" }));
+      rec = inspectLoaded(loadBytes(c.path, bytes, { timeframe: "M1", lenient: true }));
     } catch (e) {
       rec = failedRecord(c.path, e);
     }

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { isKinetraError, type KinetraError } from "../../lib/errors.ts";
-import { inspectLoaded, loadBytes, readBars, toArrays, validateFile } from "../../lib/data/mod.ts";
+import {
+  inspectFile,
+  inspectLoaded,
+  loadBytes,
+  readBars,
+  toArrays,
+  validateFile,
+} from "../../lib/data/mod.ts";
 import { mt5Time, sampleRows, sampleText, treeFingerprint, writeFixture } from "./_helpers.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "kinetra_data_bad_" });
@@ -16,10 +23,12 @@ async function expectCode(path: string, code: string): Promise<KinetraError> {
     assert.ok(isKinetraError(e), `${path}: expected a KinetraError, got ${e}`);
     assert.equal((e as KinetraError).code, code, (e as Error).message);
     assert.ok((e as Error).message.includes(path), "the message names the file");
-    // The same failure is a CRITICAL finding through validateFile, not a throw.
+    // The same failure is a CRITICAL finding through validateFile, not a throw. For a bad row the
+    // validation reads on (counting such rows); other findings may follow, most severe first.
     const f = await validateFile(path);
-    assert.equal(f.length, 1);
-    assert.equal(f[0].code, code);
+    const same = f.find((x) => x.code === code);
+    assert.ok(same, `${path}: validateFile has no ${code}: ${JSON.stringify(f)}`);
+    assert.equal(same.severity, "CRITICAL");
     assert.equal(f[0].severity, "CRITICAL");
     return e as KinetraError;
   }
@@ -155,6 +164,12 @@ Deno.test("bad input: every case gets its clear error or a documented repair, an
   await t.step("a non-numeric cell → non_numeric with line, column and value", async () => {
     const e = await expectCode(f.nonNumeric, "non_numeric");
     assert.match(e.message, /line 6, column <CLOSE>: "n\/a" is not a number/);
+    // Validation skips the row, counts it and checks the other 19.
+    const rec = await inspectFile(f.nonNumeric);
+    assert.equal(rec.rows, 19);
+    const nn = rec.findings.find((x) => x.code === "non_numeric")!;
+    assert.equal(nn.count, 1);
+    assert.deepEqual((nn.examples as Array<{ line: number }>).map((x) => x.line), [6]);
   });
   await t.step("a missing column → missing_column naming it", async () => {
     const e = await expectCode(f.missingClose, "missing_column");

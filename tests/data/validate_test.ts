@@ -210,3 +210,33 @@ Deno.test("misaligned bars: off the grid of the other bars; a whole-file offset 
   assert.equal(f.count, 1);
   assert.deepEqual(f.examples, [new Date(one[7]).toISOString().slice(0, 19)]);
 });
+
+Deno.test("validation reads past bad rows: every unreadable row is counted, the rest is checked", async () => {
+  const dir = await Deno.makeTempDir();
+  const rows = sampleRows(40);
+  const bad = rows.map((r, i) =>
+    i === 3 || i === 17 || i === 29 || i === 33
+      ? [...r.slice(0, 4), "x", ...r.slice(5)] // non-numeric <LOW>
+      : i === 21
+      ? ["21/01/2024", ...r.slice(1)] // a date in another layout
+      : r
+  );
+  const text = [
+    "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>",
+    ...bad.map((r) => r.join("\t")),
+  ]
+    .join("\r\n");
+  const p = writeFixture(dir, "AUDUSD+_H4_bad_rows.csv", text);
+  const f = await validateFile(p);
+  const nn = f.find((x) => x.code === "non_numeric")!;
+  assert.equal(nn.severity, "CRITICAL");
+  assert.equal(nn.count, 4);
+  assert.deepEqual((nn.examples as Array<{ line: number }>).map((x) => x.line), [5, 19, 31]); // first three
+  const d = f.find((x) => x.code === "invalid_date")!;
+  assert.equal(d.count, 1);
+  // The other 35 bars were read and checked: the five skipped rows are gaps in the H4 series.
+  const loaded = await loadFile(p, { lenient: true });
+  assert.equal(loaded.arrays!.length, 35);
+  assert.ok(f.some((x) => x.code === "gaps"));
+  await Deno.remove(dir, { recursive: true });
+});
