@@ -66,6 +66,14 @@ Deno.test("messages without a code are matched by the regexes, in table order", 
     "dtype_incompatibility",
   );
   assert.equal(m("AssertionError: Expected values to be strictly equal"), "test_failure");
+  assert.equal(
+    m("menu path Main Menu > Backtesting: Unexpected problem (a bug in Kinetra): Cannot read properties of undefined (reading 'length')"),
+    "type_error",
+  );
+  assert.equal(
+    m("Kinetra cannot read this file: unrecognized format (first line 'PK')"),
+    "unrecognized_format",
+  );
   assert.equal(m("something nobody has seen"), "unknown");
   assert.equal(categorize({ stage: "unit_tests", message: "something nobody has seen" }).severity, "LOW");
 });
