@@ -329,73 +329,82 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   let accountInfo: LiveSummary["account"] = null;
   let linkDown: string | null = null;
 
-  // ---- Broker.
-  if (mode === "virtual") {
-    spec = symbolSpec(symbol);
-    tspec = tradingSpecFromSymbolSpec(spec);
-    paper = new PaperBroker({
-      specs: [tspec],
-      balance: cash,
-      leverage,
-      commissionPerLot: spec.commissionPerLot,
-      login: "virtual",
-      server: "Kinetra-Paper",
-    });
-    broker = paper;
-  } else {
-    const addr = parseHostPort(opts.bridge ?? config.address ?? undefined);
-    server = await BridgeServer.listen({
-      hostname: addr.hostname,
-      port: addr.port,
-      secret: requireSecret(config),
-      heartbeatMs: opts.heartbeatMs,
-      deadAfterMs: opts.deadAfterMs,
-      acceptAccount: accountGate(mode, config),
-      log: (event, fields) => {
-        journal.append("session", { event, ...fields });
-      },
-    });
-    server.onState((state, reason) => {
-      linkDown = state === "down" ? reason : null;
-      io.print(state === "up" ? "bridge: Expert Advisor connected" : `bridge: link down (${reason})`);
-    });
-    io.onBridgeListening?.({ hostname: addr.hostname, port: server.port });
-    io.print(`bridge: listening on ${addr.hostname}:${server.port}; waiting for the Expert Advisor…`);
-    try {
-      await server.waitForSession(opts.connectTimeoutMs ?? 60_000);
-    } catch (e) {
-      const refused = server.stats.refused;
-      await server.close();
-      if (refused) {
-        throw new KinetraError(
-          "account_refused",
-          `the Expert Advisor connected but was refused (see ${journal.path}); ${mode} mode ` +
-            (mode === "demo" ? "accepts only DEMO accounts" : "accepts only the pinned live account"),
-          { exitCode: 1 },
-        );
+  // ---- Broker (a failure here is journalled before it is reported).
+  try {
+    if (mode === "virtual") {
+      spec = symbolSpec(symbol);
+      tspec = tradingSpecFromSymbolSpec(spec);
+      paper = new PaperBroker({
+        specs: [tspec],
+        balance: cash,
+        leverage,
+        commissionPerLot: spec.commissionPerLot,
+        login: "virtual",
+        server: "Kinetra-Paper",
+      });
+      broker = paper;
+    } else {
+      const addr = parseHostPort(opts.bridge ?? config.address ?? undefined);
+      server = await BridgeServer.listen({
+        hostname: addr.hostname,
+        port: addr.port,
+        secret: requireSecret(config),
+        heartbeatMs: opts.heartbeatMs,
+        deadAfterMs: opts.deadAfterMs,
+        acceptAccount: accountGate(mode, config),
+        log: (event, fields) => {
+          journal.append("session", { event, ...fields });
+        },
+      });
+      server.onState((state, reason) => {
+        linkDown = state === "down" ? reason : null;
+        io.print(state === "up" ? "bridge: Expert Advisor connected" : `bridge: link down (${reason})`);
+      });
+      io.onBridgeListening?.({ hostname: addr.hostname, port: server.port });
+      io.print(`bridge: listening on ${addr.hostname}:${server.port}; waiting for the Expert Advisor…`);
+      try {
+        await server.waitForSession(opts.connectTimeoutMs ?? 60_000);
+      } catch (e) {
+        const refused = server.stats.refused;
+        await server.close();
+        if (refused) {
+          throw new KinetraError(
+            "account_refused",
+            `the Expert Advisor connected but was refused (see ${journal.path}); ${mode} mode ` +
+              (mode === "demo" ? "accepts only DEMO accounts" : "accepts only the pinned live account"),
+            { exitCode: 1 },
+          );
+        }
+        throw e;
       }
-      throw e;
+      broker = new Mt5BridgeBroker(server, {
+        timeouts: opts.timeouts,
+        magic,
+        relinkMs: opts.reconnectTimeoutMs ?? 30_000,
+      });
+      tspec = await broker.symbolSpec(symbol);
+      const base = symbolSpec(symbol);
+      spec = {
+        ...base,
+        digits: tspec.digits,
+        point: tspec.point,
+        tickSize: tspec.trade_tick_size,
+        tickValue: tspec.trade_tick_value,
+        contractSize: tspec.trade_contract_size,
+        volumeMin: tspec.volume_min,
+        volumeMax: tspec.volume_max,
+        volumeStep: tspec.volume_step,
+        stopsLevel: tspec.trade_stops_level,
+        freezeLevel: tspec.trade_freeze_level,
+      };
     }
-    broker = new Mt5BridgeBroker(server, {
-      timeouts: opts.timeouts,
-      magic,
-      relinkMs: opts.reconnectTimeoutMs ?? 30_000,
+  } catch (e) {
+    await journal.append("halt", {
+      reason: (e as { code?: string }).code ?? "setup_failed",
+      message: (e as Error).message,
     });
-    tspec = await broker.symbolSpec(symbol);
-    const base = symbolSpec(symbol);
-    spec = {
-      ...base,
-      digits: tspec.digits,
-      point: tspec.point,
-      tickSize: tspec.trade_tick_size,
-      tickValue: tspec.trade_tick_value,
-      contractSize: tspec.trade_contract_size,
-      volumeMin: tspec.volume_min,
-      volumeMax: tspec.volume_max,
-      volumeStep: tspec.volume_step,
-      stopsLevel: tspec.trade_stops_level,
-      freezeLevel: tspec.trade_freeze_level,
-    };
+    await journal.close();
+    throw e;
   }
   const acc0 = await broker.account();
   accountInfo = {
