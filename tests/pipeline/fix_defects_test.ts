@@ -156,6 +156,10 @@ Deno.test("fix --auto-fix on injected defects: each once in its category, none a
       JSON.parse(l)
     );
     assert.ok(logLines.some((l) => l.event === "fix_verified" && l.ok === true));
+    // Missing output folders were created, and said so.
+    assert.ok(logLines.some((l) => l.event === "folder_created" && l.path === join(tmp, "run", "repaired")));
+    // Every event line is structured: time, level, event.
+    for (const l of logLines) assert.ok(l.time && l.level && l.event, JSON.stringify(l));
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
