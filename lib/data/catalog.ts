@@ -45,6 +45,8 @@ export interface Catalog {
   asset_classes: Record<string, string[]>;
   /** Symbol → the timeframes that exist for it (the symbol × timeframe pairs). */
   pairs: Record<string, string[]>;
+  /** Symbol → timeframes found for other symbols but not for it (e.g. `{ "GBPUSD+": ["M30"] }`). */
+  missing_pairs: Record<string, string[]>;
 }
 
 /** Extensions of files the catalog considers exports. */
@@ -129,5 +131,18 @@ export async function scanCatalog(dir: string): Promise<Catalog> {
   }
   for (const k of Object.keys(assetClasses)) assetClasses[k].sort();
   for (const k of Object.keys(pairs)) pairs[k].sort((a, b) => TF_ORDER.indexOf(a) - TF_ORDER.indexOf(b));
-  return { root: dir, files, symbols, timeframes, asset_classes: assetClasses, pairs };
+  const missingPairs: Record<string, string[]> = {};
+  for (const sym of symbols) {
+    const lacking = timeframes.filter((tf) => !(pairs[sym] ?? []).includes(tf));
+    if (lacking.length) missingPairs[sym] = lacking;
+  }
+  return {
+    root: dir,
+    files,
+    symbols,
+    timeframes,
+    asset_classes: assetClasses,
+    pairs,
+    missing_pairs: missingPairs,
+  };
 }
