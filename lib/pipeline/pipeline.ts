@@ -65,6 +65,11 @@ export interface PipelineOptions {
   dryRun?: boolean;
   /** The stages to run (default: all of them). */
   stages?: Stage[];
+  /**
+   * Largest share of a file's rows a repair may move to quarantine (default 0.05, at least 10
+   * rows); a repair that would drop more fails and the file is left for a person.
+   */
+  maxQuarantineShare?: number;
   /** Factor for a timed-out stage's retry limit (default 2). */
   retryFactor?: number;
   /** Multiply every stage's default time limit (default 1). */
@@ -133,6 +138,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
   const autoFix = !!opts.autoFix;
   const dryRun = !!opts.dryRun;
   const retryFactor = opts.retryFactor ?? 2;
+  const maxQuarantineShare = opts.maxQuarantineShare ?? 0.05;
   const stages = opts.stages ?? defaultStages();
   const ask = opts.ask ?? askOnTerminal;
 
@@ -457,7 +463,8 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
     for (const e of fixable.filter((x) => DATA_FIXES.has(x.fix) && x.file && ws.file(x.file))) {
       byFile.set(e.file!, [...(byFile.get(e.file!) ?? []), e]);
     }
-    const pending: { rel: string; rec: FixRecord; errs: PipelineError[] }[] = [];
+    const pending: { rel: string; rec: FixRecord; errs: PipelineError[]; before: Set<string> }[] = [];
+    const beforeKeys = new Set(currentErrors().map((e) => e.key));
     for (const [rel, errs] of byFile) {
       const f = ws.file(rel)!;
       const tfErr = errs.find((e) => e.category === "timeframe_mismatch");
@@ -515,8 +522,18 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
             rec.category = [...new Set([rec.category, ...others.map((x) => x.category)])].join("+");
           }
           await log.event("info", "fix_applied", { file: rel, action: rec.action, duplicate_of: clash.rel });
-          pending.push({ rel, rec, errs });
+          pending.push({ rel, rec, errs, before: beforeKeys });
           continue;
+        }
+        // A repair is only safe when it keeps (nearly) all the data: dropping more than a few rows
+        // means the file is not what the parser expects, and a person must look at it.
+        const maxDrop = Math.max(10, Math.floor(r.rowsIn * maxQuarantineShare));
+        if (r.rowsOut === 0 || r.quarantined.length > maxDrop) {
+          throw new KinetraError(
+            "unsafe_repair",
+            `the repair would drop ${r.quarantined.length} of ${r.rowsIn} rows (limit ${maxDrop}); ` +
+              `first reason: ${r.quarantined[0]?.reason ?? "no rows left"}. Repair it by hand`,
+          );
         }
         if (apply) {
           r = await repairFile({
@@ -558,7 +575,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
         output: r.output,
         changes: r.changes,
       });
-      pending.push({ rel, rec, errs });
+      pending.push({ rel, rec, errs, before: beforeKeys });
     }
     if (pending.length) {
       // Verification: re-run the data stages that failed (in cycle order, so preparation sees the repairs).
@@ -580,8 +597,13 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
       const now = currentErrors();
       let reverted = 0;
       for (const p of pending) {
+        // Not fixed: an auto-fixable error left, one of those addressed, or a serious one the repair created.
         const still = now.filter((e) =>
-          e.file === p.rel && (e.auto_fixable || p.errs.some((x) => x.key === e.key))
+          e.file === p.rel &&
+          (e.auto_fixable || p.errs.some((x) => x.key === e.key) ||
+            // New and above LOW (a copy that cannot be read, or holds no bars): the repair broke it.
+            // New LOW findings (gaps) are the data's own, visible once the file reads.
+            (!p.before.has(e.key) && e.severity !== "LOW"))
         );
         const ok = still.length === 0;
         if (!ok) {

@@ -274,3 +274,35 @@ Deno.test("installing a system program needs a person's consent: without it the 
     assert.ok(report.outputs.guides.some((g) => g.endsWith("fix_guide_missing_dependency.md")));
   });
 });
+
+Deno.test("a repair that would drop most of a file is refused, and the file is left for a person", async () => {
+  await withTmp(async (dir, src) => {
+    // A generic CSV with epoch times: every row has an unreadable date for the MT5 repairer.
+    await Deno.mkdir(join(src, "forex"));
+    const rel = "forex/EURUSD_H1_202401010000_202401010500.csv";
+    const rows = ["<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>"];
+    for (let i = 0; i < 40; i++) rows.push(`${1704067200 + i * 3600}\t00:00:00\t1.1\t1.2\t1.0\t1.1\t5\t0\t1`);
+    await Deno.writeTextFile(join(src, rel), rows.join("\r\n") + "\r\n");
+    const dataStage = stage("real_data", () =>
+      Promise.resolve({
+        status: "failed",
+        errors: [{ stage: "real_data", code: "unsorted_bars", message: "rows out of order", file: rel }],
+      }));
+    const { report } = await runPipeline({
+      source: src,
+      logDir: join(dir, "logs"),
+      repairedDir: join(dir, "rep"),
+      stages: [dataStage],
+      autoFix: true,
+      quiet: true,
+    });
+    const fix = report.fixes_applied.find((f) => f.error.file === rel)!;
+    assert.equal(fix.status, "failed");
+    assert.match(fix.description, /would drop 40 of 40 rows/);
+    assert.equal(report.errors_fixed, 0);
+    assert.deepEqual(
+      await Array.fromAsync(Deno.readDir(join(dir, "rep"))).then((l) => l.map((e) => e.name)),
+      ["prepared"],
+    );
+  });
+});
