@@ -173,30 +173,47 @@ async function runChild(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  const readers: ReadableStreamDefaultReader<string>[] = [];
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  // Ctrl-C: ask the child to stop (SIGTERM) and let it finish its own clean-up and last words;
+  // if it is still there after 10 s, kill it and stop reading.
   const stop = () => {
     try {
       child.kill("SIGTERM");
     } catch {
       // already gone
     }
+    killTimer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      for (const r of readers) r.cancel().catch(() => {});
+    }, 10_000);
   };
   signal.addEventListener("abort", stop, { once: true });
   const tail: string[] = [];
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+    readers.push(reader);
     let buf = "";
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += value;
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).replace(/\r$/, "");
-        buf = buf.slice(nl + 1);
-        tail.push(line);
-        if (tail.length > 40) tail.shift();
-        ask.say(`  | ${line}`);
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl).replace(/\r$/, "");
+          buf = buf.slice(nl + 1);
+          tail.push(line);
+          if (tail.length > 40) tail.shift();
+          ask.say(`  | ${line}`);
+        }
       }
+    } catch {
+      // cancelled after the kill
     }
     if (buf) {
       tail.push(buf);
@@ -209,6 +226,7 @@ async function runChild(
     if (signal.aborted) throw new OperationCancelled();
     return { code: status.code, tail };
   } finally {
+    clearTimeout(killTimer);
     signal.removeEventListener("abort", stop);
   }
 }

@@ -92,7 +92,7 @@ async function runAction(
       return;
     }
     if (e instanceof OperationCancelled) {
-      ask.say("  Cancelled. Nothing else was changed; back to the menu.");
+      ask.say("  Cancelled; back to the menu.");
       return;
     }
     if (e instanceof MenuQuit || e instanceof MenuEof || e instanceof MenuInterrupt) throw e;

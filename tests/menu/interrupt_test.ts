@@ -66,7 +66,7 @@ Deno.test("Ctrl-C while waiting for the Expert Advisor cancels the wait and retu
     const end = await session.finish(20_000);
     assert.equal(end.code, 0);
     assert.match(end.stdout, /Ctrl-C: cancelling/);
-    assert.match(end.stdout, /Cancelled\. Nothing else was changed; back to the menu\./);
+    assert.match(end.stdout, /Cancelled; back to the menu\./);
     const opEnd = end.events.find((e) => e.kind === "op_end");
     assert.equal(opEnd?.outcome, "cancelled");
     assert.ok(!/^\s+at /m.test(end.stdout + end.stderr), "no stack trace");
@@ -147,6 +147,35 @@ Deno.test("Ctrl-C at a prompt (no operation running) leaves the menu cleanly wit
     assert.match(end.stdout, /Ctrl-C: leaving the menu\./);
     assert.equal(end.events.at(-1)?.kind, "exit");
     assert.ok(!/^\s+at /m.test(end.stdout + end.stderr), "no stack trace");
+  } finally {
+    await session.finish(5_000);
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("Ctrl-C during a batch stops the batch's child process cleanly and returns to the menu", async () => {
+  const work = await Deno.makeTempDir({ prefix: "kinetra-menu-sigint-" });
+  const session = new MenuSession({
+    root: ROOT,
+    menuArgs: ["--data-dir", SAMPLE, "--logs-dir", join(work, "logs"), "--config", join(work, "c.json")],
+  });
+  try {
+    const script = ["3", "2", "1", ""];
+    await drive(session, () => script.shift() ?? null, (ev) => ev.kind === "op_start");
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    session.interrupt();
+    const back = await drive(session, () => null, (ev) => ev.kind === "menu");
+    assert.equal(back.crumb, "Main Menu > Backtesting");
+    assert.ok(Date.now() - t0 < 15_000, "the child stopped within the grace period");
+    await session.send("q");
+    const end = await session.finish(20_000);
+    assert.equal(end.code, 0);
+    assert.match(end.stdout, /Ctrl-C: stopping cleanly/);
+    assert.match(end.stdout, /Cancelled; back to the menu\./);
+    assert.equal(end.events.find((e) => e.kind === "op_end")?.outcome, "cancelled");
+    // The cancelled batch did not report a finished run.
+    assert.doesNotMatch(end.stdout, /Done\. Results under/);
   } finally {
     await session.finish(5_000);
     await Deno.remove(work, { recursive: true });

@@ -227,7 +227,11 @@ export const batchBacktest: MenuAction = {
       "--strategies",
       strategies.join(","),
     ];
-    const out = await ctx.operation("Batch backtest", (op) => op.runChild(Deno.execPath(), args));
+    const out = await ctx.operation(
+      "Batch backtest",
+      (op) => op.runChild(Deno.execPath(), args),
+      { cooperative: true }, // Ctrl-C lets the child stop cleanly and print its last words
+    );
     if (out.code !== 0) {
       ask.say(`  The batch stopped with exit code ${out.code} (see the messages above).`);
       return;

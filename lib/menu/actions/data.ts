@@ -159,7 +159,11 @@ export const fixPipeline: MenuAction = {
       logDir,
       ...(which === 0 ? ["--stages", QUICK_FIX_STAGES] : []),
     ];
-    const out = await ctx.operation("Fix pipeline", (op) => op.runChild(Deno.execPath(), args));
+    const out = await ctx.operation(
+      "Fix pipeline",
+      (op) => op.runChild(Deno.execPath(), args),
+      { cooperative: true }, // Ctrl-C lets the child stop cleanly and print its last words
+    );
     ask.say(
       out.code === 0
         ? "  The pipeline finished with no errors remaining."
