@@ -16,3 +16,4 @@ export * from "./sizing.ts";
 export * from "./prepared.ts";
 export * from "./connection.ts";
 export * from "./cli_io.ts";
+export * from "./build.ts";
