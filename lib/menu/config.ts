@@ -26,8 +26,11 @@ export const MIN_SECRET_LENGTH = 8;
 
 /** The configuration file's content (unknown keys written by other rooms are preserved). */
 export interface KinetraConfig {
+  /** The bridge: shared secret and `HOST:PORT` Kinetra listens on. */
   bridge?: { secret?: string; address?: string; [k: string]: unknown };
+  /** The account live mode is pinned to. */
   live?: { login?: string | number; server?: string; [k: string]: unknown };
+  /** Keys other rooms write are kept as they are. */
   [k: string]: unknown;
 }
 
@@ -90,7 +93,9 @@ export function splitAddress(address: string): { host: string; port: number } | 
 
 /** The bridge settings in effect (never the secret itself). */
 export interface BridgeSettings {
+  /** Host the bridge listens on. */
   host: string;
+  /** Port the bridge listens on. */
   port: number;
   /** True when a secret of at least 8 characters exists (file or `KINETRA_BRIDGE_SECRET`). */
   hasSecret: boolean;

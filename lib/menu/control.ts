@@ -8,6 +8,7 @@
 
 /** The user asked to go back (0), or three invalid answers in a row sent them back. */
 export class MenuBack extends Error {
+  /** `reason`: `back` (0 typed), `cancelled` (Ctrl-C in a secret) or `invalid` (three invalid answers). */
   constructor(reason = "back") {
     super(reason);
     this.name = "MenuBack";

@@ -18,6 +18,7 @@ export interface DatasetFile {
   rel: string;
   /** First folder level (forex, crypto, ...). */
   assetClass: string;
+  /** Symbol from the file name. */
   symbol: string;
   /** Declared by the file name, or null. */
   timeframe: string | null;

@@ -21,6 +21,7 @@ export class NavModel {
   /** Every breadcrumb the menu should have shown so far. */
   readonly crumbsSeen = new Set<string>();
 
+  /** Start on the main screen of `root`. */
   constructor(root: MenuScreen) {
     this.#stack = [root];
     this.#titles = [root.title];
@@ -120,6 +121,7 @@ export class NavModel {
 /** A small seeded random generator (mulberry32) so random walks can be replayed. */
 export class Rng {
   #s: number;
+  /** The same seed gives the same sequence. */
   constructor(seed: number) {
     this.#s = seed >>> 0;
   }

@@ -36,9 +36,11 @@ export interface SessionSpec {
 export interface SessionEnd {
   /** Exit code, or null when the child had to be killed. */
   code: number | null;
+  /** Everything the menu printed on stdout. */
   stdout: string;
   /** stderr without the trace lines. */
   stderr: string;
+  /** Every trace event, in order. */
   events: TraceEvent[];
 }
 
@@ -60,6 +62,7 @@ export class MenuSession {
   #done: Promise<void>;
   #stdinClosed = false;
 
+  /** Start the menu child process. */
   constructor(spec: SessionSpec) {
     const env: Record<string, string> = { NO_COLOR: "1", KINETRA_MENU_EXERCISE: "1", ...(spec.env ?? {}) };
     this.#child = new Deno.Command(Deno.execPath(), {

@@ -64,25 +64,37 @@ export interface ExerciseError {
   error: string;
   /** The end of what the menu printed. */
   output_excerpt: string;
+  /** Which iteration (1-based; 0 for checks over all runs). */
   iteration: number;
 }
 
 /** The report written to logs/menu_exercise_report.json. */
 export interface ExerciseReport {
+  /** ISO 8601. */
   start_time: string;
+  /** ISO 8601. */
   end_time: string;
+  /** Times every path was walked. */
   iterations: number;
+  /** Runs of the menu (paths, end-of-input checks, random walks, Ctrl-C). */
   paths_tested: number;
+  /** Runs that passed every check. */
   passed: number;
+  /** Runs that failed (plus 1 when the secret leaked into a file). */
   failed: number;
+  /** Every problem found. */
   errors: ExerciseError[];
   /** Runs by kind: path walks, end-of-input checks, random walks, interrupts. */
   runs: Record<string, { tested: number; passed: number }>;
   /** Every path of the tree (breadcrumbs), as derived from the menu's definition. */
   tree_paths: string[];
+  /** Seed of the random walks. */
   seed: number;
+  /** Answers per random walk. */
   random_steps: number;
+  /** The data folder the menu worked on. */
   data_dir: string;
+  /** Wall time of the exercise. */
   duration_s: number;
   /** Notes (e.g. a check that could not run). */
   notes: string[];

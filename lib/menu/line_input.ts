@@ -57,6 +57,7 @@ export class StreamInput implements InputSource {
   #interrupted = false;
   #wakeInterrupt: (() => void) | null = null;
 
+  /** Read lines from `stream` (the reader is locked until {@link close}). */
   constructor(stream: ReadableStream<Uint8Array>, options: StreamInputOptions = {}) {
     this.#reader = stream.getReader();
     this.isTerminal = options.isTerminal ?? false;

@@ -26,6 +26,7 @@ export interface OperationHandle {
 
 /** How a child process ended. */
 export interface ChildOutcome {
+  /** Exit code of the child. */
   code: number;
   /** The last 40 lines of stdout and stderr, interleaved as they came. */
   tail: string[];

@@ -34,12 +34,19 @@ export interface MenuOptions {
 
 /** Flags a task may pass (undefined = use the environment, then the default). */
 export interface MenuFlags {
+  /** `--data-dir`. */
   dataDir?: string;
+  /** `--prepared-dir`. */
   preparedDir?: string;
+  /** `--repaired-dir`. */
   repairedDir?: string;
+  /** `--logs-dir`. */
   logsDir?: string;
+  /** `--config`. */
   config?: string;
+  /** `--no-probe`. */
   noProbe?: boolean;
+  /** `--trace`. */
   trace?: boolean;
 }
 

@@ -17,9 +17,13 @@ export type Writer = (text: string) => void;
 
 /** Options of a numeric prompt. */
 export interface NumberPromptOptions {
+  /** Answer taken on Enter. */
   default?: number;
+  /** Smallest accepted value (inclusive); when above 0, `0` means back. */
   min?: number;
+  /** Largest accepted value (inclusive). */
   max?: number;
+  /** Only whole numbers. */
   integer?: boolean;
   /** A valid example answer for the exerciser when there is no default. */
   sample?: number;
@@ -27,6 +31,7 @@ export interface NumberPromptOptions {
 
 /** Options of a text prompt. */
 export interface TextPromptOptions {
+  /** Answer taken on Enter. */
   default?: string;
   /** Return an error message for an invalid answer, or null when valid. */
   validate?: (value: string) => string | null;
@@ -42,6 +47,7 @@ export class Prompter {
   readonly #write: Writer;
   readonly #trace: Tracer;
 
+  /** Ask on `input`, show on `write`, report prompts to `trace`. */
   constructor(input: InputSource, write: Writer, trace: Tracer = noTracer) {
     this.#input = input;
     this.#write = write;

@@ -21,8 +21,11 @@ import { breadcrumb, type MenuAction, type MenuScreen } from "./types.ts";
 
 /** Where a session reads, writes and traces. */
 export interface MenuIO {
+  /** Where answers come from. */
   input: InputSource;
+  /** Where the screen goes. */
   write: Writer;
+  /** Where prompt events go (the exerciser's channel). */
   trace: Tracer;
 }
 
@@ -31,7 +34,9 @@ const THIN = "-".repeat(80);
 
 /** How the session ended. */
 export interface MenuOutcome {
+  /** Exit code for the task: 0, or 130 after Ctrl-C at a prompt. */
   code: number;
+  /** 0 on the main screen, q, end of input, or Ctrl-C at a prompt. */
   reason: "exit" | "quit" | "eof" | "interrupt";
 }
 

@@ -18,8 +18,11 @@ import type { MenuOptions } from "./options.ts";
 
 /** Data files found in a folder, by asset class (the first folder level). */
 export interface DataCount {
+  /** The folder counted. */
   dir: string;
+  /** Number of exports found. */
   files: number;
+  /** Exports per asset class. */
   byClass: Record<string, number>;
   /** Relative paths of the files, sorted. */
   paths: string[];
@@ -29,12 +32,15 @@ export interface DataCount {
 
 /** The whole status, with the one-line summary. */
 export interface StatusReport {
+  /** Data files and prepared train/test files. */
   data: DataCount & { preparedTrain: number; preparedTest: number; prepared: number };
+  /** The bridge address and what the probe found. */
   bridge: {
     state: "not_configured" | "reachable" | "unreachable" | "not_permitted" | "not_probed";
     host: string;
     port: number;
   };
+  /** Whether a usable secret and a pinned account exist. */
   credentials: { secret: boolean; account: string | null; state: "configured" | "incomplete" | "missing" };
   /** e.g. `Data: 84 files, 84 prepared | MT5 bridge: not configured | Credentials: missing` */
   line: string;

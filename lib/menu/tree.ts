@@ -75,6 +75,7 @@ export interface TreePath {
   titles: string[];
   /** `Main Menu > Live Testing > Virtual Trading`. */
   crumb: string;
+  /** A screen (numbered options) or an item (an action). */
   kind: "screen" | "action";
 }
 

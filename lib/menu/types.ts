@@ -30,6 +30,7 @@ export interface ActionContext {
 
 /** A leaf: does one job, then the user returns to its screen. */
 export interface MenuAction {
+  /** Discriminant. */
   readonly kind: "action";
   /** Short title, used in the option list and the breadcrumb. */
   readonly title: string;
@@ -41,9 +42,13 @@ export interface MenuAction {
 
 /** A screen of numbered options. */
 export interface MenuScreen {
+  /** Discriminant. */
   readonly kind: "screen";
+  /** Title, shown in the parent's option list and in breadcrumbs. */
   readonly title: string;
+  /** One line saying what is on the screen. */
   readonly description: string;
+  /** The numbered options, in order. */
   readonly items: readonly MenuEntry[];
 }
 
