@@ -154,12 +154,15 @@ export class Engine {
   private readonly slip: number;
   private readonly energy: Float64Array | null;
   private readonly defaultSizing: Sizing;
+  /** compat without commission: skip the commission calls. */
+  private readonly noCommission: boolean;
   /** Reused snapshot of the order queue (processOrders never runs nested inside its own loop). */
   private readonly snapshot: Order[] = [];
 
   private cash: number;
   private trades: OpenTrade[] = [];
   private orders: Order[] = [];
+  private deadOrders = 0;
   private readonly log = new TradeLog(256);
   private rejections: Rejection[] = [];
   private cancelled = 0;
@@ -178,6 +181,7 @@ export class Engine {
     this.point = spec.point;
     this.slip = this.mt5 ? cfg.slippagePoints * spec.point : 0;
     this.cash = cfg.cash;
+    this.noCommission = !this.mt5 && (cfg.commission === null || cfg.commission === 0);
     this.defaultSizing = cfg.sizing ??
       (this.mt5 ? { mode: "risk", riskPct: 1 } : { mode: "fraction", fraction: FULL_EQUITY });
     const names = cfg.energyFeature ? [cfg.energyFeature] : ["energy", "kinetic_energy", "energy_v7"];
@@ -224,6 +228,7 @@ export class Engine {
   }
 
   private commission(size: number, price: number): number {
+    if (this.noCommission) return 0;
     return this.mt5
       ? commissionMt5(this.spec, size, price, this.cfg.commission)
       : commissionCompat(this.cfg.commission, size, price);
@@ -232,6 +237,14 @@ export class Engine {
   private refreshPosition(): void {
     const p = this.position;
     const tr = this.trades;
+    if (tr.length <= 1) {
+      const t = tr.length ? tr[0] : null;
+      p.size = t ? t.size : 0;
+      p.openTrades = tr.length;
+      p.entryPrice = t ? t.entry : NaN;
+      p.entryBar = t ? t.entryBar : -1;
+      return;
+    }
     let size = 0, notional = 0, first = -1;
     for (const t of tr) {
       size += t.size;
@@ -411,10 +424,21 @@ export class Engine {
     });
   }
 
+  /** Deactivate an order; the queue is compacted after each broker pass (no splice per order). */
   private removeOrder(o: Order): void {
+    if (!o.active) return;
     o.active = false;
-    const k = this.orders.indexOf(o);
-    if (k >= 0) this.orders.splice(k, 1);
+    this.deadOrders++;
+  }
+
+  /** Drop deactivated orders from the queue, keeping the order of the others. */
+  private compactOrders(): void {
+    if (this.deadOrders === 0) return;
+    const q = this.orders;
+    let w = 0;
+    for (let r = 0; r < q.length; r++) if (q[r].active) q[w++] = q[r];
+    q.length = w;
+    this.deadOrders = 0;
   }
 
   private handleIntents(i: number, out: OrderIntent[]): void {
@@ -758,6 +782,7 @@ export class Engine {
       }
       if (order.active) this.removeOrder(order);
     }
+    this.compactOrders();
     if (reprocess) this.processOrders(i, true);
   }
 

@@ -460,23 +460,19 @@ export function validateSymbolSpec(s: SymbolSpec): void {
   if (s.commissionPerLot < 0) bad("commission per lot must be >= 0");
 }
 
-let overrideCache: { path: string; mtime: number; data: Record<string, Record<string, unknown>> } | null =
-  null;
-
 function readOverrides(path: string): Record<string, Record<string, unknown>> {
-  let stat: Deno.FileInfo;
+  let text: string;
   try {
-    stat = Deno.statSync(path);
-  } catch {
-    throw new KinetraError("file_not_found", `symbol override file not found: ${path}`);
-  }
-  const mtime = stat.mtime?.getTime() ?? 0;
-  if (overrideCache && overrideCache.path === path && overrideCache.mtime === mtime) {
-    return overrideCache.data;
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new KinetraError("file_not_found", `symbol override file not found: ${path}`);
+    }
+    throw e;
   }
   let data: unknown;
   try {
-    data = JSON.parse(Deno.readTextFileSync(path));
+    data = JSON.parse(text);
   } catch (e) {
     throw new KinetraError(
       "bad_symbol_spec",
@@ -489,8 +485,7 @@ function readOverrides(path: string): Record<string, Record<string, unknown>> {
       `symbol override file ${path} must hold an object keyed by symbol`,
     );
   }
-  overrideCache = { path, mtime, data: data as Record<string, Record<string, unknown>> };
-  return overrideCache.data;
+  return data as Record<string, Record<string, unknown>>;
 }
 
 /** Default location of the symbol override file (used when it exists and no path is given). */
