@@ -103,6 +103,11 @@ async function runAction(
     if (e instanceof MenuQuit || e instanceof MenuEof || e instanceof MenuInterrupt) throw e;
     if (isKinetraError(e)) {
       ask.say(`  Error: ${e.message}`);
+    } else if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      // A refused Deno permission or a file the user may not touch: their setup, not a bug.
+      ask.say(`  Error: permission refused: ${(e as Error).message.split("\n")[0]}`);
+    } else if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.AlreadyExists) {
+      ask.say(`  Error: ${(e as Error).message.split("\n")[0]}`);
     } else {
       const err = e instanceof Error ? e : new Error(String(e));
       const log = join(opts.logsDir, "menu_errors.log");
