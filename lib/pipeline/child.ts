@@ -6,6 +6,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
+import { KinetraError } from "../errors.ts";
 
 /** What a child process did. */
 export interface ChildResult {
@@ -47,7 +48,11 @@ function join(chunks: Uint8Array[]): string {
   return chunks.map((c) => dec.decode(c, { stream: true })).join("") + dec.decode();
 }
 
-/** Run `cmd args...`, kill it (SIGKILL) at the time limit, and return its output and status. */
+/**
+ * Run `cmd args...`, kill it (SIGKILL, whole process group) at the time limit, and return its
+ * output and status. A Ctrl-C (SIGINT) or SIGTERM to this process while the child runs stops the
+ * child's group and throws KinetraError `interrupted` (exit code 130).
+ */
 export async function runChild(cmd: string, args: string[], opts: ChildOptions = {}): Promise<ChildResult> {
   const t0 = performance.now();
   const timeoutMs = opts.timeoutMs ?? 120_000;
@@ -85,18 +90,52 @@ export async function runChild(cmd: string, args: string[], opts: ChildOptions =
     await w.close();
   } catch { /* child closed its stdin early */ }
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
+  let interrupted: Deno.Signal | null = null;
+  const killTree = (sig: Deno.Signal) => {
     try {
-      Deno.kill(-child.pid, "SIGKILL");
+      Deno.kill(-child.pid, sig);
     } catch {
       try {
-        child.kill("SIGKILL");
+        child.kill(sig);
       } catch { /* already gone */ }
     }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killTree("SIGKILL");
   }, timeoutMs);
+  // In its own process group the child does not get the terminal's Ctrl-C: pass it on.
+  let forceKill: ReturnType<typeof setTimeout> | undefined;
+  const onSignal = (sig: Deno.Signal) => () => {
+    interrupted = sig;
+    killTree("SIGTERM");
+    forceKill ??= setTimeout(() => killTree("SIGKILL"), 3000);
+  };
+  const handlers: [Deno.Signal, () => void][] = (["SIGINT", "SIGTERM"] as Deno.Signal[]).map((
+    s,
+  ) => [s, onSignal(s)]);
+  for (const [sig, h] of handlers) {
+    try {
+      Deno.addSignalListener(sig, h);
+    } catch { /* signals unsupported here */ }
+  }
   const status = await child.status;
   clearTimeout(timer);
+  clearTimeout(forceKill);
+  for (const [sig, h] of handlers) {
+    try {
+      Deno.removeSignalListener(sig, h);
+    } catch { /* not added */ }
+  }
+  if (interrupted) {
+    throw new KinetraError(
+      "interrupted",
+      `interrupted (${interrupted}) while running ${cmd} ${args.join(" ")}`,
+      {
+        exitCode: 130,
+      },
+    );
+  }
   // Grandchildren that escaped the group could keep the pipes open: do not wait for them forever.
   await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))]);
   const stderr = join(err);

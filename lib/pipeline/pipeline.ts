@@ -197,6 +197,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
   const guides = new Set<string>();
   let cycles = 0;
   let stopReason = "max cycles reached";
+  let interrupted = false;
 
   const ctxFor = (_stage: Stage, cycle: number, timeoutMs: number): StageContext => ({
     root,
@@ -221,6 +222,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
     try {
       r = await stage.run(ctxFor(stage, cycle, limit));
     } catch (e) {
+      if (isKinetraError(e) && e.code === "interrupted") throw e;
       // A stage that crashes is itself an error of that stage (a bug in the part it exercises).
       r = {
         stage: stage.name,
@@ -288,8 +290,29 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
         message: e.message.slice(0, 500),
       });
     }
+    checkInterrupt();
     return r;
   }
+
+  // Ctrl-C between stages (in-process stages finish first; children are stopped by runChild):
+  // stop, keeping the log and the report. A second Ctrl-C exits at once.
+  let interruptRequested = false;
+  const onInterrupt = () => {
+    if (interruptRequested) Deno.exit(130);
+    interruptRequested = true;
+    log.progress("interrupted: stopping after the current step (Ctrl-C again to quit at once)");
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const sig of signals) {
+    try {
+      Deno.addSignalListener(sig, onInterrupt);
+    } catch { /* no signals on this platform */ }
+  }
+  const checkInterrupt = () => {
+    if (interruptRequested) {
+      throw new KinetraError("interrupted", "interrupted by a signal (Ctrl-C)", { exitCode: 130 });
+    }
+  };
 
   const currentErrors = (): PipelineError[] => categorizeAll([...latest.values()].flatMap((r) => r.errors));
 
@@ -342,8 +365,19 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
       }
       if (cycle === maxCycles) stopReason = "max cycles reached";
     }
+  } catch (e) {
+    if (!(isKinetraError(e) && e.code === "interrupted")) throw e;
+    // Ctrl-C: stop, but still leave the log and the report of what was done.
+    interrupted = true;
+    stopReason = `interrupted: ${e.message}`;
+    await log.event("warn", "interrupted", { message: e.message });
   } finally {
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    for (const sig of signals) {
+      try {
+        Deno.removeSignalListener(sig, onInterrupt);
+      } catch { /* not added */ }
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -740,7 +774,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
     errors_remaining: report.errors_remaining,
   });
   await writeJsonAtomic(reportPath, report);
-  return { report, reportPath, logPath, exitCode: remaining.length ? 1 : 0 };
+  return { report, reportPath, logPath, exitCode: interrupted ? 130 : remaining.length ? 1 : 0 };
 }
 
 /** The console summary: one row per category with found, fixed and remaining counts. */
