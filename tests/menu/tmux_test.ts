@@ -1,7 +1,8 @@
 /**
  * The menu on a real terminal: tmux gives it a pseudo-terminal, the test types keys and reads the
  * screen. Checks the status bar, breadcrumbs, that a typed secret is not shown (raw mode), the
- * terminal progress bar, and that Ctrl-D at a prompt exits with 0.
+ * terminal progress bar, that Ctrl-C (sent by the terminal to the process group) stops a running
+ * virtual trading session cleanly, and that Ctrl-D at a prompt exits with 0.
  *
  * Needs tmux (Debian package `tmux`): skipped with a loud message when it is missing, a failure
  * when CI=true.
@@ -59,7 +60,8 @@ async function waitFor(socket: string, re: RegExp, timeoutMs = 30_000): Promise<
 }
 
 Deno.test({
-  name: "on a terminal (tmux): status bar, breadcrumbs, hidden secret, progress bar, Ctrl-D exits 0",
+  name:
+    "on a terminal (tmux): status bar, breadcrumbs, hidden secret, progress bar, Ctrl-C stops a run, Ctrl-D exits 0",
   ignore: !TMUX && !CI,
   async fn() {
     assert.ok(TMUX, "tmux is required under CI=true (apt-get install tmux)");
@@ -125,6 +127,31 @@ Deno.test({
       assert.match(text, /Main Menu > Exploration > Data Summary by Asset Class/);
       await tmux(socket, "send-keys", "-t", "menu", "Enter");
       await waitFor(socket, /Choose 1-3, 0=back, q=quit:\s*$/);
+
+      // Ctrl-C on the terminal while virtual trading replays slowly: the runner halts cleanly.
+      await tmux(socket, "send-keys", "-t", "menu", "0", "Enter");
+      await tmux(socket, "send-keys", "-t", "menu", "4", "Enter");
+      await waitFor(socket, /Main Menu > Live Testing\n/);
+      await tmux(socket, "send-keys", "-t", "menu", "1", "Enter");
+      await waitFor(socket, /Strategy \(1-\d+, 0=back, q=quit\) \[1\]:\s*$/);
+      await tmux(socket, "send-keys", "-t", "menu", "1", "Enter");
+      await waitFor(socket, /Symbol \(1-6, 0=back, q=quit\) \[1\]:\s*$/);
+      await tmux(socket, "send-keys", "-t", "menu", "1", "Enter");
+      await waitFor(socket, /Maximum trades .*\[50\]:\s*$/);
+      await tmux(socket, "send-keys", "-t", "menu", "Enter");
+      await waitFor(socket, /CHS threshold .*\[0\.55\]:\s*$/);
+      await tmux(socket, "send-keys", "-t", "menu", "Enter");
+      await waitFor(socket, /Replay speed .*\[0\]:\s*$/);
+      await tmux(socket, "send-keys", "-t", "menu", "20", "Enter");
+      await waitFor(socket, /in virtual mode\? \[Y\/n\]:\s*$/);
+      await tmux(socket, "send-keys", "-t", "menu", "Enter");
+      await waitFor(socket, /Virtual trading\.\.\. \(Ctrl-C cancels\)/);
+      await new Promise((r) => setTimeout(r, 500));
+      await tmux(socket, "send-keys", "-t", "menu", "C-c");
+      text = await waitFor(socket, /Ctrl-C: stopping cleanly[\s\S]*Press Enter to return to the menu/);
+      assert.match(text, /status halted \(kill_switch/);
+      await tmux(socket, "send-keys", "-t", "menu", "Enter");
+      await waitFor(socket, /Choose 1-4, 0=back, q=quit:\s*$/);
 
       // Ctrl-D at a prompt: end of input, exit code 0.
       await tmux(socket, "send-keys", "-t", "menu", "C-d");
