@@ -181,7 +181,9 @@ async function walkFiles(dir: string, depth: number, out: { path: string; mtime:
 export async function recentResults(logsDir: string, limit = 12): Promise<RecentResult[]> {
   const files: { path: string; mtime: Date }[] = [];
   await walkFiles(logsDir, 4, files);
-  const interesting = files.filter((f) => /(results|summary|report)[^/]*\.json$|\.html$/.test(f.path));
+  const interesting = files.filter((f) =>
+    /(results|summary|report)[^/]*\.json$|\.html$|[\\/]menu[\\/](backtest|compare)_[^/]*\.json$/.test(f.path)
+  );
   interesting.sort((a, b) => b.mtime.getTime() - a.mtime.getTime());
   const out: RecentResult[] = [];
   for (const f of interesting.slice(0, limit)) {
@@ -198,6 +200,10 @@ export async function recentResults(logsDir: string, limit = 12): Promise<Recent
           summary = `${j.strategy} ${j.symbol ?? ""} ${j.timeframe ?? ""}, ${
             Array.isArray(j.trades) ? j.trades.length : j.trades ?? "?"
           } trades`;
+        } else if (Array.isArray(j.results) && typeof j.source === "string" && !j.run_dir) {
+          kind = "comparison";
+          const best = j.results[0];
+          summary = `${j.results.length} strategies on ${j.source}${best ? `; best ${best.strategy}` : ""}`;
         } else if (Array.isArray(j.results) || Array.isArray(j)) {
           const n = Array.isArray(j) ? j.length : j.results.length;
           kind = "backtest batch";
