@@ -148,16 +148,23 @@ function periodEquity(time: Float64Array, equity: Float64Array): { annual: numbe
   const out: number[] = [];
   let weekend = 0;
   let lastKey = NaN;
+  // The calendar day changes rarely: recompute it only when a bar crosses the current day's end.
+  let day = NaN, dayEnd = -Infinity, isWeekend = false, key = NaN;
   for (let k = 0; k < n; k++) {
-    const day = Math.floor(time[k] / DAY_MS);
-    const dow = (day + 4) % 7; // 1970-01-01 was a Thursday
-    if (dow === 6 || dow === 0 || dow === -1) weekend++; // -1: Saturday before 1970
-    let key = day;
-    if (mode === 1) key = Math.floor((day + 3) / 7);
-    else if (mode !== 0) {
-      const d = new Date(time[k]);
-      key = mode === 2 ? d.getUTCFullYear() * 12 + d.getUTCMonth() : d.getUTCFullYear();
+    const t = time[k];
+    if (t >= dayEnd || t < dayEnd - DAY_MS) {
+      day = Math.floor(t / DAY_MS);
+      dayEnd = (day + 1) * DAY_MS;
+      const dow = ((day + 4) % 7 + 7) % 7; // 1970-01-01 was a Thursday
+      isWeekend = dow === 6 || dow === 0;
+      if (mode === 0) key = day;
+      else if (mode === 1) key = Math.floor((day + 3) / 7);
+      else {
+        const d = new Date(t);
+        key = mode === 2 ? d.getUTCFullYear() * 12 + d.getUTCMonth() : d.getUTCFullYear();
+      }
     }
+    if (isWeekend) weekend++;
     if (key === lastKey) out[out.length - 1] = equity[k];
     else {
       out.push(equity[k]);
@@ -231,34 +238,40 @@ function drawdownPeriods(
 }
 
 /**
- * ln(a / b). For ratios within 1e-3 of 1 (most bar returns) a 7-term series of ln(1 + x) is used
- * (truncation error below 1e-21 relative), several times cheaper than Math.log.
+ * ln(a / b). For ratios within 5 % of 1 (nearly every bar return) the series
+ * ln(1 + x) = 2·atanh(z) = 2(z + z³/3 + z⁵/5 + z⁷/7 + z⁹/9), z = x / (2 + x), is used: accurate to
+ * a few ulps (checked against Math.log) and about twice as fast.
  */
 function logRatio(a: number, b: number): number {
   const x = a / b - 1;
-  if (x > -1e-3 && x < 1e-3) {
-    return x * (1 + x * (-1 / 2 + x * (1 / 3 + x * (-1 / 4 + x * (1 / 5 + x * (-1 / 6 + x * (1 / 7)))))));
+  if (x > -0.05 && x < 0.05) {
+    const z = x / (2 + x), z2 = z * z;
+    return 2 * z * (1 + z2 * (1 / 3 + z2 * (1 / 5 + z2 * (1 / 7 + z2 * (1 / 9)))));
   }
   return Math.log(a / b);
 }
 
 /**
- * Beta of the equity's log returns to the close's log returns (sample covariance / variance),
- * with a single-pass co-moment update (no arrays; agrees with the two-pass formula to ~1e-14).
+ * Beta of the equity's log returns to the close's log returns (sample covariance / variance), in
+ * one pass over shifted data (no arrays, no division per bar).
  */
 function betaOf(equity: Float64Array, close: Float64Array): number {
   const n = equity.length;
   if (n <= 2) return NaN;
-  let me = 0, mm = 0, cov = 0, vm = 0;
+  // Sums of the data shifted by the first return (keeps the one-pass formula accurate).
+  const e0 = logRatio(equity[1], equity[0]), m0 = logRatio(close[1], close[0]);
+  let se = 0, sm = 0, sem = 0, smm = 0;
   for (let k = 1; k < n; k++) {
-    const e = logRatio(equity[k], equity[k - 1]);
-    const m = logRatio(close[k], close[k - 1]);
-    const dm = m - mm;
-    me += (e - me) / k;
-    mm += dm / k;
-    cov += (e - me) * dm;
-    vm += dm * (m - mm);
+    const e = logRatio(equity[k], equity[k - 1]) - e0;
+    const m = logRatio(close[k], close[k - 1]) - m0;
+    se += e;
+    sm += m;
+    sem += e * m;
+    smm += m * m;
   }
+  const c = n - 1;
+  const cov = sem - se * sm / c;
+  const vm = smm - sm * sm / c;
   return cov / vm;
 }
 
