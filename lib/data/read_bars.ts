@@ -7,7 +7,8 @@
 import { KinetraError } from "../errors.ts";
 import { decodeToUtf8 } from "./_decode.ts";
 import { parseRows, type RawColumns, type RowIssues } from "./_parse.ts";
-import { barsFromArrays } from "./arrays.ts";
+import pl from "nodejs-polars";
+import { barsFromArrays, toArrays } from "./arrays.ts";
 import { parseFileName } from "./file_name.ts";
 import { sniffBytes, type Sniffed } from "./sniff.ts";
 import { resampleTicks, type Ticks, ticksFromColumns } from "./ticks.ts";
@@ -271,7 +272,8 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
  * `meta.report` says what was detected and repaired. Unreadable input throws KinetraError with a
  * stable code (`file_not_found`, `empty_file`, `header_only`, `unrecognized_format`,
  * `missing_column`, `non_numeric`, `invalid_date`, `ambiguous_date`, `column_count_mismatch`,
- * `ticks_need_timeframe`).
+ * `ticks_need_timeframe`). A `.parquet` path (a split written by `prepareDataset`) is read with
+ * polars as format `parquet`.
  *
  * @example
  * ```ts
@@ -283,8 +285,38 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
  * ```
  */
 export async function readBars(path: string, opts: ReadOptions = {}): Promise<Bars> {
+  if (/\.parquet$/i.test(path)) return await readParquetBars(path, opts);
   const loaded = await loadFile(path, opts);
   return barsOfLoaded(loaded, opts);
+}
+
+/**
+ * Read a Parquet file written by `prepareDataset` (or any Parquet file with the Bars columns) as
+ * Bars with format `parquet`; symbol and timeframe come from the file name.
+ */
+async function readParquetBars(path: string, opts: ReadOptions): Promise<Bars> {
+  await readFileBytes(path); // a clear file_not_found / not_a_file first
+  let frame: pl.DataFrame;
+  try {
+    frame = pl.readParquet(path);
+  } catch (e) {
+    throw new KinetraError(
+      "unrecognized_format",
+      `${path}: not a readable Parquet file (${
+        (e as Error).message.split("\n")[0]
+      }); expected a prepared split.`,
+      { details: { file: path } },
+    );
+  }
+  const arrays = toArrays(frame);
+  const name = parseFileName(path);
+  return barsFromArrays(arrays, {
+    symbol: opts.symbol ?? name.symbol,
+    timeframe: name.timeframe,
+    timeframeDetected: detectTimeframe(arrays.time),
+    source: path,
+    format: "parquet",
+  });
 }
 
 /** The Bars of a loaded file (throws `ticks_need_timeframe` for a tick file read without one). */

@@ -20,7 +20,7 @@ export interface BarsMeta {
   timeframeDetected: string | null;
   /** Source file path. */
   source: string;
-  /** Format detected: `mt5_bars`, `mt5_ticks`, `mt4_history`, `generic_ohlcv`. */
+  /** Format detected: `mt5_bars`, `mt5_ticks`, `mt4_history`, `generic_ohlcv` (or `parquet` for a prepared split). */
   format: string;
   /** How the file was read (sniffing and repairs); present for frames made by `readBars`. */
   report?: ReadReport;

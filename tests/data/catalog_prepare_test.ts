@@ -95,6 +95,13 @@ Deno.test("prepare: chronological 80/20 split to Parquet, manifest, skip unchang
     );
     assert.equal(f.timeframe_declared, "H4");
     assert.equal(f.timeframe_detected, "H4");
+    // readBars reads the prepared split back as Bars.
+    const back = await readBars(`${out}/${f.test_path}`);
+    assert.equal(back.meta.format, "parquet");
+    assert.equal(back.meta.symbol, f.symbol);
+    assert.equal(back.meta.timeframe, "H4");
+    assert.deepEqual(toArrays(back).time, bars.time.slice(f.train_rows));
+    assert.deepEqual(toArrays(back).spread, bars.spread!.slice(f.train_rows));
   }
   const onDisk = JSON.parse(await Deno.readTextFile(`${out}/manifest.json`));
   assert.deepEqual(onDisk.totals, m1.totals);
