@@ -59,6 +59,7 @@ export {
 export {
   backtestValidationStage,
   dataStages,
+  DEFAULT_TEST_EXCLUDES,
   defaultStages,
   importCheckStage,
   menuExerciserStage,

@@ -91,7 +91,8 @@ function timedOut(stage: StageName, t0: number, ms: number, what: string): Stage
 export const DEFAULT_TEST_EXCLUDES: readonly RegExp[] = [
   /^tests\/pipeline\//,
   /^tests\/notebooks\//,
-  /(browser|chromium|playwright|tmux|pty|notebook)/i,
+  // Whole words of the file name only ("pty" must not catch "empty_test.ts").
+  /(^|[/_])(browser|chromium|playwright|tmux|pty|notebooks?)(_|\.|\/|$)/i,
 ];
 
 async function listTests(dir: string, root: string): Promise<string[]> {

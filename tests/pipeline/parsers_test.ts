@@ -1,6 +1,11 @@
 /** Parsing the output of the tools the stages run, and the backtest invariants. */
 import assert from "node:assert/strict";
-import { checkBacktestInvariants, parseDenoCheck, parseDenoTest } from "../../lib/pipeline/mod.ts";
+import {
+  checkBacktestInvariants,
+  DEFAULT_TEST_EXCLUDES,
+  parseDenoCheck,
+  parseDenoTest,
+} from "../../lib/pipeline/mod.ts";
 
 Deno.test("parseDenoTest: counts from the closing line, one located error per failing test", () => {
   const out = [
@@ -83,4 +88,23 @@ Deno.test("checkBacktestInvariants: finite equity, non-negative costs, consisten
     "non_finite_equity",
     "trade_count_mismatch",
   ]);
+});
+
+Deno.test("the unit-test stage excludes this room and the optional suites by whole words only", () => {
+  const excluded = (f: string) => DEFAULT_TEST_EXCLUDES.some((re) => re.test(f));
+  for (
+    const f of [
+      "tests/pipeline/a_test.ts",
+      "tests/notebooks/notebooks_test.ts",
+      "tests/menu/tmux_test.ts",
+      "tests/plot/report_browser_test.ts",
+    ]
+  ) {
+    assert.ok(excluded(f), f);
+  }
+  for (
+    const f of ["tests/data/empty_file_test.ts", "tests/data/read_formats_test.ts", "tests/menu/menu_test.ts"]
+  ) {
+    assert.ok(!excluded(f), f);
+  }
 });
