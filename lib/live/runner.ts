@@ -254,7 +254,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
           "virtual mode needs --data FILE, or --symbol and --timeframe to use the test split in data/prepared",
         );
       }
-      dataPath = await findPreparedTest(symbol, timeframe);
+      dataPath = await findPreparedTest(symbol, timeframe, opts.preparedDir);
     }
     const loaded = await loadReplayBars(dataPath);
     replay = loaded.bars;

@@ -20,6 +20,8 @@ export interface LiveOptions {
   timeframe?: string;
   /** Virtual: the bars to replay (default: the test split in data/prepared for symbol+timeframe). */
   data?: string;
+  /** Where `deno task prepare` wrote its outputs (default data/prepared). */
+  preparedDir?: string;
   /** Wall-clock limit of the session in minutes. */
   durationMin?: number;
   /** Entries allowed; after that no new entries, and the run ends once flat. */
