@@ -209,7 +209,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   if (mode !== "virtual" && mode !== "demo" && mode !== "live") {
     throw new KinetraError("bad_mode", `mode must be virtual, demo or live, got "${mode}"`);
   }
-  const strategy = getStrategy(opts.strategy);
+  const strategy = typeof opts.strategy === "string" ? getStrategy(opts.strategy) : opts.strategy;
   const params = resolveParams(strategy, opts.params ?? {});
   const threshold = opts.chsThreshold ?? 0.55;
   if (!(threshold >= 0 && threshold <= 1)) {

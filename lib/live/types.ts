@@ -5,14 +5,15 @@
  */
 import type { BacktestStats, TradeRecord } from "../backtest/mod.ts";
 import type { BridgeTimeouts } from "../mt5/bridge_broker.ts";
-import type { Params } from "../strategies/contract.ts";
+import type { Params, Strategy } from "../strategies/contract.ts";
 import type { LiveMode } from "./gates.ts";
 import type { Readiness } from "./readiness.ts";
 
 /** Everything `runLive` accepts (the CLI flags of `deno task live`). */
 export interface LiveOptions {
   mode: LiveMode;
-  strategy: string;
+  /** A registered strategy's name, or a Strategy object (notebooks, tests). */
+  strategy: string | Strategy;
   params?: Params;
   /** Symbol (virtual: default from the data file's name). */
   symbol?: string;

@@ -24,6 +24,10 @@ export class LineConn {
 
   constructor(conn: Deno.Conn, handlers: LineHandlers) {
     this.#conn = conn;
+    // Small request/reply lines: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms per reply.
+    try {
+      (conn as Deno.TcpConn).setNoDelay?.(true);
+    } catch { /* not a TCP connection */ }
     this.done = this.#readLoop(handlers);
   }
 

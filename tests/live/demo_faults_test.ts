@@ -7,6 +7,8 @@ import { tradingSpecFromSymbolSpec } from "../../lib/broker/mod.ts";
 import { type LiveSummary, readJournal, runLive } from "../../lib/live/mod.ts";
 import { type FaultName, Mt5Simulator } from "../../lib/mt5/mod.ts";
 import { sampleBars } from "../mt5/helpers.ts";
+import type { Strategy } from "../../lib/strategies/contract.ts";
+import { bracket } from "./bracket_strategy.ts";
 
 const SECRET = "fault-test-secret-77";
 
@@ -19,7 +21,7 @@ interface DemoRun {
 
 async function demoRun(
   faults: FaultName[],
-  opts: { stopSimAfterBars?: number; barMs?: number; bars?: number } = {},
+  opts: { stopSimAfterBars?: number; barMs?: number; bars?: number; strategy?: string | Strategy } = {},
 ): Promise<DemoRun> {
   const all = await sampleBars();
   const n = opts.bars ?? 480;
@@ -41,7 +43,7 @@ async function demoRun(
     mode: "demo",
     symbol: "GBPUSD+",
     timeframe: "H4",
-    strategy: "sma_cross",
+    strategy: opts.strategy ?? "sma_cross",
     yes: true,
     bridge: "127.0.0.1:0",
     logsDir,
@@ -130,6 +132,20 @@ Deno.test("demo without faults: trades flow, journal and book agree", async () =
   assert.equal(r.summary.status, "completed", r.summary.halt_message ?? "");
   assert.equal(r.summary.unknown_outcomes, 0);
   assert.ok(r.summary.trades.length >= 2);
+  await assertBooksAgree(r);
+  await Deno.remove(r.logsDir, { recursive: true });
+});
+
+Deno.test("demo with stops: exits the server makes on SL/TP reach the ledger", async () => {
+  const r = await demoRun([], { strategy: bracket as Strategy });
+  assert.equal(r.summary.status, "completed", r.summary.halt_message ?? "");
+  const stopExits = r.sim.book.deals().filter((d) => /^(sl|tp)/.test(d.comment));
+  assert.ok(stopExits.length >= 1, "the simulator closed something on a stop");
+  const ledgerStops = r.summary.trades.filter((t) => t.exit_reason === "sl" || t.exit_reason === "tp");
+  assert.equal(ledgerStops.length, stopExits.length);
+  for (const d of stopExits) {
+    assert.ok(ledgerStops.some((t) => t.exit_price === d.price), `exit at ${d.price}`);
+  }
   await assertBooksAgree(r);
   await Deno.remove(r.logsDir, { recursive: true });
 });

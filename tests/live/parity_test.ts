@@ -5,21 +5,22 @@ import { runBacktest } from "../../lib/backtest/mod.ts";
 import { readBars, toArrays } from "../../lib/data/mod.ts";
 import { computeFeatures } from "../../lib/features/mod.ts";
 import { runLive } from "../../lib/live/mod.ts";
-import { getStrategy } from "../../lib/strategies/mod.ts";
+import { getStrategy, type Strategy } from "../../lib/strategies/mod.ts";
+import { bracket } from "./bracket_strategy.ts";
 
 const GBPUSD = "data/sample/forex/GBPUSD+_H4_202401020000_202512262000.csv";
 const XAUUSD = "data/sample/metals/XAUUSD+_H4_202401020000_202512262000.csv";
 const quiet = { print: () => {} };
 
-async function backtestOf(file: string, strategy: string) {
+async function backtestOf(file: string, strategy: string | Strategy) {
   const b = await readBars(file);
   const a = toArrays(b);
-  const s = getStrategy(strategy);
+  const s = typeof strategy === "string" ? getStrategy(strategy) : strategy;
   const features = s.features.length ? computeFeatures(a, s.features) : {};
   return runBacktest({ bars: a, meta: b.meta, strategy: s, features });
 }
 
-async function virtualOf(file: string, strategy: string, extra: Record<string, unknown> = {}) {
+async function virtualOf(file: string, strategy: string | Strategy, extra: Record<string, unknown> = {}) {
   const logsDir = await Deno.makeTempDir();
   const s = await runLive(
     { mode: "virtual", strategy, data: file, logsDir, chsThreshold: 0, ...extra },
@@ -89,5 +90,17 @@ Deno.test("strategies with stops: same trades as the backtest except that live s
     }
   }
   assert.ok(s.adjustments > 0, "the SL normalisations are reported as adjustments");
+  await Deno.remove(logsDir, { recursive: true });
+});
+
+Deno.test("stop-loss and take-profit exits (on the price grid) replay exactly like the backtest", async () => {
+  const bt = await backtestOf(GBPUSD, bracket as Strategy);
+  const { s, logsDir } = await virtualOf(GBPUSD, bracket as Strategy);
+  const reasons = new Set(bt.trades.map((t) => t.exit_reason));
+  assert.ok(reasons.has("sl") && reasons.has("tp"), `exits: ${[...reasons]}`);
+  assert.ok(bt.trades.length > 50);
+  assert.deepEqual(plain(s.trades), plain(bt.trades));
+  assert.deepEqual(plain(s.stats), plain(bt.stats));
+  assert.equal(s.adjustments, 0);
   await Deno.remove(logsDir, { recursive: true });
 });
