@@ -232,3 +232,34 @@ Deno.test("limit entry fills only when the price trades through it, at the bette
   assert.equal(r.trades[0].entry_bar, 3);
   assert.equal(r.trades[0].entry_price, 104);
 });
+
+Deno.test("exclusive orders: a new entry closes the open trade first (same as an explicit close)", () => {
+  const plain = scripted((i, _p, out) => {
+    if (i === 2) out.push({ kind: "entry", side: 1, size: 10 });
+    if (i === 5) out.push({ kind: "entry", side: 1, size: 5 });
+  });
+  const r = runBacktest({
+    bars: SHORT,
+    strategy: plain,
+    config: { profile: "compat", exclusiveOrders: true, finalize: true },
+  });
+  assert.deepEqual(r.trades.map((t) => [t.entry_bar, t.exit_bar, t.size]), [[3, 6, 10], [6, 19, 5]]);
+  // Without it the second buy adds a second long trade.
+  const r2 = runBacktest({ bars: SHORT, strategy: plain, config: { profile: "compat", finalize: true } });
+  assert.equal(r2.trades.length, 2);
+  assert.deepEqual(r2.trades.map((t) => t.exit_bar), [19, 19]);
+});
+
+Deno.test("modify moves the stop of open trades (a trailing stop), and the trade exits there", () => {
+  const strat = scripted((i, pos, out, ctx) => {
+    if (i === 1) out.push({ kind: "entry", side: 1, size: 1 });
+    if (pos.size > 0 && i >= 2) out.push({ kind: "modify", sl: ctx.bars.close[i] * 0.97 });
+  });
+  const r = runBacktest({ bars: SHORT, strategy: strat, config: { profile: "compat" } });
+  const t = r.trades[0];
+  assert.equal(t.exit_reason, "sl");
+  // The stop in force at the exit bar was set from the previous close.
+  const stop = SHORT.close[t.exit_bar - 1] * 0.97;
+  assert.equal(t.sl, stop);
+  assert.equal(t.exit_price, Math.min(SHORT.open[t.exit_bar], stop));
+});
