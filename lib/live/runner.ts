@@ -141,6 +141,18 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Reject with `killed` as soon as the kill switch fires. */
+function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () =>
+      reject(new KinetraError("killed", "stopped by the kill switch before the session started"));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
 /** Strategy state over a bar set: features + init. */
 function initStrategy(
   strategy: Strategy,
@@ -318,6 +330,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   let chsLast = NaN, chsMin = NaN, chsLogged = NaN;
   let halted: Halt | null = null;
   let maxTradesNoted = false;
+  let flattenNext = false;
   let dailyBlockedDay = -1;
   let dayKey = -1, dayStartEquity = cash;
 
@@ -363,7 +376,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       io.onBridgeListening?.({ hostname: addr.hostname, port: server.port });
       io.print(`bridge: listening on ${addr.hostname}:${server.port}; waiting for the Expert Advisor…`);
       try {
-        await server.waitForSession(opts.connectTimeoutMs ?? 60_000);
+        await abortable(server.waitForSession(opts.connectTimeoutMs ?? 60_000), io.signal);
       } catch (e) {
         const refused = server.stats.refused;
         await server.close();
@@ -848,7 +861,10 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
             ? `circuit breaker TRIPPED: CHS ${value.toFixed(3)} < ${threshold}; new entries stopped`
             : `circuit breaker reset: CHS ${value.toFixed(3)} > ${breaker.resetAbove.toFixed(2)}`,
         );
-        if (tr === "tripped" && opts.flattenOnBreaker) await closeAll("stop_out", replay ? i + 1 : i + 1);
+        if (tr === "tripped" && opts.flattenOnBreaker) {
+          flattenNext = true;
+          await journal.append("limit", { what: "flatten_on_breaker", bar: i });
+        }
       }
     }
     if (
@@ -864,12 +880,15 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       c.limit_events++;
       await journal.append("limit", { what: "max_trades", entries: c.entries });
     }
-    if (i < start) return [];
+    // A breaker flatten goes out like a close intent: at the next bar's open (virtual) or now (demo).
+    const flatten: OrderIntent[] = flattenNext ? [{ kind: "close", tag: "breaker" }] : [];
+    flattenNext = false;
+    if (i < start) return flatten;
     if (perBar) {
       ({ ctx, state } = initStrategy(strategy, bars, params));
       energy = energyColumn(ctx.features);
     }
-    const out: OrderIntent[] = [];
+    const out: OrderIntent[] = flatten;
     try {
       strategy.decide(i, ctx, state, ledger.position, out);
     } catch (e) {
@@ -943,7 +962,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       let endOfData = false;
       let wake: (() => void) | null = null;
       server.onEvent((m) => {
-        if (m.t === "bar" && m.symbol === symbol) {
+        if (m.t === "bar" && m.symbol === symbol && (!m.timeframe || m.timeframe === timeframe)) {
           queue.push(m.bar as WireBar);
           wake?.();
         } else if (m.t === "market_state" && m.end_of_data) {
@@ -1059,7 +1078,16 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     await journal.append("halt", { reason: halted.reason, message: halted.message });
     if (opts.flattenOnHalt && !(halted.reason === "link_lost")) {
       try {
-        await closeAll("end", lastIndex + 1);
+        // Virtual: the market is at the last processed bar's close.
+        if (paper && lastIndex >= 0) {
+          paper.setQuote({
+            symbol,
+            bid: bars.close[lastIndex],
+            ask: bars.close[lastIndex] + spreadPx(lastIndex),
+            time_msc: bars.time[lastIndex],
+          });
+        }
+        await closeAll("end", Math.max(0, lastIndex));
       } catch (e) {
         io.print(`could not flatten: ${(e as Error).message}`);
       }

@@ -35,6 +35,24 @@ Deno.test("the breaker stops new entries in a replay and each trip is journalled
   await Deno.remove(logsDir, { recursive: true });
 });
 
+Deno.test("flatten on breaker: the trip closes the open position at the next bar's open", async () => {
+  const logsDir = await Deno.makeTempDir();
+  const s = await runLive(
+    { mode: "virtual", strategy: "sma_cross", data: GBPUSD, logsDir, flattenOnBreaker: true },
+    quiet,
+  );
+  assert.ok(s.breaker_events >= 1);
+  const j = await readJournal(s.journal);
+  const k = j.events.findIndex((e) => e.type === "limit" && e.what === "flatten_on_breaker");
+  assert.ok(k > 0);
+  const next = j.events.slice(k).find((e) => e.type === "fill");
+  assert.equal(next?.what, "exit", "the next fill after the trip closes the position");
+  const tripBar = j.events[k].bar as number;
+  const closed = s.trades.find((t) => t.exit_bar === tripBar + 1);
+  assert.ok(closed, "a trade closed on the bar after the trip");
+  await Deno.remove(logsDir, { recursive: true });
+});
+
 Deno.test("max trades: no entry after the limit and the run ends once flat", async () => {
   const logsDir = await Deno.makeTempDir();
   const s = await runLive(
