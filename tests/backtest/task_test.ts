@@ -94,6 +94,6 @@ Deno.test("backtest: user errors print one clear line and exit 2, never a stack 
     const r = await run([...args]);
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, re);
-    assert.doesNotMatch(r.stderr, /    at /);
+    assert.doesNotMatch(r.stderr, /\n {4}at /);
   }
 });
