@@ -5,7 +5,7 @@
  *
  * Each 5000-bar block is detrended (its net drift removed) so the price level stays realistic.
  *
- * Reports bars per second (median of K runs) for
+ * After five untimed warm-up runs, reports bars per second (median of K runs) for
  * - engine loop: `Engine.run` alone (strategy init + event loop, no statistics),
  * - engine: `runBacktest` (validation + loop + every statistic + CHS),
  * - end to end: read an MT5 CSV of the series from disk, bars to typed arrays, runBacktest, the
@@ -153,8 +153,8 @@ async function main(): Promise<number> {
   const config = resolveConfig({ profile: "compat", cash: 10_000, finalize: true });
   const spec = symbolSpec("EURUSD");
 
-  // Warm up the JIT (V8 needs a few full runs to reach its optimised tier), then measure.
-  for (let w = 0; w < 3; w++) runBacktest({ bars, strategy: smaCross, params, config });
+  // Warm up the JIT (V8 needs a few full runs before its optimised code stops changing), then measure.
+  for (let w = 0; w < 5; w++) runBacktest({ bars, strategy: smaCross, params, config });
 
   const loopMs = timeRuns(runs, () => new Engine(bars, config, spec, {}).run(smaCross, params, {}));
   let result = runBacktest({ bars, strategy: smaCross, params, config });
