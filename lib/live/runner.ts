@@ -281,7 +281,9 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   const runDir = join(opts.logsDir ?? "logs/live", runId);
   if (existsSync(runDir)) throw new KinetraError("run_exists", `run folder ${runDir} already exists`);
   await Deno.mkdir(runDir, { recursive: true });
-  const journal = new Journal(join(runDir, "journal.jsonl"));
+  // Paper orders are written at once but not fsync'ed (a killed process still loses nothing); real
+  // orders (demo, live) are synced to disk before they are sent.
+  const journal = new Journal(join(runDir, "journal.jsonl"), { sync: mode !== "virtual" });
   const summaryPath = join(runDir, "summary.json");
   const killFiles = [opts.killFile ?? join(runDir, "KILL"), ".kinetra/KILL"];
   const startedAt = new Date();
