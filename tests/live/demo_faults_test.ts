@@ -21,7 +21,13 @@ interface DemoRun {
 
 async function demoRun(
   faults: FaultName[],
-  opts: { stopSimAfterBars?: number; barMs?: number; bars?: number; strategy?: string | Strategy } = {},
+  opts: {
+    stopSimAfterBars?: number;
+    barMs?: number;
+    bars?: number;
+    strategy?: string | Strategy;
+    onSim?: (sim: Mt5Simulator, logsDir: string) => void;
+  } = {},
 ): Promise<DemoRun> {
   const all = await sampleBars();
   const n = opts.bars ?? 480;
@@ -75,6 +81,7 @@ async function demoRun(
         maxConnectAttempts: 3,
         commissionPerLot: symbolSpec("GBPUSD+").commissionPerLot,
       });
+      opts.onSim?.(sim, logsDir);
       sim.start();
       if (opts.stopSimAfterBars) {
         const s = sim;
@@ -147,6 +154,27 @@ Deno.test("demo with stops: exits the server makes on SL/TP reach the ledger", a
     assert.ok(ledgerStops.some((t) => t.exit_price === d.price), `exit at ${d.price}`);
   }
   await assertBooksAgree(r);
+  await Deno.remove(r.logsDir, { recursive: true });
+});
+
+Deno.test("every order is in the journal on disk before the EA receives it", async () => {
+  const seen: { cid: string; journalled: boolean }[] = [];
+  const r = await demoRun([], {
+    onSim: (sim, logsDir) => {
+      const onDisk = (cid: string) => {
+        const [run] = [...Deno.readDirSync(logsDir)].filter((e) => e.isDirectory);
+        const text = Deno.readTextFileSync(`${logsDir}/${run.name}/journal.jsonl`);
+        const pending = text.split("\n").some((l) => l.includes('"order_pending"') && l.includes(`"${cid}"`));
+        seen.push({ cid, journalled: pending });
+      };
+      const send = sim.book.send.bind(sim.book);
+      const close = sim.book.close.bind(sim.book);
+      sim.book.send = (cid, req) => (onDisk(cid), send(cid, req));
+      sim.book.close = (cid, ticket, volume) => (onDisk(cid), close(cid, ticket, volume));
+    },
+  });
+  assert.ok(seen.length >= 4);
+  assert.deepEqual(seen.filter((x) => !x.journalled), []);
   await Deno.remove(r.logsDir, { recursive: true });
 });
 
