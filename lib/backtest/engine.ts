@@ -407,8 +407,16 @@ export class Engine {
     }
   }
 
+  /** Insert at the front of the queue (manual shift: Array#unshift goes through a slow builtin). */
+  private pushFront(o: Order): void {
+    const q = this.orders;
+    q.push(o);
+    for (let j = q.length - 1; j > 0; j--) q[j] = q[j - 1];
+    q[0] = o;
+  }
+
   private queueClose(t: OpenTrade, reason: ExitReason): void {
-    this.orders.unshift({
+    this.pushFront({
       size: -t.size,
       kind: KIND_UNITS,
       limit: NaN,
@@ -869,7 +877,7 @@ export class Engine {
     // (a bar that touches both exits at the SL, whatever order they were set in).
     const slAt = role === ROLE_TP && t.slOrder ? this.orders.indexOf(t.slOrder) : -1;
     if (slAt >= 0) this.orders.splice(slAt + 1, 0, o);
-    else this.orders.unshift(o);
+    else this.pushFront(o);
   }
 
   /** Reduce `t` by `size` (opposite sign); closes it when nothing is left. */
@@ -912,7 +920,12 @@ export class Engine {
     slip: number,
   ): void {
     const k = this.trades.indexOf(t);
-    if (k >= 0) this.trades.splice(k, 1);
+    if (k >= 0) {
+      // Remove without splice (which allocates the array of removed items).
+      const tr = this.trades;
+      for (let j = k + 1; j < tr.length; j++) tr[j - 1] = tr[j];
+      tr.length--;
+    }
     if (t.slOrder) this.removeOrder(t.slOrder);
     if (t.tpOrder) this.removeOrder(t.tpOrder);
     const commExit = this.commission(t.size, price);
