@@ -20,9 +20,10 @@
  */
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { computeStats, type TradeRecord } from "../backtest/mod.ts";
+import { computeStats, type ExitReason, type TradeRecord } from "../backtest/mod.ts";
 import { type SymbolSpec, symbolSpec } from "../backtest/symbols.ts";
 import {
+  ACCOUNT_MARGIN_MODE,
   BRIDGE_CODE,
   isSuccessRetcode,
   isUnknownOutcome,
@@ -581,62 +582,74 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
 
   const positionsOf = async (): Promise<BrokerPosition[]> => (await broker.positions(symbol));
 
+  /** Close `volume` (default all) of one position; returns false when it could not be closed. */
+  const closeOne = async (
+    p: BrokerPosition,
+    positions: BrokerPosition[],
+    reason: ExitReason,
+    barIdx: number,
+    volume = p.volume,
+  ): Promise<boolean> => {
+    const q = await broker.quote(symbol);
+    const req: TradeRequest = {
+      action: TRADE_ACTION.DEAL,
+      symbol,
+      volume,
+      type: p.type === 0 ? ORDER_TYPE.SELL : ORDER_TYPE.BUY,
+      position: p.ticket,
+      type_filling: allowedFilling(tspec, false, p.type === 0 ? 1 : 0) ?? 0,
+    };
+    const v = validateOrder(req, { spec: tspec, quote: q, positions }, { comparison: "client" });
+    if (!v.ok) {
+      c.validator_rejections++;
+      await journal.append("rejection", {
+        by: "validator",
+        kind: "close",
+        retcode: v.retcode,
+        message: v.message,
+      });
+      io.print(`close refused by the validator: ${v.retcode} ${v.message}`);
+      return false;
+    }
+    const cid = nextCid();
+    const partial = volume < p.volume - 1e-12;
+    const r = await tracked(
+      "close",
+      cid,
+      { ticket: p.ticket, volume },
+      () => broker.close(cid, p.ticket, partial ? volume : undefined),
+    );
+    if (!isSuccessRetcode(r.retcode)) {
+      if (r.retcode === RETCODE.POSITION_CLOSED) return true;
+      c.broker_rejections++;
+      await journal.append("rejection", {
+        by: "broker",
+        kind: "close",
+        retcode: r.retcode,
+        message: r.comment,
+      });
+      return false;
+    }
+    const lots = (p.type === 0 ? -1 : 1) * r.volume;
+    const recs = reason === "signal" && positions.length === 1 &&
+        Math.abs(Math.abs(ledger.netLots) - r.volume) < 1e-9
+      ? ledger.closeAll(r.price, barIdx, q.time_msc, reason, spreadNow(q, barIdx))
+      : ledger.fill({
+        lots,
+        price: r.price,
+        bar: barIdx,
+        time: q.time_msc,
+        reason,
+        spreadPx: spreadNow(q, barIdx),
+        opens: false,
+      });
+    await onClosed(recs);
+    return true;
+  };
+
   const closeAll = async (reason: "signal" | "end" | "stop_out", barIdx: number) => {
     const positions = await positionsOf();
-    for (const p of positions) {
-      const q = await broker.quote(symbol);
-      const req: TradeRequest = {
-        action: TRADE_ACTION.DEAL,
-        symbol,
-        volume: p.volume,
-        type: p.type === 0 ? ORDER_TYPE.SELL : ORDER_TYPE.BUY,
-        position: p.ticket,
-        type_filling: allowedFilling(tspec, false, p.type === 0 ? 1 : 0) ?? 0,
-      };
-      const v = validateOrder(req, { spec: tspec, quote: q, positions }, { comparison: "client" });
-      if (!v.ok) {
-        c.validator_rejections++;
-        await journal.append("rejection", {
-          by: "validator",
-          kind: "close",
-          retcode: v.retcode,
-          message: v.message,
-        });
-        io.print(`close refused by the validator: ${v.retcode} ${v.message}`);
-        continue;
-      }
-      const cid = nextCid();
-      const r = await tracked(
-        "close",
-        cid,
-        { ticket: p.ticket, volume: p.volume },
-        () => broker.close(cid, p.ticket),
-      );
-      if (!isSuccessRetcode(r.retcode)) {
-        if (r.retcode === RETCODE.POSITION_CLOSED) continue;
-        c.broker_rejections++;
-        await journal.append("rejection", {
-          by: "broker",
-          kind: "close",
-          retcode: r.retcode,
-          message: r.comment,
-        });
-        continue;
-      }
-      const lots = (p.type === 0 ? -1 : 1) * r.volume;
-      const recs = positions.length === 1 && Math.abs(Math.abs(ledger.netLots) - r.volume) < 1e-9
-        ? ledger.closeAll(r.price, barIdx, q.time_msc, reason, spreadNow(q, barIdx))
-        : ledger.fill({
-          lots,
-          price: r.price,
-          bar: barIdx,
-          time: q.time_msc,
-          reason,
-          spreadPx: spreadNow(q, barIdx),
-          opens: false,
-        });
-      await onClosed(recs);
-    }
+    for (const p of positions) await closeOne(p, positions, reason, barIdx);
   };
 
   const openEntry = async (
@@ -707,11 +720,25 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       return;
     }
     const type = side > 0 ? ORDER_TYPE.BUY : ORDER_TYPE.SELL;
-    const positions = await positionsOf();
+    let positions = await positionsOf();
+    // A hedging account would keep both sides open; the strategy contract nets them (as the
+    // backtest does), so opposite positions are closed first-in first-out before the remainder opens.
+    let remaining = lots;
+    if (acc.margin_mode === ACCOUNT_MARGIN_MODE.RETAIL_HEDGING) {
+      const opposite = positions.filter((p) => p.type !== type).sort((a, b) => a.time_msc - b.time_msc);
+      for (const p of opposite) {
+        if (remaining <= 1e-12) break;
+        const vol = Math.min(p.volume, remaining);
+        if (!(await closeOne(p, positions, "reverse", barIdx, vol))) return;
+        remaining = Number((remaining - vol).toFixed(8));
+      }
+      if (remaining <= 1e-12) return;
+      positions = await positionsOf();
+    }
     const req: TradeRequest = {
       action: TRADE_ACTION.DEAL,
       symbol,
-      volume: lots,
+      volume: remaining,
       type,
       sl: it.sl,
       tp: it.tp,

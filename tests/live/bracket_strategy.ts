@@ -22,3 +22,20 @@ export const bracket: Strategy<null> = {
     });
   },
 };
+
+/**
+ * A test strategy that reverses without closing first: every 8 bars it enters the other side, 1 lot
+ * the first time and 2 lots after, so each reversal closes the open lot and opens one the other way.
+ */
+export const flip: Strategy<null> = {
+  name: "test_flip",
+  description: "test fixture: alternate long/short entries every 8 bars, never an explicit close",
+  params: {},
+  features: [],
+  warmup: () => 8,
+  init: () => null,
+  decide(i: number, _ctx: StrategyContext, _s: null, pos: PositionView, out: OrderIntent[]): void {
+    if (i % 8 !== 0) return;
+    out.push({ kind: "entry", side: (i / 8) % 2 === 0 ? 1 : -1, size: pos.size === 0 ? 1 : 2 });
+  },
+};

@@ -8,7 +8,7 @@ import { type LiveSummary, readJournal, runLive } from "../../lib/live/mod.ts";
 import { type FaultName, Mt5Simulator } from "../../lib/mt5/mod.ts";
 import { sampleBars } from "../mt5/helpers.ts";
 import type { Strategy } from "../../lib/strategies/contract.ts";
-import { bracket } from "./bracket_strategy.ts";
+import { bracket, flip } from "./bracket_strategy.ts";
 
 const SECRET = "fault-test-secret-77";
 
@@ -27,6 +27,7 @@ async function demoRun(
     bars?: number;
     strategy?: string | Strategy;
     onSim?: (sim: Mt5Simulator, logsDir: string) => void;
+    hedging?: boolean;
   } = {},
 ): Promise<DemoRun> {
   const all = await sampleBars();
@@ -76,6 +77,7 @@ async function demoRun(
         historyBars: 300,
         barIntervalMs: opts.barMs ?? 12,
         faults,
+        hedging: opts.hedging,
         reconnectDelayMs: 50,
         stallMs: 700,
         maxConnectAttempts: 3,
@@ -175,6 +177,17 @@ Deno.test("every order is in the journal on disk before the EA receives it", asy
   });
   assert.ok(seen.length >= 4);
   assert.deepEqual(seen.filter((x) => !x.journalled), []);
+  await Deno.remove(r.logsDir, { recursive: true });
+});
+
+Deno.test("hedging account: reversals close the opposite position first, as netting would", async () => {
+  const r = await demoRun([], { hedging: true, strategy: flip as Strategy });
+  assert.equal(r.summary.status, "completed", r.summary.halt_message ?? "");
+  assert.ok(r.summary.trades.length >= 2);
+  const open = await r.sim.book.positions();
+  assert.ok(new Set(open.map((p) => p.type)).size <= 1, "never both sides open");
+  assert.ok(r.summary.trades.some((t) => t.exit_reason === "reverse"), "reversals happened");
+  await assertBooksAgree(r);
   await Deno.remove(r.logsDir, { recursive: true });
 });
 

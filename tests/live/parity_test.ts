@@ -6,7 +6,7 @@ import { readBars, toArrays } from "../../lib/data/mod.ts";
 import { computeFeatures } from "../../lib/features/mod.ts";
 import { runLive } from "../../lib/live/mod.ts";
 import { getStrategy, type Strategy } from "../../lib/strategies/mod.ts";
-import { bracket } from "./bracket_strategy.ts";
+import { bracket, flip } from "./bracket_strategy.ts";
 
 const GBPUSD = "data/sample/forex/GBPUSD+_H4_202401020000_202512262000.csv";
 const XAUUSD = "data/sample/metals/XAUUSD+_H4_202401020000_202512262000.csv";
@@ -102,5 +102,14 @@ Deno.test("stop-loss and take-profit exits (on the price grid) replay exactly li
   assert.deepEqual(plain(s.trades), plain(bt.trades));
   assert.deepEqual(plain(s.stats), plain(bt.stats));
   assert.equal(s.adjustments, 0);
+  await Deno.remove(logsDir, { recursive: true });
+});
+
+Deno.test("reversals without a close (netting, first-in first-out) replay exactly like the backtest", async () => {
+  const bt = await backtestOf(GBPUSD, flip as Strategy);
+  const { s, logsDir } = await virtualOf(GBPUSD, flip as Strategy);
+  assert.ok(bt.trades.some((t) => t.exit_reason === "reverse"));
+  assert.deepEqual(plain(s.trades), plain(bt.trades));
+  assert.deepEqual(plain(s.stats), plain(bt.stats));
   await Deno.remove(logsDir, { recursive: true });
 });
