@@ -71,6 +71,18 @@ export async function runBrokerContract(make: () => Promise<ContractHarness>): P
     assert.equal(bad.retcode, RETCODE.INVALID_VOLUME);
     assert.equal((await broker.positions(symbol)).length, 1);
 
+    // SL/TP of the position: set (10009), then the same again is "no changes" (10025).
+    const pt = spec.point;
+    const sl = Number((q.bid - (spec.trade_stops_level + 100) * pt).toFixed(spec.digits));
+    const tp = Number((q.bid + (spec.trade_stops_level + 100) * pt).toFixed(spec.digits));
+    const m1 = await broker.modify("ctest000000005", pos[0].ticket, sl, tp);
+    assert.equal(m1.retcode, RETCODE.DONE, m1.comment);
+    const after1 = (await broker.positions(symbol))[0];
+    assert.equal(after1.sl, sl);
+    assert.equal(after1.tp, tp);
+    const m2 = await broker.modify("ctest000000006", pos[0].ticket, sl, tp);
+    assert.equal(m2.retcode, RETCODE.NO_CHANGES);
+
     // Reconcile: the executed cid is found with its deal, an unknown cid is not.
     const rec = await broker.reconcile("ctest000000001");
     assert.equal(rec.state, "found");
