@@ -292,7 +292,7 @@ string DealsJson()
    for(int i = 0; i < HistoryDealsTotal(); i++)
      {
       ulong d = HistoryDealGetTicket(i);
-      if(d == 0 || HistoryDealGetInteger(d, DEAL_ENTRY) > 3) continue;
+      if(d == 0 || HistoryDealGetString(d, DEAL_SYMBOL) == "") continue;   // skip balance operations
       if(StringLen(out) > 1) out += ",";
       out += DealJson(d);
      }
