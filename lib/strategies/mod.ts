@@ -5,7 +5,7 @@
  */
 export * from "./contract.ts";
 export { getStrategy, listStrategies } from "./registry.ts";
-export { sma, smaCross } from "./sma_cross.ts";
+export { sma, smaCross, smaPair } from "./sma_cross.ts";
 export { berserker, type BerserkerState } from "./berserker.ts";
 export { sniper, type SniperState } from "./sniper.ts";
 export { type MultiAgentState, multiAgentV7 } from "./multi_agent_v7.ts";

@@ -17,6 +17,14 @@ import type { OrderIntent, Strategy } from "./contract.ts";
  */
 export function sma(values: Float64Array, n: number): Float64Array {
   const len = values.length;
+  let positive = true;
+  for (let i = 0; i < len; i++) {
+    if (!(values[i] > 0)) {
+      positive = false;
+      break;
+    }
+  }
+  if (positive) return smaPositive(values, n);
   const out = new Float64Array(len).fill(NaN);
   let sum = 0, compAdd = 0, compRem = 0, nobs = 0, negCt = 0;
   let sameCount = 0, prev = NaN;
@@ -56,6 +64,90 @@ export function sma(values: Float64Array, n: number): Float64Array {
   return out;
 }
 
+/** `sma` for series of positive finite numbers (prices): the same arithmetic without NaN or sign bookkeeping. */
+function smaPositive(values: Float64Array, n: number): Float64Array {
+  const len = values.length;
+  const out = new Float64Array(len);
+  const warm = Math.min(n - 1, len);
+  for (let i = 0; i < warm; i++) out[i] = NaN;
+  let sum = 0, compAdd = 0, compRem = 0;
+  let sameCount = 0, prev = NaN;
+  for (let i = 0; i < len; i++) {
+    if (i >= n) {
+      const y = -values[i - n] - compRem;
+      const t = sum + y;
+      compRem = t - sum - y;
+      sum = t;
+    }
+    const v = values[i];
+    const y = v - compAdd;
+    const t = sum + y;
+    compAdd = t - sum - y;
+    sum = t;
+    if (v === prev) sameCount++;
+    else {
+      sameCount = 1;
+      prev = v;
+    }
+    if (i >= n - 1) {
+      const nobs = i < n ? i + 1 : n;
+      out[i] = sameCount >= nobs ? prev : sum / nobs;
+    }
+  }
+  return out;
+}
+
+/**
+ * Two moving averages of the same series in one pass (each identical to `sma`): their
+ * compensated-sum chains are independent, so the CPU overlaps them.
+ */
+export function smaPair(values: Float64Array, n1: number, n2: number): [Float64Array, Float64Array] {
+  const len = values.length;
+  for (let i = 0; i < len; i++) if (!(values[i] > 0)) return [sma(values, n1), sma(values, n2)];
+  const a = new Float64Array(len), b = new Float64Array(len);
+  for (let i = 0; i < Math.min(n1 - 1, len); i++) a[i] = NaN;
+  for (let i = 0; i < Math.min(n2 - 1, len); i++) b[i] = NaN;
+  let sa = 0, ca = 0, ra = 0, sb = 0, cb = 0, rb = 0;
+  let sameCount = 0, prev = NaN;
+  for (let i = 0; i < len; i++) {
+    const v = values[i];
+    if (i >= n1) {
+      const y = -values[i - n1] - ra;
+      const t = sa + y;
+      ra = t - sa - y;
+      sa = t;
+    }
+    if (i >= n2) {
+      const y = -values[i - n2] - rb;
+      const t = sb + y;
+      rb = t - sb - y;
+      sb = t;
+    }
+    const ya = v - ca;
+    const ta = sa + ya;
+    ca = ta - sa - ya;
+    sa = ta;
+    const yb = v - cb;
+    const tb = sb + yb;
+    cb = tb - sb - yb;
+    sb = tb;
+    if (v === prev) sameCount++;
+    else {
+      sameCount = 1;
+      prev = v;
+    }
+    if (i >= n1 - 1) {
+      const nobs = i < n1 ? i + 1 : n1;
+      a[i] = sameCount >= nobs ? prev : sa / nobs;
+    }
+    if (i >= n2 - 1) {
+      const nobs = i < n2 ? i + 1 : n2;
+      b[i] = sameCount >= nobs ? prev : sb / nobs;
+    }
+  }
+  return [a, b];
+}
+
 interface SmaState {
   fast: Float64Array;
   slow: Float64Array;
@@ -78,7 +170,8 @@ export const smaCross: Strategy<SmaState> = {
     return Math.max(p.fast, p.slow);
   },
   init({ bars, params }) {
-    return { fast: sma(bars.close, params.fast), slow: sma(bars.close, params.slow) };
+    const [fast, slow] = smaPair(bars.close, params.fast, params.slow);
+    return { fast, slow };
   },
   decide(i, _ctx, s, _pos, out) {
     const f = s.fast, sl = s.slow;
