@@ -101,8 +101,17 @@ class Rejection {
  *
  * @example
  * ```ts
- * const v = validateOrder({ action: 1, symbol: "EURUSD", volume: 0.013, type: 0 }, ctx, { autoAdjust: true });
- * if (!v.ok) console.log(v.retcode, v.message); else send(v.request);
+ * import { validateOrder } from "./validator.ts";
+ * const spec = {
+ *   name: "EURUSD", digits: 5, point: 0.00001, trade_tick_size: 0.00001, trade_tick_value: 1,
+ *   trade_contract_size: 100000, volume_min: 0.01, volume_max: 50, volume_step: 0.01, volume_limit: 0,
+ *   trade_stops_level: 30, trade_freeze_level: 10, trade_mode: 4, trade_exemode: 2, filling_mode: 1,
+ * };
+ * const quote = { symbol: "EURUSD", bid: 1.1, ask: 1.1002, time_msc: 0 };
+ * const v = validateOrder({ action: 1, symbol: "EURUSD", volume: 0.013, type: 0, sl: 1.0999 }, { spec, quote }, {
+ *   autoAdjust: true,
+ * });
+ * console.log(v.retcode, v.request.volume, v.request.sl); // 10009 0.01 1.09968
  * ```
  */
 export function validateOrder(

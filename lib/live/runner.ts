@@ -9,10 +9,12 @@
  * @example
  * ```ts
  * import { runLive } from "./runner.ts";
- * const s = await runLive(
- *   { mode: "virtual", strategy: "sma_cross", data: "data/sample/forex/GBPUSD+_H4_202401020000_202512262000.csv" },
- *   { print: console.log },
- * );
+ * const s = await runLive({
+ *   mode: "virtual",
+ *   strategy: "sma_cross",
+ *   data: "data/sample/forex/GBPUSD+_H4_202401020000_202512262000.csv",
+ *   logsDir: await Deno.makeTempDir(),
+ * }, { print: console.log });
  * console.log(s.trades.length, s.stats.return_pct, s.chs.last);
  * ```
  *
