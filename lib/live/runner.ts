@@ -62,7 +62,7 @@ import {
 } from "../strategies/contract.ts";
 import { utcStamp, writeJsonAtomic } from "../util/fs.ts";
 import { CircuitBreaker } from "./breaker.ts";
-import { loadLiveConfig, requireSecret } from "./config.ts";
+import { type LiveConfig, loadLiveConfig, requireSecret } from "./config.ts";
 import { accountGate, assertLiveAllowed, CONFIRM_WORD } from "./gates.ts";
 import { Journal } from "./journal.ts";
 import { TradeLedger } from "./ledger.ts";
@@ -191,12 +191,17 @@ function hasWeekendBars(time: ArrayLike<number>): boolean {
 }
 
 /** Confirmation gate for demo and live. */
-async function confirmMode(mode: "demo" | "live", opts: LiveOptions, io: LiveIO): Promise<void> {
+async function confirmMode(
+  mode: "demo" | "live",
+  opts: LiveOptions,
+  io: LiveIO,
+  config: LiveConfig,
+): Promise<void> {
   if (opts.yes) return;
   const word = CONFIRM_WORD[mode];
   const prompt = mode === "demo"
     ? `Demo mode sends real orders to a MetaTrader 5 DEMO account. Type ${word} to continue: `
-    : `LIVE mode trades REAL MONEY on account ${"pinned in your configuration"}. Type ${word} to continue: `;
+    : `LIVE mode trades REAL MONEY on account ${config.liveLogin} on ${config.liveServer}. Type ${word} to continue: `;
   const answer = io.confirm ? await io.confirm(prompt) : null;
   if (answer === null) {
     throw new KinetraError(
@@ -242,7 +247,17 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   }
 
   // ---- Gates (before anything connects or is written).
-  const config = await loadLiveConfig(opts.configPath, env);
+  // Virtual mode needs no credentials: the config is read only for demo and live.
+  const config: LiveConfig = mode === "virtual"
+    ? {
+      secret: null,
+      address: null,
+      liveLogin: null,
+      liveServer: null,
+      sources: { secret: "none", live: "none" },
+      path: "",
+    }
+    : await loadLiveConfig(opts.configPath, env);
   if (mode === "live") {
     assertLiveAllowed({ mode, acceptRealMoneyRisk: opts.acceptRealMoneyRisk === true, env, config });
   } else if (opts.acceptRealMoneyRisk) {
@@ -253,7 +268,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     if (!opts.symbol || !opts.timeframe) {
       throw new KinetraError("bad_option", `${mode} mode needs --symbol and --timeframe`);
     }
-    await confirmMode(mode, opts, io);
+    await confirmMode(mode, opts, io, config);
   }
 
   // ---- Virtual data.
