@@ -61,13 +61,22 @@ export async function testConnection(opts: ConnectionTestOptions = {}): Promise<
   opts.onListening?.({ hostname: addr.hostname, port: server.port });
   try {
     let session;
+    let refusedReason = "";
+    const refused = new Promise<never>((_, reject) =>
+      server.onRefused((reason) => {
+        refusedReason = reason;
+        reject(new Error(reason));
+      })
+    );
+    refused.catch(() => {});
     try {
-      session = await server.waitForSession(opts.timeoutMs ?? 30_000);
+      session = await Promise.race([server.waitForSession(opts.timeoutMs ?? 30_000), refused]);
     } catch {
       throw new KinetraError(
         "no_connection",
-        server.stats.refused
-          ? `an Expert Advisor connected to ${server.address} but failed authentication (check BridgeSecret)`
+        refusedReason
+          ? `an Expert Advisor connected to ${server.address} but was refused: ${refusedReason}` +
+            (/authentication/.test(refusedReason) ? " (check BridgeSecret)" : "")
           : `no Expert Advisor connected to ${server.address} within ${
             (opts.timeoutMs ?? 30_000) / 1000
           } s. ` +

@@ -395,16 +395,28 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       });
       io.onBridgeListening?.({ hostname: addr.hostname, port: server.port });
       io.print(`bridge: listening on ${addr.hostname}:${server.port}; waiting for the Expert Advisor…`);
+      // A refused EA ends the wait at once (its reason is the message), rather than after the timeout.
+      let refusedReason: string | null = null;
+      const refused = new Promise<never>((_, reject) =>
+        server!.onRefused((reason) => {
+          refusedReason = reason;
+          reject(new KinetraError("account_refused", reason));
+        })
+      );
+      refused.catch(() => {});
       try {
-        await abortable(server.waitForSession(opts.connectTimeoutMs ?? 60_000), io.signal);
+        await abortable(
+          Promise.race([server.waitForSession(opts.connectTimeoutMs ?? 60_000), refused]),
+          io.signal,
+        );
       } catch (e) {
-        const refused = server.stats.refused;
         await server.close();
-        if (refused) {
+        if (refusedReason) {
           throw new KinetraError(
             "account_refused",
-            `the Expert Advisor connected but was refused (see ${journal.path}); ${mode} mode ` +
-              (mode === "demo" ? "accepts only DEMO accounts" : "accepts only the pinned live account"),
+            `the Expert Advisor connected but was refused: ${refusedReason}. ${mode} mode ` +
+              (mode === "demo" ? "accepts only DEMO accounts" : "accepts only the pinned live account") +
+              ` (details in ${journal.path})`,
             { exitCode: 1 },
           );
         }

@@ -75,6 +75,7 @@ export class BridgeServer {
   #waiters: ((s: BridgeSession) => void)[] = [];
   #eventHandlers: ((m: Message) => void)[] = [];
   #stateHandlers: ((state: "up" | "down", reason: string) => void)[] = [];
+  #refusedHandlers: ((reason: string) => void)[] = [];
   #reqCounter = 0;
   #watchdog: ReturnType<typeof setInterval>;
   #closing = false;
@@ -157,6 +158,11 @@ export class BridgeServer {
   /** Subscribe to unsolicited EA events (`bar`, `tick`, ...). */
   onEvent(handler: (m: Message) => void): void {
     this.#eventHandlers.push(handler);
+  }
+
+  /** Subscribe to refused connections (wrong secret, account not allowed), with the reason. */
+  onRefused(handler: (reason: string) => void): void {
+    this.#refusedHandlers.push(handler);
   }
 
   /** Subscribe to session up/down transitions. */
@@ -260,6 +266,7 @@ export class BridgeServer {
     const refuse = async (reason: string) => {
       this.stats.refused++;
       this.#log("bridge_refused", { reason });
+      for (const h of this.#refusedHandlers) h(reason);
       await lc.send({ v: PROTOCOL_VERSION, t: "reject", reason }).catch(() => {});
       lc.close();
       return null;

@@ -61,9 +61,9 @@ Deno.test("connection test reports a real account as not usable without pins", a
   assert.deepEqual(r.usable_for, []);
 });
 
-Deno.test("connection test with a wrong secret says authentication failed", async () => {
+Deno.test("connection test with a wrong secret says authentication failed, at once", async () => {
   await assert.rejects(
     () => check("demo", "wrong-secret-000"),
-    (e) => isKinetraError(e) && /failed authentication/.test((e as Error).message),
+    (e) => isKinetraError(e) && /authentication failed .*check BridgeSecret/.test((e as Error).message),
   );
 });
