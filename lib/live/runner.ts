@@ -782,6 +782,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     for (const a of v.adjustments) {
       c.adjustments++;
       await journal.append("adjustment", { ...a });
+      io.print(`adjusted ${a.field}: ${a.from ?? "none"} -> ${a.to} (${a.reason})`);
     }
     if (!v.ok) {
       c.validator_rejections++;
