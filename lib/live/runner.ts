@@ -1127,7 +1127,12 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     if (v === v) {
       chsLast = v;
       chsMin = chsMin === chsMin ? Math.min(chsMin, v) : v;
-      await journal.append("chs", { bar: lastIndex, final: true, value: v });
+      await journal.append("chs", {
+        bar: lastIndex,
+        bar_time: new Date(bars.time[lastIndex]).toISOString(),
+        final: true,
+        value: v,
+      });
     }
   }
 
