@@ -151,7 +151,16 @@ Deno.test("a crash (SIGKILL) loses nothing that was journalled", async () => {
     stdout: "null",
     stderr: "null",
   }).spawn();
-  await new Promise((r) => setTimeout(r, 3500));
+  // Kill it once a few orders are journalled (polling, so a slow start on a busy machine is fine).
+  const results = () => {
+    try {
+      const [run] = [...Deno.readDirSync(dir)];
+      return Deno.readTextFileSync(`${dir}/${run.name}/journal.jsonl`).split('"order_result"').length - 1;
+    } catch {
+      return 0;
+    }
+  };
+  for (let k = 0; k < 600 && results() < 3; k++) await new Promise((r) => setTimeout(r, 50));
   child.kill("SIGKILL");
   await child.status;
   const [run0] = [...Deno.readDirSync(dir)];

@@ -56,12 +56,13 @@ async function demoRun(
     logsDir,
     configPath: `${logsDir}/no-config.json`,
     chsThreshold: 0,
-    heartbeatMs: 50,
-    deadAfterMs: 300,
-    timeouts: { readMs: 1500, tradeMs: 400, ratesMs: 3000 },
+    // Generous margins: the machine is shared, and a slow reply must not look like a fault.
+    heartbeatMs: 100,
+    deadAfterMs: 1000,
+    timeouts: { readMs: 2000, tradeMs: 1500, ratesMs: 4000 },
     connectTimeoutMs: 5000,
-    reconnectTimeoutMs: 1500,
-    barTimeoutMs: 4000,
+    reconnectTimeoutMs: 3000,
+    barTimeoutMs: 8000,
   }, {
     print: (l) => lines.push(l),
     env: (name) => (name === "KINETRA_BRIDGE_SECRET" ? SECRET : undefined),
@@ -79,7 +80,7 @@ async function demoRun(
         faults,
         hedging: opts.hedging,
         reconnectDelayMs: 50,
-        stallMs: 700,
+        stallMs: 2000,
         maxConnectAttempts: 3,
         commissionPerLot: symbolSpec("GBPUSD+").commissionPerLot,
       });

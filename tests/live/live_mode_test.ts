@@ -30,7 +30,7 @@ async function session(mode: LiveMode, env: Record<string, string>, allowLive = 
       chsThreshold: 0,
       connectTimeoutMs: 3000,
       barTimeoutMs: 4000,
-      heartbeatMs: 50,
+      heartbeatMs: 200,
     }, {
       print: () => {},
       env: (k) => ({ KINETRA_BRIDGE_SECRET: SECRET, ...env })[k],

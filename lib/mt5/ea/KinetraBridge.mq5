@@ -20,7 +20,6 @@
 //+------------------------------------------------------------------+
 #property copyright "Kinetra"
 #property version   "1.00"
-#property strict
 
 #include <Trade\Trade.mqh>
 
@@ -157,7 +156,7 @@ void Disconnect()
    g_welcome = false;
    g_partial = "";
    g_nextConnect = GetTickCount64() + g_backoff;
-   g_backoff = MathMin(g_backoff * 2, 10000);
+   g_backoff = (uint)MathMin(g_backoff * 2, 10000);
   }
 void TryConnect()
   {
