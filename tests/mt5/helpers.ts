@@ -42,8 +42,8 @@ export async function listen(over: Partial<BridgeServerOptions> = {}): Promise<B
     hostname: "127.0.0.1",
     port: 0,
     secret: SECRET,
-    heartbeatMs: 50,
-    deadAfterMs: 300,
+    heartbeatMs: 100,
+    deadAfterMs: 1500,
     handshakeTimeoutMs: 2000,
     ...over,
   });
