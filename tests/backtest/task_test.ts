@@ -97,3 +97,21 @@ Deno.test("backtest: user errors print one clear line and exit 2, never a stack 
     assert.doesNotMatch(r.stderr, /\n {4}at /);
   }
 });
+
+Deno.test("backtest CLI on backtesting.py's GOOG.csv (compat by default for a generic CSV) gives the reference figures", async () => {
+  const r = await run([
+    "--data",
+    "../shared/data/reference/GOOG.csv",
+    "--strategy",
+    "sma_cross",
+    "--finalize",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout).stats;
+  assert.equal(s.profile, "compat");
+  assert.equal(s.trades, 66);
+  assert.ok(Math.abs(s.equity_final - 51422.99) <= 1e-8 * 51422.99);
+  assert.ok(Math.abs(s.sharpe - 0.5806232244485349) <= 1e-8 * 0.58);
+  assert.ok(Math.abs(s.max_drawdown_pct + 47.98012705007589) <= 1e-8 * 48);
+});
