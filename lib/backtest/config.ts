@@ -27,6 +27,7 @@ export type Sizing =
 
 /** Full configuration of one run. `runBacktest` accepts a `Partial` and fills the profile's defaults. */
 export interface BacktestConfig {
+  /** `mt5` (default) or `compat`. */
   profile: Profile;
   /** Starting cash (account currency). Must be > 0. */
   cash: number;

@@ -34,13 +34,19 @@ export type ExitReason = "signal" | "reverse" | "sl" | "tp" | "end" | "stop_out"
 
 /** One closed (or, for `openTrades`, still open) trade. Times are ISO 8601 strings. */
 export interface TradeRecord {
+  /** Bar index of the entry fill. */
   entry_bar: number;
+  /** Bar index of the exit fill. */
   exit_bar: number;
+  /** Time of the entry bar (ISO 8601). */
   entry_time: string;
+  /** Time of the exit bar (ISO 8601). */
   exit_time: string;
   /** "long" or "short". */
   side: "long" | "short";
+  /** Entry fill price (spread and slippage included). */
   entry_price: number;
+  /** Exit fill price (spread and slippage included). */
   exit_price: number;
   /** Absolute size: units (compat) or lots (mt5). */
   size: number;
@@ -62,20 +68,29 @@ export interface TradeRecord {
   mae: number;
   /** Value of the energy feature at the decision bar (NaN when no energy feature). */
   energy_at_entry: number;
+  /** Stop-loss level in force at the exit, or null. */
   sl: number | null;
+  /** Take-profit level in force at the exit, or null. */
   tp: number | null;
+  /** The strategy's label, or null. */
   tag: string | null;
+  /** Why the trade was closed. */
   exit_reason: ExitReason;
+  /** exit_bar − entry_bar. */
   duration_bars: number;
 }
 
 /** An order the broker refused (recorded; thrown with `strict`). */
 export interface Rejection {
+  /** Bar index where the order was refused. */
   bar: number;
+  /** Time of that bar (ISO 8601). */
   time: string;
   /** MT5 trade retcode of the equivalent refusal. */
   retcode: number;
+  /** Short reason code, e.g. `invalid_stops`. */
   reason: string;
+  /** Human explanation. */
   message: string;
 }
 
@@ -85,14 +100,17 @@ export interface EngineOutput {
   log: TradeLog;
   /** Trades still open at the end (exit = last close, reason "open"; not in `trades`). */
   openTrades: TradeRecord[];
+  /** Equity per bar. */
   equity: Float64Array;
   /** First bar the loop processed. */
   start: number;
   /** Bar index where the run stopped for lack of money (-1 if it did not). */
   ruinedAt: number;
+  /** Orders the broker refused. */
   rejections: Rejection[];
   /** Orders cancelled because the size came out as zero (compat warning). */
   cancelledOrders: number;
+  /** The symbol specification used. */
   spec: SymbolSpec;
 }
 
@@ -169,6 +187,7 @@ export class Engine {
   private readonly position = new MutablePosition();
   private i = 0;
 
+  /** An engine for one run over `bars` with a resolved config and symbol spec. */
   constructor(bars: BarArrays, cfg: BacktestConfig, spec: SymbolSpec, features: FeatureArrays) {
     this.bars = bars;
     this.cfg = cfg;

@@ -8,8 +8,9 @@ export { checkBacktestBars, runBacktest, tradesToFrame } from "./run.ts";
 export type { BacktestOptions, BacktestResult } from "./run.ts";
 export { defaultConfig, FULL_EQUITY, resolveConfig } from "./config.ts";
 export type { BacktestConfig, Profile, Sizing } from "./config.ts";
-export { Engine } from "./engine.ts";
-export type { EngineOutput, ExitReason, Rejection, TradeRecord } from "./engine.ts";
+export type { ExitReason, Rejection, TradeRecord } from "./engine.ts";
+export { TradeLog } from "./trade_log.ts";
+export { isoTime } from "./iso_time.ts";
 export { computeStats, drawdownFraction, drawdownPercent, geometricMean, omegaRatio } from "./stats.ts";
 export type { BacktestStats, StatsInput } from "./stats.ts";
 export {
@@ -37,3 +38,6 @@ export {
   swapPerNight,
 } from "./costs.ts";
 export type { CommissionSpec } from "./costs.ts";
+// Types of other rooms that appear in this room's signatures.
+export type { BarArrays, BarsMeta } from "../data/types.ts";
+export type { FeatureArrays, Params, Strategy } from "../strategies/contract.ts";

@@ -30,16 +30,23 @@ import { type SymbolSpec, symbolSpec, validateSymbolSpec } from "./symbols.ts";
 
 /** Inputs of one run. */
 export interface BacktestOptions {
+  /** The bars as typed arrays (`toArrays(bars)`). */
   bars: BarArrays;
+  /** Where the bars come from; its symbol selects the symbol spec. */
   meta?: BarsMeta;
+  /** The strategy to run. */
   strategy: Strategy;
+  /** Strategy parameters (defaults filled in, unknown names refused). */
   params?: Params;
+  /** Feature columns the strategy needs (`computeFeatures`). */
   features?: FeatureArrays;
+  /** Configuration; unset fields take the profile's defaults. */
   config?: Partial<BacktestConfig>;
 }
 
 /** Everything a run produced. */
 export interface BacktestResult {
+  /** Every statistic (docs/METRICS.md). */
   stats: BacktestStats;
   /** Closed trades in closing order. */
   trades: TradeRecord[];
@@ -51,8 +58,11 @@ export interface BacktestResult {
   drawdownPct: Float64Array;
   /** Orders the broker refused. */
   rejections: Rejection[];
+  /** The resolved configuration. */
   config: BacktestConfig;
+  /** The resolved strategy parameters. */
   params: Params;
+  /** The symbol specification used. */
   symbol: SymbolSpec;
   /** Bar times (epoch ms), the same array as the input. */
   time: Float64Array;

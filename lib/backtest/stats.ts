@@ -12,74 +12,135 @@ import { TradeLog } from "./trade_log.ts";
 
 /** Stable snake_case statistics (NaN/Infinity become null in JSON). */
 export interface BacktestStats {
+  /** Any further statistic (names stay stable). */
   [key: string]: number | string | null;
+  /** Profile of the run: `mt5` or `compat`. */
   profile: string;
+  /** Time of the first bar (ISO 8601). */
   start: string;
+  /** Time of the last bar (ISO 8601). */
   end: string;
+  /** Number of bars. */
   bars: number;
+  /** Last bar time − first bar time, in days. */
   duration_days: number;
+  /** Share of bars inside a closed trade, %. */
   exposure_pct: number;
+  /** Equity at the last bar (open trades marked to market), money. */
   equity_final: number;
+  /** Highest equity, money. */
   equity_peak: number;
+  /** Total return, %. */
   return_pct: number;
+  /** Buy and hold from the first trading bar's close to the last close, %. */
   buy_hold_return_pct: number;
+  /** Annualised geometric return of the day returns, %. */
   return_ann_pct: number;
+  /** Annualised volatility of the day returns (backtesting.py's formula), %. */
   volatility_ann_pct: number;
+  /** Compound annual growth rate over calendar years (365.25 days), %. */
   cagr_pct: number;
+  /** return_ann_pct / volatility_ann_pct (risk-free rate 0). */
   sharpe: number;
+  /** Annualised return over annualised downside deviation of the day returns. */
   sortino: number;
+  /** Annualised return over the maximum drawdown (fractions). */
   calmar: number;
+  /** return_pct − beta × buy_hold_return_pct, %. */
   alpha_pct: number;
+  /** Beta of the equity's log returns to the close's log returns. */
   beta: number;
+  /** Deepest drawdown, % (negative). */
   max_drawdown_pct: number;
+  /** Mean of the deepest drawdown of each drawdown period, % (negative). */
   avg_drawdown_pct: number;
+  /** Longest drawdown period, bars. */
   max_drawdown_duration_bars: number;
+  /** Longest drawdown period, days. */
   max_drawdown_duration_days: number;
+  /** Mean drawdown period, bars. */
   avg_drawdown_duration_bars: number;
+  /** Mean drawdown period, days. */
   avg_drawdown_duration_days: number;
+  /** Number of closed trades. */
   trades: number;
+  /** Share of trades with a positive pnl, %. */
   win_rate_pct: number;
+  /** Best trade return, %. */
   best_trade_pct: number;
+  /** Worst trade return, %. */
   worst_trade_pct: number;
+  /** Geometric mean of the trade returns, %. */
   avg_trade_pct: number;
+  /** Arithmetic mean of the trade returns, %. */
   expectancy_pct: number;
+  /** Longest trade, days. */
   max_trade_duration_days: number;
+  /** Mean trade duration, days. */
   avg_trade_duration_days: number;
+  /** Sum of positive trade returns over the absolute sum of negative ones. */
   profit_factor: number;
+  /** System quality number: √trades × mean(pnl) / std(pnl). */
   sqn: number;
+  /** Kelly criterion: win rate − (1 − win rate) / (mean win / mean loss). */
   kelly: number;
+  /** Omega ratio (threshold 0) of the per-bar equity returns. */
   omega: number;
+  /** Omega ratio (threshold 0) of the trade returns. */
   omega_trades: number;
+  /** Mean trade return / its standard deviation × √trades. */
   z_factor: number;
+  /** Mean maximum favourable excursion, price units. */
   avg_mfe: number;
+  /** Mean maximum adverse excursion, price units. */
   avg_mae: number;
+  /** Mean share of the MFE captured by the exit, %. */
   mfe_captured_pct: number;
+  /** Energy at entry of winning trades over that of all trades, %. */
   energy_captured_pct: number;
+  /** Composite health score in [0, 1] (NaN under 10 trades). */
   chs: number;
+  /** Risk of losing half the equity, from the trade returns, in [0, 1]. */
   risk_of_ruin: number;
+  /** commissions + spread_costs + slippage_costs − swap, money. */
   total_costs: number;
+  /** Commission paid, money. */
   commissions: number;
+  /** Money lost to the spread (inside the prices). */
   spread_costs: number;
+  /** Money lost to slippage (inside the prices). */
   slippage_costs: number;
+  /** Swap accrued (negative = paid), money. */
   swap: number;
+  /** Trades still open at the end. */
   open_trades: number;
+  /** Orders the broker refused. */
   rejected_orders: number;
+  /** All-in orders that could not buy one unit (compat). */
   cancelled_orders: number;
+  /** Periods per year used to annualise (252, 365, 52, 12 or 1). */
   annual_periods: number;
 }
 
 /** What `computeStats` needs. */
 export interface StatsInput {
+  /** Profile name, copied into the stats. */
   profile: string;
+  /** Bar open times, epoch ms. */
   time: Float64Array;
+  /** Close prices. */
   close: Float64Array;
+  /** Equity per bar. */
   equity: Float64Array;
   /** Closed trades: records, or the engine's column-wise log. */
   trades: readonly TradeRecord[] | TradeLog;
+  /** Number of trades still open at the end. */
   openTrades: number;
   /** First bar of the loop (buy & hold starts at `start − 1`, as backtesting.py's first trading bar). */
   start: number;
+  /** Number of rejected orders. */
   rejected: number;
+  /** Number of cancelled orders. */
   cancelled: number;
   /** Drawdown of `equity` in percent when already computed (`drawdownPercent`). */
   drawdownPct?: Float64Array;

@@ -31,6 +31,7 @@ export type TradeMode = "disabled" | "longonly" | "shortonly" | "closeonly" | "f
 export interface SymbolSpec {
   /** Symbol name as in the file names, e.g. `EURJPY+`. */
   symbol: string;
+  /** Asset class (folder of the data set). */
   assetClass: AssetClass;
   /** Price decimals. */
   digits: number;
@@ -42,8 +43,11 @@ export interface SymbolSpec {
   tickValue: number;
   /** Units of the underlying per lot (`trade_contract_size`). */
   contractSize: number;
+  /** Smallest volume per deal, lots. */
   volumeMin: number;
+  /** Largest volume per deal, lots. */
   volumeMax: number;
+  /** Volume step, lots. */
   volumeStep: number;
   /** Minimal distance of SL/TP/pending prices from the market, in points (0 = none). */
   stopsLevel: number;
@@ -53,6 +57,7 @@ export interface SymbolSpec {
   swapLong: number;
   /** Swap for a short position per night. */
   swapShort: number;
+  /** How swapLong/swapShort are expressed. */
   swapMode: SwapMode;
   /**
    * Day (0 = Sunday … 6 = Saturday) whose night is charged three times (MT5
@@ -63,6 +68,7 @@ export interface SymbolSpec {
   swapWeekends: boolean;
   /** Commission per lot per side, in the account currency. */
   commissionPerLot: number;
+  /** Which orders the symbol accepts. */
   tradeMode: TradeMode;
   /** Profit currency of the instrument (the quote currency). */
   currency: string;

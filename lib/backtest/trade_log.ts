@@ -35,26 +35,46 @@ export type TradeColumn = typeof NUMERIC[number];
 export class TradeLog {
   /** Number of trades. */
   length = 0;
+  /** Bar index of each entry fill. */
   entryBar: Float64Array;
+  /** Bar index of each exit fill. */
   exitBar: Float64Array;
+  /** +1 long, -1 short. */
   side: Float64Array;
+  /** Entry fill prices. */
   entryPrice: Float64Array;
+  /** Exit fill prices. */
   exitPrice: Float64Array;
+  /** Absolute sizes (units or lots). */
   size: Float64Array;
+  /** Net pnl, money. */
   pnl: Float64Array;
+  /** Net return, %. */
   returnPct: Float64Array;
+  /** Commission of both sides, money. */
   commission: Float64Array;
+  /** Spread cost, money. */
   spreadCost: Float64Array;
+  /** Slippage cost, money. */
   slippageCost: Float64Array;
+  /** Swap accrued (negative = paid), money. */
   swap: Float64Array;
+  /** Maximum favourable excursion, price units. */
   mfe: Float64Array;
+  /** Maximum adverse excursion, price units. */
   mae: Float64Array;
+  /** Energy feature at the decision bar (NaN without one). */
   energy: Float64Array;
+  /** Stop-loss in force at the exit (NaN when none). */
   sl: Float64Array;
+  /** Take-profit in force at the exit (NaN when none). */
   tp: Float64Array;
+  /** Strategy labels. */
   tag: (string | null)[] = [];
+  /** Exit reasons. */
   reason: ExitReason[] = [];
 
+  /** An empty log with room for `capacity` trades (it grows as needed). */
   constructor(capacity = 64) {
     const c = Math.max(4, capacity);
     this.entryBar = new Float64Array(c);

@@ -55,18 +55,31 @@ export interface ChsTrade {
 
 /** The score and its parts. */
 export interface ChsComponents {
+  /** The score in [0, 1] (NaN until ready). */
   chs: number;
+  /** Edge pillar in [0, 1] (win rate, payoff, Omega). */
   edge: number;
+  /** Risk pillar in [0, 1] (risk of ruin, drawdown, volatility). */
   risk: number;
+  /** Efficiency pillar in [0, 1] (MFE and energy captured). */
   efficiency: number;
+  /** Share of trades with pnl > 0. */
   win_rate: number;
+  /** Mean winning pnl / mean absolute losing pnl. */
   payoff: number;
+  /** Omega ratio of the trade returns. */
   omega_trades: number;
+  /** Risk of losing `ruinDrawdown` of the equity, [0, 1]. */
   risk_of_ruin: number;
+  /** Deepest drawdown of the compounded returns, fraction. */
   max_drawdown: number;
+  /** Annualised volatility of the returns, fraction. */
   volatility_ann: number;
+  /** Mean share of MFE captured, fraction. */
   mfe_captured: number;
+  /** Energy of winners over energy of all trades, fraction. */
   energy_captured: number;
+  /** Trades counted. */
   trades: number;
 }
 
@@ -102,6 +115,7 @@ export class ChsTracker {
   private peak = 1;
   private maxDd = 0;
 
+  /** A tracker with the given options (all optional). */
   constructor(opts: ChsOptions = {}) {
     this.minTrades = opts.minTrades ?? 10;
     this.periodsPerYear = opts.periodsPerYear ?? 252;
@@ -119,6 +133,7 @@ export class ChsTracker {
     return this.n >= this.minTrades;
   }
 
+  /** Add (s = 1) or remove (s = -1) a trade from the running sums. */
   private apply(t: ChsTrade, s: 1 | -1): void {
     const r = t.returnPct / 100;
     this.n += s;
@@ -212,9 +227,11 @@ export class ChsTracker {
 
 /** Input of `computeChs`: a whole run. */
 export interface ChsInput {
+  /** Every closed trade, in order. */
   trades: readonly ChsTrade[];
   /** Period returns (fractions) of the equity curve, in order. */
   returns: ArrayLike<number>;
+  /** Tracker options (minTrades, periodsPerYear, ruinDrawdown). */
   options?: ChsOptions;
 }
 
