@@ -107,9 +107,32 @@ export function smaPair(values: Float64Array, n1: number, n2: number): [Float64A
   const a = new Float64Array(len), b = new Float64Array(len);
   for (let i = 0; i < Math.min(n1 - 1, len); i++) a[i] = NaN;
   for (let i = 0; i < Math.min(n2 - 1, len); i++) b[i] = NaN;
-  let sa = 0, ca = 0, ra = 0, sb = 0, cb = 0, rb = 0;
-  let sameCount = 0, prev = NaN;
-  for (let i = 0; i < len; i++) {
+  // In chunks through a small function: V8 fully optimises a function called many times after a
+  // few runs, while one long loop stays longer in its on-stack-replacement tiers.
+  const st = new Float64Array(8);
+  st[7] = NaN;
+  for (let from = 0; from < len; from += PAIR_CHUNK) {
+    smaPairChunk(values, n1, n2, a, b, st, from, Math.min(len, from + PAIR_CHUNK));
+  }
+  return [a, b];
+}
+
+const PAIR_CHUNK = 8192;
+
+/** One chunk of `smaPair`; `st` carries [sumA, compAddA, compRemA, sumB, compAddB, compRemB, sameCount, prev]. */
+function smaPairChunk(
+  values: Float64Array,
+  n1: number,
+  n2: number,
+  a: Float64Array,
+  b: Float64Array,
+  st: Float64Array,
+  from: number,
+  to: number,
+): void {
+  let sa = st[0], ca = st[1], ra = st[2], sb = st[3], cb = st[4], rb = st[5];
+  let sameCount = st[6], prev = st[7];
+  for (let i = from; i < to; i++) {
     const v = values[i];
     if (i >= n1) {
       const y = -values[i - n1] - ra;
@@ -145,7 +168,14 @@ export function smaPair(values: Float64Array, n1: number, n2: number): [Float64A
       b[i] = sameCount >= nobs ? prev : sb / nobs;
     }
   }
-  return [a, b];
+  st[0] = sa;
+  st[1] = ca;
+  st[2] = ra;
+  st[3] = sb;
+  st[4] = cb;
+  st[5] = rb;
+  st[6] = sameCount;
+  st[7] = prev;
 }
 
 interface SmaState {
