@@ -114,6 +114,9 @@ export interface EngineOutput {
   spec: SymbolSpec;
 }
 
+/** Bars per call of the loop's inner function. */
+const LOOP_CHUNK = 4096;
+
 const ROLE_ENTRY = 0, ROLE_CLOSE = 1, ROLE_SL = 2, ROLE_TP = 3;
 const KIND_FRACTION = 0, KIND_UNITS = 1, KIND_RISK = 2;
 
@@ -186,6 +189,18 @@ export class Engine {
   private cancelled = 0;
   private readonly position = new MutablePosition();
   private i = 0;
+  /** True while the strategy's decide runs (to tell its errors from the engine's). */
+  private inDecide = false;
+  /** What the chunked loop needs (set by run). */
+  private loop: {
+    strategy: Strategy;
+    ctx: StrategyContext;
+    state: unknown;
+    out: OrderIntent[];
+    equity: Float64Array;
+    swapOn: boolean;
+    stopOut: number;
+  } | null = null;
 
   /** An engine for one run over `bars` with a resolved config and symbol spec. */
   constructor(bars: BarArrays, cfg: BacktestConfig, spec: SymbolSpec, features: FeatureArrays) {
@@ -311,71 +326,33 @@ export class Engine {
     const warm = Math.max(0, Math.floor(strategy.warmup(params)));
     const start = Math.max(1, warm);
     const out: OrderIntent[] = [];
-    const pos = this.position;
-    const high = bars.high, low = bars.low, time = bars.time;
+    const time = bars.time;
     const swapOn = this.mt5 && this.cfg.swap && this.spec.swapMode !== "disabled";
     const stopOut = this.mt5 ? this.cfg.stopOutLevelPct : 0;
     let ruinedAt = -1;
     equity.fill(this.cash, 0, Math.min(start, n));
+    this.loop = { strategy, ctx, state, out, equity, swapOn, stopOut };
     let i = start;
-    let inDecide = false;
-    const close = bars.close;
-    const mult = this.mult;
-    const compat = !this.mt5;
+    this.inDecide = false;
     try {
-      for (; i < n; i++) {
-        this.i = i;
-        if (swapOn && this.trades.length) this.chargeSwap(i, time[i - 1], time[i]);
-        if (this.orders.length !== 0) this.processOrders(i, false);
-        const tr = this.trades;
-        let eq = this.cash;
-        if (tr.length !== 0) {
-          const hi = high[i], lo = low[i], c = close[i];
-          const cs = compat ? c : c + this.spreadAt(i);
-          for (let k = 0; k < tr.length; k++) {
-            const t = tr[k];
-            if (t.size > 0) {
-              const f = hi - t.entry, a = t.entry - lo;
-              if (f > t.mfe) t.mfe = f;
-              if (a > t.mae) t.mae = a;
-              eq += t.size * (c - t.entry) * mult + t.swap;
-            } else {
-              const f = t.entry - lo, a = hi - t.entry;
-              if (f > t.mfe) t.mfe = f;
-              if (a > t.mae) t.mae = a;
-              eq += t.size * (cs - t.entry) * mult + t.swap;
-            }
-          }
-          if (stopOut > 0 && eq < this.marginUsed(i) * stopOut / 100) {
-            this.closeAllAtClose(i, "stop_out");
-            eq = this.equityAt(i);
-          }
-        }
-        equity[i] = eq;
-        if (!(eq > 0)) {
-          if (eq !== eq) {
-            throw new KinetraError(
-              "nan_equity",
-              `equity became NaN at bar ${i} (${iso(time[i])}); check the prices`,
-            );
-          }
-          this.closeAllAtClose(i, "out_of_money");
-          this.cash = 0;
-          equity.fill(0, i);
-          ruinedAt = i;
+      // The bars go through `steps` in chunks: V8 optimises a function called many times sooner
+      // than one long loop, and the run reaches full speed after fewer runs.
+      while (i < n) {
+        const to = Math.min(n, i + LOOP_CHUNK);
+        const r = this.steps(i, to);
+        if (r >= 0) {
+          ruinedAt = r;
           break;
         }
-        if (out.length !== 0) out.length = 0;
-        inDecide = true;
-        strategy.decide(i, ctx, state, pos, out);
-        inDecide = false;
-        if (out.length !== 0) this.handleIntents(i, out);
+        i = to;
       }
     } catch (e) {
-      if (!inDecide || e instanceof KinetraError) throw e;
+      if (!this.inDecide || e instanceof KinetraError) throw e;
       throw new KinetraError(
         "strategy_error",
-        `strategy ${strategy.name} failed at bar ${i} (${iso(time[i])}): ${(e as Error)?.message ?? e}`,
+        `strategy ${strategy.name} failed at bar ${this.i} (${iso(time[this.i])}): ${
+          (e as Error)?.message ?? e
+        }`,
         { cause: e },
       );
     }
@@ -408,6 +385,65 @@ export class Engine {
       cancelledOrders: this.cancelled,
       spec: this.spec,
     };
+  }
+
+  /** Bars [from, to) of the loop; returns the bar where the account ran out of money, else -1. */
+  private steps(from: number, to: number): number {
+    const L = this.loop!;
+    const { strategy, ctx, state, out, equity, swapOn, stopOut } = L;
+    const bars = this.bars;
+    const high = bars.high, low = bars.low, close = bars.close, time = bars.time;
+    const mult = this.mult;
+    const compat = !this.mt5;
+    const pos = this.position;
+    for (let i = from; i < to; i++) {
+      this.i = i;
+      if (swapOn && this.trades.length) this.chargeSwap(i, time[i - 1], time[i]);
+      if (this.orders.length !== 0) this.processOrders(i, false);
+      const tr = this.trades;
+      let eq = this.cash;
+      if (tr.length !== 0) {
+        const hi = high[i], lo = low[i], c = close[i];
+        const cs = compat ? c : c + this.spreadAt(i);
+        for (let k = 0; k < tr.length; k++) {
+          const t = tr[k];
+          if (t.size > 0) {
+            const f = hi - t.entry, a = t.entry - lo;
+            if (f > t.mfe) t.mfe = f;
+            if (a > t.mae) t.mae = a;
+            eq += t.size * (c - t.entry) * mult + t.swap;
+          } else {
+            const f = t.entry - lo, a = hi - t.entry;
+            if (f > t.mfe) t.mfe = f;
+            if (a > t.mae) t.mae = a;
+            eq += t.size * (cs - t.entry) * mult + t.swap;
+          }
+        }
+        if (stopOut > 0 && eq < this.marginUsed(i) * stopOut / 100) {
+          this.closeAllAtClose(i, "stop_out");
+          eq = this.equityAt(i);
+        }
+      }
+      equity[i] = eq;
+      if (!(eq > 0)) {
+        if (eq !== eq) {
+          throw new KinetraError(
+            "nan_equity",
+            `equity became NaN at bar ${i} (${iso(time[i])}); check the prices`,
+          );
+        }
+        this.closeAllAtClose(i, "out_of_money");
+        this.cash = 0;
+        equity.fill(0, i);
+        return i;
+      }
+      if (out.length !== 0) out.length = 0;
+      this.inDecide = true;
+      strategy.decide(i, ctx, state, pos, out);
+      this.inDecide = false;
+      if (out.length !== 0) this.handleIntents(i, out);
+    }
+    return -1;
   }
 
   private chargeSwap(i: number, prevMs: number, curMs: number): void {
