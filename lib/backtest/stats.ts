@@ -253,13 +253,26 @@ export function drawdownFraction(equity: Float64Array): Float64Array {
 export function drawdownPercent(equity: Float64Array): Float64Array {
   const out = new Float64Array(equity.length);
   let peak = -Infinity;
-  for (let k = 0; k < equity.length; k++) {
+  for (let from = 0; from < equity.length; from += STATS_CHUNK) {
+    peak = drawdownChunk(equity, out, peak, from, Math.min(equity.length, from + STATS_CHUNK));
+  }
+  return out;
+}
+
+function drawdownChunk(
+  equity: Float64Array,
+  out: Float64Array,
+  peak: number,
+  from: number,
+  to: number,
+): number {
+  for (let k = from; k < to; k++) {
     const e = equity[k];
     if (e > peak) peak = e;
     const d = 1 - e / peak;
     out[k] = d === 0 ? 0 : -d * 100;
   }
-  return out;
+  return peak;
 }
 
 function maxOf(x: Float64Array): number {
@@ -319,10 +332,33 @@ function logRatio(a: number, b: number): number {
 function betaOf(equity: Float64Array, close: Float64Array): number {
   const n = equity.length;
   if (n <= 2) return NaN;
-  // Sums of the data shifted by the first return (keeps the one-pass formula accurate).
-  const e0 = logRatio(equity[1], equity[0]), m0 = logRatio(close[1], close[0]);
-  let se = 0, sm = 0, sem = 0, smm = 0;
-  for (let k = 1; k < n; k++) {
+  // Sums of the data shifted by the first return (keeps the one-pass formula accurate), in chunks
+  // (a small function called often is optimised sooner than one long loop).
+  const acc = new Float64Array(6);
+  acc[4] = logRatio(equity[1], equity[0]);
+  acc[5] = logRatio(close[1], close[0]);
+  for (let from = 1; from < n; from += STATS_CHUNK) {
+    betaChunk(equity, close, acc, from, Math.min(n, from + STATS_CHUNK));
+  }
+  const [se, sm, sem, smm] = acc;
+  const c = n - 1;
+  const cov = sem - se * sm / c;
+  const vm = smm - sm * sm / c;
+  return cov / vm;
+}
+
+const STATS_CHUNK = 8192;
+
+function betaChunk(
+  equity: Float64Array,
+  close: Float64Array,
+  acc: Float64Array,
+  from: number,
+  to: number,
+): void {
+  let se = acc[0], sm = acc[1], sem = acc[2], smm = acc[3];
+  const e0 = acc[4], m0 = acc[5];
+  for (let k = from; k < to; k++) {
     const e = logRatio(equity[k], equity[k - 1]) - e0;
     const m = logRatio(close[k], close[k - 1]) - m0;
     se += e;
@@ -330,10 +366,10 @@ function betaOf(equity: Float64Array, close: Float64Array): number {
     sem += e * m;
     smm += m * m;
   }
-  const c = n - 1;
-  const cov = sem - se * sm / c;
-  const vm = smm - sm * sm / c;
-  return cov / vm;
+  acc[0] = se;
+  acc[1] = sm;
+  acc[2] = sem;
+  acc[3] = smm;
 }
 
 /** Bars inside [entry_bar, exit_bar] of any trade. */
