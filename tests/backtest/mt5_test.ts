@@ -223,3 +223,24 @@ Deno.test("cost helpers: spread cost, commission per lot", () => {
   const jpy = symbolSpec("EURJPY+");
   assertClose(spreadCost(jpy, 1, 10), 10 * 0.001 * 100_000 / 150, 1e-9, "JPY quote converted to USD");
 });
+
+Deno.test("sizing modes: fixed units, fixed lots (contract size, volume step), fraction of free margin", () => {
+  const bars = fxBars(0);
+  const buy = script({ 1: [{ kind: "entry", side: 1 }] });
+  const run = (config: Record<string, unknown>) =>
+    runBacktest({ bars, strategy: buy, config: { symbol: AUD, swap: false, finalize: true, ...config } })
+      .trades[0]
+      .size;
+  assert.equal(run({ profile: "compat", sizing: { mode: "units", units: 7 } }), 7);
+  assert.equal(run({ profile: "compat", sizing: { mode: "lots", lots: 0.02 } }), 2000); // 0.02 × 100 000 units
+  assert.equal(run({ profile: "mt5", sizing: { mode: "units", units: 12_345 } }), 0.12); // floored to the 0.01 step
+  assert.equal(run({ profile: "mt5", sizing: { mode: "lots", lots: 0.257 } }), 0.25);
+  // Half the free margin at 1:100: 5 000 USD buys floor(5000 / (0.651 × 100 000 / 100 + 3.5)) lots at the 0.01 step.
+  const perLot = bars.open[2] * 100_000 / 100 + 3.5;
+  assertClose(
+    run({ profile: "mt5", leverage: 100, sizing: { mode: "fraction", fraction: 0.5 } }),
+    Math.floor(5000 / perLot / 0.01 + 1e-9) * 0.01,
+    1e-9,
+    "fraction",
+  );
+});
