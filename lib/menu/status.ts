@@ -15,6 +15,7 @@
 import { join, relative } from "node:path";
 import { bridgeSettings, configTooOpen, envGet, isLoopback, pinnedAccount, readConfig } from "./config.ts";
 import type { MenuOptions } from "./options.ts";
+import { netPermitted, probeTcp } from "../mt5/probe.ts";
 
 /** Data files found in a folder, by asset class (the first folder level). */
 export interface DataCount {
@@ -105,36 +106,8 @@ export async function countPrepared(preparedDir: string): Promise<{ train: numbe
   return { train: await count(join(preparedDir, "train")), test: await count(join(preparedDir, "test")) };
 }
 
-/**
- * Try a TCP connection to host:port for at most `timeoutMs`; true when something accepts it.
- * Only called for loopback addresses the process is permitted to reach (checked first, so the
- * user never sees a permission prompt).
- */
-export async function probeTcp(host: string, port: number, timeoutMs = 300): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const attempt = Deno.connect({ hostname: host, port }).then((conn) => {
-    conn.close();
-    return true;
-  }, () => false);
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  try {
-    return await Promise.race([attempt, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** True when this process may connect to host:port (never prompts). */
-export async function netPermitted(host: string, port: number): Promise<boolean> {
-  try {
-    const st = await Deno.permissions.query({ name: "net", host: `${host}:${port}` });
-    return st.state === "granted";
-  } catch {
-    return false;
-  }
-}
+/** Re-exported for callers of the status module; the implementation lives in lib/mt5. */
+export { netPermitted, probeTcp };
 
 /** Check every part of the status bar. */
 export async function checkStatus(

@@ -11,3 +11,4 @@ export * from "./line_conn.ts";
 export * from "./server.ts";
 export * from "./bridge_broker.ts";
 export * from "./simulator.ts";
+export * from "./probe.ts";
