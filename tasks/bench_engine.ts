@@ -1,7 +1,7 @@
 /**
  * `deno task bench:engine [--bars N] [--runs K] [--json]`: SmaCross(10, 30), compat profile, on a
  * series of N (default 1,000,000) hourly bars built by tiling the bar shapes of
- * ../shared/data/reference/EURUSD.csv (open/high/low/close relative to the previous close).
+ * backtesting.py's EURUSD.csv (referenceDataDir(): ../shared/data/reference or tests/fixtures/reference; open/high/low/close relative to the previous close).
  *
  * Each 5000-bar block is detrended (its net drift removed) so the price level stays realistic.
  *
@@ -27,8 +27,9 @@ import { readBars, toArrays } from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { smaCross } from "../lib/strategies/sma_cross.ts";
 import { runTask } from "../lib/util/cli.ts";
+import { referenceDataDir } from "../lib/util/paths.ts";
 
-const REFERENCE = "../shared/data/reference/EURUSD.csv";
+const REFERENCE = `${referenceDataDir()}/EURUSD.csv`;
 /** Untimed runs before measuring (steady state of the JIT). */
 const WARMUP = 5;
 const HOUR = 3_600_000;

@@ -17,29 +17,43 @@ export const REPAIRED_DIR = "data/repaired";
 /** Run outputs. */
 export const LOGS_DIR = "logs";
 
+/** True when `dir` holds at least one data file (.csv/.txt/.tsv/.parquet), searched recursively. */
+export function hasDataFiles(dir: string): boolean {
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.name.startsWith(".")) continue;
+      if (e.isDirectory && hasDataFiles(`${dir}/${e.name}`)) return true;
+      if (e.isFile && /\.(csv|txt|tsv|parquet)$/i.test(e.name)) return true;
+    }
+  } catch { /* missing or unreadable */ }
+  return false;
+}
+
 /**
  * The full real data set for real-data tests and benchmarks: `$KINETRA_MASTER_DIR`, else
- * `../shared/data/master` when present, else `data/master` when it holds files, else the bundled
- * sample. `which` says which one was chosen so tests can print it.
+ * `../shared/data/master` when present, else `data/master` when it holds data files, else the
+ * bundled sample. `which` says which one was chosen so tests can print it.
  */
 export function realDataDir(): { dir: string; which: "env" | "shared" | "master" | "sample" } {
   const env = Deno.env.get("KINETRA_MASTER_DIR");
   if (env) return { dir: env, which: "env" };
   if (existsSync("../shared/data/master")) return { dir: "../shared/data/master", which: "shared" };
-  if (existsSync(MASTER_DIR)) {
-    try {
-      for (const _ of Deno.readDirSync(MASTER_DIR)) return { dir: MASTER_DIR, which: "master" };
-    } catch { /* unreadable: fall through */ }
-  }
+  if (hasDataFiles(MASTER_DIR)) return { dir: MASTER_DIR, which: "master" };
   return { dir: SAMPLE_DIR, which: "sample" };
 }
 
-/** The default source folder for data tasks: data/master when it has files, else data/sample. */
+/**
+ * backtesting.py's reference data (GOOG.csv, EURUSD.csv, BTCUSD.csv): `$KINETRA_REFERENCE_DIR`, else
+ * `../shared/data/reference` when present, else the committed copy in tests/fixtures/reference.
+ */
+export function referenceDataDir(): string {
+  const env = Deno.env.get("KINETRA_REFERENCE_DIR");
+  if (env) return env;
+  if (existsSync("../shared/data/reference/GOOG.csv")) return "../shared/data/reference";
+  return "tests/fixtures/reference";
+}
+
+/** The default source folder for data tasks: data/master when it has data files, else data/sample. */
 export function defaultSourceDir(): string {
-  if (existsSync(MASTER_DIR)) {
-    for (const e of Deno.readDirSync(MASTER_DIR)) {
-      if (!e.name.startsWith(".") && e.name !== "README.md") return MASTER_DIR;
-    }
-  }
-  return SAMPLE_DIR;
+  return hasDataFiles(MASTER_DIR) ? MASTER_DIR : SAMPLE_DIR;
 }

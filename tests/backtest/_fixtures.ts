@@ -1,12 +1,13 @@
-/** Test fixtures: the reference CSVs of ../shared/data/reference read into BarArrays. */
+/** Test fixtures: backtesting.py's reference CSVs (lib/util/paths.ts referenceDataDir) read into BarArrays. */
 import type { BarArrays } from "../../lib/data/types.ts";
+import { referenceDataDir } from "../../lib/util/paths.ts";
 
 /** Folder of the published reference data (backtesting.py's GOOG, EURUSD). */
-export const REFERENCE_DIR = new URL("../../../shared/data/reference/", import.meta.url);
+export const REFERENCE_DIR: string = referenceDataDir();
 
 /** Read a backtesting.py CSV (`,Open,High,Low,Close,Volume`, naive timestamps) into BarArrays. */
 export function readReferenceCsv(name: string, limit = Infinity): BarArrays {
-  const text = Deno.readTextFileSync(new URL(name, REFERENCE_DIR));
+  const text = Deno.readTextFileSync(`${REFERENCE_DIR}/${name}`);
   const lines = text.trim().split(/\r?\n/).slice(1);
   const n = Math.min(lines.length, limit);
   const time = new Float64Array(n), open = new Float64Array(n), high = new Float64Array(n);

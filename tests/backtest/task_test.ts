@@ -1,4 +1,5 @@
 /** `deno task backtest` end to end: JSON output, HTML report, user errors without stack traces. */
+import { referenceDataDir } from "../../lib/util/paths.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 
@@ -101,7 +102,7 @@ Deno.test("backtest: user errors print one clear line and exit 2, never a stack 
 Deno.test("backtest CLI on backtesting.py's GOOG.csv (compat by default for a generic CSV) gives the reference figures", async () => {
   const r = await run([
     "--data",
-    "../shared/data/reference/GOOG.csv",
+    `${referenceDataDir()}/GOOG.csv`,
     "--strategy",
     "sma_cross",
     "--finalize",

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { decodeToUtf8 } from "../../lib/data/_decode.ts";
 import { parseRows } from "../../lib/data/_parse.ts";
 import { sniffBytes } from "../../lib/data/sniff.ts";
+import { referenceDataDir } from "../../lib/util/paths.ts";
 
 /** Parse a file with the fast path allowed and with the general parser only. */
 function bothPaths(path: string, bytes?: Uint8Array) {
@@ -31,8 +32,8 @@ Deno.test("the fast path and the general parser give identical columns", () => {
       ),
       false, // the exponent sends it to the general parser
     ],
-    ["../shared/data/reference/EURUSD.csv", undefined, true],
-    ["../shared/data/reference/GOOG.csv", undefined, true],
+    [`${referenceDataDir()}/EURUSD.csv`, undefined, true],
+    [`${referenceDataDir()}/GOOG.csv`, undefined, true],
   ];
   for (const [name, bytes, fastExpected] of cases) {
     if (!bytes && !existsSync(name)) {

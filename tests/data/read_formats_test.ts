@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readBars, toArrays } from "../../lib/data/mod.ts";
 import { mt5Time, SAMPLE_FILE, sampleRows, sampleText, writeFixture } from "./_helpers.ts";
+import { referenceDataDir } from "../../lib/util/paths.ts";
 
 const N = 60;
 const rows = sampleRows(N);
@@ -124,7 +125,7 @@ Deno.test("MT4 history exports read with and without a header line", async () =>
 
 Deno.test("generic OHLCV: the reference files read with their first and last rows intact", async () => {
   for (const f of ["GOOG.csv", "EURUSD.csv", "BTCUSD.csv"]) {
-    const path = `../shared/data/reference/${f}`;
+    const path = `${referenceDataDir()}/${f}`;
     let text: string;
     try {
       text = Deno.readTextFileSync(path);
