@@ -24,6 +24,9 @@ import type {
 import { type BacktestConfig, FULL_EQUITY, type Sizing } from "./config.ts";
 import { commissionCompat, commissionMt5, pyFloorDiv, swapNights, swapPerNight } from "./costs.ts";
 import { normalizeVolume, type SymbolSpec, valuePerPriceUnit } from "./symbols.ts";
+import { isNormalizedPrice, normalizePrice as normalizeTradingPrice } from "../broker/normalize.ts";
+import { tradingSpecFromSymbolSpec } from "../broker/specs.ts";
+import type { SymbolTradingSpec } from "../broker/types.ts";
 import { isoTime as iso } from "./iso_time.ts";
 import { TradeLog } from "./trade_log.ts";
 
@@ -165,6 +168,8 @@ export class Engine {
   private readonly bars: BarArrays;
   private readonly cfg: BacktestConfig;
   private readonly spec: SymbolSpec;
+  /** The same spec as the live validator sees it (price grid of SL/TP and pending prices). */
+  private readonly tspec: SymbolTradingSpec;
   private readonly mt5: boolean;
   /** Money per 1.0 price move per engine unit. */
   private readonly mult: number;
@@ -207,6 +212,7 @@ export class Engine {
     this.bars = bars;
     this.cfg = cfg;
     this.spec = spec;
+    this.tspec = tradingSpecFromSymbolSpec(spec);
     this.mt5 = cfg.profile === "mt5";
     this.mult = this.mt5 ? valuePerPriceUnit(spec) : 1;
     this.leverage = 1 / cfg.margin;
@@ -248,6 +254,38 @@ export class Engine {
       eq += t.size * ((t.size > 0 ? c : cs) - t.entry) * m + t.swap;
     }
     return eq;
+  }
+
+  /**
+   * mt5: a price on the symbol's grid, normalised exactly as the live validator does (a price
+   * already on the grid is kept; others snap to the tick size and digits). compat: unchanged.
+   */
+  private gridPrice(v: number): number {
+    if (!this.mt5 || v !== v) return v;
+    return isNormalizedPrice(this.tspec, v) ? v : normalizeTradingPrice(this.tspec, v);
+  }
+
+  /**
+   * mt5 equity at a fill moment: open trades marked at the quote of that moment (longs at Bid,
+   * shorts at Ask = Bid + spread), never at the bar's close.
+   */
+  private equityAtQuote(bid: number, spread: number): number {
+    let eq = this.cash;
+    const tr = this.trades;
+    const ask = bid + spread;
+    const m = this.mult;
+    for (let k = 0; k < tr.length; k++) {
+      const t = tr[k];
+      eq += t.size * ((t.size > 0 ? bid : ask) - t.entry) * m + t.swap;
+    }
+    return eq;
+  }
+
+  /** mt5 free margin at a fill moment: equity at the quote minus the margin of the open trades at their entry prices (as the paper broker and MT5 account for it). */
+  private marginFreeAtQuote(bid: number, spread: number): number {
+    let used = 0;
+    for (const t of this.trades) used += Math.abs(t.size) * t.entry * this.mult;
+    return Math.max(0, this.equityAtQuote(bid, spread) - used / this.leverage);
   }
 
   private marginUsed(i: number): number {
@@ -527,14 +565,19 @@ export class Engine {
         return;
       }
     }
+    if (sl !== undefined) sl = this.gridPrice(sl);
+    if (tp !== undefined) tp = this.gridPrice(tp);
     for (const t of this.trades) {
       if (this.mt5) {
         const long = t.size > 0;
         const c = this.bars.close[i];
         const ref = long ? c : c + this.spreadAt(i);
-        const minDist = this.spec.stopsLevel * this.spec.point;
-        const okSl = sl === undefined || (long ? sl < ref - minDist + 1e-12 : sl > ref + minDist - 1e-12);
-        const okTp = tp === undefined || (long ? tp > ref + minDist - 1e-12 : tp < ref - minDist + 1e-12);
+        // MT5's server rule (the live validator's): at least max(1, stops level) whole points from
+        // the closing price (Bid for a long, Ask for a short), on the correct side.
+        const need = Math.max(1, this.spec.stopsLevel);
+        const pts = (a: number, b: number) => Math.round((a - b) / this.point);
+        const okSl = sl === undefined || (long ? pts(ref, sl) : pts(sl, ref)) >= need;
+        const okTp = tp === undefined || (long ? pts(tp, ref) : pts(ref, tp)) >= need;
         if (!okSl || !okTp) {
           this.reject(
             10016,
@@ -558,13 +601,14 @@ export class Engine {
       return;
     }
     const type = it.type ?? "market";
-    const limit = type === "limit" ? (it.price ?? NaN) : NaN;
-    const stop = type === "stop" ? (it.price ?? NaN) : NaN;
+    const limit = type === "limit" ? this.gridPrice(it.price ?? NaN) : NaN;
+    const stop = type === "stop" ? this.gridPrice(it.price ?? NaN) : NaN;
     if (type !== "market" && !(Number.isFinite(it.price) && it.price! > 0)) {
       this.reject(10015, "invalid_price", `${type} entry needs a positive price, got ${it.price}`);
       return;
     }
-    const sl = it.sl ?? NaN, tp = it.tp ?? NaN;
+    // mt5: SL/TP on the price grid (the live validator normalises them the same way).
+    const sl = this.gridPrice(it.sl ?? NaN), tp = this.gridPrice(it.tp ?? NaN);
     if (
       (it.sl !== undefined && !(sl > 0 && Number.isFinite(sl))) ||
       (it.tp !== undefined && !(tp > 0 && Number.isFinite(tp)))
@@ -718,6 +762,8 @@ export class Engine {
       }
       let price: number;
       let slipped = 0;
+      /** Spread in force at the fill (the previous bar's with a market order on close). */
+      let fillSpread = sp;
       if (order.limit === order.limit) {
         const lim = order.limit;
         const limitHit = long ? L < lim : H > lim;
@@ -730,6 +776,7 @@ export class Engine {
         price = long ? Math.min(base, lim) : Math.max(base, lim);
       } else {
         const useClose = toc && !contingent;
+        if (useClose && this.mt5) fillSpread = this.spreadAt(i - 1);
         price = useClose ? b.close[i - 1] + (long ? this.spreadAt(i - 1) : 0) : O;
         if (stopPrice === stopPrice) price = long ? Math.max(price, stopPrice) : Math.min(price, stopPrice);
         if (this.slip) {
@@ -758,13 +805,19 @@ export class Engine {
 
       // A stand-alone entry.
       const adjusted = this.mt5 ? price : price * (1 + (long ? this.spreadRel : -this.spreadRel));
+      // mt5: the Bid at the fill moment (a buy fills at Ask = Bid + spread); sizing and the margin
+      // check mark open trades at this quote. compat keeps backtesting.py's close-of-bar marking.
+      const fillBid = long ? price - slipped - fillSpread : price + slipped;
       let need: number;
       if (this.mt5) {
         const perLot = adjusted * this.mult / this.leverage + this.commission(1, price);
         if (order.kind === KIND_FRACTION) {
-          need = normalizeVolume(this.marginAvailable(i) * Math.abs(order.size) / perLot, this.spec);
+          need = normalizeVolume(
+            this.marginFreeAtQuote(fillBid, fillSpread) * Math.abs(order.size) / perLot,
+            this.spec,
+          );
         } else if (order.kind === KIND_RISK) {
-          need = this.riskLots(i, order, adjusted);
+          need = this.riskLots(this.equityAtQuote(fillBid, fillSpread), order, adjusted);
         } else need = Math.abs(order.size);
         if (!need) {
           this.reject(
@@ -814,7 +867,9 @@ export class Engine {
       const costPerUnit = this.mt5
         ? adjusted * this.mult / this.leverage + this.commission(1, price)
         : adjusted + this.commission(order.size, price) / Math.abs(order.size);
-      const budget = this.mt5 ? this.marginAvailable(i) : this.marginAvailable(i) * this.leverage;
+      const budget = this.mt5
+        ? this.marginFreeAtQuote(fillBid, fillSpread)
+        : this.marginAvailable(i) * this.leverage;
       if (Math.abs(need) * costPerUnit > budget) {
         this.reject(
           10019,
@@ -849,16 +904,17 @@ export class Engine {
     if (reprocess) this.processOrders(i, true);
   }
 
-  private riskLots(i: number, order: Order, entry: number): number {
+  /** mt5 risk sizing against `equity` (marked at the fill moment). */
+  private riskLots(equity: number, order: Order, entry: number): number {
     const spec = this.spec;
     const dist = Math.abs(entry - order.sl);
     if (order.sl !== order.sl || !(dist > 0)) {
       // No stop to size against: fallbackLots, else equity's notional without leverage.
       const s = this.cfg.sizing;
       if (s && s.mode === "risk" && s.fallbackLots) return normalizeVolume(s.fallbackLots, spec);
-      return normalizeVolume(this.equityAt(i) / (entry * this.mult), spec);
+      return normalizeVolume(equity / (entry * this.mult), spec);
     }
-    return normalizeVolume(this.equityAt(i) * Math.abs(order.size) / 100 / (dist * this.mult), spec);
+    return normalizeVolume(equity * Math.abs(order.size) / 100 / (dist * this.mult), spec);
   }
 
   private riskUnits(i: number, order: Order, entry: number): number {
