@@ -75,6 +75,24 @@ export class TradeLedger {
     return eq;
   }
 
+  /**
+   * Margin of the open trades at their entry prices (volume × contract value / leverage), as the
+   * paper broker and the backtest's mt5 profile account for it.
+   */
+  marginUsed(leverage: number): number {
+    let used = 0;
+    for (const t of this.#open) used += Math.abs(t.size) * t.entry * this.#mult;
+    return used / leverage;
+  }
+
+  /** Move the stop-loss and/or take-profit recorded on every open trade (a `modify` intent). */
+  setBrackets(sl: number | undefined, tp: number | undefined): void {
+    for (const t of this.#open) {
+      if (sl !== undefined) t.sl = sl;
+      if (tp !== undefined) t.tp = tp;
+    }
+  }
+
   /** Charge swap for the nights between two bar open times (before fills at the later one). */
   chargeSwap(prevMs: number, curMs: number, prevClose: number, rolloverHour = 0): void {
     if (!this.#open.length || this.#spec.swapMode === "disabled") return;

@@ -43,6 +43,7 @@ import type {
   TradeRequest,
   TradeResult,
 } from "../broker/types.ts";
+import { isNormalizedPrice, normalizePrice } from "../broker/normalize.ts";
 import { allowedFilling, validateOrder } from "../broker/validator.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
@@ -579,6 +580,8 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     io.print(`history: ${history.length} bars; strategy warm-up ${warm} bars`);
   }
   const perBar = !replay || opts.recompute === "per_bar";
+  /** A price on the symbol's grid exactly as the validator normalises it (kept when already on it). */
+  const gridPrice = (v: number): number => (isNormalizedPrice(tspec, v) ? v : normalizePrice(tspec, v));
   const spreadPx = (i: number) => (bars.spread ? bars.spread[i] : spec.spreadTypical) * spec.point;
   // Virtual: the bar's spread exactly as the backtest computes it; demo/live: the quote's.
   const spreadNow = (q: Quote, barIdx: number) => (replay ? spreadPx(barIdx) : q.ask - q.bid);
@@ -714,14 +717,19 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     const acc = await broker.account();
     const side = it.side;
     const price = side > 0 ? q.ask : q.bid;
-    const eq = ledger.equityAt(bars.close[decisionBar], spreadPx(decisionBar));
+    // Sizing knows only the fill moment: open trades marked at this quote (longs at Bid, shorts at
+    // Ask), SL/TP on the price grid the validator will put them on (as the backtest's mt5 profile).
+    const sl = it.sl === undefined ? undefined : gridPrice(it.sl);
+    const tp = it.tp === undefined ? undefined : gridPrice(it.tp);
+    const eq = ledger.equityAt(q.bid, spreadNow(q, barIdx));
     const lots = entryLots({
       spec,
       size: it.size,
       price,
-      sl: it.sl,
+      sl,
       equity: eq,
-      marginFree: acc.margin_free,
+      // Virtual: the ledger's free margin (the backtest's accounting, swap included); demo/live: the account's.
+      marginFree: replay ? Math.max(0, eq - ledger.marginUsed(leverage)) : acc.margin_free,
       leverage,
     });
     if (!lots) {
@@ -769,8 +777,8 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       symbol,
       volume: remaining,
       type,
-      sl: it.sl,
-      tp: it.tp,
+      sl,
+      tp,
       deviation: 20,
       type_filling: allowedFilling(tspec, false, type) ?? 0,
       magic,
@@ -834,10 +842,87 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     await onClosed(recs);
   };
 
+  /**
+   * A `modify` intent: move the SL/TP of every open position through the broker (prices on the grid,
+   * validated without adjustment, journalled), then on the ledger's trades. An unchanged level is a
+   * no-op, a refused one is counted and journalled (the backtest records it as a rejection).
+   */
+  const modifyBrackets = async (it: Extract<OrderIntent, { kind: "modify" }>, barIdx: number) => {
+    for (const v of [it.sl, it.tp]) {
+      if (v !== undefined && !(v > 0 && Number.isFinite(v))) {
+        c.validator_rejections++;
+        await journal.append("rejection", {
+          by: "runner",
+          kind: "modify",
+          retcode: RETCODE.INVALID_STOPS,
+          message: `modify needs positive finite SL/TP prices (sl=${it.sl}, tp=${it.tp})`,
+        });
+        return;
+      }
+    }
+    const sl = it.sl === undefined ? undefined : gridPrice(it.sl);
+    const tp = it.tp === undefined ? undefined : gridPrice(it.tp);
+    const positions = await positionsOf();
+    let changed = false;
+    for (const p of positions) {
+      const newSl = sl ?? p.sl, newTp = tp ?? p.tp;
+      if (newSl === p.sl && newTp === p.tp) continue;
+      const q = await broker.quote(symbol);
+      const req: TradeRequest = {
+        action: TRADE_ACTION.SLTP,
+        symbol,
+        volume: p.volume,
+        type: p.type,
+        position: p.ticket,
+        sl: newSl,
+        tp: newTp,
+      };
+      // Virtual replay compares with the server's rule (as the backtest does); demo/live keep the
+      // client's extra point of margin.
+      const v = validateOrder(req, { spec: tspec, quote: q, positions }, {
+        autoAdjust: false,
+        comparison: replay ? "server" : "client",
+      });
+      if (!v.ok) {
+        c.validator_rejections++;
+        await journal.append("rejection", {
+          by: "validator",
+          kind: "modify",
+          retcode: v.retcode,
+          message: v.message,
+          ticket: p.ticket,
+        });
+        io.print(`modify refused by the validator: ${v.retcode} ${v.message}`);
+        continue;
+      }
+      const cid = nextCid();
+      const r = await tracked(
+        "modify",
+        cid,
+        { ticket: p.ticket, sl: newSl, tp: newTp, bar: barIdx },
+        () => broker.modify(cid, p.ticket, newSl, newTp),
+      );
+      if (!isSuccessRetcode(r.retcode)) {
+        c.broker_rejections++;
+        await journal.append("rejection", {
+          by: "broker",
+          kind: "modify",
+          retcode: r.retcode,
+          message: r.comment,
+          ticket: p.ticket,
+        });
+        continue;
+      }
+      changed = true;
+    }
+    if (changed) ledger.setBrackets(sl, tp);
+  };
+
   const executeIntents = async (intents: OrderIntent[], decisionBar: number, barIdx: number) => {
     for (const it of intents) {
       if (it.kind === "close") await closeAll("signal", barIdx);
       else if (it.kind === "entry") await openEntry(it, decisionBar, barIdx);
+      else if (it.kind === "modify") await modifyBrackets(it, barIdx);
     }
   };
 
@@ -1000,7 +1085,19 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
         const out = await afterClose(i);
         lastIndex = i;
         if (i >= start) {
-          pending = out.slice();
+          // A modify acts at once, at the decision bar's close (Bid = close, Ask = close + spread),
+          // like the backtest engine and like demo/live where intents go out when the bar closes.
+          const modifies = out.filter((x) => x.kind === "modify");
+          if (modifies.length) {
+            paper.setQuote({
+              symbol,
+              bid: bars.close[i],
+              ask: bars.close[i] + spreadPx(i),
+              time_msc: bars.time[i],
+            });
+            await executeIntents(modifies, i, i);
+          }
+          pending = out.filter((x) => x.kind !== "modify");
           lastDecision = i;
         }
         if (doneAfterMaxTrades()) {

@@ -39,3 +39,44 @@ export const flip: Strategy<null> = {
     out.push({ kind: "entry", side: (i / 8) % 2 === 0 ? 1 : -1, size: pos.size === 0 ? 1 : 2 });
   },
 };
+
+/** State of `trail`: the stop it last asked for, NaN when flat. */
+interface TrailState {
+  sl: number;
+}
+
+/**
+ * A test strategy that trails its stop: every 20 bars, when flat, it enters (alternating sides) with
+ * a stop 30 pips away; while in a position it moves the stop (an off-grid level, which the engine
+ * and the runner must both put on the grid) to 15.3 pips behind the close whenever that tightens it,
+ * and every 37th bar it asks for a stop on the wrong side of the market (refused by both).
+ */
+export const trail: Strategy<TrailState> = {
+  name: "test_trail",
+  description: "test fixture: entries every 20 bars with a trailing stop (modify intents)",
+  params: {},
+  features: [],
+  warmup: () => 20,
+  init: () => ({ sl: NaN }),
+  decide(i: number, ctx: StrategyContext, s: TrailState, pos: PositionView, out: OrderIntent[]): void {
+    const c = ctx.bars.close[i];
+    if (pos.size === 0) {
+      s.sl = NaN;
+      if (i % 20 !== 0) return;
+      const side = (i / 20) % 2 === 0 ? 1 : -1;
+      s.sl = c - side * 0.003;
+      out.push({ kind: "entry", side, sl: s.sl, tp: c + side * 0.02 });
+      return;
+    }
+    const side = pos.size > 0 ? 1 : -1;
+    if (i % 37 === 0) {
+      out.push({ kind: "modify", sl: c + side * 0.001 });
+      return;
+    }
+    const next = c - side * 0.00153;
+    if (side > 0 ? next > s.sl : next < s.sl) {
+      s.sl = next;
+      out.push({ kind: "modify", sl: next });
+    }
+  },
+};

@@ -6,7 +6,9 @@ import { readBars, toArrays } from "../../lib/data/mod.ts";
 import { computeFeatures } from "../../lib/features/mod.ts";
 import { runLive } from "../../lib/live/mod.ts";
 import { getStrategy, type Strategy } from "../../lib/strategies/mod.ts";
-import { bracket, flip } from "./bracket_strategy.ts";
+import { isNormalizedPrice } from "../../lib/broker/normalize.ts";
+import { tradingSpecFromSymbolSpec } from "../../lib/broker/specs.ts";
+import { bracket, flip, trail } from "./bracket_strategy.ts";
 
 const GBPUSD = "data/sample/forex/GBPUSD+_H4_202401020000_202512262000.csv";
 const XAUUSD = "data/sample/metals/XAUUSD+_H4_202401020000_202512262000.csv";
@@ -65,31 +67,76 @@ Deno.test("recomputing the strategy on every bar (the demo/live path) gives the 
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("strategies with stops: same trades as the backtest except that live stops sit on the price grid", async () => {
-  // MT5 refuses SL/TP off the tick grid (10016); the runner's validator normalises them, the backtest
-  // keeps the raw level. Entries, exits, sides and sizes must still agree; prices within a tick.
-  const bt = await backtestOf(GBPUSD, "berserker");
-  const { s, logsDir } = await virtualOf(GBPUSD, "berserker");
-  assert.ok(bt.trades.length >= 10);
-  assert.equal(s.trades.length, bt.trades.length);
-  const tick = 0.00001;
-  for (let k = 0; k < bt.trades.length; k++) {
-    const a = bt.trades[k], b = s.trades[k];
-    assert.equal(b.entry_bar, a.entry_bar);
-    assert.equal(b.exit_bar, a.exit_bar);
-    assert.equal(b.side, a.side);
-    assert.equal(b.size, a.size);
-    assert.equal(b.exit_reason, a.exit_reason);
-    assert.equal(b.entry_price, a.entry_price);
-    assert.ok(
-      Math.abs(b.exit_price - a.exit_price) <= tick / 2 + 1e-12,
-      `trade ${k} exit ${b.exit_price} vs ${a.exit_price}`,
-    );
-    if (a.sl !== null) {
-      assert.ok(Math.abs(b.sl! - a.sl) <= tick / 2 + 1e-12, `trade ${k} sl ${b.sl} vs ${a.sl}`);
-    }
+const NAS100 = "data/sample/indices/NAS100_H4_202401020000_202512262000.csv";
+
+// The strategies with stops, with their default risk-based sizing (1 % of equity over the stop
+// distance): the runner normalises SL/TP to the tick grid before sizing and sending, the backtest's
+// mt5 profile normalises them the same way, so everything agrees exactly.
+for (const file of [GBPUSD, XAUUSD, NAS100]) {
+  for (const strategy of ["berserker", "sniper", "multi_agent_v7"]) {
+    Deno.test(`virtual replay of ${file.split("/").pop()} gives exactly the backtest's ${strategy} trades and stats`, async () => {
+      const bt = await backtestOf(file, strategy);
+      const { s, logsDir } = await virtualOf(file, strategy);
+      assert.ok(bt.trades.length > 0, `${strategy} made no trade on ${file}`);
+      // Risk-based sizing (no fixed lot): the sizes follow the equity and the stop distance.
+      assert.ok(
+        new Set(bt.trades.map((t) => t.size)).size > 1,
+        "expected risk-sized trades of different sizes",
+      );
+      assert.ok(bt.trades.some((t) => t.sl !== null), "expected trades with a stop-loss");
+      const spec = tradingSpecFromSymbolSpec(bt.symbol);
+      for (const t of bt.trades) {
+        if (t.sl !== null) assert.ok(isNormalizedPrice(spec, t.sl), `backtest SL ${t.sl} off the grid`);
+        if (t.tp !== null) assert.ok(isNormalizedPrice(spec, t.tp), `backtest TP ${t.tp} off the grid`);
+      }
+      assert.deepEqual(plain(s.trades), plain(bt.trades));
+      assert.deepEqual(plain(s.open_trades), plain(bt.openTrades));
+      assert.deepEqual(plain(s.stats), plain(bt.stats));
+      assert.equal(s.validator_rejections + s.broker_rejections, bt.rejections.length);
+      // Prices go out already on the grid: the validator has nothing to adjust.
+      assert.equal(s.adjustments, 0);
+      await Deno.remove(logsDir, { recursive: true });
+    });
   }
-  assert.ok(s.adjustments > 0, "the SL normalisations are reported as adjustments");
+}
+
+Deno.test("sma_cross on NAS100 replays exactly like the backtest", async () => {
+  const bt = await backtestOf(NAS100, "sma_cross");
+  const { s, logsDir } = await virtualOf(NAS100, "sma_cross");
+  assert.ok(bt.trades.length > 50);
+  assert.deepEqual(plain(s.trades), plain(bt.trades));
+  assert.deepEqual(plain(s.stats), plain(bt.stats));
+  await Deno.remove(logsDir, { recursive: true });
+});
+
+Deno.test("a trailing stop (modify intents) replays exactly like the backtest and is journalled", async () => {
+  const bt = await backtestOf(GBPUSD, trail as Strategy);
+  const { s, logsDir } = await virtualOf(GBPUSD, trail as Strategy);
+  assert.ok(bt.trades.length > 10, `trades: ${bt.trades.length}`);
+  // Most trades end on their (trailed) stop, which moved off the entry's initial 30-pip level.
+  const slExits = bt.trades.filter((t) => t.exit_reason === "sl");
+  assert.ok(slExits.length > 5, `sl exits: ${slExits.length}`);
+  assert.ok(
+    slExits.some((t) => Math.abs(Math.abs(t.entry_price - t.sl!) - 0.003) > 0.0005),
+    "expected stops that were trailed",
+  );
+  // The wrong-side requests are refused by both sides.
+  assert.ok(bt.rejections.length > 0 && bt.rejections.every((r) => r.reason === "invalid_stops"));
+  assert.deepEqual(plain(s.trades), plain(bt.trades));
+  assert.deepEqual(plain(s.open_trades), plain(bt.openTrades));
+  assert.deepEqual(plain(s.stats), plain(bt.stats));
+  assert.equal(s.validator_rejections, bt.rejections.length);
+  // Every accepted move went to the broker through the journal (pending, then its result).
+  const lines = (await Deno.readTextFile(s.journal)).trim().split("\n").map((l) => JSON.parse(l));
+  const modifies = lines.filter((e) => e.kind === "modify" && e.type === "order_result");
+  const pending = lines.filter((e) => e.kind === "modify" && e.type === "order_pending");
+  assert.ok(modifies.length > 20, `journalled modify results: ${modifies.length}`);
+  assert.equal(pending.length, modifies.length);
+  assert.ok(modifies.every((e) => e.ok === true));
+  assert.equal(
+    lines.filter((e) => e.kind === "modify" && e.type === "rejection").length,
+    bt.rejections.length,
+  );
   await Deno.remove(logsDir, { recursive: true });
 });
 
