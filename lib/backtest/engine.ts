@@ -24,7 +24,7 @@ import type {
 import { type BacktestConfig, FULL_EQUITY, type Sizing } from "./config.ts";
 import { commissionCompat, commissionMt5, pyFloorDiv, swapNights, swapPerNight } from "./costs.ts";
 import { normalizeVolume, type SymbolSpec, valuePerPriceUnit } from "./symbols.ts";
-import { isNormalizedPrice, normalizePrice as normalizeTradingPrice } from "../broker/normalize.ts";
+import { normalizePrice as normalizeTradingPrice } from "../broker/normalize.ts";
 import { tradingSpecFromSymbolSpec } from "../broker/specs.ts";
 import type { SymbolTradingSpec } from "../broker/types.ts";
 import { isoTime as iso } from "./iso_time.ts";
@@ -257,12 +257,12 @@ export class Engine {
   }
 
   /**
-   * mt5: a price on the symbol's grid, normalised exactly as the live validator does (a price
-   * already on the grid is kept; others snap to the tick size and digits). compat: unchanged.
+   * mt5: a price on the symbol's grid, normalised with the live validator's function (nearest tick
+   * size multiple, rounded to the digits, so it is the exact decimal MT5 stores). compat: unchanged.
    */
   private gridPrice(v: number): number {
     if (!this.mt5 || v !== v) return v;
-    return isNormalizedPrice(this.tspec, v) ? v : normalizeTradingPrice(this.tspec, v);
+    return normalizeTradingPrice(this.tspec, v);
   }
 
   /**

@@ -43,7 +43,7 @@ import type {
   TradeRequest,
   TradeResult,
 } from "../broker/types.ts";
-import { isNormalizedPrice, normalizePrice } from "../broker/normalize.ts";
+import { normalizePrice } from "../broker/normalize.ts";
 import { allowedFilling, validateOrder } from "../broker/validator.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
@@ -580,8 +580,8 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     io.print(`history: ${history.length} bars; strategy warm-up ${warm} bars`);
   }
   const perBar = !replay || opts.recompute === "per_bar";
-  /** A price on the symbol's grid exactly as the validator normalises it (kept when already on it). */
-  const gridPrice = (v: number): number => (isNormalizedPrice(tspec, v) ? v : normalizePrice(tspec, v));
+  /** A price on the symbol's grid, normalised as the validator does (and as the backtest's mt5 profile). */
+  const gridPrice = (v: number): number => normalizePrice(tspec, v);
   const spreadPx = (i: number) => (bars.spread ? bars.spread[i] : spec.spreadTypical) * spec.point;
   // Virtual: the bar's spread exactly as the backtest computes it; demo/live: the quote's.
   const spreadNow = (q: Quote, barIdx: number) => (replay ? spreadPx(barIdx) : q.ask - q.bid);

@@ -40,32 +40,27 @@ export const flip: Strategy<null> = {
   },
 };
 
-/** State of `trail`: the stop it last asked for, NaN when flat. */
-interface TrailState {
-  sl: number;
-}
-
 /**
- * A test strategy that trails its stop: every 20 bars, when flat, it enters (alternating sides) with
- * a stop 30 pips away; while in a position it moves the stop (an off-grid level, which the engine
- * and the runner must both put on the grid) to 15.3 pips behind the close whenever that tightens it,
- * and every 37th bar it asks for a stop on the wrong side of the market (refused by both).
+ * A test strategy that trails its stop, without state (demo and live recompute `init` on every bar):
+ * every 20 bars, when flat, it enters (alternating sides) with a stop 30 pips from the decision close;
+ * while in a position, on each new best close since the entry it moves the stop to 15.3 pips behind
+ * that close (an off-grid level, which the engine and the runner must both put on the grid) once that
+ * tightens the initial stop; every 37th bar it asks for a stop on the wrong side (refused by both).
  */
-export const trail: Strategy<TrailState> = {
+export const trail: Strategy<null> = {
   name: "test_trail",
   description: "test fixture: entries every 20 bars with a trailing stop (modify intents)",
   params: {},
   features: [],
   warmup: () => 20,
-  init: () => ({ sl: NaN }),
-  decide(i: number, ctx: StrategyContext, s: TrailState, pos: PositionView, out: OrderIntent[]): void {
-    const c = ctx.bars.close[i];
+  init: () => null,
+  decide(i: number, ctx: StrategyContext, _s: null, pos: PositionView, out: OrderIntent[]): void {
+    const close = ctx.bars.close;
+    const c = close[i];
     if (pos.size === 0) {
-      s.sl = NaN;
       if (i % 20 !== 0) return;
       const side = (i / 20) % 2 === 0 ? 1 : -1;
-      s.sl = c - side * 0.003;
-      out.push({ kind: "entry", side, sl: s.sl, tp: c + side * 0.02 });
+      out.push({ kind: "entry", side, sl: c - side * 0.003, tp: c + side * 0.02 });
       return;
     }
     const side = pos.size > 0 ? 1 : -1;
@@ -73,9 +68,14 @@ export const trail: Strategy<TrailState> = {
       out.push({ kind: "modify", sl: c + side * 0.001 });
       return;
     }
+    const decided = pos.entryBar - 1;
+    let best = close[decided];
+    for (let k = decided + 1; k < i; k++) {
+      best = side > 0 ? Math.max(best, close[k]) : Math.min(best, close[k]);
+    }
     const next = c - side * 0.00153;
-    if (side > 0 ? next > s.sl : next < s.sl) {
-      s.sl = next;
+    const initial = close[decided] - side * 0.003;
+    if ((side > 0 ? c > best : c < best) && (side > 0 ? next > initial : next < initial)) {
       out.push({ kind: "modify", sl: next });
     }
   },

@@ -1,0 +1,87 @@
+// Trailing stops in demo mode, end to end over the bridge against the MT5 simulator (a DEMO account,
+// never a real server): modify intents go out as modify_sltp requests, validated and journalled, and
+// the stops the terminal then triggers come back as `sl` exits.
+import assert from "node:assert/strict";
+import { symbolSpec } from "../../lib/backtest/symbols.ts";
+import { tradingSpecFromSymbolSpec } from "../../lib/broker/mod.ts";
+import { runLive } from "../../lib/live/mod.ts";
+import { Mt5Simulator } from "../../lib/mt5/mod.ts";
+import type { Strategy } from "../../lib/strategies/mod.ts";
+import { sampleBars } from "../mt5/helpers.ts";
+import { trail } from "./bracket_strategy.ts";
+
+const SECRET = "demo-modify-test-secret";
+
+Deno.test("demo mode: a trailing stop's modify intents reach the terminal, validated and journalled", async () => {
+  const all = await sampleBars();
+  const n = 700;
+  const cut = (a: Float64Array) => a.subarray(0, n);
+  const logsDir = await Deno.makeTempDir();
+  let sim: Mt5Simulator | null = null;
+  try {
+    const summary = await runLive({
+      mode: "demo",
+      symbol: "GBPUSD+",
+      timeframe: "H4",
+      strategy: trail as Strategy,
+      yes: true,
+      bridge: "127.0.0.1:0",
+      logsDir,
+      configPath: `${logsDir}/none.json`,
+      chsThreshold: 0,
+      connectTimeoutMs: 3000,
+      barTimeoutMs: 4000,
+      heartbeatMs: 200,
+    }, {
+      print: () => {},
+      env: (k) => ({ KINETRA_BRIDGE_SECRET: SECRET } as Record<string, string>)[k],
+      onBridgeListening: ({ hostname, port }) => {
+        sim = new Mt5Simulator({
+          hostname,
+          port,
+          secret: SECRET,
+          account: "demo",
+          symbol: "GBPUSD+",
+          timeframe: "H4",
+          spec: tradingSpecFromSymbolSpec(symbolSpec("GBPUSD+")),
+          bars: {
+            length: n,
+            time: cut(all.time),
+            open: cut(all.open),
+            high: cut(all.high),
+            low: cut(all.low),
+            close: cut(all.close),
+            tickVolume: cut(all.tickVolume),
+            volume: cut(all.volume),
+            spread: all.spread ? cut(all.spread) : null,
+          },
+          historyBars: 300,
+          barIntervalMs: 10,
+          reconnectDelayMs: 50,
+          maxConnectAttempts: 2,
+        });
+        sim.start();
+      },
+    });
+    assert.equal(summary.status, "completed", summary.halt_message ?? "");
+    const events = (await Deno.readTextFile(summary.journal)).trim().split("\n").map((l) => JSON.parse(l));
+    const results = events.filter((e) => e.type === "order_result" && e.kind === "modify");
+    const pending = events.filter((e) => e.type === "order_pending" && e.kind === "modify");
+    assert.ok(results.length > 5, `modify results: ${results.length}`);
+    assert.equal(pending.length, results.length, "every modify is journalled before it is sent");
+    assert.ok(results.every((e) => e.ok === true), "the terminal accepted every validated modify");
+    // Every level sent sits on the price grid.
+    for (const e of pending) {
+      assert.equal(e.request.sl, Number(e.request.sl.toFixed(5)), `off-grid SL ${e.request.sl}`);
+    }
+    // The wrong-side requests never left the runner.
+    const refused = events.filter((e) => e.type === "rejection" && e.kind === "modify");
+    assert.ok(refused.length > 0 && refused.every((e) => e.by === "validator"));
+    assert.equal(summary.validator_rejections, refused.length);
+    // The terminal's stop-loss exits come back as trades closed on their stop.
+    assert.ok(summary.trades.some((t) => t.exit_reason === "sl"), "expected stop-loss exits");
+  } finally {
+    await (sim as Mt5Simulator | null)?.stop();
+    await Deno.remove(logsDir, { recursive: true });
+  }
+});
