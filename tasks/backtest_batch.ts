@@ -102,7 +102,7 @@ async function main(): Promise<number> {
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
     throw new KinetraError("bad_argument", `--workers must be a whole number >= 0, got ${args.workers}`);
   }
-  const source = args.source ?? defaultSourceDir();
+  const source = args.source ?? defaultSourceDir({ announce: true });
   const tty = (() => {
     try {
       return Deno.stderr.isTerminal();

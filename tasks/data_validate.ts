@@ -21,7 +21,7 @@ await runTask(async () => {
     console.log(USAGE);
     return 0;
   }
-  const source = values.source ?? positionals[0] ?? defaultSourceDir();
+  const source = values.source ?? positionals[0] ?? defaultSourceDir({ announce: true });
   if (!values.source && !positionals[0] && !values.json) console.error(`source: ${source}`);
   // A progress bar on a terminal only (stderr); logs and pipes get just the result.
   const progress = Deno.stderr.isTerminal() ? makeProgress({ terminal: true }) : null;

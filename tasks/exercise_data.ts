@@ -29,7 +29,7 @@ await runTask(async () => {
   if (!Number.isInteger(sample) || sample < 0) {
     throw new KinetraError("bad_argument", `--sample must be a whole number >= 0, got "${values.sample}"`);
   }
-  const source = values.source ?? defaultSourceDir();
+  const source = values.source ?? defaultSourceDir({ announce: true });
   const say = (l: string) => values.json ? console.error(l) : console.log(l);
   say(`real-data exerciser: ${source}`);
   const report = await exerciseData({

@@ -35,7 +35,7 @@ await runTask(async () => {
       `--test-ratio ${JSON.stringify(ratioText)} is not a number; expected e.g. 0.2\n${USAGE}`,
     );
   }
-  const source = values.source ?? defaultSourceDir();
+  const source = values.source ?? defaultSourceDir({ announce: true });
   const progress = makeProgress();
   const m = await prepareDataset({
     source,

@@ -53,7 +53,17 @@ export function referenceDataDir(): string {
   return "tests/fixtures/reference";
 }
 
-/** The default source folder for data tasks: data/master when it has data files, else data/sample. */
-export function defaultSourceDir(): string {
-  return hasDataFiles(MASTER_DIR) ? MASTER_DIR : SAMPLE_DIR;
+/**
+ * The default source folder for data tasks: data/master when it has data files, else data/sample.
+ * With `announce`, falling back to the sample prints a one-line note on stderr (stdout stays clean
+ * for `--json`).
+ */
+export function defaultSourceDir(opts: { announce?: boolean } = {}): string {
+  if (hasDataFiles(MASTER_DIR)) return MASTER_DIR;
+  if (opts.announce) {
+    console.error(
+      `note: ${MASTER_DIR} holds no exports yet; using the bundled sample ${SAMPLE_DIR} (put your MT5 exports in ${MASTER_DIR} or pass --source DIR)`,
+    );
+  }
+  return SAMPLE_DIR;
 }
