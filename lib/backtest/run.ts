@@ -25,7 +25,7 @@ import { KinetraError } from "../errors.ts";
 import { type FeatureArrays, type Params, resolveParams, type Strategy } from "../strategies/contract.ts";
 import { type BacktestConfig, resolveConfig } from "./config.ts";
 import { Engine, type Rejection, type TradeRecord } from "./engine.ts";
-import { type BacktestStats, computeStats, drawdownPercent } from "./stats.ts";
+import { type BacktestStats, computeStatsWithDrawdown } from "./stats.ts";
 import { type SymbolSpec, symbolSpec, validateSymbolSpec } from "./symbols.ts";
 
 /** Inputs of one run. */
@@ -150,9 +150,8 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
   validateSymbolSpec(spec);
   const engine = new Engine(bars, config, spec, features);
   const out = engine.run(strategy, params, features);
-  const drawdownPct = drawdownPercent(out.equity);
-  const stats = computeStats({
-    drawdownPct,
+  // The drawdown is computed in the statistics' single pass over the equity.
+  const { stats, drawdownPct } = computeStatsWithDrawdown({
     profile: config.profile,
     time: bars.time,
     close: bars.close,

@@ -195,46 +195,14 @@ export function omegaRatio(returns: ArrayLike<number>): number {
   return up > 0 ? Infinity : NaN;
 }
 
-/**
- * Periods per year and the last equity of each calendar period (day; Monday-based week, month or
- * year for coarser data), in one pass over the bars.
- */
-function periodEquity(time: Float64Array, equity: Float64Array): { annual: number; values: Float64Array } {
+/** Periods per year from the median spacing of the last 100 bars, and the calendar grouping (0 day, 1 week, 2 month, 3 year). */
+function periodMode(time: Float64Array): number {
   const n = time.length;
   const from = Math.max(0, n - 100);
   const diffs: number[] = [];
   for (let k = from + 1; k < n; k++) diffs.push(time[k] - time[k - 1]);
   const freqDays = Math.floor(median(diffs) / DAY_MS);
-  const mode = freqDays === 7 ? 1 : freqDays >= 28 && freqDays <= 31 ? 2 : freqDays >= 365 ? 3 : 0;
-  const out: number[] = [];
-  let weekend = 0;
-  let lastKey = NaN;
-  // The calendar day changes rarely: recompute it only when a bar crosses the current day's end.
-  let day = NaN, dayEnd = -Infinity, isWeekend = false, key = NaN;
-  for (let k = 0; k < n; k++) {
-    const t = time[k];
-    if (t >= dayEnd || t < dayEnd - DAY_MS) {
-      day = Math.floor(t / DAY_MS);
-      dayEnd = (day + 1) * DAY_MS;
-      const dow = ((day + 4) % 7 + 7) % 7; // 1970-01-01 was a Thursday
-      isWeekend = dow === 6 || dow === 0;
-      if (mode === 0) key = day;
-      else if (mode === 1) key = Math.floor((day + 3) / 7);
-      else {
-        const d = new Date(t);
-        key = mode === 2 ? d.getUTCFullYear() * 12 + d.getUTCMonth() : d.getUTCFullYear();
-      }
-    }
-    if (isWeekend) weekend++;
-    if (key === lastKey) out[out.length - 1] = equity[k];
-    else {
-      out.push(equity[k]);
-      lastKey = key;
-    }
-  }
-  const haveWeekends = n > 0 && weekend / n > 2 / 7 * 0.6;
-  const annual = mode === 1 ? 52 : mode === 2 ? 12 : mode === 3 ? 1 : haveWeekends ? 365 : 252;
-  return { annual, values: Float64Array.from(out) };
+  return freqDays === 7 ? 1 : freqDays >= 28 && freqDays <= 31 ? 2 : freqDays >= 365 ? 3 : 0;
 }
 
 /** Drawdown in fractions (0 at peaks) of an equity curve. */
@@ -275,27 +243,96 @@ function drawdownChunk(
   return peak;
 }
 
-function maxOf(x: Float64Array): number {
-  let m = -Infinity;
-  for (let k = 0; k < x.length; k++) if (x[k] > m) m = x[k];
-  return m;
+const STATS_CHUNK = 8192;
+
+/**
+ * Running state of the one pass over the equity curve (`scanEquity`): drawdown and its periods
+ * (as backtesting.py counts them: between zero-drawdown bars and the last bar), the last equity of
+ * each calendar period, the per-bar Omega sums, beta's sums, the exposed-bar count.
+ */
+class EquityScan {
+  /** Highest equity so far. */
+  peak = -Infinity;
+  /** Deepest drawdown so far, % (<= 0). */
+  deepest = 0;
+  /** Deepest drawdown of the current period, %. */
+  p = 0;
+  prevZero = -1;
+  /** Omega: sums of the positive returns and of the absolute negative ones. */
+  up = 0;
+  down = 0;
+  /** Beta: sums of the shifted log returns (equity e, close m). */
+  se = 0;
+  sm = 0;
+  sem = 0;
+  smm = 0;
+  /** First log returns (the shift). */
+  e0 = 0;
+  m0 = 0;
+  exposed = 0;
+  weekend = 0;
+  lastKey = NaN;
+  day = NaN;
+  dayEnd = -Infinity;
+  isWeekend = false;
+  key = NaN;
+  /** Drawdown periods: length in ms and bars, depth (positive fraction). */
+  durMs: number[] = [];
+  durBars: number[] = [];
+  peaks: number[] = [];
+  /** Last equity of each calendar period. */
+  dayEq: number[] = [];
 }
 
 /**
- * Drawdown periods between zero-drawdown bars (and the last bar), as backtesting.py counts them,
- * from the drawdown in percent (<= 0). Depths are returned as positive fractions.
+ * ln(b·(1 + x) / b) given x = a / b − 1. For ratios within 5 % of 1 (nearly every bar return) the
+ * series ln(1 + x) = 2·atanh(z) = 2(z + z³/3 + z⁵/5 + z⁷/7 + z⁹/9), z = x / (2 + x), is used:
+ * accurate to a few ulps (checked against Math.log) and about twice as fast.
  */
-function drawdownPeriods(
+function logRatio(x: number, a: number, b: number): number {
+  if (x > -0.05 && x < 0.05) {
+    const z = x / (2 + x), z2 = z * z;
+    return 2 * z * (1 + z2 * (1 / 3 + z2 * (1 / 5 + z2 * (1 / 7 + z2 * (1 / 9)))));
+  }
+  return Math.log(a / b);
+}
+
+/**
+ * One chunk [from, to) of the fused pass. `ddGiven`: `dd` already holds the drawdown in percent
+ * (else it is written here). Omega counts returns from bar `first + 1`; beta runs when n > 2.
+ */
+function scanChunk(
+  s: EquityScan,
   time: Float64Array,
-  ddPct: Float64Array,
-): { maxDd: number; durMs: number[]; durBars: number[]; peaks: number[] } {
-  const n = ddPct.length;
-  let deepest = 0;
-  const durMs: number[] = [], durBars: number[] = [], peaks: number[] = [];
-  let prevZero = -1;
-  let p = 0;
-  for (let k = 0; k < n; k++) {
-    const d = ddPct[k];
+  close: Float64Array,
+  equity: Float64Array,
+  dd: Float64Array,
+  ddGiven: boolean,
+  have: Uint8Array,
+  mode: number,
+  first: number,
+  from: number,
+  to: number,
+): void {
+  const n = equity.length;
+  const betaOn = n > 2;
+  let peak = s.peak, deepest = s.deepest, p = s.p, prevZero = s.prevZero;
+  let up = s.up, down = s.down, se = s.se, sm = s.sm, sem = s.sem, smm = s.smm;
+  const e0 = s.e0, m0 = s.m0;
+  let exposed = s.exposed, weekend = s.weekend, lastKey = s.lastKey;
+  let day = s.day, dayEnd = s.dayEnd, isWeekend = s.isWeekend, key = s.key;
+  const durMs = s.durMs, durBars = s.durBars, peaks = s.peaks, dayEq = s.dayEq;
+  for (let k = from; k < to; k++) {
+    const e = equity[k];
+    // Drawdown (percent) and its periods.
+    if (e > peak) peak = e;
+    let d: number;
+    if (ddGiven) d = dd[k];
+    else {
+      const f = 1 - e / peak;
+      d = f === 0 ? 0 : -f * 100;
+      dd[k] = d;
+    }
     if (d < deepest) deepest = d;
     if (d < p) p = d;
     if (d === 0 || k === n - 1) {
@@ -307,108 +344,143 @@ function drawdownPeriods(
       prevZero = k;
       p = d;
     }
+    // Calendar periods: the day changes rarely, so it is recomputed only when a bar crosses its end.
+    const t = time[k];
+    if (t >= dayEnd || t < dayEnd - DAY_MS) {
+      day = Math.floor(t / DAY_MS);
+      dayEnd = (day + 1) * DAY_MS;
+      const dow = ((day + 4) % 7 + 7) % 7; // 1970-01-01 was a Thursday
+      isWeekend = dow === 6 || dow === 0;
+      if (mode === 0) key = day;
+      else if (mode === 1) key = Math.floor((day + 3) / 7);
+      else {
+        const dt = new Date(t);
+        key = mode === 2 ? dt.getUTCFullYear() * 12 + dt.getUTCMonth() : dt.getUTCFullYear();
+      }
+    }
+    if (isWeekend) weekend++;
+    if (key === lastKey) dayEq[dayEq.length - 1] = e;
+    else {
+      dayEq.push(e);
+      lastKey = key;
+    }
+    exposed += have[k];
+    if (k === 0) continue;
+    // Bar returns: Omega of the simple returns, beta of the log returns (the same ratio).
+    const prev = equity[k - 1];
+    const x = e / prev - 1;
+    if (k > first) {
+      const r = prev > 0 ? x : 0;
+      if (r > 0) up += r;
+      else if (r < 0) down -= r;
+    }
+    if (betaOn) {
+      const c = close[k], cp = close[k - 1];
+      const ev = logRatio(x, e, prev) - e0;
+      const mv = logRatio(c / cp - 1, c, cp) - m0;
+      se += ev;
+      sm += mv;
+      sem += ev * mv;
+      smm += mv * mv;
+    }
   }
-  return { maxDd: -deepest / 100, durMs, durBars, peaks };
+  s.peak = peak;
+  s.deepest = deepest;
+  s.p = p;
+  s.prevZero = prevZero;
+  s.up = up;
+  s.down = down;
+  s.se = se;
+  s.sm = sm;
+  s.sem = sem;
+  s.smm = smm;
+  s.exposed = exposed;
+  s.weekend = weekend;
+  s.lastKey = lastKey;
+  s.day = day;
+  s.dayEnd = dayEnd;
+  s.isWeekend = isWeekend;
+  s.key = key;
 }
 
-/**
- * ln(a / b). For ratios within 5 % of 1 (nearly every bar return) the series
- * ln(1 + x) = 2·atanh(z) = 2(z + z³/3 + z⁵/5 + z⁷/7 + z⁹/9), z = x / (2 + x), is used: accurate to
- * a few ulps (checked against Math.log) and about twice as fast.
- */
-function logRatio(a: number, b: number): number {
-  const x = a / b - 1;
-  if (x > -0.05 && x < 0.05) {
-    const z = x / (2 + x), z2 = z * z;
-    return 2 * z * (1 + z2 * (1 / 3 + z2 * (1 / 5 + z2 * (1 / 7 + z2 * (1 / 9)))));
-  }
-  return Math.log(a / b);
-}
-
-/**
- * Beta of the equity's log returns to the close's log returns (sample covariance / variance), in
- * one pass over shifted data (no arrays, no division per bar).
- */
-function betaOf(equity: Float64Array, close: Float64Array): number {
-  const n = equity.length;
-  if (n <= 2) return NaN;
-  // Sums of the data shifted by the first return (keeps the one-pass formula accurate), in chunks
-  // (a small function called often is optimised sooner than one long loop).
-  const acc = new Float64Array(6);
-  acc[4] = logRatio(equity[1], equity[0]);
-  acc[5] = logRatio(close[1], close[0]);
-  for (let from = 1; from < n; from += STATS_CHUNK) {
-    betaChunk(equity, close, acc, from, Math.min(n, from + STATS_CHUNK));
-  }
-  const [se, sm, sem, smm] = acc;
-  const c = n - 1;
-  const cov = sem - se * sm / c;
-  const vm = smm - sm * sm / c;
-  return cov / vm;
-}
-
-const STATS_CHUNK = 8192;
-
-function betaChunk(
-  equity: Float64Array,
-  close: Float64Array,
-  acc: Float64Array,
-  from: number,
-  to: number,
-): void {
-  let se = acc[0], sm = acc[1], sem = acc[2], smm = acc[3];
-  const e0 = acc[4], m0 = acc[5];
-  for (let k = from; k < to; k++) {
-    const e = logRatio(equity[k], equity[k - 1]) - e0;
-    const m = logRatio(close[k], close[k - 1]) - m0;
-    se += e;
-    sm += m;
-    sem += e * m;
-    smm += m * m;
-  }
-  acc[0] = se;
-  acc[1] = sm;
-  acc[2] = sem;
-  acc[3] = smm;
-}
-
-/** Bars inside [entry_bar, exit_bar] of any trade. */
-function exposedBars(trades: TradeLog, n: number): number {
+/** Mark the bars inside [entry_bar, exit_bar] of any trade. */
+function exposedMarks(trades: TradeLog, n: number): Uint8Array {
   const have = new Uint8Array(n);
   for (let k = 0; k < trades.length; k++) {
     const e = Math.min(trades.exitBar[k], n - 1);
     for (let b = Math.max(0, trades.entryBar[k]); b <= e; b++) have[b] = 1;
   }
-  let c = 0;
-  for (let k = 0; k < n; k++) c += have[k];
-  return c;
+  return have;
 }
 
-/** Omega of the per-bar equity returns from bar `first` on (returns after a non-positive equity count as 0). */
-function barOmega(equity: Float64Array, first: number): number {
-  let up = 0, down = 0;
-  for (let k = first + 1; k < equity.length; k++) {
-    const p = equity[k - 1];
-    const r = p > 0 ? equity[k] / p - 1 : 0;
-    if (r > 0) up += r;
-    else if (r < 0) down -= r;
+/**
+ * Everything the statistics need from the per-bar series, in one pass (chunked: V8 optimises a
+ * small function called many times sooner than one long loop).
+ */
+function scanEquity(
+  time: Float64Array,
+  close: Float64Array,
+  equity: Float64Array,
+  dd: Float64Array | undefined,
+  have: Uint8Array,
+  first: number,
+): { scan: EquityScan; mode: number; ddPct: Float64Array } {
+  const n = equity.length;
+  const s = new EquityScan();
+  const mode = periodMode(time);
+  if (n > 2) {
+    const x0 = equity[1] / equity[0] - 1, c0 = close[1] / close[0] - 1;
+    s.e0 = logRatio(x0, equity[1], equity[0]);
+    s.m0 = logRatio(c0, close[1], close[0]);
   }
-  if (down > 0) return up / down;
-  return up > 0 ? Infinity : NaN;
+  const ddGiven = dd !== undefined;
+  const ddPct = dd ?? new Float64Array(n);
+  for (let from = 0; from < n; from += STATS_CHUNK) {
+    scanChunk(
+      s,
+      time,
+      close,
+      equity,
+      ddPct,
+      ddGiven,
+      have,
+      mode,
+      first,
+      from,
+      Math.min(n, from + STATS_CHUNK),
+    );
+  }
+  return { scan: s, mode, ddPct };
 }
 
 /** Compute every statistic. */
 export function computeStats(inp: StatsInput): BacktestStats {
+  return computeStatsWithDrawdown(inp).stats;
+}
+
+/**
+ * Every statistic and the drawdown in percent per bar (`inp.drawdownPct` when given, else computed
+ * in the same pass over the bars as the statistics).
+ */
+export function computeStatsWithDrawdown(
+  inp: StatsInput,
+): { stats: BacktestStats; drawdownPct: Float64Array } {
   const { time, close, equity, trades } = inp;
   const n = equity.length;
   const e0 = n ? equity[0] : NaN;
   const eLast = n ? equity[n - 1] : NaN;
-  const peak = maxOf(equity);
-  const ddPct = inp.drawdownPct ?? drawdownPercent(equity);
-  const { maxDd, durMs: ddDurMs, durBars: ddDurBars, peaks: ddPeaks } = drawdownPeriods(time, ddPct);
+  const first = Math.max(0, inp.start - 1);
+  const L = trades instanceof TradeLog ? trades : TradeLog.fromRecords(trades);
+  // One pass over the bars: drawdown and its periods, calendar periods, Omega, beta, exposure.
+  const { scan, mode, ddPct } = scanEquity(time, close, equity, inp.drawdownPct, exposedMarks(L, n), first);
+  const peak = scan.peak;
+  const maxDd = -scan.deepest / 100;
+  const { durMs: ddDurMs, durBars: ddDurBars, peaks: ddPeaks } = scan;
 
   // "Day" returns: last equity per calendar period, percentage change.
-  const { annual, values: dayEq } = periodEquity(time, equity);
+  const haveWeekends = n > 0 && scan.weekend / n > 2 / 7 * 0.6;
+  const annual = mode === 1 ? 52 : mode === 2 ? 12 : mode === 3 ? 1 : haveWeekends ? 365 : 252;
+  const dayEq = scan.dayEq;
   const dayRet = new Float64Array(Math.max(0, dayEq.length - 1));
   for (let k = 1; k < dayEq.length; k++) dayRet[k - 1] = dayEq[k] / dayEq[k - 1] - 1;
   const g = geometricMean(dayRet);
@@ -422,11 +494,12 @@ export function computeStats(inp: StatsInput): BacktestStats {
   const years = durationMs / DAY_MS / 365.25;
   const cagr = years ? (eLast / e0) ** (1 / years) - 1 : NaN;
 
-  const beta = betaOf(equity, close);
+  const c1 = n - 1;
+  const beta = n <= 2 ? NaN : (scan.sem - scan.se * scan.sm / c1) / (scan.smm - scan.sm * scan.sm / c1);
+  const omega = scan.down > 0 ? scan.up / scan.down : scan.up > 0 ? Infinity : NaN;
 
   // Trades.
   const nt = trades.length;
-  const first = Math.max(0, inp.start - 1);
   const bh = n ? (close[n - 1] - close[first]) / close[first] * 100 : NaN;
   const returnPct = (eLast - e0) / e0 * 100;
   const rets = new Float64Array(nt), pnls = new Float64Array(nt);
@@ -436,7 +509,6 @@ export function computeStats(inp: StatsInput): BacktestStats {
   let mfeSum = 0, maeSum = 0, capSum = 0, capN = 0, enWin = 0, enAll = 0, enN = 0;
   const chsTracker = new ChsTracker({ periodsPerYear: annual, minTrades: inp.chsMinTrades ?? 10 });
   const chsTrade: ChsTrade = { returnPct: 0, pnl: 0, mfe: 0, captured: 0, energy: NaN };
-  const L = trades instanceof TradeLog ? trades : TradeLog.fromRecords(trades);
   for (let k = 0; k < nt; k++) {
     const retPct = L.returnPct[k], pnl = L.pnl[k], mfe = L.mfe[k], energy = L.energy[k];
     const r = retPct / 100;
@@ -482,7 +554,7 @@ export function computeStats(inp: StatsInput): BacktestStats {
     chsTrade.energy = energy;
     chsTracker.addTrade(chsTrade);
   }
-  const exposed = exposedBars(L, n);
+  const exposed = scan.exposed;
   const winRate = nt ? wins / nt : NaN;
   const pnlMean = mean(pnls);
   const pnlStd = Math.sqrt(varDdof1(pnls));
@@ -494,7 +566,7 @@ export function computeStats(inp: StatsInput): BacktestStats {
   const chs = chsTracker.components();
 
   const nz = (x: number) => (x ? x : NaN);
-  return {
+  const stats: BacktestStats = {
     profile: inp.profile,
     start: n ? new Date(time[0]).toISOString() : "",
     end: n ? new Date(time[n - 1]).toISOString() : "",
@@ -530,7 +602,7 @@ export function computeStats(inp: StatsInput): BacktestStats {
     profit_factor: sumPos / nz(Math.abs(sumNeg)),
     sqn: Math.sqrt(nt) * pnlMean / nz(pnlStd),
     kelly: winRate - (1 - winRate) / ((pnlWin / nWin) / (-pnlLoss / nLoss)),
-    omega: barOmega(equity, first),
+    omega,
     omega_trades: omegaRatio(rets),
     z_factor: nt > 1 ? retMean / nz(retStd) * Math.sqrt(nt) : NaN,
     avg_mfe: nt ? mfeSum / nt : NaN,
@@ -549,4 +621,5 @@ export function computeStats(inp: StatsInput): BacktestStats {
     cancelled_orders: inp.cancelled,
     annual_periods: annual,
   };
+  return { stats, drawdownPct: ddPct };
 }
