@@ -316,6 +316,7 @@ function scanChunk(
 ): void {
   const n = equity.length;
   const betaOn = n > 2;
+  const ln = Math.log;
   let peak = s.peak, deepest = s.deepest, p = s.p, prevZero = s.prevZero;
   let up = s.up, down = s.down, se = s.se, sm = s.sm, sem = s.sem, smm = s.smm;
   const e0 = s.e0, m0 = s.m0;
@@ -375,9 +376,18 @@ function scanChunk(
       else if (r < 0) down -= r;
     }
     if (betaOn) {
+      // logRatio inlined by hand (V8 did not inline it here and the call cost more than the series).
+      let ev: number, mv: number;
+      if (x > -0.05 && x < 0.05) {
+        const z = x / (2 + x), z2 = z * z;
+        ev = 2 * z * (1 + z2 * (1 / 3 + z2 * (1 / 5 + z2 * (1 / 7 + z2 * (1 / 9))))) - e0;
+      } else ev = ln(e / prev) - e0;
       const c = close[k], cp = close[k - 1];
-      const ev = logRatio(x, e, prev) - e0;
-      const mv = logRatio(c / cp - 1, c, cp) - m0;
+      const y = c / cp - 1;
+      if (y > -0.05 && y < 0.05) {
+        const z = y / (2 + y), z2 = z * z;
+        mv = 2 * z * (1 + z2 * (1 / 3 + z2 * (1 / 5 + z2 * (1 / 7 + z2 * (1 / 9))))) - m0;
+      } else mv = ln(c / cp) - m0;
       se += ev;
       sm += mv;
       sem += ev * mv;
@@ -435,20 +445,11 @@ function scanEquity(
   }
   const ddGiven = dd !== undefined;
   const ddPct = dd ?? new Float64Array(n);
-  for (let from = 0; from < n; from += STATS_CHUNK) {
-    scanChunk(
-      s,
-      time,
-      close,
-      equity,
-      ddPct,
-      ddGiven,
-      have,
-      mode,
-      first,
-      from,
-      Math.min(n, from + STATS_CHUNK),
-    );
+  // The first chunk is short: the function then returns (and records type feedback for its last
+  // lines) before V8 optimises it in the middle of a loop; with a long first call V8 compiled it
+  // without that feedback, and the compiled code bailed out at the end of every later chunk.
+  for (let from = 0, to = Math.min(n, 256); from < n; from = to, to = Math.min(n, to + STATS_CHUNK)) {
+    scanChunk(s, time, close, equity, ddPct, ddGiven, have, mode, first, from, to);
   }
   return { scan: s, mode, ddPct };
 }
