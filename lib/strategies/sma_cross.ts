@@ -178,9 +178,90 @@ function smaPairChunk(
   st[7] = prev;
 }
 
+/**
+ * Which moving average is above, per bar: 1 when fast > slow, -1 when fast < slow, 0 when they are
+ * equal or not both defined yet (NaN). Both SMAs are computed exactly as `smaPair` computes them;
+ * only the comparison is kept (1 byte per bar instead of two 8-byte arrays: less memory to fill).
+ */
+export function smaSide(values: Float64Array, fast: number, slow: number): Int8Array {
+  const len = values.length;
+  const side = new Int8Array(len);
+  for (let i = 0; i < len; i++) {
+    if (!(values[i] > 0)) {
+      const a = sma(values, fast), b = sma(values, slow);
+      for (let k = 0; k < len; k++) side[k] = a[k] > b[k] ? 1 : a[k] < b[k] ? -1 : 0;
+      return side;
+    }
+  }
+  const st = new Float64Array(8);
+  st[7] = NaN;
+  // A short first chunk: the function returns once (type feedback for its last lines) before V8
+  // optimises it in the middle of its loop.
+  for (let from = 0, to = Math.min(len, 256); from < len; from = to, to = Math.min(len, to + PAIR_CHUNK)) {
+    smaSideChunk(values, fast, slow, side, st, from, to);
+  }
+  return side;
+}
+
+/** One chunk of `smaSide`: `smaPairChunk`'s arithmetic, writing the side instead of the averages. */
+function smaSideChunk(
+  values: Float64Array,
+  n1: number,
+  n2: number,
+  side: Int8Array,
+  st: Float64Array,
+  from: number,
+  to: number,
+): void {
+  let sa = st[0], ca = st[1], ra = st[2], sb = st[3], cb = st[4], rb = st[5];
+  let sameCount = st[6], prev = st[7];
+  for (let i = from; i < to; i++) {
+    const v = values[i];
+    if (i >= n1) {
+      const y = -values[i - n1] - ra;
+      const t = sa + y;
+      ra = t - sa - y;
+      sa = t;
+    }
+    if (i >= n2) {
+      const y = -values[i - n2] - rb;
+      const t = sb + y;
+      rb = t - sb - y;
+      sb = t;
+    }
+    const ya = v - ca;
+    const ta = sa + ya;
+    ca = ta - sa - ya;
+    sa = ta;
+    const yb = v - cb;
+    const tb = sb + yb;
+    cb = tb - sb - yb;
+    sb = tb;
+    if (v === prev) sameCount++;
+    else {
+      sameCount = 1;
+      prev = v;
+    }
+    if (i >= n1 - 1 && i >= n2 - 1) {
+      const na = i < n1 ? i + 1 : n1, nb = i < n2 ? i + 1 : n2;
+      const a = sameCount >= na ? prev : sa / na;
+      const b = sameCount >= nb ? prev : sb / nb;
+      side[i] = a > b ? 1 : a < b ? -1 : 0;
+    }
+  }
+  st[0] = sa;
+  st[1] = ca;
+  st[2] = ra;
+  st[3] = sb;
+  st[4] = cb;
+  st[5] = rb;
+  st[6] = sameCount;
+  st[7] = prev;
+}
+
 interface SmaState {
-  fast: Float64Array;
-  slow: Float64Array;
+  /** `smaSide(close, fast, slow)`. */
+  side: Int8Array;
 }
 
 const CLOSE: OrderIntent = Object.freeze({ kind: "close" });
@@ -200,15 +281,15 @@ export const smaCross: Strategy<SmaState> = {
     return Math.max(p.fast, p.slow);
   },
   init({ bars, params }) {
-    const [fast, slow] = smaPair(bars.close, params.fast, params.slow);
-    return { fast, slow };
+    return { side: smaSide(bars.close, params.fast, params.slow) };
   },
   decide(i, _ctx, s, _pos, out) {
-    const f = s.fast, sl = s.slow;
-    const f0 = f[i - 1], f1 = f[i], s0 = sl[i - 1], s1 = sl[i];
-    if (f0 < s0 && f1 > s1) {
+    // fast[i−1] < slow[i−1] && fast[i] > slow[i] (and the mirror), read from the sides.
+    const side = s.side;
+    const s0 = side[i - 1], s1 = side[i];
+    if (s0 === -1 && s1 === 1) {
       out.push(CLOSE, BUY);
-    } else if (s0 < f0 && s1 > f1) {
+    } else if (s0 === 1 && s1 === -1) {
       out.push(CLOSE, SELL);
     }
   },
