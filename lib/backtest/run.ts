@@ -89,8 +89,17 @@ export function checkBacktestBars(bars: BarArrays): void {
       throw new KinetraError("bad_bars", `column ${name} has ${arr?.length ?? 0} values for ${n} bars`);
     }
   }
+  // Fast path: one test per bar that passes exactly when every check below passes (h >= l > 0
+  // implies h > 0; t > previous time excludes NaN and −Infinity, t < Infinity the rest).
+  let ok = 0;
+  for (let prevT = -Infinity; ok < n; ok++) {
+    const o = open[ok], h = high[ok], l = low[ok], c = close[ok], t = time[ok];
+    if (!(o > 0 && l > 0 && h >= l && c > 0 && o + h + l + c < Infinity && t > prevT && t < Infinity)) break;
+    prevT = t;
+  }
   const when = (k: number) => (Number.isFinite(time[k]) ? new Date(time[k]).toISOString() : `#${k}`);
-  for (let k = 0; k < n; k++) {
+  // Bars before `ok` passed; the detailed checks (and their messages) start at the first that did not.
+  for (let k = ok; k < n; k++) {
     const o = open[k], h = high[k], l = low[k], c = close[k];
     if (!(o > 0 && h > 0 && l > 0 && c > 0) || !Number.isFinite(o + h + l + c)) {
       throw new KinetraError(

@@ -248,7 +248,7 @@ const STATS_CHUNK = 8192;
 /**
  * Running state of the one pass over the equity curve (`scanEquity`): drawdown and its periods
  * (as backtesting.py counts them: between zero-drawdown bars and the last bar), the last equity of
- * each calendar period, the per-bar Omega sums, beta's sums, the exposed-bar count.
+ * each calendar period, the per-bar Omega sums and beta's sums.
  */
 class EquityScan {
   /** Highest equity so far. */
@@ -269,7 +269,6 @@ class EquityScan {
   /** First log returns (the shift). */
   e0 = 0;
   m0 = 0;
-  exposed = 0;
   weekend = 0;
   lastKey = NaN;
   day = NaN;
@@ -308,7 +307,6 @@ function scanChunk(
   equity: Float64Array,
   dd: Float64Array,
   ddGiven: boolean,
-  have: Uint8Array,
   mode: number,
   first: number,
   from: number,
@@ -320,7 +318,7 @@ function scanChunk(
   let peak = s.peak, deepest = s.deepest, p = s.p, prevZero = s.prevZero;
   let up = s.up, down = s.down, se = s.se, sm = s.sm, sem = s.sem, smm = s.smm;
   const e0 = s.e0, m0 = s.m0;
-  let exposed = s.exposed, weekend = s.weekend, lastKey = s.lastKey;
+  let weekend = s.weekend, lastKey = s.lastKey;
   let day = s.day, dayEnd = s.dayEnd, isWeekend = s.isWeekend, key = s.key;
   const durMs = s.durMs, durBars = s.durBars, peaks = s.peaks, dayEq = s.dayEq;
   for (let k = from; k < to; k++) {
@@ -365,7 +363,6 @@ function scanChunk(
       dayEq.push(e);
       lastKey = key;
     }
-    exposed += have[k];
     if (k === 0) continue;
     // Bar returns: Omega of the simple returns, beta of the log returns (the same ratio).
     const prev = equity[k - 1];
@@ -404,7 +401,6 @@ function scanChunk(
   s.sm = sm;
   s.sem = sem;
   s.smm = smm;
-  s.exposed = exposed;
   s.weekend = weekend;
   s.lastKey = lastKey;
   s.day = day;
@@ -413,14 +409,32 @@ function scanChunk(
   s.key = key;
 }
 
-/** Mark the bars inside [entry_bar, exit_bar] of any trade. */
-function exposedMarks(trades: TradeLog, n: number): Uint8Array {
+/** Bars inside [entry_bar, exit_bar] of any trade (0 … n−1). */
+function exposedBars(trades: TradeLog, n: number): number {
+  // Entries in order (one position at a time): merge the intervals as they come.
+  let count = 0, end = -1, lastStart = -Infinity;
+  for (let k = 0; k < trades.length; k++) {
+    const a = Math.max(0, trades.entryBar[k]), b = Math.min(trades.exitBar[k], n - 1);
+    if (a < lastStart) return exposedByMarks(trades, n);
+    lastStart = a;
+    if (b >= a && b > end) {
+      count += b - Math.max(a, end + 1) + 1;
+      end = b;
+    }
+  }
+  return count;
+}
+
+/** `exposedBars` for trades whose entries are not in order: mark the bars, then count them. */
+function exposedByMarks(trades: TradeLog, n: number): number {
   const have = new Uint8Array(n);
   for (let k = 0; k < trades.length; k++) {
     const e = Math.min(trades.exitBar[k], n - 1);
     for (let b = Math.max(0, trades.entryBar[k]); b <= e; b++) have[b] = 1;
   }
-  return have;
+  let c = 0;
+  for (let k = 0; k < n; k++) c += have[k];
+  return c;
 }
 
 /**
@@ -432,7 +446,6 @@ function scanEquity(
   close: Float64Array,
   equity: Float64Array,
   dd: Float64Array | undefined,
-  have: Uint8Array,
   first: number,
 ): { scan: EquityScan; mode: number; ddPct: Float64Array } {
   const n = equity.length;
@@ -449,7 +462,7 @@ function scanEquity(
   // lines) before V8 optimises it in the middle of a loop; with a long first call V8 compiled it
   // without that feedback, and the compiled code bailed out at the end of every later chunk.
   for (let from = 0, to = Math.min(n, 256); from < n; from = to, to = Math.min(n, to + STATS_CHUNK)) {
-    scanChunk(s, time, close, equity, ddPct, ddGiven, have, mode, first, from, to);
+    scanChunk(s, time, close, equity, ddPct, ddGiven, mode, first, from, to);
   }
   return { scan: s, mode, ddPct };
 }
@@ -473,7 +486,7 @@ export function computeStatsWithDrawdown(
   const first = Math.max(0, inp.start - 1);
   const L = trades instanceof TradeLog ? trades : TradeLog.fromRecords(trades);
   // One pass over the bars: drawdown and its periods, calendar periods, Omega, beta, exposure.
-  const { scan, mode, ddPct } = scanEquity(time, close, equity, inp.drawdownPct, exposedMarks(L, n), first);
+  const { scan, mode, ddPct } = scanEquity(time, close, equity, inp.drawdownPct, first);
   const peak = scan.peak;
   const maxDd = -scan.deepest / 100;
   const { durMs: ddDurMs, durBars: ddDurBars, peaks: ddPeaks } = scan;
@@ -555,7 +568,7 @@ export function computeStatsWithDrawdown(
     chsTrade.energy = energy;
     chsTracker.addTrade(chsTrade);
   }
-  const exposed = scan.exposed;
+  const exposed = exposedBars(L, n);
   const winRate = nt ? wins / nt : NaN;
   const pnlMean = mean(pnls);
   const pnlStd = Math.sqrt(varDdof1(pnls));
