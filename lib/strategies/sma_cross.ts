@@ -112,14 +112,18 @@ export function smaPair(values: Float64Array, n1: number, n2: number): [Float64A
   const st = new Float64Array(8);
   st[7] = NaN;
   for (let from = 0; from < len; from += PAIR_CHUNK) {
-    smaPairChunk(values, n1, n2, a, b, st, from, Math.min(len, from + PAIR_CHUNK));
+    smaPairChunk(values, n1, n2, a, b, st, from, Math.min(len, from + PAIR_CHUNK), 0);
   }
   return [a, b];
 }
 
 const PAIR_CHUNK = 8192;
 
-/** One chunk of `smaPair`; `st` carries [sumA, compAddA, compRemA, sumB, compAddB, compRemB, sameCount, prev]. */
+/**
+ * One chunk of `smaPair`; `st` carries [sumA, compAddA, compRemA, sumB, compAddB, compRemB, sameCount,
+ * prev]. Bar `i`'s averages are written at `a[i - off]`, `b[i - off]` (off = 0 for whole-series
+ * arrays, `from` for chunk-sized buffers).
+ */
 function smaPairChunk(
   values: Float64Array,
   n1: number,
@@ -129,6 +133,7 @@ function smaPairChunk(
   st: Float64Array,
   from: number,
   to: number,
+  off: number,
 ): void {
   let sa = st[0], ca = st[1], ra = st[2], sb = st[3], cb = st[4], rb = st[5];
   let sameCount = st[6], prev = st[7];
@@ -161,11 +166,11 @@ function smaPairChunk(
     }
     if (i >= n1 - 1) {
       const nobs = i < n1 ? i + 1 : n1;
-      a[i] = sameCount >= nobs ? prev : sa / nobs;
+      a[i - off] = sameCount >= nobs ? prev : sa / nobs;
     }
     if (i >= n2 - 1) {
       const nobs = i < n2 ? i + 1 : n2;
-      b[i] = sameCount >= nobs ? prev : sb / nobs;
+      b[i - off] = sameCount >= nobs ? prev : sb / nobs;
     }
   }
   st[0] = sa;
@@ -195,68 +200,19 @@ export function smaSide(values: Float64Array, fast: number, slow: number): Int8A
   }
   const st = new Float64Array(8);
   st[7] = NaN;
-  // A short first chunk: the function returns once (type feedback for its last lines) before V8
-  // optimises it in the middle of its loop.
+  // The averages of one chunk at a time in two reused buffers (same arithmetic as `smaPair`), then
+  // only their comparison is kept. A short first chunk: the kernel returns once (type feedback for
+  // its last lines) before V8 optimises it in the middle of its loop.
+  const a = new Float64Array(PAIR_CHUNK), b = new Float64Array(PAIR_CHUNK);
+  const first = Math.max(fast, slow) - 1;
   for (let from = 0, to = Math.min(len, 256); from < len; from = to, to = Math.min(len, to + PAIR_CHUNK)) {
-    smaSideChunk(values, fast, slow, side, st, from, to);
+    smaPairChunk(values, fast, slow, a, b, st, from, to, from);
+    for (let i = Math.max(from, first); i < to; i++) {
+      const x = a[i - from], y = b[i - from];
+      side[i] = x > y ? 1 : x < y ? -1 : 0;
+    }
   }
   return side;
-}
-
-/** One chunk of `smaSide`: `smaPairChunk`'s arithmetic, writing the side instead of the averages. */
-function smaSideChunk(
-  values: Float64Array,
-  n1: number,
-  n2: number,
-  side: Int8Array,
-  st: Float64Array,
-  from: number,
-  to: number,
-): void {
-  let sa = st[0], ca = st[1], ra = st[2], sb = st[3], cb = st[4], rb = st[5];
-  let sameCount = st[6], prev = st[7];
-  for (let i = from; i < to; i++) {
-    const v = values[i];
-    if (i >= n1) {
-      const y = -values[i - n1] - ra;
-      const t = sa + y;
-      ra = t - sa - y;
-      sa = t;
-    }
-    if (i >= n2) {
-      const y = -values[i - n2] - rb;
-      const t = sb + y;
-      rb = t - sb - y;
-      sb = t;
-    }
-    const ya = v - ca;
-    const ta = sa + ya;
-    ca = ta - sa - ya;
-    sa = ta;
-    const yb = v - cb;
-    const tb = sb + yb;
-    cb = tb - sb - yb;
-    sb = tb;
-    if (v === prev) sameCount++;
-    else {
-      sameCount = 1;
-      prev = v;
-    }
-    if (i >= n1 - 1 && i >= n2 - 1) {
-      const na = i < n1 ? i + 1 : n1, nb = i < n2 ? i + 1 : n2;
-      const a = sameCount >= na ? prev : sa / na;
-      const b = sameCount >= nb ? prev : sb / nb;
-      side[i] = a > b ? 1 : a < b ? -1 : 0;
-    }
-  }
-  st[0] = sa;
-  st[1] = ca;
-  st[2] = ra;
-  st[3] = sb;
-  st[4] = cb;
-  st[5] = rb;
-  st[6] = sameCount;
-  st[7] = prev;
 }
 
 interface SmaState {
