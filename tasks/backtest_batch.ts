@@ -13,6 +13,7 @@ import type { Split } from "../lib/backtest/batch_types.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir } from "../lib/util/paths.ts";
+import { onStopSignal } from "../lib/util/signals.ts";
 
 const HELP = `deno task backtest:batch [options]
 
@@ -111,15 +112,16 @@ async function main(): Promise<number> {
     }
   })();
   const enc = new TextEncoder();
-  // Ctrl+C stops the batch cleanly: workers are terminated and results.json is still written.
+  // Ctrl+C, SIGTERM (the menu's stop) and SIGHUP (a closed terminal) stop the batch cleanly:
+  // workers are terminated and results.json and summary.txt are still written.
   const ac = new AbortController();
-  const onInterrupt = (): void => {
-    console.error("\ninterrupted: stopping the workers and saving what finished ...");
+  const disposeSignals = onStopSignal((sig) => {
+    if (ac.signal.aborted) return;
+    console.error(
+      `\n${sig === "SIGINT" ? "interrupted" : sig}: stopping the workers and saving what finished ...`,
+    );
     ac.abort();
-  };
-  try {
-    Deno.addSignalListener("SIGINT", onInterrupt);
-  } catch { /* signals unsupported here: no clean interrupt */ }
+  });
   const run = await runBatch({
     signal: ac.signal,
     source,
@@ -147,9 +149,7 @@ async function main(): Promise<number> {
       }
     },
   });
-  try {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-  } catch { /* not added */ }
+  disposeSignals();
   const failed = run.results.filter((r) => r.error).length;
   if (args.json) {
     console.log(JSON.stringify({
@@ -183,6 +183,7 @@ async function main(): Promise<number> {
     if (run.interrupted) {
       const skipped = run.results.filter((r) => r.error?.code === "interrupted").length;
       console.log(`interrupted: ${skipped} runs did not finish (recorded with the error "interrupted")`);
+      console.log(`partial results: ${run.runDir}`);
     }
     console.log(`results: ${run.runDir}/results.json`);
   }

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { KinetraError } from "../lib/errors.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
+import { onStopSignal } from "../lib/util/signals.ts";
 import { defaultSourceDir } from "../lib/util/paths.ts";
 import { categorize, exerciseData, SEVERITY_ORDER } from "../lib/pipeline/mod.ts";
 
@@ -32,7 +33,17 @@ await runTask(async () => {
   const source = values.source ?? defaultSourceDir({ announce: true });
   const say = (l: string) => values.json ? console.error(l) : console.log(l);
   say(`real-data exerciser: ${source}`);
+  // A stop signal (Ctrl-C, the menu's SIGTERM, a closed terminal) ends it early; the report keeps
+  // what finished and says it was interrupted.
+  const ac = new AbortController();
+  const disposeSignals = onStopSignal((sig) => {
+    if (!ac.signal.aborted) {
+      console.error(`\n${sig}: stopping after the current file and saving the report ...`);
+    }
+    ac.abort();
+  });
   const report = await exerciseData({
+    signal: ac.signal,
     source,
     prepare: values["no-prepare"] ? false : { out: values.out, viewDir: `${values.out}_view` },
     backtestSample: sample,
@@ -40,6 +51,7 @@ await runTask(async () => {
     profilePath: values.profile ? values.report.replace(/\.json$/, "") + ".cpuprofile" : undefined,
     progress: values.verbose ? say : undefined,
   });
+  disposeSignals();
   await writeJsonAtomic(values.report, report);
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
@@ -81,6 +93,10 @@ await runTask(async () => {
       }
     }
     console.log(`report: ${values.report}`);
+  }
+  if (report.interrupted) {
+    console.error(`interrupted: partial report saved to ${values.report}`);
+    return 130;
   }
   return report.errors.length ? 1 : 0;
 });

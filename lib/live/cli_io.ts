@@ -1,9 +1,10 @@
 /**
  * Terminal I/O for the live tasks: typed confirmations read from stdin (a terminal or a pipe, so
- * automation can answer too), and a kill switch wired to SIGINT/SIGTERM.
+ * automation can answer too), and a kill switch wired to SIGINT/SIGTERM/SIGHUP.
  *
  * @module
  */
+import { STOP_SIGNALS } from "../util/signals.ts";
 
 /** Read one line from stdin; null at end of input. */
 export async function readStdinLine(): Promise<string | null> {
@@ -24,11 +25,11 @@ export async function confirmOnTerminal(prompt: string): Promise<string | null> 
   return await readStdinLine();
 }
 
-/** An AbortController aborted by SIGINT or SIGTERM; `dispose` removes the listeners. */
+/** An AbortController aborted by SIGINT, SIGTERM or SIGHUP; `dispose` removes the listeners. */
 export function killSwitch(onKill?: (signal: string) => void): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
   const handlers: [Deno.Signal, () => void][] = [];
-  for (const sig of ["SIGINT", "SIGTERM"] as Deno.Signal[]) {
+  for (const sig of STOP_SIGNALS) {
     const h = () => {
       onKill?.(sig);
       ac.abort();

@@ -7,6 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { KinetraError } from "../errors.ts";
+import { onStopSignal } from "../util/signals.ts";
 
 /** What a child process did. */
 export interface ChildResult {
@@ -111,22 +112,11 @@ export async function runChild(cmd: string, args: string[], opts: ChildOptions =
     killTree("SIGTERM");
     forceKill ??= setTimeout(() => killTree("SIGKILL"), 3000);
   };
-  const handlers: [Deno.Signal, () => void][] = (["SIGINT", "SIGTERM"] as Deno.Signal[]).map((
-    s,
-  ) => [s, onSignal(s)]);
-  for (const [sig, h] of handlers) {
-    try {
-      Deno.addSignalListener(sig, h);
-    } catch { /* signals unsupported here */ }
-  }
+  const disposeSignals = onStopSignal((sig) => onSignal(sig)());
   const status = await child.status;
   clearTimeout(timer);
   clearTimeout(forceKill);
-  for (const [sig, h] of handlers) {
-    try {
-      Deno.removeSignalListener(sig, h);
-    } catch { /* not added */ }
-  }
+  disposeSignals();
   if (interrupted) {
     throw new KinetraError(
       "interrupted",

@@ -50,6 +50,8 @@ export interface ExerciseOptions {
   profilePath?: string;
   /** Stop (reporting `timed_out`) when `performance.now()` passes this. */
   deadlineMs?: number;
+  /** Aborted by a stop signal: finish the current file, skip the rest, report `interrupted`. */
+  signal?: AbortSignal;
   /** Per-file progress lines. */
   progress?: (line: string) => void;
   /** Slow thresholds in ms (defaults: read 1000, validate 1000, backtest 5000, operation 60000). */
@@ -130,6 +132,8 @@ export interface ExerciseReport {
   profile: ProfileSummary | null;
   /** True when the deadline passed before every file was done. */
   timed_out: boolean;
+  /** True when a stop signal (SIGINT, SIGTERM, SIGHUP) ended it early; the report holds what finished. */
+  interrupted: boolean;
 }
 
 function assetClass(rel: string): string {
@@ -300,6 +304,7 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
         timedOut = true;
         break;
       }
+      if (opts.signal?.aborted) break;
       const t = performance.now();
       try {
         const bars = await data.readBars(rec.path);
@@ -366,11 +371,14 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
     });
   }
 
+  const stopped = (): boolean => opts.signal?.aborted === true;
   // 3. Validation (lib/data's checks).
-  await validateAll(data, records, errors, bottlenecks, operations, unavailable, slow.validate, progress);
+  if (!stopped()) {
+    await validateAll(data, records, errors, bottlenecks, operations, unavailable, slow.validate, progress);
+  }
 
   // 4. Preparation.
-  if (opts.prepare) {
+  if (opts.prepare && !stopped()) {
     const r = await prepareFiles(data, opts.source, files, opts.prepare);
     operations.push(r.operation);
     errors.push(...r.errors);
@@ -379,7 +387,7 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
 
   // 5. Backtest a sample.
   const n = opts.backtestSample ?? 4;
-  if (n > 0) {
+  if (n > 0 && !stopped()) {
     const r = await backtestSample(data, pickSample(records, n), slow.backtest, progress);
     operations.push(r.operation);
     errors.push(...r.errors);
@@ -426,6 +434,7 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
     unavailable,
     profile,
     timed_out: timedOut,
+    interrupted: stopped(),
   };
 }
 

@@ -44,6 +44,7 @@ import type {
 } from "./types.ts";
 import { SEVERITY_ORDER } from "./types.ts";
 import { WorkingSet } from "./working_set.ts";
+import { onStopSignal } from "../util/signals.ts";
 
 /** Options of {@link runPipeline}. Paths are relative to `root` unless absolute. */
 export interface PipelineOptions {
@@ -302,12 +303,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
     interruptRequested = true;
     log.progress("interrupted: stopping after the current step (Ctrl-C again to quit at once)");
   };
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const sig of signals) {
-    try {
-      Deno.addSignalListener(sig, onInterrupt);
-    } catch { /* no signals on this platform */ }
-  }
+  const disposeSignals = onStopSignal(onInterrupt);
   const checkInterrupt = () => {
     if (interruptRequested) {
       throw new KinetraError("interrupted", "interrupted by a signal (Ctrl-C)", { exitCode: 130 });
@@ -373,11 +369,7 @@ export async function runPipeline(opts: PipelineOptions): Promise<PipelineOutcom
     await log.event("warn", "interrupted", { message: e.message });
   } finally {
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
-    for (const sig of signals) {
-      try {
-        Deno.removeSignalListener(sig, onInterrupt);
-      } catch { /* not added */ }
-    }
+    disposeSignals();
   }
 
   // -------------------------------------------------------------------------------------------

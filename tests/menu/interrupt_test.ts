@@ -181,3 +181,37 @@ Deno.test("Ctrl-C during a batch stops the batch's child process cleanly and ret
     await Deno.remove(work, { recursive: true });
   }
 });
+
+Deno.test("Ctrl-C during a batch stops the batch cleanly and the menu says where the partial results are", async () => {
+  const work = await Deno.makeTempDir({ prefix: "kinetra-menu-sigint-" });
+  const session = new MenuSession({
+    root: ROOT,
+    menuArgs: ["--data-dir", SAMPLE, "--logs-dir", join(work, "logs"), "--config", join(work, "c.json")],
+  });
+  try {
+    // Backtesting > Batch over the Catalog, all registered strategies, confirm.
+    const script = ["3", "2", "", "y"];
+    await drive(session, () => script.shift() ?? null, (ev) => ev.kind === "op_start");
+    const deadline = Date.now() + 60_000;
+    while (!/\[1\/6\]/.test(session.stdout) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    session.interrupt();
+    const back = await drive(session, () => null, (ev) => ev.kind === "menu");
+    assert.equal(back.crumb, "Main Menu > Backtesting");
+    await session.send("q");
+    const end = await session.finish(20_000);
+    const runs = await Array.fromAsync(Deno.readDir(join(work, "logs", "backtests")));
+    assert.equal(runs.length, 1);
+    const runDir = join(work, "logs", "backtests", runs[0].name);
+    assert.ok(
+      end.stdout.includes(`Partial results (the runs that finished): ${runDir}`),
+      end.stdout.slice(-2000),
+    );
+    const saved = JSON.parse(await Deno.readTextFile(join(runDir, "results.json")));
+    assert.equal(saved.interrupted, true);
+  } finally {
+    await session.finish(5_000);
+    await Deno.remove(work, { recursive: true });
+  }
+});

@@ -72,3 +72,55 @@ Deno.test("exercise:data --json --profile on data/sample", async () => {
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("exercise:data stopped by SIGTERM (the menu's stop) saves a report of what finished and exits 130", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "kinetra-exdata-stop-" });
+  try {
+    const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
+    delete (env as Record<string, string>).RUST_BACKTRACE;
+    const reportPath = join(tmp, "report.json");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "-A",
+        "tasks/exercise_data.ts",
+        "--source",
+        "data/sample",
+        "--out",
+        join(tmp, "prepared"),
+        "--report",
+        reportPath,
+        "--verbose",
+      ],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!/ load \S+: \d+ rows/.test(out)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    child.kill("SIGTERM");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    const status = await child.status;
+    const err = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+    assert.equal(status.code, 130, out + err);
+    assert.match(err, /partial report saved to/);
+    const report = JSON.parse(await Deno.readTextFile(reportPath));
+    assert.equal(report.interrupted, true);
+    assert.ok(
+      report.files.some((f: { rows: number | null }) => (f.rows ?? 0) > 0),
+      "the loaded file is in the report",
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});

@@ -187,48 +187,50 @@ Deno.test("fix without --auto-fix proposes and writes no repaired data; --dry-ru
   }
 });
 
-Deno.test("Ctrl-C (SIGINT) stops the run after the current step, keeps the report, exits 130", async () => {
-  const tmp = await Deno.makeTempDir({ prefix: "kinetra-fix-test-" });
-  try {
-    const src = join(tmp, "src");
-    await buildDefectiveCopy(src);
-    const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
-    delete (env as Record<string, string>).RUST_BACKTRACE;
-    // Run the task's script directly (not through `deno task`) so the signal reaches it.
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "tasks/fix.ts",
-        "--source",
-        src,
-        "--log-dir",
-        join(tmp, "logs"),
-        "--out",
-        join(tmp, "rep"),
-        "--stages",
-        "real_data,menu_exerciser",
-        "--json",
-      ],
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    // Wait until the run is under way (its log exists), then interrupt it.
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const started = await Array.fromAsync(Deno.readDir(join(tmp, "logs"))).catch(() => []);
-      if (started.some((e) => e.name.startsWith("pipeline_"))) break;
-      await new Promise((r) => setTimeout(r, 50));
+for (const sig of ["SIGINT", "SIGHUP"] as const) {
+  Deno.test(`${sig} stops the run after the current step, keeps the report, exits 130`, async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "kinetra-fix-test-" });
+    try {
+      const src = join(tmp, "src");
+      await buildDefectiveCopy(src);
+      const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
+      delete (env as Record<string, string>).RUST_BACKTRACE;
+      // Run the task's script directly (not through `deno task`) so the signal reaches it.
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "tasks/fix.ts",
+          "--source",
+          src,
+          "--log-dir",
+          join(tmp, "logs"),
+          "--out",
+          join(tmp, "rep"),
+          "--stages",
+          "real_data,menu_exerciser",
+          "--json",
+        ],
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      // Wait until the run is under way (its log exists), then interrupt it.
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const started = await Array.fromAsync(Deno.readDir(join(tmp, "logs"))).catch(() => []);
+        if (started.some((e) => e.name.startsWith("pipeline_"))) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill(sig);
+      const out = await child.output();
+      assert.equal(out.code, 130, new TextDecoder().decode(out.stderr).slice(-1500));
+      const report = JSON.parse(new TextDecoder().decode(out.stdout));
+      assert.match(report.stop_reason, /^interrupted/);
+      assert.ok((await Deno.stat(report.outputs.report)).isFile);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
     }
-    await new Promise((r) => setTimeout(r, 300));
-    child.kill("SIGINT");
-    const out = await child.output();
-    assert.equal(out.code, 130, new TextDecoder().decode(out.stderr).slice(-1500));
-    const report = JSON.parse(new TextDecoder().decode(out.stdout));
-    assert.match(report.stop_reason, /^interrupted/);
-    assert.ok((await Deno.stat(report.outputs.report)).isFile);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
-});
+  });
+}

@@ -346,6 +346,57 @@ Deno.test("Ctrl+C (SIGINT) on the task stops the batch with exit code 130 and a 
   }
 });
 
+for (const sig of ["SIGTERM", "SIGHUP"] as const) {
+  Deno.test(`${sig} on the task (the menu's stop, a closed terminal) saves what finished like Ctrl+C`, async () => {
+    const out = await tempDir();
+    try {
+      const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
+      delete (env as Record<string, string>).RUST_BACKTRACE;
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--no-prompt",
+          "-A",
+          "tasks/backtest_batch.ts",
+          "--source",
+          SAMPLE,
+          "--out",
+          out,
+          "--workers",
+          "1",
+        ],
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+      let err = "";
+      while (!err.includes("[1/6]")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        err += value;
+      }
+      child.kill(sig);
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        err += value;
+      }
+      const status = await child.status;
+      const stdout = new TextDecoder().decode(await new Response(child.stdout).arrayBuffer());
+      assert.equal(status.code, 130, err + stdout);
+      assert.match(err, new RegExp(`${sig}: stopping the workers`));
+      const runDir = stdout.match(/results: (.*)\/results\.json/)![1];
+      const saved = JSON.parse(await Deno.readTextFile(join(runDir, "results.json")));
+      assert.equal(saved.interrupted, true);
+      assert.ok(saved.results.some((r: { error: unknown }) => r.error === null), "the finished file is kept");
+      assert.match(await Deno.readTextFile(join(runDir, "summary.txt")), /^strategy\s+class/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+}
+
 Deno.test("parameter overrides apply to the strategies that declare them and are checked before running", async () => {
   const out = await tempDir();
   try {

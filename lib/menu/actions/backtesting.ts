@@ -10,6 +10,7 @@ import type { BarArrays, Bars, BarsMeta } from "../../data/types.ts";
 import { KinetraError } from "../../errors.ts";
 import type { FeatureArrays } from "../../strategies/contract.ts";
 import { exists, utcStamp, writeJsonAtomic, writeTextAtomic } from "../../util/fs.ts";
+import { OperationCancelled } from "../control.ts";
 import { type DatasetFile, listDatasets, pickDataset, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
 import { type OperationHandle, yieldToEvents } from "../operation.ts";
@@ -193,6 +194,17 @@ async function batchTask(): Promise<string> {
   return path;
 }
 
+/** The run_<stamp> folders under a batch output folder, oldest first. */
+async function runFolders(outDir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(outDir)) {
+      if (e.isDirectory && e.name.startsWith("run_")) names.push(e.name);
+    }
+  } catch { /* no folder yet */ }
+  return names.sort();
+}
+
 /** Batch over the catalog: every registered strategy on every file, in parallel workers. */
 export const batchBacktest: MenuAction = {
   kind: "action",
@@ -227,11 +239,26 @@ export const batchBacktest: MenuAction = {
       "--strategies",
       strategies.join(","),
     ];
-    const out = await ctx.operation(
-      "Batch backtest",
-      (op) => op.runChild(Deno.execPath(), args),
-      { cooperative: true }, // Ctrl-C lets the child stop cleanly and print its last words
-    );
+    const before = new Set(await runFolders(outDir));
+    let out;
+    try {
+      out = await ctx.operation(
+        "Batch backtest",
+        (op) => op.runChild(Deno.execPath(), args),
+        { cooperative: true }, // Ctrl-C lets the child stop cleanly and print its last words
+      );
+    } catch (e) {
+      if (e instanceof OperationCancelled) {
+        // The child saves what finished on SIGTERM: say where, so nothing looks lost.
+        const fresh = (await runFolders(outDir)).filter((d) => !before.has(d));
+        ask.say(
+          fresh.length
+            ? `  Partial results (the runs that finished): ${join(outDir, fresh[fresh.length - 1])}`
+            : `  No run folder was written under ${outDir} before it stopped.`,
+        );
+      }
+      throw e;
+    }
     if (out.code !== 0) {
       ask.say(`  The batch stopped with exit code ${out.code} (see the messages above).`);
       return;
