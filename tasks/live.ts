@@ -170,7 +170,8 @@ async function main(): Promise<number> {
           .join(", "),
     );
     return summary.status === "halted" && summary.halt_reason !== "kill_switch" &&
-        summary.halt_reason !== "duration" && summary.halt_reason !== "max_trades"
+        summary.halt_reason !== "duration" && summary.halt_reason !== "max_trades" &&
+        summary.halt_reason !== "control_stop"
       ? 1
       : 0;
   } finally {

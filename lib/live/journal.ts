@@ -26,7 +26,11 @@ export type JournalEventType =
   | "breaker"
   | "limit"
   | "halt"
-  | "run_end";
+  | "run_end"
+  /** After each bar closed: OHLC, equity, balance, net lots and open positions (the dashboard's bars). */
+  | "mark"
+  /** A request read from the control channel (lib/live/control.ts). */
+  | "control";
 
 /** One journal line. `ts` is the wall-clock ISO time it was written. */
 export interface JournalEvent {

@@ -7,6 +7,7 @@
 export * from "./types.ts";
 export * from "./runner.ts";
 export * from "./journal.ts";
+export * from "./control.ts";
 export * from "./breaker.ts";
 export * from "./config.ts";
 export * from "./gates.ts";

@@ -65,6 +65,7 @@ import { utcStamp, writeJsonAtomic } from "../util/fs.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { type LiveConfig, loadLiveConfig, requireSecret } from "./config.ts";
 import { accountGate, assertLiveAllowed, CONFIRM_WORD } from "./gates.ts";
+import { readControlRequest } from "./control.ts";
 import { Journal } from "./journal.ts";
 import { TradeLedger } from "./ledger.ts";
 import { evaluateReadiness } from "./readiness.ts";
@@ -352,6 +353,8 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   let halted: Halt | null = null;
   let maxTradesNoted = false;
   let flattenNext = false;
+  /** Set by a `halt_entries` request on the control channel (the dashboard). */
+  let entriesHaltedByControl = false;
   let dailyBlockedDay = -1;
   let dayKey = -1, dayStartEquity = cash;
 
@@ -607,6 +610,8 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
         entry_price: t.entry_price,
         exit_price: t.exit_price,
         pnl: t.pnl,
+        return_pct: t.return_pct,
+        entry_time: t.entry_time,
         exit_time: t.exit_time,
       });
     }
@@ -691,6 +696,8 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   ) => {
     const blockedBy = breaker.tripped
       ? "circuit_breaker"
+      : entriesHaltedByControl
+      ? "control"
       : halted
       ? "halting"
       : opts.maxTrades !== undefined && c.entries >= opts.maxTrades
@@ -963,11 +970,51 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     }
   };
 
+  /** The control channel (lib/live/control.ts): a request written by the dashboard, acted on between bars. */
+  const checkControl = async () => {
+    const req = await readControlRequest(runDir);
+    if (!req) return;
+    await journal.append("control", { ...req });
+    if (req.error) {
+      io.print(`control request ignored: ${req.error}`);
+      return;
+    }
+    if (req.action === "halt_entries") {
+      if (!entriesHaltedByControl) io.print(`control: new entries halted (${req.source})`);
+      entriesHaltedByControl = true;
+    } else if (req.action === "close_all_stop") {
+      throw new Halt("control_stop", `close all and stop requested (${req.source})`);
+    }
+  };
+
   /** Everything after bar i closed: excursions, equity, CHS, breaker, limits, decision. */
   const afterClose = async (i: number): Promise<OrderIntent[]> => {
     ledger.updateExcursions(bars.high[i], bars.low[i]);
     const eq = ledger.equityAt(bars.close[i], spreadPx(i));
     equity[i] = eq;
+    // The bar as the dashboard draws it: OHLC, equity at its close, balance and what is open.
+    await journal.append("mark", {
+      bar: i,
+      bar_time: new Date(bars.time[i]).toISOString(),
+      open: bars.open[i],
+      high: bars.high[i],
+      low: bars.low[i],
+      close: bars.close[i],
+      equity: eq,
+      balance: ledger.cash,
+      lots: ledger.netLots,
+      positions: ledger.openCount
+        ? ledger.openRecords(bars.close[i], spreadPx(i), i, bars.time[i]).map((t) => ({
+          side: t.side,
+          size: t.size,
+          entry_time: t.entry_time,
+          entry_price: t.entry_price,
+          sl: t.sl,
+          tp: t.tp,
+          pnl: t.pnl,
+        }))
+        : [],
+    });
     // Daily returns for CHS (the same periods as the backtest statistics).
     const key = Math.floor(bars.time[i] / DAY_MS);
     if (key !== lastDayKey) {
@@ -1059,6 +1106,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       const t0 = Date.now();
       for (let i = 0; i < n; i++) {
         checkKill();
+        await checkControl();
         // Bar i opens: quote at its open, swap for the nights crossed, then the orders decided at i-1.
         // Ask = Bid + spread exactly as the backtest computes it (not re-rounded), for parity.
         paper.setQuote({
@@ -1133,6 +1181,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       let lastBarAt = Date.now();
       while (true) {
         checkKill();
+        await checkControl();
         if (!queue.length) {
           if (opts.barTimeoutMs !== undefined && Date.now() - lastBarAt > opts.barTimeoutMs) {
             throw new Halt(
@@ -1237,7 +1286,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   if (halted) {
     io.print(`halted: ${halted.message}`);
     await journal.append("halt", { reason: halted.reason, message: halted.message });
-    if (opts.flattenOnHalt && !(halted.reason === "link_lost")) {
+    if ((opts.flattenOnHalt || halted.reason === "control_stop") && !(halted.reason === "link_lost")) {
       try {
         // Virtual: the market is at the last processed bar's close.
         if (paper && lastIndex >= 0) {
