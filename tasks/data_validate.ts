@@ -5,7 +5,13 @@
  * empty). Prints a table, or with `--json` a JSON array with one record per file. Exit 1 when any
  * file has a CRITICAL finding, 2 for a missing folder or bad arguments, else 0.
  */
-import { formatValidation, makeProgress, parseTaskArgs, validateFolder } from "../lib/data/mod.ts";
+import {
+  formatValidation,
+  makeProgress,
+  noDataFilesError,
+  parseTaskArgs,
+  validateFolder,
+} from "../lib/data/mod.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir } from "../lib/util/paths.ts";
 
@@ -26,6 +32,7 @@ await runTask(async () => {
   // A progress bar on a terminal only (stderr); logs and pipes get just the result.
   const progress = Deno.stderr.isTerminal() ? makeProgress({ terminal: true }) : null;
   const v = await validateFolder(source, progress ? (d, t, r) => progress(d, t, r.file) : undefined);
+  if (v.records.length === 0) throw noDataFilesError(source);
   console.log(values.json ? JSON.stringify(v.records, null, 2) : formatValidation(v));
   return v.has_critical ? 1 : 0;
 });

@@ -5,12 +5,14 @@
  * data/sample when data/master is empty) into `<out>/{train,test}` as Parquet plus
  * `<out>/manifest.json` (default out: data/prepared). Unchanged sources are skipped. Progress goes
  * to stderr (a bar on a terminal, plain lines otherwise); `--json` prints the manifest on stdout.
- * Exit 1 when any file failed, 2 for bad arguments or a missing source.
+ * Exit 1 when any file failed, 2 for bad arguments or a missing or empty source (the manifest is
+ * left alone), 130 when stopped by a signal (the manifest lists the files that finished).
  */
 import { KinetraError } from "../lib/errors.ts";
 import { formatManifest, makeProgress, parseTaskArgs, prepareDataset } from "../lib/data/mod.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir, PREPARED_DIR } from "../lib/util/paths.ts";
+import { onStopSignal } from "../lib/util/signals.ts";
 
 const USAGE = "usage: deno task prepare [--source DIR] [--out DIR] [--test-ratio R] [--force] [--json]";
 
@@ -37,13 +39,18 @@ await runTask(async () => {
   }
   const source = values.source ?? defaultSourceDir({ announce: true });
   const progress = makeProgress();
+  // Ctrl-C, SIGTERM or SIGHUP: stop after the current file; the manifest keeps what finished.
+  const ac = new AbortController();
+  const disposeSignals = onStopSignal(() => ac.abort());
   const m = await prepareDataset({
+    signal: ac.signal,
     source,
     out: values.out ?? PREPARED_DIR,
     testRatio,
     force: values.force,
     onProgress: (done, total, label) => progress(done, total, label),
   });
+  disposeSignals();
   console.log(values.json ? JSON.stringify(m, null, 2) : formatManifest(m));
   return m.totals.failed > 0 ? 1 : 0;
 });

@@ -53,6 +53,17 @@ export interface Catalog {
 export const EXPORT_EXTENSIONS = [".csv", ".tsv", ".txt"];
 const TF_ORDER = ["M1", "M5", "M15", "M30", "H1", "H4", "D1", "W1", "MN1"];
 
+/** The error for a folder that holds no data file (exit 2), naming the folder, with a hint. */
+export function noDataFilesError(dir: string): KinetraError {
+  return new KinetraError(
+    "no_data_files",
+    `no data files in ${dir}: expected MetaTrader 5 exports (${
+      EXPORT_EXTENSIONS.join(", ")
+    }) in it or its sub-folders; pass --source DIR (see docs/DATA.md)`,
+    { details: { source: dir } },
+  );
+}
+
 /**
  * Scan `dir` recursively for exports (.csv, .tsv, .txt; hidden files and README files skipped).
  * Throws `source_not_found` when the folder does not exist.

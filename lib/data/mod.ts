@@ -42,7 +42,13 @@ export {
   type ValidateOptions,
   worstSeverity,
 } from "./validate.ts";
-export { type Catalog, type CatalogEntry, EXPORT_EXTENSIONS, scanCatalog } from "./catalog.ts";
+export {
+  type Catalog,
+  type CatalogEntry,
+  EXPORT_EXTENSIONS,
+  noDataFilesError,
+  scanCatalog,
+} from "./catalog.ts";
 export { failedRecord, inspectFile, inspectLoaded, type InspectRecord } from "./inspect.ts";
 export { type FolderValidation, validateFolder, type ValidateRecord } from "./validate_folder.ts";
 export {

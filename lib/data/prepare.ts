@@ -11,7 +11,7 @@ import { isKinetraError, KinetraError } from "../errors.ts";
 import { assertNotInside, exists, produceAtomic, writeJsonAtomic } from "../util/fs.ts";
 import { frameFromArrays } from "./arrays.ts";
 import { parseFileName } from "./file_name.ts";
-import { scanCatalog } from "./catalog.ts";
+import { noDataFilesError, scanCatalog } from "./catalog.ts";
 import { loadBytes, readFileBytes } from "./read_bars.ts";
 import { detectTimeframe } from "./timeframe.ts";
 import type { BarArrays } from "./types.ts";
@@ -25,11 +25,20 @@ export interface PrepareOptions {
   out?: string;
   /** Share of each file's bars (the most recent ones) that goes to test; 0 < r < 1, default 0.2. */
   testRatio?: number;
+  /**
+   * Keep the manifest entries of files this run did not read (default true: a run only adds or
+   * updates). A tool that owns its output folder (the fix pipeline) passes false so the manifest
+   * lists exactly the files it read.
+   */
+  keepOtherEntries?: boolean;
   /** Rebuild every file even when unchanged. */
   force?: boolean;
   /** Called after each file with a short label (`prepared forex/X.csv`) and the manifest entry. */
   onProgress?: (done: number, total: number, label: string, entry: ManifestEntry) => void;
-  /** Aborting stops between files with a `cancelled` error (nothing half-written stays). */
+  /**
+   * Aborting stops between files with a `cancelled` error (exit 130); the manifest is still written
+   * with the files that finished (nothing half-written stays).
+   */
   signal?: AbortSignal;
 }
 
@@ -89,9 +98,12 @@ export interface Manifest {
   test_ratio: number;
   /** Always `parquet`. */
   output_format: string;
-  /** Counts over all files: prepared now, skipped (unchanged), failed, and bars. */
-  totals: { files: number; prepared: number; skipped: number; failed: number; rows: number };
-  /** One entry per source file. */
+  /**
+   * Counts over the files this run read: prepared now, skipped (unchanged), failed, and bars; `kept`
+   * counts the entries of earlier runs (files this run did not read) that stay in the manifest.
+   */
+  totals: { files: number; prepared: number; skipped: number; failed: number; rows: number; kept: number };
+  /** One entry per prepared source file: this run's, then earlier runs' (a run only adds or updates). */
   files: ManifestEntry[];
 }
 
@@ -154,17 +166,45 @@ export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
   }
   assertNotInside(out, opts.source);
   const catalog = await scanCatalog(opts.source);
+  // An empty source is a mistake (a wrong folder), never a reason to touch the manifest.
+  if (catalog.files.length === 0) throw noDataFilesError(opts.source);
   const manifestPath = join(out, "manifest.json");
   const previous = await readManifest(manifestPath);
   const prevByFile = new Map((previous?.files ?? []).map((f) => [f.file, f]));
   const sameRatio = previous?.test_ratio === testRatio;
   const entries: ManifestEntry[] = [];
   let done = 0;
+  const write = async (): Promise<Manifest> => {
+    const read = new Set(entries.map((e) => e.file));
+    const kept = opts.keepOtherEntries === false
+      ? []
+      : (previous?.files ?? []).filter((f) => !read.has(f.file));
+    const manifest: Manifest = {
+      prepared_at: new Date().toISOString(),
+      source: opts.source,
+      out,
+      test_ratio: testRatio,
+      output_format: "parquet",
+      totals: {
+        files: entries.length,
+        prepared: entries.filter((e) => e.status === "prepared").length,
+        skipped: entries.filter((e) => e.status === "skipped").length,
+        failed: entries.filter((e) => e.status === "failed").length,
+        rows: entries.reduce((s, e) => s + e.rows, 0),
+        kept: kept.length,
+      },
+      files: [...entries, ...kept],
+    };
+    await writeJsonAtomic(manifestPath, manifest);
+    return manifest;
+  };
   for (const c of catalog.files) {
     if (opts.signal?.aborted) {
+      await write();
       throw new KinetraError(
         "cancelled",
-        `preparation cancelled after ${done} of ${catalog.files.length} files`,
+        `preparation cancelled after ${done} of ${catalog.files.length} files (the manifest lists the finished ones)`,
+        { exitCode: 130 },
       );
     }
     let entry: ManifestEntry;
@@ -190,23 +230,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
     done++;
     opts.onProgress?.(done, catalog.files.length, `${entry.status} ${entry.file}`, entry);
   }
-  const manifest: Manifest = {
-    prepared_at: new Date().toISOString(),
-    source: opts.source,
-    out,
-    test_ratio: testRatio,
-    output_format: "parquet",
-    totals: {
-      files: entries.length,
-      prepared: entries.filter((e) => e.status === "prepared").length,
-      skipped: entries.filter((e) => e.status === "skipped").length,
-      failed: entries.filter((e) => e.status === "failed").length,
-      rows: entries.reduce((s, e) => s + e.rows, 0),
-    },
-    files: entries,
-  };
-  await writeJsonAtomic(manifestPath, manifest);
-  return manifest;
+  return await write();
 }
 
 async function prepareOne(

@@ -83,6 +83,7 @@ export function formatManifest(m: Manifest): string {
     `${t.files} files from ${m.source} → ${m.out} (test ratio ${m.test_ratio}, parquet): ` +
     `${t.prepared} prepared, ${t.skipped} unchanged (skipped), ${t.failed} failed; ${t.rows} bars`,
   ];
+  if (t.kept) out.push(`${t.kept} entries of earlier runs (other files) kept in the manifest`);
   for (const f of m.files.filter((x) => x.status === "failed")) {
     out.push(`failed ${f.file}: ${f.error?.message ?? ""}`);
   }

@@ -556,6 +556,8 @@ export async function prepareFiles(
       source: view,
       out: opts.out,
       testRatio: opts.testRatio ?? 0.2,
+      // The pipeline owns this folder: its manifest lists exactly the working set.
+      keepOtherEntries: false,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const perFile = preparedRecords(result);

@@ -89,15 +89,16 @@ export const prepareData: MenuAction = {
           source: opts.dataDir,
           out: opts.preparedDir,
           testRatio: testPct / 100,
-          onProgress: (done, total, label) => {
-            op.checkCancelled();
-            op.progress(done, total, label);
-          },
+          // Ctrl-C stops it after the current file; the manifest still lists the finished ones.
+          signal: op.signal,
+          onProgress: (done, total, label) => op.progress(done, total, label),
         }),
     );
     const t = manifest.totals;
     ask.say(
-      `  ${t.files} files: ${t.prepared} prepared, ${t.skipped} unchanged (skipped), ${t.failed} failed.`,
+      `  ${t.files} files: ${t.prepared} prepared, ${t.skipped} unchanged (skipped), ${t.failed} failed${
+        t.kept ? `; ${t.kept} entries of earlier runs kept` : ""
+      }.`,
     );
     for (const f of manifest.files.filter((x) => x.status === "failed").slice(0, 8)) {
       ask.say(`    failed: ${f.file}: ${f.error?.message ?? "?"}`);
