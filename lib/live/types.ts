@@ -79,6 +79,8 @@ export interface LiveOptions {
    * (`per_bar`, what demo and live always do).
    */
   recompute?: "once" | "per_bar";
+  /** Consecutive broker refusals with the same retcode that halt new entries (default 3). */
+  maxRefusals?: number;
 }
 
 /** How the runner talks to its caller. */

@@ -1,0 +1,608 @@
+/**
+ * The order desk of a live run: entries, closes, SL/TP modifications and the broker's own exits,
+ * each validated with the MT5 validator, journalled before it is sent and after, with unknown
+ * outcomes reconciled by client order id (never a blind resend), and every fill booked in the
+ * trade ledger (the backtest's trade records).
+ *
+ * @module
+ */
+import type { ExitReason, TradeRecord } from "../backtest/mod.ts";
+import {
+  ACCOUNT_MARGIN_MODE,
+  BRIDGE_CODE,
+  isSuccessRetcode,
+  isUnknownOutcome,
+  ORDER_TYPE,
+  RETCODE,
+  TRADE_ACTION,
+} from "../broker/constants.ts";
+import type { BrokerPosition, Quote, TradeRequest, TradeResult } from "../broker/types.ts";
+import { normalizePrice } from "../broker/normalize.ts";
+import { allowedFilling, validateOrder } from "../broker/validator.ts";
+import type { BarArrays } from "../data/types.ts";
+import { newCid } from "../mt5/protocol.ts";
+import type { OrderIntent } from "../strategies/contract.ts";
+import type { Market } from "./feed.ts";
+import type { RiskGuard } from "./guard.ts";
+import type { TradeLedger } from "./ledger.ts";
+import { Halt, type LiveSession } from "./session.ts";
+import { entryLots } from "./sizing.ts";
+
+/** The desk's counters (they go into the summary). */
+export interface DeskCounters {
+  validator_rejections: number;
+  broker_rejections: number;
+  adjustments: number;
+  entries_blocked: number;
+  unknown_outcomes: number;
+  reconciled: number;
+  resent: number;
+}
+
+/** What the desk reads from the running session. */
+export interface DeskView {
+  /** The bars so far. */
+  bars(): BarArrays;
+  /** The strategy's energy column (for the trade record), or null. */
+  energy(): Float64Array | null;
+  /** True once the session is halting (no new entries). */
+  halting(): boolean;
+}
+
+/** Entries, closes, modifications and reconciliation against one broker. */
+export class OrderDesk {
+  readonly counters: DeskCounters = {
+    validator_rejections: 0,
+    broker_rejections: 0,
+    adjustments: 0,
+    entries_blocked: 0,
+    unknown_outcomes: 0,
+    reconciled: 0,
+    resent: 0,
+  };
+  /** Every client order id this run sent. */
+  readonly ourCids: Set<string> = new Set<string>();
+  #cidCounter = 0;
+  readonly #runTag: string;
+  readonly #seenDeals = new Set<string>();
+
+  constructor(
+    readonly s: LiveSession,
+    readonly market: Market,
+    readonly ledger: TradeLedger,
+    readonly guard: RiskGuard,
+    readonly view: DeskView,
+  ) {
+    this.#runTag = s.runId.replace(/[^0-9a-z]/gi, "").slice(-5);
+  }
+
+  /** A new client order id of this run. */
+  nextCid(): string {
+    const cid = newCid(this.#runTag, ++this.#cidCounter);
+    this.ourCids.add(cid);
+    return cid;
+  }
+
+  /** A price on the symbol's grid, normalised as the validator does (and as the backtest's mt5 profile). */
+  gridPrice(v: number): number {
+    return normalizePrice(this.market.tspec, v);
+  }
+
+  /** The spread of bar `i` in price units. */
+  spreadPx(i: number): number {
+    const bars = this.view.bars();
+    return (bars.spread ? bars.spread[i] : this.market.spec.spreadTypical) * this.market.spec.point;
+  }
+
+  /** Virtual: the bar's spread exactly as the backtest computes it; demo/live: the quote's. */
+  spreadNow(q: Quote, barIdx: number): number {
+    return this.s.replay ? this.spreadPx(barIdx) : q.ask - q.bid;
+  }
+
+  async #waitForLink(): Promise<void> {
+    const server = this.market.server;
+    if (!server) return;
+    const ms = this.s.opts.reconnectTimeoutMs ?? 30_000;
+    try {
+      await server.waitForSession(ms);
+    } catch {
+      throw new Halt(
+        "link_lost",
+        `the bridge link is down (${this.market.linkDown() ?? "no session"}) and did not come back within ${
+          ms / 1000
+        } s`,
+      );
+    }
+  }
+
+  /** Journal before sending, reconcile unknown outcomes, never resend blindly. */
+  async tracked(
+    kind: string,
+    cid: string,
+    request: unknown,
+    call: () => Promise<TradeResult>,
+  ): Promise<TradeResult> {
+    const { journal, io, magic } = this.s;
+    const c = this.counters;
+    await journal.append("order_pending", { cid, kind, request });
+    let r = await call();
+    let rounds = 0;
+    while (
+      isUnknownOutcome(r.retcode) || r.bridge_code === BRIDGE_CODE.UNKNOWN ||
+      r.bridge_code === BRIDGE_CODE.NOT_DELIVERED
+    ) {
+      c.unknown_outcomes++;
+      await journal.append("order_unknown", {
+        cid,
+        kind,
+        retcode: r.retcode,
+        bridge_code: r.bridge_code,
+        why: r.comment,
+      });
+      io.print(`order ${cid}: outcome unknown (${r.comment}); reconciling before anything else`);
+      if (++rounds > 3) {
+        throw new Halt(
+          "order_outcome_unknown",
+          `order ${cid} still has no known outcome after 3 reconciliations`,
+        );
+      }
+      try {
+        await this.#waitForLink();
+      } catch (e) {
+        throw new Halt(
+          "order_outcome_unknown",
+          `${(e as Error).message}; order ${cid} (${kind}) has an UNKNOWN outcome: look for comment ${cid} ` +
+            `(magic ${magic}) in the terminal's trade history before trading again`,
+        );
+      }
+      let rec;
+      for (let k = 0;; k++) {
+        try {
+          rec = await this.market.broker.reconcile(cid);
+          break;
+        } catch (e) {
+          if (k >= 2) {
+            throw new Halt("order_outcome_unknown", `cannot reconcile order ${cid}: ${(e as Error).message}`);
+          }
+          await this.#waitForLink();
+        }
+      }
+      await journal.append("reconcile", {
+        cid,
+        state: rec.state,
+        result: rec.result ?? null,
+        ok: rec.state === "found",
+      });
+      if (rec.state === "found" && rec.result) {
+        c.reconciled++;
+        r = rec.result;
+        break;
+      }
+      // Not found: it never reached the server, so sending it again (same cid) cannot duplicate it.
+      c.resent++;
+      await journal.append("order_pending", { cid, kind, request, resend: true });
+      r = await call();
+    }
+    const ok = isSuccessRetcode(r.retcode) && r.bridge_code !== BRIDGE_CODE.LIVE_GATE;
+    await journal.append("order_result", { cid, kind, ok, result: r });
+    return r;
+  }
+
+  /** Closed trades: into the CHS and the journal. */
+  async onClosed(recs: TradeRecord[]): Promise<void> {
+    for (const t of recs) {
+      const captured = t.side === "long" ? t.exit_price - t.entry_price : t.entry_price - t.exit_price;
+      this.guard.addTrade({
+        returnPct: t.return_pct,
+        pnl: t.pnl,
+        mfe: t.mfe,
+        captured,
+        energy: t.energy_at_entry,
+      });
+      await this.s.journal.append("fill", {
+        what: "exit",
+        reason: t.exit_reason,
+        side: t.side,
+        size: t.size,
+        entry_price: t.entry_price,
+        exit_price: t.exit_price,
+        pnl: t.pnl,
+        return_pct: t.return_pct,
+        entry_time: t.entry_time,
+        exit_time: t.exit_time,
+      });
+    }
+  }
+
+  /** The broker's positions on the session's symbol. */
+  async positions(): Promise<BrokerPosition[]> {
+    return await this.market.broker.positions(this.s.symbol);
+  }
+
+  /** Close `volume` (default all) of one position; returns false when it could not be closed. */
+  async closeOne(
+    p: BrokerPosition,
+    positions: BrokerPosition[],
+    reason: ExitReason,
+    barIdx: number,
+    volume = p.volume,
+  ): Promise<boolean> {
+    const { journal, io, symbol } = this.s;
+    const { broker, tspec } = this.market;
+    const c = this.counters;
+    const ledger = this.ledger;
+    const q = await broker.quote(symbol);
+    const req: TradeRequest = {
+      action: TRADE_ACTION.DEAL,
+      symbol,
+      volume,
+      type: p.type === 0 ? ORDER_TYPE.SELL : ORDER_TYPE.BUY,
+      position: p.ticket,
+      type_filling: allowedFilling(tspec, false, p.type === 0 ? 1 : 0) ?? 0,
+    };
+    const v = validateOrder(req, { spec: tspec, quote: q, positions }, { comparison: "client" });
+    if (!v.ok) {
+      c.validator_rejections++;
+      await journal.append("rejection", {
+        by: "validator",
+        kind: "close",
+        retcode: v.retcode,
+        message: v.message,
+      });
+      io.print(`close refused by the validator: ${v.retcode} ${v.message}`);
+      return false;
+    }
+    const cid = this.nextCid();
+    const partial = volume < p.volume - 1e-12;
+    const r = await this.tracked(
+      "close",
+      cid,
+      { ticket: p.ticket, volume },
+      () => broker.close(cid, p.ticket, partial ? volume : undefined),
+    );
+    if (!isSuccessRetcode(r.retcode)) {
+      if (r.retcode === RETCODE.POSITION_CLOSED) return true;
+      c.broker_rejections++;
+      await journal.append("rejection", {
+        by: "broker",
+        kind: "close",
+        retcode: r.retcode,
+        message: r.comment,
+      });
+      return false;
+    }
+    const lots = (p.type === 0 ? -1 : 1) * r.volume;
+    const recs = reason === "signal" && positions.length === 1 &&
+        Math.abs(Math.abs(ledger.netLots) - r.volume) < 1e-9
+      ? ledger.closeAll(r.price, barIdx, q.time_msc, reason, this.spreadNow(q, barIdx))
+      : ledger.fill({
+        lots,
+        price: r.price,
+        bar: barIdx,
+        time: q.time_msc,
+        reason,
+        spreadPx: this.spreadNow(q, barIdx),
+        opens: false,
+      });
+    await this.onClosed(recs);
+    return true;
+  }
+
+  /** Close every position of the symbol. */
+  async closeAll(reason: "signal" | "end" | "stop_out", barIdx: number): Promise<void> {
+    const positions = await this.positions();
+    for (const p of positions) await this.closeOne(p, positions, reason, barIdx);
+  }
+
+  /** An entry intent: limits, sizing, validation, then the order. */
+  async openEntry(
+    it: Extract<OrderIntent, { kind: "entry" }>,
+    decisionBar: number,
+    barIdx: number,
+  ): Promise<void> {
+    const { journal, io, symbol, opts, leverage, magic } = this.s;
+    const { broker, tspec, spec } = this.market;
+    const c = this.counters;
+    const ledger = this.ledger;
+    const blockedBy = this.guard.entryBlockedBy(this.view.halting());
+    if (blockedBy) {
+      c.entries_blocked++;
+      await journal.append("limit", { what: "entry_blocked", by: blockedBy, bar: decisionBar });
+      return;
+    }
+    if (it.type && it.type !== "market") {
+      c.validator_rejections++;
+      await journal.append("rejection", {
+        by: "runner",
+        kind: "entry",
+        retcode: RETCODE.INVALID_ORDER,
+        message: `${it.type} entries are not supported by the live runner (market entries only)`,
+      });
+      return;
+    }
+    const q: Quote = await broker.quote(symbol);
+    const acc = await broker.account();
+    const side = it.side;
+    const price = side > 0 ? q.ask : q.bid;
+    // Sizing knows only the fill moment: open trades marked at this quote (longs at Bid, shorts at
+    // Ask), SL/TP on the price grid the validator will put them on (as the backtest's mt5 profile).
+    const sl = it.sl === undefined ? undefined : this.gridPrice(it.sl);
+    const tp = it.tp === undefined ? undefined : this.gridPrice(it.tp);
+    const eq = ledger.equityAt(q.bid, this.spreadNow(q, barIdx));
+    const lots = entryLots({
+      spec,
+      size: it.size,
+      price,
+      sl,
+      equity: eq,
+      // Virtual: the ledger's free margin (the backtest's accounting, swap included); demo/live: the account's.
+      marginFree: this.s.replay ? Math.max(0, eq - ledger.marginUsed(leverage)) : acc.margin_free,
+      leverage,
+    });
+    if (!lots) {
+      c.validator_rejections++;
+      await journal.append("rejection", {
+        by: "validator",
+        kind: "entry",
+        retcode: RETCODE.INVALID_VOLUME,
+        message: `entry size came out below the minimum volume ${spec.volumeMin}`,
+      });
+      return;
+    }
+    if (
+      opts.maxPositionLots !== undefined &&
+      Math.abs(ledger.netLots + side * lots) > opts.maxPositionLots + 1e-9
+    ) {
+      c.entries_blocked++;
+      this.guard.limitEvents++;
+      await journal.append("limit", {
+        what: "max_position_lots",
+        requested: lots,
+        net: ledger.netLots,
+        max: opts.maxPositionLots,
+      });
+      return;
+    }
+    const type = side > 0 ? ORDER_TYPE.BUY : ORDER_TYPE.SELL;
+    let positions = await this.positions();
+    // A hedging account would keep both sides open; the strategy contract nets them (as the
+    // backtest does), so opposite positions are closed first-in first-out before the remainder opens.
+    let remaining = lots;
+    if (acc.margin_mode === ACCOUNT_MARGIN_MODE.RETAIL_HEDGING) {
+      const opposite = positions.filter((p) => p.type !== type).sort((a, b) => a.time_msc - b.time_msc);
+      for (const p of opposite) {
+        if (remaining <= 1e-12) break;
+        const vol = Math.min(p.volume, remaining);
+        if (!(await this.closeOne(p, positions, "reverse", barIdx, vol))) return;
+        remaining = Number((remaining - vol).toFixed(8));
+      }
+      if (remaining <= 1e-12) return;
+      positions = await this.positions();
+    }
+    const req: TradeRequest = {
+      action: TRADE_ACTION.DEAL,
+      symbol,
+      volume: remaining,
+      type,
+      sl,
+      tp,
+      deviation: 20,
+      type_filling: allowedFilling(tspec, false, type) ?? 0,
+      magic,
+    };
+    const v = validateOrder(req, { spec: tspec, quote: q, account: acc, positions }, {
+      autoAdjust: opts.autoAdjust ?? true,
+      comparison: "client",
+    });
+    for (const a of v.adjustments) {
+      c.adjustments++;
+      await journal.append("adjustment", { ...a });
+      io.print(`adjusted ${a.field}: ${a.from ?? "none"} -> ${a.to} (${a.reason})`);
+    }
+    if (!v.ok) {
+      c.validator_rejections++;
+      await journal.append("rejection", {
+        by: "validator",
+        kind: "entry",
+        retcode: v.retcode,
+        message: v.message,
+      });
+      io.print(`entry refused by the validator: ${v.retcode} ${v.retcode_name}: ${v.message}`);
+      return;
+    }
+    const cid = this.nextCid();
+    const sent = { ...v.request, comment: cid };
+    const r = await this.tracked("entry", cid, sent, () => broker.send(cid, sent));
+    if (!isSuccessRetcode(r.retcode) || r.bridge_code === BRIDGE_CODE.LIVE_GATE) {
+      c.broker_rejections++;
+      await journal.append("rejection", {
+        by: "broker",
+        kind: "entry",
+        retcode: r.retcode,
+        message: r.comment,
+      });
+      io.print(`entry refused by the broker: ${r.retcode}: ${r.comment}`);
+      return;
+    }
+    this.guard.entries++;
+    const energy = this.view.energy();
+    const recs = ledger.fill({
+      lots: side * r.volume,
+      price: r.price,
+      bar: barIdx,
+      time: q.time_msc,
+      reason: "reverse",
+      spreadPx: this.spreadNow(q, barIdx),
+      opens: true,
+      sl: v.request.sl,
+      tp: v.request.tp,
+      tag: it.tag,
+      energy: energy ? energy[decisionBar] : NaN,
+    });
+    await journal.append("fill", {
+      what: "entry",
+      cid,
+      side,
+      lots: r.volume,
+      price: r.price,
+      time: new Date(q.time_msc).toISOString(),
+    });
+    await this.onClosed(recs);
+  }
+
+  /**
+   * A `modify` intent: move the SL/TP of every open position through the broker (prices on the grid,
+   * validated without adjustment, journalled), then on the ledger's trades. An unchanged level is a
+   * no-op, a refused one is counted and journalled (the backtest records it as a rejection).
+   */
+  async modifyBrackets(it: Extract<OrderIntent, { kind: "modify" }>, barIdx: number): Promise<void> {
+    const { journal, io, symbol } = this.s;
+    const { broker, tspec } = this.market;
+    const c = this.counters;
+    for (const v of [it.sl, it.tp]) {
+      if (v !== undefined && !(v > 0 && Number.isFinite(v))) {
+        c.validator_rejections++;
+        await journal.append("rejection", {
+          by: "runner",
+          kind: "modify",
+          retcode: RETCODE.INVALID_STOPS,
+          message: `modify needs positive finite SL/TP prices (sl=${it.sl}, tp=${it.tp})`,
+        });
+        return;
+      }
+    }
+    const sl = it.sl === undefined ? undefined : this.gridPrice(it.sl);
+    const tp = it.tp === undefined ? undefined : this.gridPrice(it.tp);
+    const positions = await this.positions();
+    let changed = false;
+    for (const p of positions) {
+      const newSl = sl ?? p.sl, newTp = tp ?? p.tp;
+      if (newSl === p.sl && newTp === p.tp) continue;
+      const q = await broker.quote(symbol);
+      const req: TradeRequest = {
+        action: TRADE_ACTION.SLTP,
+        symbol,
+        volume: p.volume,
+        type: p.type,
+        position: p.ticket,
+        sl: newSl,
+        tp: newTp,
+      };
+      // Virtual replay compares with the server's rule (as the backtest does); demo/live keep the
+      // client's extra point of margin.
+      const v = validateOrder(req, { spec: tspec, quote: q, positions }, {
+        autoAdjust: false,
+        comparison: this.s.replay ? "server" : "client",
+      });
+      if (!v.ok) {
+        c.validator_rejections++;
+        await journal.append("rejection", {
+          by: "validator",
+          kind: "modify",
+          retcode: v.retcode,
+          message: v.message,
+          ticket: p.ticket,
+        });
+        io.print(`modify refused by the validator: ${v.retcode} ${v.message}`);
+        continue;
+      }
+      const cid = this.nextCid();
+      const r = await this.tracked(
+        "modify",
+        cid,
+        { ticket: p.ticket, sl: newSl, tp: newTp, bar: barIdx },
+        () => broker.modify(cid, p.ticket, newSl, newTp),
+      );
+      if (!isSuccessRetcode(r.retcode)) {
+        c.broker_rejections++;
+        await journal.append("rejection", {
+          by: "broker",
+          kind: "modify",
+          retcode: r.retcode,
+          message: r.comment,
+          ticket: p.ticket,
+        });
+        continue;
+      }
+      changed = true;
+    }
+    if (changed) this.ledger.setBrackets(sl, tp);
+  }
+
+  /** Carry out a strategy's intents in order. */
+  async execute(intents: OrderIntent[], decisionBar: number, barIdx: number): Promise<void> {
+    for (const it of intents) {
+      if (it.kind === "close") await this.closeAll("signal", barIdx);
+      else if (it.kind === "entry") await this.openEntry(it, decisionBar, barIdx);
+      else if (it.kind === "modify") await this.modifyBrackets(it, barIdx);
+    }
+  }
+
+  /** Stops and exits the broker made on its own (server-side SL/TP), learned from its deals. */
+  async syncExternalExits(barIdx: number): Promise<void> {
+    const deals = await this.market.broker.historyDeals();
+    for (const d of deals) {
+      if (this.#seenDeals.has(d.ticket)) continue;
+      this.#seenDeals.add(d.ticket);
+      if (this.ourCids.has(d.comment) || d.symbol !== this.s.symbol || d.entry !== 1) continue;
+      const reason = d.comment.startsWith("sl") || (d as { reason?: number }).reason === 4
+        ? "sl"
+        : d.comment.startsWith("tp") || (d as { reason?: number }).reason === 5
+        ? "tp"
+        : "stop_out";
+      const lots = (d.type === 0 ? 1 : -1) * d.volume;
+      const recs = this.ledger.fill({
+        lots,
+        price: d.price,
+        bar: barIdx,
+        time: d.time_msc,
+        reason,
+        spreadPx: this.spreadPx(barIdx),
+        opens: false,
+      });
+      await this.onClosed(recs);
+    }
+  }
+
+  /** Virtual: the paper broker's SL/TP fills on bar `i` (of `only` these tickets, if given). */
+  async applyStops(i: number, only: Set<string> | undefined): Promise<void> {
+    const paper = this.market.paper;
+    if (!paper) return;
+    const bars = this.view.bars();
+    const exits = paper.processBar(this.s.symbol, {
+      open: bars.open[i],
+      high: bars.high[i],
+      low: bars.low[i],
+      spreadPoints: bars.spread ? bars.spread[i] : this.market.spec.spreadTypical,
+      time_msc: bars.time[i],
+    }, only);
+    for (const x of exits) {
+      // An exit sells a long position and buys back a short one.
+      const lots = this.ledger.netLots > 0 ? -x.result.volume : x.result.volume;
+      const recs = this.ledger.fill({
+        lots,
+        price: x.price,
+        bar: i,
+        time: bars.time[i],
+        reason: x.reason,
+        spreadPx: this.spreadPx(i),
+        opens: false,
+      });
+      await this.onClosed(recs);
+    }
+  }
+
+  /** Duplicates: client order ids of this run that produced more than one deal (-1: unknown). */
+  async duplicates(): Promise<number> {
+    let duplicates = 0;
+    try {
+      const deals = await this.market.broker.historyDeals();
+      const per = new Map<string, number>();
+      for (const d of deals) {
+        if (this.ourCids.has(d.comment)) per.set(d.comment, (per.get(d.comment) ?? 0) + 1);
+      }
+      for (const v of per.values()) if (v > 1) duplicates += v - 1;
+    } catch { /* link down: counted from the journal only */ }
+    return duplicates;
+  }
+}

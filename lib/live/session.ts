@@ -1,0 +1,222 @@
+/**
+ * Session set-up of a live run: option checks, mode gates (configuration, real-money opt-in,
+ * typed confirmation), the virtual replay data, and the run folder with its journal and the
+ * `run_start` event. Nothing connects and nothing is written before the gates pass.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { existsSync } from "node:fs";
+import type { BarArrays } from "../data/types.ts";
+import { KinetraError } from "../errors.ts";
+import { getStrategy } from "../strategies/registry.ts";
+import { type Params, resolveParams, type Strategy } from "../strategies/contract.ts";
+import { utcStamp } from "../util/fs.ts";
+import { type LiveConfig, loadLiveConfig, requireSecret } from "./config.ts";
+import { assertLiveAllowed, CONFIRM_WORD, type LiveMode } from "./gates.ts";
+import { Journal } from "./journal.ts";
+import { findPreparedTest, loadReplayBars } from "./prepared.ts";
+import type { LiveIO, LiveOptions } from "./types.ts";
+
+/** Default CHS threshold of the circuit breaker. */
+export const DEFAULT_CHS_THRESHOLD = 0.55;
+/** Default magic number of the runner's orders. */
+export const DEFAULT_MAGIC = "20261122";
+
+/** Stops the session with a reason (a clean halt: journalled, summarised). */
+export class Halt extends Error {
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+/** Everything the rest of the run needs from set-up. */
+export interface LiveSession {
+  opts: LiveOptions;
+  io: LiveIO;
+  mode: LiveMode;
+  strategy: Strategy;
+  params: Params;
+  threshold: number;
+  speed: number;
+  config: LiveConfig;
+  /** Virtual: the bars to replay; null in demo and live. */
+  replay: BarArrays | null;
+  symbol: string;
+  timeframe: string;
+  dataPath: string | undefined;
+  runId: string;
+  runDir: string;
+  journal: Journal;
+  summaryPath: string;
+  killFiles: string[];
+  startedAt: Date;
+  cash: number;
+  leverage: number;
+  magic: string;
+}
+
+/** The checks of numeric options (a KinetraError `bad_option` for the first bad one). */
+export function checkOptions(opts: LiveOptions): { threshold: number; speed: number } {
+  const mode = opts.mode;
+  if (mode !== "virtual" && mode !== "demo" && mode !== "live") {
+    throw new KinetraError("bad_mode", `mode must be virtual, demo or live, got "${mode}"`);
+  }
+  const threshold = opts.chsThreshold ?? DEFAULT_CHS_THRESHOLD;
+  if (!(threshold >= 0 && threshold <= 1)) {
+    throw new KinetraError("bad_option", `--chs-threshold must be in [0, 1], got ${threshold}`);
+  }
+  const speed = opts.speed ?? 0;
+  if (!(speed >= 0)) {
+    throw new KinetraError("bad_option", `--speed must be >= 0 bars per second, got ${speed}`);
+  }
+  if (opts.maxTrades !== undefined && !(opts.maxTrades >= 0)) {
+    throw new KinetraError("bad_option", `--max-trades must be >= 0, got ${opts.maxTrades}`);
+  }
+  if (opts.durationMin !== undefined && !(opts.durationMin > 0)) {
+    throw new KinetraError("bad_option", `--duration must be > 0 minutes, got ${opts.durationMin}`);
+  }
+  if (opts.maxRefusals !== undefined && !(Number.isInteger(opts.maxRefusals) && opts.maxRefusals >= 1)) {
+    throw new KinetraError("bad_option", `--max-refusals must be an integer >= 1, got ${opts.maxRefusals}`);
+  }
+  return { threshold, speed };
+}
+
+/** Confirmation gate for demo and live. */
+async function confirmMode(
+  mode: "demo" | "live",
+  opts: LiveOptions,
+  io: LiveIO,
+  config: LiveConfig,
+): Promise<void> {
+  if (opts.yes) return;
+  const word = CONFIRM_WORD[mode];
+  const prompt = mode === "demo"
+    ? `Demo mode sends real orders to a MetaTrader 5 DEMO account. Type ${word} to continue: `
+    : `LIVE mode trades REAL MONEY on account ${config.liveLogin} on ${config.liveServer}. Type ${word} to continue: `;
+  const answer = io.confirm ? await io.confirm(prompt) : null;
+  if (answer === null) {
+    throw new KinetraError(
+      "confirmation_required",
+      `${mode} mode needs a typed confirmation (${word}); none could be read (not a terminal). ` +
+        "Pass --yes for automation.",
+    );
+  }
+  if (answer.trim() !== word) {
+    throw new KinetraError(
+      "not_confirmed",
+      `${mode} mode not confirmed (expected ${word}); nothing was sent`,
+    );
+  }
+}
+
+/**
+ * Gates, configuration, replay data, run folder and journal (with `run_start`). Throws
+ * KinetraErrors for anything the user caused; nothing is written before the gates pass.
+ */
+export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveSession> {
+  const env = io.env ?? ((n: string) => Deno.env.get(n));
+  const { threshold, speed } = checkOptions(opts);
+  const mode = opts.mode;
+  const strategy = typeof opts.strategy === "string" ? getStrategy(opts.strategy) : opts.strategy;
+  const params = resolveParams(strategy, opts.params ?? {});
+
+  // ---- Gates (before anything connects or is written).
+  // Virtual mode needs no credentials: the config is read only for demo and live.
+  const config: LiveConfig = mode === "virtual"
+    ? {
+      secret: null,
+      address: null,
+      liveLogin: null,
+      liveServer: null,
+      sources: { secret: "none", live: "none" },
+      path: "",
+    }
+    : await loadLiveConfig(opts.configPath, env);
+  if (mode === "live") {
+    assertLiveAllowed({ mode, acceptRealMoneyRisk: opts.acceptRealMoneyRisk === true, env, config });
+  } else if (opts.acceptRealMoneyRisk) {
+    throw new KinetraError("bad_option", "--i-accept-real-money-risk only makes sense with --mode live");
+  }
+  if (mode !== "virtual") {
+    requireSecret(config);
+    if (!opts.symbol || !opts.timeframe) {
+      throw new KinetraError("bad_option", `${mode} mode needs --symbol and --timeframe`);
+    }
+    await confirmMode(mode, opts, io, config);
+  }
+
+  // ---- Virtual data.
+  let replay: BarArrays | null = null;
+  let symbol = opts.symbol ?? "";
+  let timeframe = opts.timeframe ?? "";
+  let dataPath = opts.data;
+  if (mode === "virtual") {
+    if (!dataPath) {
+      if (!symbol || !timeframe) {
+        throw new KinetraError(
+          "bad_option",
+          "virtual mode needs --data FILE, or --symbol and --timeframe to use the test split in data/prepared",
+        );
+      }
+      dataPath = await findPreparedTest(symbol, timeframe, opts.preparedDir);
+    }
+    const loaded = await loadReplayBars(dataPath);
+    replay = loaded.bars;
+    symbol = symbol || loaded.symbol;
+    timeframe = timeframe || loaded.timeframe || "?";
+    if (replay.length < 2) throw new KinetraError("bad_bars", `${dataPath} has fewer than 2 bars`);
+  }
+
+  // ---- Run folder and journal.
+  const runId = opts.runId ??
+    `${utcStamp(new Date(), true)}-${mode}-${symbol.replace(/[^A-Za-z0-9+_-]/g, "")}-${strategy.name}`;
+  const runDir = join(opts.logsDir ?? "logs/live", runId);
+  if (existsSync(runDir)) throw new KinetraError("run_exists", `run folder ${runDir} already exists`);
+  await Deno.mkdir(runDir, { recursive: true });
+  // Paper orders are written at once but not fsync'ed (a killed process still loses nothing); real
+  // orders (demo, live) are synced to disk before they are sent.
+  const journal = new Journal(join(runDir, "journal.jsonl"), { sync: mode !== "virtual" });
+  const session: LiveSession = {
+    opts,
+    io,
+    mode,
+    strategy,
+    params,
+    threshold,
+    speed,
+    config,
+    replay,
+    symbol,
+    timeframe,
+    dataPath,
+    runId,
+    runDir,
+    journal,
+    summaryPath: join(runDir, "summary.json"),
+    killFiles: [opts.killFile ?? join(runDir, "KILL"), ".kinetra/KILL"],
+    startedAt: new Date(),
+    cash: opts.cash ?? 10_000,
+    leverage: opts.leverage ?? 100,
+    magic: opts.magic ?? DEFAULT_MAGIC,
+  };
+  await journal.append("run_start", {
+    run_id: runId,
+    mode,
+    symbol,
+    timeframe,
+    strategy: strategy.name,
+    params,
+    data: dataPath ?? null,
+    chs_threshold: threshold,
+    magic: session.magic,
+    limits: {
+      duration_min: opts.durationMin ?? null,
+      max_trades: opts.maxTrades ?? null,
+      max_daily_loss: opts.maxDailyLoss ?? null,
+      max_position_lots: opts.maxPositionLots ?? null,
+    },
+  });
+  io.print(`run ${runId}: ${mode} ${symbol} ${timeframe} ${strategy.name}; journal ${journal.path}`);
+  return session;
+}
