@@ -2,16 +2,19 @@
  * `deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
  *   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
  *   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
- *   [--json] [--report FILE.html]`
+ *   [--strict] [--json] [--report FILE.html]`
  *
- * Backtest one strategy on one bar file. The profile defaults to mt5 for MT5 exports and to compat
- * for other OHLCV files. `--json` prints `{ "stats": {...}, "trades": [...] }`. See docs/BACKTESTING.md.
+ * Backtest one strategy on one bar file. The profile defaults to mt5 for MT5 exports (and splits
+ * prepared from them) and to compat for other OHLCV files. A file whose name and bar spacing
+ * disagree on the timeframe is used as the detected one with a warning (`--strict` refuses it).
+ * `--json` prints `{ "profile", "symbol", "timeframe", ..., "warnings", "stats", "trades" }`.
+ * See docs/BACKTESTING.md.
  */
 import { parseArgs } from "node:util";
 import { runBacktest } from "../lib/backtest/run.ts";
-import type { BacktestConfig } from "../lib/backtest/config.ts";
+import { type BacktestConfig, defaultProfileFor } from "../lib/backtest/config.ts";
 import { symbolSpec } from "../lib/backtest/symbols.ts";
-import { readBars, toArrays } from "../lib/data/mod.ts";
+import { readBars, resolveTimeframe, toArrays } from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
 import type { FeatureArrays, Params } from "../lib/strategies/contract.ts";
@@ -21,7 +24,7 @@ import { writeTextAtomic } from "../lib/util/fs.ts";
 const USAGE = `usage: deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
-  [--json] [--report FILE.html]`;
+  [--strict] [--json] [--report FILE.html]`;
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -109,6 +112,7 @@ function parseOptions() {
       symbol: { type: "string" },
       symbols: { type: "string" },
       json: { type: "boolean", default: false },
+      strict: { type: "boolean", default: false },
       report: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -140,9 +144,20 @@ async function main(): Promise<number> {
   const params = parseParams(values.param as string[]);
   const bars = await readBars(values.data);
   const arrays = toArrays(bars);
-  const profile = (values.profile ?? (bars.meta.format.startsWith("mt5") ? "mt5" : "compat")) as
-    | "mt5"
-    | "compat";
+  const tf = resolveTimeframe(bars.meta.timeframe, bars.meta.timeframeDetected, values.data);
+  const warnings: string[] = [];
+  if (tf.warning) {
+    if (values.strict) {
+      throw new KinetraError(
+        "timeframe_mismatch",
+        `${values.data} is named ${tf.declared} but its bars are ${tf.detected} apart (--strict refuses it)`,
+      );
+    }
+    warnings.push(tf.warning);
+    console.error(`warning: ${tf.warning}`);
+  }
+  const meta = { ...bars.meta, timeframe: tf.timeframe };
+  const profile = (values.profile ?? defaultProfileFor(bars.meta)) as "mt5" | "compat";
   const symbolName = values.symbol ?? bars.meta.symbol;
   const config: Partial<BacktestConfig> = {
     profile,
@@ -159,7 +174,7 @@ async function main(): Promise<number> {
     symbol: symbolSpec(symbolName || "GENERIC", values.symbols),
   };
   const feats = await features(arrays, strategy.features);
-  const result = runBacktest({ bars: arrays, meta: bars.meta, strategy, params, features: feats, config });
+  const result = runBacktest({ bars: arrays, meta, strategy, params, features: feats, config });
 
   let reportNote = "";
   if (values.report) {
@@ -173,7 +188,7 @@ async function main(): Promise<number> {
     }
     if (plot) {
       const html = plot.backtestReportHtml({
-        title: `${strategy.name} on ${symbolName} ${bars.meta.timeframe ?? bars.meta.timeframeDetected ?? ""}`
+        title: `${strategy.name} on ${symbolName} ${tf.timeframe ?? ""}`
           .trim(),
         subtitle: `${profile} profile · ${
           Object.entries(result.params).map(([k, v]) => `${k}=${v}`).join(" ")
@@ -195,7 +210,16 @@ async function main(): Promise<number> {
   }
 
   if (values.json) {
-    console.log(JSON.stringify(result.toJSON()));
+    console.log(JSON.stringify({
+      profile,
+      symbol: symbolName,
+      timeframe: tf.timeframe,
+      timeframe_declared: tf.declared,
+      timeframe_detected: tf.detected,
+      source_format: bars.meta.sourceFormat ?? bars.meta.format,
+      warnings,
+      ...result.toJSON(),
+    }));
     if (reportNote) console.error(reportNote);
     return 0;
   }

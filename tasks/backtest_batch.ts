@@ -30,6 +30,8 @@ Run strategies over every export of a folder in parallel workers.
   --profile P          engine profile: mt5 (default) | compat
   --param NAME=VALUE   override a parameter of every chosen strategy that has it (repeatable),
                        e.g. --param sl_atr=3; default: each strategy's defaults
+  --strict             refuse (error timeframe_mismatch) a file whose name and bar spacing disagree on
+                       the timeframe; default: use the detected timeframe and warn
   --out DIR            parent of the run folders (default logs/backtests)
   --json               print { run_dir, results: [...], summary: [...] } as JSON
   -h, --help           this help
@@ -79,6 +81,7 @@ async function main(): Promise<number> {
         out: { type: "string" },
         param: { type: "string", multiple: true, default: [] },
         json: { type: "boolean", default: false },
+        strict: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -131,6 +134,7 @@ async function main(): Promise<number> {
     testRatio: num("test-ratio", args["test-ratio"]),
     workers,
     profile,
+    strictTimeframe: args.strict,
     outDir: args.out,
     params: parseParams(args.param as string[]),
     onProgress: (p) => {
@@ -150,6 +154,14 @@ async function main(): Promise<number> {
     },
   });
   disposeSignals();
+  // Mislabelled files: said once per file on stderr (and kept on each result in the JSON).
+  const warned = new Set<string>();
+  for (const r of run.results) {
+    for (const w of r.warnings ?? []) {
+      if (!warned.has(w)) console.error(`warning: ${w}`);
+      warned.add(w);
+    }
+  }
   const failed = run.results.filter((r) => r.error).length;
   if (args.json) {
     console.log(JSON.stringify({

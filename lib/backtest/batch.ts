@@ -42,6 +42,11 @@ export interface BatchOptions {
   /** Engine profile. Default mt5. */
   profile?: "mt5" | "compat";
   /**
+   * Refuse (error `timeframe_mismatch`) a file whose name and bar spacing disagree on the
+   * timeframe. Default false: the detected timeframe is used and the result carries a warning.
+   */
+  strictTimeframe?: boolean;
+  /**
    * Parameter overrides by name (default: every strategy's defaults). Each applies to the
    * strategies that declare it; a name no chosen strategy declares is refused.
    */
@@ -209,6 +214,7 @@ export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<Bat
       tradesDir,
       engine: { profile: opts.profile ?? "mt5" },
       params: opts.params ?? {},
+      strictTimeframe: opts.strictTimeframe ?? false,
     });
   }
   if (!jobs.length) {
@@ -262,6 +268,8 @@ function resultsOfCrash(job: BatchJob, message: string, code = "worker_crashed")
     file: job.file,
     symbol: job.symbol,
     timeframe: job.timeframe,
+    timeframe_declared: job.timeframe,
+    warnings: [],
     asset_class: job.assetClass,
     strategy,
     bars: 0,

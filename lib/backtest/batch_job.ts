@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { BarArrays } from "../data/types.ts";
 import pl from "nodejs-polars";
-import { loadFile, splitIndex, toArrays } from "../data/mod.ts";
+import { detectTimeframe, loadFile, resolveTimeframe, splitIndex, toArrays } from "../data/mod.ts";
 import { isKinetraError, KinetraError } from "../errors.ts";
 import { computeFeatures } from "../features/mod.ts";
 import type { FeatureArrays, Params, Strategy } from "../strategies/contract.ts";
@@ -152,6 +152,8 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
     file: job.file,
     symbol: job.symbol,
     timeframe: job.timeframe,
+    timeframe_declared: job.timeframe,
+    warnings: [],
     asset_class: job.assetClass,
     strategy,
     bars: 0,
@@ -188,7 +190,19 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
       }
       bars = loaded.arrays;
     }
-    meta = { symbol: job.symbol, timeframe: job.timeframe };
+    // The bars' spacing wins over a mislabelled name (with a warning); strict refuses the file.
+    const tf = resolveTimeframe(job.timeframe, detectTimeframe(bars.time), basename(job.file));
+    if (tf.warning && job.strictTimeframe) {
+      throw new KinetraError(
+        "timeframe_mismatch",
+        `${job.file} is named ${tf.declared} but its bars are ${tf.detected} apart (--strict refuses it)`,
+      );
+    }
+    for (const r of results) {
+      r.timeframe = tf.timeframe;
+      if (tf.warning) r.warnings = [...(r.warnings ?? []), tf.warning];
+    }
+    meta = { symbol: job.symbol, timeframe: tf.timeframe };
   } catch (e) {
     const err = errorOf(e);
     for (const r of results) r.error ??= err;

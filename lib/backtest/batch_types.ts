@@ -34,6 +34,8 @@ export interface BatchJob {
   readonly engine: { readonly profile: "mt5" | "compat" };
   /** Parameter overrides by name, applied to every strategy that declares the parameter. */
   readonly params: Readonly<Record<string, number>>;
+  /** Refuse a file whose name and bar spacing disagree on the timeframe (else: use the detected one). */
+  readonly strictTimeframe?: boolean;
 }
 
 /** The outcome of one strategy on one file. */
@@ -42,8 +44,12 @@ export interface BatchResult {
   file: string;
   /** Symbol from the file name. */
   symbol: string;
-  /** Timeframe from the file name, or null. */
+  /** Timeframe used: detected from the bar spacing when known, else from the file name. */
   timeframe: string | null;
+  /** Timeframe the file name declares, or null (absent in results written before it existed). */
+  timeframe_declared?: string | null;
+  /** Warnings about the file (e.g. a name that says H4 on bars one hour apart). */
+  warnings?: string[];
   /** Asset class (the file's folder). */
   asset_class: string;
   /** Strategy name. */

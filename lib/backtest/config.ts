@@ -72,6 +72,14 @@ export interface BacktestConfig {
 /** backtesting.py's default relative size: all available margin (1 − 2⁻⁵²). */
 export const FULL_EQUITY = 1 - Number.EPSILON;
 
+/**
+ * The profile a file gets by default: mt5 for MetaTrader exports (and for splits prepared from
+ * them, whose `sourceFormat` says so), compat for any other OHLCV source.
+ */
+export function defaultProfileFor(meta: { format: string; sourceFormat?: string | null }): Profile {
+  return (meta.sourceFormat ?? meta.format).startsWith("mt5") ? "mt5" : "compat";
+}
+
 /** Profile defaults. */
 export function defaultConfig(profile: Profile = "mt5"): BacktestConfig {
   return {

@@ -22,6 +22,28 @@ export function frameFromArrays(a: BarArrays): pl.DataFrame {
   return pl.DataFrame(series);
 }
 
+/** Constant columns of a prepared split naming its source's format, symbol and timeframe. */
+export const PREPARED_COLUMNS = {
+  format: "source_format",
+  symbol: "source_symbol",
+  timeframe: "source_timeframe",
+} as const;
+
+/**
+ * The frame of a prepared split: the bar columns plus {@link PREPARED_COLUMNS} (constant strings,
+ * "" when unknown; dictionary-encoded in Parquet, so a few bytes per file).
+ */
+export function preparedFrame(
+  a: BarArrays,
+  source: { format: string | null; symbol: string; timeframe: string | null },
+): pl.DataFrame {
+  return frameFromArrays(a).withColumns(
+    pl.lit(source.format ?? "").alias(PREPARED_COLUMNS.format),
+    pl.lit(source.symbol).alias(PREPARED_COLUMNS.symbol),
+    pl.lit(source.timeframe ?? "").alias(PREPARED_COLUMNS.timeframe),
+  );
+}
+
 /**
  * A Bars value whose polars frame is built on first access (reading stays fast for callers that
  * only need typed arrays; `toArrays` returns the arrays directly). `frame` is an own enumerable

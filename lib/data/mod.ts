@@ -25,7 +25,13 @@ export {
   readTicks,
 } from "./read_bars.ts";
 export { bucketStart, inferDigits, resampleTicks, type Ticks, ticksFromColumns } from "./ticks.ts";
-export { detectTimeframe, modalSpacingMs, timeframeMs } from "./timeframe.ts";
+export {
+  detectTimeframe,
+  modalSpacingMs,
+  resolveTimeframe,
+  type TimeframeChoice,
+  timeframeMs,
+} from "./timeframe.ts";
 export { type ColumnRole, dateLayoutOf, normalizeHeader, sniffBytes, type Sniffed } from "./sniff.ts";
 export { findGaps, type Gap, type GapReport } from "./gaps.ts";
 export {

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { isKinetraError, KinetraError } from "../errors.ts";
 import { assertNotInside, exists, produceAtomic, writeJsonAtomic } from "../util/fs.ts";
-import { frameFromArrays } from "./arrays.ts";
+import { preparedFrame } from "./arrays.ts";
 import { parseFileName } from "./file_name.ts";
 import { noDataFilesError, scanCatalog } from "./catalog.ts";
 import { loadBytes, readFileBytes } from "./read_bars.ts";
@@ -99,6 +99,11 @@ export interface Manifest {
   /** Always `parquet`. */
   output_format: string;
   /**
+   * Layout of the Parquet files: 2 = bar columns plus the source's format, symbol and timeframe.
+   * Outputs of an older layout are rebuilt even when their source is unchanged.
+   */
+  parquet_layout: number;
+  /**
    * Counts over the files this run read: prepared now, skipped (unchanged), failed, and bars; `kept`
    * counts the entries of earlier runs (files this run did not read) that stay in the manifest.
    */
@@ -106,6 +111,9 @@ export interface Manifest {
   /** One entry per prepared source file: this run's, then earlier runs' (a run only adds or updates). */
   files: ManifestEntry[];
 }
+
+/** The current {@link Manifest.parquet_layout}. */
+const PARQUET_LAYOUT = 2;
 
 /** The first `floor(n·(1−r))` bars go to train, the rest to test. */
 export function splitIndex(n: number, testRatio: number): number {
@@ -171,7 +179,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
   const manifestPath = join(out, "manifest.json");
   const previous = await readManifest(manifestPath);
   const prevByFile = new Map((previous?.files ?? []).map((f) => [f.file, f]));
-  const sameRatio = previous?.test_ratio === testRatio;
+  const sameRatio = previous?.test_ratio === testRatio && previous?.parquet_layout === PARQUET_LAYOUT;
   const entries: ManifestEntry[] = [];
   let done = 0;
   const write = async (): Promise<Manifest> => {
@@ -185,6 +193,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
       out,
       test_ratio: testRatio,
       output_format: "parquet",
+      parquet_layout: PARQUET_LAYOUT,
       totals: {
         files: entries.length,
         prepared: entries.filter((e) => e.status === "prepared").length,
@@ -287,8 +296,9 @@ async function prepareOne(
     const testRel = `test/${stem}.parquet`;
     const train = sliceArrays(a, 0, k);
     const test = sliceArrays(a, k, a.length);
-    await produceAtomic(join(out, trainRel), (tmp) => frameFromArrays(train).writeParquet(tmp));
-    await produceAtomic(join(out, testRel), (tmp) => frameFromArrays(test).writeParquet(tmp));
+    const src = { format: base.format, symbol, timeframe: base.timeframe_declared };
+    await produceAtomic(join(out, trainRel), (tmp) => preparedFrame(train, src).writeParquet(tmp));
+    await produceAtomic(join(out, testRel), (tmp) => preparedFrame(test, src).writeParquet(tmp));
     return {
       ...base,
       train_rows: train.length,

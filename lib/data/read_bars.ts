@@ -8,7 +8,7 @@ import { KinetraError } from "../errors.ts";
 import { decodeToUtf8 } from "./_decode.ts";
 import { parseRows, type RawColumns, type RowIssues } from "./_parse.ts";
 import pl from "nodejs-polars";
-import { barsFromArrays, toArrays } from "./arrays.ts";
+import { barsFromArrays, PREPARED_COLUMNS, toArrays } from "./arrays.ts";
 import { parseFileName } from "./file_name.ts";
 import { sniffBytes, type Sniffed } from "./sniff.ts";
 import { resampleTicks, type Ticks, ticksFromColumns } from "./ticks.ts";
@@ -310,12 +310,20 @@ async function readParquetBars(path: string, opts: ReadOptions): Promise<Bars> {
   }
   const arrays = toArrays(frame);
   const name = parseFileName(path);
+  // A split written by prepareDataset carries its source's format, symbol and timeframe in
+  // constant columns; other Parquet files fall back to the file name.
+  const carried = (column: string): string | null => {
+    if (!frame.columns.includes(column) || frame.height === 0) return null;
+    const v = frame.getColumn(column).get(0);
+    return typeof v === "string" && v !== "" ? v : null;
+  };
   return barsFromArrays(arrays, {
-    symbol: opts.symbol ?? name.symbol,
-    timeframe: name.timeframe,
+    symbol: opts.symbol ?? carried(PREPARED_COLUMNS.symbol) ?? name.symbol,
+    timeframe: carried(PREPARED_COLUMNS.timeframe) ?? name.timeframe,
     timeframeDetected: detectTimeframe(arrays.time),
     source: path,
     format: "parquet",
+    sourceFormat: carried(PREPARED_COLUMNS.format),
   });
 }
 

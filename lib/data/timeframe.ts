@@ -63,3 +63,44 @@ export function timeframeMs(tf: string | null): number | null {
   const m = TIMEFRAME_MINUTES[tf.toUpperCase()];
   return m === undefined ? null : m * 60000;
 }
+
+/** The timeframe a file is used as, and why (see {@link resolveTimeframe}). */
+export interface TimeframeChoice {
+  /** The timeframe to use: the detected one when it is known, else the declared one. */
+  timeframe: string | null;
+  /** As declared by the file name (or the prepared split), or null. */
+  declared: string | null;
+  /** As detected from the bar spacing, or null. */
+  detected: string | null;
+  /** A one-line warning when the name and the bars disagree, else null. */
+  warning: string | null;
+}
+
+/**
+ * Which timeframe to use for a file: the bars' spacing wins over a mislabelled name (e.g. a file
+ * named `_H4_` whose bars are one hour apart is used as H1), with a warning saying so.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveTimeframe } from "./timeframe.ts";
+ * const c = resolveTimeframe("H4", "H1", "GBPJPY+_H4.csv");
+ * assert.equal(c.timeframe, "H1");
+ * assert.match(c.warning!, /named H4 but its bars are H1 apart/);
+ * ```
+ */
+export function resolveTimeframe(
+  declared: string | null,
+  detected: string | null,
+  file = "the file",
+): TimeframeChoice {
+  const mismatch = declared !== null && detected !== null && declared !== detected;
+  return {
+    timeframe: detected ?? declared,
+    declared,
+    detected,
+    warning: mismatch
+      ? `${file} is named ${declared} but its bars are ${detected} apart: using ${detected} (rename the file, or pass --strict to refuse it)`
+      : null,
+  };
+}

@@ -22,6 +22,11 @@ export interface BarsMeta {
   source: string;
   /** Format detected: `mt5_bars`, `mt5_ticks`, `mt4_history`, `generic_ohlcv` (or `parquet` for a prepared split). */
   format: string;
+  /**
+   * For a prepared split (`format` `parquet`): the format of the export it was prepared from (e.g.
+   * `mt5_bars`), so defaults that follow the source (the backtest profile) stay the same. Else absent.
+   */
+  sourceFormat?: string | null;
   /** How the file was read (sniffing and repairs); present for frames made by `readBars`. */
   report?: ReadReport;
 }

@@ -11,6 +11,7 @@ import { KinetraError } from "../../errors.ts";
 import type { FeatureArrays } from "../../strategies/contract.ts";
 import { exists, utcStamp, writeJsonAtomic, writeTextAtomic } from "../../util/fs.ts";
 import { OperationCancelled } from "../control.ts";
+import { resolveTimeframe } from "../../data/timeframe.ts";
 import { type DatasetFile, listDatasets, pickDataset, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
 import { type OperationHandle, yieldToEvents } from "../operation.ts";
@@ -44,6 +45,10 @@ export async function backtestFile(
   op.progress(0, total, "reading");
   const loaded: Bars = await data.readBars(file.path);
   const bars = data.toArrays(loaded);
+  // A mislabelled file (named H4, bars one hour apart) is used as what its bars are, and said so.
+  const tf = resolveTimeframe(loaded.meta.timeframe, loaded.meta.timeframeDetected, file.rel);
+  const meta: BarsMeta = { ...loaded.meta, timeframe: tf.timeframe };
+  if (tf.warning) op.log(`  Warning: ${tf.warning}`);
   const results: { strategy: string; result: BacktestResultView }[] = [];
   let feats: FeaturesApi | null = null;
   for (let i = 0; i < strategyNames.length; i++) {
@@ -60,11 +65,11 @@ export async function backtestFile(
     }
     results.push({
       strategy: strategy.name,
-      result: engine.runBacktest({ bars, meta: loaded.meta, strategy, features }),
+      result: engine.runBacktest({ bars, meta, strategy, features }),
     });
   }
   op.progress(total, total);
-  return { bars, meta: loaded.meta, results };
+  return { bars, meta, results };
 }
 
 const num = (v: unknown, digits = 2): string =>
@@ -103,14 +108,14 @@ export const quickBacktest: MenuAction = {
       (op) => backtestFile(file, [strategy], op),
     );
     const r = results[0].result;
-    ask.say(`  ${strategy} on ${file.symbol} ${file.timeframe ?? ""} (${bars.length} bars):`);
+    ask.say(`  ${strategy} on ${file.symbol} ${meta.timeframe ?? ""} (${bars.length} bars):`);
     for (const [k, label] of KEY_STATS) {
       if (k in r.stats) ask.say(`    ${label.padEnd(20)} ${num(r.stats[k])}`);
     }
     const base = join(
       opts.logsDir,
       "menu",
-      `backtest_${utcStamp()}_${strategy}_${file.symbol}_${file.timeframe ?? "tf"}`,
+      `backtest_${utcStamp()}_${strategy}_${file.symbol}_${meta.timeframe ?? "tf"}`,
     );
     const json = r.toJSON();
     await writeJsonAtomic(`${base}.json`, {
