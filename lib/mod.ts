@@ -1,7 +1,7 @@
 /**
  * Kinetra's public face. Each lib/ folder is one stage of the data's path — data → features →
- * strategies → backtest / live — with risk, broker, mt5, pipeline, menu and plot beside them
- * (see docs/ARCHITECTURE.md). Every room is exported as a namespace, so names never collide:
+ * strategies → backtest / live — with market below them and risk, broker, mt5, pipeline, menu and
+ * plot beside them (see docs/ARCHITECTURE.md). Every room is exported as a namespace, so names never collide:
  *
  * ```ts
  * import { backtest, data, strategies } from "kinetra/mod.ts";
@@ -24,6 +24,7 @@ export * as features from "./features/mod.ts";
 export * as strategies from "./strategies/mod.ts";
 export * as backtest from "./backtest/mod.ts";
 export * as risk from "./risk/mod.ts";
+export * as market from "./market/mod.ts";
 export * as broker from "./broker/mod.ts";
 export * as mt5 from "./mt5/mod.ts";
 export * as live from "./live/mod.ts";

@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import { runBacktest } from "../lib/backtest/run.ts";
 import { type BacktestConfig, defaultProfileFor } from "../lib/backtest/config.ts";
-import { symbolSpec } from "../lib/backtest/symbols.ts";
+import { symbolSpec } from "../lib/market/instrument.ts";
 import { readBars, resolveTimeframe, toArrays } from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";

@@ -21,7 +21,7 @@ import { resolveConfig } from "../lib/backtest/config.ts";
 import { Engine } from "../lib/backtest/engine.ts";
 import { runBacktest } from "../lib/backtest/run.ts";
 import { simpleSmaCross } from "../lib/backtest/simple_reference.ts";
-import { symbolSpec } from "../lib/backtest/symbols.ts";
+import { symbolSpec } from "../lib/market/instrument.ts";
 import type { BarArrays } from "../lib/data/types.ts";
 import { readBars, toArrays } from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";

@@ -8,8 +8,8 @@
 import { parseArgs } from "node:util";
 import { runTask } from "../lib/util/cli.ts";
 import { KinetraError } from "../lib/errors.ts";
-import { symbolSpec } from "../lib/backtest/symbols.ts";
-import { tradingSpecFromSymbolSpec } from "../lib/broker/specs.ts";
+import { symbolSpec } from "../lib/market/instrument.ts";
+import { toMt5SymbolInfo } from "../lib/market/mt5_names.ts";
 import { DEFAULT_BRIDGE_HOST, DEFAULT_BRIDGE_PORT, Mt5Simulator, parseFaults } from "../lib/mt5/mod.ts";
 import { killSwitch, loadLiveConfig, loadReplayBars, requireSecret } from "../lib/live/mod.ts";
 
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
   const loaded = await loadReplayBars(v.data ?? DEFAULT_DATA);
   const symbol = v.symbol ?? loaded.symbol;
   const timeframe = v.timeframe ?? loaded.timeframe ?? "H4";
-  const spec = tradingSpecFromSymbolSpec(symbolSpec(symbol));
+  const spec = toMt5SymbolInfo(symbolSpec(symbol));
   const print = (l: string) => console.error(l);
   const sim = new Mt5Simulator({
     hostname: v.host ?? DEFAULT_BRIDGE_HOST,

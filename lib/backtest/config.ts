@@ -4,8 +4,8 @@
  * @module
  */
 import { KinetraError } from "../errors.ts";
-import type { CommissionSpec } from "./costs.ts";
-import type { SymbolSpec } from "./symbols.ts";
+import type { CommissionSpec } from "../market/costs.ts";
+import type { Instrument } from "../market/instrument.ts";
 
 /** `mt5`: MetaTrader 5 realism (lots, per-bar spread, per-lot commission, swap, stop-out).
  * `compat`: backtesting.py's semantics (whole units, relative spread and commission). */
@@ -54,7 +54,7 @@ export interface BacktestConfig {
   /** Default sizing for entries without a size (null = profile default). */
   sizing: Sizing | null;
   /** Symbol specification (mt5); null = `symbolSpec(meta.symbol)`. */
-  symbol: SymbolSpec | null;
+  symbol: Instrument | null;
   /** Adverse slippage in points on market and stop fills (mt5). */
   slippagePoints: number;
   /** Charge swap per night (mt5). */

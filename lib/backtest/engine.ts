@@ -22,11 +22,11 @@ import type {
   StrategyContext,
 } from "../strategies/contract.ts";
 import { type BacktestConfig, FULL_EQUITY, type Sizing } from "./config.ts";
-import { commissionCompat, commissionMt5, pyFloorDiv, swapNights, swapPerNight } from "./costs.ts";
-import { normalizeVolume, type SymbolSpec, valuePerPriceUnit } from "./symbols.ts";
-import { normalizePrice as normalizeTradingPrice } from "../broker/normalize.ts";
-import { tradingSpecFromSymbolSpec } from "../broker/specs.ts";
-import type { SymbolTradingSpec } from "../broker/types.ts";
+import { commissionCompat, commissionMt5, swapNights, swapPerNight } from "../market/costs.ts";
+import { pyFloorDiv } from "./py_math.ts";
+import { type Instrument, valuePerPriceUnit } from "../market/instrument.ts";
+import { type SideName, sideName } from "../market/side.ts";
+import { normalizePrice, normalizeVolume } from "../market/normalize.ts";
 import { isoTime as iso } from "./iso_time.ts";
 import { TradeLog } from "./trade_log.ts";
 
@@ -46,7 +46,7 @@ export interface TradeRecord {
   /** Time of the exit bar (ISO 8601). */
   exit_time: string;
   /** "long" or "short". */
-  side: "long" | "short";
+  side: SideName;
   /** Entry fill price (spread and slippage included). */
   entry_price: number;
   /** Exit fill price (spread and slippage included). */
@@ -114,7 +114,7 @@ export interface EngineOutput {
   /** Orders cancelled because the size came out as zero (compat warning). */
   cancelledOrders: number;
   /** The symbol specification used. */
-  spec: SymbolSpec;
+  spec: Instrument;
 }
 
 /** Bars per call of the loop's inner function. */
@@ -167,9 +167,8 @@ class MutablePosition implements PositionView {
 export class Engine {
   private readonly bars: BarArrays;
   private readonly cfg: BacktestConfig;
-  private readonly spec: SymbolSpec;
+  private readonly spec: Instrument;
   /** The same spec as the live validator sees it (price grid of SL/TP and pending prices). */
-  private readonly tspec: SymbolTradingSpec;
   private readonly mt5: boolean;
   /** Money per 1.0 price move per engine unit. */
   private readonly mult: number;
@@ -208,11 +207,10 @@ export class Engine {
   } | null = null;
 
   /** An engine for one run over `bars` with a resolved config and symbol spec. */
-  constructor(bars: BarArrays, cfg: BacktestConfig, spec: SymbolSpec, features: FeatureArrays) {
+  constructor(bars: BarArrays, cfg: BacktestConfig, spec: Instrument, features: FeatureArrays) {
     this.bars = bars;
     this.cfg = cfg;
     this.spec = spec;
-    this.tspec = tradingSpecFromSymbolSpec(spec);
     this.mt5 = cfg.profile === "mt5";
     this.mult = this.mt5 ? valuePerPriceUnit(spec) : 1;
     this.leverage = 1 / cfg.margin;
@@ -262,7 +260,7 @@ export class Engine {
    */
   private gridPrice(v: number): number {
     if (!this.mt5 || v !== v) return v;
-    return normalizeTradingPrice(this.tspec, v);
+    return normalizePrice(this.spec, v);
   }
 
   /**
@@ -677,7 +675,7 @@ export class Engine {
         size = given;
         kind = KIND_FRACTION;
       } else if (this.mt5) {
-        size = normalizeVolume(given, spec);
+        size = normalizeVolume(spec, given);
         if (!size) {
           this.reject(
             10014,
@@ -705,7 +703,7 @@ export class Engine {
         kind = KIND_RISK;
       } else {
         const units = s.mode === "units" ? s.units : s.lots * spec.contractSize;
-        size = this.mt5 ? normalizeVolume(units / spec.contractSize, spec) : Math.floor(units);
+        size = this.mt5 ? normalizeVolume(spec, units / spec.contractSize) : Math.floor(units);
         kind = KIND_UNITS;
         if (!size) {
           this.reject(
@@ -813,8 +811,8 @@ export class Engine {
         const perLot = adjusted * this.mult / this.leverage + this.commission(1, price);
         if (order.kind === KIND_FRACTION) {
           need = normalizeVolume(
-            this.marginFreeAtQuote(fillBid, fillSpread) * Math.abs(order.size) / perLot,
             this.spec,
+            this.marginFreeAtQuote(fillBid, fillSpread) * Math.abs(order.size) / perLot,
           );
         } else if (order.kind === KIND_RISK) {
           need = this.riskLots(this.equityAtQuote(fillBid, fillSpread), order, adjusted);
@@ -911,10 +909,10 @@ export class Engine {
     if (order.sl !== order.sl || !(dist > 0)) {
       // No stop to size against: fallbackLots, else equity's notional without leverage.
       const s = this.cfg.sizing;
-      if (s && s.mode === "risk" && s.fallbackLots) return normalizeVolume(s.fallbackLots, spec);
-      return normalizeVolume(equity / (entry * this.mult), spec);
+      if (s && s.mode === "risk" && s.fallbackLots) return normalizeVolume(spec, s.fallbackLots);
+      return normalizeVolume(spec, equity / (entry * this.mult));
     }
-    return normalizeVolume(equity * Math.abs(order.size) / 100 / (dist * this.mult), spec);
+    return normalizeVolume(spec, equity * Math.abs(order.size) / 100 / (dist * this.mult));
   }
 
   private riskUnits(i: number, order: Order, entry: number): number {
@@ -1116,7 +1114,7 @@ export class Engine {
       exit_bar: bar,
       entry_time: iso(b.time[t.entryBar]),
       exit_time: iso(exitTime),
-      side: long ? "long" : "short",
+      side: sideName(long ? 1 : -1),
       entry_price: t.entry,
       exit_price: price,
       size: abs,

@@ -26,7 +26,7 @@ import { type FeatureArrays, type Params, resolveParams, type Strategy } from ".
 import { type BacktestConfig, resolveConfig } from "./config.ts";
 import { Engine, type Rejection, type TradeRecord } from "./engine.ts";
 import { type BacktestStats, computeStatsWithDrawdown } from "./stats.ts";
-import { type SymbolSpec, symbolSpec, validateSymbolSpec } from "./symbols.ts";
+import { type Instrument, symbolSpec, validateInstrument } from "../market/instrument.ts";
 
 /** Inputs of one run. */
 export interface BacktestOptions {
@@ -63,7 +63,7 @@ export interface BacktestResult {
   /** The resolved strategy parameters. */
   params: Params;
   /** The symbol specification used. */
-  symbol: SymbolSpec;
+  symbol: Instrument;
   /** Bar times (epoch ms), the same array as the input. */
   time: Float64Array;
   /** Trades as a polars DataFrame (times as Datetime(ms)). */
@@ -156,7 +156,7 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
     }
   }
   const spec = config.symbol ?? symbolSpec(meta?.symbol ?? "GENERIC");
-  validateSymbolSpec(spec);
+  validateInstrument(spec);
   const engine = new Engine(bars, config, spec, features);
   const out = engine.run(strategy, params, features);
   // The drawdown is computed in the statistics' single pass over the equity.

@@ -6,7 +6,7 @@
  * @module
  */
 import { ChsTracker, type ChsTrade } from "../risk/chs.ts";
-import { DAY_MS } from "./costs.ts";
+import { DAY_MS } from "../market/costs.ts";
 import type { TradeRecord } from "./engine.ts";
 import { TradeLog } from "./trade_log.ts";
 

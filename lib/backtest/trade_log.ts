@@ -7,6 +7,7 @@
  */
 import type { ExitReason, TradeRecord } from "./engine.ts";
 import { isoTime } from "./iso_time.ts";
+import { sideName, sideOf } from "../market/side.ts";
 
 const NUMERIC = [
   "entryBar",
@@ -120,7 +121,7 @@ export class TradeLog {
       exit_bar: xb,
       entry_time: isoTime(time[eb]),
       exit_time: isoTime(time[xb]),
-      side: this.side[k] > 0 ? "long" : "short",
+      side: sideName(this.side[k]),
       entry_price: this.entryPrice[k],
       exit_price: this.exitPrice[k],
       size: this.size[k],
@@ -155,7 +156,7 @@ export class TradeLog {
       const k = log.next();
       log.entryBar[k] = r.entry_bar;
       log.exitBar[k] = r.exit_bar;
-      log.side[k] = r.side === "long" ? 1 : -1;
+      log.side[k] = sideOf(r.side);
       log.entryPrice[k] = r.entry_price;
       log.exitPrice[k] = r.exit_price;
       log.size[k] = r.size;

@@ -7,7 +7,15 @@
  *
  * @module
  */
-import { ACCOUNT_MARGIN_MODE, BRIDGE_CODE, ORDER_TYPE, RETCODE, TRADE_ACTION } from "./constants.ts";
+import {
+  ACCOUNT_MARGIN_MODE,
+  BRIDGE_CODE,
+  ORDER_TYPE,
+  RETCODE,
+  TRADE_ACTION,
+} from "../market/mt5_constants.ts";
+import { type Mt5SymbolInfo, toMt5SymbolInfo } from "../market/mt5_names.ts";
+import type { Instrument } from "../market/types.ts";
 import { defaultMarginRequired, validateOrder } from "./validator.ts";
 import type {
   AccountInfo,
@@ -17,7 +25,6 @@ import type {
   CheckResult,
   Quote,
   ReconcileResult,
-  SymbolTradingSpec,
   TradeRequest,
   TradeResult,
 } from "./types.ts";
@@ -26,7 +33,7 @@ import { KinetraError } from "../errors.ts";
 /** Paper broker settings. */
 export interface PaperBrokerOptions {
   /** The symbols it trades. */
-  specs: SymbolTradingSpec[];
+  specs: Instrument[];
   /** Starting balance (deposit currency). Default 10 000. */
   balance?: number;
   currency?: string;
@@ -41,7 +48,7 @@ export interface PaperBrokerOptions {
   /** ACCOUNT_TRADE_MODE reported by `account()` (0 demo, 1 contest, 2 real). Default 0. */
   accountTradeMode?: number;
   /** Margin function; default {@link defaultMarginRequired}. */
-  marginRequired?: (spec: SymbolTradingSpec, volume: number, price: number, leverage: number) => number;
+  marginRequired?: (spec: Instrument, volume: number, price: number, leverage: number) => number;
 }
 
 /** An exit caused by a stop-loss or take-profit level during a bar. */
@@ -55,7 +62,7 @@ export interface StopExit {
 /** An in-memory broker that behaves like an MT5 trade server. */
 export class PaperBroker implements Broker {
   readonly kind = "paper";
-  readonly #specs = new Map<string, SymbolTradingSpec>();
+  readonly #specs = new Map<string, Instrument>();
   readonly #quotes = new Map<string, Quote>();
   readonly #positions = new Map<string, BrokerPosition>();
   readonly #deals: BrokerDeal[] = [];
@@ -66,7 +73,7 @@ export class PaperBroker implements Broker {
 
   constructor(opts: PaperBrokerOptions) {
     this.#opts = opts;
-    for (const s of opts.specs) this.#specs.set(s.name, s);
+    for (const s of opts.specs) this.#specs.set(s.symbol, s);
     this.#balance = opts.balance ?? 10_000;
   }
 
@@ -122,8 +129,8 @@ export class PaperBroker implements Broker {
     };
   }
 
-  symbolSpec(symbol: string): Promise<SymbolTradingSpec> {
-    return Promise.resolve(this.#spec(symbol));
+  symbolSpec(symbol: string): Promise<Mt5SymbolInfo> {
+    return Promise.resolve(toMt5SymbolInfo(this.#spec(symbol)));
   }
 
   quote(symbol: string): Promise<Quote> {
@@ -243,23 +250,23 @@ export class PaperBroker implements Broker {
     return exits;
   }
 
-  #spec(symbol: string): SymbolTradingSpec {
+  #spec(symbol: string): Instrument {
     const s = this.#specs.get(symbol);
     if (!s) throw new KinetraError("unknown_symbol", `the paper broker has no specification for ${symbol}`);
     return s;
   }
 
-  #margin(spec: SymbolTradingSpec, volume: number, price: number): number {
+  #margin(spec: Instrument, volume: number, price: number): number {
     const lev = this.#opts.leverage ?? 100;
     return this.#opts.marginRequired
       ? this.#opts.marginRequired(spec, volume, price, lev)
       : defaultMarginRequired(spec, lev, volume, price);
   }
 
-  #profit(spec: SymbolTradingSpec, type: number, volume: number, open: number, close: number): number {
+  #profit(spec: Instrument, type: number, volume: number, open: number, close: number): number {
     const diff = type === 0 ? close - open : open - close;
-    const tick = spec.trade_tick_size > 0 ? spec.trade_tick_size : spec.point;
-    return (diff / tick) * spec.trade_tick_value * volume;
+    const tick = spec.tickSize > 0 ? spec.tickSize : spec.point;
+    return (diff / tick) * spec.tickValue * volume;
   }
 
   #validate(req: TradeRequest): ReturnType<typeof validateOrder> {

@@ -5,34 +5,11 @@
  * Tickets, order and deal ids and the magic number are decimal strings (MQL5 ulong can exceed
  * 2^53).
  *
+ * The instrument itself is lib/market's `Instrument`; its MT5 wire image is `Mt5SymbolInfo`.
+ *
  * @module
  */
-
-/** The trading rules of one symbol (a subset of MT5's symbol_info). Distances are in points. */
-export interface SymbolTradingSpec {
-  name: string;
-  digits: number;
-  point: number;
-  trade_tick_size: number;
-  /** Value of one tick for one lot in the deposit currency. */
-  trade_tick_value: number;
-  trade_contract_size: number;
-  volume_min: number;
-  volume_max: number;
-  volume_step: number;
-  /** Max aggregate volume per direction (position + pending), 0 = none. */
-  volume_limit: number;
-  trade_stops_level: number;
-  trade_freeze_level: number;
-  /** SYMBOL_TRADE_MODE (0 disabled ... 4 full). */
-  trade_mode: number;
-  /** SYMBOL_TRADE_EXECUTION (0 request, 1 instant, 2 market, 3 exchange). */
-  trade_exemode: number;
-  /** SYMBOL_FILLING bit flags (FOK 1, IOC 2, BOC 4). */
-  filling_mode: number;
-  currency_profit?: string;
-  currency_margin?: string;
-}
+import type { Mt5SymbolInfo } from "../market/mt5_names.ts";
 
 /** Current quote. `time_msc` is epoch milliseconds. */
 export interface Quote {
@@ -169,7 +146,8 @@ export interface Broker {
   /** `paper` or `mt5`. */
   readonly kind: string;
   account(): Promise<AccountInfo>;
-  symbolSpec(symbol: string): Promise<SymbolTradingSpec>;
+  /** The symbol's trading rules with MT5's names (convert with `instrumentFromMt5`). */
+  symbolSpec(symbol: string): Promise<Mt5SymbolInfo>;
   quote(symbol: string): Promise<Quote>;
   positions(symbol?: string): Promise<BrokerPosition[]>;
   orderCheck(req: TradeRequest): Promise<CheckResult>;

@@ -13,22 +13,21 @@ import {
   RETCODE,
   retcodeName,
   SYMBOL_FILLING,
-  SYMBOL_TRADE_EXECUTION,
-  SYMBOL_TRADE_MODE,
   TRADE_ACTION,
-} from "./constants.ts";
+} from "../market/mt5_constants.ts";
 import {
   isNormalizedPrice,
   isVolumeOnStep,
   normalizePrice,
   normalizeVolume,
   pointsBetween,
-} from "./normalize.ts";
-import type { AccountInfo, BrokerPosition, Quote, SymbolTradingSpec, TradeRequest } from "./types.ts";
+} from "../market/normalize.ts";
+import type { Instrument } from "../market/types.ts";
+import type { AccountInfo, BrokerPosition, Quote, TradeRequest } from "./types.ts";
 
 /** What the validator needs to know about the market and the account. */
 export interface ValidationContext {
-  spec: SymbolTradingSpec;
+  spec: Instrument;
   quote: Quote;
   /** For the margin check and the account's trading permissions. */
   account?: AccountInfo;
@@ -77,15 +76,15 @@ export interface ValidationResult {
  * tick value / (tick size × contract size), divided by the leverage.
  */
 export function defaultMarginRequired(
-  spec: SymbolTradingSpec,
+  spec: Instrument,
   leverage: number,
   volume: number,
   price: number,
 ): number {
-  const perUnit = spec.trade_tick_size > 0 && spec.trade_contract_size > 0
-    ? spec.trade_tick_value / (spec.trade_tick_size * spec.trade_contract_size)
+  const perUnit = spec.tickSize > 0 && spec.contractSize > 0
+    ? spec.tickValue / (spec.tickSize * spec.contractSize)
     : 1;
-  return (volume * spec.trade_contract_size * price * perUnit) / Math.max(1, leverage);
+  return (volume * spec.contractSize * price * perUnit) / Math.max(1, leverage);
 }
 
 const isBuyType = (t: number): boolean =>
@@ -102,11 +101,8 @@ class Rejection {
  * @example
  * ```ts
  * import { validateOrder } from "./validator.ts";
- * const spec = {
- *   name: "EURUSD", digits: 5, point: 0.00001, trade_tick_size: 0.00001, trade_tick_value: 1,
- *   trade_contract_size: 100000, volume_min: 0.01, volume_max: 50, volume_step: 0.01, volume_limit: 0,
- *   trade_stops_level: 30, trade_freeze_level: 10, trade_mode: 4, trade_exemode: 2, filling_mode: 1,
- * };
+ * import { symbolSpec } from "../market/instrument.ts";
+ * const spec = { ...symbolSpec("EURUSD"), stopsLevel: 30, freezeLevel: 10, fillingMode: 1 };
  * const quote = { symbol: "EURUSD", bid: 1.1, ask: 1.1002, time_msc: 0 };
  * const v = validateOrder({ action: 1, symbol: "EURUSD", volume: 0.013, type: 0, sl: 1.0999 }, { spec, quote }, {
  *   autoAdjust: true,
@@ -154,7 +150,7 @@ function checkRequest(
   const extra = opts.comparison === "server" ? 0 : 1;
   const auto = opts.autoAdjust === true;
   const safety = Math.max(0, opts.safetyPoints ?? 1);
-  if (r.symbol !== spec.name) throw new Rejection(RETCODE.INVALID, `unknown symbol ${r.symbol}`);
+  if (r.symbol !== spec.symbol) throw new Rejection(RETCODE.INVALID, `unknown symbol ${r.symbol}`);
   if (ctx.account && !ctx.account.trade_allowed) {
     throw new Rejection(
       RETCODE.TRADE_DISABLED,
@@ -182,36 +178,38 @@ function checkRequest(
   const buy = isBuyType(r.type);
 
   // 1. Trade mode.
-  const tm = spec.trade_mode;
-  if (tm === SYMBOL_TRADE_MODE.DISABLED) {
-    throw new Rejection(RETCODE.TRADE_DISABLED, `trading is disabled for ${spec.name}`);
+  const tm = spec.tradeMode;
+  if (tm === "disabled") {
+    throw new Rejection(RETCODE.TRADE_DISABLED, `trading is disabled for ${spec.symbol}`);
   }
   if (!closing) {
-    if (tm === SYMBOL_TRADE_MODE.CLOSEONLY) {
-      throw new Rejection(RETCODE.CLOSE_ONLY, `${spec.name} allows closing positions only`);
+    if (tm === "closeonly") {
+      throw new Rejection(RETCODE.CLOSE_ONLY, `${spec.symbol} allows closing positions only`);
     }
-    if (tm === SYMBOL_TRADE_MODE.LONGONLY && !buy) {
-      throw new Rejection(RETCODE.LONG_ONLY, `${spec.name} allows long positions only`);
+    if (tm === "longonly" && !buy) {
+      throw new Rejection(RETCODE.LONG_ONLY, `${spec.symbol} allows long positions only`);
     }
-    if (tm === SYMBOL_TRADE_MODE.SHORTONLY && buy) {
-      throw new Rejection(RETCODE.SHORT_ONLY, `${spec.name} allows short positions only`);
+    if (tm === "shortonly" && buy) {
+      throw new Rejection(RETCODE.SHORT_ONLY, `${spec.symbol} allows short positions only`);
     }
   }
   // 2. Session.
-  if (ctx.marketOpen === false) throw new Rejection(RETCODE.MARKET_CLOSED, `market closed for ${spec.name}`);
+  if (ctx.marketOpen === false) {
+    throw new Rejection(RETCODE.MARKET_CLOSED, `market closed for ${spec.symbol}`);
+  }
 
   // 3. Volume.
   if (!Number.isFinite(r.volume) || r.volume <= 0) {
     throw new Rejection(RETCODE.INVALID_VOLUME, `volume must be a positive number, got ${r.volume}`);
   }
-  const volOk = r.volume >= spec.volume_min - 1e-12 && r.volume <= spec.volume_max + 1e-12 &&
+  const volOk = r.volume >= spec.volumeMin - 1e-12 && r.volume <= spec.volumeMax + 1e-12 &&
     isVolumeOnStep(spec, r.volume);
   if (!volOk) {
-    const fixed = auto ? normalizeVolume(spec, r.volume) : null;
-    if (fixed === null) {
+    const fixed = auto ? normalizeVolume(spec, r.volume) : 0;
+    if (fixed === 0) {
       throw new Rejection(
         RETCODE.INVALID_VOLUME,
-        `volume ${r.volume} is outside [${spec.volume_min}, ${spec.volume_max}] or off the step ${spec.volume_step}` +
+        `volume ${r.volume} is outside [${spec.volumeMin}, ${spec.volumeMax}] or off the step ${spec.volumeStep}` +
           (auto ? " (below the minimum after normalising)" : ""),
       );
     }
@@ -219,7 +217,7 @@ function checkRequest(
       field: "volume",
       from: r.volume,
       to: fixed,
-      reason: `normalised to step ${spec.volume_step}`,
+      reason: `normalised to step ${spec.volumeStep}`,
     });
     r.volume = fixed;
   }
@@ -244,13 +242,13 @@ function checkRequest(
   }
 
   // 5. Volume limit per direction.
-  if (spec.volume_limit > 0 && ctx.positions) {
-    const same = ctx.positions.filter((p) => p.symbol === spec.name && p.type === (buy ? 0 : 1))
+  if (spec.volumeLimit > 0 && ctx.positions) {
+    const same = ctx.positions.filter((p) => p.symbol === spec.symbol && p.type === (buy ? 0 : 1))
       .reduce((s, p) => s + p.volume, 0);
-    if (same + r.volume > spec.volume_limit + 1e-9) {
+    if (same + r.volume > spec.volumeLimit + 1e-9) {
       throw new Rejection(
         RETCODE.LIMIT_VOLUME,
-        `volume limit ${spec.volume_limit} for ${spec.name} would be exceeded (${same} open + ${r.volume})`,
+        `volume limit ${spec.volumeLimit} for ${spec.symbol} would be exceeded (${same} open + ${r.volume})`,
       );
     }
   }
@@ -268,8 +266,7 @@ function checkRequest(
     checkPendingPrice(r, spec, quote, extra, auto, safety, adj);
     open = r.price!;
   } else {
-    const instant = spec.trade_exemode === SYMBOL_TRADE_EXECUTION.INSTANT ||
-      spec.trade_exemode === SYMBOL_TRADE_EXECUTION.REQUEST;
+    const instant = spec.executionMode === "instant" || spec.executionMode === "request";
     if (instant) {
       if (r.price === undefined || !(r.price > 0)) {
         if (!auto) throw new Rejection(RETCODE.INVALID_PRICE, "instant execution needs the request's price");
@@ -326,7 +323,7 @@ function checkQuote(q: Quote): void {
 function normalizeField(
   r: TradeRequest,
   field: "price" | "sl" | "tp",
-  spec: SymbolTradingSpec,
+  spec: Instrument,
   auto: boolean,
   adj: Adjustment[],
 ): void {
@@ -342,25 +339,25 @@ function normalizeField(
   if (!auto) {
     throw new Rejection(
       field === "price" ? RETCODE.INVALID_PRICE : RETCODE.INVALID_STOPS,
-      `${field} ${v} is not on the price grid (tick size ${spec.trade_tick_size}, ${spec.digits} digits)`,
+      `${field} ${v} is not on the price grid (tick size ${spec.tickSize}, ${spec.digits} digits)`,
     );
   }
   const to = normalizePrice(spec, v);
-  adj.push({ field, from: v, to, reason: `normalised to tick size ${spec.trade_tick_size}` });
+  adj.push({ field, from: v, to, reason: `normalised to tick size ${spec.tickSize}` });
   r[field] = to;
 }
 
 /** Pending price rules: side and stops level measured from Ask (buy) or Bid (sell). */
 function checkPendingPrice(
   r: TradeRequest,
-  spec: SymbolTradingSpec,
+  spec: Instrument,
   q: Quote,
   extra: number,
   auto: boolean,
   safety: number,
   adj: Adjustment[],
 ): void {
-  const L = spec.trade_stops_level;
+  const L = spec.stopsLevel;
   const need = Math.max(1, L + extra);
   // dist > 0 means the correct side.
   const [ref, sign, label] = r.type === ORDER_TYPE.BUY_LIMIT
@@ -394,7 +391,7 @@ function checkPendingPrice(
  */
 function checkStops(
   r: TradeRequest,
-  spec: SymbolTradingSpec,
+  spec: Instrument,
   buy: boolean,
   ref: number,
   pending: boolean,
@@ -405,7 +402,7 @@ function checkStops(
 ): void {
   normalizeField(r, "sl", spec, auto, adj);
   normalizeField(r, "tp", spec, auto, adj);
-  const L = spec.trade_stops_level;
+  const L = spec.stopsLevel;
   const need = Math.max(1, L + extra);
   const refName = pending ? "open price" : buy ? "Bid" : "Ask";
   for (const field of ["sl", "tp"] as const) {
@@ -431,8 +428,8 @@ function checkStops(
 }
 
 /** Freeze level: a position whose SL/TP lies within F of the closing price cannot be changed. */
-function checkFreeze(spec: SymbolTradingSpec, q: Quote, p: BrokerPosition, extra: number): void {
-  const F = spec.trade_freeze_level;
+function checkFreeze(spec: Instrument, q: Quote, p: BrokerPosition, extra: number): void {
+  const F = spec.freezeLevel;
   if (F <= 0) return;
   const need = F + extra;
   const buyPos = p.type === 0;
@@ -464,10 +461,12 @@ function checkModify(
 ): void {
   const { spec, quote } = ctx;
   if (!position) throw new Rejection(RETCODE.POSITION_CLOSED, `position ${r.position} does not exist`);
-  if (spec.trade_mode === SYMBOL_TRADE_MODE.DISABLED) {
-    throw new Rejection(RETCODE.TRADE_DISABLED, `trading is disabled for ${spec.name}`);
+  if (spec.tradeMode === "disabled") {
+    throw new Rejection(RETCODE.TRADE_DISABLED, `trading is disabled for ${spec.symbol}`);
   }
-  if (ctx.marketOpen === false) throw new Rejection(RETCODE.MARKET_CLOSED, `market closed for ${spec.name}`);
+  if (ctx.marketOpen === false) {
+    throw new Rejection(RETCODE.MARKET_CLOSED, `market closed for ${spec.symbol}`);
+  }
   checkQuote(quote);
   normalizeField(r, "sl", spec, auto, adj);
   normalizeField(r, "tp", spec, auto, adj);
@@ -486,7 +485,7 @@ function checkModify(
 /** Filling policy against the symbol's flags and execution mode (§3.6); wrong choice = 10030. */
 function checkFilling(
   r: TradeRequest,
-  spec: SymbolTradingSpec,
+  spec: Instrument,
   pending: boolean,
   auto: boolean,
   adj: Adjustment[],
@@ -502,7 +501,7 @@ function checkFilling(
       RETCODE.INVALID_FILL,
       `filling ${
         fillingName(f)
-      } is not supported by ${spec.name} (flags ${spec.filling_mode}, execution ${spec.trade_exemode})`,
+      } is not supported by ${spec.symbol} (flags ${spec.fillingMode}, execution ${spec.executionMode})`,
     );
   }
   adj.push({
@@ -516,31 +515,31 @@ function checkFilling(
 
 /** True when a filling policy is allowed for this symbol and order kind. */
 export function fillingAllowed(
-  spec: SymbolTradingSpec,
+  spec: Instrument,
   filling: number,
   pending: boolean,
   type: number,
 ): boolean {
-  const exe = spec.trade_exemode;
-  const instant = exe === SYMBOL_TRADE_EXECUTION.INSTANT || exe === SYMBOL_TRADE_EXECUTION.REQUEST;
+  const exe = spec.executionMode;
+  const instant = exe === "instant" || exe === "request";
   switch (filling) {
     case ORDER_FILLING.FOK:
-      return (spec.filling_mode & SYMBOL_FILLING.FOK) !== 0 || (instant && !pending);
+      return (spec.fillingMode & SYMBOL_FILLING.FOK) !== 0 || (instant && !pending);
     case ORDER_FILLING.IOC:
-      return !instant && (spec.filling_mode & SYMBOL_FILLING.IOC) !== 0;
+      return !instant && (spec.fillingMode & SYMBOL_FILLING.IOC) !== 0;
     case ORDER_FILLING.BOC:
       return pending && (type === ORDER_TYPE.BUY_LIMIT || type === ORDER_TYPE.SELL_LIMIT) &&
-        (spec.filling_mode & SYMBOL_FILLING.BOC) !== 0;
+        (spec.fillingMode & SYMBOL_FILLING.BOC) !== 0;
     case ORDER_FILLING.RETURN:
       if (instant && !pending) return false;
-      return pending ? true : exe === SYMBOL_TRADE_EXECUTION.EXCHANGE;
+      return pending ? true : exe === "exchange";
     default:
       return false;
   }
 }
 
 /** The filling policy Kinetra picks for a symbol: FOK, else IOC, else RETURN; null when none fits. */
-export function allowedFilling(spec: SymbolTradingSpec, pending: boolean, type: number): number | null {
+export function allowedFilling(spec: Instrument, pending: boolean, type: number): number | null {
   for (const f of [ORDER_FILLING.FOK, ORDER_FILLING.IOC, ORDER_FILLING.RETURN]) {
     if (fillingAllowed(spec, f, pending, type)) return f;
   }

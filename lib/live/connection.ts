@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ACCOUNT_TRADE_MODE } from "../broker/constants.ts";
+import { ACCOUNT_TRADE_MODE } from "../market/mt5_constants.ts";
 import { KinetraError } from "../errors.ts";
 import { Mt5BridgeBroker } from "../mt5/bridge_broker.ts";
 import { parseHostPort } from "../mt5/protocol.ts";

@@ -15,9 +15,9 @@ import {
   ORDER_TYPE,
   RETCODE,
   TRADE_ACTION,
-} from "../broker/constants.ts";
+} from "../market/mt5_constants.ts";
 import type { BrokerPosition, Quote, TradeRequest, TradeResult } from "../broker/types.ts";
-import { normalizePrice } from "../broker/normalize.ts";
+import { normalizePrice } from "../market/normalize.ts";
 import { allowedFilling, validateOrder } from "../broker/validator.ts";
 import type { BarArrays } from "../data/types.ts";
 import { newCid } from "../mt5/protocol.ts";
@@ -85,7 +85,7 @@ export class OrderDesk {
 
   /** A price on the symbol's grid, normalised as the validator does (and as the backtest's mt5 profile). */
   gridPrice(v: number): number {
-    return normalizePrice(this.market.tspec, v);
+    return normalizePrice(this.market.spec, v);
   }
 
   /** The spread of bar `i` in price units. */
@@ -228,7 +228,7 @@ export class OrderDesk {
     volume = p.volume,
   ): Promise<boolean> {
     const { journal, io, symbol } = this.s;
-    const { broker, tspec } = this.market;
+    const { broker, spec } = this.market;
     const c = this.counters;
     const ledger = this.ledger;
     const q = await broker.quote(symbol);
@@ -238,9 +238,9 @@ export class OrderDesk {
       volume,
       type: p.type === 0 ? ORDER_TYPE.SELL : ORDER_TYPE.BUY,
       position: p.ticket,
-      type_filling: allowedFilling(tspec, false, p.type === 0 ? 1 : 0) ?? 0,
+      type_filling: allowedFilling(spec, false, p.type === 0 ? 1 : 0) ?? 0,
     };
-    const v = validateOrder(req, { spec: tspec, quote: q, positions }, { comparison: "client" });
+    const v = validateOrder(req, { spec: spec, quote: q, positions }, { comparison: "client" });
     if (!v.ok) {
       c.validator_rejections++;
       await journal.append("rejection", {
@@ -301,7 +301,7 @@ export class OrderDesk {
     barIdx: number,
   ): Promise<void> {
     const { journal, io, symbol, opts, leverage, magic } = this.s;
-    const { broker, tspec, spec } = this.market;
+    const { broker, spec } = this.market;
     const c = this.counters;
     const ledger = this.ledger;
     const blockedBy = this.guard.entryBlockedBy(this.view.halting());
@@ -387,10 +387,10 @@ export class OrderDesk {
       sl,
       tp,
       deviation: 20,
-      type_filling: allowedFilling(tspec, false, type) ?? 0,
+      type_filling: allowedFilling(spec, false, type) ?? 0,
       magic,
     };
-    const v = validateOrder(req, { spec: tspec, quote: q, account: acc, positions }, {
+    const v = validateOrder(req, { spec: spec, quote: q, account: acc, positions }, {
       autoAdjust: opts.autoAdjust ?? true,
       comparison: "client",
     });
@@ -457,7 +457,7 @@ export class OrderDesk {
    */
   async modifyBrackets(it: Extract<OrderIntent, { kind: "modify" }>, barIdx: number): Promise<void> {
     const { journal, io, symbol } = this.s;
-    const { broker, tspec } = this.market;
+    const { broker, spec } = this.market;
     const c = this.counters;
     for (const v of [it.sl, it.tp]) {
       if (v !== undefined && !(v > 0 && Number.isFinite(v))) {
@@ -490,7 +490,7 @@ export class OrderDesk {
       };
       // Virtual replay compares with the server's rule (as the backtest does); demo/live keep the
       // client's extra point of margin.
-      const v = validateOrder(req, { spec: tspec, quote: q, positions }, {
+      const v = validateOrder(req, { spec: spec, quote: q, positions }, {
         autoAdjust: false,
         comparison: this.s.replay ? "server" : "client",
       });

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { type SymbolSpec, symbolSpec } from "../backtest/symbols.ts";
+import { type Instrument, symbolSpec } from "../market/instrument.ts";
+import { instrumentFromMt5, type Mt5SymbolInfo } from "../market/mt5_names.ts";
 import { PaperBroker } from "../broker/paper_broker.ts";
-import { tradingSpecFromSymbolSpec } from "../broker/specs.ts";
-import type { Broker, SymbolTradingSpec } from "../broker/types.ts";
+import type { Broker } from "../broker/types.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
 import { Mt5BridgeBroker } from "../mt5/bridge_broker.ts";
@@ -86,8 +86,8 @@ export interface Market {
   paper: PaperBroker | null;
   /** Demo/live: the bridge listener, else null. */
   server: BridgeServer | null;
-  spec: SymbolSpec;
-  tspec: SymbolTradingSpec;
+  /** The instrument traded (in demo/live: the terminal's symbol_info over Kinetra's defaults). */
+  spec: Instrument;
   /** Demo/live: why the link is down right now, or null while it is up. */
   linkDown(): string | null;
 }
@@ -95,16 +95,15 @@ export interface Market {
 /** The paper broker of virtual mode. */
 export function paperMarket(s: LiveSession): Market {
   const spec = symbolSpec(s.symbol);
-  const tspec = tradingSpecFromSymbolSpec(spec);
   const paper = new PaperBroker({
-    specs: [tspec],
+    specs: [spec],
     balance: s.cash,
     leverage: s.leverage,
     commissionPerLot: spec.commissionPerLot,
     login: "virtual",
     server: "Kinetra-Paper",
   });
-  return { broker: paper, paper, server: null, spec, tspec, linkDown: () => null };
+  return { broker: paper, paper, server: null, spec, linkDown: () => null };
 }
 
 /**
@@ -164,28 +163,15 @@ export async function bridgeMarket(s: LiveSession): Promise<Market> {
     magic: s.magic,
     relinkMs: opts.reconnectTimeoutMs ?? 30_000,
   });
-  let tspec: SymbolTradingSpec;
+  let info: Mt5SymbolInfo;
   try {
-    tspec = await broker.symbolSpec(symbol);
+    info = await broker.symbolSpec(symbol);
   } catch (e) {
     await server.close();
     throw e;
   }
-  const base = symbolSpec(symbol);
-  const spec: SymbolSpec = {
-    ...base,
-    digits: tspec.digits,
-    point: tspec.point,
-    tickSize: tspec.trade_tick_size,
-    tickValue: tspec.trade_tick_value,
-    contractSize: tspec.trade_contract_size,
-    volumeMin: tspec.volume_min,
-    volumeMax: tspec.volume_max,
-    volumeStep: tspec.volume_step,
-    stopsLevel: tspec.trade_stops_level,
-    freezeLevel: tspec.trade_freeze_level,
-  };
-  return { broker, paper: null, server, spec, tspec, linkDown: () => linkDown };
+  const spec = instrumentFromMt5(info, symbolSpec(symbol));
+  return { broker, paper: null, server, spec, linkDown: () => linkDown };
 }
 
 /**

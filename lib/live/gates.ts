@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ACCOUNT_TRADE_MODE } from "../broker/constants.ts";
+import { ACCOUNT_TRADE_MODE } from "../market/mt5_constants.ts";
 import { KinetraError } from "../errors.ts";
 import type { HelloInfo } from "../mt5/server.ts";
 import type { LiveConfig } from "./config.ts";

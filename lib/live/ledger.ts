@@ -7,8 +7,9 @@
  * @module
  */
 import type { ExitReason, TradeRecord } from "../backtest/engine.ts";
-import { commissionMt5, swapNights, swapPerNight } from "../backtest/costs.ts";
-import { type SymbolSpec, valuePerPriceUnit } from "../backtest/symbols.ts";
+import { commissionMt5, swapNights, swapPerNight } from "../market/costs.ts";
+import { type Instrument, valuePerPriceUnit } from "../market/instrument.ts";
+import { sideName } from "../market/side.ts";
 import type { PositionView } from "../strategies/contract.ts";
 
 interface LedgerTrade {
@@ -38,14 +39,14 @@ const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOStr
 
 /** Engine-compatible trade accounting for the live runner. */
 export class TradeLedger {
-  readonly #spec: SymbolSpec;
+  readonly #spec: Instrument;
   readonly #mult: number;
   #cash: number;
   #open: LedgerTrade[] = [];
   readonly closed: TradeRecord[] = [];
   readonly position: PositionView = new View();
 
-  constructor(spec: SymbolSpec, cash: number) {
+  constructor(spec: Instrument, cash: number) {
     this.#spec = spec;
     this.#mult = valuePerPriceUnit(spec);
     this.#cash = cash;
@@ -239,7 +240,7 @@ export class TradeLedger {
       exit_bar: bar,
       entry_time: iso(t.entryTime),
       exit_time: iso(time),
-      side: long ? "long" : "short",
+      side: sideName(long ? 1 : -1),
       entry_price: t.entry,
       exit_price: price,
       size: abs,

@@ -6,12 +6,13 @@
  *
  * @module
  */
-import { commissionMt5 } from "../backtest/costs.ts";
-import { normalizeVolume, type SymbolSpec, valuePerPriceUnit } from "../backtest/symbols.ts";
+import { commissionMt5 } from "../market/costs.ts";
+import { type Instrument, valuePerPriceUnit } from "../market/instrument.ts";
+import { normalizeVolume } from "../market/normalize.ts";
 
 /** Lots for an entry (0 = below the minimum volume: do not trade). */
 export function entryLots(opts: {
-  spec: SymbolSpec;
+  spec: Instrument;
   /** The intent's size (undefined = default sizing). */
   size: number | undefined;
   /** Expected fill price (Ask for a buy, Bid for a sell). */
@@ -29,11 +30,11 @@ export function entryLots(opts: {
     if (!(size > 0) || !Number.isFinite(size)) return 0;
     if (size < 1) {
       const perLot = price * mult / opts.leverage + commissionMt5(spec, 1, price);
-      return normalizeVolume(Math.max(0, opts.marginFree) * size / perLot, spec);
+      return normalizeVolume(spec, Math.max(0, opts.marginFree) * size / perLot);
     }
-    return normalizeVolume(size, spec);
+    return normalizeVolume(spec, size);
   }
   const dist = opts.sl !== undefined ? Math.abs(price - opts.sl) : NaN;
-  if (!(dist > 0)) return normalizeVolume(opts.equity / (price * mult), spec);
-  return normalizeVolume(opts.equity * (opts.riskPct ?? 1) / 100 / (dist * mult), spec);
+  if (!(dist > 0)) return normalizeVolume(spec, opts.equity / (price * mult));
+  return normalizeVolume(spec, opts.equity * (opts.riskPct ?? 1) / 100 / (dist * mult));
 }

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { BRIDGE_CODE, RETCODE } from "../broker/constants.ts";
+import { BRIDGE_CODE, RETCODE } from "../market/mt5_constants.ts";
+import type { Mt5SymbolInfo } from "../market/mt5_names.ts";
 import type {
   AccountInfo,
   Broker,
@@ -15,7 +16,6 @@ import type {
   CheckResult,
   Quote,
   ReconcileResult,
-  SymbolTradingSpec,
   TradeRequest,
   TradeResult,
 } from "../broker/types.ts";
@@ -83,8 +83,8 @@ export class Mt5BridgeBroker implements Broker {
     return await this.#read("account_info", {}, this.#t.readMs) as AccountInfo;
   }
 
-  async symbolSpec(symbol: string): Promise<SymbolTradingSpec> {
-    return await this.#read("symbol_spec", { symbol }, this.#t.readMs) as SymbolTradingSpec;
+  async symbolSpec(symbol: string): Promise<Mt5SymbolInfo> {
+    return await this.#read("symbol_spec", { symbol }, this.#t.readMs) as Mt5SymbolInfo;
   }
 
   async quote(symbol: string): Promise<Quote> {

@@ -17,9 +17,11 @@
  *
  * @module
  */
-import { ACCOUNT_TRADE_MODE, BRIDGE_CODE, RETCODE } from "../broker/constants.ts";
+import { ACCOUNT_TRADE_MODE, BRIDGE_CODE, RETCODE } from "../market/mt5_constants.ts";
 import { PaperBroker } from "../broker/paper_broker.ts";
-import type { SymbolTradingSpec, TradeRequest, TradeResult } from "../broker/types.ts";
+import type { TradeRequest, TradeResult } from "../broker/types.ts";
+import { instrumentFromMt5, type Mt5SymbolInfo } from "../market/mt5_names.ts";
+import { symbolSpec } from "../market/instrument.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
 import { LineConn } from "./line_conn.ts";
@@ -64,7 +66,7 @@ export interface SimulatorOptions {
   allowLive?: boolean;
   symbol: string;
   timeframe: string;
-  spec: SymbolTradingSpec;
+  spec: Mt5SymbolInfo;
   bars: BarArrays;
   /** Bars available as history before streaming starts. Default min(300, half the bars). */
   historyBars?: number;
@@ -125,7 +127,7 @@ export class Mt5Simulator {
     this.#faults = new Set(opts.faults ?? []);
     const mode = MODE[opts.account ?? "demo"];
     this.book = new PaperBroker({
-      specs: [opts.spec],
+      specs: [instrumentFromMt5(opts.spec, symbolSpec(opts.spec.name))],
       balance: opts.balance ?? 10_000,
       leverage: opts.leverage ?? 100,
       hedging: opts.hedging ?? false,

@@ -1,6 +1,7 @@
 /** Bad input gets a clear KinetraError or a documented, recorded behaviour; equity is never NaN. */
 import assert from "node:assert/strict";
-import { runBacktest, symbolSpec } from "../../lib/backtest/mod.ts";
+import { runBacktest } from "../../lib/backtest/mod.ts";
+import { symbolSpec } from "../../lib/market/mod.ts";
 import { KinetraError } from "../../lib/errors.ts";
 import { getStrategy } from "../../lib/strategies/mod.ts";
 import { makeBars, readReferenceCsv, scripted } from "./_fixtures.ts";

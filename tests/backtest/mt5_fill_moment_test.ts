@@ -4,9 +4,9 @@
  * SL/TP and pending prices on the symbol's price grid exactly as the live validator does.
  */
 import assert from "node:assert/strict";
-import { runBacktest, symbolSpec } from "../../lib/backtest/mod.ts";
-import { normalizePrice } from "../../lib/broker/normalize.ts";
-import { tradingSpecFromSymbolSpec } from "../../lib/broker/specs.ts";
+import { runBacktest } from "../../lib/backtest/mod.ts";
+import { symbolSpec } from "../../lib/market/mod.ts";
+import { normalizePrice } from "../../lib/market/normalize.ts";
 import type { OrderIntent } from "../../lib/strategies/contract.ts";
 import { assertClose, makeBars, scripted } from "./_fixtures.ts";
 
@@ -96,7 +96,6 @@ Deno.test("compat sizing keeps backtesting.py's close-of-bar marking (changing t
 
 Deno.test("mt5: SL/TP, pending prices and modified stops are put on the price grid like the live validator", () => {
   const b = bars();
-  const ts = tradingSpecFromSymbolSpec(AUD);
   const sl = b.close[1] - 0.0012345678, tp = b.close[1] + 0.0031234567;
   const r = runBacktest({
     bars: b,
@@ -108,8 +107,8 @@ Deno.test("mt5: SL/TP, pending prices and modified stops are put on the price gr
   });
   assert.equal(r.rejections.length, 0, JSON.stringify(r.rejections));
   const t = r.trades[0];
-  assert.equal(t.tp, normalizePrice(ts, tp));
-  assert.equal(t.sl, normalizePrice(ts, b.close[3] - 0.0007654321));
+  assert.equal(t.tp, normalizePrice(AUD, tp));
+  assert.equal(t.sl, normalizePrice(AUD, b.close[3] - 0.0007654321));
   assert.notEqual(t.sl, b.close[3] - 0.0007654321);
   // A limit entry: its price is on the grid, so it fills at a grid price.
   const lim = b.open[5] - 0.00012345;
@@ -119,7 +118,7 @@ Deno.test("mt5: SL/TP, pending prices and modified stops are put on the price gr
     config: { profile: "mt5", symbol: AUD, swap: false, finalize: true },
   });
   assert.equal(r2.trades.length, 1);
-  assert.equal(r2.trades[0].entry_price, normalizePrice(ts, lim + 0.0004));
+  assert.equal(r2.trades[0].entry_price, normalizePrice(AUD, lim + 0.0004));
   // compat keeps raw levels.
   const r3 = runBacktest({
     bars: b,

@@ -4,15 +4,15 @@
  * trade modes, risk-based sizing. Expected values are computed from the MT5 rules by hand.
  */
 import assert from "node:assert/strict";
+import { runBacktest } from "../../lib/backtest/mod.ts";
 import {
   commissionMt5,
   marginRequired,
-  runBacktest,
   spreadCost,
   swapNights,
   swapPerNight,
   symbolSpec,
-} from "../../lib/backtest/mod.ts";
+} from "../../lib/market/mod.ts";
 import { KinetraError } from "../../lib/errors.ts";
 import type { OrderIntent } from "../../lib/strategies/contract.ts";
 import { assertClose, makeBars, scripted } from "./_fixtures.ts";

@@ -7,7 +7,7 @@ import {
   normalizeVolume,
   symbolSpec,
   valuePerPriceUnit,
-} from "../../lib/backtest/mod.ts";
+} from "../../lib/market/mod.ts";
 import { KinetraError } from "../../lib/errors.ts";
 import { realDataDir } from "../../lib/util/paths.ts";
 
@@ -113,10 +113,10 @@ Deno.test("overrides from a JSON file, in camelCase or MT5 field names; bad file
 
 Deno.test("volume and price normalisation follow MQL5 (floor to step, clamp, tick rounding)", () => {
   const s = symbolSpec("AUDUSD+");
-  assert.equal(normalizeVolume(0.237, s), 0.23);
-  assert.equal(normalizeVolume(0.3, s), 0.3);
-  assert.equal(normalizeVolume(0.004, s), 0);
-  assert.equal(normalizeVolume(1e6, s), s.volumeMax);
-  assert.equal(normalizePrice(0.651234, s), 0.65123);
-  assert.equal(normalizePrice(1.000005, symbolSpec("EURJPY+")), 1);
+  assert.equal(normalizeVolume(s, 0.237), 0.23);
+  assert.equal(normalizeVolume(s, 0.3), 0.3);
+  assert.equal(normalizeVolume(s, 0.004), 0);
+  assert.equal(normalizeVolume(s, 1e6), s.volumeMax);
+  assert.equal(normalizePrice(s, 0.651234), 0.65123);
+  assert.equal(normalizePrice(symbolSpec("EURJPY+"), 1.000005), 1);
 });

@@ -1,8 +1,10 @@
 // Symbol fixtures mirroring real MT5 specs (research note §5.6): 5-digit FX with stops and freeze
 // levels, JPY 3-digit, XAUUSD 2-digit, an index whose tick size differs from its point.
-import type { AccountInfo, Quote, SymbolTradingSpec } from "../../lib/broker/mod.ts";
+// Written with MT5's field names (as a terminal reports them) and converted once at the edge.
+import type { AccountInfo, Quote } from "../../lib/broker/mod.ts";
+import { type Instrument, instrumentFromMt5, type Mt5SymbolInfo, symbolSpec } from "../../lib/market/mod.ts";
 
-export const EURUSD: SymbolTradingSpec = {
+export const EURUSD_INFO: Mt5SymbolInfo = {
   name: "EURUSD",
   digits: 5,
   point: 0.00001,
@@ -20,8 +22,8 @@ export const EURUSD: SymbolTradingSpec = {
   filling_mode: 1,
 };
 
-export const EURJPY: SymbolTradingSpec = {
-  ...EURUSD,
+export const EURJPY_INFO: Mt5SymbolInfo = {
+  ...EURUSD_INFO,
   name: "EURJPY",
   digits: 3,
   point: 0.001,
@@ -33,8 +35,8 @@ export const EURJPY: SymbolTradingSpec = {
   trade_exemode: 1,
 };
 
-export const NAS100: SymbolTradingSpec = {
-  ...EURUSD,
+export const NAS100_INFO: Mt5SymbolInfo = {
+  ...EURUSD_INFO,
   name: "NAS100",
   digits: 2,
   point: 0.01,
@@ -48,6 +50,10 @@ export const NAS100: SymbolTradingSpec = {
   trade_freeze_level: 0,
   filling_mode: 3,
 };
+
+export const EURUSD: Instrument = instrumentFromMt5(EURUSD_INFO, symbolSpec("EURUSD"));
+export const EURJPY: Instrument = instrumentFromMt5(EURJPY_INFO, symbolSpec("EURJPY"));
+export const NAS100: Instrument = instrumentFromMt5(NAS100_INFO, symbolSpec("NAS100"));
 
 export function quote(symbol: string, bid: number, ask: number): Quote {
   return { symbol, bid, ask, time_msc: Date.UTC(2025, 0, 6, 10) };

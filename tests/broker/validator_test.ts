@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { RETCODE, validateOrder } from "../../lib/broker/mod.ts";
 import type { BrokerPosition, TradeRequest } from "../../lib/broker/mod.ts";
 import { account, EURJPY, EURUSD, NAS100, quote } from "./fixtures.ts";
+import { tradeModeOf } from "../../lib/market/mod.ts";
 
 // EURUSD: Bid 1.10000, Ask 1.10020 (spread 20 points), stops level 30, freeze level 10.
 const q = quote("EURUSD", 1.1, 1.1002);
@@ -24,7 +25,7 @@ Deno.test("a plain market buy passes with retcode 10009", () => {
 
 Deno.test("trade modes: disabled 10017, long-only refuses sells 10042, short-only refuses buys 10043, close-only 10044", () => {
   const mk = (trade_mode: number, type: number) =>
-    validateOrder(buy({ type }), { ...ctx, spec: { ...EURUSD, trade_mode } }).retcode;
+    validateOrder(buy({ type }), { ...ctx, spec: { ...EURUSD, tradeMode: tradeModeOf(trade_mode) } }).retcode;
   assert.equal(mk(0, 0), RETCODE.TRADE_DISABLED);
   assert.equal(mk(1, 1), RETCODE.LONG_ONLY);
   assert.equal(mk(1, 0), RETCODE.DONE);
@@ -50,7 +51,7 @@ Deno.test("close-only still lets a position be closed", () => {
   };
   const v = validateOrder(buy({ type: 1, position: "77" }), {
     ...ctx,
-    spec: { ...EURUSD, trade_mode: 3 },
+    spec: { ...EURUSD, tradeMode: tradeModeOf(3) },
     positions: [pos],
   });
   assert.equal(v.retcode, RETCODE.DONE);
@@ -251,7 +252,7 @@ Deno.test("volume_limit per direction gives 10034", () => {
     profit: 0,
     swap: 0,
   };
-  const c = { ...ctx, spec: { ...EURUSD, volume_limit: 0.6 }, positions: [pos] };
+  const c = { ...ctx, spec: { ...EURUSD, volumeLimit: 0.6 }, positions: [pos] };
   assert.equal(validateOrder(buy({ volume: 0.2 }), c).retcode, RETCODE.LIMIT_VOLUME);
   assert.equal(validateOrder(buy({ volume: 0.1 }), c).retcode, RETCODE.DONE);
   assert.equal(validateOrder(buy({ volume: 0.2, type: 1 }), c).retcode, RETCODE.DONE);

@@ -2,8 +2,8 @@
 // clear messages and exit codes, never a stack trace; the JSON summary; a crash loses nothing
 // journalled; and a demo session never prints or logs the bridge secret.
 import assert from "node:assert/strict";
-import { symbolSpec } from "../../lib/backtest/symbols.ts";
-import { tradingSpecFromSymbolSpec } from "../../lib/broker/mod.ts";
+import { symbolSpec } from "../../lib/market/instrument.ts";
+import { toMt5SymbolInfo } from "../../lib/market/mod.ts";
 import { readJournal } from "../../lib/live/mod.ts";
 import { Mt5Simulator } from "../../lib/mt5/mod.ts";
 import { sampleBars } from "../mt5/helpers.ts";
@@ -226,7 +226,7 @@ Deno.test("a demo session never prints or logs the bridge secret", async () => {
       secret: SECRET,
       symbol: "GBPUSD+",
       timeframe: "H4",
-      spec: tradingSpecFromSymbolSpec(symbolSpec("GBPUSD+")),
+      spec: toMt5SymbolInfo(symbolSpec("GBPUSD+")),
       bars: {
         ...all,
         length: n,

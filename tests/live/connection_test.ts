@@ -1,8 +1,8 @@
 // testConnection against the simulator: it authenticates the EA, reports terminal and account,
 // says which modes the account can be used for, and never trades.
 import assert from "node:assert/strict";
-import { symbolSpec } from "../../lib/backtest/symbols.ts";
-import { tradingSpecFromSymbolSpec } from "../../lib/broker/mod.ts";
+import { symbolSpec } from "../../lib/market/instrument.ts";
+import { toMt5SymbolInfo } from "../../lib/market/mod.ts";
 import { isKinetraError } from "../../lib/errors.ts";
 import { testConnection } from "../../lib/live/mod.ts";
 import { Mt5Simulator } from "../../lib/mt5/mod.ts";
@@ -28,7 +28,7 @@ async function check(account: "demo" | "real", simSecret = SECRET) {
           account,
           symbol: "GBPUSD+",
           timeframe: "H4",
-          spec: tradingSpecFromSymbolSpec(symbolSpec("GBPUSD+")),
+          spec: toMt5SymbolInfo(symbolSpec("GBPUSD+")),
           bars,
           reconnectDelayMs: 50,
           maxConnectAttempts: 3,

@@ -2,8 +2,8 @@
 // none is lost (the journal and the simulator's book agree after reconciling), and the runner
 // recovers or halts with a clear message.
 import assert from "node:assert/strict";
-import { symbolSpec } from "../../lib/backtest/symbols.ts";
-import { tradingSpecFromSymbolSpec } from "../../lib/broker/mod.ts";
+import { symbolSpec } from "../../lib/market/instrument.ts";
+import { toMt5SymbolInfo } from "../../lib/market/mod.ts";
 import { type LiveSummary, readJournal, runLive } from "../../lib/live/mod.ts";
 import { type FaultName, Mt5Simulator } from "../../lib/mt5/mod.ts";
 import { sampleBars } from "../mt5/helpers.ts";
@@ -73,7 +73,7 @@ async function demoRun(
         secret: SECRET,
         symbol: "GBPUSD+",
         timeframe: "H4",
-        spec: tradingSpecFromSymbolSpec(symbolSpec("GBPUSD+")),
+        spec: toMt5SymbolInfo(symbolSpec("GBPUSD+")),
         bars,
         historyBars: 300,
         barIntervalMs: opts.barMs ?? 12,

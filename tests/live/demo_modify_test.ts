@@ -2,8 +2,8 @@
 // never a real server): modify intents go out as modify_sltp requests, validated and journalled, and
 // the stops the terminal then triggers come back as `sl` exits.
 import assert from "node:assert/strict";
-import { symbolSpec } from "../../lib/backtest/symbols.ts";
-import { tradingSpecFromSymbolSpec } from "../../lib/broker/mod.ts";
+import { symbolSpec } from "../../lib/market/instrument.ts";
+import { toMt5SymbolInfo } from "../../lib/market/mod.ts";
 import { runLive } from "../../lib/live/mod.ts";
 import { Mt5Simulator } from "../../lib/mt5/mod.ts";
 import type { Strategy } from "../../lib/strategies/mod.ts";
@@ -43,7 +43,7 @@ Deno.test("demo mode: a trailing stop's modify intents reach the terminal, valid
           account: "demo",
           symbol: "GBPUSD+",
           timeframe: "H4",
-          spec: tradingSpecFromSymbolSpec(symbolSpec("GBPUSD+")),
+          spec: toMt5SymbolInfo(symbolSpec("GBPUSD+")),
           bars: {
             length: n,
             time: cut(all.time),

@@ -1,8 +1,8 @@
 // Live mode end to end against the simulator playing a REAL account (never a real server): it
 // trades only with every opt-in and the matching pinned account; demo mode refuses that account.
 import assert from "node:assert/strict";
-import { symbolSpec } from "../../lib/backtest/symbols.ts";
-import { tradingSpecFromSymbolSpec } from "../../lib/broker/mod.ts";
+import { symbolSpec } from "../../lib/market/instrument.ts";
+import { toMt5SymbolInfo } from "../../lib/market/mod.ts";
 import { isKinetraError } from "../../lib/errors.ts";
 import { type LiveMode, runLive } from "../../lib/live/mod.ts";
 import { Mt5Simulator } from "../../lib/mt5/mod.ts";
@@ -43,7 +43,7 @@ async function session(mode: LiveMode, env: Record<string, string>, allowLive = 
           allowLive,
           symbol: "GBPUSD+",
           timeframe: "H4",
-          spec: tradingSpecFromSymbolSpec(symbolSpec("GBPUSD+")),
+          spec: toMt5SymbolInfo(symbolSpec("GBPUSD+")),
           bars: {
             length: n,
             time: cut(all.time),

@@ -6,8 +6,7 @@ import { readBars, toArrays } from "../../lib/data/mod.ts";
 import { computeFeatures } from "../../lib/features/mod.ts";
 import { runLive } from "../../lib/live/mod.ts";
 import { getStrategy, type Strategy } from "../../lib/strategies/mod.ts";
-import { isNormalizedPrice } from "../../lib/broker/normalize.ts";
-import { tradingSpecFromSymbolSpec } from "../../lib/broker/specs.ts";
+import { isNormalizedPrice } from "../../lib/market/normalize.ts";
 import { bracket, flip, trail } from "./bracket_strategy.ts";
 
 const GBPUSD = "data/sample/forex/GBPUSD+_H4_202401020000_202512262000.csv";
@@ -86,7 +85,7 @@ for (const file of [GBPUSD, XAUUSD, NAS100]) {
         "expected risk-sized trades of different sizes",
       );
       assert.ok(bt.trades.some((t) => t.sl !== null), "expected trades with a stop-loss");
-      const spec = tradingSpecFromSymbolSpec(bt.symbol);
+      const spec = bt.symbol;
       for (const t of bt.trades) {
         if (t.sl !== null) assert.ok(isNormalizedPrice(spec, t.sl), `backtest SL ${t.sl} off the grid`);
         if (t.tp !== null) assert.ok(isNormalizedPrice(spec, t.tp), `backtest TP ${t.tp} off the grid`);

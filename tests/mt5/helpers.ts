@@ -2,7 +2,7 @@
 import { toArrays } from "../../lib/data/mod.ts";
 import { readBars } from "../../lib/data/mod.ts";
 import type { BarArrays } from "../../lib/data/types.ts";
-import type { SymbolTradingSpec } from "../../lib/broker/mod.ts";
+import type { Mt5SymbolInfo } from "../../lib/broker/mod.ts";
 import {
   BridgeServer,
   type BridgeServerOptions,
@@ -19,7 +19,7 @@ export async function sampleBars(): Promise<BarArrays> {
   return cached;
 }
 
-export const GBPUSD: SymbolTradingSpec = {
+export const GBPUSD: Mt5SymbolInfo = {
   name: "GBPUSD+",
   digits: 5,
   point: 0.00001,

@@ -1,5 +1,6 @@
 /**
- * Cost and margin functions, shared by the backtest engine and the live paper broker.
+ * The cost model (spread, commission, swap, slippage in points, margin, profit), shared by the
+ * backtest engine, the paper broker and the live ledger.
  *
  * Two families: the `compat` ones reproduce backtesting.py (relative spread markup on entry,
  * commission `fixed + |size|·price·relative` on both legs); the `mt5` ones follow MetaTrader 5
@@ -8,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { symbolSpec } from "./symbols.ts";
+ * import { symbolSpec } from "./instrument.ts";
  * import { commissionMt5, marginRequired, spreadCost, swapPerNight } from "./costs.ts";
  * const eu = symbolSpec("AUDUSD+");
  * spreadCost(eu, 1, 2);                 // 2 points on 1 lot = 2 USD
@@ -19,7 +20,8 @@
  *
  * @module
  */
-import { type SymbolSpec, valuePerPriceUnit } from "./symbols.ts";
+import { valuePerPriceUnit } from "./instrument.ts";
+import type { Instrument } from "./types.ts";
 
 /** Milliseconds per day. */
 export const DAY_MS = 86_400_000;
@@ -56,7 +58,7 @@ export function commissionCompat(
  * on the traded value (lots × contract size × price, converted to the account currency).
  */
 export function commissionMt5(
-  spec: SymbolSpec,
+  spec: Instrument,
   lots: number,
   price = 0,
   commission: CommissionSpec | null = null,
@@ -70,7 +72,7 @@ export function commissionMt5(
 }
 
 /** Money cost of crossing a spread of `spreadPoints` with `lots` (one side). */
-export function spreadCost(spec: SymbolSpec, lots: number, spreadPoints: number): number {
+export function spreadCost(spec: Instrument, lots: number, spreadPoints: number): number {
   return Math.abs(lots) * spreadPoints * spec.point * valuePerPriceUnit(spec);
 }
 
@@ -79,7 +81,7 @@ export function spreadCost(spec: SymbolSpec, lots: number, spreadPoints: number)
  * `side` +1 long / -1 short; `price` is needed by the interest mode (annual % of the notional
  * over 360 days).
  */
-export function swapPerNight(spec: SymbolSpec, side: number, lots: number, price: number): number {
+export function swapPerNight(spec: Instrument, side: number, lots: number, price: number): number {
   const rate = side > 0 ? spec.swapLong : spec.swapShort;
   const l = Math.abs(lots);
   switch (spec.swapMode) {
@@ -120,38 +122,20 @@ export function swapNights(
   return nights;
 }
 
-/** Margin needed to hold `lots` at `price` with `leverage` (e.g. 100 for 1:100). */
-export function marginRequired(spec: SymbolSpec, lots: number, price: number, leverage: number): number {
-  return Math.abs(lots) * price * valuePerPriceUnit(spec) / leverage;
+/**
+ * Margin needed to hold `lots` at `price` with `leverage` (e.g. 100 for 1:100), scaled by the
+ * instrument's margin rate.
+ */
+export function marginRequired(spec: Instrument, lots: number, price: number, leverage: number): number {
+  return Math.abs(lots) * price * valuePerPriceUnit(spec) * spec.marginRate / leverage;
 }
 
 /** Money P&L of `lots` (signed) moving from `entry` to `exit`. */
-export function profitMt5(spec: SymbolSpec, lots: number, entry: number, exit: number): number {
+export function profitMt5(spec: Instrument, lots: number, entry: number, exit: number): number {
   return lots * (exit - entry) * valuePerPriceUnit(spec);
 }
 
 /** Margin level in percent (equity / margin × 100); Infinity when no margin is used. */
 export function marginLevelPct(equity: number, margin: number): number {
   return margin > 0 ? equity / margin * 100 : Infinity;
-}
-
-/**
- * Python's float floor division `a // b` (fmod-based, as CPython computes it): differs from
- * `Math.floor(a / b)` when the quotient rounds up, e.g. `pyFloorDiv(1, 0.1) === 9`.
- */
-export function pyFloorDiv(a: number, b: number): number {
-  let mod = a % b;
-  let div = (a - mod) / b;
-  if (mod) {
-    if ((b < 0) !== (mod < 0)) {
-      mod += b;
-      div -= 1;
-    }
-  }
-  if (div) {
-    let floordiv = Math.floor(div);
-    if (div - floordiv > 0.5) floordiv += 1;
-    return floordiv;
-  }
-  return 0 * (a / b); // signed zero like CPython
 }

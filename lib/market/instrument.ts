@@ -1,6 +1,8 @@
 /**
- * Symbol specifications (the fields of MT5's `symbol_info` that trading rules and costs need),
- * with defaults for the 22 instruments of the real data set and a JSON override file.
+ * The one instrument type ({@link Instrument}: the fields of MT5's `symbol_info` that trading
+ * rules, normalisation and costs need, in camelCase), with defaults for the 22 instruments of the
+ * real data set and a JSON override file. MT5's own field names are mapped in one place,
+ * ./mt5_names.ts (the bridge's edge).
  *
  * Where each default comes from is documented in docs/SYMBOLS.md: digits are the decimals printed
  * in the exports; contract sizes, volume limits, commission and swap are typical retail MT5 values
@@ -8,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { symbolSpec } from "./symbols.ts";
+ * import { symbolSpec } from "./instrument.ts";
  * const spec = symbolSpec("EURJPY+");
  * console.log(spec.digits, spec.point, spec.contractSize); // 3 0.001 100000
  * ```
@@ -17,78 +19,12 @@
  */
 import { existsSync } from "node:fs";
 import { KinetraError } from "../errors.ts";
+import { STATIC_CONVERTER } from "./currency.ts";
+import { MT5_OVERRIDE_FIELDS } from "./mt5_names.ts";
+import { roundTo } from "./normalize.ts";
+import type { AssetClass, ExecutionMode, Instrument, SwapMode, TradeMode } from "./types.ts";
 
-/** Asset classes of the data set (folder names of data/master). */
-export type AssetClass = "forex" | "metals" | "energy" | "indices" | "crypto" | "stocks" | "other";
-
-/** How swap rates are expressed (MT5 SYMBOL_SWAP_MODE, reduced to the modes that matter). */
-export type SwapMode = "disabled" | "points" | "money" | "interest";
-
-/** MT5 SYMBOL_TRADE_MODE. */
-export type TradeMode = "disabled" | "longonly" | "shortonly" | "closeonly" | "full";
-
-/** One instrument's trading specification (MT5 `symbol_info` fields in camelCase). */
-export interface SymbolSpec {
-  /** Symbol name as in the file names, e.g. `EURJPY+`. */
-  symbol: string;
-  /** Asset class (folder of the data set). */
-  assetClass: AssetClass;
-  /** Price decimals. */
-  digits: number;
-  /** 10^-digits: the unit of spreads, stops levels, slippage and swap points. */
-  point: number;
-  /** Minimal price change (`trade_tick_size`). */
-  tickSize: number;
-  /** Value of one tick for one lot, in the account currency (`trade_tick_value`). */
-  tickValue: number;
-  /** Units of the underlying per lot (`trade_contract_size`). */
-  contractSize: number;
-  /** Smallest volume per deal, lots. */
-  volumeMin: number;
-  /** Largest volume per deal, lots. */
-  volumeMax: number;
-  /** Volume step, lots. */
-  volumeStep: number;
-  /** Minimal distance of SL/TP/pending prices from the market, in points (0 = none). */
-  stopsLevel: number;
-  /** Distance in points inside which orders cannot be modified (0 = none). */
-  freezeLevel: number;
-  /** Swap for a long position per night (unit by `swapMode`; negative = charged). */
-  swapLong: number;
-  /** Swap for a short position per night. */
-  swapShort: number;
-  /** How swapLong/swapShort are expressed. */
-  swapMode: SwapMode;
-  /**
-   * Day (0 = Sunday … 6 = Saturday) whose night is charged three times (MT5
-   * `swap_rollover3days`, usually 3 = Wednesday); -1 = never.
-   */
-  tripleSwapDay: number;
-  /** True when Saturday and Sunday nights are charged too (24/7 crypto). */
-  swapWeekends: boolean;
-  /** Commission per lot per side, in the account currency. */
-  commissionPerLot: number;
-  /** Which orders the symbol accepts. */
-  tradeMode: TradeMode;
-  /** Profit currency of the instrument (the quote currency). */
-  currency: string;
-  /** Account currency the tick value is expressed in. */
-  accountCurrency: string;
-  /** Typical spread in points (used when the bars have no spread column). */
-  spreadTypical: number;
-  /** Where the values come from (shown by docs and the CLI). */
-  source: string;
-}
-
-/** Static conversion rates to USD used to express tick values of non-USD quotes (approximate). */
-export const USD_PER: Readonly<Record<string, number>> = {
-  USD: 1,
-  JPY: 1 / 150,
-  EUR: 1.08,
-  AUD: 0.65,
-  GBP: 1.27,
-  ZAR: 1 / 18.5,
-};
+export type { AssetClass, ExecutionMode, Instrument, SwapMode, TradeMode } from "./types.ts";
 
 interface Base {
   cls: AssetClass;
@@ -292,14 +228,12 @@ const TABLE: Record<string, Base> = {
 /** Names of the symbols that have built-in defaults. */
 export const KNOWN_SYMBOLS: readonly string[] = Object.keys(TABLE);
 
-function roundTo(x: number, digits: number): number {
-  return Number(x.toFixed(Math.min(15, Math.max(0, digits))));
-}
-
-function fromBase(symbol: string, b: Base, source: string): SymbolSpec {
+function fromBase(symbol: string, b: Base, source: string): Instrument {
   const point = roundTo(10 ** -b.digits, b.digits);
   const tickSize = b.tick ?? point;
-  const usdPer = USD_PER[b.ccy] ?? 1;
+  const usdPer = STATIC_CONVERTER.knows(b.ccy) ? STATIC_CONVERTER.rate(b.ccy, "USD", 0) : 1;
+  const letters = symbol.toUpperCase().replace(/[^A-Z]/g, "");
+  const base = b.cls === "forex" && letters.length >= 6 ? letters.slice(0, 3) : b.ccy;
   return {
     symbol,
     assetClass: b.cls,
@@ -311,6 +245,7 @@ function fromBase(symbol: string, b: Base, source: string): SymbolSpec {
     volumeMin: b.vol[0],
     volumeMax: b.vol[1],
     volumeStep: b.vol[2],
+    volumeLimit: 0,
     stopsLevel: 0,
     freezeLevel: 0,
     swapLong: b.swap[0],
@@ -320,7 +255,12 @@ function fromBase(symbol: string, b: Base, source: string): SymbolSpec {
     swapWeekends: b.cls === "crypto",
     commissionPerLot: b.comm,
     tradeMode: "full",
+    executionMode: "market",
+    fillingMode: 3, // FOK | IOC: the common retail setup
+    marginRate: 1,
+    baseCurrency: base,
     currency: b.ccy,
+    marginCurrency: base,
     accountCurrency: "USD",
     spreadTypical: b.spread,
     source,
@@ -370,44 +310,23 @@ function guessBase(symbol: string): Base {
   };
 }
 
-/** MT5 snake_case field names accepted in override files, mapped to SymbolSpec keys. */
-const MT5_FIELD: Record<string, keyof SymbolSpec> = {
-  trade_tick_size: "tickSize",
-  trade_tick_value: "tickValue",
-  trade_contract_size: "contractSize",
-  volume_min: "volumeMin",
-  volume_max: "volumeMax",
-  volume_step: "volumeStep",
-  trade_stops_level: "stopsLevel",
-  stops_level: "stopsLevel",
-  trade_freeze_level: "freezeLevel",
-  freeze_level: "freezeLevel",
-  swap_long: "swapLong",
-  swap_short: "swapShort",
-  swap_mode: "swapMode",
-  swap_rollover3days: "tripleSwapDay",
-  commission_per_lot: "commissionPerLot",
-  trade_mode: "tradeMode",
-  currency_profit: "currency",
-  spread_typical: "spreadTypical",
-};
-
 const SWAP_MODES: readonly SwapMode[] = ["disabled", "points", "money", "interest"];
 const TRADE_MODES: readonly TradeMode[] = ["disabled", "longonly", "shortonly", "closeonly", "full"];
+const EXECUTION_MODES: readonly ExecutionMode[] = ["request", "instant", "market", "exchange"];
 
 /**
  * Apply a partial override (camelCase or MT5 field names; MT5 numeric enums accepted for
  * `trade_mode` 0..4 and `swap_mode` 0 = disabled, 1 = points, 2..4 = money, 5..8 = interest).
  */
 export function applySymbolOverrides(
-  spec: SymbolSpec,
+  spec: Instrument,
   raw: Record<string, unknown>,
   where = "override",
-): SymbolSpec {
-  const out: SymbolSpec = { ...spec };
+): Instrument {
+  const out: Instrument = { ...spec };
   const rec = out as unknown as Record<string, unknown>;
   for (const [k0, v] of Object.entries(raw)) {
-    const k = (MT5_FIELD[k0] ?? k0) as string;
+    const k = (MT5_OVERRIDE_FIELDS[k0] ?? k0) as string;
     if (!(k in spec)) {
       throw new KinetraError("bad_symbol_spec", `${where}: unknown symbol field "${k0}" for ${spec.symbol}`);
     }
@@ -416,6 +335,11 @@ export function applySymbolOverrides(
       if (!TRADE_MODES.includes(out.tradeMode)) {
         throw new KinetraError("bad_symbol_spec", `${where}: bad trade mode ${v} for ${spec.symbol}`);
       }
+    } else if (k === "executionMode") {
+      out.executionMode = typeof v === "number" ? EXECUTION_MODES[v] : v as ExecutionMode;
+      if (!EXECUTION_MODES.includes(out.executionMode)) {
+        throw new KinetraError("bad_symbol_spec", `${where}: bad execution mode ${v} for ${spec.symbol}`);
+      }
     } else if (k === "swapMode") {
       out.swapMode = typeof v === "number"
         ? (v === 0 ? "disabled" : v === 1 ? "points" : v <= 4 ? "money" : "interest")
@@ -423,7 +347,7 @@ export function applySymbolOverrides(
       if (!SWAP_MODES.includes(out.swapMode)) {
         throw new KinetraError("bad_symbol_spec", `${where}: bad swap mode ${v} for ${spec.symbol}`);
       }
-    } else if (typeof spec[k as keyof SymbolSpec] === "number") {
+    } else if (typeof spec[k as keyof Instrument] === "number") {
       if (typeof v !== "number" || !Number.isFinite(v)) {
         throw new KinetraError(
           "bad_symbol_spec",
@@ -443,13 +367,13 @@ export function applySymbolOverrides(
       out.tickValue = out.tickSize * ratio;
     }
   }
-  validateSymbolSpec(out);
+  validateInstrument(out);
   out.source = `${spec.source}; overridden by ${where}`;
   return out;
 }
 
 /** Throw `bad_symbol_spec` when a spec cannot be traded consistently. */
-export function validateSymbolSpec(s: SymbolSpec): void {
+export function validateInstrument(s: Instrument): void {
   const bad = (m: string) => {
     throw new KinetraError("bad_symbol_spec", `symbol ${s.symbol}: ${m}`);
   };
@@ -464,6 +388,8 @@ export function validateSymbolSpec(s: SymbolSpec): void {
   }
   if (s.stopsLevel < 0 || s.freezeLevel < 0) bad("stops and freeze levels must be >= 0");
   if (s.commissionPerLot < 0) bad("commission per lot must be >= 0");
+  if (!(s.marginRate >= 0)) bad(`margin rate must be >= 0 (got ${s.marginRate})`);
+  if (!(s.volumeLimit >= 0)) bad(`volume limit must be >= 0 (got ${s.volumeLimit})`);
 }
 
 function readOverrides(path: string): Record<string, Record<string, unknown>> {
@@ -503,10 +429,10 @@ export const DEFAULT_SYMBOL_OVERRIDES = "data/symbols.json";
  * says so), then the entry of the override file (`overridesPath`, else data/symbols.json when it
  * exists) for that symbol.
  */
-export function symbolSpec(symbol: string, overridesPath?: string): SymbolSpec {
+export function symbolSpec(symbol: string, overridesPath?: string): Instrument {
   const name = symbol.trim();
   if (!name) throw new KinetraError("bad_symbol_spec", "symbol name is empty");
-  let spec: SymbolSpec;
+  let spec: Instrument;
   const exact = TABLE[name] ??
     Object.entries(TABLE).find(([k]) => k.toUpperCase() === name.toUpperCase())?.[1];
   if (exact) {
@@ -531,30 +457,11 @@ export function symbolSpec(symbol: string, overridesPath?: string): SymbolSpec {
       spec = applySymbolOverrides(spec, entry, path);
     }
   }
-  validateSymbolSpec(spec);
+  validateInstrument(spec);
   return spec;
 }
 
 /** Money value of a price move of 1.0 for one lot, in the account currency. */
-export function valuePerPriceUnit(spec: SymbolSpec): number {
+export function valuePerPriceUnit(spec: Instrument): number {
   return spec.tickValue / spec.tickSize;
-}
-
-/**
- * Normalise a volume to the symbol's step (floor), clamped to the maximum. Returns 0 when the
- * result is below the minimum (the order cannot be sent: MT5 retcode 10014).
- */
-export function normalizeVolume(lots: number, spec: SymbolSpec): number {
-  if (!(lots > 0) || !Number.isFinite(lots)) return 0;
-  const step = spec.volumeStep;
-  let v = Math.floor(lots / step + 1e-9) * step;
-  v = Math.min(v, spec.volumeMax);
-  const dec = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
-  v = Number(v.toFixed(Math.min(dec + 2, 12)));
-  return v + 1e-12 < spec.volumeMin ? 0 : v;
-}
-
-/** Round a price to the symbol's tick size and digits (MQL5 standard library rule). */
-export function normalizePrice(price: number, spec: SymbolSpec): number {
-  return roundTo(Math.round(price / spec.tickSize) * spec.tickSize, spec.digits);
 }
