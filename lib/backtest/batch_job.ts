@@ -18,6 +18,7 @@ import { writeTextAtomic } from "../util/fs.ts";
 import type { BatchJob, BatchResult } from "./batch_types.ts";
 import type { TradeRecord } from "./engine.ts";
 import { runBacktest } from "./mod.ts";
+import { roundStatsForOutput, roundTradeForOutput } from "./output_rounding.ts";
 
 /** Columns of a trades CSV, in order. */
 const TRADE_COLUMNS: readonly (keyof TradeRecord)[] = [
@@ -51,10 +52,16 @@ function csvCell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** Trades as CSV text (header + one line per trade), columns in TradeRecord order. */
-export function tradesCsv(trades: readonly TradeRecord[]): string {
+/**
+ * Trades as CSV text (header + one line per trade), columns in TradeRecord order; money in cents
+ * and prices to `priceDigits` decimals when given (the output edge: the records keep full precision).
+ */
+export function tradesCsv(trades: readonly TradeRecord[], priceDigits?: number): string {
   const lines = [TRADE_COLUMNS.join(",")];
-  for (const t of trades) lines.push(TRADE_COLUMNS.map((c) => csvCell(t[c])).join(","));
+  for (const raw of trades) {
+    const t = priceDigits === undefined ? raw : roundTradeForOutput(raw, priceDigits);
+    lines.push(TRADE_COLUMNS.map((c) => csvCell(t[c])).join(","));
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -249,9 +256,9 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
         features: f2,
         config: { profile: job.engine.profile },
       });
-      r.stats = res.stats;
+      r.stats = roundStatsForOutput(res.stats);
       const name = tradesName(job, strategy.name);
-      await writeTextAtomic(join(job.tradesDir, name), tradesCsv(res.trades));
+      await writeTextAtomic(join(job.tradesDir, name), tradesCsv(res.trades, res.symbol.digits));
       r.trades_file = `trades/${name}`;
     } catch (e) {
       r.error = errorOf(e);

@@ -27,6 +27,7 @@ import { type BacktestConfig, resolveConfig } from "./config.ts";
 import { Engine, type Rejection, type TradeRecord } from "./engine.ts";
 import { type BacktestStats, computeStatsWithDrawdown } from "./stats.ts";
 import { type Instrument, symbolSpec, validateInstrument } from "../market/instrument.ts";
+import { roundStatsForOutput, roundTradeForOutput } from "./output_rounding.ts";
 
 /** Inputs of one run. */
 export interface BacktestOptions {
@@ -200,12 +201,15 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
     },
     toJSON() {
       const s: Record<string, number | string | null> = {};
-      for (const [k, v] of Object.entries(stats)) s[k] = toJsonValue(v) as number | string | null;
+      // Output edge: money in cents, prices to the symbol's digits (the result keeps full precision).
+      for (const [k, v] of Object.entries(roundStatsForOutput(stats))) {
+        s[k] = toJsonValue(v) as number | string | null;
+      }
       return {
         stats: s,
         trades: records().map((t) => {
           const o: Record<string, unknown> = {};
-          for (const [k, v] of Object.entries(t)) o[k] = toJsonValue(v);
+          for (const [k, v] of Object.entries(roundTradeForOutput(t, spec.digits))) o[k] = toJsonValue(v);
           return o;
         }),
       };
