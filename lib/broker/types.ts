@@ -109,6 +109,8 @@ export interface BrokerDeal {
   type: number;
   /** 0 in, 1 out, 2 inout. */
   entry: number;
+  /** DEAL_REASON (3 expert, 4 stop-loss, 5 take-profit, 6 stop-out), when the source reports it. */
+  reason?: number;
   volume: number;
   price: number;
   commission: number;

@@ -39,6 +39,8 @@ export interface Mt5SymbolInfo {
   trade_exemode: number;
   /** SYMBOL_FILLING bit flags (FOK 1, IOC 2, BOC 4). */
   filling_mode: number;
+  /** SYMBOL_ORDER_MODE bit flags (MARKET 1, LIMIT 2, STOP 4, STOP_LIMIT 8, SL 16, TP 32, CLOSE_BY 64); absent = all. */
+  order_mode?: number;
   currency_profit?: string;
   currency_margin?: string;
   currency_base?: string;

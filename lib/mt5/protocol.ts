@@ -12,6 +12,8 @@
  */
 import { KinetraError } from "../errors.ts";
 
+export * from "./schema.ts";
+
 /** Protocol version. */
 export const PROTOCOL_VERSION = 1;
 /** Longest accepted line in bytes (characters, as decoded). */

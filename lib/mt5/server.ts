@@ -10,14 +10,27 @@ import { KinetraError } from "../errors.ts";
 import type { AccountInfo } from "../broker/types.ts";
 import { LineConn } from "./line_conn.ts";
 import { requireNet } from "./permissions.ts";
-import { hmacHex, type Message, PROTOCOL_VERSION, randomHex, type Reply, safeEqual } from "./protocol.ts";
+import {
+  eventToUtc,
+  hmacHex,
+  type Message,
+  PROTOCOL_VERSION,
+  randomHex,
+  type Reply,
+  replyToUtc,
+  requestToServer,
+  safeEqual,
+  validateIncoming,
+  validateReply,
+} from "./protocol.ts";
 
 /** What an Expert Advisor says about itself in `hello`. */
 export interface HelloInfo {
   ea_version: string;
   account: AccountInfo;
   terminal: { build?: number; connected?: boolean; trade_allowed?: boolean; [k: string]: unknown };
-  time?: { current?: number; gmt?: number; trade_server?: number };
+  /** Times as the EA reported them (server time, except `gmt`) and the server's UTC offset. */
+  time?: { current?: number; gmt?: number; trade_server?: number; srv_offset_s?: number };
 }
 
 /** Listener options. */
@@ -50,6 +63,7 @@ export class BridgeError extends KinetraError {
 }
 
 interface Pending {
+  t: string;
   resolve(v: unknown): void;
   reject(e: Error): void;
   timer: ReturnType<typeof setTimeout>;
@@ -64,7 +78,11 @@ export interface BridgeSession {
 class Session implements BridgeSession {
   readonly pending = new Map<string, Pending>();
   lastBeat = Date.now();
-  constructor(readonly id: string, readonly hello: HelloInfo, readonly conn: LineConn) {}
+  /** The trade server's offset from UTC in ms (hello, then `server_time` events). */
+  srvOffsetMs: number;
+  constructor(readonly id: string, readonly hello: HelloInfo, readonly conn: LineConn) {
+    this.srvOffsetMs = (hello.time?.srv_offset_s ?? 0) * 1000;
+  }
 }
 
 /** The permission-gated bridge listener. */
@@ -81,8 +99,21 @@ export class BridgeServer {
   #closing = false;
   #conns = new Set<LineConn>();
   readonly #acceptLoop: Promise<void>;
+  /** The bar subscription, and the last bar received (server time), resumed in every welcome. */
+  #barSub: { symbol: string; timeframe: string } | null = null;
+  #lastBarSrvMs: number | null = null;
+  #srvOffsetMs = 0;
   /** Counters for the run summary. */
-  readonly stats = { sessions: 0, refused: 0, heartbeat_timeouts: 0, disconnects: 0 };
+  readonly stats = {
+    sessions: 0,
+    refused: 0,
+    heartbeat_timeouts: 0,
+    disconnects: 0,
+    /** EA messages or replies that did not match the protocol's schema (dropped / failed). */
+    bad_messages: 0,
+    /** Bars whose predecessor in the terminal was not the last bar Kinetra received. */
+    bar_gaps: 0,
+  };
 
   private constructor(opts: BridgeServerOptions, listener: Deno.TcpListener) {
     this.#opts = opts;
@@ -184,10 +215,16 @@ export class BridgeServer {
         s.pending.delete(id);
         reject(new BridgeError("bridge_timeout", `no reply to ${t} (${id}) within ${timeoutMs} ms`, true));
       }, timeoutMs);
-      s.pending.set(id, { resolve, reject, timer });
+      s.pending.set(id, { t, resolve, reject, timer });
     });
     try {
-      await s.conn.send({ v: PROTOCOL_VERSION, t, id, ts: Date.now(), ...payload });
+      await s.conn.send({
+        v: PROTOCOL_VERSION,
+        t,
+        id,
+        ts: Date.now(),
+        ...requestToServer(t, payload, s.srvOffsetMs),
+      });
     } catch {
       const p = s.pending.get(id);
       if (p) {
@@ -197,7 +234,20 @@ export class BridgeServer {
       reply.catch(() => {});
       throw new BridgeError("bridge_not_connected", `could not send ${t}: the connection is closed`, false);
     }
-    return await reply;
+    const data = await reply;
+    if (t === "subscribe_bars") {
+      this.#barSub = { symbol: String(payload.symbol), timeframe: String(payload.timeframe) };
+    }
+    return data;
+  }
+
+  /**
+   * The trade server's offset from UTC in ms, as the EA last reported it (0 before any session).
+   * Every time Kinetra receives is already UTC; this is for server-day boundaries (daily loss
+   * limits, swap), which follow the server's midnight as MT5 does.
+   */
+  serverOffsetMs(): number {
+    return this.#session?.srvOffsetMs ?? this.#srvOffsetMs;
   }
 
   /** Stop listening and close the session (idempotent). */
@@ -276,6 +326,13 @@ export class BridgeServer {
     if (typeof m.hmac !== "string" || !safeEqual(m.hmac, expected)) {
       return await refuse("authentication failed (wrong shared secret)");
     }
+    const valid = validateIncoming(m);
+    if (!valid.ok) {
+      this.stats.bad_messages++;
+      return await refuse(
+        `hello does not match protocol v1 (${valid.errors.slice(0, 4).join("; ")}): update KinetraBridge.mq5`,
+      );
+    }
     const hello: HelloInfo = {
       ea_version: String(m.ea_version ?? "?"),
       account: m.account as AccountInfo,
@@ -288,15 +345,25 @@ export class BridgeServer {
     const gate = this.#opts.acceptAccount?.(hello) ?? null;
     if (gate) return await refuse(gate);
     const s = new Session(randomHex(8), hello, lc);
+    this.#srvOffsetMs = s.srvOffsetMs;
     const old = this.#session;
     this.#session = s;
     if (old) this.#drop(old, "replaced by a new session");
     this.stats.sessions++;
+    // The welcome resumes the bar subscription: the EA sends every bar after the last one received.
+    const resume = this.#barSub
+      ? {
+        bar_symbol: this.#barSub.symbol,
+        bar_timeframe: this.#barSub.timeframe,
+        ...(this.#lastBarSrvMs !== null ? { bar_after_msc: this.#lastBarSrvMs } : {}),
+      }
+      : {};
     await lc.send({
       v: PROTOCOL_VERSION,
       t: "welcome",
       session_id: s.id,
       heartbeat_ms: this.#opts.heartbeatMs ?? 1000,
+      ...resume,
     })
       .catch(() => {});
     this.#log("bridge_session_up", {
@@ -305,6 +372,8 @@ export class BridgeServer {
       server: hello.account.server,
       trade_mode: hello.account.trade_mode,
       ea_version: hello.ea_version,
+      srv_offset_s: hello.time?.srv_offset_s,
+      ea_trade_allowed: hello.terminal.ea_trade_allowed,
     });
     for (const h of this.#stateHandlers) h("up", "connected");
     const waiters = this.#waiters;
@@ -315,14 +384,45 @@ export class BridgeServer {
 
   #onSessionMessage(s: Session, m: Message): void {
     s.lastBeat = Date.now();
+    const valid = validateIncoming(m);
+    if (!valid.ok) {
+      this.stats.bad_messages++;
+      this.#log("bridge_bad_message", { t: m.t, errors: valid.errors.slice(0, 4) });
+      const re = (m as Partial<Reply>).re;
+      const p = m.t === "res" && typeof re === "string" ? s.pending.get(re) : undefined;
+      if (p && re) {
+        clearTimeout(p.timer);
+        s.pending.delete(re);
+        p.reject(
+          new BridgeError(
+            "bridge_bad_reply",
+            `malformed reply to ${p.t}: ${valid.errors.slice(0, 3).join("; ")}`,
+            true,
+          ),
+        );
+      }
+      return;
+    }
     if (m.t === "res") {
       const r = m as Reply;
       const p = s.pending.get(r.re);
       if (!p) return; // a late or duplicated reply: ignored
       clearTimeout(p.timer);
       s.pending.delete(r.re);
-      if (r.ok) p.resolve(r.data);
-      else {
+      if (r.ok) {
+        const data = validateReply(p.t, r.data);
+        if (!data.ok) {
+          this.stats.bad_messages++;
+          this.#log("bridge_bad_message", { t: `res:${p.t}`, errors: data.errors.slice(0, 4) });
+          p.reject(
+            new BridgeError(
+              "bridge_bad_reply",
+              `malformed reply to ${p.t}: ${data.errors.slice(0, 3).join("; ")}`,
+              true,
+            ),
+          );
+        } else p.resolve(replyToUtc(p.t, r.data, s.srvOffsetMs));
+      } else {
         p.reject(
           new BridgeError(
             "bridge_remote_error",
@@ -334,7 +434,44 @@ export class BridgeServer {
       return;
     }
     if (m.t === "hb") return;
-    for (const h of this.#eventHandlers) h(m);
+    if (m.t === "server_time") {
+      const off = Number(m.srv_offset_s) * 1000;
+      if (off !== s.srvOffsetMs) {
+        this.#log("bridge_server_offset", { from_s: s.srvOffsetMs / 1000, to_s: off / 1000 });
+      }
+      s.srvOffsetMs = off;
+      this.#srvOffsetMs = off;
+    }
+    let ev = m;
+    if (m.t === "bar") ev = this.#checkBar(m, s.srvOffsetMs);
+    ev = eventToUtc(ev, s.srvOffsetMs);
+    for (const h of this.#eventHandlers) h(ev);
+  }
+
+  /**
+   * Gap detection on raw server times: a bar must follow the last one received (its `prev_msc`).
+   * A bar that does not is passed on with `gap: {after_msc, prev_msc}` (UTC); a bar already
+   * received with `resent: true`.
+   */
+  #checkBar(m: Message, offMs: number): Message {
+    const sub = this.#barSub;
+    if (sub && (m.symbol !== sub.symbol || m.timeframe !== sub.timeframe)) return m;
+    const t = (m.bar as { time_msc: number }).time_msc;
+    const prev = Number(m.prev_msc);
+    const last = this.#lastBarSrvMs;
+    if (last !== null && t <= last) return { ...m, resent: true };
+    let out = m;
+    if (last !== null && prev !== last) {
+      this.stats.bar_gaps++;
+      this.#log("bridge_bar_gap", {
+        last_received_msc: last - offMs,
+        prev_msc: prev - offMs,
+        bar_msc: t - offMs,
+      });
+      out = { ...m, gap: { after_msc: last - offMs, prev_msc: prev - offMs } };
+    }
+    this.#lastBarSrvMs = t;
+    return out;
   }
 
   #drop(s: Session, reason: string): void {
