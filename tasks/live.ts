@@ -15,6 +15,7 @@ import {
   runLive,
   testConnection,
 } from "../lib/live/mod.ts";
+import { type Dashboard, startDashboard } from "../lib/dashboard/mod.ts";
 
 const USAGE = `usage:
   deno task live --mode virtual --strategy NAME (--data FILE | --symbol S --timeframe TF) [options]
@@ -24,7 +25,22 @@ const USAGE = `usage:
   deno task live --init-config
 options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold X --speed BARS_PER_SECOND|0
   --max-daily-loss MONEY --max-position LOTS --flatten-on-breaker --flatten-on-halt --no-auto-adjust
-  --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --json`;
+  --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --json
+  --dashboard [HOST:PORT]   serve the session's dashboard (default 127.0.0.1 on a free port; docs/DASHBOARD.md)`;
+
+/** `--dashboard` may come without a value: then it listens on 127.0.0.1, any free port. */
+export const DEFAULT_LIVE_DASHBOARD = "127.0.0.1:0";
+
+function withDashboardDefault(args: string[]): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    out.push(args[k]);
+    if (args[k] === "--dashboard" && (k + 1 >= args.length || args[k + 1].startsWith("-"))) {
+      out.push(DEFAULT_LIVE_DASHBOARD);
+    }
+  }
+  return out;
+}
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -37,7 +53,7 @@ async function main(): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: Deno.args,
+      args: withDashboardDefault(Deno.args),
       options: {
         mode: { type: "string" },
         symbol: { type: "string" },
@@ -65,6 +81,7 @@ async function main(): Promise<number> {
         "connect-timeout": { type: "string" },
         "logs-dir": { type: "string" },
         recompute: { type: "string" },
+        dashboard: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -127,6 +144,18 @@ async function main(): Promise<number> {
   if (v.recompute && v.recompute !== "once" && v.recompute !== "per_bar") {
     throw new KinetraError("bad_option", `--recompute must be once or per_bar, got "${v.recompute}"`);
   }
+  // The dashboard shows the session this task runs: sessions started from now on.
+  let dashboard: Dashboard | null = null;
+  if (v.dashboard !== undefined) {
+    dashboard = await startDashboard({
+      logsDir: v["logs-dir"] ?? "logs/live",
+      listen: v.dashboard,
+      since: Date.now() - 1000,
+      onControl: (run, action) => print(`dashboard: ${action} requested for ${run}`),
+    });
+    // Its own line on stderr (stdout is kept for --json).
+    print(`dashboard: ${dashboard.url}`);
+  }
   const kill = killSwitch((s) => print(`${s}: halting cleanly…`));
   try {
     const summary = await runLive({
@@ -176,6 +205,12 @@ async function main(): Promise<number> {
       : 0;
   } finally {
     kill.dispose();
+    if (dashboard) {
+      // Open pages get the summary and the end of the stream, then the server stops.
+      await new Promise((r) => setTimeout(r, 3000));
+      await dashboard.close();
+      print("dashboard closed; `deno task dashboard` replays this session from its journal");
+    }
   }
 }
 
