@@ -32,3 +32,4 @@ export * as dashboard from "./dashboard/mod.ts";
 export * as pipeline from "./pipeline/mod.ts";
 export * as menu from "./menu/mod.ts";
 export * as plot from "./plot/mod.ts";
+export * as portfolio from "./portfolio/mod.ts";

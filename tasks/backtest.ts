@@ -2,7 +2,7 @@
  * `deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
  *   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
  *   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
- *   [--strict] [--json] [--report FILE.html]`
+ *   [--strict] [--lots N] [--conversion data|static] [--json] [--report FILE.html]`
  *
  * Backtest one strategy on one bar file. The profile defaults to mt5 for MT5 exports (and splits
  * prepared from them) and to compat for other OHLCV files. A file whose name and bar spacing
@@ -19,12 +19,13 @@ import { KinetraError } from "../lib/errors.ts";
 import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
 import type { FeatureArrays, Params } from "../lib/strategies/contract.ts";
 import { runTask } from "../lib/util/cli.ts";
+import { conversionForFile } from "../lib/portfolio/conversion.ts";
 import { writeTextAtomic } from "../lib/util/fs.ts";
 
 const USAGE = `usage: deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
-  [--strict] [--json] [--report FILE.html]`;
+  [--strict] [--lots N] [--conversion data|static] [--json] [--report FILE.html]`;
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -111,6 +112,8 @@ function parseOptions() {
       "no-swap": { type: "boolean", default: false },
       symbol: { type: "string" },
       symbols: { type: "string" },
+      lots: { type: "string" },
+      conversion: { type: "string" },
       json: { type: "boolean", default: false },
       strict: { type: "boolean", default: false },
       report: { type: "string" },
@@ -139,6 +142,13 @@ async function main(): Promise<number> {
   }
   if (values.report && !/\.html?$/i.test(values.report)) {
     throw new KinetraError("bad_argument", `--report needs a .html file name, got "${values.report}"`);
+  }
+  if (values.conversion && values.conversion !== "data" && values.conversion !== "static") {
+    throw new KinetraError("bad_argument", `--conversion must be data or static, got "${values.conversion}"`);
+  }
+  const lots = num("lots", values.lots);
+  if (lots !== undefined && !(lots > 0)) {
+    throw new KinetraError("bad_argument", `--lots needs a positive number of lots, got ${values.lots}`);
   }
   const strategy = getStrategy(values.strategy);
   const params = parseParams(values.param as string[]);
@@ -172,9 +182,28 @@ async function main(): Promise<number> {
     hedging: values.hedging,
     swap: values["no-swap"] ? false : undefined,
     symbol: symbolSpec(symbolName || "GENERIC", values.symbols),
+    sizing: lots !== undefined ? { mode: "lots", lots } : undefined,
   };
+  // mt5: profits converted at the rate of the moment from the pairs of the data folder (compat: none).
+  const conversion = profile === "mt5"
+    ? await conversionForFile({
+      file: values.data,
+      time: arrays.time,
+      timeframe: bars.meta.timeframe ?? bars.meta.timeframeDetected,
+      spec: config.symbol!,
+      mode: (values.conversion ?? "data") as "data" | "static",
+    })
+    : null;
   const feats = await features(arrays, strategy.features);
-  const result = runBacktest({ bars: arrays, meta, strategy, params, features: feats, config });
+  const result = runBacktest({
+    bars: arrays,
+    meta,
+    strategy,
+    params,
+    features: feats,
+    config,
+    conversion,
+  });
 
   let reportNote = "";
   if (values.report) {
@@ -270,6 +299,7 @@ async function main(): Promise<number> {
     "rejected_orders",
   ];
   for (const k of keys) console.log(`  ${k.padEnd(28)} ${fmt(s[k])}`);
+  if (conversion) console.log(`  conversion: ${conversion.info.note}`);
   if (result.rejections.length) {
     const r = result.rejections[0];
     console.log(`  first rejection: bar ${r.bar} ${r.time} ${r.reason} (${r.retcode}): ${r.message}`);

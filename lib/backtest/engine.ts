@@ -117,6 +117,31 @@ export interface EngineOutput {
   spec: Instrument;
 }
 
+/**
+ * The account an engine books into: its own for a lone run, or one shared by the symbols of a
+ * portfolio (lib/portfolio), whose other symbols' open trades count in equity and margin.
+ */
+export interface EngineAccount {
+  /** Balance: cash after closed trades, commissions and swaps. */
+  cash: number;
+  /** Unrealised P&L (swap included) of the other symbols' open trades at their last marks. */
+  othersOpen(self: Engine): number;
+  /** Margin of the other symbols' open trades at their entry prices (as MT5 accounts it). */
+  othersMargin(self: Engine): number;
+}
+
+/** Inputs of an engine beyond the config (both optional; absent = a lone run at static rates). */
+export interface EngineExtras {
+  /**
+   * Currency conversion at the rate of the moment: multipliers of the symbol's static value per
+   * price unit at each bar's open and close (data rate ÷ static rate). Fills during bar i use the
+   * open's, marks and closes at bar i's close (and swap of the night before) the close's.
+   */
+  valueScale?: { readonly open: Float64Array; readonly close: Float64Array } | null;
+  /** A shared account (portfolio); absent = the run's own account starting with `cfg.cash`. */
+  account?: EngineAccount;
+}
+
 /** Bars per call of the loop's inner function. */
 const LOOP_CHUNK = 4096;
 
@@ -170,8 +195,16 @@ export class Engine {
   private readonly spec: Instrument;
   /** The same spec as the live validator sees it (price grid of SL/TP and pending prices). */
   private readonly mt5: boolean;
-  /** Money per 1.0 price move per engine unit. */
-  private readonly mult: number;
+  /** Money per 1.0 price move per engine unit at the moment being processed. */
+  private mult: number;
+  /** The same at the static rate. */
+  private readonly baseMult: number;
+  /** Data-rate multipliers of `baseMult` at bar opens/closes, or null (static: mult never changes). */
+  private readonly valueScale: { readonly open: Float64Array; readonly close: Float64Array } | null;
+  /** The account (own, or shared by a portfolio). */
+  private readonly acct: EngineAccount;
+  /** True when other symbols share the account (their trades count in equity and margin). */
+  private readonly shared: boolean;
   private readonly leverage: number;
   private readonly spreadRel: number;
   private readonly spreadPts: number;
@@ -184,7 +217,6 @@ export class Engine {
   /** Reused snapshot of the order queue (processOrders never runs nested inside its own loop). */
   private readonly snapshot: Order[] = [];
 
-  private cash: number;
   private trades: OpenTrade[] = [];
   private orders: Order[] = [];
   private deadOrders = 0;
@@ -207,18 +239,27 @@ export class Engine {
   } | null = null;
 
   /** An engine for one run over `bars` with a resolved config and symbol spec. */
-  constructor(bars: BarArrays, cfg: BacktestConfig, spec: Instrument, features: FeatureArrays) {
+  constructor(
+    bars: BarArrays,
+    cfg: BacktestConfig,
+    spec: Instrument,
+    features: FeatureArrays,
+    extras: EngineExtras = {},
+  ) {
     this.bars = bars;
     this.cfg = cfg;
     this.spec = spec;
     this.mt5 = cfg.profile === "mt5";
-    this.mult = this.mt5 ? valuePerPriceUnit(spec) : 1;
+    this.baseMult = this.mult = this.mt5 ? valuePerPriceUnit(spec) : 1;
+    this.valueScale = this.mt5 ? extras.valueScale ?? null : null;
+    if (this.valueScale) this.mult = this.baseMult * this.valueScale.open[0];
+    this.shared = extras.account !== undefined;
+    this.acct = extras.account ?? { cash: cfg.cash, othersOpen: () => 0, othersMargin: () => 0 };
     this.leverage = 1 / cfg.margin;
     this.spreadRel = this.mt5 ? 0 : (cfg.spread ?? 0);
     this.spreadPts = this.mt5 ? (cfg.spread ?? (bars.spread ? NaN : spec.spreadTypical)) : 0;
     this.point = spec.point;
     this.slip = this.mt5 ? cfg.slippagePoints * spec.point : 0;
-    this.cash = cfg.cash;
     this.noCommission = !this.mt5 && (cfg.commission === null || cfg.commission === 0);
     this.defaultSizing = cfg.sizing ??
       (this.mt5 ? { mode: "risk", riskPct: 1 } : { mode: "fraction", fraction: FULL_EQUITY });
@@ -241,7 +282,8 @@ export class Engine {
 
   /** Equity marked at bar i's close (longs at Bid = close, shorts at Ask in mt5). */
   private equityAt(i: number): number {
-    let eq = this.cash;
+    let eq = this.acct.cash;
+    if (this.shared) eq += this.acct.othersOpen(this);
     const tr = this.trades;
     if (tr.length === 0) return eq;
     const c = this.bars.close[i];
@@ -268,7 +310,8 @@ export class Engine {
    * shorts at Ask = Bid + spread), never at the bar's close.
    */
   private equityAtQuote(bid: number, spread: number): number {
-    let eq = this.cash;
+    let eq = this.acct.cash;
+    if (this.shared) eq += this.acct.othersOpen(this);
     const tr = this.trades;
     const ask = bid + spread;
     const m = this.mult;
@@ -281,7 +324,7 @@ export class Engine {
 
   /** mt5 free margin at a fill moment: equity at the quote minus the margin of the open trades at their entry prices (as the paper broker and MT5 account for it). */
   private marginFreeAtQuote(bid: number, spread: number): number {
-    let used = 0;
+    let used = this.shared ? this.acct.othersMargin(this) * this.leverage : 0;
     for (const t of this.trades) used += Math.abs(t.size) * t.entry * this.mult;
     return Math.max(0, this.equityAtQuote(bid, spread) - used / this.leverage);
   }
@@ -294,7 +337,8 @@ export class Engine {
   }
 
   private marginAvailable(i: number): number {
-    return Math.max(0, this.equityAt(i) - this.marginUsed(i));
+    const others = this.shared ? this.acct.othersMargin(this) : 0;
+    return Math.max(0, this.equityAt(i) - this.marginUsed(i) - others);
   }
 
   private commission(size: number, price: number): number {
@@ -328,6 +372,216 @@ export class Engine {
     p.entryPrice = abs > 0 ? notional / abs : NaN;
     p.entryBar = first;
   }
+
+  /** Value per price unit at bar i's close (data conversion; no-op at static rates). */
+  private atClose(i: number): void {
+    if (this.valueScale) this.mult = this.baseMult * this.valueScale.close[i];
+  }
+
+  // ---- Stepping by phases: used by lib/portfolio, which interleaves several engines on one
+  // account. `run` is the same sequence for one symbol, fused into one loop.
+
+  /** Last bar this engine was marked at (-1 before its first). */
+  lastBar = -1;
+  /** Unrealised P&L (swap included) of the open trades at the last mark. */
+  openPnl = 0;
+  /** Margin of the open trades at their entry prices at the last mark (MT5's free-margin basis). */
+  marginAtEntry = 0;
+  /** Margin of the open trades at the last close (the stop-out basis of `run`). */
+  marginAtClose = 0;
+  private startBar = 0;
+
+  /** Initialise the strategy; returns the first bar the symbol trades at. */
+  begin(strategy: Strategy, params: Params, features: FeatureArrays): number {
+    const n = this.bars.length;
+    const ctx: StrategyContext = { bars: this.bars, features, params };
+    let state: unknown;
+    try {
+      state = strategy.init(ctx);
+    } catch (e) {
+      if (e instanceof KinetraError) throw e;
+      throw new KinetraError(
+        "strategy_error",
+        `strategy ${strategy.name} failed in init: ${(e as Error)?.message ?? e}`,
+        { cause: e },
+      );
+    }
+    const start = Math.max(1, Math.max(0, Math.floor(strategy.warmup(params))));
+    this.startBar = Math.min(start, n);
+    const swapOn = this.mt5 && this.cfg.swap && this.spec.swapMode !== "disabled";
+    this.loop = {
+      strategy,
+      ctx,
+      state,
+      out: [],
+      equity: new Float64Array(0),
+      swapOn,
+      stopOut: this.mt5 ? this.cfg.stopOutLevelPct : 0,
+    };
+    return this.startBar;
+  }
+
+  /** Bar i's opening phase: swap for the nights crossed, pending orders against its open/high/low. */
+  openPhase(i: number): void {
+    this.i = i;
+    if (i < this.startBar) return;
+    if (this.loop!.swapOn && this.trades.length) this.chargeSwap(i, this.bars.time[i - 1], this.bars.time[i]);
+    if (this.orders.length !== 0) this.processOrders(i, false);
+  }
+
+  /** Bar i's close: excursions, then `openPnl` and the margins at this close. */
+  markPhase(i: number): void {
+    this.lastBar = i;
+    this.atClose(i);
+    const tr = this.trades;
+    let open = 0, atEntry = 0, atClose = 0;
+    if (tr.length !== 0) {
+      const hi = this.bars.high[i], lo = this.bars.low[i], c = this.bars.close[i];
+      const cs = this.mt5 ? c + this.spreadAt(i) : c;
+      const m = this.mult;
+      const track = i >= this.startBar;
+      for (let k = 0; k < tr.length; k++) {
+        const t = tr[k];
+        const long = t.size > 0;
+        if (track) {
+          const f = long ? hi - t.entry : t.entry - lo, a = long ? t.entry - lo : hi - t.entry;
+          if (f > t.mfe) t.mfe = f;
+          if (a > t.mae) t.mae = a;
+        }
+        open += t.size * ((long ? c : cs) - t.entry) * m + t.swap;
+        atEntry += Math.abs(t.size) * t.entry * m;
+        atClose += Math.abs(t.size) * c * m;
+      }
+    }
+    this.openPnl = open;
+    this.marginAtEntry = atEntry / this.leverage;
+    this.marginAtClose = atClose / this.leverage;
+  }
+
+  /** Bar i's decision: the strategy sees bars up to i; its intents become orders. */
+  decidePhase(i: number): void {
+    if (i < this.startBar) return;
+    const L = this.loop!;
+    this.i = i;
+    const out = L.out;
+    if (out.length !== 0) out.length = 0;
+    try {
+      L.strategy.decide(i, L.ctx, L.state, this.position, out);
+    } catch (e) {
+      if (e instanceof KinetraError) throw e;
+      throw new KinetraError(
+        "strategy_error",
+        `strategy ${L.strategy.name} failed at bar ${i} (${iso(this.bars.time[i])}): ${
+          (e as Error)?.message ?? e
+        }`,
+        { cause: e },
+      );
+    }
+    if (out.length !== 0) this.handleIntents(i, out);
+  }
+
+  /** Open trades (signed sizes and unrealised P&L at the last mark), for stop-out and limits. */
+  openTradesView(): { size: number; pnl: number }[] {
+    const i = this.lastBar;
+    if (i < 0) return [];
+    const c = this.bars.close[i], cs = this.mt5 ? c + this.spreadAt(i) : c;
+    return this.trades.map((t) => ({
+      size: t.size,
+      pnl: t.size * ((t.size > 0 ? c : cs) - t.entry) * this.mult + t.swap,
+    }));
+  }
+
+  /** Close open trade `k` (index in `openTradesView`) at the last mark's close (stop-out). */
+  closeTradeAtLastClose(k: number, reason: ExitReason): void {
+    const i = this.lastBar;
+    const t = this.trades[k];
+    if (!t || i < 0) return;
+    this.i = i;
+    this.atClose(i);
+    const c = this.bars.close[i], cs = c + this.spreadAt(i);
+    this.closeTrade(t, t.size > 0 ? c : cs, i, reason, t.size > 0 ? 0 : cs - c, 0);
+    this.markPhase(i);
+  }
+
+  /** Close every open trade at the last mark's close (out of money). */
+  closeAllAtLastClose(reason: ExitReason): void {
+    if (this.lastBar < 0) return;
+    this.i = this.lastBar;
+    this.closeAllAtClose(this.lastBar, reason);
+    this.orders.length = 0;
+    this.markPhase(this.lastBar);
+  }
+
+  /** End of the run: finalize (when configured) and the output (`equity` is left empty). */
+  finish(ruined: boolean): EngineOutput {
+    const n = this.bars.length;
+    if (!ruined && this.startBar < n && this.cfg.finalize && this.trades.length) {
+      const i = n - 1;
+      this.i = i;
+      for (const t of this.trades) this.queueClose(t, "end");
+      this.processOrders(i, false);
+      this.markPhase(i);
+    }
+    const last = n - 1;
+    const openTrades: TradeRecord[] = [];
+    if (n > 0) {
+      this.atClose(last);
+      const c = this.bars.close[last];
+      for (const t of this.trades) {
+        openTrades.push(
+          this.record(t, t.size, t.size > 0 ? c : c + this.spreadAt(last), last, "open", 0, true),
+        );
+      }
+    }
+    return {
+      log: this.log,
+      openTrades,
+      equity: new Float64Array(0),
+      start: this.startBar,
+      ruinedAt: -1,
+      rejections: this.rejections,
+      cancelledOrders: this.cancelled,
+      spec: this.spec,
+    };
+  }
+
+  /** Entry orders waiting for a fill (the portfolio's position limit counts them). */
+  get pendingEntries(): number {
+    let n = 0;
+    for (const o of this.orders) if (o.active && o.role === ROLE_ENTRY) n++;
+    return n;
+  }
+
+  /** Number of open trades. */
+  get openTradeCount(): number {
+    return this.trades.length;
+  }
+
+  /** The strategy's view of the position on this symbol. */
+  get positionView(): PositionView {
+    return this.position;
+  }
+
+  /** Money per 1.0 price move per engine unit at the last moment processed. */
+  get valuePerPriceUnit(): number {
+    return this.mult;
+  }
+
+  /**
+   * Intents decided outside the engine (a portfolio strategy) at bar i: they become orders as a
+   * strategy's would, and fill from the symbol's next bar.
+   */
+  submit(i: number, intents: OrderIntent[]): void {
+    this.i = i;
+    if (intents.length) this.handleIntents(i, intents);
+  }
+
+  /**
+   * A check run on every entry intent before it becomes an order (portfolio limits): returns the
+   * refusal reason, or null to accept. `flattening` is true when the symbol's open position will be
+   * closed first (a close intent before it, or a netting reversal).
+   */
+  entryGate: ((side: 1 | -1, size: number | undefined, flattening: boolean) => string | null) | null = null;
 
   private reject(retcode: number, reason: string, message: string): void {
     const i = this.i;
@@ -366,7 +620,7 @@ export class Engine {
     const swapOn = this.mt5 && this.cfg.swap && this.spec.swapMode !== "disabled";
     const stopOut = this.mt5 ? this.cfg.stopOutLevelPct : 0;
     let ruinedAt = -1;
-    equity.fill(this.cash, 0, Math.min(start, n));
+    equity.fill(this.acct.cash, 0, Math.min(start, n));
     this.loop = { strategy, ctx, state, out, equity, swapOn, stopOut };
     let i = start;
     this.inDecide = false;
@@ -398,12 +652,14 @@ export class Engine {
       this.i = i;
       for (const t of this.trades) this.queueClose(t, "end");
       this.processOrders(i, false);
+      this.atClose(i);
       const eq = this.equityAt(i);
       equity[i] = eq > 0 ? eq : 0;
     }
     const last = n - 1;
     const openTrades: TradeRecord[] = [];
     if (n > 0) {
+      this.atClose(last);
       const c = bars.close[last];
       for (const t of this.trades) {
         openTrades.push(
@@ -429,15 +685,17 @@ export class Engine {
     const { strategy, ctx, state, out, equity, swapOn, stopOut } = L;
     const bars = this.bars;
     const high = bars.high, low = bars.low, close = bars.close, time = bars.time;
-    const mult = this.mult;
     const compat = !this.mt5;
+    const scale = this.valueScale;
     const pos = this.position;
     for (let i = from; i < to; i++) {
       this.i = i;
       if (swapOn && this.trades.length) this.chargeSwap(i, time[i - 1], time[i]);
       if (this.orders.length !== 0) this.processOrders(i, false);
+      if (scale) this.mult = this.baseMult * scale.close[i];
+      const mult = this.mult;
       const tr = this.trades;
-      let eq = this.cash;
+      let eq = this.acct.cash;
       if (tr.length !== 0) {
         const hi = high[i], lo = low[i], c = close[i];
         const cs = compat ? c : c + this.spreadAt(i);
@@ -469,7 +727,7 @@ export class Engine {
           );
         }
         this.closeAllAtClose(i, "out_of_money");
-        this.cash = 0;
+        this.acct.cash = 0;
         equity.fill(0, i);
         return i;
       }
@@ -487,10 +745,15 @@ export class Engine {
     const nights = swapNights(prevMs, curMs, this.cfg.rolloverHour, s.tripleSwapDay, s.swapWeekends);
     if (!nights) return;
     const c = this.bars.close[i - 1];
-    for (const t of this.trades) t.swap += nights * swapPerNight(s, Math.sign(t.size), Math.abs(t.size), c);
+    // Swap is booked in the profit currency at the rollover: converted at the rate of the close before.
+    const k = this.valueScale ? this.valueScale.close[i - 1] : 1;
+    for (const t of this.trades) {
+      t.swap += nights * swapPerNight(s, Math.sign(t.size), Math.abs(t.size), c) * k;
+    }
   }
 
   private closeAllAtClose(i: number, reason: ExitReason): void {
+    this.atClose(i);
     const c = this.bars.close[i];
     const cs = c + this.spreadAt(i);
     for (const t of this.trades.slice()) {
@@ -541,11 +804,22 @@ export class Engine {
   }
 
   private handleIntents(i: number, out: OrderIntent[]): void {
+    let closing = false;
     for (let k = 0; k < out.length; k++) {
       const it = out[k];
       if (it.kind === "close") {
+        closing = true;
         for (const t of this.trades) this.queueClose(t, "signal");
       } else if (it.kind === "entry") {
+        if (this.entryGate) {
+          const flat = closing || this.cfg.exclusiveOrders ||
+            (!this.cfg.hedging && this.position.size * it.side < 0);
+          const why = this.entryGate(it.side, it.size, flat);
+          if (why !== null) {
+            this.reject(10040, "portfolio_limit", why);
+            continue;
+          }
+        }
         this.newEntry(i, it);
       } else if (it.kind === "modify") {
         this.modify(i, it.sl, it.tp);
@@ -741,6 +1015,8 @@ export class Engine {
     const open = b.open[i], high = b.high[i], low = b.low[i];
     const toc = this.cfg.tradeOnClose;
     const sp = this.spreadAt(i);
+    const scale = this.valueScale;
+    if (scale) this.mult = this.baseMult * scale.open[i];
     let reprocess = false;
     const snap = this.snapshot;
     snap.length = 0;
@@ -784,6 +1060,8 @@ export class Engine {
       }
       const isMarket = order.limit !== order.limit && stopPrice !== stopPrice;
       const timeIndex = isMarket && toc && !contingent ? i - 1 : i;
+      // A fill on the previous close converts at that close's rate, any other at this bar's open.
+      if (scale) this.mult = this.baseMult * (timeIndex < i ? scale.close[i - 1] : scale.open[i]);
       const spreadPaid = long && this.mt5 ? (isMarket && toc && !contingent ? this.spreadAt(i - 1) : sp) : 0;
 
       if (order.parent) {
@@ -952,7 +1230,7 @@ export class Engine {
       swap: 0,
     };
     this.trades.push(t);
-    this.cash -= this.commission(size, price);
+    this.acct.cash -= this.commission(size, price);
     if (order.tp === order.tp) this.setContingent(t, ROLE_TP, order.tp);
     if (order.sl === order.sl) this.setContingent(t, ROLE_SL, order.sl);
     this.refreshPosition();
@@ -1039,7 +1317,7 @@ export class Engine {
     if (t.tpOrder) this.removeOrder(t.tpOrder);
     const commExit = this.commission(t.size, price);
     this.logTrade(t, price, bar, reason, t.size < 0 ? exitSpread : 0, slip, commExit);
-    this.cash += t.size * (price - t.entry) * this.mult - commExit + t.swap;
+    this.acct.cash += t.size * (price - t.entry) * this.mult - commExit + t.swap;
     this.refreshPosition();
   }
 

@@ -43,6 +43,32 @@ export interface BacktestOptions {
   features?: FeatureArrays;
   /** Configuration; unset fields take the profile's defaults. */
   config?: Partial<BacktestConfig>;
+  /**
+   * Currency conversion at the rate of the moment (mt5; ignored by compat): the profit currency's
+   * rate at each bar's open and close divided by the static rate of the symbol table
+   * (lib/portfolio `conversionForFile`), and what it is (reported as `result.conversion`).
+   */
+  conversion?: BacktestConversion | null;
+}
+
+/** A conversion handed to `runBacktest` (see `BacktestOptions.conversion`). */
+export interface BacktestConversion {
+  /** Multipliers of the static value per price unit, one per bar, at the opens and closes. */
+  readonly valueScale: { readonly open: Float64Array; readonly close: Float64Array } | null;
+  /** What the conversion is (printed as JSON with the result). */
+  readonly info: ConversionSummary;
+}
+
+/** What a conversion is (lib/portfolio `ConversionInfo` carries more fields). */
+export interface ConversionSummary {
+  /** The symbol's profit currency. */
+  readonly profit_currency: string;
+  /** `none` (account currency), `data` (pairs of the data folder) or `static` (the fixed table). */
+  readonly source: string;
+  /** The pair symbols of a data path, in order. */
+  readonly via: readonly string[];
+  /** One human sentence. */
+  readonly note: string;
 }
 
 /** Everything a run produced. */
@@ -67,12 +93,18 @@ export interface BacktestResult {
   symbol: Instrument;
   /** Bar times (epoch ms), the same array as the input. */
   time: Float64Array;
+  /** The currency conversion used, when one was given (`BacktestOptions.conversion`). */
+  conversion: ConversionSummary | null;
   /** Trades as a polars DataFrame (times as Datetime(ms)). */
   tradesFrame(): pl.DataFrame;
   /** `time`, `equity`, `drawdown_pct` as a polars DataFrame. */
   equityFrame(): pl.DataFrame;
   /** `{ stats, trades }` with non-finite numbers as null. */
-  toJSON(): { stats: Record<string, number | string | null>; trades: Record<string, unknown>[] };
+  toJSON(): {
+    stats: Record<string, number | string | null>;
+    trades: Record<string, unknown>[];
+    conversion?: ConversionSummary;
+  };
 }
 
 /** Throw `bad_bars` on NaN/non-positive prices, high < low, or unsorted/duplicate times. */
@@ -158,7 +190,14 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
   }
   const spec = config.symbol ?? symbolSpec(meta?.symbol ?? "GENERIC");
   validateInstrument(spec);
-  const engine = new Engine(bars, config, spec, features);
+  const scale = opts.conversion?.valueScale ?? null;
+  if (scale && (scale.open.length !== bars.length || scale.close.length !== bars.length)) {
+    throw new KinetraError(
+      "bad_conversion",
+      `conversion rates have ${scale.open.length} values for ${bars.length} bars`,
+    );
+  }
+  const engine = new Engine(bars, config, spec, features, { valueScale: scale });
   const out = engine.run(strategy, params, features);
   // The drawdown is computed in the statistics' single pass over the equity.
   const { stats, drawdownPct } = computeStatsWithDrawdown({
@@ -189,6 +228,7 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
     params,
     symbol: spec,
     time,
+    conversion: opts.conversion?.info ?? null,
     tradesFrame(): pl.DataFrame {
       return tradesToFrame(records());
     },
@@ -205,14 +245,12 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
       for (const [k, v] of Object.entries(roundStatsForOutput(stats))) {
         s[k] = toJsonValue(v) as number | string | null;
       }
-      return {
-        stats: s,
-        trades: records().map((t) => {
-          const o: Record<string, unknown> = {};
-          for (const [k, v] of Object.entries(roundTradeForOutput(t, spec.digits))) o[k] = toJsonValue(v);
-          return o;
-        }),
-      };
+      const trades = records().map((t) => {
+        const o: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(roundTradeForOutput(t, spec.digits))) o[k] = toJsonValue(v);
+        return o;
+      });
+      return opts.conversion ? { stats: s, trades, conversion: opts.conversion.info } : { stats: s, trades };
     },
   };
   return result;

@@ -26,3 +26,4 @@ export * from "./report.ts";
 export * from "./display.ts";
 export * from "./notebooks.ts";
 export * from "./jupyter_install.ts";
+export * from "./portfolio.ts";

@@ -1,0 +1,134 @@
+/**
+ * Loading a basket: files given one by one, or symbols of a timeframe found in a data folder;
+ * bars cut to a date range, features computed, and each symbol's currency conversion resolved
+ * (`data` from the pairs of the data folder where a path exists, else the static table).
+ *
+ * @module
+ */
+import { KinetraError } from "../errors.ts";
+import type { BarArrays, BarsMeta } from "../data/types.ts";
+import { readBars } from "../data/read_bars.ts";
+import { toArrays } from "../data/arrays.ts";
+import { scanCatalog } from "../data/catalog.ts";
+import { computeFeatures, FEATURE_NAMES } from "../features/compute.ts";
+import { type Instrument, symbolSpec } from "../market/instrument.ts";
+import { conversionForFile, readPairBars } from "./conversion.ts";
+import type { PortfolioSymbol } from "./engine.ts";
+
+/** Options of `loadBasket`. */
+export interface LoadBasketOptions {
+  /** Export files, one per symbol. */
+  files?: readonly string[];
+  /** A data folder (searched recursively) with `symbols` and `timeframe`. */
+  source?: string;
+  symbols?: readonly string[];
+  timeframe?: string;
+  /** Keep bars with open time >= start (epoch ms). */
+  start?: number;
+  /** Keep bars with open time <= end (epoch ms). */
+  end?: number;
+  /** `data` (default) or `static` (mt5 profile; compat never converts). */
+  conversion?: "data" | "static";
+  /** Profile of the run (compat: no conversion). */
+  profile?: "mt5" | "compat";
+  /** Feature columns to compute (the strategy's); kinetic_energy is added for energy_at_entry. */
+  features?: readonly string[];
+  /** Symbol override file (data/symbols.json by default when present). */
+  symbolsFile?: string;
+}
+
+/** A loaded symbol: the engine's input plus where it came from. */
+export interface LoadedSymbol extends PortfolioSymbol {
+  meta: BarsMeta;
+  path: string;
+  spec: Instrument;
+}
+
+/** Bars with open time in [start, end]. */
+export function sliceBars(b: BarArrays, start = -Infinity, end = Infinity): BarArrays {
+  let lo = 0, hi = b.length;
+  while (lo < hi && b.time[lo] < start) lo++;
+  while (hi > lo && b.time[hi - 1] > end) hi--;
+  if (lo === 0 && hi === b.length) return b;
+  return {
+    length: hi - lo,
+    time: b.time.subarray(lo, hi),
+    open: b.open.subarray(lo, hi),
+    high: b.high.subarray(lo, hi),
+    low: b.low.subarray(lo, hi),
+    close: b.close.subarray(lo, hi),
+    tickVolume: b.tickVolume.subarray(lo, hi),
+    volume: b.volume.subarray(lo, hi),
+    spread: b.spread ? b.spread.subarray(lo, hi) : null,
+  };
+}
+
+/** The files of `symbols` at `timeframe` in `source` (KinetraError naming what is missing). */
+export async function basketFiles(
+  source: string,
+  symbols: readonly string[],
+  timeframe: string,
+): Promise<string[]> {
+  const cat = await scanCatalog(source);
+  const tf = timeframe.toUpperCase();
+  return symbols.map((s) => {
+    const hit = cat.files.find((f) => f.symbol === s && f.timeframe === tf) ??
+      cat.files.find((f) => f.symbol.toUpperCase() === s.toUpperCase() && f.timeframe === tf);
+    if (!hit) {
+      const have = cat.pairs[s] ?? [];
+      throw new KinetraError(
+        "missing_data",
+        `no ${tf} export of ${s} in ${source}${have.length ? ` (it has ${have.join(", ")})` : ""}`,
+      );
+    }
+    return hit.path;
+  });
+}
+
+/** Read, cut, compute features and resolve conversions for every symbol of the basket. */
+export async function loadBasket(opts: LoadBasketOptions): Promise<LoadedSymbol[]> {
+  let files = opts.files ? [...opts.files] : [];
+  if (opts.source) {
+    if (!opts.symbols?.length || !opts.timeframe) {
+      throw new KinetraError("bad_argument", "--source needs --symbols A,B,C and --timeframe TF");
+    }
+    files = files.concat(await basketFiles(opts.source, opts.symbols, opts.timeframe));
+  }
+  if (!files.length) throw new KinetraError("bad_argument", "no data: give --data FILE ... or --source DIR");
+  const cache = new Map<string, Promise<BarArrays>>();
+  const want = [...(opts.features ?? [])];
+  if (FEATURE_NAMES.includes("kinetic_energy") && !want.includes("kinetic_energy")) {
+    want.push("kinetic_energy");
+  }
+  const out: LoadedSymbol[] = [];
+  for (const path of files) {
+    const b = await readBars(path);
+    const bars = sliceBars(toArrays(b), opts.start, opts.end);
+    if (bars.length < 2) {
+      throw new KinetraError("bad_bars", `${path}: fewer than 2 bars in the chosen date range`);
+    }
+    const spec = symbolSpec(b.meta.symbol || "GENERIC", opts.symbolsFile);
+    const mt5 = (opts.profile ?? "mt5") === "mt5";
+    const conversion = mt5
+      ? await conversionForFile({
+        file: path,
+        time: bars.time,
+        timeframe: b.meta.timeframe ?? b.meta.timeframeDetected,
+        spec,
+        mode: opts.conversion ?? "data",
+        load: readPairBars,
+        cache,
+      })
+      : null;
+    out.push({
+      symbol: b.meta.symbol,
+      bars,
+      spec,
+      meta: b.meta,
+      path,
+      features: want.length ? computeFeatures(bars, want) : {},
+      conversion,
+    });
+  }
+  return out;
+}

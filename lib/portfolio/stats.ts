@@ -1,0 +1,258 @@
+/**
+ * Statistics of a portfolio run: the backtest's statistics for the account (on the union of the
+ * times; buy and hold = an equal-weight basket of the symbols), the same per symbol (its
+ * contribution on its own bars), the correlation matrix of the symbols' daily returns, exposure by
+ * asset class, and the JSON of `deno task portfolio --json`.
+ *
+ * @module
+ */
+import { type BacktestStats, computeStatsWithDrawdown } from "../backtest/stats.ts";
+import type { TradeRecord } from "../backtest/engine.ts";
+import type { PortfolioRun } from "./engine.ts";
+
+/** The correlation matrix of the symbols' daily close-to-close returns (pairwise complete days). */
+export interface CorrelationMatrix {
+  symbols: string[];
+  /** matrix[a][b] in [-1, 1]; NaN (null in JSON) when fewer than 3 common days. */
+  matrix: number[][];
+}
+
+/** One symbol's figures. */
+export interface SymbolSummary {
+  symbol: string;
+  asset_class: string;
+  /** Statistics of its contribution (cash + its P&L on its own bars). */
+  stats: BacktestStats;
+  trades: number;
+  net_profit: number;
+  contribution: number;
+  exposure_pct: number;
+}
+
+/** A trade with its symbol. */
+export type PortfolioTrade = TradeRecord & { symbol: string };
+
+/** Account statistics and the per-symbol breakdown. */
+export interface PortfolioStats {
+  /** The account's statistics (every backtest field). */
+  stats: BacktestStats;
+  /** Drawdown of the account equity, % per union time. */
+  drawdownPct: Float64Array;
+  symbols: SymbolSummary[];
+  /** Every closed trade, in exit-time order (ties by symbol order). */
+  trades: PortfolioTrade[];
+  correlation: CorrelationMatrix;
+  /** Mean and peak of each asset class's exposure, % of equity. */
+  exposureByClass: Record<string, { mean_pct: number; max_pct: number }>;
+}
+
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (a[m] < x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+/** Equal-weight basket: mean over the symbols of last close ÷ first close, per union time. */
+export function basketIndex(run: PortfolioRun, closes: readonly Float64Array[]): Float64Array {
+  const U = run.time.length;
+  const out = new Float64Array(U);
+  const K = closes.length;
+  for (let u = 0; u < U; u++) {
+    let s = 0, m = 0;
+    for (let k = 0; k < K; k++) {
+      const j = run.barIndex[k][u];
+      if (j < 0) continue;
+      s += closes[k][j] / closes[k][0];
+      m++;
+    }
+    out[u] = m ? s / m : 1;
+  }
+  return out;
+}
+
+/** Daily (UTC day) close-to-close returns of one series: day key → return. */
+function dailyReturns(time: Float64Array, close: Float64Array): Map<number, number> {
+  const out = new Map<number, number>();
+  let prevDay = NaN, prevClose = NaN, lastClose = NaN, day = NaN;
+  for (let i = 0; i < time.length; i++) {
+    const d = Math.floor(time[i] / 86_400_000);
+    if (d !== day) {
+      if (day === day) {
+        if (prevClose === prevClose) out.set(day, lastClose / prevClose - 1);
+        prevClose = lastClose;
+        prevDay = day;
+      }
+      day = d;
+    }
+    lastClose = close[i];
+  }
+  if (day === day && prevClose === prevClose && prevDay === prevDay) out.set(day, lastClose / prevClose - 1);
+  return out;
+}
+
+/** Pearson correlation of the symbols' daily returns over the days both have. */
+export function correlationMatrix(
+  series: readonly { symbol: string; time: Float64Array; close: Float64Array }[],
+): CorrelationMatrix {
+  const rets = series.map((s) => dailyReturns(s.time, s.close));
+  const K = series.length;
+  const matrix = Array.from({ length: K }, () => new Array<number>(K).fill(NaN));
+  for (let a = 0; a < K; a++) {
+    for (let b = a; b < K; b++) {
+      let n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+      for (const [d, x] of rets[a]) {
+        const y = rets[b].get(d);
+        if (y === undefined) continue;
+        n++;
+        sa += x;
+        sb += y;
+        saa += x * x;
+        sbb += y * y;
+        sab += x * y;
+      }
+      let r = NaN;
+      if (n >= 3) {
+        const cov = sab - sa * sb / n, va = saa - sa * sa / n, vb = sbb - sb * sb / n;
+        r = va > 0 && vb > 0 ? Math.max(-1, Math.min(1, cov / Math.sqrt(va * vb))) : NaN;
+      }
+      matrix[a][b] = matrix[b][a] = r;
+    }
+  }
+  return { symbols: series.map((s) => s.symbol), matrix };
+}
+
+/** Statistics of a portfolio run. `bars` are the symbols' bars (same order as the run's symbols). */
+export function portfolioStats(
+  run: PortfolioRun,
+  bars: readonly { time: Float64Array; close: Float64Array }[],
+): PortfolioStats {
+  const U = run.time.length;
+  const cash = run.config.cash;
+  // Account trades: bar indexes on the union axis for the account's exposure and durations.
+  const all: { t: PortfolioTrade; k: number }[] = [];
+  const accountTrades: TradeRecord[] = [];
+  run.symbols.forEach((s, k) => {
+    for (const t of s.trades) all.push({ t: { ...t, symbol: s.symbol }, k });
+  });
+  all.sort((a, b) => a.t.exit_time < b.t.exit_time ? -1 : a.t.exit_time > b.t.exit_time ? 1 : a.k - b.k);
+  for (const { t, k } of all) {
+    const ub = (j: number) => lowerBound(run.time, bars[k].time[j]);
+    const entry = ub(t.entry_bar), exit = ub(t.exit_bar);
+    accountTrades.push({ ...t, entry_bar: entry, exit_bar: exit, duration_bars: exit - entry });
+  }
+  let openCount = 0, rejected = 0, cancelled = 0;
+  for (const s of run.symbols) {
+    openCount += s.openTrades.length;
+    rejected += s.rejections.length;
+    cancelled += s.output.cancelledOrders;
+  }
+  const { stats, drawdownPct } = computeStatsWithDrawdown({
+    profile: run.config.profile,
+    time: run.time,
+    close: basketIndex(run, bars.map((b) => b.close)),
+    equity: run.equity,
+    trades: accountTrades,
+    openTrades: openCount,
+    start: run.start,
+    rejected,
+    cancelled,
+  });
+  const symbols: SymbolSummary[] = run.symbols.map((s, k) => {
+    const b = bars[k];
+    const eq = new Float64Array(b.time.length);
+    for (let j = 0; j < b.time.length; j++) {
+      const u = lowerBound(run.time, b.time[j]);
+      eq[j] = cash + (u < U ? s.contributionSeries[u] : 0);
+    }
+    const st = computeStatsWithDrawdown({
+      profile: run.config.profile,
+      time: b.time,
+      close: b.close,
+      equity: eq,
+      trades: s.output.log,
+      openTrades: s.openTrades.length,
+      start: s.output.start,
+      rejected: s.rejections.length,
+      cancelled: s.output.cancelledOrders,
+    }).stats;
+    return {
+      symbol: s.symbol,
+      asset_class: s.asset_class,
+      stats: st,
+      trades: s.trades.length,
+      net_profit: s.net_profit,
+      contribution: s.contribution,
+      exposure_pct: s.exposure_pct,
+    };
+  });
+  const exposureByClass: Record<string, { mean_pct: number; max_pct: number }> = {};
+  for (const [c, series] of Object.entries(run.exposureByClass)) {
+    let sum = 0, max = 0;
+    for (let u = 0; u < U; u++) {
+      sum += series[u];
+      if (series[u] > max) max = series[u];
+    }
+    exposureByClass[c] = { mean_pct: U ? sum / U : 0, max_pct: max };
+  }
+  return {
+    stats,
+    drawdownPct,
+    symbols,
+    trades: all.map((a) => a.t),
+    correlation: correlationMatrix(run.symbols.map((s, k) => ({ symbol: s.symbol, ...bars[k] }))),
+    exposureByClass,
+  };
+}
+
+function clean(v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) ? null : v;
+}
+
+function cleanRecord(o: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = clean(v);
+  return out;
+}
+
+/**
+ * The `--json` document of `deno task portfolio`: `{ stats, symbols: { SYM: { stats, trades,
+ * net_profit, … } }, trades: [{ …, symbol }], conversion: { SYM: {…} }, correlation, exposure_by_class }`.
+ */
+export function portfolioJson(run: PortfolioRun, ps: PortfolioStats): Record<string, unknown> {
+  const symbols: Record<string, unknown> = {};
+  const conversion: Record<string, unknown> = {};
+  ps.symbols.forEach((s, k) => {
+    symbols[s.symbol] = {
+      asset_class: s.asset_class,
+      stats: cleanRecord(s.stats),
+      trades: s.trades,
+      net_profit: clean(s.net_profit),
+      contribution: clean(s.contribution),
+      exposure_pct: clean(s.exposure_pct),
+      open_trades: run.symbols[k].openTrades.length,
+      rejected_orders: run.symbols[k].rejections.length,
+    };
+    const c = run.symbols[k].conversion;
+    conversion[s.symbol] = c ?? {
+      profit_currency: run.symbols[k].spec.currency,
+      source: "static",
+      via: [],
+      note: "static rates of the symbol table (no conversion given)",
+    };
+  });
+  return {
+    stats: cleanRecord(ps.stats),
+    symbols,
+    trades: ps.trades.map((t) => cleanRecord(t)),
+    conversion,
+    correlation: {
+      symbols: ps.correlation.symbols,
+      matrix: ps.correlation.matrix.map((r) => r.map((v) => clean(v))),
+    },
+    exposure_by_class: ps.exposureByClass,
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * `deno task portfolio (--data FILE --data FILE ... | --source DIR --symbols A,B,C --timeframe TF)
+ *   --strategy NAME [--param k=v] [--cash N] [--conversion data|static] [--lots N | --risk PCT]
+ *   [--max-positions N] [--max-exposure PCT] [--max-class-exposure PCT] [--start ISO] [--end ISO]
+ *   [--profile mt5|compat] [--leverage N] [--hedging] [--json] [--report FILE.html]`
+ *
+ * One account over several symbols (docs/PORTFOLIO.md). `--json` prints `{ stats, symbols,
+ * trades, conversion, correlation, exposure_by_class }`.
+ */
+import { KinetraError } from "../lib/errors.ts";
+import { parseTaskArgs } from "../lib/data/cli_args.ts";
+import type { BacktestConfig } from "../lib/backtest/config.ts";
+import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
+import type { Params, Strategy } from "../lib/strategies/contract.ts";
+import type { PortfolioStrategy } from "../lib/portfolio/contract.ts";
+import { loadBasket } from "../lib/portfolio/load.ts";
+import { type PortfolioLimits, runPortfolio } from "../lib/portfolio/engine.ts";
+import { PORTFOLIO_STRATEGIES } from "../lib/portfolio/momentum.ts";
+import { portfolioJson, portfolioStats } from "../lib/portfolio/stats.ts";
+import { runTask } from "../lib/util/cli.ts";
+import { writeTextAtomic } from "../lib/util/fs.ts";
+
+const USAGE =
+  `usage: deno task portfolio (--data FILE --data FILE ... | --source DIR --symbols A,B,C --timeframe TF)
+  --strategy NAME [--param k=v ...] [--cash N] [--conversion data|static] [--lots N | --risk PCT]
+  [--max-positions N] [--max-exposure PCT] [--max-class-exposure PCT] [--start ISO] [--end ISO]
+  [--profile mt5|compat] [--leverage N] [--hedging] [--json] [--report FILE.html]`;
+
+const OPTIONS = {
+  data: { type: "string", multiple: true },
+  source: { type: "string" },
+  symbols: { type: "string" },
+  timeframe: { type: "string" },
+  strategy: { type: "string" },
+  param: { type: "string", multiple: true },
+  cash: { type: "string" },
+  conversion: { type: "string" },
+  lots: { type: "string" },
+  risk: { type: "string" },
+  "max-positions": { type: "string" },
+  "max-exposure": { type: "string" },
+  "max-class-exposure": { type: "string" },
+  start: { type: "string" },
+  end: { type: "string" },
+  profile: { type: "string" },
+  leverage: { type: "string" },
+  hedging: { type: "boolean" },
+  json: { type: "boolean" },
+  report: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function num(name: string, v: string | undefined, positive = true): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === "" || !Number.isFinite(x) || (positive && !(x > 0))) {
+    throw new KinetraError(
+      "bad_argument",
+      `--${name} needs a ${positive ? "positive " : ""}number, got "${v}"`,
+    );
+  }
+  return x;
+}
+
+function time(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const s = /[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}${v.includes("T") ? "" : "T00:00"}Z`;
+  const t = Date.parse(s);
+  if (!Number.isFinite(t)) throw new KinetraError("bad_argument", `--${name} needs an ISO date, got "${v}"`);
+  return t;
+}
+
+function parseParams(list: readonly string[]): Params {
+  const out: Params = {};
+  for (const p of list) {
+    const m = p.match(/^([A-Za-z_][\w]*)=(.+)$/);
+    const v = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isFinite(v)) {
+      throw new KinetraError("bad_argument", `--param needs name=number, got "${p}"`);
+    }
+    out[m[1]] = v;
+  }
+  return out;
+}
+
+/** A portfolio strategy by name, else a single-symbol one (broadcast). */
+function strategyByName(name: string): Strategy | PortfolioStrategy {
+  const p = PORTFOLIO_STRATEGIES[name] ?? PORTFOLIO_STRATEGIES[name.toLowerCase().replace(/-/g, "_")];
+  if (p) return p;
+  try {
+    return getStrategy(name);
+  } catch {
+    throw new KinetraError(
+      "unknown_strategy",
+      `unknown strategy "${name}"; known: ${
+        [...listStrategies().map((s) => s.name), ...Object.keys(PORTFOLIO_STRATEGIES)].join(", ")
+      }`,
+    );
+  }
+}
+
+function fmt(v: unknown): string {
+  if (v === null || v === undefined) return "-";
+  if (typeof v !== "number") return String(v);
+  if (!Number.isFinite(v)) return String(v);
+  return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1000 ? v.toFixed(2) : v.toPrecision(6);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseTaskArgs(Deno.args, OPTIONS, USAGE);
+  if (values.help) {
+    console.log(
+      `${USAGE}\n\nstrategies: ${
+        [...listStrategies().map((s) => s.name), ...Object.keys(PORTFOLIO_STRATEGIES)].join(", ")
+      }`,
+    );
+    return 0;
+  }
+  if (!values.strategy) throw new KinetraError("bad_argument", `--strategy NAME is required\n${USAGE}`);
+  if (!values.data?.length && !values.source) {
+    throw new KinetraError("bad_argument", `give --data FILE (repeatable) or --source DIR\n${USAGE}`);
+  }
+  if (values.profile && values.profile !== "mt5" && values.profile !== "compat") {
+    throw new KinetraError("bad_argument", `--profile must be mt5 or compat, got "${values.profile}"`);
+  }
+  if (values.conversion && values.conversion !== "data" && values.conversion !== "static") {
+    throw new KinetraError("bad_argument", `--conversion must be data or static, got "${values.conversion}"`);
+  }
+  if (values.lots !== undefined && values.risk !== undefined) {
+    throw new KinetraError("bad_argument", "give --lots N or --risk PCT, not both");
+  }
+  if (values.report && !/\.html?$/i.test(values.report)) {
+    throw new KinetraError("bad_argument", `--report needs a .html file name, got "${values.report}"`);
+  }
+  const strategy = strategyByName(values.strategy);
+  const params = parseParams(values.param ?? []);
+  const profile = (values.profile ?? "mt5") as "mt5" | "compat";
+  const lots = num("lots", values.lots), risk = num("risk", values.risk);
+  const maxPositions = num("max-positions", values["max-positions"]);
+  if (maxPositions !== undefined && !Number.isInteger(maxPositions)) {
+    throw new KinetraError("bad_argument", `--max-positions needs a whole number, got ${maxPositions}`);
+  }
+  const symbols = await loadBasket({
+    files: values.data,
+    source: values.source,
+    symbols: values.symbols?.split(",").map((s) => s.trim()).filter(Boolean),
+    timeframe: values.timeframe,
+    start: time("start", values.start),
+    end: time("end", values.end),
+    conversion: values.conversion as "data" | "static" | undefined,
+    profile,
+    features: strategy.features,
+  });
+  const config: Partial<BacktestConfig> = {
+    profile,
+    cash: num("cash", values.cash),
+    leverage: num("leverage", values.leverage),
+    hedging: values.hedging ?? undefined,
+    sizing: lots !== undefined
+      ? { mode: "lots", lots }
+      : risk !== undefined
+      ? { mode: "risk", riskPct: risk }
+      : undefined,
+  };
+  const limits: PortfolioLimits = {
+    maxPositions,
+    maxExposurePct: num("max-exposure", values["max-exposure"]),
+    maxClassExposurePct: num("max-class-exposure", values["max-class-exposure"]),
+  };
+  const run = runPortfolio({ symbols, strategy, params, config, limits });
+  const ps = portfolioStats(run, symbols.map((s) => s.bars));
+  const doc = portfolioJson(run, ps);
+
+  let reportNote = "";
+  if (values.report) {
+    const { portfolioReportHtml } = await import("../lib/plot/portfolio.ts");
+    const html = portfolioReportHtml({
+      title: `${strategy.name} on ${symbols.length} symbols`,
+      subtitle: `${profile} profile · ${symbols.map((s) => s.symbol).join(", ")} · ${
+        Object.entries(run.params).map(([k, v]) => `${k}=${v}`).join(" ")
+      }`,
+      time: run.time,
+      equity: run.equity,
+      drawdownPct: ps.drawdownPct,
+      stats: doc.stats as Record<string, number | string | null>,
+      contributions: run.symbols.map((s) => ({ symbol: s.symbol, values: s.contributionSeries })),
+      correlation: doc.correlation as { symbols: string[]; matrix: (number | null)[][] },
+      exposureByClass: run.exposureByClass,
+      symbolRows: ps.symbols.map((s, k) => ({
+        symbol: s.symbol,
+        asset_class: s.asset_class,
+        trades: s.trades,
+        net_profit: s.net_profit,
+        contribution: s.contribution,
+        exposure_pct: s.exposure_pct,
+        conversion: run.symbols[k].conversion?.note ?? "static",
+      })),
+    });
+    await writeTextAtomic(values.report, html);
+    reportNote = `report written: ${values.report}`;
+  }
+  if (values.json) {
+    console.log(JSON.stringify(doc));
+    if (reportNote) console.error(reportNote);
+    return 0;
+  }
+  const s = doc.stats as Record<string, unknown>;
+  console.log(
+    `${strategy.name} on ${symbols.length} symbols, one account, ${profile} profile, ${run.time.length} times`,
+  );
+  for (
+    const k of [
+      "start",
+      "end",
+      "trades",
+      "open_trades",
+      "equity_final",
+      "return_pct",
+      "max_drawdown_pct",
+      "sharpe",
+      "win_rate_pct",
+      "profit_factor",
+      "exposure_pct",
+      "rejected_orders",
+    ]
+  ) console.log(`  ${k.padEnd(22)} ${fmt(s[k])}`);
+  console.log("  symbol        class      trades   net_profit  exposure%  conversion");
+  ps.symbols.forEach((x, k) => {
+    const c = run.symbols[k].conversion;
+    console.log(
+      `  ${x.symbol.padEnd(13)} ${x.asset_class.padEnd(9)} ${String(x.trades).padStart(7)} ${
+        x.net_profit.toFixed(2).padStart(12)
+      } ${x.exposure_pct.toFixed(1).padStart(9)}  ${c ? c.note : "static (compat)"}`,
+    );
+  });
+  if (reportNote) console.log(reportNote);
+  return 0;
+}
+
+if (import.meta.main) runTask(main);
