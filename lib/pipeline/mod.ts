@@ -57,6 +57,7 @@ export {
   sniffLayout,
 } from "./repair.ts";
 export {
+  allStages,
   backtestValidationStage,
   dataStages,
   DEFAULT_TEST_EXCLUDES,

@@ -11,6 +11,18 @@ export type Severity = "CRITICAL" | "HIGH" | "MEDIUM" | "LOW";
 /** Severity order used to sort fixes and tables (0 = most severe). */
 export const SEVERITY_ORDER: Readonly<Record<Severity, number>> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3 };
 
+/**
+ * The exit policy: a remaining error of these severities fails the run (exit 1); LOW findings
+ * (holiday gaps, format variants, a range in the name that differs) are reported only. MEDIUM fails
+ * too: it holds timeouts, type errors and empty files, which are problems rather than notes.
+ */
+export const FAILING_SEVERITIES: readonly Severity[] = ["CRITICAL", "HIGH", "MEDIUM"];
+
+/** True when an error fails the run under {@link FAILING_SEVERITIES} (an uncategorised one does too). */
+export function failsRun(e: { severity: Severity; category: string }): boolean {
+  return FAILING_SEVERITIES.includes(e.severity) || e.category === "unknown";
+}
+
 /** The stages of one cycle, in the order they run. */
 export type StageName =
   | "unit_tests"
@@ -120,6 +132,10 @@ export interface PipelineReport {
   total_errors: number;
   errors_fixed: number;
   errors_remaining: number;
+  /** Remaining errors that fail the run (CRITICAL, HIGH, MEDIUM): exit 1 when above 0. */
+  errors_failing: number;
+  /** Remaining LOW findings: reported, they do not fail the run. */
+  errors_reported: number;
   errors_by_category: Record<string, number>;
   errors_by_severity: Record<Severity, number>;
   remaining_by_category: Record<string, number>;

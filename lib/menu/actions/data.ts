@@ -113,6 +113,10 @@ export const prepareData: MenuAction = {
 /** The quick stages of the fix pipeline (data only: no test suite, no menu exerciser). */
 export const QUICK_FIX_STAGES = "real_data,data_preparation";
 
+/** Every stage of the fix pipeline, the unit-test suite included (it runs once per run). */
+export const ALL_FIX_STAGES =
+  "unit_tests,import_check,real_data,data_preparation,backtest_validation,menu_exerciser";
+
 /** Run the fix pipeline (`tasks/fix.ts`) as a child process. */
 export const fixPipeline: MenuAction = {
   kind: "action",
@@ -158,17 +162,27 @@ export const fixPipeline: MenuAction = {
       resolve(opts.repairedDir),
       "--log-dir",
       logDir,
-      ...(which === 0 ? ["--stages", QUICK_FIX_STAGES] : []),
+      "--stages",
+      which === 0 ? QUICK_FIX_STAGES : ALL_FIX_STAGES,
     ];
     const out = await ctx.operation(
       "Fix pipeline",
       (op) => op.runChild(Deno.execPath(), args),
       { cooperative: true }, // Ctrl-C lets the child stop cleanly and print its last words
     );
+    // Count from the run's report: what fails the run (CRITICAL/HIGH/MEDIUM) apart from LOW findings.
+    const reportPath = out.tail.map((l) => l.match(/^report: (.+\.json)$/)?.[1]).find((p) => p);
+    let counts: { errors_failing?: number; errors_reported?: number; errors_fixed?: number } = {};
+    try {
+      if (reportPath) counts = JSON.parse(await Deno.readTextFile(reportPath));
+    } catch { /* no readable report: the exit code alone is shown */ }
+    const detail = counts.errors_failing !== undefined
+      ? ` ${counts.errors_failing} failing (CRITICAL/HIGH/MEDIUM), ${counts.errors_reported} LOW finding(s) reported, ${counts.errors_fixed} fixed.`
+      : "";
     ask.say(
       out.code === 0
-        ? "  The pipeline finished with no errors remaining."
-        : `  The pipeline ended with exit code ${out.code}: errors remain (see the summary above).`,
+        ? `  The pipeline finished: nothing that fails the run remains.${detail}`
+        : `  The pipeline ended with exit code ${out.code}: problems remain.${detail}`,
     );
     ask.say(`  Reports and logs: ${logDir}; repaired copies: ${opts.repairedDir}`);
     ask.say("  Next: Validate Data (option 1) again, or System Status > Recent Results.");
