@@ -13,9 +13,17 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { bridgeSettings, configTooOpen, envGet, isLoopback, pinnedAccount, readConfig } from "./config.ts";
+import {
+  bridgeSettings,
+  configTooOpen,
+  envGet,
+  isLoopback,
+  MIN_SECRET_LENGTH,
+  pinnedAccount,
+  readConfig,
+} from "./config.ts";
 import type { MenuOptions } from "./options.ts";
-import { netPermitted, probeTcp } from "../mt5/probe.ts";
+import { netPermitted, probeTcp, probeTcpState } from "../mt5/probe.ts";
 
 /** Data files found in a folder, by asset class (the first folder level). */
 export interface DataCount {
@@ -37,9 +45,16 @@ export interface StatusReport {
   data: DataCount & { preparedTrain: number; preparedTest: number; prepared: number };
   /** The bridge address and what the probe found. */
   bridge: {
-    state: "not_configured" | "reachable" | "unreachable" | "not_permitted" | "not_probed";
+    /**
+     * `reachable`: a runner listens; `not_running`: nothing listens (connection refused: the normal
+     * state until Live Testing starts a runner); `broken`: the connect timed out or failed otherwise,
+     * or the secret is missing or too short (`problem` says which).
+     */
+    state: "not_configured" | "reachable" | "not_running" | "broken" | "not_permitted" | "not_probed";
     host: string;
     port: number;
+    /** What is wrong when `state` is `broken`. */
+    problem?: string;
   };
   /** Whether a usable secret and a pinned account exist. */
   credentials: { secret: boolean; account: string | null; state: "configured" | "incomplete" | "missing" };
@@ -126,10 +141,25 @@ export async function checkStatus(
   }
   const b = bridgeSettings(config, env);
   let state: StatusReport["bridge"]["state"] = "not_configured";
+  let problem: string | undefined;
   if (b.configured) {
     if (!opts.probeBridge || !isLoopback(b.host)) state = "not_probed";
     else if (!(await netPermitted(b.host, b.port))) state = "not_permitted";
-    else state = (await probeTcp(b.host, b.port)) ? "reachable" : "unreachable";
+    else {
+      const found = await probeTcpState(b.host, b.port);
+      if (found.state === "listening") state = "reachable";
+      else if (found.state === "refused") state = "not_running";
+      else {
+        state = "broken";
+        problem = found.state === "timeout"
+          ? "the connect timed out (nothing should block a loopback address)"
+          : `the connect failed: ${found.message ?? found.state}`;
+      }
+    }
+    if (!b.hasSecret && state !== "broken") {
+      state = "broken";
+      problem = `no bridge secret of at least ${MIN_SECRET_LENGTH} characters`;
+    }
   }
   const { login, server } = pinnedAccount(config, env);
   const account = login && server ? `${login}@${server}` : null;
@@ -148,7 +178,8 @@ export async function checkStatus(
   const bridgePart = {
     not_configured: "MT5 bridge: not configured",
     reachable: `MT5 bridge: ${addr} reachable`,
-    unreachable: `MT5 bridge: ${addr} configured, not reachable`,
+    not_running: `MT5 bridge: ${addr} idle (no runner)`,
+    broken: `MT5 bridge: ${addr} broken`,
     not_permitted: `MT5 bridge: ${addr} configured (not checked: needs --allow-net=${addr})`,
     not_probed: `MT5 bridge: ${addr} configured (not checked)`,
   }[state];
@@ -165,7 +196,7 @@ export async function checkStatus(
     }[credState];
   return {
     data: { ...data, preparedTrain: prep.train, preparedTest: prep.test, prepared },
-    bridge: { state, host: b.host, port: b.port },
+    bridge: { state, host: b.host, port: b.port, ...(problem ? { problem } : {}) },
     credentials: { secret: b.hasSecret, account, state: credState },
     line: `${dataPart} | ${bridgePart} | ${credPart}`,
   };

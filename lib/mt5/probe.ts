@@ -36,3 +36,37 @@ export async function probeTcp(host: string, port: number, timeoutMs = 300): Pro
     clearTimeout(timer);
   }
 }
+
+/**
+ * What a connection attempt to host:port found: `listening` (something accepted it), `refused`
+ * (nothing listens: no runner is running, the normal state), `timeout` (no answer within
+ * `timeoutMs`: on loopback a sign that something is wrong), `error` (another failure, with its
+ * message) or `not_permitted` (no --allow-net for it; nothing was tried).
+ */
+export async function probeTcpState(
+  host: string,
+  port: number,
+  timeoutMs = 300,
+): Promise<{ state: "listening" | "refused" | "timeout" | "error" | "not_permitted"; message?: string }> {
+  if (!(await netPermitted(host, port))) return { state: "not_permitted" };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  type Found = { state: "listening" | "refused" | "timeout" | "error"; message?: string };
+  const attempt: Promise<Found> = Deno.connect({ hostname: host, port }).then(
+    (conn) => {
+      conn.close();
+      return { state: "listening" };
+    },
+    (e: Error) =>
+      e instanceof Deno.errors.ConnectionRefused
+        ? { state: "refused" }
+        : { state: "error", message: e.message.split("\n")[0] },
+  );
+  const timeout = new Promise<Found>((resolve) => {
+    timer = setTimeout(() => resolve({ state: "timeout" }), timeoutMs);
+  });
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -39,7 +39,7 @@ Deno.test("data part: files counted by asset class; prepared counts from train a
   }
 });
 
-Deno.test("bridge part: not configured, then reachable while something listens, unreachable after", async () => {
+Deno.test("bridge part: not configured, then reachable while something listens, not running after", async () => {
   const opts = await tempOptions({ probeBridge: true });
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
@@ -60,7 +60,7 @@ Deno.test("bridge part: not configured, then reachable while something listens, 
     listener.close();
     await accepting.catch(() => {});
     s = await checkStatus(opts, () => undefined);
-    assert.equal(s.bridge.state, "unreachable");
+    assert.equal(s.bridge.state, "not_running");
     // Not probed when the session says so.
     s = await checkStatus({ ...opts, probeBridge: false }, () => undefined);
     assert.equal(s.bridge.state, "not_probed");

@@ -90,9 +90,10 @@ export const virtualTrading: MenuAction = {
     const strategy = await pickStrategy(ask);
     const file = await pickDataset(ask, opts.dataDir);
     const maxTrades = await ask.number("Maximum trades", { default: 50, min: 1, max: 100000, integer: true });
-    const chs = await ask.number("CHS threshold of the circuit breaker", {
+    // 0 is a value here (the breaker off, e.g. for a parity check), not "back".
+    const chs = await ask.number("CHS threshold of the circuit breaker (0 = off)", {
       default: 0.55,
-      min: 0.01,
+      min: 0,
       max: 1,
     });
     const speed = await ask.number("Replay speed in bars per second (0 = as fast as possible)", {
@@ -157,9 +158,10 @@ export const demoTrading: MenuAction = {
       integer: true,
     });
     const maxTrades = await ask.number("Maximum trades", { default: 5, min: 1, max: 1000, integer: true });
-    const chs = await ask.number("CHS threshold of the circuit breaker", {
+    // 0 is a value here (the breaker off, e.g. for a parity check), not "back".
+    const chs = await ask.number("CHS threshold of the circuit breaker (0 = off)", {
       default: 0.55,
-      min: 0.01,
+      min: 0,
       max: 1,
     });
     const waitS = await ask.number("Seconds to wait for the Expert Advisor to connect", {

@@ -31,6 +31,43 @@ export interface HealthCheck {
   name: string;
   ok: boolean;
   detail: string;
+  /** What to do about it (shown for failing checks). */
+  advice?: string;
+}
+
+/** The bridge line of the health check: "not running" is the normal state, "broken" is a failure. */
+export function bridgeHealth(bridge: Awaited<ReturnType<typeof checkStatus>>["bridge"]): HealthCheck {
+  const addr = `${bridge.host}:${bridge.port}`;
+  const name = "MT5 bridge connection";
+  switch (bridge.state) {
+    case "reachable":
+      return { name, ok: true, detail: `${addr}: a runner is listening (the EA can connect)` };
+    case "not_running":
+      return {
+        name,
+        ok: true,
+        detail: `${addr}: not running (no runner listening; normal until Live Testing starts one)`,
+      };
+    case "broken":
+      return {
+        name,
+        ok: false,
+        detail: `${addr}: broken: ${bridge.problem ?? "unknown problem"}`,
+        advice: /secret/.test(bridge.problem ?? "")
+          ? "set the bridge secret (8+ characters) in Login and Authentication > Configure the Bridge"
+          : `check the bridge address in Login and Authentication > Configure the Bridge, and that no firewall or other program holds ${addr}`,
+      };
+    case "not_configured":
+      return {
+        name,
+        ok: true,
+        detail: "not configured (only needed for demo/live: Login and Authentication)",
+      };
+    case "not_permitted":
+      return { name, ok: true, detail: `${addr} configured (not checked: needs --allow-net=${addr})` };
+    default:
+      return { name, ok: true, detail: `${addr} configured (not checked)` };
+  }
 }
 
 /** Run the health checks (no network, no writes outside the logs folder). */
@@ -78,11 +115,14 @@ export async function healthChecks(ctx: ActionContext): Promise<HealthCheck[]> {
     detail: st.data.files > 0
       ? `${st.data.files} files in ${ctx.opts.dataDir}`
       : `no data files in ${ctx.opts.dataDir}`,
+    advice:
+      `put MetaTrader 5 exports in ${ctx.opts.dataDir} (docs/DATA.md), or start the menu with --data-dir`,
   });
   out.push({
     name: "prepared data",
     ok: st.data.prepared > 0,
     detail: `${st.data.preparedTrain} train, ${st.data.preparedTest} test files in ${ctx.opts.preparedDir}`,
+    advice: "Data Management > Prepare Data writes the train/test splits",
   });
   try {
     await Deno.mkdir(ctx.opts.logsDir, { recursive: true });
@@ -95,6 +135,7 @@ export async function healthChecks(ctx: ActionContext): Promise<HealthCheck[]> {
       name: "logs folder",
       ok: false,
       detail: `${ctx.opts.logsDir} is not writable: ${(e as Error).message}`,
+      advice: `make ${ctx.opts.logsDir} writable, or start the menu with --logs-dir`,
     });
   }
   try {
@@ -120,7 +161,7 @@ export async function healthChecks(ctx: ActionContext): Promise<HealthCheck[]> {
         : (e as Error).message,
     });
   }
-  out.push({ name: "MT5 bridge", ok: st.bridge.state !== "unreachable", detail: st.line.split(" | ")[1] });
+  out.push(bridgeHealth(st.bridge));
   return out;
 }
 
@@ -137,13 +178,11 @@ export const systemHealth: MenuAction = {
       return r;
     });
     for (const c of checks) ctx.ask.say(`  ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(34)} ${c.detail}`);
-    const bad = checks.filter((c) => !c.ok).length;
-    ctx.ask.say(`  ${checks.length - bad} of ${checks.length} checks passed.`);
-    ctx.ask.say(
-      bad > 0
-        ? "  Next: fix the failing lines above (Data Management prepares data; the fix pipeline repairs files)."
-        : "  Next: everything is in place; try Backtesting > Quick Backtest.",
-    );
+    const failing = checks.filter((c) => !c.ok);
+    ctx.ask.say(`  ${checks.length - failing.length} of ${checks.length} checks passed.`);
+    // Advice that fits what failed (not a generic hint about data).
+    for (const c of failing) ctx.ask.say(`  Next (${c.name}): ${c.advice ?? "see the message above"}.`);
+    if (!failing.length) ctx.ask.say("  Next: everything is in place; try Backtesting > Quick Backtest.");
   },
 };
 
