@@ -29,6 +29,7 @@ export * as broker from "./broker/mod.ts";
 export * as mt5 from "./mt5/mod.ts";
 export * as live from "./live/mod.ts";
 export * as dashboard from "./dashboard/mod.ts";
+export * as notify from "./notify/mod.ts";
 export * as pipeline from "./pipeline/mod.ts";
 export * as menu from "./menu/mod.ts";
 export * as plot from "./plot/mod.ts";

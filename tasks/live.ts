@@ -16,6 +16,12 @@ import {
   testConnection,
 } from "../lib/live/mod.ts";
 import { type Dashboard, startDashboard } from "../lib/dashboard/mod.ts";
+import {
+  loadNotifyConfig,
+  type Notifications,
+  parseNotifyUrls,
+  startNotifications,
+} from "../lib/notify/mod.ts";
 
 const USAGE = `usage:
   deno task live --mode virtual --strategy NAME (--data FILE | --symbol S --timeframe TF) [options]
@@ -26,7 +32,9 @@ const USAGE = `usage:
 options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold X --speed BARS_PER_SECOND|0
   --max-daily-loss MONEY --max-position LOTS --flatten-on-breaker --flatten-on-halt --no-auto-adjust
   --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --json
-  --dashboard [HOST:PORT]   serve the session's dashboard (default 127.0.0.1 on a free port; docs/DASHBOARD.md)`;
+  --dashboard [HOST:PORT]   serve the session's dashboard (default 127.0.0.1 on a free port; docs/DASHBOARD.md)
+  --notify URL (repeatable) Slack webhook, Telegram sendMessage or JSON webhook (also "notify" in the config file)
+  --notify-fills            a message for every fill too;  --no-notify  ignore the config file's notify URLs`;
 
 /** `--dashboard` may come without a value: then it listens on 127.0.0.1, any free port. */
 export const DEFAULT_LIVE_DASHBOARD = "127.0.0.1:0";
@@ -82,6 +90,9 @@ async function main(): Promise<number> {
         "logs-dir": { type: "string" },
         recompute: { type: "string" },
         dashboard: { type: "string" },
+        notify: { type: "string", multiple: true },
+        "notify-fills": { type: "boolean" },
+        "no-notify": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -144,6 +155,20 @@ async function main(): Promise<number> {
   if (v.recompute && v.recompute !== "once" && v.recompute !== "per_bar") {
     throw new KinetraError("bad_option", `--recompute must be once or per_bar, got "${v.recompute}"`);
   }
+  // Notifications: --notify URLs and the config file's (bad URLs are bad input, before anything runs).
+  const notifyUrls = [...(v.notify ?? [])];
+  let notifyFills = v["notify-fills"] === true;
+  if (!v["no-notify"]) {
+    try {
+      const cfg = await loadNotifyConfig();
+      notifyUrls.push(...cfg.urls);
+      notifyFills ||= cfg.fills;
+    } catch (e) {
+      if (!(e instanceof KinetraError) || v.notify?.length) throw e;
+      print(`notify: the config file's notification settings are ignored: ${e.message}`);
+    }
+  }
+  parseNotifyUrls(notifyUrls);
   // The dashboard shows the session this task runs: sessions started from now on.
   let dashboard: Dashboard | null = null;
   if (v.dashboard !== undefined) {
@@ -155,6 +180,16 @@ async function main(): Promise<number> {
     });
     // Its own line on stderr (stdout is kept for --json).
     print(`dashboard: ${dashboard.url}`);
+  }
+  let notifications: Notifications | null = null;
+  if (notifyUrls.length) {
+    notifications = await startNotifications({
+      urls: notifyUrls,
+      fills: notifyFills,
+      logsDir: v["logs-dir"] ?? "logs/live",
+      since: Date.now() - 1000,
+      print,
+    });
   }
   const kill = killSwitch((s) => print(`${s}: halting cleanly…`));
   try {
@@ -205,6 +240,8 @@ async function main(): Promise<number> {
       : 0;
   } finally {
     kill.dispose();
+    // Bounded: whatever a slow receiver still holds is given up after 10 s.
+    if (notifications) await notifications.stop();
     if (dashboard) {
       // Open pages get the summary and the end of the stream, then the server stops.
       await new Promise((r) => setTimeout(r, 3000));
