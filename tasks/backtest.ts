@@ -17,7 +17,7 @@ import { symbolSpec } from "../lib/market/instrument.ts";
 import { readBars, resolveTimeframe, toArrays } from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
-import type { FeatureArrays, Params } from "../lib/strategies/contract.ts";
+import type { Params } from "../lib/strategies/contract.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { conversionForFile } from "../lib/portfolio/conversion.ts";
 import { writeTextAtomic } from "../lib/util/fs.ts";
@@ -48,33 +48,6 @@ function parseParams(list: string[]): Params {
     out[m[1]] = v;
   }
   return out;
-}
-
-/** Features through lib/features when the room is available (loaded lazily: optional dependency). */
-async function features(bars: ReturnType<typeof toArrays>, names: readonly string[]): Promise<FeatureArrays> {
-  let mod: {
-    computeFeatures: (b: typeof bars, n: readonly string[]) => FeatureArrays;
-    FEATURE_NAMES?: readonly string[];
-  };
-  try {
-    mod = await import("../lib/features/mod.ts");
-  } catch (e) {
-    if (names.length) {
-      throw new KinetraError(
-        "features_unavailable",
-        `the strategy needs features (${names.join(", ")}) but lib/features could not be loaded: ${
-          (e as Error).message
-        }`,
-      );
-    }
-    return {};
-  }
-  // Kinetic energy is added (when known) so trades carry energy_at_entry and energy captured is defined.
-  const want = [...names];
-  if (mod.FEATURE_NAMES?.includes("kinetic_energy") && !want.includes("kinetic_energy")) {
-    want.push("kinetic_energy");
-  }
-  return want.length ? mod.computeFeatures(bars, want) : {};
 }
 
 function fmt(v: number | string | null): string {
@@ -194,13 +167,11 @@ async function main(): Promise<number> {
       mode: (values.conversion ?? "data") as "data" | "static",
     })
     : null;
-  const feats = await features(arrays, strategy.features);
   const result = runBacktest({
     bars: arrays,
     meta,
     strategy,
     params,
-    features: feats,
     config,
     conversion,
   });

@@ -11,12 +11,13 @@ import pl from "nodejs-polars";
 import { detectTimeframe, loadFile, resolveTimeframe, splitIndex, toArrays } from "../data/mod.ts";
 import { isKinetraError, KinetraError } from "../errors.ts";
 import { computeFeatures } from "../features/mod.ts";
-import type { FeatureArrays, Params, Strategy } from "../strategies/contract.ts";
+import type { FeatureArrays } from "../features/types.ts";
+import type { Params, Strategy } from "../strategies/contract.ts";
 import { resolveParams } from "../strategies/contract.ts";
 import { getStrategy } from "../strategies/registry.ts";
 import { writeTextAtomic } from "../util/fs.ts";
 import type { BatchJob, BatchResult } from "./batch_types.ts";
-import type { TradeRecord } from "./engine.ts";
+import type { TradeRecord } from "../execution/types.ts";
 import { runBacktest } from "./mod.ts";
 import { roundStatsForOutput, roundTradeForOutput } from "./output_rounding.ts";
 

@@ -65,7 +65,10 @@ export interface BacktestConfig {
   stopOutLevelPct: number;
   /** Throw a KinetraError when an order is rejected instead of recording the rejection. */
   strict: boolean;
-  /** Feature column used for `energy_at_entry` (null = first of energy, kinetic_energy, energy_v7). */
+  /**
+   * Feature column used for `energy_at_entry` (computed when it is a catalog feature); null = the
+   * policy of lib/backtest/energy.ts: a supplied `energy` column, else kinetic energy.
+   */
   energyFeature: string | null;
 }
 

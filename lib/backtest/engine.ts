@@ -25,77 +25,14 @@ import { type BacktestConfig, FULL_EQUITY, type Sizing } from "./config.ts";
 import { commissionCompat, commissionMt5, swapNights, swapPerNight } from "../market/costs.ts";
 import { pyFloorDiv } from "./py_math.ts";
 import { type Instrument, valuePerPriceUnit } from "../market/instrument.ts";
-import { type SideName, sideName } from "../market/side.ts";
+import { sideName } from "../market/side.ts";
 import { normalizePrice, normalizeVolume } from "../market/normalize.ts";
 import { isoTime as iso } from "./iso_time.ts";
 import { TradeLog } from "./trade_log.ts";
+import type { ExitReason, Rejection, TradeRecord } from "../execution/types.ts";
+import { energyAt } from "./energy.ts";
 
 export { isoTime } from "./iso_time.ts";
-
-/** Why a trade was closed. */
-export type ExitReason = "signal" | "reverse" | "sl" | "tp" | "end" | "stop_out" | "out_of_money" | "open";
-
-/** One closed (or, for `openTrades`, still open) trade. Times are ISO 8601 strings. */
-export interface TradeRecord {
-  /** Bar index of the entry fill. */
-  entry_bar: number;
-  /** Bar index of the exit fill. */
-  exit_bar: number;
-  /** Time of the entry bar (ISO 8601). */
-  entry_time: string;
-  /** Time of the exit bar (ISO 8601). */
-  exit_time: string;
-  /** "long" or "short". */
-  side: SideName;
-  /** Entry fill price (spread and slippage included). */
-  entry_price: number;
-  /** Exit fill price (spread and slippage included). */
-  exit_price: number;
-  /** Absolute size: units (compat) or lots (mt5). */
-  size: number;
-  /** Net profit in the account currency (after commission and swap; spread is in the prices). */
-  pnl: number;
-  /** Net return in percent of the entry value. */
-  return_pct: number;
-  /** Commission of both sides. */
-  commission: number;
-  /** Money lost to the spread (already inside entry/exit prices; informational). */
-  spread_cost: number;
-  /** Money lost to slippage (already inside the prices; informational). */
-  slippage_cost: number;
-  /** Swap accrued (negative = paid). */
-  swap: number;
-  /** Maximum favourable excursion from the entry price, in price units (>= 0). */
-  mfe: number;
-  /** Maximum adverse excursion from the entry price, in price units (>= 0). */
-  mae: number;
-  /** Value of the energy feature at the decision bar (NaN when no energy feature). */
-  energy_at_entry: number;
-  /** Stop-loss level in force at the exit, or null. */
-  sl: number | null;
-  /** Take-profit level in force at the exit, or null. */
-  tp: number | null;
-  /** The strategy's label, or null. */
-  tag: string | null;
-  /** Why the trade was closed. */
-  exit_reason: ExitReason;
-  /** exit_bar − entry_bar. */
-  duration_bars: number;
-}
-
-/** An order the broker refused (recorded; thrown with `strict`). */
-export interface Rejection {
-  /** Bar index where the order was refused. */
-  bar: number;
-  /** Time of that bar (ISO 8601). */
-  time: string;
-  /** MT5 trade retcode of the equivalent refusal. */
-  retcode: number;
-  /** Short reason code, e.g. `invalid_stops`. */
-  reason: string;
-  /** Human explanation. */
-  message: string;
-}
 
 /** Raw output of the loop (before statistics). */
 export interface EngineOutput {
@@ -210,7 +147,7 @@ export class Engine {
   private readonly spreadPts: number;
   private readonly point: number;
   private readonly slip: number;
-  private readonly energy: Float64Array | null;
+  private readonly energyAt: (i: number) => number;
   private readonly defaultSizing: Sizing;
   /** compat without commission: skip the commission calls. */
   private readonly noCommission: boolean;
@@ -263,14 +200,7 @@ export class Engine {
     this.noCommission = !this.mt5 && (cfg.commission === null || cfg.commission === 0);
     this.defaultSizing = cfg.sizing ??
       (this.mt5 ? { mode: "risk", riskPct: 1 } : { mode: "fraction", fraction: FULL_EQUITY });
-    const names = cfg.energyFeature ? [cfg.energyFeature] : ["energy", "kinetic_energy", "energy_v7"];
-    this.energy = null;
-    for (const nm of names) {
-      if (features[nm]) {
-        this.energy = features[nm];
-        break;
-      }
-    }
+    this.energyAt = energyAt(bars.close, features, cfg.energyFeature);
   }
 
   /** Spread of bar i as a price difference (mt5), 0 in compat. */
@@ -1000,7 +930,7 @@ export class Engine {
       parent: null,
       role: ROLE_ENTRY,
       reason: "signal",
-      energy: this.energy ? this.energy[i] : NaN,
+      energy: this.energyAt(i),
       active: true,
     };
     if (this.cfg.exclusiveOrders) {

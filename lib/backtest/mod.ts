@@ -9,7 +9,7 @@ export { checkBacktestBars, runBacktest, tradesToFrame } from "./run.ts";
 export type { BacktestConversion, BacktestOptions, BacktestResult, ConversionSummary } from "./run.ts";
 export { defaultConfig, FULL_EQUITY, resolveConfig } from "./config.ts";
 export type { BacktestConfig, Profile, Sizing } from "./config.ts";
-export type { ExitReason, Rejection, TradeRecord } from "./engine.ts";
+export type { ExitReason, Rejection, TradeRecord } from "../execution/types.ts";
 export { TradeLog } from "./trade_log.ts";
 export { isoTime } from "./iso_time.ts";
 export { computeStats, drawdownFraction, drawdownPercent, geometricMean, omegaRatio } from "./stats.ts";
@@ -17,6 +17,7 @@ export type { BacktestStats, StatsInput } from "./stats.ts";
 export { pyFloorDiv } from "./py_math.ts";
 // Types of other rooms that appear in this room's signatures.
 export type { BarArrays, BarsMeta } from "../data/types.ts";
-export type { FeatureArrays, Params, Strategy } from "../strategies/contract.ts";
+export type { FeatureArrays } from "../features/types.ts";
+export type { Params, Strategy } from "../strategies/contract.ts";
 export type { Instrument } from "../market/types.ts";
 export type { CommissionSpec } from "../market/costs.ts";

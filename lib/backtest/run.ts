@@ -1,6 +1,8 @@
 /**
- * `runBacktest`: validate the inputs, run the engine, compute the statistics and wrap everything
- * in a `BacktestResult` (typed arrays plus polars frames on demand).
+ * `runBacktest`: validate the inputs, compute the features the strategy declares (and the energy
+ * column by the one policy of ./energy.ts), run the engine, compute the statistics and wrap
+ * everything in a `BacktestResult` (typed arrays plus polars frames on demand). Every entry point
+ * (the backtest task, the batch, the menu, notebooks) goes through it, so all get the same figures.
  *
  * @example
  * ```ts
@@ -20,26 +22,33 @@
  * @module
  */
 import pl from "nodejs-polars";
-import type { BarArrays, BarsMeta } from "../data/types.ts";
+import type { BarArrays, Bars, BarsMeta } from "../data/types.ts";
+import { toArrays } from "../data/arrays.ts";
+import { computeFeatures, FEATURE_NAMES } from "../features/compute.ts";
 import { KinetraError } from "../errors.ts";
-import { type FeatureArrays, type Params, resolveParams, type Strategy } from "../strategies/contract.ts";
+import type { FeatureArrays } from "../features/types.ts";
+import { type Params, resolveParams, type Strategy } from "../strategies/contract.ts";
 import { type BacktestConfig, resolveConfig } from "./config.ts";
-import { Engine, type Rejection, type TradeRecord } from "./engine.ts";
+import { Engine } from "./engine.ts";
+import type { Rejection, TradeRecord } from "../execution/types.ts";
 import { type BacktestStats, computeStatsWithDrawdown } from "./stats.ts";
 import { type Instrument, symbolSpec, validateInstrument } from "../market/instrument.ts";
 import { roundStatsForOutput, roundTradeForOutput } from "./output_rounding.ts";
 
 /** Inputs of one run. */
 export interface BacktestOptions {
-  /** The bars as typed arrays (`toArrays(bars)`). */
-  bars: BarArrays;
-  /** Where the bars come from; its symbol selects the symbol spec. */
+  /** The bars: as read (`readBars`, its meta is used) or as typed arrays (`toArrays(bars)`). */
+  bars: BarArrays | Bars;
+  /** Where the bars come from; its symbol selects the symbol spec (default: the Bars' meta). */
   meta?: BarsMeta;
   /** The strategy to run. */
   strategy: Strategy;
   /** Strategy parameters (defaults filled in, unknown names refused). */
   params?: Params;
-  /** Feature columns the strategy needs (`computeFeatures`). */
+  /**
+   * Feature columns already computed (`computeFeatures`); the strategy's declared features (and a
+   * configured `energyFeature`) that are missing are computed here.
+   */
   features?: FeatureArrays;
   /** Configuration; unset fields take the profile's defaults. */
   config?: Partial<BacktestConfig>;
@@ -161,25 +170,44 @@ export function checkBacktestBars(bars: BarArrays): void {
   }
 }
 
+/**
+ * The strategy's declared features (and a configured energy feature) added to `given` where missing;
+ * `given` itself is not modified.
+ */
+export function withDeclaredFeatures(
+  bars: BarArrays,
+  strategy: Pick<Strategy, "features">,
+  given: FeatureArrays,
+  energyFeature: string | null = null,
+): FeatureArrays {
+  const want = energyFeature ? [...strategy.features, energyFeature] : strategy.features;
+  const missing = [...new Set(want)].filter((f) => !given[f]);
+  const unknown = missing.filter((f) => !FEATURE_NAMES.includes(f));
+  if (unknown.length) {
+    throw new KinetraError(
+      "missing_features",
+      `feature(s) ${unknown.join(", ")} were not supplied and are not computable features (${
+        FEATURE_NAMES.join(", ")
+      })`,
+    );
+  }
+  return missing.length ? { ...given, ...computeFeatures(bars, missing) } : given;
+}
+
 function toJsonValue(v: unknown): unknown {
   return typeof v === "number" && !Number.isFinite(v) ? null : v;
 }
 
 /** Run one strategy over one bar series. Synchronous and pure (no I/O). */
 export function runBacktest(opts: BacktestOptions): BacktestResult {
-  const { bars, meta, strategy } = opts;
+  const { strategy } = opts;
+  const isBars = "frame" in opts.bars && "meta" in opts.bars;
+  const bars: BarArrays = isBars ? toArrays(opts.bars as Bars) : opts.bars as BarArrays;
+  const meta = opts.meta ?? (isBars ? (opts.bars as Bars).meta : undefined);
   const config = resolveConfig(opts.config);
   checkBacktestBars(bars);
   const params = resolveParams(strategy, opts.params ?? {});
-  const features = opts.features ?? {};
-  for (const f of strategy.features) {
-    if (!features[f]) {
-      throw new KinetraError(
-        "missing_features",
-        `strategy ${strategy.name} needs feature "${f}"; compute it with computeFeatures(bars, strategy.features)`,
-      );
-    }
-  }
+  const features = withDeclaredFeatures(bars, strategy, opts.features ?? {}, config.energyFeature);
   for (const [name, col] of Object.entries(features)) {
     if (col.length !== bars.length) {
       throw new KinetraError(

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ExitReason, TradeRecord } from "./engine.ts";
+import type { ExitReason, TradeRecord } from "../execution/types.ts";
 import { isoTime } from "./iso_time.ts";
 import { sideName, sideOf } from "../market/side.ts";
 

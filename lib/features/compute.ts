@@ -5,7 +5,7 @@
  */
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
-import type { FeatureArrays } from "../strategies/contract.ts";
+import type { FeatureArrays } from "./types.ts";
 import { FEATURE_SPECS, type FeatureInfo, type FeatureSpec } from "./catalog.ts";
 
 const BY_NAME: ReadonlyMap<string, FeatureSpec> = new Map(FEATURE_SPECS.map((s) => [s.name, s]));

@@ -24,4 +24,4 @@ export { classifyRegimes, REGIME, REGIME_NAMES, type RegimeName, regimeName } fr
 export { AGENT, V7_WINDOWS } from "./v7.ts";
 export { PHYSICS_WINDOWS } from "./physics.ts";
 export type { BarArrays } from "../data/types.ts";
-export type { FeatureArrays } from "../strategies/contract.ts";
+export type { FeatureArrays } from "./types.ts";

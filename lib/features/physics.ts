@@ -56,6 +56,16 @@ export function kineticEnergy(v: Float64Array): Float64Array {
   return out;
 }
 
+/**
+ * Kinetic energy at bar `t` from the closes alone, without building the columns: equal to
+ * `kineticEnergy(velocity(close))[t]` when the closes are positive (NaN at t = 0).
+ */
+export function kineticEnergyAt(close: ArrayLike<number>, t: number): number {
+  if (!(t >= 1) || !(t < close.length)) return NaN;
+  const v = Math.log(close[t]) - Math.log(close[t - 1]);
+  return 0.5 * v * v;
+}
+
 /** Damping ζ = std_64(v) / (mean_64(|v|) + ε): high when moves are erratic relative to their size. */
 export function damping(v: Float64Array, window: number = PHYSICS_WINDOWS.damping): Float64Array {
   const sd = rollingStd(v, window);

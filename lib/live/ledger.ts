@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ExitReason, TradeRecord } from "../backtest/engine.ts";
+import type { ExitReason, TradeRecord } from "../execution/types.ts";
 import { commissionMt5, swapNights, swapPerNight } from "../market/costs.ts";
 import { type Instrument, valuePerPriceUnit } from "../market/instrument.ts";
 import { sideName } from "../market/side.ts";

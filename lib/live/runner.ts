@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { energyColumn } from "../backtest/energy.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
 import { computeFeatures } from "../features/mod.ts";
@@ -82,11 +83,6 @@ function initStrategy(
   }
 }
 
-function energyColumn(features: FeatureArrays): Float64Array | null {
-  for (const nm of ["energy", "kinetic_energy", "energy_v7"]) if (features[nm]) return features[nm];
-  return null;
-}
-
 /**
  * Run a live-testing session and return its summary (also written to summary.json next to the
  * journal). User-caused failures before the session starts are KinetraErrors; once the session
@@ -137,7 +133,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     bars = replay;
     if ((opts.recompute ?? "once") === "once") {
       ({ ctx, state } = initStrategy(strategy, bars, params));
-      energy = energyColumn(ctx.features);
+      energy = energyColumn(bars.close, ctx.features, null);
     } else {
       ctx = { bars, features: {}, params };
       state = null;
@@ -199,7 +195,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     if (i < start) return flatten;
     if (perBar) {
       ({ ctx, state } = initStrategy(strategy, bars, params));
-      energy = energyColumn(ctx.features);
+      energy = energyColumn(bars.close, ctx.features, null);
     }
     const out: OrderIntent[] = flatten;
     try {

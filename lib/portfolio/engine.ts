@@ -37,13 +37,8 @@
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
 import { type BacktestConfig, resolveConfig } from "../backtest/config.ts";
-import {
-  Engine,
-  type EngineAccount,
-  type EngineOutput,
-  type Rejection,
-  type TradeRecord,
-} from "../backtest/engine.ts";
+import { Engine, type EngineAccount, type EngineOutput } from "../backtest/engine.ts";
+import type { Rejection, TradeRecord } from "../execution/types.ts";
 import { checkBacktestBars, type ConversionSummary } from "../backtest/run.ts";
 import { type Instrument, symbolSpec, validateInstrument } from "../market/instrument.ts";
 import {

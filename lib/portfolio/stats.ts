@@ -7,7 +7,7 @@
  * @module
  */
 import { type BacktestStats, computeStatsWithDrawdown } from "../backtest/stats.ts";
-import type { TradeRecord } from "../backtest/engine.ts";
+import type { TradeRecord } from "../execution/types.ts";
 import type { PortfolioRun } from "./engine.ts";
 
 /** The correlation matrix of the symbols' daily close-to-close returns (pairwise complete days). */

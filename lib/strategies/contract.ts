@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { FeatureArrays } from "../features/types.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
 
@@ -25,8 +26,7 @@ export interface ParamSpec {
 /** Parameter values by name. */
 export type Params = Record<string, number>;
 
-/** Feature columns by name, aligned with the bars (NaN during a feature's own warm-up). */
-export type FeatureArrays = Record<string, Float64Array>;
+export type { FeatureArrays } from "../features/types.ts";
 
 /** What a strategy sees at `init`. */
 export interface StrategyContext {

@@ -1,6 +1,7 @@
 /** Bad input gets a clear KinetraError or a documented, recorded behaviour; equity is never NaN. */
 import assert from "node:assert/strict";
 import { runBacktest } from "../../lib/backtest/mod.ts";
+import { computeFeatures } from "../../lib/features/mod.ts";
 import { symbolSpec } from "../../lib/market/mod.ts";
 import { KinetraError } from "../../lib/errors.ts";
 import { getStrategy } from "../../lib/strategies/mod.ts";
@@ -72,9 +73,17 @@ Deno.test("a strategy that throws becomes strategy_error naming the bar and time
   );
 });
 
-Deno.test("missing or misaligned features are refused before the run", () => {
-  const needs = { ...sma, name: "needs_energy", features: ["energy"] };
+Deno.test("declared features are computed when absent; unknown or misaligned ones are refused before the run", () => {
+  const needs = { ...sma, name: "needs_energy", features: ["energy"] }; // not a catalog feature
   assert.throws(() => runBacktest({ bars: GOOG, strategy: needs }), isCode("missing_features", /energy/));
+  const declared = { ...sma, name: "needs_damping", features: ["damping"] };
+  const config = { profile: "compat" as const, energyFeature: "damping" };
+  const damping = computeFeatures(GOOG, ["damping"]);
+  const computed = runBacktest({ bars: GOOG, strategy: declared, config });
+  const supplied = runBacktest({ bars: GOOG, strategy: declared, features: damping, config });
+  assert.ok(computed.trades.length > 0);
+  assert.deepEqual(computed.stats, supplied.stats);
+  for (const t of computed.trades) assert.equal(t.energy_at_entry, damping.damping[t.entry_bar - 1]);
   assert.throws(
     () => runBacktest({ bars: GOOG, strategy: needs, features: { energy: new Float64Array(3) } }),
     isCode("bad_features"),

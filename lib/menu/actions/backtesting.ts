@@ -8,7 +8,6 @@
 import { join, resolve } from "node:path";
 import type { BarArrays, Bars, BarsMeta } from "../../data/types.ts";
 import { KinetraError } from "../../errors.ts";
-import type { FeatureArrays } from "../../strategies/contract.ts";
 import { exists, utcStamp, writeJsonAtomic, writeTextAtomic } from "../../util/fs.ts";
 import { OperationCancelled } from "../control.ts";
 import { resolveTimeframe } from "../../data/timeframe.ts";
@@ -17,7 +16,7 @@ import { projectRoot } from "../docs_view.ts";
 import { type OperationHandle, yieldToEvents } from "../operation.ts";
 import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
-import { type FeaturesApi, loadDataRead } from "./exploration.ts";
+import { loadDataRead } from "./exploration.ts";
 import { loadRegistry, pickStrategy } from "./strategies.ts";
 import { recentResults } from "./system.ts";
 
@@ -30,7 +29,7 @@ export type BacktestResultView = import("../../backtest/mod.ts").BacktestResult;
 /** The part of lib/plot the menu calls. */
 type PlotApi = Pick<typeof import("../../plot/mod.ts"), "backtestReportHtml">;
 
-/** Run one strategy on one file through the library (read, features, engine). */
+/** Run one strategy on one file through the library (read, then runBacktest: features, engine). */
 export async function backtestFile(
   file: DatasetFile,
   strategyNames: readonly string[],
@@ -50,23 +49,13 @@ export async function backtestFile(
   const meta: BarsMeta = { ...loaded.meta, timeframe: tf.timeframe };
   if (tf.warning) op.log(`  Warning: ${tf.warning}`);
   const results: { strategy: string; result: BacktestResultView }[] = [];
-  let feats: FeaturesApi | null = null;
   for (let i = 0; i < strategyNames.length; i++) {
     await yieldToEvents();
     op.checkCancelled();
     op.progress(i + 1, total, strategyNames[i]);
     const strategy = registry.getStrategy(strategyNames[i]);
-    let features: FeatureArrays = {};
-    if (strategy.features.length > 0) {
-      feats ??= await loadPart<FeaturesApi>("features/mod.ts", "Features (lib/features)", [
-        "computeFeatures",
-      ]);
-      features = feats.computeFeatures(bars, strategy.features);
-    }
-    results.push({
-      strategy: strategy.name,
-      result: engine.runBacktest({ bars, meta, strategy, features }),
-    });
+    // runBacktest computes the strategy's features and the energy column (one policy for all).
+    results.push({ strategy: strategy.name, result: engine.runBacktest({ bars, meta, strategy }) });
   }
   op.progress(total, total);
   return { bars, meta, results };

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { BarArrays, Bars } from "../../data/types.ts";
-import type { FeatureArrays } from "../../strategies/contract.ts";
+import type { FeatureArrays } from "../../features/types.ts";
 import { listDatasets, pickDataset, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
 import { yieldToEvents } from "../operation.ts";
