@@ -23,6 +23,7 @@ import {
 import { runBatch } from "../lib/backtest/batch.ts";
 import { summaryTable } from "../lib/backtest/batch_summary.ts";
 import { runTask } from "../lib/util/cli.ts";
+import { portfolioDemoStep } from "./_demo_portfolio.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import { SAMPLE_DIR } from "../lib/util/paths.ts";
 
@@ -201,7 +202,21 @@ const smaCrossStep: DemoStep = {
 };
 
 /** The demo's steps, in order. */
-export const STEPS: DemoStep[] = [inspectStep, validateStep, prepareStep, smaCrossStep, strategiesStep];
+/** One account over every symbol of the source (tasks/_demo_portfolio.ts). */
+const portfolioStep: DemoStep = {
+  name: "portfolio",
+  title: "Portfolio: every symbol on one account",
+  run: (ctx) => portfolioDemoStep(ctx),
+};
+
+export const STEPS: DemoStep[] = [
+  inspectStep,
+  validateStep,
+  prepareStep,
+  smaCrossStep,
+  strategiesStep,
+  portfolioStep,
+];
 
 const USAGE = "usage: deno task demo [--source DIR] [--out DIR] [--json]";
 

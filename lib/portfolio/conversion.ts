@@ -33,7 +33,7 @@ import { parseFileName } from "../data/file_name.ts";
 import { TIMEFRAME_MINUTES } from "../data/types.ts";
 import { modalSpacingMs } from "../data/timeframe.ts";
 import type { Instrument } from "../market/instrument.ts";
-import { USD_PER } from "../market/currency.ts";
+import { type CurrencyConverter, STATIC_CONVERTER, USD_PER } from "../market/currency.ts";
 import { readBars } from "../data/read_bars.ts";
 import { toArrays } from "../data/arrays.ts";
 import { KinetraError } from "../errors.ts";
@@ -478,4 +478,70 @@ export async function conversionForFile(
   const built = (USD_PER[opts.spec.currency] ?? 1) / (USD_PER[opts.spec.accountCurrency] ?? 1);
   const open = c.rates.open.map((r) => r / built), close = c.rates.close.map((r) => r / built);
   return { info: c.info, valueScale: { open, close } };
+}
+
+/** A pair's bars for `DataConverter`. */
+export interface PairSeries {
+  symbol: string;
+  base: string;
+  quote: string;
+  bars: BarArrays;
+  /** Bar length in ms (default: from the declared timeframe or the spacing). */
+  barMs?: number;
+}
+
+/**
+ * The data-driven `CurrencyConverter` of lib/market: `rate(from, to, t)` is the price of one unit of
+ * `from` in `to` at moment `t` through the shortest pair path (the quote rule of the module
+ * comment, a bar opening at `t` giving its open), falling back to `fallback` (the static table)
+ * where no path or no quote exists. The backtest uses the same quotes, precomputed per bar
+ * (`alignRates`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DataConverter } from "./conversion.ts";
+ * const bars = (price: number) => ({
+ *   length: 1, time: Float64Array.of(0), open: Float64Array.of(price), high: Float64Array.of(price),
+ *   low: Float64Array.of(price), close: Float64Array.of(price), tickVolume: Float64Array.of(0),
+ *   volume: Float64Array.of(0), spread: null,
+ * });
+ * const c = new DataConverter([
+ *   { symbol: "AUDJPY+", base: "AUD", quote: "JPY", bars: bars(100) },
+ *   { symbol: "AUDUSD+", base: "AUD", quote: "USD", bars: bars(0.66) },
+ * ]);
+ * assert.ok(Math.abs(c.rate("JPY", "USD", 0) - 0.0066) < 1e-15);
+ * ```
+ */
+export class DataConverter implements CurrencyConverter {
+  private readonly pairs: PairSeries[];
+  private readonly paths = new Map<string, ConversionLeg[] | null>();
+
+  /** A converter over `pairs`, with `fallback` where they cannot say. */
+  constructor(pairs: readonly PairSeries[], readonly fallback: CurrencyConverter = STATIC_CONVERTER) {
+    this.pairs = pairs.map((p) => ({ ...p, barMs: p.barMs ?? barLengthMs(p.bars.time) }));
+  }
+
+  /** The pair path from `from` to `to` (null when the data has none). */
+  path(from: string, to: string): ConversionLeg[] | null {
+    const key = `${from}>${to}`;
+    if (!this.paths.has(key)) this.paths.set(key, conversionPath(from, to, this.pairs));
+    return this.paths.get(key)!;
+  }
+
+  /** Units of `to` per unit of `from` at `timeMs`. */
+  rate(from: string, to: string, timeMs: number): number {
+    if (from === to) return 1;
+    const legs = this.path(from, to);
+    if (!legs) return this.fallback.rate(from, to, timeMs);
+    let r = 1;
+    const m = Float64Array.of(timeMs), q = new Float64Array(1);
+    for (const leg of legs) {
+      const p = this.pairs.find((x) => x.symbol === leg.symbol)!;
+      quotesAt(p.bars, p.barMs!, m, q, true);
+      if (!(q[0] > 0)) return this.fallback.rate(from, to, timeMs);
+      r = leg.invert ? r / q[0] : r * q[0];
+    }
+    return r;
+  }
 }

@@ -7,12 +7,14 @@ import { basename, join } from "node:path";
 import { readBars, toArrays } from "../../lib/data/mod.ts";
 import { runBacktest } from "../../lib/backtest/run.ts";
 import { symbolSpec } from "../../lib/market/instrument.ts";
+import { USD_PER } from "../../lib/market/currency.ts";
 import { getStrategy } from "../../lib/strategies/registry.ts";
 import {
   alignRates,
   conversionFolders,
   conversionForFile,
   conversionPath,
+  DataConverter,
   findPairs,
   pairCurrencies,
 } from "../../lib/portfolio/conversion.ts";
@@ -185,4 +187,23 @@ Deno.test("--lots N: every entry gets that fixed volume", async () => {
   for (const t of j.trades) assert.equal(t.size, 0.07);
   const bad = await cli("backtest", ["--data", EURJPY, "--strategy", "sma_cross", "--lots", "-1"]);
   assert.equal(bad.code, 2);
+});
+
+Deno.test("DataConverter (lib/market's CurrencyConverter) gives the engine's rates at every bar open, static where no path", async () => {
+  const bars = toArrays(await readBars(EURJPY));
+  const spec = symbolSpec("EURJPY+");
+  const conv = await conversionForFile({ file: EURJPY, time: bars.time, timeframe: "H1", spec });
+  const pair = async (path: string, symbol: string) => ({
+    symbol,
+    ...pairCurrencies(symbol)!,
+    bars: toArrays(await readBars(path)),
+  });
+  const c = new DataConverter([await pair(AUDJPY, "AUDJPY+"), await pair(AUDUSD, "AUDUSD+")]);
+  const built = USD_PER.JPY;
+  for (let i = 0; i < bars.length; i++) {
+    const r = c.rate("JPY", "USD", bars.time[i]);
+    assert.ok(Math.abs(r / built - conv.valueScale!.open[i]) < 1e-12, `bar ${i}`);
+  }
+  assert.equal(c.rate("ZAR", "USD", bars.time[0]), USD_PER.ZAR);
+  assert.equal(c.rate("USD", "USD", 0), 1);
 });
