@@ -706,10 +706,11 @@ export class Mt5Simulator {
     const offsetChanged = offset !== this.#srvOffsetS;
     this.#srvOffsetS = offset;
     if (!conn) return; // disconnected: the bar closes in the terminal's history only
+    this.#sendBar(conn, i);
+    // The clock changed after this bar (a weekend DST switch): the next bars carry the new offset.
     if (offsetChanged) {
       this.#write(conn, { v: PROTOCOL_VERSION, t: "server_time", seq: ++this.#seq, srv_offset_s: offset });
     }
-    this.#sendBar(conn, i);
     if (this.#cursor >= n) this.#sendEnd(conn);
     if (
       this.#sessionBars >= (this.#o.linkDropAfterBars ?? 5) && this.#cursor < n && this.#fault("link_drop")
@@ -945,10 +946,12 @@ export class Mt5Simulator {
       return this.#legacy ? r : journal(r);
     }
     if (!this.#legacy && (!this.#eaTradeAllowed || !(this.#o.terminalTradeAllowed ?? true))) {
-      return journal(emptyResult(
-        RETCODE.CLIENT_DISABLES_AT,
-        "refused by the EA: algo trading is off (terminal Algo Trading button or the EA's 'Allow Algo Trading')",
-      ));
+      const why = !(this.#o.terminalTradeAllowed ?? true)
+        ? "the terminal's Algo Trading button is off"
+        : "'Allow Algo Trading' is off in the EA's properties (Common tab)";
+      return journal(
+        emptyResult(RETCODE.CLIENT_DISABLES_AT, `refused by the EA: algo trading is off: ${why}`),
+      );
     }
     this.#journal.set(cid, "received"); // journalled before OrderSend
     const q = await this.book.quote(this.#o.symbol);
@@ -1001,9 +1004,13 @@ export class Mt5Simulator {
       const exists = (await this.book.positions()).some((p) => p.ticket === ticket);
       if (!exists) {
         // 1.00: CTrade::PositionModify returned false before resetting its result.
-        const r = this.#legacy && this.#lastCtrade
-          ? { ...this.#lastCtrade }
-          : { ...emptyResult(RETCODE.POSITION_CLOSED, "position not found"), position: ticket };
+        const r = this.#legacy && this.#lastCtrade ? { ...this.#lastCtrade } : {
+          ...emptyResult(
+            RETCODE.POSITION_CLOSED,
+            "position not found (closed by its stop-loss or take-profit?)",
+          ),
+          position: ticket,
+        };
         return journal(r);
       }
       sr = await this.#serverModify(cid, ticket, Number(m.sl), Number(m.tp));
