@@ -8,6 +8,8 @@
 import { join, resolve } from "node:path";
 import type { BarArrays, Bars, BarsMeta } from "../../data/types.ts";
 import { KinetraError } from "../../errors.ts";
+import { barsForWindow, commonWindowStart, firstTradedBar } from "../../backtest/common_window.ts";
+import { type FeatureArrays, resolveParams } from "../../strategies/contract.ts";
 import { exists, utcStamp, writeJsonAtomic, writeTextAtomic } from "../../util/fs.ts";
 import { OperationCancelled } from "../control.ts";
 import { resolveTimeframe } from "../../data/timeframe.ts";
@@ -16,7 +18,7 @@ import { projectRoot } from "../docs_view.ts";
 import { type OperationHandle, yieldToEvents } from "../operation.ts";
 import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
-import { loadDataRead } from "./exploration.ts";
+import { type FeaturesApi, loadDataRead } from "./exploration.ts";
 import { loadRegistry, pickStrategy } from "./strategies.ts";
 import { recentResults } from "./system.ts";
 
@@ -29,12 +31,32 @@ export type BacktestResultView = import("../../backtest/mod.ts").BacktestResult;
 /** The part of lib/plot the menu calls. */
 type PlotApi = Pick<typeof import("../../plot/mod.ts"), "backtestReportHtml">;
 
-/** Run one strategy on one file through the library (read, then runBacktest: features, engine). */
+/** The common evaluation window of a comparison (see lib/backtest/common_window.ts). */
+export interface EvaluationWindow {
+  /** First evaluated bar of the file (after the longest warm-up of the set). */
+  startBar: number;
+  /** The strategy with the longest warm-up. */
+  longest: string;
+  /** Evaluated bars (from `startBar` to the end). */
+  bars: number;
+}
+
+/**
+ * Run strategies on one file through the library (read, features, engine). With `commonWindow`
+ * every strategy is evaluated from the same bar (the longest warm-up of the set), so the rows of a
+ * comparison are like-for-like.
+ */
 export async function backtestFile(
   file: DatasetFile,
   strategyNames: readonly string[],
   op: OperationHandle,
-): Promise<{ bars: BarArrays; meta: BarsMeta; results: { strategy: string; result: BacktestResultView }[] }> {
+  { commonWindow = false }: { commonWindow?: boolean } = {},
+): Promise<{
+  bars: BarArrays;
+  meta: BarsMeta;
+  results: { strategy: string; result: BacktestResultView }[];
+  window: EvaluationWindow | null;
+}> {
   const data = await loadDataRead();
   const registry = await loadRegistry();
   const engine = await loadPart<BacktestApi>("backtest/mod.ts", "The backtest engine (lib/backtest)", [
@@ -49,24 +71,53 @@ export async function backtestFile(
   const meta: BarsMeta = { ...loaded.meta, timeframe: tf.timeframe };
   if (tf.warning) op.log(`  Warning: ${tf.warning}`);
   const results: { strategy: string; result: BacktestResultView }[] = [];
+  let feats: FeaturesApi | null = null;
+  const set = strategyNames.map((name) => {
+    const strategy = registry.getStrategy(name);
+    return { strategy, params: resolveParams(strategy, {}) };
+  });
+  const common = commonWindow ? commonWindowStart(set) : null;
   for (let i = 0; i < strategyNames.length; i++) {
     await yieldToEvents();
     op.checkCancelled();
     op.progress(i + 1, total, strategyNames[i]);
     const strategy = registry.getStrategy(strategyNames[i]);
-    // runBacktest computes the strategy's features and the energy column (one policy for all).
-    results.push({ strategy: strategy.name, result: engine.runBacktest({ bars, meta, strategy }) });
+    // runBacktest computes the strategy's features and the energy column (one policy for all); in a
+    // common window the declared features come from the whole file, so the window sees the same values.
+    let own: { bars: BarArrays; features?: FeatureArrays } = { bars };
+    if (common) {
+      feats ??= await loadPart<FeaturesApi>("features/mod.ts", "Features (lib/features)", [
+        "computeFeatures",
+      ]);
+      const features = strategy.features.length ? feats.computeFeatures(bars, strategy.features) : {};
+      own = barsForWindow(bars, features, common.start, firstTradedBar(strategy, set[i].params));
+    }
+    results.push({
+      strategy: strategy.name,
+      result: engine.runBacktest({ bars: own.bars, meta, strategy, features: own.features }),
+    });
   }
   op.progress(total, total);
-  return { bars, meta, results };
+  const window = common
+    ? { startBar: common.start, longest: common.longest, bars: Math.max(0, bars.length - common.start) }
+    : null;
+  return { bars, meta, results, window };
 }
 
 const num = (v: unknown, digits = 2): string =>
   typeof v === "number" && Number.isFinite(v)
     ? v.toFixed(digits)
-    : v === null || v === undefined
+    : v === null || v === undefined || typeof v === "number"
     ? "n/a"
     : String(v);
+
+/** Stats that are counts (printed without decimals). */
+const INTEGER_STATS = new Set(["trades", "bars", "open_trades", "rejected_orders"]);
+
+/** `YYYY-MM-DD HH:MM` in the export's clock (bar times are stored as if UTC; no "Z": not UTC). */
+function exportTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+}
 
 /** The stats shown after a run, in order. */
 export const KEY_STATS: readonly [string, string][] = [
@@ -99,7 +150,7 @@ export const quickBacktest: MenuAction = {
     const r = results[0].result;
     ask.say(`  ${strategy} on ${file.symbol} ${meta.timeframe ?? ""} (${bars.length} bars):`);
     for (const [k, label] of KEY_STATS) {
-      if (k in r.stats) ask.say(`    ${label.padEnd(20)} ${num(r.stats[k])}`);
+      if (k in r.stats) ask.say(`    ${label.padEnd(20)} ${num(r.stats[k], INTEGER_STATS.has(k) ? 0 : 2)}`);
     }
     const base = join(
       opts.logsDir,
@@ -149,17 +200,35 @@ export const compareStrategies: MenuAction = {
     const { ask, opts } = ctx;
     const names = (await loadRegistry()).listStrategies().map((s) => s.name);
     const file = await pickDataset(ask, opts.dataDir);
-    const { results } = await ctx.operation(
+    const { results, bars, window } = await ctx.operation(
       `Running ${names.length} strategies on ${file.rel}`,
-      (op) => backtestFile(file, names, op),
+      (op) => backtestFile(file, names, op, { commonWindow: true }),
     );
     results.sort((a, b) =>
       Number(b.result.stats.return_pct ?? -Infinity) - Number(a.result.stats.return_pct ?? -Infinity)
     );
-    const cols = KEY_STATS.filter(([k]) => results.some((r) => k in r.result.stats)).slice(0, 8);
-    ask.say(`  ${"strategy".padEnd(16)}${cols.map(([, l]) => l.slice(0, 12).padStart(13)).join("")}`);
-    for (const { strategy, result } of results) {
-      ask.say(`  ${strategy.padEnd(16)}${cols.map(([k]) => num(result.stats[k]).padStart(13)).join("")}`);
+    if (window && window.startBar < bars.length) {
+      ask.say(
+        `  Common evaluation window: ${exportTime(bars.time[window.startBar])} .. ${
+          exportTime(bars.time[bars.length - 1])
+        } (${window.bars} bars, export clock); the ${window.startBar} bars before it are the warm-up` +
+          ` (the longest of the set: ${window.longest}).`,
+      );
+    }
+    // One row per statistic, one column per strategy (best return first): full labels, no truncation.
+    const rows = KEY_STATS.filter(([k]) => results.some((r) => k in r.result.stats));
+    const cell = (k: string, v: unknown): string => num(v, INTEGER_STATS.has(k) ? 0 : 2);
+    const labelW = Math.max(...rows.map(([, l]) => l.length)) + 2;
+    const widths = results.map((r) =>
+      Math.max(r.strategy.length, ...rows.map(([k]) => cell(k, r.result.stats[k]).length)) + 2
+    );
+    ask.say(`  ${"".padEnd(labelW)}${results.map((r, j) => r.strategy.padStart(widths[j])).join("")}`);
+    for (const [k, label] of rows) {
+      ask.say(
+        `  ${label.padEnd(labelW)}${
+          results.map((r, j) => cell(k, r.result.stats[k]).padStart(widths[j])).join("")
+        }`,
+      );
     }
     const out = join(
       opts.logsDir,
@@ -168,7 +237,16 @@ export const compareStrategies: MenuAction = {
     );
     await writeJsonAtomic(out, {
       source: file.path,
-      results: results.map((r) => ({ strategy: r.strategy, stats: r.result.stats })),
+      evaluation_window: window && window.startBar < bars.length
+        ? {
+          start: exportTime(bars.time[window.startBar]),
+          end: exportTime(bars.time[bars.length - 1]),
+          bars: window.bars,
+          warmup_bars: window.startBar,
+          longest_warmup: window.longest,
+        }
+        : null,
+      results: results.map((r) => ({ strategy: r.strategy, stats: r.result.toJSON().stats })),
     });
     ask.say(`  Best by return: ${results[0]?.strategy ?? "n/a"}. Saved: ${out}`);
     ask.say("  Next: Quick Backtest (option 1) on the best one writes its full report.");
