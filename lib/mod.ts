@@ -34,3 +34,4 @@ export * as pipeline from "./pipeline/mod.ts";
 export * as menu from "./menu/mod.ts";
 export * as plot from "./plot/mod.ts";
 export * as portfolio from "./portfolio/mod.ts";
+export * as research from "./research/mod.ts";

@@ -2,7 +2,7 @@
  * `deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
  *   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
  *   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
- *   [--strict] [--lots N] [--conversion data|static] [--json] [--report FILE.html]`
+ *   [--strict] [--lots N] [--conversion data|static] [--start ISO] [--end ISO] [--json] [--report FILE.html]`
  *
  * Backtest one strategy on one bar file. The profile defaults to mt5 for MT5 exports (and splits
  * prepared from them) and to compat for other OHLCV files. A file whose name and bar spacing
@@ -20,12 +20,13 @@ import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
 import type { Params } from "../lib/strategies/contract.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { conversionForFile } from "../lib/portfolio/conversion.ts";
+import { sliceBars, timeRange } from "../lib/research/data.ts";
 import { writeTextAtomic } from "../lib/util/fs.ts";
 
 const USAGE = `usage: deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
-  [--strict] [--lots N] [--conversion data|static] [--json] [--report FILE.html]`;
+  [--strict] [--lots N] [--conversion data|static] [--start ISO] [--end ISO] [--json] [--report FILE.html]`;
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -87,6 +88,8 @@ function parseOptions() {
       symbols: { type: "string" },
       lots: { type: "string" },
       conversion: { type: "string" },
+      start: { type: "string" },
+      end: { type: "string" },
       json: { type: "boolean", default: false },
       strict: { type: "boolean", default: false },
       report: { type: "string" },
@@ -126,7 +129,12 @@ async function main(): Promise<number> {
   const strategy = getStrategy(values.strategy);
   const params = parseParams(values.param as string[]);
   const bars = await readBars(values.data);
-  const arrays = toArrays(bars);
+  let arrays = toArrays(bars);
+  if (values.start || values.end) {
+    // Bar time bounds, inclusive (the same meaning as in deno task optimize / walkforward).
+    const [from, to] = timeRange(arrays, values.start, values.end);
+    arrays = sliceBars(arrays, from, to);
+  }
   const tf = resolveTimeframe(bars.meta.timeframe, bars.meta.timeframeDetected, values.data);
   const warnings: string[] = [];
   if (tf.warning) {

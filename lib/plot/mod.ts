@@ -20,6 +20,7 @@ export * from "./equity.ts";
 export * from "./distribution.ts";
 export * from "./mfe_mae.ts";
 export * from "./heatmap.ts";
+export * from "./research.ts";
 export * from "./chs_timeline.ts";
 export * from "./html.ts";
 export * from "./report.ts";

@@ -9,6 +9,7 @@
  * @module
  */
 import type { OrderIntent, Strategy } from "./contract.ts";
+import { isShared, memoIndicator } from "./memo.ts";
 
 /**
  * Rolling mean with pandas' algorithm (Kahan-compensated running sums, separate compensation for
@@ -237,7 +238,16 @@ export const smaCross: Strategy<SmaState> = {
     return Math.max(p.fast, p.slow);
   },
   init({ bars, params }) {
-    return { side: smaSide(bars.close, params.fast, params.slow) };
+    const close = bars.close;
+    if (isShared(close)) {
+      // In a sweep: each SMA length once for every combination (`sma` is what `smaSide` compares).
+      const a = memoIndicator(close, `sma:${params.fast}`, () => sma(close, params.fast));
+      const b = memoIndicator(close, `sma:${params.slow}`, () => sma(close, params.slow));
+      const side = new Int8Array(close.length);
+      for (let i = 0; i < side.length; i++) side[i] = a[i] > b[i] ? 1 : a[i] < b[i] ? -1 : 0;
+      return { side };
+    }
+    return { side: smaSide(close, params.fast, params.slow) };
   },
   decide(i, _ctx, s, _pos, out) {
     // fast[i−1] < slow[i−1] && fast[i] > slow[i] (and the mirror), read from the sides.
