@@ -39,6 +39,8 @@ export const SWEEP_FLAGS = {
   "no-swap": { type: "boolean", default: false },
   symbol: { type: "string" },
   symbols: { type: "string" },
+  lots: { type: "string" },
+  conversion: { type: "string" },
   json: { type: "boolean", default: false },
   report: { type: "string" },
   out: { type: "string" },
@@ -99,7 +101,17 @@ export function sweepConfig(values: Record<string, unknown>, usage: string): Swe
   if (report && !/\.html?$/i.test(report)) {
     throw new KinetraError("bad_argument", `--report needs a .html file name, got "${report}"`);
   }
+  const conversion = values.conversion as string | undefined;
+  if (conversion && conversion !== "data" && conversion !== "static") {
+    throw new KinetraError("bad_argument", `--conversion must be data or static, got "${conversion}"`);
+  }
+  const lots = numFlag("lots", values.lots);
+  if (lots !== undefined && !(lots > 0)) {
+    throw new KinetraError("bad_argument", `--lots needs a positive number of lots, got ${values.lots}`);
+  }
   return {
+    lots,
+    conversion: conversion as "data" | "static" | undefined,
     profile: profile as "mt5" | "compat" | undefined,
     cash: numFlag("cash", values.cash),
     commission: numFlag("commission", values.commission) ?? null,

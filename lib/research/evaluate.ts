@@ -6,10 +6,12 @@
  *
  * @module
  */
-import type { BacktestConfig } from "../backtest/config.ts";
-import { type BacktestResult, runBacktest } from "../backtest/run.ts";
-import { symbolSpec } from "../backtest/symbols.ts";
+import { type BacktestConfig, defaultProfileFor } from "../backtest/config.ts";
+import { type BacktestConversion, type BacktestResult, runBacktest } from "../backtest/run.ts";
+import { symbolSpec } from "../market/instrument.ts";
+import { conversionForFile } from "../portfolio/conversion.ts";
 import { computeStats } from "../backtest/stats.ts";
+import { roundStatsForOutput } from "../backtest/output_rounding.ts";
 import type { TradeRecord } from "../backtest/engine.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
@@ -35,11 +37,19 @@ export interface SweepConfig {
   symbol?: string | null;
   /** JSON file of symbol specification overrides (`--symbols`). */
   symbolsFile?: string | null;
+  /** Fixed lots per entry (`--lots`, mt5). */
+  lots?: number;
+  /** Currency conversion of profits (mt5): `data` (default, the pairs of the data folder) or `static`. */
+  conversion?: "data" | "static";
 }
 
-/** The engine configuration of a sweep config for data of symbol `dataSymbol` and format `format`. */
-export function engineConfig(cfg: SweepConfig, dataSymbol: string, format: string): Partial<BacktestConfig> {
-  const profile = cfg.profile ?? (format.startsWith("mt5") ? "mt5" : "compat");
+/** The engine configuration of a sweep config for data of symbol `dataSymbol` (as `deno task backtest` builds it). */
+export function engineConfig(
+  cfg: SweepConfig,
+  dataSymbol: string,
+  meta: { format: string; sourceFormat?: string | null },
+): Partial<BacktestConfig> {
+  const profile = cfg.profile ?? defaultProfileFor(meta);
   return {
     profile,
     cash: cfg.cash,
@@ -53,6 +63,41 @@ export function engineConfig(cfg: SweepConfig, dataSymbol: string, format: strin
     hedging: cfg.hedging ?? false,
     swap: cfg.swap,
     symbol: symbolSpec(cfg.symbol || dataSymbol || "GENERIC", cfg.symbolsFile ?? undefined),
+    sizing: cfg.lots !== undefined ? { mode: "lots", lots: cfg.lots } : undefined,
+  };
+}
+
+/**
+ * The currency conversion `deno task backtest` uses for `file` (mt5: profits at the rate of the
+ * moment from the data folder's pairs, or the static table; compat: none).
+ */
+export async function conversionFor(
+  ds: Dataset,
+  file: string,
+  cfg: Partial<BacktestConfig>,
+  mode: "data" | "static" = "data",
+): Promise<BacktestConversion | null> {
+  if (cfg.profile !== "mt5") return null;
+  return await conversionForFile({
+    file,
+    time: ds.bars.time,
+    timeframe: ds.meta.timeframe ?? ds.meta.timeframeDetected,
+    spec: cfg.symbol!,
+    mode,
+  });
+}
+
+/** A conversion's per-bar rates for bars [from, to). */
+export function sliceConversion(
+  c: BacktestConversion | null | undefined,
+  from: number,
+  to: number,
+): BacktestConversion | null {
+  if (!c) return null;
+  const v = c.valueScale;
+  return {
+    info: c.info,
+    valueScale: v ? { open: v.open.subarray(from, to), close: v.close.subarray(from, to) } : null,
   };
 }
 
@@ -128,6 +173,8 @@ export interface TrialContext {
   objective: string;
   minTrades: number;
   partitions: number;
+  /** Currency conversion over the whole dataset (`conversionFor`), or null. */
+  conversion?: BacktestConversion | null;
 }
 
 /** Per-bar returns eq[i]/eq[i−1] − 1 into `buf` (length n − 1); NaN where the previous equity is 0. */
@@ -141,10 +188,12 @@ export function barReturns(equity: Float64Array, buf?: Float64Array): Float64Arr
   return r;
 }
 
-/** JSON-safe copy of the statistics. */
+/** JSON-safe copy of the statistics, money rounded to cents as in `runBacktest`'s `toJSON` (the output edge). */
 export function jsonStats(stats: BacktestResult["stats"]): Record<string, number | string | null> {
   const s: Record<string, number | string | null> = {};
-  for (const [k, v] of Object.entries(stats)) s[k] = typeof v === "number" && !Number.isFinite(v) ? null : v;
+  for (const [k, v] of Object.entries(roundStatsForOutput(stats))) {
+    s[k] = typeof v === "number" && !Number.isFinite(v) ? null : v;
+  }
   return s;
 }
 
@@ -183,6 +232,7 @@ export function evaluateTrial(
     params,
     features,
     config: ctx.config,
+    conversion: range ? sliceConversion(ctx.conversion, range.from, range.to) : ctx.conversion ?? null,
   });
   let buf = bufs.get(b.length);
   if (!buf) {
@@ -239,7 +289,16 @@ export function evaluateTestPart(
   const features = sliceFeatures(ds.features, from0, test.to);
   const config = { ...ctx.config, finalize: true, cash: opts.cash ?? ctx.config.cash };
   // With fewer lead bars than the warm-up (data starts too late), the engine starts later: never earlier.
-  const r = runBacktest({ bars, meta: ds.meta, strategy: ctx.strategy, params, features, config });
+  const conversion = sliceConversion(ctx.conversion, from0, test.to);
+  const r = runBacktest({
+    bars,
+    meta: ds.meta,
+    strategy: ctx.strategy,
+    params,
+    features,
+    config,
+    conversion,
+  });
   const eq = r.equity.subarray(lead);
   const trades = r.trades.map((t) => ({ ...t, entry_bar: t.entry_bar - lead, exit_bar: t.exit_bar - lead }));
   const stats = computeStats({

@@ -15,8 +15,10 @@ import type { Params } from "../strategies/contract.ts";
 import { getStrategy } from "../strategies/registry.ts";
 import { shareIndicators } from "../strategies/memo.ts";
 import type { BarArrays } from "../data/types.ts";
+import type { BacktestConversion } from "../backtest/run.ts";
 import { type DataRef, type Dataset, loadDataset, sliceBars } from "./data.ts";
 import {
+  conversionFor,
   engineConfig,
   evaluateTestPart,
   evaluateTrial,
@@ -70,6 +72,7 @@ export interface JobRunner {
 
 const datasets = new Map<string, Promise<Dataset>>();
 const ranges = new Map<string, BarArrays>();
+const conversions = new Map<string, Promise<BacktestConversion | null>>();
 
 function dataKey(j: Job, features: readonly string[]): string {
   return JSON.stringify([j.data.file, j.data.start ?? null, j.data.end ?? null, features]);
@@ -85,19 +88,35 @@ export async function executeJob(job: Job): Promise<JobResult> {
       if (datasets.size >= 4) {
         datasets.clear();
         ranges.clear();
+        conversions.clear();
       }
       p = loadDataset(job.data, strategy.features);
       datasets.set(key, p);
       p.catch(() => datasets.delete(key));
     }
     const dataset = await p;
+    const config = engineConfig(job.config, dataset.meta.symbol, dataset.meta);
+    const ck = key +
+      JSON.stringify([
+        config.profile,
+        job.config.symbol ?? null,
+        job.config.symbolsFile ?? null,
+        job.config.conversion ?? "data",
+      ]);
+    let conv = conversions.get(ck);
+    if (!conv) {
+      conv = conversionFor(dataset, job.data.file, config, job.config.conversion ?? "data");
+      conversions.set(ck, conv);
+      conv.catch(() => conversions.delete(ck));
+    }
     const ctx: TrialContext = {
       dataset,
       strategy,
-      config: engineConfig(job.config, dataset.meta.symbol, dataset.meta.format),
+      config,
       objective: job.objective,
       minTrades: job.minTrades,
       partitions: job.partitions,
+      conversion: await conv,
     };
     const trials: Trial[] = [];
     if (job.kind === "test") {

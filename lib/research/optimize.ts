@@ -25,7 +25,15 @@ import type { Params } from "../strategies/contract.ts";
 import { getStrategy } from "../strategies/registry.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import { type DataRef, type Dataset, loadDataset, sliceBars, sliceFeatures } from "./data.ts";
-import { checkObjective, engineConfig, type Exclusion, type SweepConfig, type Trial } from "./evaluate.ts";
+import {
+  checkObjective,
+  conversionFor,
+  engineConfig,
+  type Exclusion,
+  sliceConversion,
+  type SweepConfig,
+  type Trial,
+} from "./evaluate.ts";
 import { type Job, type JobResult, type JobRunner, makeRunner } from "./jobs.ts";
 import { monteCarlo, type MonteCarloResult } from "./montecarlo.ts";
 import {
@@ -173,7 +181,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
   const partitions = opts.partitions ?? 16;
   const seed = opts.seed ?? 0;
   const dataset = opts.dataset ?? await loadDataset(opts.data, strategy.features);
-  const engineCfg = engineConfig(opts.config ?? {}, dataset.meta.symbol, dataset.meta.format);
+  const engineCfg = engineConfig(opts.config ?? {}, dataset.meta.symbol, dataset.meta);
   resolveConfig(engineCfg); // bad costs fail here, before any worker starts
   const range = opts.range ?? null;
   const nBars = range ? range.to - range.from : dataset.bars.length;
@@ -313,6 +321,12 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
   let bestRun: BacktestResult | null = null;
   let mc: MonteCarloResult | null = null;
   if (bestT) {
+    const conversion = await conversionFor(
+      dataset,
+      opts.data.file,
+      engineCfg,
+      opts.config?.conversion ?? "data",
+    );
     const bars = range ? sliceBars(dataset.bars, range.from, range.to) : dataset.bars;
     const features = range ? sliceFeatures(dataset.features, range.from, range.to) : dataset.features;
     bestRun = runBacktest({
@@ -322,6 +336,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
       params: bestT.params,
       features,
       config: engineCfg,
+      conversion: range ? sliceConversion(conversion, range.from, range.to) : conversion,
     });
     if (opts.monteCarlo && bestRun.trades.length >= 2) {
       mc = monteCarlo(tradeReturnsOnEquity(bestRun), { paths: opts.monteCarlo, seed, ruinPct: opts.ruinPct });

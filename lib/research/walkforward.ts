@@ -10,6 +10,7 @@
  * @module
  */
 import { computeStats } from "../backtest/stats.ts";
+import { roundTradeForOutput } from "../backtest/output_rounding.ts";
 import type { TradeRecord } from "../backtest/engine.ts";
 import { KinetraError } from "../errors.ts";
 import type { Params } from "../strategies/contract.ts";
@@ -17,6 +18,7 @@ import { getStrategy } from "../strategies/registry.ts";
 import { type DataRef, type Dataset, loadDataset, lowerBound } from "./data.ts";
 import {
   barReturns,
+  conversionFor,
   engineConfig,
   evaluateTestPart,
   jsonStats,
@@ -203,6 +205,8 @@ export interface WalkForwardResult {
   objective: string;
   anchored: boolean;
   swept: string[];
+  /** Price digits of the symbol (for rounding prices in the JSON output). */
+  digits: number;
   windows: WindowResult[];
   oos: {
     stats: Record<string, number | string | null>;
@@ -261,11 +265,12 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
   const dataset = opts.dataset ?? await loadDataset(opts.data, strategy.features);
   const time = dataset.bars.time;
   const plan = planWindows(time, train, test, opts.anchored ?? false);
-  const engineCfg = engineConfig(opts.config ?? {}, dataset.meta.symbol, dataset.meta.format);
+  const engineCfg = engineConfig(opts.config ?? {}, dataset.meta.symbol, dataset.meta);
   const ctx: TrialContext = {
     dataset,
     strategy,
     config: engineCfg,
+    conversion: await conversionFor(dataset, opts.data.file, engineCfg, opts.config?.conversion ?? "data"),
     objective,
     minTrades: opts.minTrades ?? 1,
     partitions,
@@ -440,6 +445,7 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
       objective,
       anchored: opts.anchored ?? false,
       swept,
+      digits: engineCfg.symbol?.digits ?? 5,
       windows,
       oos: { stats: oosStats, trades, time: sTime, equity: sEq },
       wfe,
@@ -477,7 +483,7 @@ export function walkForwardJson(r: WalkForwardResult): Record<string, unknown> {
       oos_stats: w.oos_stats,
       trials: w.trials,
     })),
-    oos: { stats: r.oos.stats, trades: r.oos.trades },
+    oos: { stats: r.oos.stats, trades: r.oos.trades.map((t) => roundTradeForOutput(t, r.digits)) },
     wfe: r.wfe,
     param_stability: r.param_stability,
     deflated_sharpe: r.deflated_sharpe,

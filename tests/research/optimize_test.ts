@@ -46,7 +46,7 @@ Deno.test("compat: every result equals the single backtest of its parameters, bi
       strategy,
       params: t.params,
       features: ds.features,
-      config: engineConfig(config, ds.meta.symbol, ds.meta.format),
+      config: engineConfig(config, ds.meta.symbol, ds.meta),
     });
     assert.deepEqual(t.stats, jsonStats(single.stats), `params ${JSON.stringify(t.params)}`);
     assert.equal(t.objective, single.stats.sharpe);

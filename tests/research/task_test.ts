@@ -110,6 +110,46 @@ Deno.test("optimize --json follows the contract and each compat result equals de
   }
 });
 
+Deno.test("mt5 profile: optimize results equal deno task backtest --json on an MT5 export", async () => {
+  const file = "data/sample/forex/GBPUSD+_H4_202401020000_202512262000.csv";
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await run("optimize", [
+      "--data",
+      file,
+      "--strategy",
+      "sma_cross",
+      "--grid",
+      "fast=8,12",
+      "--grid",
+      "slow=30",
+      "--workers",
+      "1",
+      "--json",
+      "--out",
+      dir,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.results[1].stats.profile, "mt5");
+    const b = await run("backtest", [
+      "--data",
+      file,
+      "--strategy",
+      "sma_cross",
+      "--param",
+      "fast=12",
+      "--param",
+      "slow=30",
+      "--json",
+    ]);
+    assert.equal(b.code, 0, b.stderr);
+    assert.deepEqual(j.results[1].stats, JSON.parse(b.stdout).stats);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("walkforward --json follows the contract", async () => {
   const r = await run("walkforward", [
     "--data",
