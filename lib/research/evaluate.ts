@@ -12,7 +12,7 @@ import { symbolSpec } from "../market/instrument.ts";
 import { conversionForFile } from "../portfolio/conversion.ts";
 import { computeStats } from "../backtest/stats.ts";
 import { roundStatsForOutput } from "../backtest/output_rounding.ts";
-import type { TradeRecord } from "../backtest/engine.ts";
+import type { TradeRecord } from "../execution/types.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
 import type { Params, Strategy } from "../strategies/contract.ts";

@@ -11,7 +11,7 @@
  */
 import { computeStats } from "../backtest/stats.ts";
 import { roundTradeForOutput } from "../backtest/output_rounding.ts";
-import type { TradeRecord } from "../backtest/engine.ts";
+import type { TradeRecord } from "../execution/types.ts";
 import { KinetraError } from "../errors.ts";
 import type { Params } from "../strategies/contract.ts";
 import { getStrategy } from "../strategies/registry.ts";
