@@ -15,6 +15,7 @@ import {
   runLive,
   testConnection,
 } from "../lib/live/mod.ts";
+import { runLiveBasket } from "../lib/live/basket.ts";
 import { type Dashboard, startDashboard } from "../lib/dashboard/mod.ts";
 import {
   loadNotifyConfig,
@@ -25,6 +26,8 @@ import {
 
 const USAGE = `usage:
   deno task live --mode virtual --strategy NAME (--data FILE | --symbol S --timeframe TF) [options]
+  deno task live --mode virtual --strategy NAME --symbols A,B,C --timeframe TF [--source DIR] [--lots N]
+    [--max-positions N] [options]   (several symbols on one account; docs/PORTFOLIO.md)
   deno task live --mode demo --symbol S --timeframe TF --strategy NAME [--bridge HOST:PORT] [--yes] [options]
   deno task live --mode live ... --i-accept-real-money-risk   (also KINETRA_ALLOW_LIVE=1 and a pinned account)
   deno task live --test-connection [--bridge HOST:PORT] [--symbol S]
@@ -65,6 +68,10 @@ async function main(): Promise<number> {
       options: {
         mode: { type: "string" },
         symbol: { type: "string" },
+        symbols: { type: "string" },
+        source: { type: "string" },
+        lots: { type: "string" },
+        "max-positions": { type: "string" },
         timeframe: { type: "string" },
         strategy: { type: "string" },
         param: { type: "string", multiple: true },
@@ -152,6 +159,7 @@ async function main(): Promise<number> {
     }
     params[m[1]] = Number(m[2]);
   }
+  if (v.symbols !== undefined) return await runBasket(v, params, print);
   if (v.recompute && v.recompute !== "once" && v.recompute !== "per_bar") {
     throw new KinetraError("bad_option", `--recompute must be once or per_bar, got "${v.recompute}"`);
   }
@@ -248,6 +256,51 @@ async function main(): Promise<number> {
       await dashboard.close();
       print("dashboard closed; `deno task dashboard` replays this session from its journal");
     }
+  }
+}
+
+/** `--symbols A,B,C`: a virtual basket on one account (lib/live/basket.ts). */
+async function runBasket(
+  v: Record<string, string | boolean | string[] | undefined>,
+  params: Record<string, number>,
+  print: (l: string) => void,
+): Promise<number> {
+  const str = (k: string) => v[k] as string | undefined;
+  const kill = killSwitch((s) => print(`${s}: halting cleanly…`));
+  try {
+    const maxPositions = num("max-positions", str("max-positions"));
+    const summary = await runLiveBasket({
+      mode: v.mode as LiveMode,
+      strategy: str("strategy")!,
+      params,
+      symbols: str("symbols")!.split(","),
+      timeframe: str("timeframe") ?? "",
+      source: str("source"),
+      lots: num("lots", str("lots")),
+      limits: maxPositions !== undefined ? { maxPositions } : undefined,
+      durationMin: num("duration", str("duration")),
+      maxTrades: num("max-trades", str("max-trades")),
+      chsThreshold: num("chs-threshold", str("chs-threshold")),
+      speed: num("speed", str("speed")),
+      flattenOnBreaker: v["flatten-on-breaker"] === true,
+      maxDailyLoss: num("max-daily-loss", str("max-daily-loss")),
+      killFile: str("kill-file"),
+      cash: num("cash", str("cash")),
+      logsDir: str("logs-dir"),
+    }, { print, signal: kill.signal });
+    if (v.json) {
+      console.log(
+        JSON.stringify(summary, (_k, x) => typeof x === "number" && !Number.isFinite(x) ? null : x, 2),
+      );
+    }
+    const r = summary.readiness;
+    print(`readiness for ${r.next_stage}: ${r.ready ? "READY" : "not ready"}`);
+    return summary.status === "halted" &&
+        !["kill_switch", "duration", "max_trades", "control_stop"].includes(summary.halt_reason ?? "")
+      ? 1
+      : 0;
+  } finally {
+    kill.dispose();
   }
 }
 

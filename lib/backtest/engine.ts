@@ -482,6 +482,11 @@ export class Engine {
     return n;
   }
 
+  /** The closed trades so far (column-wise). */
+  get closedLog(): TradeLog {
+    return this.log;
+  }
+
   /** Number of open trades. */
   get openTradeCount(): number {
     return this.trades.length;

@@ -157,6 +157,55 @@ const NOOP: Strategy = {
 
 /** Run one account over several symbols. Synchronous and pure (no I/O). */
 export function runPortfolio(opts: PortfolioOptions): PortfolioRun {
+  const sim = createPortfolioSimulation(opts);
+  while (sim.step());
+  return sim.finish();
+}
+
+/** A closed trade reported by `PortfolioSimulation.takeClosedTrades`. */
+export interface ClosedTrade {
+  /** Index of the symbol. */
+  symbol: number;
+  trade: TradeRecord;
+}
+
+/**
+ * A portfolio run driven one union time at a time (the live runner's virtual basket drives it
+ * between its own checks: kill switch, control channel, CHS and breaker). `runPortfolio` is
+ * `while (sim.step()); sim.finish()`.
+ */
+export interface PortfolioSimulation {
+  /** Union of the symbols' times. */
+  readonly time: Float64Array;
+  /** The symbols' names, in order. */
+  readonly symbols: readonly string[];
+  /** Index of the union time advanced to (after `advance`, until `decide`), else of the next one. */
+  readonly next: number;
+  /** Account equity at the last time processed. */
+  readonly equity: number;
+  /** Open trades on the account. */
+  readonly openTrades: number;
+  /** Process the next union time; false when done (or the account ran out of money). */
+  step(): boolean;
+  /**
+   * The first half of `step`: opens, marks and the account check of the next time (its index is
+   * `next`); false when done. `decide` (or the next `advance`) then takes its decisions.
+   */
+  advance(): boolean;
+  /** The second half of `step`: the strategies decide at the time advanced to. */
+  decide(): void;
+  /** While non-null, every new entry is refused with this reason (a `portfolio_limit` rejection). */
+  blockEntries(reason: string | null): void;
+  /** Close every open position (orders filled at each symbol's next bar), tagged `tag`. */
+  flattenAll(tag: string): void;
+  /** Trades closed since the last call, in symbol order. */
+  takeClosedTrades(): ClosedTrade[];
+  /** Finalize (when configured) and build the run. */
+  finish(): PortfolioRun;
+}
+
+/** Set up a portfolio run to be stepped (see `PortfolioSimulation`). */
+export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimulation {
   const syms = opts.symbols;
   if (!syms.length) throw new KinetraError("bad_portfolio", "a portfolio needs at least one symbol");
   const names = new Set<string>();
@@ -259,10 +308,13 @@ export function runPortfolio(opts: PortfolioOptions): PortfolioRun {
   };
   const anyLimit = lim.maxPositions !== undefined || lim.maxExposurePct !== undefined ||
     lim.maxClassExposurePct !== undefined;
-  if (anyLimit) {
+  let blocked: string | null = null;
+  {
     for (let k = 0; k < K; k++) {
       const e = engines[k];
       e.entryGate = (_side, size, flattening) => {
+        if (blocked !== null) return blocked;
+        if (!anyLimit) return null;
         if (lim.maxPositions !== undefined) {
           let count = 0;
           for (let j = 0; j < K; j++) count += engines[j].openTradeCount + engines[j].pendingEntries;
@@ -342,7 +394,14 @@ export function runPortfolio(opts: PortfolioOptions): PortfolioRun {
 
   let ruinedAt = -1;
   const last = align.last, fr = align.fresh;
-  for (let u = 0; u < U; u++) {
+  let u = 0;
+  let lastEquity = config.cash;
+  const seen = new Int32Array(K);
+  /** Opens, marks and the account check of time u; false when there is nothing (more) to do. */
+  let advanced = false;
+  const advance = (): boolean => {
+    if (advanced) decide();
+    if (u >= U || ruinedAt >= 0) return false;
     for (let k = 0; k < K; k++) {
       if (fr[k][u]) {
         const i = last[k][u];
@@ -395,19 +454,30 @@ export function runPortfolio(opts: PortfolioOptions): PortfolioRun {
       equity.fill(0, u);
       for (let k = 0; k < K; k++) contrib[k].fill(realized[k] + openPnl[k], u);
       ruinedAt = u;
-      break;
+      lastEquity = 0;
+      u++;
+      return false;
     }
     equity[u] = eq;
+    lastEquity = eq;
     for (let k = 0; k < K; k++) {
       contrib[k][u] = realized[k] + openPnl[k];
       exposure[classOf[k]][u] += marginClose[k] * lev[k] / eq * 100;
     }
+    advanced = true;
+    return true;
+  };
+
+  /** The decisions of the time advanced to. */
+  const decide = (): void => {
+    if (!advanced) return;
+    advanced = false;
     if (portfolio) {
       for (let k = 0; k < K; k++) {
         bar[k] = last[k][u];
         fresh[k] = fr[k][u];
       }
-      view.equity = eq;
+      view.equity = lastEquity;
       pout.length = 0;
       (strategy as PortfolioStrategy).decide(u, pctx!, pstate, view as PortfolioView, pout);
       for (const p of pout) {
@@ -425,61 +495,119 @@ export function runPortfolio(opts: PortfolioOptions): PortfolioRun {
     } else {
       for (let k = 0; k < K; k++) if (fr[k][u]) engines[k].decidePhase(last[k][u]);
     }
-  }
-
-  // End: finalize per symbol (at its last bar), then the last equity point.
-  const outputs: EngineOutput[] = [];
-  for (let k = 0; k < K; k++) {
-    let out!: EngineOutput;
-    booked(k, () => out = engines[k].finish(ruinedAt >= 0));
-    refresh(k);
-    outputs.push(out);
-  }
-  if (ruinedAt < 0 && config.finalize && U > 0) {
-    equity[U - 1] = Math.max(0, accountEquity());
-    for (let k = 0; k < K; k++) contrib[k][U - 1] = realized[k] + openPnl[k];
-  }
-
-  const symbols: PortfolioSymbolResult[] = syms.map((s, k) => {
-    const out = outputs[k];
-    const trades = out.log.toRecords(s.bars.time);
-    let net = 0;
-    for (const t of trades) net += t.pnl;
-    return {
-      symbol: s.symbol,
-      asset_class: specs[k].assetClass,
-      spec: specs[k],
-      trades,
-      openTrades: out.openTrades,
-      net_profit: net,
-      contribution: U ? contrib[k][U - 1] : 0,
-      exposure_pct: exposurePct(trades, out.openTrades, s.bars.length, out.start),
-      rejections: out.rejections,
-      conversion: s.conversion?.info ?? null,
-      output: out,
-      contributionSeries: contrib[k],
-    };
-  });
-  let start = U;
-  for (let k = 0; k < K; k++) {
-    // The union time of each symbol's first decision bar.
-    const t = syms[k].bars.time[Math.min(starts[k], syms[k].bars.length - 1)];
-    const u = lowerBound(align.time, t);
-    if (u < start) start = u;
-  }
-  const exposureByClass: Record<string, Float64Array> = {};
-  classes.forEach((c, j) => exposureByClass[c] = exposure[j]);
-  return {
-    config,
-    params,
-    time: align.time,
-    equity,
-    ruinedAt,
-    start: Math.min(start, U),
-    symbols,
-    exposureByClass,
-    barIndex: align.last,
+    u++;
   };
+
+  const step = (): boolean => {
+    if (!advance()) return false;
+    decide();
+    return u < U;
+  };
+
+  const closeIntent: OrderIntent[] = [];
+  const sim: PortfolioSimulation = {
+    time: align.time,
+    symbols: syms.map((s) => s.symbol),
+    get next() {
+      return u;
+    },
+    get equity() {
+      return lastEquity;
+    },
+    get openTrades() {
+      let n = 0;
+      for (const e of engines) n += e.openTradeCount;
+      return n;
+    },
+    step,
+    advance,
+    decide,
+    blockEntries(reason: string | null) {
+      blocked = reason;
+    },
+    flattenAll(tag: string) {
+      closeIntent.length = 0;
+      closeIntent.push({ kind: "close", tag });
+      for (let k = 0; k < K; k++) {
+        if (engines[k].openTradeCount && engines[k].lastBar >= 0) {
+          engines[k].submit(engines[k].lastBar, closeIntent);
+        }
+      }
+    },
+    takeClosedTrades() {
+      const out: ClosedTrade[] = [];
+      for (let k = 0; k < K; k++) {
+        const log = engines[k].closedLog;
+        for (; seen[k] < log.length; seen[k]++) {
+          out.push({ symbol: k, trade: log.record(seen[k], syms[k].bars.time) });
+        }
+      }
+      return out;
+    },
+    finish: () => finish(),
+  };
+  return sim;
+
+  function finish(): PortfolioRun {
+    // Stopped early (a live halt): the account stays as it was at the last time processed.
+    if (u < U && ruinedAt < 0) {
+      equity.fill(lastEquity, u);
+      for (let k = 0; k < K; k++) contrib[k].fill(u ? contrib[k][u - 1] : 0, u);
+    }
+    // End: finalize per symbol (at its last bar), then the last equity point.
+    const outputs: EngineOutput[] = [];
+    for (let k = 0; k < K; k++) {
+      let out!: EngineOutput;
+      booked(k, () => out = engines[k].finish(ruinedAt >= 0));
+      refresh(k);
+      outputs.push(out);
+    }
+    if (ruinedAt < 0 && config.finalize && U > 0) {
+      equity[U - 1] = Math.max(0, accountEquity());
+      for (let k = 0; k < K; k++) contrib[k][U - 1] = realized[k] + openPnl[k];
+    }
+
+    const symbols: PortfolioSymbolResult[] = syms.map((s, k) => {
+      const out = outputs[k];
+      const trades = out.log.toRecords(s.bars.time);
+      let net = 0;
+      for (const t of trades) net += t.pnl;
+      return {
+        symbol: s.symbol,
+        asset_class: specs[k].assetClass,
+        spec: specs[k],
+        trades,
+        openTrades: out.openTrades,
+        net_profit: net,
+        contribution: U ? contrib[k][U - 1] : 0,
+        exposure_pct: exposurePct(trades, out.openTrades, s.bars.length, out.start),
+        rejections: out.rejections,
+        conversion: s.conversion?.info ?? null,
+        output: out,
+        contributionSeries: contrib[k],
+      };
+    });
+    let start = U;
+    for (let k = 0; k < K; k++) {
+      // The union time of each symbol's first decision bar.
+      const t = syms[k].bars.time[Math.min(starts[k], syms[k].bars.length - 1)];
+      const u = lowerBound(align.time, t);
+      if (u < start) start = u;
+    }
+    const exposureByClass: Record<string, Float64Array> = {};
+    classes.forEach((c, j) => exposureByClass[c] = exposure[j]);
+    return {
+      config,
+      params,
+      time: align.time,
+      equity,
+      ruinedAt,
+      start: Math.min(start, U),
+      symbols,
+      exposureByClass,
+      barIndex: align.last,
+    };
+  }
 }
 
 function lowerBound(a: Float64Array, x: number): number {

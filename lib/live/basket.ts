@@ -1,0 +1,357 @@
+/**
+ * Virtual live testing of a basket: several symbols replayed at once on one account, with the
+ * account-level CHS, circuit breaker, limits, kill switch and control channel of a live session
+ * (`deno task live --mode virtual --symbols A,B,C --timeframe TF --strategy NAME`).
+ *
+ * The simulated broker is the portfolio engine (lib/portfolio: one account, each symbol's own
+ * costs, conversion at the rates of the time, MT5's stop-out order), stepped one time of the union
+ * of the symbols' times at a time; between its halves the risk guard sees the account: after the
+ * opens and marks of a time it journals the mark and the trades closed, feeds the CHS (daily account
+ * returns and closed trades), moves the breaker, then lets the strategies decide (new entries refused
+ * while the breaker is tripped, the daily loss or trade limit is reached or the control channel halted
+ * them). With no breaker trip and no limit, the trades are exactly `deno task portfolio`'s.
+ *
+ * @example
+ * ```ts ignore
+ * import { runLiveBasket } from "./basket.ts";
+ * const s = await runLiveBasket({
+ *   mode: "virtual", strategy: "sma_cross", symbols: ["AUDUSD+", "XAUUSD+"], timeframe: "H4",
+ *   source: "data/sample", lots: 0.1, logsDir: await Deno.makeTempDir(),
+ * });
+ * console.log(s.trades.length, s.stats.return_pct, s.chs.last);
+ * ```
+ *
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { BacktestStats } from "../backtest/stats.ts";
+import { KinetraError } from "../errors.ts";
+import { getStrategy } from "../strategies/registry.ts";
+import { type Params, resolveParams, type Strategy } from "../strategies/contract.ts";
+import { utcStamp, writeJsonAtomic } from "../util/fs.ts";
+import { createPortfolioSimulation, type PortfolioLimits } from "../portfolio/engine.ts";
+import { basketFiles, loadBasket } from "../portfolio/load.ts";
+import { portfolioStats, type PortfolioTrade } from "../portfolio/stats.ts";
+import type { PortfolioStrategy } from "../portfolio/contract.ts";
+import { PORTFOLIO_STRATEGIES } from "../portfolio/momentum.ts";
+import { hasWeekendBars, RiskGuard } from "./guard.ts";
+import { Journal } from "./journal.ts";
+import { findPreparedTest } from "./prepared.ts";
+import { evaluateReadiness, type Readiness } from "./readiness.ts";
+import { checkOptions, DEFAULT_MAGIC, Halt, type LiveSession } from "./session.ts";
+import type { LiveIO, LiveOptions } from "./types.ts";
+
+/** Options of a basket run: a live run's, with several symbols. */
+export interface LiveBasketOptions extends Omit<LiveOptions, "strategy" | "symbol" | "data"> {
+  strategy: string | Strategy | PortfolioStrategy;
+  /** The symbols of the basket. */
+  symbols: readonly string[];
+  /** Their timeframe. */
+  timeframe: string;
+  /** Read the exports of this folder (default: the prepared test splits of data/prepared). */
+  source?: string;
+  /** Fixed lots per order (default: risk 1 % of account equity). */
+  lots?: number;
+  /** Account limits (most open positions, exposure). */
+  limits?: PortfolioLimits;
+}
+
+/** What a basket run reports (summary.json). */
+export interface LiveBasketSummary {
+  run_id: string;
+  mode: "virtual";
+  symbols: string[];
+  timeframe: string;
+  strategy: string;
+  params: Params;
+  started_at: string;
+  ended_at: string;
+  status: "completed" | "halted";
+  halt_reason: string | null;
+  halt_message: string | null;
+  /** Union times processed. */
+  times_processed: number;
+  /** Closed trades with their symbol. */
+  trades: PortfolioTrade[];
+  open_trades: number;
+  /** The account's statistics (backtest names). */
+  stats: BacktestStats;
+  /** Per symbol: trades, net profit, conversion source. */
+  symbol_results: Record<string, { trades: number; net_profit: number; conversion: string }>;
+  chs: { last: number | null; min: number | null };
+  breaker_events: number;
+  breaker_resets: number;
+  entries_blocked: number;
+  limit_events: number;
+  readiness: Readiness;
+  journal: string;
+  summary_path: string;
+}
+
+function resolveStrategy(s: LiveBasketOptions["strategy"]): Strategy | PortfolioStrategy {
+  if (typeof s !== "string") return s;
+  return PORTFOLIO_STRATEGIES[s] ?? getStrategy(s);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Run a virtual basket session; returns its summary (also written to summary.json). */
+export async function runLiveBasket(
+  opts: LiveBasketOptions,
+  io: LiveIO = { print: (l) => console.error(l) },
+): Promise<LiveBasketSummary> {
+  if (opts.mode !== "virtual") {
+    throw new KinetraError(
+      "bad_option",
+      `--symbols (several symbols on one account) runs in virtual mode only; got --mode ${opts.mode}`,
+    );
+  }
+  const { threshold, speed } = checkOptions({ ...opts, strategy: "x" } as LiveOptions);
+  const symbols = [...new Set(opts.symbols.map((s) => s.trim()).filter(Boolean))];
+  if (!symbols.length) throw new KinetraError("bad_option", "--symbols needs at least one symbol");
+  if (!opts.timeframe) throw new KinetraError("bad_option", "--symbols needs --timeframe TF");
+  if (opts.lots !== undefined && !(opts.lots > 0)) {
+    throw new KinetraError("bad_option", `--lots must be > 0, got ${opts.lots}`);
+  }
+  const strategy = resolveStrategy(opts.strategy);
+  const params = resolveParams(strategy as Strategy, opts.params ?? {});
+  const timeframe = opts.timeframe.toUpperCase();
+
+  // ---- Data (before anything is written).
+  const files = opts.source
+    ? await basketFiles(opts.source, symbols, timeframe)
+    : await Promise.all(symbols.map((s) => findPreparedTest(s, timeframe, opts.preparedDir)));
+  const basket = await loadBasket({ files, features: strategy.features });
+
+  // ---- Run folder, journal, session.
+  const runId = opts.runId ??
+    `${utcStamp(new Date(), true)}-virtual-basket${symbols.length}-${strategy.name}`;
+  const runDir = join(opts.logsDir ?? "logs/live", runId);
+  if (existsSync(runDir)) throw new KinetraError("run_exists", `run folder ${runDir} already exists`);
+  await Deno.mkdir(runDir, { recursive: true });
+  const journal = new Journal(join(runDir, "journal.jsonl"), { sync: false });
+  const cash = opts.cash ?? 10_000;
+  const session: LiveSession = {
+    opts: { ...opts, strategy: strategy.name, symbol: symbols.join(",") } as LiveOptions,
+    io,
+    mode: "virtual",
+    strategy: strategy as Strategy,
+    params,
+    threshold,
+    speed,
+    config: {
+      secret: null,
+      address: null,
+      liveLogin: null,
+      liveServer: null,
+      sources: { secret: "none", live: "none" },
+      path: "",
+    },
+    replay: null,
+    symbol: symbols.join(","),
+    timeframe,
+    dataPath: undefined,
+    runId,
+    runDir,
+    journal,
+    summaryPath: join(runDir, "summary.json"),
+    killFiles: [opts.killFile ?? join(runDir, "KILL"), ".kinetra/KILL"],
+    startedAt: new Date(),
+    cash,
+    leverage: opts.leverage ?? 100,
+    magic: opts.magic ?? DEFAULT_MAGIC,
+  };
+  await journal.append("run_start", {
+    run_id: runId,
+    mode: "virtual",
+    symbol: symbols.join(","),
+    symbols,
+    timeframe,
+    strategy: strategy.name,
+    params,
+    data: files,
+    chs_threshold: threshold,
+    account: "one account for every symbol",
+    conversion: Object.fromEntries(basket.map((s) => [s.symbol, s.conversion?.info ?? null])),
+    limits: {
+      duration_min: opts.durationMin ?? null,
+      max_trades: opts.maxTrades ?? null,
+      max_daily_loss: opts.maxDailyLoss ?? null,
+      max_positions: opts.limits?.maxPositions ?? null,
+    },
+  });
+  io.print(
+    `run ${runId}: virtual ${
+      symbols.join(",")
+    } ${timeframe} ${strategy.name} on one account; journal ${journal.path}`,
+  );
+
+  // ---- The account over the basket, stepped by the union of times.
+  const sim = createPortfolioSimulation({
+    symbols: basket,
+    strategy,
+    params,
+    config: {
+      cash,
+      leverage: session.leverage,
+      sizing: opts.lots !== undefined ? { mode: "lots", lots: opts.lots } : undefined,
+    },
+    limits: opts.limits,
+  });
+  const guard = new RiskGuard(session, hasWeekendBars(sim.time) ? 365 : 252);
+  const names = sim.symbols;
+  let halted: Halt | null = null;
+  let prevEq: number | undefined;
+  let closedCount = 0;
+  let blockedReason: string | null = null;
+  let entriesBlocked = 0;
+  let lastU = -1;
+  const t0 = Date.now();
+  try {
+    while (true) {
+      guard.checkKill();
+      await guard.checkControl();
+      if (!sim.advance()) break;
+      const u = sim.next;
+      lastU = u;
+      const when = new Date(sim.time[u]).toISOString();
+      for (const { symbol, trade } of sim.takeClosedTrades()) {
+        closedCount++;
+        await journal.append("fill", {
+          symbol: names[symbol],
+          side: trade.side,
+          size: trade.size,
+          entry_time: trade.entry_time,
+          entry_price: trade.entry_price,
+          exit_time: trade.exit_time,
+          exit_price: trade.exit_price,
+          pnl: trade.pnl,
+          return_pct: trade.return_pct,
+          exit_reason: trade.exit_reason,
+        });
+        guard.addTrade({
+          returnPct: trade.return_pct,
+          pnl: trade.pnl,
+          mfe: trade.mfe,
+          captured: trade.side === "long"
+            ? trade.exit_price - trade.entry_price
+            : trade.entry_price - trade.exit_price,
+          energy: trade.energy_at_entry,
+        });
+      }
+      const eq = sim.equity;
+      await journal.append("mark", { bar: u, bar_time: when, equity: eq, open_trades: sim.openTrades });
+      guard.entries = closedCount + sim.openTrades;
+      await guard.afterBar(u, sim.time[u], eq, prevEq);
+      prevEq = eq;
+      if (guard.takeFlatten()) sim.flattenAll("breaker");
+      const why = guard.entryBlockedBy(false);
+      if (why !== blockedReason) {
+        blockedReason = why;
+        if (why) entriesBlocked++;
+        sim.blockEntries(why ? `new entries blocked (${why})` : null);
+      }
+      sim.decide();
+      if (guard.doneAfterMaxTrades(sim.openTrades)) {
+        throw new Halt("max_trades", `max trades (${opts.maxTrades}) reached and flat`);
+      }
+      if (speed > 0) {
+        const wait = t0 + ((u + 1) * 1000) / speed - Date.now();
+        if (wait > 0) await sleep(wait, io.signal);
+      } else if ((u & 255) === 255) await sleep(0);
+    }
+  } catch (e) {
+    if (e instanceof Halt) halted = e;
+    else {
+      await journal.close();
+      throw e;
+    }
+  }
+  if (lastU >= 0) await guard.finish(lastU, sim.time[lastU]);
+  if (halted) {
+    io.print(`halted: ${halted.message}`);
+    await journal.append("halt", { reason: halted.reason, message: halted.message });
+  }
+
+  // ---- Summary.
+  const run = sim.finish();
+  const ps = portfolioStats(run, basket.map((s) => s.bars));
+  const symbolResults: LiveBasketSummary["symbol_results"] = {};
+  ps.symbols.forEach((s, k) => {
+    symbolResults[s.symbol] = {
+      trades: s.trades,
+      net_profit: s.net_profit,
+      conversion: basket[k].conversion?.info.source ?? "static",
+    };
+  });
+  const openTrades = run.symbols.reduce((n, s) => n + s.openTrades.length, 0);
+  const summary: LiveBasketSummary = {
+    run_id: runId,
+    mode: "virtual",
+    symbols: [...names],
+    timeframe,
+    strategy: strategy.name,
+    params,
+    started_at: session.startedAt.toISOString(),
+    ended_at: new Date().toISOString(),
+    status: halted ? "halted" : "completed",
+    halt_reason: halted?.reason ?? null,
+    halt_message: halted?.message ?? null,
+    times_processed: lastU + 1,
+    trades: ps.trades,
+    open_trades: openTrades,
+    stats: ps.stats,
+    symbol_results: symbolResults,
+    chs: {
+      last: guard.chsLast === guard.chsLast ? guard.chsLast : null,
+      min: guard.chsMin === guard.chsMin ? guard.chsMin : null,
+    },
+    breaker_events: guard.breaker.trips,
+    breaker_resets: guard.breaker.resets,
+    entries_blocked: entriesBlocked,
+    limit_events: guard.limitEvents,
+    readiness: evaluateReadiness({
+      mode: "virtual",
+      chs: guard.chsLast,
+      omega: Number(ps.stats.omega_trades),
+      energyCapturedPct: Number(ps.stats.energy_captured_pct),
+      validatorRejections: 0,
+      breakerEvents: guard.breaker.trips,
+      closedTrades: ps.trades.length,
+    }),
+    journal: journal.path,
+    summary_path: session.summaryPath,
+  };
+  await journal.append("run_end", {
+    status: summary.status,
+    halt_reason: summary.halt_reason,
+    trades: summary.trades.length,
+    breaker_events: summary.breaker_events,
+    completed_normally: !halted,
+  });
+  await journal.close();
+  await writeJsonAtomic(
+    session.summaryPath,
+    JSON.parse(JSON.stringify(summary, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? null : v)),
+  );
+  io.print(
+    `${summary.status}: ${summary.trades.length} trades on ${names.length} symbols, return ${
+      Number(ps.stats.return_pct).toFixed(2)
+    } %, CHS ${
+      summary.chs.last === null ? "n/a" : summary.chs.last.toFixed(3)
+    }, breaker events ${summary.breaker_events}; summary ${session.summaryPath}`,
+  );
+  return summary;
+}
