@@ -1,9 +1,12 @@
 /**
  * `deno task mt5:sim [--port P] [--host H] [--account demo|real|contest] [--hedging] [--data FILE]
- * [--faults lost_reply,disconnect,duplicate_command,stalled_heartbeat,split_lines] [--bar-ms MS]
- * [--history N] [--allow-live] [--json]`: the MT5 Expert Advisor simulator. It connects to a
- * running `deno task live --mode demo` exactly as KinetraBridge.mq5 would and streams the file's
- * bars. The shared secret comes from KINETRA_BRIDGE_SECRET or .kinetra/config.json.
+ * [--faults lost_reply,disconnect,duplicate_command,stalled_heartbeat,split_lines,phantom_readable,link_drop]
+ * [--bar-ms MS] [--history N] [--allow-live] [--strict] [--ea 1.10|1.00] [--no-algo-trading] [--json]`:
+ * the MT5 Expert Advisor simulator. It connects to a running `deno task live --mode demo` exactly as
+ * KinetraBridge.mq5 would and streams the file's bars. `--strict` turns on the real terminal's
+ * behaviours (market moving while disconnected, a GMT+2/+3 server clock, fills only in the deal);
+ * `--ea 1.00` plays the EA version with the ten runtime faults of issue 16. The shared secret comes
+ * from KINETRA_BRIDGE_SECRET or .kinetra/config.json.
  */
 import { parseArgs } from "node:util";
 import { runTask } from "../lib/util/cli.ts";
@@ -34,6 +37,9 @@ async function main(): Promise<number> {
         "allow-live": { type: "boolean" },
         balance: { type: "string" },
         json: { type: "boolean" },
+        strict: { type: "boolean" },
+        ea: { type: "string" },
+        "no-algo-trading": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -45,7 +51,8 @@ async function main(): Promise<number> {
   if (v.help) {
     console.log(
       "usage: deno task mt5:sim [--port P] [--account demo|real|contest] [--hedging] [--data FILE] " +
-        "[--faults LIST] [--bar-ms MS] [--history N] [--allow-live] [--json]",
+        "[--faults LIST] [--bar-ms MS] [--history N] [--allow-live] [--strict] [--ea 1.10|1.00] " +
+        "[--no-algo-trading] [--json]",
     );
     return 0;
   }
@@ -60,6 +67,9 @@ async function main(): Promise<number> {
   const barMs = v["bar-ms"] ? Number(v["bar-ms"]) : 1000;
   if (!(barMs >= 1)) throw new KinetraError("bad_option", `--bar-ms must be >= 1, got ${v["bar-ms"]}`);
   const faults = parseFaults(v.faults);
+  if (v.ea !== undefined && v.ea !== "1.10" && v.ea !== "1.00") {
+    throw new KinetraError("bad_option", `--ea must be 1.10 (current) or 1.00, got "${v.ea}"`);
+  }
   const config = await loadLiveConfig();
   const secret = requireSecret(config);
   const loaded = await loadReplayBars(v.data ?? DEFAULT_DATA);
@@ -81,6 +91,9 @@ async function main(): Promise<number> {
     historyBars: v.history ? Number(v.history) : undefined,
     barIntervalMs: barMs,
     faults,
+    strict: v.strict,
+    ea: v.ea as "1.10" | "1.00" | undefined,
+    eaTradeAllowed: v["no-algo-trading"] ? false : undefined,
     balance: v.balance ? Number(v.balance) : undefined,
     commissionPerLot: symbolSpec(symbol).commissionPerLot,
     log: (event, fields) => print(`sim: ${event} ${JSON.stringify(fields)}`),
