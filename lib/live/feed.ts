@@ -181,6 +181,7 @@ export async function bridgeMarket(s: LiveSession): Promise<Market> {
 export class BridgeBarFeed {
   readonly #queue: WireBar[] = [];
   #endOfData = false;
+  readonly #gaps = new WeakMap<WireBar, { after_msc: number; prev_msc: number }>();
   #wake: (() => void) | null = null;
   #downSince = 0;
   #lastBarAt = Date.now();
@@ -192,6 +193,8 @@ export class BridgeBarFeed {
     const server = market.server!;
     server.onEvent((m) => {
       if (m.t === "bar" && m.symbol === s.symbol && (!m.timeframe || m.timeframe === s.timeframe)) {
+        // The listener marks a bar whose predecessor in the terminal is not the last bar received.
+        if (m.gap) this.#gaps.set(m.bar as WireBar, m.gap as { after_msc: number; prev_msc: number });
         this.#queue.push(m.bar as WireBar);
         this.#wake?.();
       } else if (m.t === "market_state" && m.end_of_data) {
@@ -215,7 +218,18 @@ export class BridgeBarFeed {
       await tick();
       if (this.#queue.length) {
         this.#lastBarAt = Date.now();
-        return this.#queue.shift()!;
+        const bar = this.#queue.shift()!;
+        const gap = this.#gaps.get(bar);
+        if (gap) {
+          const iso = (t: number) => new Date(t).toISOString();
+          throw new Halt(
+            "bar_gap",
+            `bars are missing before ${iso(bar.time_msc)}: the terminal's previous bar opened at ${
+              iso(gap.prev_msc)
+            }, the last bar received at ${iso(gap.after_msc)}; the strategy does not run over a hole`,
+          );
+        }
+        return bar;
       }
       if (opts.barTimeoutMs !== undefined && Date.now() - this.#lastBarAt > opts.barTimeoutMs) {
         throw new Halt(

@@ -55,7 +55,8 @@ export class RiskGuard {
   #lastDayEq = NaN;
   #prevDayEq = NaN;
 
-  constructor(readonly s: LiveSession, periodsPerYear: number) {
+  /** `dayOffsetMs`: added to bar times to find the day (the trade server's offset for UTC bridge times). */
+  constructor(readonly s: LiveSession, periodsPerYear: number, readonly dayOffsetMs: () => number = () => 0) {
     this.breaker = new CircuitBreaker(s.threshold);
     this.chs = new ChsTracker({ minTrades: 10, periodsPerYear });
     this.#dayStartEquity = s.cash;
@@ -102,7 +103,7 @@ export class RiskGuard {
    */
   async afterBar(i: number, barTime: number, eq: number, prevEq: number | undefined): Promise<void> {
     const { journal, io, opts, threshold } = this.s;
-    const key = Math.floor(barTime / DAY_MS);
+    const key = Math.floor((barTime + this.dayOffsetMs()) / DAY_MS);
     if (key !== this.#lastDayKey) {
       if (this.#lastDayKey >= 0) {
         if (this.#prevDayEq === this.#prevDayEq && this.#prevDayEq > 0) {

@@ -152,6 +152,8 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   const guard = new RiskGuard(
     s,
     replay ? (hasWeekendBars(replay.time) ? 365 : 252) : (spec.assetClass === "crypto" ? 365 : 252),
+    // Bridge bar times are UTC; the daily loss limit follows the trade server's day (replays: file times are server times).
+    () => server?.serverOffsetMs() ?? 0,
   );
   let halted: Halt | null = null;
   const desk = new OrderDesk(s, market, ledger, guard, {
@@ -299,7 +301,10 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
         equity.length = buffer.length;
         if (lastIndex < 0) { for (let k = 0; k < i; k++) equity[k] = startCash; }
         await journal.append("bar", { bar: i, time: new Date(wb.time_msc).toISOString(), close: wb.close });
-        if (lastIndex >= 0) ledger.chargeSwap(bars.time[i - 1], bars.time[i], bars.close[i - 1]);
+        if (lastIndex >= 0) {
+          const off = server.serverOffsetMs(); // swap rolls over at the server's midnight
+          ledger.chargeSwap(bars.time[i - 1] + off, bars.time[i] + off, bars.close[i - 1]);
+        }
         await desk.syncExternalExits(i);
         const out = await afterClose(i);
         lastIndex = i;
