@@ -9,6 +9,7 @@
 import { type BacktestStats, computeStatsWithDrawdown } from "../backtest/stats.ts";
 import type { TradeRecord } from "../execution/types.ts";
 import type { PortfolioRun } from "./engine.ts";
+import { roundStatsForOutput, roundTradeForOutput } from "../backtest/output_rounding.ts";
 
 /** The correlation matrix of the symbols' daily close-to-close returns (pairwise complete days). */
 export interface CorrelationMatrix {
@@ -219,19 +220,21 @@ function cleanRecord(o: object): Record<string, unknown> {
 }
 
 /**
- * The `--json` document of `deno task portfolio`: `{ stats, symbols: { SYM: { stats, trades,
+ * The `--json` document of `deno task portfolio` (money in cents and prices to each symbol's digits,
+ * as `deno task backtest --json`): `{ stats, symbols: { SYM: { stats, trades,
  * net_profit, … } }, trades: [{ …, symbol }], conversion: { SYM: {…} }, correlation, exposure_by_class }`.
  */
 export function portfolioJson(run: PortfolioRun, ps: PortfolioStats): Record<string, unknown> {
   const symbols: Record<string, unknown> = {};
   const conversion: Record<string, unknown> = {};
+  const digits = new Map(run.symbols.map((s) => [s.symbol, s.spec.digits]));
   ps.symbols.forEach((s, k) => {
     symbols[s.symbol] = {
       asset_class: s.asset_class,
-      stats: cleanRecord(s.stats),
+      stats: cleanRecord(roundStatsForOutput(s.stats)),
       trades: s.trades,
-      net_profit: clean(s.net_profit),
-      contribution: clean(s.contribution),
+      net_profit: clean(Math.round(s.net_profit * 100) / 100),
+      contribution: clean(Math.round(s.contribution * 100) / 100),
       exposure_pct: clean(s.exposure_pct),
       open_trades: run.symbols[k].openTrades.length,
       rejected_orders: run.symbols[k].rejections.length,
@@ -245,9 +248,9 @@ export function portfolioJson(run: PortfolioRun, ps: PortfolioStats): Record<str
     };
   });
   return {
-    stats: cleanRecord(ps.stats),
+    stats: cleanRecord(roundStatsForOutput(ps.stats)),
     symbols,
-    trades: ps.trades.map((t) => cleanRecord(t)),
+    trades: ps.trades.map((t) => cleanRecord(roundTradeForOutput(t, digits.get(t.symbol) ?? 10))),
     conversion,
     correlation: {
       symbols: ps.correlation.symbols,

@@ -50,15 +50,18 @@ function sameTrades(a: Record<string, unknown>[], b: Record<string, unknown>[], 
 }
 
 Deno.test("a one-symbol portfolio equals `deno task backtest` trade for trade, to the cent", async () => {
-  for (const file of [SAMPLE[0], EURJPY]) {
-    const b = await cli("backtest", ["--data", file, "--strategy", "sma_cross", "--json"]);
-    const p = await cli("portfolio", ["--data", file, "--strategy", "sma_cross", "--json"]);
+  for (
+    const [file, strategy] of [[SAMPLE[0], "sma_cross"], [EURJPY, "sma_cross"], [SAMPLE[2], "berserker"]]
+  ) {
+    const b = await cli("backtest", ["--data", file, "--strategy", strategy, "--json"]);
+    const p = await cli("portfolio", ["--data", file, "--strategy", strategy, "--json"]);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(p.code, 0, p.stderr);
     const bj = JSON.parse(b.stdout), pj = JSON.parse(p.stdout);
     const sym = Object.keys(pj.symbols)[0];
-    assert.ok(bj.trades.length > 20, `${file}: ${bj.trades.length} trades`);
-    sameTrades(bj.trades, pj.trades.map(({ symbol: _, ...t }: Record<string, unknown>) => t), file);
+    assert.ok(bj.trades.length > 10, `${file}: ${bj.trades.length} trades`);
+    // Both outputs are rounded the same way (money to cents, prices to the digits): identical.
+    assert.deepEqual(pj.trades.map(({ symbol: _, ...t }: Record<string, unknown>) => t), bj.trades, file);
     assert.ok(pj.trades.every((t: { symbol: string }) => t.symbol === sym));
     for (const k of ["equity_final", "return_pct", "trades", "max_drawdown_pct", "commissions", "swap"]) {
       assert.ok(
