@@ -2,7 +2,10 @@
  * `deno task portfolio (--data FILE --data FILE ... | --source DIR --symbols A,B,C --timeframe TF)
  *   --strategy NAME [--param k=v] [--cash N] [--conversion data|static] [--lots N | --risk PCT]
  *   [--max-positions N] [--max-exposure PCT] [--max-class-exposure PCT] [--start ISO] [--end ISO]
- *   [--profile mt5|compat] [--leverage N] [--hedging] [--json] [--report FILE.html]`
+ *   [--profile mt5|compat] [--leverage N] [--hedging] [--symbol-config FILE.json] [--json] [--report FILE.html]`
+ *
+ * `--symbol-config` holds per-symbol settings: `{ "SYM": { "spread": points, "commission": per lot,
+ * "hedging": bool, "swap": bool, "slippage": points } }`.
  *
  * One account over several symbols (docs/PORTFOLIO.md). `--json` prints `{ stats, symbols,
  * trades, conversion, correlation, exposure_by_class }`.
@@ -14,7 +17,7 @@ import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
 import type { Params, Strategy } from "../lib/strategies/contract.ts";
 import type { PortfolioStrategy } from "../lib/portfolio/contract.ts";
 import { loadBasket } from "../lib/portfolio/load.ts";
-import { type PortfolioLimits, runPortfolio } from "../lib/portfolio/engine.ts";
+import { type PortfolioLimits, runPortfolio, type SymbolOverrides } from "../lib/portfolio/engine.ts";
 import { PORTFOLIO_STRATEGIES } from "../lib/portfolio/momentum.ts";
 import { portfolioJson, portfolioStats } from "../lib/portfolio/stats.ts";
 import { runTask } from "../lib/util/cli.ts";
@@ -24,7 +27,7 @@ const USAGE =
   `usage: deno task portfolio (--data FILE --data FILE ... | --source DIR --symbols A,B,C --timeframe TF)
   --strategy NAME [--param k=v ...] [--cash N] [--conversion data|static] [--lots N | --risk PCT]
   [--max-positions N] [--max-exposure PCT] [--max-class-exposure PCT] [--start ISO] [--end ISO]
-  [--profile mt5|compat] [--leverage N] [--hedging] [--json] [--report FILE.html]`;
+  [--profile mt5|compat] [--leverage N] [--hedging] [--symbol-config FILE.json] [--json] [--report FILE.html]`;
 
 const OPTIONS = {
   data: { type: "string", multiple: true },
@@ -45,6 +48,7 @@ const OPTIONS = {
   profile: { type: "string" },
   leverage: { type: "string" },
   hedging: { type: "boolean" },
+  "symbol-config": { type: "string" },
   json: { type: "boolean" },
   report: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -97,6 +101,45 @@ function strategyByName(name: string): Strategy | PortfolioStrategy {
       }`,
     );
   }
+}
+
+/** `--symbol-config FILE.json`: per-symbol spread, commission, hedging, swap and slippage. */
+async function readSymbolConfig(path: string): Promise<Record<string, SymbolOverrides>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    throw new KinetraError("bad_argument", `--symbol-config ${path}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new KinetraError("bad_argument", `--symbol-config ${path} must hold an object keyed by symbol`);
+  }
+  const out: Record<string, SymbolOverrides> = {};
+  for (const [sym, v] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v ?? {})) {
+      const bad = () => {
+        throw new KinetraError(
+          "bad_argument",
+          `--symbol-config ${path}: ${sym}.${k} has a bad value ${JSON.stringify(x)}`,
+        );
+      };
+      if (k === "spread" || k === "commission" || k === "slippage") {
+        if (typeof x !== "number" || !(x >= 0)) bad();
+        o[k === "slippage" ? "slippagePoints" : k] = x;
+      } else if (k === "hedging" || k === "swap") {
+        if (typeof x !== "boolean") bad();
+        o[k] = x;
+      } else {
+        throw new KinetraError(
+          "bad_argument",
+          `--symbol-config ${path}: unknown setting ${sym}.${k} (spread, commission, hedging, swap, slippage)`,
+        );
+      }
+    }
+    out[sym] = o as SymbolOverrides;
+  }
+  return out;
 }
 
 function fmt(v: unknown): string {
@@ -167,6 +210,17 @@ async function main(): Promise<number> {
     maxExposurePct: num("max-exposure", values["max-exposure"]),
     maxClassExposurePct: num("max-class-exposure", values["max-class-exposure"]),
   };
+  if (values["symbol-config"]) {
+    const per = await readSymbolConfig(values["symbol-config"]);
+    for (const s of symbols) if (per[s.symbol]) s.overrides = per[s.symbol];
+    const unknown = Object.keys(per).filter((k) => !symbols.some((s) => s.symbol === k));
+    if (unknown.length) {
+      throw new KinetraError(
+        "bad_argument",
+        `--symbol-config names symbols not in the basket: ${unknown.join(", ")}`,
+      );
+    }
+  }
   const run = runPortfolio({ symbols, strategy, params, config, limits });
   const ps = portfolioStats(run, symbols.map((s) => s.bars));
   const doc = portfolioJson(run, ps);

@@ -377,3 +377,69 @@ Deno.test("deno task portfolio: --source/--symbols/--timeframe, --report, and cl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("--symbol-config: each symbol's own spread, commission and netting/hedging, as in its lone run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cfg = join(dir, "symbols.json");
+    await Deno.writeTextFile(
+      cfg,
+      JSON.stringify({ "AUDUSD+": { spread: 30, commission: 0, hedging: true } }),
+    );
+    const p = await cli("portfolio", [
+      "--data",
+      SAMPLE[0],
+      "--data",
+      SAMPLE[2],
+      "--strategy",
+      "sma_cross",
+      "--lots",
+      "0.1",
+      "--cash",
+      "1000000",
+      "--symbol-config",
+      cfg,
+      "--json",
+    ]);
+    assert.equal(p.code, 0, p.stderr);
+    const pj = JSON.parse(p.stdout);
+    const lone = async (file: string, extra: string[]) =>
+      JSON.parse(
+        (await cli("backtest", [
+          "--data",
+          file,
+          "--strategy",
+          "sma_cross",
+          "--lots",
+          "0.1",
+          "--cash",
+          "1000000",
+          ...extra,
+          "--json",
+        ]))
+          .stdout,
+      ).trades;
+    const strip = (sym: string) =>
+      pj.trades.filter((t: { symbol: string }) => t.symbol === sym).map((
+        { symbol: _, ...t }: Record<string, unknown>,
+      ) => t);
+    assert.deepEqual(
+      strip("AUDUSD+"),
+      await lone(SAMPLE[0], ["--spread", "30", "--commission", "0", "--hedging"]),
+    );
+    assert.deepEqual(strip("XAUUSD+"), await lone(SAMPLE[2], []));
+    await Deno.writeTextFile(cfg, JSON.stringify({ "AUDUSD+": { leverage: 5 } }));
+    const bad = await cli("portfolio", [
+      "--data",
+      SAMPLE[0],
+      "--strategy",
+      "sma_cross",
+      "--symbol-config",
+      cfg,
+    ]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown setting AUDUSD\+\.leverage/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
