@@ -25,6 +25,7 @@ export * as strategies from "./strategies/mod.ts";
 export * as backtest from "./backtest/mod.ts";
 export * as risk from "./risk/mod.ts";
 export * as market from "./market/mod.ts";
+export * as execution from "./execution/mod.ts";
 export * as broker from "./broker/mod.ts";
 export * as mt5 from "./mt5/mod.ts";
 export * as live from "./live/mod.ts";

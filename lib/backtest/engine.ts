@@ -25,14 +25,17 @@ import { type BacktestConfig, FULL_EQUITY, type Sizing } from "./config.ts";
 import { commissionCompat, commissionMt5, swapNights, swapPerNight } from "../market/costs.ts";
 import { pyFloorDiv } from "./py_math.ts";
 import { type Instrument, valuePerPriceUnit } from "../market/instrument.ts";
-import { sideName } from "../market/side.ts";
 import { normalizePrice, normalizeVolume } from "../market/normalize.ts";
-import { isoTime as iso } from "./iso_time.ts";
+import { isoTime as iso } from "../util/iso_time.ts";
 import { TradeLog } from "./trade_log.ts";
+import { RETCODE } from "../market/mt5_constants.ts";
+import { checkStops, checkTradeMode, type Refusal } from "../execution/validation.ts";
+import { fractionLots, riskLots } from "../execution/sizing.ts";
+import { tradeRecord } from "../execution/trade_book.ts";
 import type { ExitReason, Rejection, TradeRecord } from "../execution/types.ts";
 import { energyAt } from "./energy.ts";
 
-export { isoTime } from "./iso_time.ts";
+export { isoTime } from "../util/iso_time.ts";
 
 /** Raw output of the loop (before statistics). */
 export interface EngineOutput {
@@ -518,6 +521,10 @@ export class Engine {
    */
   entryGate: ((side: 1 | -1, size: number | undefined, flattening: boolean) => string | null) | null = null;
 
+  private refuse(r: Refusal): void {
+    this.reject(r.retcode, r.reason, r.message);
+  }
+
   private reject(retcode: number, reason: string, message: string): void {
     const i = this.i;
     const r: Rejection = { bar: i, time: iso(this.bars.time[i]), retcode, reason, message };
@@ -751,7 +758,7 @@ export class Engine {
             (!this.cfg.hedging && this.position.size * it.side < 0);
           const why = this.entryGate(it.side, it.size, flat);
           if (why !== null) {
-            this.reject(10040, "portfolio_limit", why);
+            this.reject(RETCODE.LIMIT_POSITIONS, "portfolio_limit", why);
             continue;
           }
         }
@@ -759,7 +766,11 @@ export class Engine {
       } else if (it.kind === "modify") {
         this.modify(i, it.sl, it.tp);
       } else {
-        this.reject(10013, "invalid_intent", `unknown intent kind ${(it as { kind: string }).kind}`);
+        this.reject(
+          RETCODE.INVALID,
+          "invalid_intent",
+          `unknown intent kind ${(it as { kind: string }).kind}`,
+        );
       }
     }
   }
@@ -768,7 +779,11 @@ export class Engine {
   private modify(i: number, sl: number | undefined, tp: number | undefined): void {
     for (const v of [sl, tp]) {
       if (v !== undefined && !(v > 0 && Number.isFinite(v))) {
-        this.reject(10016, "invalid_stops", `modify needs positive finite SL/TP prices (sl=${sl}, tp=${tp})`);
+        this.reject(
+          RETCODE.INVALID_STOPS,
+          "invalid_stops",
+          `modify needs positive finite SL/TP prices (sl=${sl}, tp=${tp})`,
+        );
         return;
       }
     }
@@ -779,20 +794,11 @@ export class Engine {
         const long = t.size > 0;
         const c = this.bars.close[i];
         const ref = long ? c : c + this.spreadAt(i);
-        // MT5's server rule (the live validator's): at least max(1, stops level) whole points from
-        // the closing price (Bid for a long, Ask for a short), on the correct side.
-        const need = Math.max(1, this.spec.stopsLevel);
-        const pts = (a: number, b: number) => Math.round((a - b) / this.point);
-        const okSl = sl === undefined || (long ? pts(ref, sl) : pts(sl, ref)) >= need;
-        const okTp = tp === undefined || (long ? pts(tp, ref) : pts(ref, tp)) >= need;
-        if (!okSl || !okTp) {
-          this.reject(
-            10016,
-            "invalid_stops",
-            `modify: SL ${sl ?? "-"} / TP ${tp ?? "-"} on the wrong side of (or too close to) ${ref} for a ${
-              long ? "long" : "short"
-            }`,
-          );
+        // MT5's server rule (the live validator's, one function): at least max(1, stops level)
+        // whole points from the closing price (Bid for a long, Ask for a short), on the correct side.
+        const refused = checkStops(this.spec, long, ref, sl, tp, "server");
+        if (refused) {
+          this.refuse({ ...refused, message: `modify: ${refused.message}` });
           continue;
         }
       }
@@ -804,14 +810,18 @@ export class Engine {
   private newEntry(i: number, it: Extract<OrderIntent, { kind: "entry" }>): void {
     const side = it.side;
     if (side !== 1 && side !== -1) {
-      this.reject(10013, "invalid_side", `entry side must be 1 or -1, got ${side}`);
+      this.reject(RETCODE.INVALID, "invalid_side", `entry side must be 1 or -1, got ${side}`);
       return;
     }
     const type = it.type ?? "market";
     const limit = type === "limit" ? this.gridPrice(it.price ?? NaN) : NaN;
     const stop = type === "stop" ? this.gridPrice(it.price ?? NaN) : NaN;
     if (type !== "market" && !(Number.isFinite(it.price) && it.price! > 0)) {
-      this.reject(10015, "invalid_price", `${type} entry needs a positive price, got ${it.price}`);
+      this.reject(
+        RETCODE.INVALID_PRICE,
+        "invalid_price",
+        `${type} entry needs a positive price, got ${it.price}`,
+      );
       return;
     }
     // mt5: SL/TP on the price grid (the live validator normalises them the same way).
@@ -820,22 +830,17 @@ export class Engine {
       (it.sl !== undefined && !(sl > 0 && Number.isFinite(sl))) ||
       (it.tp !== undefined && !(tp > 0 && Number.isFinite(tp)))
     ) {
-      this.reject(10016, "invalid_stops", `SL/TP must be positive finite prices (sl=${it.sl}, tp=${it.tp})`);
+      this.reject(
+        RETCODE.INVALID_STOPS,
+        "invalid_stops",
+        `SL/TP must be positive finite prices (sl=${it.sl}, tp=${it.tp})`,
+      );
       return;
     }
     const spec = this.spec;
     if (this.mt5) {
-      const m = spec.tradeMode;
-      if (m === "disabled") {
-        return this.reject(10017, "trade_disabled", `trading is disabled for ${spec.symbol}`);
-      }
-      if (m === "closeonly") return this.reject(10044, "close_only", `${spec.symbol} allows closing only`);
-      if (m === "longonly" && side < 0) {
-        return this.reject(10042, "long_only", `${spec.symbol} allows long positions only`);
-      }
-      if (m === "shortonly" && side > 0) {
-        return this.reject(10043, "short_only", `${spec.symbol} allows short positions only`);
-      }
+      const refused = checkTradeMode(spec, side, false);
+      if (refused) return this.refuse(refused);
     }
     // Reference price for the side check: the pending price, else the current quote.
     const c = this.bars.close[i];
@@ -852,7 +857,7 @@ export class Engine {
     if (!okSide) {
       const rule = side > 0 ? "SL < price < TP" : "TP < price < SL";
       this.reject(
-        10016,
+        RETCODE.INVALID_STOPS,
         "invalid_stops",
         `${side > 0 ? "long" : "short"} order needs ${rule} (sl=${it.sl ?? "none"}, price=${ref}, tp=${
           it.tp ?? "none"
@@ -865,7 +870,7 @@ export class Engine {
       const bad = (x: number) => x === x && Math.abs(x - ref) < minDist - 1e-12;
       if (bad(sl) || bad(tp)) {
         this.reject(
-          10016,
+          RETCODE.INVALID_STOPS,
           "invalid_stops",
           `SL/TP closer than the stops level (${spec.stopsLevel} points) to ${ref}`,
         );
@@ -877,7 +882,11 @@ export class Engine {
     const given = it.size;
     if (given !== undefined) {
       if (!(given > 0) || !Number.isFinite(given)) {
-        this.reject(10014, "invalid_volume", `entry size must be a positive number, got ${given}`);
+        this.reject(
+          RETCODE.INVALID_VOLUME,
+          "invalid_volume",
+          `entry size must be a positive number, got ${given}`,
+        );
         return;
       }
       if (given < 1) {
@@ -887,7 +896,7 @@ export class Engine {
         size = normalizeVolume(spec, given);
         if (!size) {
           this.reject(
-            10014,
+            RETCODE.INVALID_VOLUME,
             "invalid_volume",
             `volume ${given} lots is outside ${spec.volumeMin}..${spec.volumeMax} step ${spec.volumeStep}`,
           );
@@ -896,7 +905,11 @@ export class Engine {
         kind = KIND_UNITS;
       } else {
         if (!Number.isInteger(given)) {
-          this.reject(10014, "invalid_volume", `compat sizes >= 1 must be whole units, got ${given}`);
+          this.reject(
+            RETCODE.INVALID_VOLUME,
+            "invalid_volume",
+            `compat sizes >= 1 must be whole units, got ${given}`,
+          );
           return;
         }
         size = given;
@@ -916,7 +929,7 @@ export class Engine {
         kind = KIND_UNITS;
         if (!size) {
           this.reject(
-            10014,
+            RETCODE.INVALID_VOLUME,
             "invalid_volume",
             `configured size ${JSON.stringify(s)} is below the minimum volume`,
           );
@@ -1023,16 +1036,18 @@ export class Engine {
       if (this.mt5) {
         const perLot = adjusted * this.mult / this.leverage + this.commission(1, price);
         if (order.kind === KIND_FRACTION) {
-          need = normalizeVolume(
+          need = fractionLots(
             this.spec,
-            this.marginFreeAtQuote(fillBid, fillSpread) * Math.abs(order.size) / perLot,
+            this.marginFreeAtQuote(fillBid, fillSpread),
+            Math.abs(order.size),
+            perLot,
           );
         } else if (order.kind === KIND_RISK) {
           need = this.riskLots(this.equityAtQuote(fillBid, fillSpread), order, adjusted);
         } else need = Math.abs(order.size);
         if (!need) {
           this.reject(
-            10014,
+            RETCODE.INVALID_VOLUME,
             "invalid_volume",
             `order size came out below the minimum volume ${this.spec.volumeMin}`,
           );
@@ -1083,7 +1098,7 @@ export class Engine {
         : this.marginAvailable(i) * this.leverage;
       if (Math.abs(need) * costPerUnit > budget) {
         this.reject(
-          10019,
+          RETCODE.NO_MONEY,
           "no_money",
           `not enough free margin for ${Math.abs(need)} ${this.mt5 ? "lots" : "units"} at ${adjusted}`,
         );
@@ -1115,17 +1130,11 @@ export class Engine {
     if (reprocess) this.processOrders(i, true);
   }
 
-  /** mt5 risk sizing against `equity` (marked at the fill moment). */
+  /** mt5 risk sizing against `equity` (marked at the fill moment): the execution core's rule. */
   private riskLots(equity: number, order: Order, entry: number): number {
-    const spec = this.spec;
-    const dist = Math.abs(entry - order.sl);
-    if (order.sl !== order.sl || !(dist > 0)) {
-      // No stop to size against: fallbackLots, else equity's notional without leverage.
-      const s = this.cfg.sizing;
-      if (s && s.mode === "risk" && s.fallbackLots) return normalizeVolume(spec, s.fallbackLots);
-      return normalizeVolume(spec, equity / (entry * this.mult));
-    }
-    return normalizeVolume(spec, equity * Math.abs(order.size) / 100 / (dist * this.mult));
+    const s = this.cfg.sizing;
+    const fallback = s && s.mode === "risk" ? s.fallbackLots : undefined;
+    return riskLots(this.spec, equity, Math.abs(order.size), entry, order.sl, fallback);
   }
 
   private riskUnits(i: number, order: Order, entry: number): number {
@@ -1297,6 +1306,7 @@ export class Engine {
     log.reason[k] = reason;
   }
 
+  /** The record of `t` (size `size`) ended at `price`: the execution core's `tradeRecord`. */
   private record(
     t: OpenTrade,
     size: number,
@@ -1307,44 +1317,28 @@ export class Engine {
     open: boolean,
     exitSlip = 0,
   ): TradeRecord {
-    const b = this.bars;
     const abs = Math.abs(size);
     const long = size > 0;
-    const f = long ? price - t.entry : t.entry - price;
-    const mfe = Math.max(t.mfe, f), mae = Math.max(t.mae, -f);
     const commission = open
       ? this.commission(size, t.entry)
       : this.commission(size, t.entry) + this.commission(size, price);
-    const gross = size * (price - t.entry) * this.mult;
-    const pnl = gross - commission + t.swap;
-    const notional = abs * t.entry * this.mult;
-    const retPct = this.mt5
-      ? pnl / notional * 100
+    const returnPct = this.mt5
+      ? undefined
       : ((long ? 1 : -1) * (price / t.entry - 1) - commission / (abs * t.entry)) * 100;
-    const exitTime = b.time[bar];
-    return {
-      entry_bar: t.entryBar,
-      exit_bar: bar,
-      entry_time: iso(b.time[t.entryBar]),
-      exit_time: iso(exitTime),
-      side: sideName(long ? 1 : -1),
-      entry_price: t.entry,
-      exit_price: price,
-      size: abs,
-      pnl,
-      return_pct: retPct,
-      commission,
-      spread_cost: (t.spreadPerUnit + exitSpreadPerUnit) * abs * this.mult,
-      slippage_cost: (t.slipPerUnit + exitSlip) * abs * this.mult,
-      swap: t.swap,
-      mfe,
-      mae,
-      energy_at_entry: t.energy,
-      sl: t.sl === t.sl ? t.sl : null,
-      tp: t.tp === t.tp ? t.tp : null,
-      tag: t.tag ?? null,
-      exit_reason: reason,
-      duration_bars: bar - t.entryBar,
-    };
+    const time = this.bars.time;
+    return tradeRecord(
+      { ...t, size, entryTime: time[t.entryBar] },
+      {
+        price,
+        bar,
+        time: time[bar],
+        reason,
+        spreadPerUnit: exitSpreadPerUnit,
+        slipPerUnit: exitSlip,
+        commission,
+        returnPct,
+      },
+      this.mult,
+    );
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ExitReason, TradeRecord } from "../execution/types.ts";
-import { isoTime } from "./iso_time.ts";
+import { isoTime } from "../util/iso_time.ts";
 import { sideName, sideOf } from "../market/side.ts";
 
 const NUMERIC = [

@@ -15,13 +15,15 @@ import {
   SYMBOL_FILLING,
   TRADE_ACTION,
 } from "../market/mt5_constants.ts";
+import { isNormalizedPrice, normalizePrice, normalizeVolume, pointsBetween } from "../market/normalize.ts";
 import {
-  isNormalizedPrice,
-  isVolumeOnStep,
-  normalizePrice,
-  normalizeVolume,
-  pointsBetween,
-} from "../market/normalize.ts";
+  checkMargin,
+  checkTradeMode,
+  minStopPoints,
+  type Refusal,
+  stopDistancePoints,
+  volumeValid,
+} from "../execution/validation.ts";
 import type { Instrument } from "../market/types.ts";
 import type { AccountInfo, BrokerPosition, Quote, TradeRequest } from "./types.ts";
 
@@ -93,6 +95,11 @@ const isBuyType = (t: number): boolean =>
 
 class Rejection {
   constructor(readonly retcode: number, readonly message: string) {}
+}
+
+/** Throw a core check's refusal (the validator's control flow). */
+function refuse(r: Refusal | null): void {
+  if (r) throw new Rejection(r.retcode, r.message);
 }
 
 /**
@@ -178,21 +185,7 @@ function checkRequest(
   const buy = isBuyType(r.type);
 
   // 1. Trade mode.
-  const tm = spec.tradeMode;
-  if (tm === "disabled") {
-    throw new Rejection(RETCODE.TRADE_DISABLED, `trading is disabled for ${spec.symbol}`);
-  }
-  if (!closing) {
-    if (tm === "closeonly") {
-      throw new Rejection(RETCODE.CLOSE_ONLY, `${spec.symbol} allows closing positions only`);
-    }
-    if (tm === "longonly" && !buy) {
-      throw new Rejection(RETCODE.LONG_ONLY, `${spec.symbol} allows long positions only`);
-    }
-    if (tm === "shortonly" && buy) {
-      throw new Rejection(RETCODE.SHORT_ONLY, `${spec.symbol} allows short positions only`);
-    }
-  }
+  refuse(checkTradeMode(spec, buy ? 1 : -1, closing));
   // 2. Session.
   if (ctx.marketOpen === false) {
     throw new Rejection(RETCODE.MARKET_CLOSED, `market closed for ${spec.symbol}`);
@@ -202,9 +195,7 @@ function checkRequest(
   if (!Number.isFinite(r.volume) || r.volume <= 0) {
     throw new Rejection(RETCODE.INVALID_VOLUME, `volume must be a positive number, got ${r.volume}`);
   }
-  const volOk = r.volume >= spec.volumeMin - 1e-12 && r.volume <= spec.volumeMax + 1e-12 &&
-    isVolumeOnStep(spec, r.volume);
-  if (!volOk) {
+  if (!volumeValid(spec, r.volume)) {
     const fixed = auto ? normalizeVolume(spec, r.volume) : 0;
     if (fixed === 0) {
       throw new Rejection(
@@ -303,14 +294,7 @@ function checkRequest(
     const need = ctx.marginRequired
       ? ctx.marginRequired(r, open)
       : defaultMarginRequired(spec, ctx.account.leverage, r.volume, open);
-    if (need > ctx.account.margin_free + 1e-9) {
-      throw new Rejection(
-        RETCODE.NO_MONEY,
-        `not enough money: margin ${need.toFixed(2)} ${ctx.account.currency} needed, ${
-          ctx.account.margin_free.toFixed(2)
-        } free`,
-      );
-    }
+    refuse(checkMargin(need, ctx.account.margin_free, ctx.account.currency));
   }
 }
 
@@ -403,14 +387,14 @@ function checkStops(
   normalizeField(r, "sl", spec, auto, adj);
   normalizeField(r, "tp", spec, auto, adj);
   const L = spec.stopsLevel;
-  const need = Math.max(1, L + extra);
+  const need = minStopPoints(spec, extra ? "client" : "server");
   const refName = pending ? "open price" : buy ? "Bid" : "Ask";
   for (const field of ["sl", "tp"] as const) {
     const v = r[field];
     if (v === undefined || v === 0) continue;
     // For a buy the SL sits below the reference and the TP above it; mirrored for a sell.
     const sign = (field === "sl") === buy ? -1 : 1;
-    const dist = sign * pointsBetween(spec, v, ref);
+    const dist = stopDistancePoints(spec, buy, field, v, ref);
     if (dist >= need) continue;
     if (dist <= 0 || !auto) {
       throw new Rejection(

@@ -24,9 +24,9 @@ import { newCid } from "../mt5/protocol.ts";
 import type { OrderIntent } from "../strategies/contract.ts";
 import type { Market } from "./feed.ts";
 import type { RiskGuard } from "./guard.ts";
-import type { TradeLedger } from "./ledger.ts";
+import type { TradeBook } from "../execution/trade_book.ts";
 import { Halt, type LiveSession } from "./session.ts";
-import { entryLots } from "./sizing.ts";
+import { entryLots } from "../execution/sizing.ts";
 
 /** The desk's counters (they go into the summary). */
 export interface DeskCounters {
@@ -69,7 +69,7 @@ export class OrderDesk {
   constructor(
     readonly s: LiveSession,
     readonly market: Market,
-    readonly ledger: TradeLedger,
+    readonly ledger: TradeBook,
     readonly guard: RiskGuard,
     readonly view: DeskView,
   ) {

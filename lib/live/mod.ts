@@ -12,8 +12,6 @@ export * from "./breaker.ts";
 export * from "./config.ts";
 export * from "./gates.ts";
 export * from "./readiness.ts";
-export * from "./ledger.ts";
-export * from "./sizing.ts";
 export * from "./prepared.ts";
 export * from "./connection.ts";
 export * from "./cli_io.ts";

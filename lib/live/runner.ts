@@ -42,7 +42,7 @@ import type {
 import { OrderDesk } from "./desk.ts";
 import { BarBuffer, BridgeBarFeed, bridgeMarket, type Market, paperMarket } from "./feed.ts";
 import { hasWeekendBars, RiskGuard } from "./guard.ts";
-import { TradeLedger } from "./ledger.ts";
+import { TradeBook } from "../execution/trade_book.ts";
 import { Halt, type LiveSession, setUpSession } from "./session.ts";
 import { finishSummary } from "./summary.ts";
 import type { LiveIO, LiveOptions, LiveSummary } from "./types.ts";
@@ -117,7 +117,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       `account ${acc0.login} on ${acc0.server} (trade mode ${acc0.trade_mode}), balance ${acc0.balance}`,
     );
   }
-  const ledger = new TradeLedger(spec, mode === "virtual" ? s.cash : acc0.balance);
+  const ledger = new TradeBook(spec, mode === "virtual" ? s.cash : acc0.balance);
   const startCash = ledger.cash;
 
   // ---- Bars and strategy.

@@ -7,7 +7,7 @@ import { checkOptions, type LiveSession, setUpSession } from "../../lib/live/ses
 import { BarBuffer, paperMarket } from "../../lib/live/feed.ts";
 import { RiskGuard } from "../../lib/live/guard.ts";
 import { OrderDesk } from "../../lib/live/desk.ts";
-import { TradeLedger } from "../../lib/live/ledger.ts";
+import { TradeBook } from "../../lib/execution/trade_book.ts";
 import { finishSummary } from "../../lib/live/summary.ts";
 import type { BarArrays } from "../../lib/data/types.ts";
 import { isKinetraError } from "../../lib/errors.ts";
@@ -138,7 +138,7 @@ Deno.test("guard: the daily loss limit blocks entries for the rest of the day on
 Deno.test("desk: an entry is journalled before and after, booked in the ledger, then closed", async () => {
   const s = await virtualSession({ chsThreshold: 0 });
   const market = paperMarket(s);
-  const ledger = new TradeLedger(market.spec, s.cash);
+  const ledger = new TradeBook(market.spec, s.cash);
   const guard = new RiskGuard(s, 252);
   const bars = s.replay as BarArrays;
   const desk = new OrderDesk(s, market, ledger, guard, {
@@ -186,7 +186,7 @@ Deno.test("desk: an entry is journalled before and after, booked in the ledger, 
 Deno.test("summary: statistics over the processed bars, run_end journalled, summary.json written", async () => {
   const s = await virtualSession();
   const market = paperMarket(s);
-  const ledger = new TradeLedger(market.spec, s.cash);
+  const ledger = new TradeBook(market.spec, s.cash);
   const guard = new RiskGuard(s, 252);
   const bars = s.replay as BarArrays;
   const desk = new OrderDesk(s, market, ledger, guard, {

@@ -1,31 +1,106 @@
 /**
- * The runner's trade ledger: turns broker fills into trade records with exactly the backtest's
- * fields and accounting (lib/backtest TradeRecord): first-in first-out netting of trades, net P&L
- * after commission and swap, spread cost, MFE/MAE from bar highs and lows, and the equity marked at
- * each bar's close (longs at Bid, shorts at Ask). It also provides the strategy's PositionView.
+ * The trade book of the execution core: turns fills into trade records with the engine's fields
+ * and accounting: first-in first-out netting of trades, net P&L after commission and swap, spread
+ * cost, MFE/MAE from bar highs and lows, and the equity marked at each bar's close (longs at Bid,
+ * shorts at Ask). It also provides the strategy's PositionView. The live runner keeps its trades
+ * in it; {@link tradeRecord} is the one computation of a record, used by the book and by the
+ * backtest engine (whose hot loop keeps its own typed book with the same formulas).
+ *
+ * @example
+ * ```ts
+ * import { TradeBook } from "./trade_book.ts";
+ * import { symbolSpec } from "../market/instrument.ts";
+ * const book = new TradeBook(symbolSpec("EURUSD"), 10_000);
+ * book.fill({ lots: 0.1, price: 1.1, bar: 0, time: 0, reason: "signal", spreadPx: 0, opens: true });
+ * const [t] = book.fill({ lots: -0.1, price: 1.101, bar: 3, time: 3, reason: "signal", spreadPx: 0, opens: false });
+ * console.log(t.exit_reason, t.pnl.toFixed(2)); // signal 9.30
+ * ```
  *
  * @module
  */
-import type { ExitReason, TradeRecord } from "../execution/types.ts";
+import type { ExitReason, TradeRecord } from "./types.ts";
 import { commissionMt5, swapNights, swapPerNight } from "../market/costs.ts";
 import { type Instrument, valuePerPriceUnit } from "../market/instrument.ts";
 import { sideName } from "../market/side.ts";
+import { isoTime as iso } from "../util/iso_time.ts";
 import type { PositionView } from "../strategies/contract.ts";
 
-interface LedgerTrade {
-  /** Signed lots. */
+/** What a record needs to know about an open trade. */
+export interface BookTrade {
+  /** Signed size (lots in mt5, units in compat). */
   size: number;
   entry: number;
   entryBar: number;
+  /** Time of the entry bar (epoch ms). */
   entryTime: number;
+  /** SL/TP in force (NaN = none). */
   sl: number;
   tp: number;
   tag: string | undefined;
   mfe: number;
   mae: number;
   energy: number;
+  /** Spread paid at entry per unit of price (a buy's Ask − Bid). */
   spreadPerUnit: number;
+  /** Slippage paid at entry, in price units. */
+  slipPerUnit: number;
   swap: number;
+}
+
+/** How a trade (or the part of it being recorded) ends. */
+export interface RecordExit {
+  price: number;
+  bar: number;
+  /** Time of the exit bar (epoch ms). */
+  time: number;
+  reason: ExitReason;
+  /** Spread paid at the exit per unit (a short's buy-back), 0 for a long. */
+  spreadPerUnit: number;
+  slipPerUnit: number;
+  /** Commission of both sides (entry only for a trade still open). */
+  commission: number;
+  /** Return in % when the profile defines it otherwise (compat); default pnl / entry value. */
+  returnPct?: number;
+}
+
+/**
+ * The trade record of `t` ended by `exit`, with `mult` the money value of a price move of 1.0 per
+ * unit of size (`valuePerPriceUnit` in mt5, 1 in compat).
+ */
+export function tradeRecord(t: BookTrade, exit: RecordExit, mult: number): TradeRecord {
+  const size = t.size;
+  const abs = Math.abs(size);
+  const long = size > 0;
+  const price = exit.price;
+  const f = long ? price - t.entry : t.entry - price;
+  const mfe = Math.max(t.mfe, f), mae = Math.max(t.mae, -f);
+  const gross = size * (price - t.entry) * mult;
+  const pnl = gross - exit.commission + t.swap;
+  const notional = abs * t.entry * mult;
+  return {
+    entry_bar: t.entryBar,
+    exit_bar: exit.bar,
+    entry_time: iso(t.entryTime),
+    exit_time: iso(exit.time),
+    side: sideName(long ? 1 : -1),
+    entry_price: t.entry,
+    exit_price: price,
+    size: abs,
+    pnl,
+    return_pct: exit.returnPct ?? pnl / notional * 100,
+    commission: exit.commission,
+    spread_cost: (t.spreadPerUnit + exit.spreadPerUnit) * abs * mult,
+    slippage_cost: (t.slipPerUnit + exit.slipPerUnit) * abs * mult,
+    swap: t.swap,
+    mfe,
+    mae,
+    energy_at_entry: t.energy,
+    sl: t.sl === t.sl ? t.sl : null,
+    tp: t.tp === t.tp ? t.tp : null,
+    tag: t.tag ?? null,
+    exit_reason: exit.reason,
+    duration_bars: exit.bar - t.entryBar,
+  };
 }
 
 class View implements PositionView {
@@ -35,14 +110,12 @@ class View implements PositionView {
   entryBar = -1;
 }
 
-const iso = (ms: number): string => (Number.isFinite(ms) ? new Date(ms).toISOString() : "");
-
-/** Engine-compatible trade accounting for the live runner. */
-export class TradeLedger {
+/** The trade book: engine-compatible trade accounting (mt5), used by the live runner. */
+export class TradeBook {
   readonly #spec: Instrument;
   readonly #mult: number;
   #cash: number;
-  #open: LedgerTrade[] = [];
+  #open: BookTrade[] = [];
   readonly closed: TradeRecord[] = [];
   readonly position: PositionView = new View();
 
@@ -150,7 +223,7 @@ export class TradeLedger {
         out.push(this.#close(t, opts.price, opts.bar, opts.time, opts.reason, spreadPaid));
       } else {
         // Close a part of t.
-        const part: LedgerTrade = { ...t, size: -need, swap: t.swap * (-need / t.size) };
+        const part: BookTrade = { ...t, size: -need, swap: t.swap * (-need / t.size) };
         t.swap -= part.swap;
         t.size = Number((t.size + need).toFixed(10));
         this.#open.push(part);
@@ -171,6 +244,7 @@ export class TradeLedger {
         mae: 0,
         energy: opts.energy ?? NaN,
         spreadPerUnit: spreadPaid,
+        slipPerUnit: 0,
         swap: 0,
       });
       this.#cash -= commissionMt5(this.#spec, need, opts.price);
@@ -200,7 +274,7 @@ export class TradeLedger {
   }
 
   #close(
-    t: LedgerTrade,
+    t: BookTrade,
     price: number,
     bar: number,
     time: number,
@@ -216,7 +290,7 @@ export class TradeLedger {
   }
 
   #record(
-    t: LedgerTrade,
+    t: BookTrade,
     price: number,
     bar: number,
     time: number,
@@ -224,41 +298,14 @@ export class TradeLedger {
     exitSpreadPerUnit: number,
     open: boolean,
   ): TradeRecord {
-    const size = t.size;
-    const abs = Math.abs(size);
-    const long = size > 0;
-    const f = long ? price - t.entry : t.entry - price;
-    const mfe = Math.max(t.mfe, f), mae = Math.max(t.mae, -f);
     const commission = open
-      ? commissionMt5(this.#spec, size, t.entry)
-      : commissionMt5(this.#spec, size, t.entry) + commissionMt5(this.#spec, size, price);
-    const gross = size * (price - t.entry) * this.#mult;
-    const pnl = gross - commission + t.swap;
-    const notional = abs * t.entry * this.#mult;
-    return {
-      entry_bar: t.entryBar,
-      exit_bar: bar,
-      entry_time: iso(t.entryTime),
-      exit_time: iso(time),
-      side: sideName(long ? 1 : -1),
-      entry_price: t.entry,
-      exit_price: price,
-      size: abs,
-      pnl,
-      return_pct: pnl / notional * 100,
-      commission,
-      spread_cost: (t.spreadPerUnit + exitSpreadPerUnit) * abs * this.#mult,
-      slippage_cost: 0,
-      swap: t.swap,
-      mfe,
-      mae,
-      energy_at_entry: t.energy,
-      sl: t.sl === t.sl ? t.sl : null,
-      tp: t.tp === t.tp ? t.tp : null,
-      tag: t.tag ?? null,
-      exit_reason: reason,
-      duration_bars: bar - t.entryBar,
-    };
+      ? commissionMt5(this.#spec, t.size, t.entry)
+      : commissionMt5(this.#spec, t.size, t.entry) + commissionMt5(this.#spec, t.size, price);
+    return tradeRecord(
+      t,
+      { price, bar, time, reason, spreadPerUnit: exitSpreadPerUnit, slipPerUnit: 0, commission },
+      this.#mult,
+    );
   }
 
   #refresh(): void {

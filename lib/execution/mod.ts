@@ -1,0 +1,21 @@
+/**
+ * The execution core shared by the backtest engine, the paper broker and the live runner: the
+ * trade server's checks as pure functions returning MT5 retcodes (`checkTradeMode`, `checkStops`,
+ * `checkVolume`, `checkMargin`), one sizing module (`entryLots`, `riskLots`, `fractionLots`), one
+ * trade book (`TradeBook`: FIFO netting, commission, swap, MFE/MAE) and its trade record.
+ *
+ * @example
+ * ```ts
+ * import { checkStops, riskLots } from "./mod.ts";
+ * import { symbolSpec } from "../market/instrument.ts";
+ * const eu = symbolSpec("EURUSD");
+ * console.log(checkStops(eu, true, 1.1, 1.1005, undefined, "server")?.retcode); // 10016: SL above Bid
+ * console.log(riskLots(eu, 10_000, 1, 1.1, 1.095)); // 0.2
+ * ```
+ *
+ * @module
+ */
+export * from "./types.ts";
+export * from "./validation.ts";
+export * from "./sizing.ts";
+export * from "./trade_book.ts";
