@@ -24,6 +24,7 @@ export {
   type ReadOptions,
   readTicks,
 } from "./read_bars.ts";
+export { type DataTz, nyCloseOffsetMs, parseTz, timesToUtc, toUtcMs } from "./tz.ts";
 export { bucketStart, inferDigits, resampleTicks, type Ticks, ticksFromColumns } from "./ticks.ts";
 export {
   detectTimeframe,

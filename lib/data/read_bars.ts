@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { parseTz, timesToUtc } from "./tz.ts";
 import { KinetraError } from "../errors.ts";
 import { decodeToUtf8 } from "./_decode.ts";
 import { parseRows, type RawColumns, type RowIssues } from "./_parse.ts";
@@ -29,6 +30,12 @@ export interface ReadOptions {
    * stays strict by default).
    */
   lenient?: boolean;
+  /**
+   * The clock of the file's times (lib/data/tz.ts): `server` (default: kept as written, the trade
+   * server's clock for MT5 exports), `UTC`, an offset such as `+02:00`, or `ny_close`
+   * (GMT+2/GMT+3). Anything but `server` converts every bar time to UTC.
+   */
+  tz?: string;
 }
 
 /** Everything one read produced: raw (file-order) columns for validation, and the normalised result. */
@@ -341,7 +348,11 @@ export function barsOfLoaded(loaded: LoadedFile, opts: ReadOptions = {}): Bars {
   const declared = loaded.sniffed.format === "mt5_ticks"
     ? (opts.timeframe?.toUpperCase() ?? null)
     : name.timeframe;
-  return barsFromArrays(loaded.arrays, {
+  const tz = parseTz(opts.tz);
+  const arrays = tz.kind === "server"
+    ? loaded.arrays
+    : { ...loaded.arrays, time: timesToUtc(loaded.arrays.time.slice(), tz) };
+  return barsFromArrays(arrays, {
     symbol: opts.symbol ?? name.symbol,
     timeframe: declared,
     timeframeDetected: detectTimeframe(loaded.arrays.time),

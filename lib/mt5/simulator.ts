@@ -47,6 +47,7 @@ import { instrumentFromMt5, type Mt5SymbolInfo } from "../market/mt5_names.ts";
 import { symbolSpec } from "../market/instrument.ts";
 import type { Instrument } from "../market/types.ts";
 import type { BarArrays } from "../data/types.ts";
+import { nyCloseOffsetMs } from "../data/tz.ts";
 import { KinetraError } from "../errors.ts";
 import { LineConn } from "./line_conn.ts";
 import { requireNet } from "./permissions.ts";
@@ -145,23 +146,13 @@ const MODE: Record<string, number> = {
 
 const HOUR_MS = 3_600_000;
 
-/** UTC ms of the nth `weekday` (0 = Sunday) of a month, at `hourUtc`. */
-function nthWeekday(year: number, month: number, weekday: number, n: number, hourUtc: number): number {
-  const first = new Date(Date.UTC(year, month, 1)).getUTCDay();
-  const day = 1 + ((weekday - first + 7) % 7) + (n - 1) * 7;
-  return Date.UTC(year, month, day, hourUtc);
-}
-
 /**
  * Offset in seconds of a "New York close" trade server (GMT+2, GMT+3 while US daylight saving is
  * on: from the second Sunday of March 07:00 UTC to the first Sunday of November 06:00 UTC), for a
- * UTC instant. Most MT5 brokers run this clock.
+ * UTC instant. Most MT5 brokers run this clock (lib/data/tz.ts `ny_close`).
  */
 export function nyCloseOffsetS(utcMs: number): number {
-  const y = new Date(utcMs).getUTCFullYear();
-  const start = nthWeekday(y, 2, 0, 2, 7);
-  const end = nthWeekday(y, 10, 0, 1, 6);
-  return utcMs >= start && utcMs < end ? 3 * 3600 : 2 * 3600;
+  return nyCloseOffsetMs(utcMs) / 1000;
 }
 
 /**
