@@ -18,7 +18,7 @@ import { KinetraError } from "../errors.ts";
 import type { Params, Strategy } from "../strategies/contract.ts";
 import type { Dataset } from "./data.ts";
 import { sliceBars, sliceFeatures } from "./data.ts";
-import { momentSums, partitionBounds } from "./overfit.ts";
+import { equityReturnSums, momentSums, partitionBounds } from "./overfit.ts";
 
 /** Cost and account flags of a sweep (serialisable; the symbol is resolved where the job runs). */
 export interface SweepConfig {
@@ -212,8 +212,6 @@ export function scoreOf(
   return { objective: value, excluded: null };
 }
 
-const bufs = new Map<number, Float64Array>();
-
 /** Run one parameter set over bars [from, to) of the dataset (a window's training part, or all). */
 export function evaluateTrial(
   ctx: TrialContext,
@@ -234,18 +232,7 @@ export function evaluateTrial(
     config: ctx.config,
     conversion: range ? sliceConversion(ctx.conversion, range.from, range.to) : ctx.conversion ?? null,
   });
-  let buf = bufs.get(b.length);
-  if (!buf) {
-    if (bufs.size > 8) bufs.clear();
-    bufs.set(b.length, buf = new Float64Array(Math.max(0, b.length - 1)));
-  }
-  const ret = barReturns(r.equity, buf);
-  const bounds = partitionBounds(ret.length, ctx.partitions);
-  const parts: number[] = [];
-  for (let s = 0; s < ctx.partitions; s++) {
-    const m = momentSums(ret, bounds[s], bounds[s + 1]);
-    parts.push(m[0], m[1], m[2]);
-  }
+  const { moments, parts } = equityReturnSums(r.equity, ctx.partitions);
   const sc = scoreOf(r.stats, ctx.objective, ctx.minTrades);
   return {
     index,
@@ -253,7 +240,7 @@ export function evaluateTrial(
     objective: sc.objective,
     excluded: sc.excluded,
     stats: jsonStats(r.stats),
-    moments: momentSums(ret),
+    moments,
     parts,
   };
 }

@@ -13,7 +13,7 @@
 import { KinetraError } from "../errors.ts";
 import type { Params } from "../strategies/contract.ts";
 import { getStrategy } from "../strategies/registry.ts";
-import { shareIndicators } from "../strategies/memo.ts";
+import { shareIndicators, unshareIndicators } from "../strategies/memo.ts";
 import type { BarArrays } from "../data/types.ts";
 import type { BacktestConversion } from "../backtest/run.ts";
 import { type DataRef, type Dataset, loadDataset, sliceBars } from "./data.ts";
@@ -47,6 +47,8 @@ export interface Job {
   test?: { from: number; to: number; cash?: number; offset: number; total: number };
   /** Drop the full statistics from the result (only objective and moments; for very large sweeps). */
   statsOff?: boolean;
+  /** Do not share indicators between the combinations (for measurements). */
+  noShare?: boolean;
 }
 
 /** What a job returns. */
@@ -138,7 +140,8 @@ export async function executeJob(job: Job): Promise<JobResult> {
           ranges.set(rk, bars);
         }
       }
-      shareIndicators(bars.close);
+      if (job.noShare) unshareIndicators(bars.close);
+      else shareIndicators(bars.close);
       for (const c of job.combos) trials.push(evaluateTrial(ctx, c.params, c.index, range, bars));
     }
     if (job.statsOff) { for (const t of trials) delete t.stats; }

@@ -95,6 +95,8 @@ export interface OptimizeOptions {
   dataset?: Dataset;
   /** Compute the deflated Sharpe ratio and PBO (default true; walk-forward windows skip them). */
   overfit?: boolean;
+  /** Share indicators between combinations (default true; off only to measure what sharing saves). */
+  shareIndicators?: boolean;
 }
 
 /** What `optimize` returns. */
@@ -256,6 +258,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
         combos: combos.slice(k, k + size),
         range,
         statsOff: !keepStats && !stream,
+        noShare: opts.shareIndicators === false ? true : undefined,
       });
     }
     return jobs;

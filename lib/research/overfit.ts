@@ -245,6 +245,46 @@ export function partitionBounds(n: number, partitions: number): number[] {
   return b;
 }
 
+/**
+ * One pass over an equity curve: the moment sums of its per-bar returns eq[i]/eq[i−1] − 1 (bars
+ * after a zero equity skipped) and their per-partition [n, Σr, Σr²] (`partitions` contiguous
+ * blocks of the n − 1 returns, as `partitionSums` on the return series).
+ */
+export function equityReturnSums(
+  equity: ArrayLike<number>,
+  partitions: number,
+): { moments: number[]; parts: number[] } {
+  const nr = Math.max(0, equity.length - 1);
+  const bounds = partitionBounds(nr, partitions);
+  const parts = new Array<number>(3 * partitions).fill(0);
+  let s3 = 0, s4 = 0, N = 0, S1 = 0, S2 = 0;
+  for (let s = 0; s < partitions; s++) {
+    let n = 0, s1 = 0, s2 = 0;
+    const to = bounds[s + 1];
+    let prev = equity[bounds[s]];
+    for (let i = bounds[s]; i < to; i++) {
+      const e = equity[i + 1];
+      if (prev > 0) {
+        const r = e / prev - 1;
+        const r2 = r * r;
+        n++;
+        s1 += r;
+        s2 += r2;
+        s3 += r2 * r;
+        s4 += r2 * r2;
+      }
+      prev = e;
+    }
+    parts[3 * s] = n;
+    parts[3 * s + 1] = s1;
+    parts[3 * s + 2] = s2;
+    N += n;
+    S1 += s1;
+    S2 += s2;
+  }
+  return { moments: [N, S1, S2, s3, s4], parts };
+}
+
 /** Per-partition [n, Σx, Σx²] of a return series (length 3·partitions). */
 export function partitionSums(returns: ArrayLike<number>, partitions: number): Float64Array {
   const bounds = partitionBounds(returns.length, partitions);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   deflatedSharpe,
   describeMoments,
+  equityReturnSums,
   expectedMaxSharpe,
   momentSums,
   normCdf,
@@ -76,6 +77,19 @@ Deno.test("moments from sums match direct computation; partition sums give the u
   for (let s = 0; s < 16; s++) [n, s1, s2] = [n + p[3 * s], s1 + p[3 * s + 1], s2 + p[3 * s + 2]];
   assert.equal(n, x.length);
   near(sharpeFromSums(n, s1, s2), d.mean / d.std, 1e-12, "Sharpe of the union");
+});
+
+Deno.test("equityReturnSums equals the moment and partition sums of the return series", () => {
+  const rng = makeRng(9);
+  const eq = new Float64Array(1000);
+  eq[0] = 100;
+  for (let i = 1; i < eq.length; i++) eq[i] = eq[i - 1] * (1 + 0.01 * rng.normal());
+  const r = Float64Array.from({ length: eq.length - 1 }, (_, i) => eq[i + 1] / eq[i] - 1);
+  const got = equityReturnSums(eq, 16);
+  const want = momentSums(r);
+  got.moments.forEach((v, k) => near(v, want[k], 1e-12 * Math.max(1, Math.abs(want[k])), `moment ${k}`));
+  const p = partitionSums(r, 16);
+  got.parts.forEach((v, k) => near(v, p[k], 1e-13, `part ${k}`));
 });
 
 Deno.test("PBO: a trial better in every partition is never overfit; pure noise is about one half", () => {
