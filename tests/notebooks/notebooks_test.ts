@@ -115,6 +115,7 @@ Deno.test("committed notebooks carry no outputs and tag every code cell with wha
       "02_physics_regimes",
       "03_backtest_analysis",
       "04_live_session_review",
+      "05_optimisation",
     ]
   ) {
     assert.ok(
