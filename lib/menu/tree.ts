@@ -6,6 +6,7 @@
  */
 import { configureBridge, pinAccount, showConfig, testConnectionAuth } from "./actions/auth.ts";
 import { batchBacktest, compareStrategies, openLastReport, quickBacktest } from "./actions/backtesting.ts";
+import { optimiseParameters, walkForwardAnalysis } from "./actions/research.ts";
 import { fixPipeline, prepareData, showCatalog, validateData } from "./actions/data.ts";
 import { dataSummaryByClass, featureSnapshot, openNotebooks } from "./actions/exploration.ts";
 import { demoTrading, liveGuide, liveTestConnection, virtualTrading } from "./actions/live.ts";
@@ -42,8 +43,16 @@ export function buildMenuTree(): MenuScreen {
       {
         kind: "screen",
         title: "Backtesting",
-        description: "quick backtest, batch over the catalog, compare strategies, last report",
-        items: [quickBacktest, batchBacktest, compareStrategies, openLastReport],
+        description:
+          "quick backtest, batch over the catalog, compare strategies, last report, optimise, walk-forward",
+        items: [
+          quickBacktest,
+          batchBacktest,
+          compareStrategies,
+          openLastReport,
+          optimiseParameters,
+          walkForwardAnalysis,
+        ],
       },
       {
         kind: "screen",
