@@ -24,6 +24,7 @@ import { runBatch } from "../lib/backtest/batch.ts";
 import { summaryTable } from "../lib/backtest/batch_summary.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { portfolioDemoStep } from "./_demo_portfolio.ts";
+import { researchDemoStep } from "./_demo_research.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import { SAMPLE_DIR } from "../lib/util/paths.ts";
 
@@ -209,6 +210,13 @@ const portfolioStep: DemoStep = {
   run: (ctx) => portfolioDemoStep(ctx),
 };
 
+/** sma_cross optimised on one file, then walked forward (tasks/_demo_research.ts). */
+const researchStep: DemoStep = {
+  name: "research",
+  title: "Research: optimise and walk forward (DSR, PBO, out-of-sample promotion)",
+  run: (ctx) => researchDemoStep(ctx),
+};
+
 export const STEPS: DemoStep[] = [
   inspectStep,
   validateStep,
@@ -216,6 +224,7 @@ export const STEPS: DemoStep[] = [
   smaCrossStep,
   strategiesStep,
   portfolioStep,
+  researchStep,
 ];
 
 const USAGE = "usage: deno task demo [--source DIR] [--out DIR] [--json]";
