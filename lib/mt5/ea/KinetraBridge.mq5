@@ -415,6 +415,17 @@ string StopsRefused(const string s, const double sl, const double tp)
    return "";
   }
 
+// A stored result returned again: its bridge_code becomes -12 (duplicate, cached), whatever it was.
+string MarkDuplicate(const string stored)
+  {
+   int p = JFind(stored, "bridge_code");
+   if(p < 0) return stored;
+   int e = p;
+   int n = StringLen(stored);
+   while(e < n && StringGetCharacter(stored, e) != ',' && StringGetCharacter(stored, e) != '}') e++;
+   return StringSubstr(stored, 0, p) + "-12" + StringSubstr(stored, e);
+  }
+
 // A refusal before anything is sent: journalled like every outcome, then returned.
 string Refuse(const string cid, const uint retcode, const int bridgeCode, const ulong position, const string why)
   {
@@ -449,9 +460,7 @@ string Trade(const string t, const string json)
    int k = JournalIndex(cid);
    if(k >= 0 && StringFind(g_jResults[k], "{") == 0)
      {
-      string cached = g_jResults[k];
-      StringReplace(cached, "\"bridge_code\":0", "\"bridge_code\":-12");
-      return cached;   // seen before: the stored result, never a second OrderSend
+      return MarkDuplicate(g_jResults[k]);   // seen before: the stored result, never a second OrderSend
      }
    if(!LiveGateOpen()) return Refuse(cid, TRADE_RETCODE_REJECT, -20, 0, "refused by the EA: AllowLive is off for a non-demo account");
    string off = AlgoTradingOff();
