@@ -13,6 +13,7 @@ import type { Split } from "../lib/backtest/batch_types.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir } from "../lib/util/paths.ts";
+import { resolveClusterUrl } from "../lib/cluster/url.ts";
 import { onStopSignal } from "../lib/util/signals.ts";
 
 const HELP = `deno task backtest:batch [options]
@@ -33,6 +34,10 @@ Run strategies over every export of a folder in parallel workers.
   --strict             refuse (error timeframe_mismatch) a file whose name and bar spacing disagree on
                        the timeframe; default: use the detected timeframe and warn
   --out DIR            parent of the run folders (default logs/backtests)
+  --cluster URL        run the jobs on BullMQ workers (deno task worker) through Redis at
+                       redis://[user:pass@]host:port[/db] (default: $KINETRA_CLUSTER_URL or
+                       .kinetra/cluster.json; none = local workers). See docs/CLUSTER.md
+  --resume RUN_DIR     finish an earlier run folder: only its missing jobs run, with its settings
   --json               print { run_dir, results: [...], summary: [...] } as JSON
   -h, --help           this help
 
@@ -80,6 +85,8 @@ async function main(): Promise<number> {
         profile: { type: "string" },
         out: { type: "string" },
         param: { type: "string", multiple: true, default: [] },
+        cluster: { type: "string" },
+        resume: { type: "string" },
         json: { type: "boolean", default: false },
         strict: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -106,7 +113,16 @@ async function main(): Promise<number> {
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
     throw new KinetraError("bad_argument", `--workers must be a whole number >= 0, got ${args.workers}`);
   }
-  const source = args.source ?? defaultSourceDir({ announce: true });
+  const cluster = await resolveClusterUrl(args.cluster);
+  if (
+    args.resume && (args.source || args.strategies || args.timeframes || args.split || args.param?.length)
+  ) {
+    throw new KinetraError(
+      "bad_argument",
+      "--resume takes the run's own settings from its config.json; give no --source/--strategies/--timeframes/--split/--param with it",
+    );
+  }
+  const source = args.resume ? "" : args.source ?? defaultSourceDir({ announce: true });
   const tty = (() => {
     try {
       return Deno.stderr.isTerminal();
@@ -127,6 +143,8 @@ async function main(): Promise<number> {
   });
   const run = await runBatch({
     signal: ac.signal,
+    cluster,
+    resume: args.resume,
     source,
     strategies: list(args.strategies),
     timeframes: list(args.timeframes),
@@ -169,6 +187,9 @@ async function main(): Promise<number> {
       wall_ms: Math.round(run.wallMs),
       workers: run.workers,
       interrupted: run.interrupted,
+      stopped: run.stopped,
+      runner: run.runner,
+      resumed_jobs: run.resumedJobs,
       totals_ms: run.totalsMs,
       results: run.results,
       summary: run.summary,
@@ -180,9 +201,9 @@ async function main(): Promise<number> {
     console.log(
       `${run.files} files × ${
         run.results.length / Math.max(1, run.files)
-      } strategies = ${run.results.length} runs, ${failed} failed; wall ${
-        s(run.wallMs)
-      } s with ${run.workers} worker(s)`,
+      } strategies = ${run.results.length} runs, ${failed} failed; wall ${s(run.wallMs)} s ${
+        run.runner === "cluster" ? "on the cluster" : `with ${run.workers} worker(s)`
+      }${run.resumedJobs ? ` (${run.resumedJobs} file(s) kept from the earlier run)` : ""}`,
     );
     console.log(
       `time inside workers (summed): read ${s(run.totalsMs.read)} s, features ${
@@ -197,7 +218,14 @@ async function main(): Promise<number> {
       console.log(`interrupted: ${skipped} runs did not finish (recorded with the error "interrupted")`);
       console.log(`partial results: ${run.runDir}`);
     }
+    if (run.stopped && run.stopped.code !== "interrupted") {
+      console.log(`stopped: ${run.stopped.message}; finish the missing jobs with --resume ${run.runDir}`);
+    }
     console.log(`results: ${run.runDir}/results.json`);
+  }
+  if (run.stopped && run.stopped.code !== "interrupted") {
+    console.error(`error: ${run.stopped.message}; every finished result is kept in ${run.runDir}`);
+    return 1;
   }
   if (run.interrupted) return 130;
   return failed === run.results.length ? 1 : 0;

@@ -19,9 +19,14 @@ import { assertNotInside, utcStamp, writeJsonAtomic, writeTextAtomic } from "../
 import { LOGS_DIR } from "../util/paths.ts";
 import { getStrategy } from "../strategies/registry.ts";
 import { resolveParams } from "../strategies/contract.ts";
-import { paramsFor, runBatchJob } from "./batch_job.ts";
+import { paramsFor } from "./batch_job.ts";
 import { summarizeBatch, type SummaryRow, summaryTable } from "./batch_summary.ts";
-import type { BatchJob, BatchResult, Split, WorkerMessage } from "./batch_types.ts";
+import type { BatchJob, BatchResult, Split } from "./batch_types.ts";
+import type { BatchJobResult, BatchPayload } from "../cluster/batch_kind.ts";
+import { ENGINE_VERSION, type JobEnvelope, makeJob, sha256Hex } from "../cluster/job.ts";
+import "../cluster/kinds.ts";
+import { type JobRunner, LocalRunner, makeRunner } from "../cluster/runner.ts";
+import { JobStore } from "../cluster/store.ts";
 
 /** Options of `runBatch` (and `planBatch`). */
 export interface BatchOptions {
@@ -58,6 +63,12 @@ export interface BatchOptions {
    * are recorded with the error code `interrupted`, and results.json is still written.
    */
   signal?: AbortSignal;
+  /** redis:// URL: run the jobs on BullMQ workers (`deno task worker`) instead of local threads. */
+  cluster?: string | null;
+  /** An earlier run folder: run only its missing jobs, with its own settings. */
+  resume?: string;
+  /** A runner to use instead of making one (tests); not closed by runBatch. */
+  runner?: JobRunner;
 }
 
 /** Progress after a file finished. */
@@ -90,8 +101,14 @@ export interface BatchRun {
   files: number;
   /** Workers used (0 = the calling thread). */
   workers: number;
-  /** True when the batch was stopped through `signal`. */
+  /** True when the batch was stopped (through `signal`, or the cluster was lost). */
   interrupted: boolean;
+  /** Why the batch stopped early, or null. */
+  stopped: { code: string; message: string } | null;
+  /** Jobs taken from an earlier run of the same folder (`resume`). */
+  resumedJobs: number;
+  /** "local" or "cluster". */
+  runner: string;
 }
 
 /** The default strategies of a batch. */
@@ -281,97 +298,85 @@ function resultsOfCrash(job: BatchJob, message: string, code = "worker_crashed")
   }));
 }
 
-/** Run jobs in `n` workers (0 = here), calling `done` after each job. */
-async function execute(
-  jobs: BatchJob[],
-  n: number,
-  done: (job: BatchJob, results: BatchResult[]) => void,
-  signal?: AbortSignal,
-): Promise<void> {
-  if (n <= 0) {
-    for (const job of jobs) {
-      if (signal?.aborted) return;
-      done(job, await runBatchJob(job));
-    }
-    return;
+/** Read a run folder's config.json for `--resume`. */
+async function readRunConfig(runDir: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(runDir, "config.json")));
+  } catch (e) {
+    throw new KinetraError(
+      "bad_argument",
+      `--resume ${runDir}: not a batch run folder (no readable config.json: ${
+        (e as Error).message.split("\n")[0]
+      })`,
+    );
   }
-  let next = 0;
-  await new Promise<void>((resolveAll) => {
-    let active = 0;
-    const live = new Set<Worker>();
-    const url = new URL("./batch_worker.ts", import.meta.url);
-    if (signal?.aborted) return resolveAll();
-    signal?.addEventListener("abort", () => {
-      next = jobs.length;
-      for (const w of live) w.terminate();
-      live.clear();
-      resolveAll();
-    }, { once: true });
-    const start = (): void => {
-      if (next >= jobs.length) {
-        if (active === 0) resolveAll();
-        return;
-      }
-      const worker = new Worker(url, { type: "module" });
-      live.add(worker);
-      active++;
-      let current: BatchJob | null = null;
-      const feed = (): void => {
-        if (next >= jobs.length) {
-          worker.terminate();
-          live.delete(worker);
-          active--;
-          if (active === 0) resolveAll();
-          return;
-        }
-        current = jobs[next++];
-        worker.postMessage(current);
-      };
-      worker.onmessage = (ev: MessageEvent<WorkerMessage>): void => {
-        const msg = ev.data;
-        if (msg.type === "done" && current && msg.jobId === current.id && !signal?.aborted) {
-          const job = current;
-          current = null;
-          done(job, msg.results);
-          feed();
-        }
-      };
-      worker.onerror = (ev: ErrorEvent): void => {
-        ev.preventDefault();
-        worker.terminate();
-        live.delete(worker);
-        active--;
-        if (current) done(current, resultsOfCrash(current, ev.message || "worker crashed"));
-        current = null;
-        start(); // replace the worker and go on
-      };
-      feed();
-    };
-    const count = Math.min(n, jobs.length);
-    for (let k = 0; k < count; k++) start();
-  });
 }
 
+const TRADES_NAME = /^trades\/[A-Za-z0-9+._-]{1,200}\.csv$/;
+
 /**
- * Run a batch. Writes `<outDir>/run_<stamp>/config.json` before starting, `trades/` as runs
- * finish and `results.json` (results, summary, timings) at the end.
+ * Run a batch. Writes `<outDir>/run_<stamp>/config.json` before starting, each finished job's
+ * results to `jobs.jsonl` (keyed by job id) and its trades to `trades/` as it finishes, and
+ * `results.json` and `summary.txt` at the end (also when stopped). The jobs run on local workers
+ * or, with `cluster`, on BullMQ workers; `resume` finishes an earlier run folder's missing jobs.
  */
 export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
   const t0 = performance.now();
-  const outDir = opts.outDir ?? join(LOGS_DIR, "backtests");
-  assertNotInside(outDir, opts.source);
-  const probe = await planBatch(opts); // validate before creating anything
-  const runDir = await freshRunDir(outDir);
+  let runDir: string;
+  let prior: Record<string, unknown> | null = null;
+  if (opts.resume) {
+    runDir = opts.resume;
+    prior = await readRunConfig(runDir);
+    const p = prior;
+    opts = {
+      ...opts,
+      source: String(p.source),
+      strategies: p.strategies as string[],
+      timeframes: (p.timeframes as string[] | null) ?? undefined,
+      split: p.split as Split,
+      testRatio: p.test_ratio as number,
+      profile: p.profile as "mt5" | "compat",
+      params: p.params === "defaults" ? {} : p.params as Record<string, number>,
+    };
+  } else {
+    const outDir = opts.outDir ?? join(LOGS_DIR, "backtests");
+    assertNotInside(outDir, opts.source);
+    await planBatch(opts); // validate before creating anything
+    runDir = await freshRunDir(outDir);
+  }
   const tradesDir = join(runDir, "trades");
-  await Deno.mkdir(tradesDir);
-  const jobs = probe.map((j) => ({ ...j, tradesDir }));
+  await Deno.mkdir(tradesDir, { recursive: true });
+  const jobs = await planBatch(opts, tradesDir);
+  const dataRoot = resolve(opts.source);
+  // One envelope per file: its id derives from the file's bytes and the batch's settings.
+  const envelopes: JobEnvelope<BatchPayload>[] = [];
+  for (const j of jobs) {
+    const sha = await sha256Hex(await Deno.readFile(j.file));
+    envelopes.push(
+      await makeJob<BatchPayload>("batch", {
+        file: relative(dataRoot, resolve(j.file)).split(sep).join("/"),
+        sha256: sha,
+        symbol: j.symbol,
+        timeframe: j.timeframe,
+        assetClass: j.assetClass,
+        strategies: j.strategies,
+        split: j.split,
+        testRatio: j.testRatio,
+        presplit: j.presplit,
+        profile: j.engine.profile,
+        params: j.params,
+        strictTimeframe: j.strictTimeframe ?? false,
+      }),
+    );
+  }
   const hw = navigator.hardwareConcurrency || 1;
   const workers = Math.max(0, Math.min(opts.workers ?? hw, jobs.length));
+  const runner = opts.runner ?? await makeRunner({ cluster: opts.cluster, workers, dataRoot });
   const startedAt = new Date().toISOString();
-  const config = {
+  const config = prior ?? {
     created_at: startedAt,
     run_dir: runDir,
-    source: resolve(opts.source),
+    source: dataRoot,
     strategies: jobs[0].strategies,
     timeframes: opts.timeframes?.length ? opts.timeframes.map((t) => t.toUpperCase()) : null,
     split: jobs[0].split,
@@ -379,31 +384,65 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     presplit: jobs[0].presplit,
     profile: jobs[0].engine.profile,
     workers,
+    runner: runner.name,
+    cluster: runner instanceof LocalRunner ? null : (runner as { address?: string }).address ?? "cluster",
+    engine_version: ENGINE_VERSION,
     params: opts.params && Object.keys(opts.params).length ? opts.params : "defaults",
     git_commit: await gitCommit(),
     files: jobs.map((j) => j.file),
+    job_ids: envelopes.map((e) => e.id),
   };
-  await writeJsonAtomic(join(runDir, "config.json"), config);
-  const byJob = new Map<number, BatchResult[]>();
+  if (!prior) await writeJsonAtomic(join(runDir, "config.json"), config);
+  const store = await JobStore.open(runDir);
+  const todo = envelopes.filter((e) => !store.has(e.id));
+  const resumed = envelopes.length - todo.length;
+  const fileOf = new Map(envelopes.map((e, k) => [e.id, jobs[k]]));
   let errors = 0;
-  await execute(jobs, workers, (job, results) => {
-    byJob.set(job.id, results);
-    errors += results.filter((r) => r.error).length;
-    opts.onProgress?.({
-      done: byJob.size,
-      total: jobs.length,
-      file: basename(job.file),
-      errors,
-      elapsedMs: performance.now() - t0,
-    });
-  }, opts.signal);
-  const interrupted = opts.signal?.aborted ?? false;
-  const results = jobs.flatMap((j) =>
-    byJob.get(j.id) ??
-      (interrupted
-        ? resultsOfCrash(j, "the batch was interrupted before this file ran", "interrupted")
-        : resultsOfCrash(j, "no result"))
-  );
+  let done = resumed;
+  let outcome;
+  const writes: Promise<void>[] = [];
+  try {
+    outcome = await runner.run(todo, (id, result) => {
+      const job = fileOf.get(id);
+      if (!job || !store.put(id, stripTrades(result))) return;
+      const rs = (result as Partial<BatchJobResult>).results;
+      if (Array.isArray(rs)) {
+        for (const r of rs) {
+          if (
+            typeof r.trades_csv === "string" && typeof r.trades_file === "string" &&
+            TRADES_NAME.test(r.trades_file)
+          ) {
+            writes.push(writeTextAtomic(join(runDir, r.trades_file), r.trades_csv));
+          }
+          if (r.error) errors++;
+        }
+      } else errors += job.strategies.length;
+      done++;
+      opts.onProgress?.({
+        done,
+        total: jobs.length,
+        file: basename(job.file),
+        errors,
+        elapsedMs: performance.now() - t0,
+      });
+    }, { signal: opts.signal });
+  } finally {
+    if (!opts.runner) await runner.close();
+  }
+  await Promise.all(writes);
+  await store.flush();
+  const stopped = outcome.stopped;
+  const interrupted = stopped !== null;
+  const results = jobs.flatMap((j, k) => {
+    const r = store.get(envelopes[k].id) as Partial<BatchJobResult> & {
+      error?: { code: string; message: string };
+    };
+    if (r && Array.isArray(r.results)) return r.results.map((x) => ({ ...x, file: j.file }));
+    if (r?.error) return resultsOfCrash(j, r.error.message, r.error.code);
+    return stopped
+      ? resultsOfCrash(j, `the batch stopped before this file ran (${stopped.message})`, "interrupted")
+      : resultsOfCrash(j, "no result");
+  });
   const summary = summarizeBatch(results);
   const totalsMs = { read: 0, features: 0, simulate: 0 };
   for (const r of results) {
@@ -419,11 +458,33 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     finished_at: new Date().toISOString(),
     wall_ms: wallMs,
     workers,
+    runner: runner.name,
     interrupted,
+    stopped,
+    resumed_jobs: resumed,
     totals_ms: totalsMs,
     config,
     results,
     summary,
   });
-  return { runDir, results, summary, wallMs, totalsMs, files: jobs.length, workers, interrupted };
+  return {
+    runDir,
+    results,
+    summary,
+    wallMs,
+    totalsMs,
+    files: jobs.length,
+    workers,
+    interrupted,
+    stopped,
+    resumedJobs: resumed,
+    runner: runner.name,
+  };
+}
+
+/** A job result without its inline trades (they go to trades/, not into jobs.jsonl). */
+function stripTrades(result: unknown): unknown {
+  const rs = (result as Partial<BatchJobResult>)?.results;
+  if (!Array.isArray(rs)) return result;
+  return { results: rs.map(({ trades_csv: _t, ...r }) => r) };
 }

@@ -217,6 +217,16 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
     return results;
   }
   const readMs = performance.now() - t0;
+  if (job.expectSha256 && sha !== job.expectSha256) {
+    const err = {
+      code: "sha256_mismatch",
+      message: `${job.file} differs from the file the batch was planned on (sha256 ${
+        sha?.slice(0, 12)
+      }… expected ${job.expectSha256.slice(0, 12)}…)`,
+    };
+    for (const r of results) r.error ??= err;
+    return results;
+  }
   for (const r of results) r.sha256 = sha;
   t0 = performance.now();
   let features: FeatureArrays;
@@ -259,7 +269,12 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
       });
       r.stats = roundStatsForOutput(res.stats);
       const name = tradesName(job, strategy.name);
-      await writeTextAtomic(join(job.tradesDir, name), tradesCsv(res.trades, res.symbol.digits));
+      if (job.tradesDir) {
+        await writeTextAtomic(join(job.tradesDir, name), tradesCsv(res.trades, res.symbol.digits));
+      } else {
+        // No folder (a cluster worker): the trades travel back inline and the collector writes them.
+        r.trades_csv = tradesCsv(res.trades, res.symbol.digits);
+      }
       r.trades_file = `trades/${name}`;
     } catch (e) {
       r.error = errorOf(e);

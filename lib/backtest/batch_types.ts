@@ -28,7 +28,7 @@ export interface BatchJob {
   readonly testRatio: number;
   /** True when the file comes from a prepared train/ or test/ folder (already split). */
   readonly presplit: boolean;
-  /** Folder where the job writes trade files (the run's `trades/`). */
+  /** Folder where the job writes trade files (the run's `trades/`); "" returns them inline. */
   readonly tradesDir: string;
   /** Backtest profile and engine options forwarded to `runBacktest`. */
   readonly engine: { readonly profile: "mt5" | "compat" };
@@ -36,6 +36,8 @@ export interface BatchJob {
   readonly params: Readonly<Record<string, number>>;
   /** Refuse a file whose name and bar spacing disagree on the timeframe (else: use the detected one). */
   readonly strictTimeframe?: boolean;
+  /** When set, the file's bytes must hash to this SHA-256 (hex) or the job fails `sha256_mismatch`. */
+  readonly expectSha256?: string;
 }
 
 /** The outcome of one strategy on one file. */
@@ -64,6 +66,8 @@ export interface BatchResult {
   trades_file: string | null;
   /** Why the run failed, or null. */
   error: { code: string; message: string } | null;
+  /** The trades as CSV text, only when the job had no trades folder (cluster workers). */
+  trades_csv?: string;
   /** Time spent per step (read and features are shared by the file's strategies, split evenly). */
   timings_ms: { read: number; features: number; simulate: number };
 }
