@@ -337,6 +337,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
       testRatio: p.test_ratio as number,
       profile: p.profile as "mt5" | "compat",
       params: p.params === "defaults" ? {} : p.params as Record<string, number>,
+      strictTimeframe: p.strict_timeframe === true,
     };
   } else {
     const outDir = opts.outDir ?? join(LOGS_DIR, "backtests");
@@ -383,6 +384,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     test_ratio: jobs[0].testRatio,
     presplit: jobs[0].presplit,
     profile: jobs[0].engine.profile,
+    strict_timeframe: opts.strictTimeframe ?? false,
     workers,
     runner: runner.name,
     cluster: runner instanceof LocalRunner ? null : (runner as { address?: string }).address ?? "cluster",

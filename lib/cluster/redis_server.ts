@@ -30,7 +30,7 @@ export function redisServerPath(): string | null {
   return null;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -64,7 +64,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
     );
   }
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+    const port = freePort();
     const args = [
       "--port",
       String(port),
