@@ -34,7 +34,7 @@ const USAGE = `usage:
   deno task live --init-config
 options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold X --speed BARS_PER_SECOND|0
   --max-daily-loss MONEY --max-position LOTS --flatten-on-breaker --flatten-on-halt --no-auto-adjust
-  --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --json
+  --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --max-refusals N --json
   --dashboard [HOST:PORT]   serve the session's dashboard (default 127.0.0.1 on a free port; docs/DASHBOARD.md)
   --notify URL (repeatable) Slack webhook, Telegram sendMessage or JSON webhook (also "notify" in the config file)
   --notify-fills            a message for every fill too;  --no-notify  ignore the config file's notify URLs`;
@@ -100,6 +100,7 @@ async function main(): Promise<number> {
         notify: { type: "string", multiple: true },
         "notify-fills": { type: "boolean" },
         "no-notify": { type: "boolean" },
+        "max-refusals": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -227,6 +228,7 @@ async function main(): Promise<number> {
         : undefined,
       logsDir: v["logs-dir"],
       recompute: v.recompute as "once" | "per_bar" | undefined,
+      maxRefusals: num("max-refusals", v["max-refusals"]),
     }, { print, confirm: confirmOnTerminal, signal: kill.signal });
     if (v.json) {
       console.log(
@@ -241,6 +243,8 @@ async function main(): Promise<number> {
         )
           .join(", "),
     );
+    // A bug that ended the session (after its journal and summary were written) exits 70.
+    if (summary.halt_reason === "internal_error") return 70;
     return summary.status === "halted" && summary.halt_reason !== "kill_switch" &&
         summary.halt_reason !== "duration" && summary.halt_reason !== "max_trades" &&
         summary.halt_reason !== "control_stop"

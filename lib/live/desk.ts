@@ -14,6 +14,7 @@ import {
   isUnknownOutcome,
   ORDER_TYPE,
   RETCODE,
+  retcodeName,
   TRADE_ACTION,
 } from "../market/mt5_constants.ts";
 import type { BrokerPosition, Quote, TradeRequest, TradeResult } from "../broker/types.ts";
@@ -27,6 +28,20 @@ import type { RiskGuard } from "./guard.ts";
 import type { TradeBook } from "../execution/trade_book.ts";
 import { Halt, type LiveSession } from "./session.ts";
 import { entryLots } from "../execution/sizing.ts";
+import { BadReplyError } from "./wire.ts";
+
+/** Default number of consecutive broker refusals with one retcode that halt new entries. */
+export const DEFAULT_MAX_REFUSALS = 3;
+
+/**
+ * Retcodes that say trading is not permitted at all: the first one halts new entries. (10006
+ * REJECT counts only when the live gate sent it, bridge code -20.)
+ */
+export const PERMISSION_RETCODES: readonly number[] = [
+  RETCODE.TRADE_DISABLED,
+  RETCODE.SERVER_DISABLES_AT,
+  RETCODE.CLIENT_DISABLES_AT,
+];
 
 /** The desk's counters (they go into the summary). */
 export interface DeskCounters {
@@ -63,6 +78,7 @@ export class OrderDesk {
   /** Every client order id this run sent. */
   readonly ourCids: Set<string> = new Set<string>();
   #cidCounter = 0;
+  #refusals: { retcode: number; n: number } | null = null;
   readonly #runTag: string;
   readonly #seenDeals = new Set<string>();
 
@@ -185,7 +201,38 @@ export class OrderDesk {
     }
     const ok = isSuccessRetcode(r.retcode) && r.bridge_code !== BRIDGE_CODE.LIVE_GATE;
     await journal.append("order_result", { cid, kind, ok, result: r });
+    if (ok) this.#refusals = null;
+    else if (r.retcode !== RETCODE.POSITION_CLOSED) await this.#refused(r);
     return r;
+  }
+
+  /**
+   * The refusal rule: a permission retcode (10017, 10026, 10027, or 10006 from the live gate)
+   * halts new entries at once; `maxRefusals` (default 3) consecutive refusals with one retcode
+   * halt them too. Any accepted order resets the count.
+   */
+  async #refused(r: TradeResult): Promise<void> {
+    const max = this.s.opts.maxRefusals ?? DEFAULT_MAX_REFUSALS;
+    const name = `${r.retcode} ${retcodeName(r.retcode)}`;
+    if (
+      PERMISSION_RETCODES.includes(r.retcode) ||
+      (r.retcode === RETCODE.REJECT && r.bridge_code === BRIDGE_CODE.LIVE_GATE)
+    ) {
+      await this.guard.haltEntries(
+        "refused_permission",
+        `the broker refused with ${name} (${r.comment}): trading is not permitted; fix it in the terminal or the EA and start again`,
+      );
+      return;
+    }
+    this.#refusals = this.#refusals?.retcode === r.retcode
+      ? { retcode: r.retcode, n: this.#refusals.n + 1 }
+      : { retcode: r.retcode, n: 1 };
+    if (this.#refusals.n >= max) {
+      await this.guard.haltEntries(
+        "repeated_refusals",
+        `${this.#refusals.n} consecutive orders refused with ${name} (last: ${r.comment})`,
+      );
+    }
   }
 
   /** Closed trades: into the CHS and the journal. */
@@ -532,9 +579,17 @@ export class OrderDesk {
   /** Carry out a strategy's intents in order. */
   async execute(intents: OrderIntent[], decisionBar: number, barIdx: number): Promise<void> {
     for (const it of intents) {
-      if (it.kind === "close") await this.closeAll("signal", barIdx);
-      else if (it.kind === "entry") await this.openEntry(it, decisionBar, barIdx);
-      else if (it.kind === "modify") await this.modifyBrackets(it, barIdx);
+      try {
+        if (it.kind === "close") await this.closeAll("signal", barIdx);
+        else if (it.kind === "entry") await this.openEntry(it, decisionBar, barIdx);
+        else if (it.kind === "modify") await this.modifyBrackets(it, barIdx);
+      } catch (e) {
+        // A read the EA kept answering with malformed data: this intent is dropped (journalled);
+        // the wire monitor counts the messages and halts the session when there are too many.
+        if (!(e instanceof BadReplyError)) throw e;
+        await this.s.journal.append("rejection", { by: "bridge", kind: it.kind, message: e.message });
+        this.s.io.print(`${it.kind} skipped: ${e.message}`);
+      }
     }
   }
 

@@ -45,6 +45,8 @@ export class RiskGuard {
   limitEvents = 0;
   /** Set by a `halt_entries` request on the control channel (the dashboard). */
   entriesHaltedByControl = false;
+  /** New entries stopped for the rest of the session (refusals, a flapping link), with why. */
+  entriesHalted: { by: string; message: string; at: string } | null = null;
   #chsLogged = NaN;
   #maxTradesNoted = false;
   #flattenNext = false;
@@ -90,6 +92,18 @@ export class RiskGuard {
     } else if (req.action === "close_all_stop") {
       throw new Halt("control_stop", `close all and stop requested (${req.source})`);
     }
+  }
+
+  /**
+   * Stop new entries for the rest of the session (`by`: a short reason code); journalled as a
+   * `limit` event `entries_halted` and printed once. Open positions are still managed.
+   */
+  async haltEntries(by: string, message: string): Promise<void> {
+    if (this.entriesHalted) return;
+    this.entriesHalted = { by, message, at: new Date().toISOString() };
+    this.limitEvents++;
+    await this.s.journal.append("limit", { what: "entries_halted", by, message });
+    this.s.io.print(`new entries halted: ${message}`);
   }
 
   /** A closed trade for the CHS. */
@@ -181,6 +195,8 @@ export class RiskGuard {
       ? "circuit_breaker"
       : this.entriesHaltedByControl
       ? "control"
+      : this.entriesHalted
+      ? this.entriesHalted.by
       : halting
       ? "halting"
       : opts.maxTrades !== undefined && this.entries >= opts.maxTrades

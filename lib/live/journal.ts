@@ -30,7 +30,15 @@ export type JournalEventType =
   /** After each bar closed: OHLC, equity, balance, net lots and open positions (the dashboard's bars). */
   | "mark"
   /** A request read from the control channel (lib/live/control.ts). */
-  | "control";
+  | "control"
+  /** A malformed message or reply from the Expert Advisor (refused, counted, answered with an error). */
+  | "bad_message"
+  /** A streamed bar that failed the bar checks (refused, never stored). */
+  | "bad_bar"
+  /** A shadow trade while the breaker is tripped (simulated at the live quote, never sent). */
+  | "shadow"
+  /** What the start-up reconciliation of the previous run found and did. */
+  | "recovery";
 
 /** One journal line. `ts` is the wall-clock ISO time it was written. */
 export interface JournalEvent {

@@ -30,7 +30,7 @@ import { energyColumn } from "../backtest/energy.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
 import { computeFeatures } from "../features/mod.ts";
-import type { Mt5BridgeBroker } from "../mt5/bridge_broker.ts";
+import type { AccountInfo } from "../broker/types.ts";
 import { BridgeError } from "../mt5/server.ts";
 import type {
   FeatureArrays,
@@ -40,7 +40,8 @@ import type {
   StrategyContext,
 } from "../strategies/contract.ts";
 import { OrderDesk } from "./desk.ts";
-import { BarBuffer, BridgeBarFeed, bridgeMarket, type Market, paperMarket } from "./feed.ts";
+import { BarBuffer, barProblem, BridgeBarFeed, bridgeMarket, type Market, paperMarket } from "./feed.ts";
+import { BadReplyError, type CheckedBridgeBroker } from "./wire.ts";
 import { hasWeekendBars, RiskGuard } from "./guard.ts";
 import { TradeBook } from "../execution/trade_book.ts";
 import { Halt, type LiveSession, setUpSession } from "./session.ts";
@@ -93,10 +94,13 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   const { journal, mode, strategy, params, replay, symbol } = s;
 
   // ---- Broker and bar source (a failure here is journalled before it is reported).
-  let market: Market;
+  let market: Market | null = null;
+  let acc0: AccountInfo;
   try {
     market = mode === "virtual" ? paperMarket(s) : await bridgeMarket(s);
+    acc0 = await market.broker.account();
   } catch (e) {
+    await market?.server?.close();
     await journal.append("halt", {
       reason: (e as { code?: string }).code ?? "setup_failed",
       message: (e as Error).message,
@@ -105,7 +109,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     throw e;
   }
   const { broker, paper, server, spec } = market;
-  const acc0 = await broker.account();
+
   const accountInfo: LiveSummary["account"] = {
     login: acc0.login,
     server: acc0.server,
@@ -139,13 +143,10 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       state = null;
     }
   } else {
-    const history = await (broker as Mt5BridgeBroker).rates(symbol, s.timeframe, Math.max(start + 50, 300));
-    for (const h of history) buffer.push(h);
+    // The history is read once the session's error handling is in place (below).
     bars = buffer.view();
     ctx = { bars, features: {}, params };
     state = null;
-    firstBar = buffer.length;
-    io.print(`history: ${history.length} bars; strategy warm-up ${warm} bars`);
   }
   const perBar = !replay || opts.recompute === "per_bar";
 
@@ -217,6 +218,21 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     }
   };
 
+  let barsRefused = 0;
+  let internalStack: string | null = null;
+  /** Too many malformed messages halt the session; a flapping link halts new entries. */
+  const checkWire = async () => {
+    const m = market!.monitor;
+    if (m?.tooMany) {
+      throw new Halt(
+        "bad_messages",
+        `${m.count} malformed messages from the Expert Advisor (last: ${m.last}); stopped to stay safe`,
+      );
+    }
+    const trouble = market!.trouble();
+    if (trouble) await guard.haltEntries("link_flapping", trouble);
+  };
+
   // ---- The session.
   let lastIndex = -1;
   let endedNormally = false;
@@ -282,18 +298,53 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       }
       endedNormally = true;
     } else if (server) {
+      const history = await (broker as CheckedBridgeBroker).rates(
+        symbol,
+        s.timeframe,
+        Math.max(start + 50, 300),
+      );
+      let refusedHistory = 0;
+      for (const h of history) {
+        const last = buffer.length
+          ? { time: buffer.time[buffer.length - 1], close: buffer.close[buffer.length - 1] }
+          : null;
+        const problem = barProblem(h, last, market.serverNow(), spec.point, opts.barClockToleranceMs);
+        if (problem) {
+          if (problem !== "resent") refusedHistory++;
+          continue;
+        }
+        buffer.push(h);
+      }
+      if (refusedHistory) {
+        barsRefused += refusedHistory;
+        await journal.append("bad_bar", { history: true, refused: refusedHistory });
+        io.print(`history: ${refusedHistory} bars refused by the bar checks`);
+      }
+      if (market.barGate && buffer.length) {
+        market.barGate.last = {
+          time: buffer.time[buffer.length - 1],
+          close: buffer.close[buffer.length - 1],
+        };
+      }
+      bars = buffer.view();
+      ctx = { bars, features: {}, params };
+      firstBar = buffer.length;
+      io.print(`history: ${history.length} bars; strategy warm-up ${warm} bars`);
       const feed = new BridgeBarFeed(market, s);
       await feed.subscribe();
       while (true) {
         const wb = await feed.next(async () => {
           guard.checkKill();
           await guard.checkControl();
+          await checkWire();
         });
         if (!wb) {
           endedNormally = true;
           break;
         }
-        if (buffer.length && wb.time_msc <= buffer.time[buffer.length - 1]) continue; // re-sent bar
+        // The listener's bar gate refused bad bars already (lib/live/feed.ts BarGate); a bar at or
+        // before the last one is a re-send after a reconnect.
+        if (buffer.length && wb.time_msc <= buffer.time[buffer.length - 1]) continue;
         buffer.push(wb);
         bars = buffer.view();
         if (!perBar) ctx = { ...ctx, bars };
@@ -305,22 +356,36 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
           const off = server.serverOffsetMs(); // swap rolls over at the server's midnight
           ledger.chargeSwap(bars.time[i - 1] + off, bars.time[i] + off, bars.close[i - 1]);
         }
-        await desk.syncExternalExits(i);
+        try {
+          await desk.syncExternalExits(i);
+        } catch (e) {
+          if (!(e instanceof BadReplyError)) throw e; // counted by the monitor; tried again next bar
+        }
         const out = await afterClose(i);
         lastIndex = i;
         if (out.length) await desk.execute(out, i, i + 1);
+        await checkWire();
         maxTradesHalt();
       }
     }
   } catch (e) {
     if (e instanceof Halt) halted = e;
+    else if (e instanceof BadReplyError) halted = new Halt("bad_messages", e.message);
     else if (e instanceof BridgeError) {
       halted = new Halt("link_lost", `the bridge link is down and did not come back: ${e.message}`);
     } else if (e instanceof KinetraError && server) halted = new Halt(e.code, e.message);
-    else {
-      await server?.close();
+    else if (e instanceof KinetraError) {
+      await journal.append("halt", { reason: e.code, message: e.message });
       await journal.close();
       throw e;
+    } else {
+      // A bug: the session still ends through the clean halt path (journal, summary); the task
+      // exits 70 for `internal_error` (docs/LIVE_TESTING_GUIDE.md).
+      halted = new Halt(
+        "internal_error",
+        `internal error (a bug in Kinetra, please report it): ${(e as Error)?.message ?? e}`,
+      );
+      internalStack = (e as Error)?.stack ?? String(e);
     }
   }
 
@@ -329,7 +394,11 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   // ---- Halt handling and summary.
   if (halted) {
     io.print(`halted: ${halted.message}`);
-    await journal.append("halt", { reason: halted.reason, message: halted.message });
+    await journal.append("halt", {
+      reason: halted.reason,
+      message: halted.message,
+      ...(internalStack ? { stack: internalStack } : {}),
+    });
     if ((opts.flattenOnHalt || halted.reason === "control_stop") && !(halted.reason === "link_lost")) {
       try {
         // Virtual: the market is at the last processed bar's close.
@@ -363,5 +432,10 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     endedNormally,
     duplicates,
     account: accountInfo,
+    extra: {
+      bars_refused: barsRefused + (market.monitor?.barsRefused ?? 0),
+      bad_messages: market.monitor?.count ?? 0,
+      entries_halted: guard.entriesHalted,
+    },
   });
 }

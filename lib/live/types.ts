@@ -81,6 +81,10 @@ export interface LiveOptions {
   recompute?: "once" | "per_bar";
   /** Consecutive broker refusals with the same retcode that halt new entries (default 3). */
   maxRefusals?: number;
+  /** Demo/live: malformed messages from the Expert Advisor after which the session halts (default 10). */
+  maxBadMessages?: number;
+  /** Demo/live: how far a streamed bar's time may lie after the trade server's clock (default 2 days). */
+  barClockToleranceMs?: number;
 }
 
 /** How the runner talks to its caller. */
@@ -134,4 +138,10 @@ export interface LiveSummary {
   readiness: Readiness;
   journal: string;
   summary_path: string;
+  /** Demo/live: streamed bars refused by the bar checks (never stored). */
+  bars_refused?: number;
+  /** Demo/live: malformed messages from the Expert Advisor (refused, counted, answered with an error). */
+  bad_messages?: number;
+  /** New entries stopped for the rest of the session (refusals, flapping link), with why; else null. */
+  entries_halted?: { by: string; message: string; at: string } | null;
 }

@@ -22,6 +22,7 @@ import {
   safeEqual,
   validateIncoming,
   validateReply,
+  type WireBar,
 } from "./protocol.ts";
 
 /** What an Expert Advisor says about itself in `hello`. */
@@ -48,6 +49,12 @@ export interface BridgeServerOptions {
   handshakeTimeoutMs?: number;
   /** Return a refusal reason for an account that must not connect, or null to accept. */
   acceptAccount?: (hello: HelloInfo) => string | null;
+  /**
+   * Return a refusal reason for a streamed bar (given in UTC) that must not be used, or null to
+   * accept it. A refused bar does not advance the last bar received (so it cannot make later bars
+   * look re-sent) and is passed on with `refused: reason`.
+   */
+  acceptBar?: (bar: WireBar) => string | null;
   /** Structured event log (never receives the secret). */
   log?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -80,6 +87,8 @@ class Session implements BridgeSession {
   lastBeat = Date.now();
   /** The trade server's offset from UTC in ms (hello, then `server_time` events). */
   srvOffsetMs: number;
+  /** The trade server's clock from the last heartbeat (UTC ms) and when it arrived. */
+  clock: { at: number; utc: number } | null = null;
   constructor(readonly id: string, readonly hello: HelloInfo, readonly conn: LineConn) {
     this.srvOffsetMs = (hello.time?.srv_offset_s ?? 0) * 1000;
   }
@@ -248,6 +257,30 @@ export class BridgeServer {
    */
   serverOffsetMs(): number {
     return this.#session?.srvOffsetMs ?? this.#srvOffsetMs;
+  }
+
+  /**
+   * Send a one-way message to the EA (no reply expected), e.g. `error` about a malformed message.
+   * Resolves false when no session is up or the write fails.
+   */
+  async notify(t: string, payload: Record<string, unknown>): Promise<boolean> {
+    const s = this.#session;
+    if (!s) return false;
+    try {
+      await s.conn.send({ v: PROTOCOL_VERSION, t, ts: Date.now(), ...payload });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The trade server's clock now in UTC ms, from the last heartbeat plus the time since it
+   * arrived; null before the first heartbeat of the session.
+   */
+  serverClockMs(): number | null {
+    const c = this.#session?.clock;
+    return c ? c.utc + (Date.now() - c.at) : null;
   }
 
   /** Stop listening and close the session (idempotent). */
@@ -433,7 +466,10 @@ export class BridgeServer {
       }
       return;
     }
-    if (m.t === "hb") return;
+    if (m.t === "hb") {
+      s.clock = { at: Date.now(), utc: Number(m.time_msc) - s.srvOffsetMs };
+      return;
+    }
     if (m.t === "server_time") {
       const off = Number(m.srv_offset_s) * 1000;
       if (off !== s.srvOffsetMs) {
@@ -460,6 +496,11 @@ export class BridgeServer {
     const prev = Number(m.prev_msc);
     const last = this.#lastBarSrvMs;
     if (last !== null && t <= last) return { ...m, resent: true };
+    const refusal = this.#opts.acceptBar?.(eventToUtc(m, offMs).bar as WireBar) ?? null;
+    if (refusal) {
+      this.#log("bridge_bad_bar", { reason: refusal, bar_msc: t - offMs });
+      return { ...m, refused: refusal };
+    }
     let out = m;
     if (last !== null && prev !== last) {
       this.stats.bar_gaps++;
