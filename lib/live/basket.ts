@@ -44,6 +44,7 @@ import type { LiveIO, LiveOptions } from "./types.ts";
 
 /** Options of a basket run: a live run's, with several symbols. */
 export interface LiveBasketOptions extends Omit<LiveOptions, "strategy" | "symbol" | "data"> {
+  /** A single-symbol strategy (broadcast) or a portfolio strategy, or its name. */
   strategy: string | Strategy | PortfolioStrategy;
   /** The symbols of the basket. */
   symbols: readonly string[];
@@ -59,33 +60,53 @@ export interface LiveBasketOptions extends Omit<LiveOptions, "strategy" | "symbo
 
 /** What a basket run reports (summary.json). */
 export interface LiveBasketSummary {
+  /** Run folder name. */
   run_id: string;
+  /** Always virtual. */
   mode: "virtual";
+  /** The symbols of the basket. */
   symbols: string[];
+  /** Their timeframe. */
   timeframe: string;
+  /** Strategy name. */
   strategy: string;
+  /** Resolved strategy parameters. */
   params: Params;
+  /** Start (ISO 8601, wall clock). */
   started_at: string;
+  /** End (ISO 8601, wall clock). */
   ended_at: string;
+  /** `completed` (data ended) or `halted`. */
   status: "completed" | "halted";
+  /** Why it halted, or null. */
   halt_reason: string | null;
+  /** The halt's message, or null. */
   halt_message: string | null;
   /** Union times processed. */
   times_processed: number;
   /** Closed trades with their symbol. */
   trades: PortfolioTrade[];
+  /** Trades still open at the end. */
   open_trades: number;
   /** The account's statistics (backtest names). */
   stats: BacktestStats;
   /** Per symbol: trades, net profit, conversion source. */
   symbol_results: Record<string, { trades: number; net_profit: number; conversion: string }>;
+  /** Last and lowest account CHS (null until defined). */
   chs: { last: number | null; min: number | null };
+  /** Breaker trips. */
   breaker_events: number;
+  /** Breaker resets. */
   breaker_resets: number;
+  /** Times new entries became blocked (breaker, limits, control). */
   entries_blocked: number;
+  /** Limit events (daily loss, max trades). */
   limit_events: number;
+  /** Readiness for the next stage. */
   readiness: Readiness;
+  /** Path of the journal. */
   journal: string;
+  /** Path of summary.json. */
   summary_path: string;
 }
 

@@ -107,14 +107,23 @@ export function classExposureFigure(
 
 /** What the portfolio report shows. */
 export interface PortfolioReportInput {
+  /** Page title. */
   title: string;
+  /** A line under the title (profile, parameters, data). */
   subtitle?: string;
+  /** Union times, epoch ms. */
   time: ArrayLike<number>;
+  /** Account equity per time. */
   equity: ArrayLike<number>;
+  /** Drawdown in % per time (computed when absent). */
   drawdownPct?: ArrayLike<number>;
+  /** The account's statistics. */
   stats: Record<string, number | string | null>;
+  /** Per symbol: its P&L contribution per time. */
   contributions: readonly { symbol: string; values: ArrayLike<number> }[];
+  /** Correlation matrix of the symbols' returns. */
   correlation: { symbols: readonly string[]; matrix: readonly (readonly (number | null)[])[] };
+  /** Notional exposure per asset class, % of equity per time. */
   exposureByClass: Readonly<Record<string, ArrayLike<number>>>;
   /** One row per symbol: name and figures (net profit, trades, exposure, conversion, …). */
   symbolRows: readonly Record<string, number | string | null>[];

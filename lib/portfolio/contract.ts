@@ -24,17 +24,23 @@ import type {
 
 /** One symbol as a portfolio strategy sees it. */
 export interface PortfolioSymbolView {
+  /** Symbol name as in the file names. */
   readonly symbol: string;
+  /** Asset class of the symbol (forex, metals, …). */
   readonly assetClass: string;
+  /** Its bars (read only up to `PortfolioView.bar[k]`). */
   readonly bars: BarArrays;
+  /** Its feature columns (those the strategy declares). */
   readonly features: FeatureArrays;
 }
 
 /** What a portfolio strategy sees at `init`. */
 export interface PortfolioContext {
+  /** The symbols of the basket, in order (intents address them by index). */
   readonly symbols: readonly PortfolioSymbolView[];
   /** The union of the symbols' bar times (epoch ms). */
   readonly time: Float64Array;
+  /** The resolved parameters. */
   readonly params: Params;
 }
 
@@ -52,7 +58,9 @@ export interface PortfolioView {
 
 /** An order for one symbol (index into `PortfolioContext.symbols`). */
 export interface PortfolioIntent {
+  /** Index of the symbol in `PortfolioContext.symbols`. */
   readonly symbol: number;
+  /** The order, as a single-symbol strategy would give it. */
   readonly intent: OrderIntent;
 }
 
@@ -60,8 +68,11 @@ export interface PortfolioIntent {
 export interface PortfolioStrategy<S = unknown> {
   /** Tells it from a single-symbol `Strategy`. */
   readonly kind: "portfolio";
+  /** Name used on the command line. */
   readonly name: string;
+  /** One line saying what it does. */
   readonly description: string;
+  /** Its parameters with defaults and ranges. */
   readonly params: Readonly<Record<string, ParamSpec>>;
   /** Feature columns it reads (computed per symbol). */
   readonly features: readonly string[];

@@ -87,7 +87,9 @@ export interface ConversionInfo {
 export interface PairSymbol {
   /** Symbol as in the file names, e.g. `AUDJPY+`. */
   symbol: string;
+  /** Base currency (the one priced). */
   base: string;
+  /** Quote currency (the price's unit). */
   quote: string;
   /** Its exports: path and declared timeframe (null when the name declares none). */
   files: { path: string; timeframe: string | null }[];
@@ -95,7 +97,9 @@ export interface PairSymbol {
 
 /** One step of a conversion path: multiply by the pair's price, or divide by it (`invert`). */
 export interface ConversionLeg {
+  /** The pair symbol. */
   symbol: string;
+  /** True to divide by its price (holding its quote currency), false to multiply. */
   invert: boolean;
 }
 
@@ -331,6 +335,7 @@ export interface DataConversionOptions {
 
 /** Rates of a symbol plus what they are. `rates` is null when no conversion applies or static is used. */
 export interface SymbolConversion {
+  /** What the conversion is. */
   info: ConversionInfo;
   /** Data rates, or null (same currency, or the static rate for every moment). */
   rates: AlignedRates | null;
@@ -452,7 +457,8 @@ export interface FileConversionOptions {
 }
 
 /** The reader used when no loader is given. */
-export const readPairBars: BarLoader = async (path) => toArrays(await readBars(path));
+/** The reader used when no loader is given (`readBars` + `toArrays`). */
+export const readPairBars: BarLoader = async (path): Promise<BarArrays> => toArrays(await readBars(path));
 
 /**
  * The conversion of the symbol traded in `file`, as `runBacktest` takes it: the info and the
@@ -482,9 +488,13 @@ export async function conversionForFile(
 
 /** A pair's bars for `DataConverter`. */
 export interface PairSeries {
+  /** The pair symbol. */
   symbol: string;
+  /** Base currency. */
   base: string;
+  /** Quote currency. */
   quote: string;
+  /** Its bars. */
   bars: BarArrays;
   /** Bar length in ms (default: from the declared timeframe or the spacing). */
   barMs?: number;

@@ -94,19 +94,25 @@ export interface PortfolioLimits {
 
 /** Inputs of a portfolio run. */
 export interface PortfolioOptions {
+  /** The symbols of the basket. */
   symbols: readonly PortfolioSymbol[];
   /** A single-symbol strategy (broadcast to every symbol) or a portfolio strategy. */
   strategy: Strategy | PortfolioStrategy;
+  /** Strategy parameters (defaults filled in, unknown names refused). */
   params?: Params;
   /** Account configuration (profile, cash, margin/leverage, stop-out, sizing, finalize, …). */
   config?: Partial<BacktestConfig>;
+  /** Allocation limits (none by default). */
   limits?: PortfolioLimits;
 }
 
 /** One symbol's part of the run. */
 export interface PortfolioSymbolResult {
+  /** Symbol name. */
   symbol: string;
+  /** Its asset class. */
   asset_class: string;
+  /** The specification used. */
   spec: Instrument;
   /** Closed trades (bar indexes into the symbol's own bars, as a lone run reports them). */
   trades: TradeRecord[];
@@ -118,7 +124,9 @@ export interface PortfolioSymbolResult {
   contribution: number;
   /** Share of its own bars with a trade open, %. */
   exposure_pct: number;
+  /** Orders refused (broker rules and portfolio limits). */
   rejections: Rejection[];
+  /** Its currency conversion, or null at static rates. */
   conversion: ConversionSummary | null;
   /** The engine's output (trade log, start bar). */
   output: EngineOutput;
@@ -128,7 +136,9 @@ export interface PortfolioSymbolResult {
 
 /** Everything a portfolio run produced (statistics in `portfolioStats`). */
 export interface PortfolioRun {
+  /** The resolved account configuration. */
   config: BacktestConfig;
+  /** The resolved strategy parameters. */
   params: Params;
   /** Union of the symbols' times. */
   time: Float64Array;
@@ -138,6 +148,7 @@ export interface PortfolioRun {
   ruinedAt: number;
   /** First union time a decision could be taken. */
   start: number;
+  /** Per symbol, in the order given. */
   symbols: PortfolioSymbolResult[];
   /** Notional exposure per asset class at each union time, % of equity. */
   exposureByClass: Record<string, Float64Array>;
@@ -166,6 +177,7 @@ export function runPortfolio(opts: PortfolioOptions): PortfolioRun {
 export interface ClosedTrade {
   /** Index of the symbol. */
   symbol: number;
+  /** The trade (bar indexes into the symbol's own bars). */
   trade: TradeRecord;
 }
 

@@ -21,7 +21,9 @@ export interface LoadBasketOptions {
   files?: readonly string[];
   /** A data folder (searched recursively) with `symbols` and `timeframe`. */
   source?: string;
+  /** With `source`: the symbols to load. */
   symbols?: readonly string[];
+  /** With `source`: their timeframe. */
   timeframe?: string;
   /** Keep bars with open time >= start (epoch ms). */
   start?: number;
@@ -39,8 +41,11 @@ export interface LoadBasketOptions {
 
 /** A loaded symbol: the engine's input plus where it came from. */
 export interface LoadedSymbol extends PortfolioSymbol {
+  /** Where the bars come from. */
   meta: BarsMeta;
+  /** The export read. */
   path: string;
+  /** The specification (built-in table, then data/symbols.json). */
   spec: Instrument;
 }
 

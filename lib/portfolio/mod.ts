@@ -21,3 +21,20 @@ export * from "./engine.ts";
 export * from "./load.ts";
 export * from "./momentum.ts";
 export * from "./stats.ts";
+// Types of other rooms that appear in this room's signatures.
+export type { BarArrays, BarsMeta } from "../data/types.ts";
+export type {
+  FeatureArrays,
+  OrderIntent,
+  Params,
+  ParamSpec,
+  PositionView,
+  Strategy,
+} from "../strategies/contract.ts";
+export type { BacktestConfig } from "../backtest/config.ts";
+export type { BacktestStats } from "../backtest/stats.ts";
+export type { ConversionSummary } from "../backtest/run.ts";
+export type { EngineOutput } from "../backtest/engine.ts";
+export type { Rejection, TradeRecord } from "../execution/types.ts";
+export type { Instrument } from "../market/types.ts";
+export type { CurrencyConverter } from "../market/currency.ts";

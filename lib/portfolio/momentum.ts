@@ -15,10 +15,13 @@
 import type { OrderIntent } from "../strategies/contract.ts";
 import type { PortfolioStrategy } from "./contract.ts";
 
-interface State {
-  /** Scratch: momentum per symbol and the ranking order. */
+/** The strategy's per-run scratch (no allocation per decision). */
+export interface MomentumState {
+  /** Trailing return per symbol (NaN before `lookback` bars). */
   mom: Float64Array;
+  /** Symbols ranked, strongest first. */
   order: number[];
+  /** Wanted side per symbol: +1, −1 or 0. */
   target: Int8Array;
 }
 
@@ -27,7 +30,7 @@ const LONG: OrderIntent = { kind: "entry", side: 1, tag: "momentum_long" };
 const SHORT: OrderIntent = { kind: "entry", side: -1, tag: "momentum_short" };
 
 /** Long the strongest, short the weakest symbols by trailing return, rebalanced periodically. */
-export const relativeMomentum: PortfolioStrategy<State> = {
+export const relativeMomentum: PortfolioStrategy<MomentumState> = {
   kind: "portfolio",
   name: "relative_momentum",
   description: "Cross-sectional momentum: long the top N, short the bottom N by trailing return",

@@ -13,6 +13,7 @@ import { roundStatsForOutput, roundTradeForOutput } from "../backtest/output_rou
 
 /** The correlation matrix of the symbols' daily close-to-close returns (pairwise complete days). */
 export interface CorrelationMatrix {
+  /** The symbols, in the matrix's order. */
   symbols: string[];
   /** matrix[a][b] in [-1, 1]; NaN (null in JSON) when fewer than 3 common days. */
   matrix: number[][];
@@ -20,13 +21,19 @@ export interface CorrelationMatrix {
 
 /** One symbol's figures. */
 export interface SymbolSummary {
+  /** Symbol name. */
   symbol: string;
+  /** Its asset class. */
   asset_class: string;
   /** Statistics of its contribution (cash + its P&L on its own bars). */
   stats: BacktestStats;
+  /** Closed trades. */
   trades: number;
+  /** Sum of the closed trades' net profit, account currency. */
   net_profit: number;
+  /** Realised plus unrealised P&L at the end, account currency. */
   contribution: number;
+  /** Share of its own bars with a trade open, %. */
   exposure_pct: number;
 }
 
@@ -39,9 +46,11 @@ export interface PortfolioStats {
   stats: BacktestStats;
   /** Drawdown of the account equity, % per union time. */
   drawdownPct: Float64Array;
+  /** Per symbol, in the run's order. */
   symbols: SymbolSummary[];
   /** Every closed trade, in exit-time order (ties by symbol order). */
   trades: PortfolioTrade[];
+  /** Correlation of the symbols' daily returns. */
   correlation: CorrelationMatrix;
   /** Mean and peak of each asset class's exposure, % of equity. */
   exposureByClass: Record<string, { mean_pct: number; max_pct: number }>;
@@ -240,11 +249,14 @@ export function portfolioJson(run: PortfolioRun, ps: PortfolioStats): Record<str
       rejected_orders: run.symbols[k].rejections.length,
     };
     const c = run.symbols[k].conversion;
+    const compat = run.config.profile === "compat";
     conversion[s.symbol] = c ?? {
       profit_currency: run.symbols[k].spec.currency,
-      source: "static",
+      source: compat ? "none" : "static",
       via: [],
-      note: "static rates of the symbol table (no conversion given)",
+      note: compat
+        ? "compat profile: profits in price units, no currency conversion"
+        : "static rates of the symbol table (no conversion given)",
     };
   });
   return {
