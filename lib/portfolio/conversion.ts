@@ -403,7 +403,25 @@ export async function dataConversion(opts: DataConversionOptions): Promise<Symbo
     const f = pickFile(pair, opts.timeframe);
     let pending = cache.get(f.path);
     if (!pending) cache.set(f.path, pending = opts.load(f.path));
-    const bars = await pending;
+    let bars: BarArrays;
+    try {
+      bars = await pending;
+    } catch (e) {
+      // An unreadable pair file does not stop the run: the static rate applies, and the result says why.
+      if (!(e instanceof KinetraError) || fixed === null) throw e;
+      return {
+        info: {
+          ...base,
+          source: "static",
+          static_rate: fixed,
+          note:
+            `${ccy} → ${account} at the static rate ${fixed}: the pair file ${f.path} could not be read (${
+              e.message.split("\n")[0]
+            })`,
+        },
+        rates: null,
+      };
+    }
     series.push({ bars, barMs: barLengthMs(bars.time, f.timeframe) });
     tfs.push(f.timeframe ?? "?");
   }

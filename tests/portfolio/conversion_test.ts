@@ -207,3 +207,26 @@ Deno.test("DataConverter (lib/market's CurrencyConverter) gives the engine's rat
   assert.equal(c.rate("ZAR", "USD", bars.time[0]), USD_PER.ZAR);
   assert.equal(c.rate("USD", "USD", 0), 1);
 });
+
+Deno.test("an unreadable pair file falls back to the static rate and says which file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "forex"));
+    const file = join(dir, "forex", basename(EURJPY));
+    await Deno.copyFile(EURJPY, file);
+    await Deno.copyFile(AUDUSD, join(dir, "forex", basename(AUDUSD)));
+    await Deno.writeTextFile(join(dir, "forex", basename(AUDJPY)), "not an export\n");
+    const bars = toArrays(await readBars(file));
+    const conv = await conversionForFile({
+      file,
+      time: bars.time,
+      timeframe: "H1",
+      spec: symbolSpec("EURJPY+"),
+    });
+    assert.equal(conv.info.source, "static");
+    assert.equal(conv.valueScale, null);
+    assert.match(conv.info.note, /AUDJPY\+_H1_.*could not be read/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
