@@ -195,7 +195,7 @@ async function main(): Promise<number> {
       summary: run.summary,
     }));
   } else {
-    console.log(summaryTable(run.summary));
+    console.log(summaryTable(run.summary, { split }));
     console.log("");
     const s = (ms: number): string => (ms / 1000).toFixed(2);
     console.log(

@@ -453,7 +453,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     totalsMs.simulate += r.timings_ms.simulate;
   }
   const wallMs = performance.now() - t0;
-  await writeTextAtomic(join(runDir, "summary.txt"), summaryTable(summary) + "\n");
+  await writeTextAtomic(join(runDir, "summary.txt"), summaryTable(summary, { split: jobs[0]?.split }) + "\n");
   await writeJsonAtomic(join(runDir, "results.json"), {
     run_dir: runDir,
     started_at: startedAt,

@@ -19,6 +19,7 @@ import { writeTextAtomic } from "../util/fs.ts";
 import type { BatchJob, BatchResult } from "./batch_types.ts";
 import type { TradeRecord } from "../execution/types.ts";
 import { runBacktest } from "./mod.ts";
+import { equityReturnSums, fileOverfit } from "../research/overfit.ts";
 import { roundStatsForOutput, roundTradeForOutput } from "./output_rounding.ts";
 
 /** Columns of a trades CSV, in order. */
@@ -172,6 +173,7 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
     timings_ms: { read: 0, features: 0, simulate: 0 },
   });
   const results = job.strategies.map(base);
+  const tails = new Map<BatchResult, Float64Array>();
   // Resolve strategies first: an unknown name fails only its own results.
   const strategies: (Strategy | null)[] = job.strategies.map((name, k) => {
     try {
@@ -268,6 +270,8 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
         config: { profile: job.engine.profile },
       });
       r.stats = roundStatsForOutput(res.stats);
+      // Equity over the traded bars (after the warm-up); all end at the same bar.
+      tails.set(r, res.equity.subarray(Math.min(warm, res.equity.length)));
       const name = tradesName(job, strategy.name);
       if (job.tradesDir) {
         await writeTextAtomic(join(job.tradesDir, name), tradesCsv(res.trades, res.symbol.digits));
@@ -281,5 +285,13 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
     }
     r.timings_ms.simulate = performance.now() - t1;
   }
+  // DSR and PBO of choosing among the strategies that ran on this file.
+  const ran = results.filter((r) => tails.has(r));
+  const common = Math.min(...ran.map((r) => tails.get(r)!.length));
+  const of = fileOverfit(
+    ran.map((r) => equityReturnSums(tails.get(r)!.subarray(tails.get(r)!.length - common), 16)),
+    16,
+  );
+  ran.forEach((r, k) => (r.overfit = of[k]));
   return results;
 }

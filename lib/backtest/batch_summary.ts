@@ -39,6 +39,10 @@ export interface SummaryRow {
   meets: { chs: boolean; omega: boolean; energy_captured: boolean };
   /** Files whose own figures beat all three targets. */
   files_meeting_all: number;
+  /** Median over files of the deflated Sharpe ratio (trials = the strategies run on each file). */
+  dsr?: number;
+  /** Median over files of the PBO of choosing among the strategies run on each file. */
+  pbo?: number;
 }
 
 function finite(xs: number[]): number[] {
@@ -83,6 +87,8 @@ function row(strategy: string, assetClass: string, rs: BatchResult[]): SummaryRo
     chs: median(st.map((s) => s.chs)),
     meets: { chs: false, omega: false, energy_captured: false },
     files_meeting_all: ok.filter(meetsAllTargets).length,
+    dsr: median(ok.map((r) => r.overfit?.dsr ?? NaN)),
+    pbo: median(ok.map((r) => r.overfit?.pbo ?? NaN)),
   };
   out.meets = {
     chs: out.chs > PROMOTION_TARGETS.chs,
@@ -109,8 +115,12 @@ function fmt(x: number, digits = 2): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "n/a";
 }
 
-/** The summary as a fixed-width text table (✓ = target met, ✗ = not). */
-export function summaryTable(rows: readonly SummaryRow[]): string {
+/**
+ * The summary as a fixed-width text table (✓ = target met, ✗ = not), with the DSR and PBO medians
+ * beside the targets. `split` says which bars the figures come from: promotion is judged only on
+ * the test (out-of-sample) part, and the footer says so.
+ */
+export function summaryTable(rows: readonly SummaryRow[], opts: { split?: string } = {}): string {
   const head = [
     "strategy",
     "class",
@@ -125,6 +135,8 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     "mfe%",
     "chs",
     "met(all)",
+    "dsr",
+    "pbo",
   ];
   const mark = (b: boolean): string => (b ? "✓" : "✗");
   const body = rows.map((r) => [
@@ -141,6 +153,8 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     fmt(r.mfe_captured_pct, 1),
     `${fmt(r.chs, 3)} ${mark(r.meets.chs)}`,
     `${r.files_meeting_all}/${r.files}`,
+    fmt(r.dsr ?? NaN),
+    fmt(r.pbo ?? NaN),
   ]);
   const widths = head.map((h, k) => Math.max(h.length, ...body.map((b) => b[k].length)));
   const line = (cells: string[]): string => cells.map((c, k) => c.padEnd(widths[k])).join("  ").trimEnd();
@@ -150,5 +164,10 @@ export function summaryTable(rows: readonly SummaryRow[]): string {
     ...body.map(line),
     "",
     `targets for promotion to live: CHS > ${PROMOTION_TARGETS.chs}, Omega > ${PROMOTION_TARGETS.omega}, energy captured > ${PROMOTION_TARGETS.energy_captured_pct} % (✓ met, ✗ not met; medians over files, measured, not tuned)`,
+    opts.split === "test"
+      ? "judged out of sample (the test part of each file); dsr, pbo: medians over files of the deflated Sharpe ratio and the probability of backtest overfitting of choosing among the strategies run (docs/RESEARCH.md)"
+      : `these figures include in-sample bars (--split ${
+        opts.split ?? "all"
+      }): promotion is judged only out of sample, with --split test (or deno task walkforward); dsr, pbo: medians over files of the deflated Sharpe ratio and the PBO of choosing among the strategies run (docs/RESEARCH.md)`,
   ].join("\n");
 }

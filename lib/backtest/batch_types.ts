@@ -70,6 +70,18 @@ export interface BatchResult {
   trades_csv?: string;
   /** Time spent per step (read and features are shared by the file's strategies, split evenly). */
   timings_ms: { read: number; features: number; simulate: number };
+  /**
+   * Overfitting statistics of choosing among the strategies run on this file (lib/research
+   * `fileOverfit`; docs/RESEARCH.md): per-bar Sharpe ratio, PSR, DSR with trials = strategies that
+   * ran, and the file's PBO by CSCV over those strategies. Absent when the run failed.
+   */
+  overfit?: {
+    sharpe_per_bar: number | null;
+    psr: number | null;
+    dsr: number | null;
+    trials: number;
+    pbo: number | null;
+  } | null;
 }
 
 /** Worker → main messages. */

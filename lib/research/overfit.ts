@@ -206,6 +206,36 @@ export function deflatedSharpe(opts: {
   };
 }
 
+/**
+ * Overfitting figures of choosing among a few trials run on the same bars (e.g. the strategies of
+ * a batch on one file): each trial's per-bar Sharpe ratio, PSR (vs 0), DSR with trials = the
+ * number given, and the PBO by CSCV over them (the same for all; null under 2 trials).
+ */
+export function fileOverfit(
+  sums: readonly { moments: number[]; parts: number[] }[],
+  partitions = 16,
+): {
+  sharpe_per_bar: number | null;
+  psr: number | null;
+  dsr: number | null;
+  trials: number;
+  pbo: number | null;
+}[] {
+  const srs = sums.map((s) => sharpeFromSums(s.moments[0], s.moments[1], s.moments[2]));
+  const pbo = sums.length >= 2 ? pboCscv(sums.map((s) => s.parts), partitions).pbo : null;
+  return sums.map((s, k) => {
+    const m = describeMoments(s.moments);
+    const d = deflatedSharpe({
+      sharpe: srs[k],
+      trialSharpes: srs,
+      observations: m.n,
+      skew: m.skew,
+      kurtosis: m.kurtosis,
+    });
+    return { sharpe_per_bar: d.sharpe, psr: d.psr, dsr: d.dsr, trials: d.trials, pbo };
+  });
+}
+
 /** The `pbo` block of the optimise/walk-forward JSON. */
 export interface PboResult {
   /** Probability of backtest overfitting: share of splits whose in-sample best ranks at or below the median out of sample. */
