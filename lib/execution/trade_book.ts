@@ -167,6 +167,14 @@ export class TradeBook {
     }
   }
 
+  /**
+   * Money the terminal booked on closed trades that the book did not compute (demo/live: the swap
+   * of the terminal's deals, as the runner does not estimate it there). Added to the cash.
+   */
+  adjustCash(delta: number): void {
+    if (Number.isFinite(delta)) this.#cash += delta;
+  }
+
   /** Charge swap for the nights between two bar open times (before fills at the later one). */
   chargeSwap(prevMs: number, curMs: number, prevClose: number, rolloverHour = 0): void {
     if (!this.#open.length || this.#spec.swapMode === "disabled") return;

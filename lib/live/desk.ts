@@ -17,7 +17,7 @@ import {
   retcodeName,
   TRADE_ACTION,
 } from "../market/mt5_constants.ts";
-import type { BrokerPosition, Quote, TradeRequest, TradeResult } from "../broker/types.ts";
+import type { BrokerDeal, BrokerPosition, Quote, TradeRequest, TradeResult } from "../broker/types.ts";
 import { normalizePrice } from "../market/normalize.ts";
 import { allowedFilling, validateOrder } from "../broker/validator.ts";
 import type { BarArrays } from "../data/types.ts";
@@ -319,7 +319,7 @@ export class OrderDesk {
       return false;
     }
     const lots = (p.type === 0 ? -1 : 1) * r.volume;
-    const recs = reason === "signal" && positions.length === 1 &&
+    const recs0 = reason === "signal" && positions.length === 1 &&
         Math.abs(Math.abs(ledger.netLots) - r.volume) < 1e-9
       ? ledger.closeAll(r.price, barIdx, q.time_msc, reason, this.spreadNow(q, barIdx))
       : ledger.fill({
@@ -331,8 +331,37 @@ export class OrderDesk {
         spreadPx: this.spreadNow(q, barIdx),
         opens: false,
       });
+    const recs = await this.#terminalMoney(recs0, (d) => d.comment === cid);
     await this.onClosed(recs);
     return true;
+  }
+
+  /**
+   * Demo/live: the money of closed trades comes from the terminal's deals. The runner does not
+   * estimate swap there; the swap of the exit deals (`which`) is put on the trades it closed (in
+   * proportion to their size) and into the cash. Virtual mode keeps the estimate (no terminal).
+   */
+  async #terminalMoney(recs: TradeRecord[], which: (d: BrokerDeal) => boolean): Promise<TradeRecord[]> {
+    if (this.s.replay || !recs.length) return recs;
+    let deals: BrokerDeal[];
+    try {
+      deals = (await this.market.broker.historyDeals()).filter((d) => d.entry !== 0 && which(d));
+    } catch (e) {
+      if (e instanceof BadReplyError) return recs;
+      throw e;
+    }
+    const swap = deals.reduce((s, d) => s + (Number.isFinite(d.swap) ? d.swap : 0), 0);
+    if (!swap) return recs;
+    const size = recs.reduce((s, t) => s + Math.abs(t.size), 0) || 1;
+    let booked = 0;
+    for (const t of recs) {
+      const share = swap * Math.abs(t.size) / size;
+      booked += share - t.swap;
+      t.pnl += share - t.swap;
+      t.swap = share;
+    }
+    this.ledger.adjustCash(booked);
+    return recs;
   }
 
   /** Close every position of the symbol. */
@@ -615,7 +644,7 @@ export class OrderDesk {
         spreadPx: this.spreadPx(barIdx),
         opens: false,
       });
-      await this.onClosed(recs);
+      await this.onClosed(await this.#terminalMoney(recs, (x) => x.ticket === d.ticket));
     }
   }
 

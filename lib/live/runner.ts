@@ -352,10 +352,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
         equity.length = buffer.length;
         if (lastIndex < 0) { for (let k = 0; k < i; k++) equity[k] = startCash; }
         await journal.append("bar", { bar: i, time: new Date(wb.time_msc).toISOString(), close: wb.close });
-        if (lastIndex >= 0) {
-          const off = server.serverOffsetMs(); // swap rolls over at the server's midnight
-          ledger.chargeSwap(bars.time[i - 1] + off, bars.time[i] + off, bars.close[i - 1]);
-        }
+        // Demo/live: no swap estimate; the swap is the terminal's, from its deals (OrderDesk).
         try {
           await desk.syncExternalExits(i);
         } catch (e) {
