@@ -231,8 +231,11 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
       if (t.excluded) excludedBy[t.excluded]++;
       else if (better(t, best, minimize)) best = t;
     }
+    // Results reach the disk as jobs finish (written in order, one write at a time).
+    if (stream && pending.length) writing = writing.then(flush);
     opts.onProgress?.(doneJobs, totalJobs);
   };
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (stream && pending.length) {
       const bytes = enc.encode(pending.join("\n") + "\n");
@@ -266,6 +269,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
   const runJobs = async (jobs: Job[]) => {
     totalJobs += jobs.length;
     await runner.run(jobs, onResult, opts.signal);
+    await writing;
     await flush();
     if (failure) throw new KinetraError(failure.code, failure.message);
   };
@@ -300,6 +304,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
     }
   } finally {
     if (ownRunner) runner.close();
+    await writing.catch(() => {});
     await flush().catch(() => {});
     stream?.close();
   }

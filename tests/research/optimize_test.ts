@@ -180,3 +180,27 @@ Deno.test("Monte Carlo of the best result is seeded and uses its trades", async 
   assert.equal(a.monte_carlo.trades, a.bestRun!.trades.length);
   assert.deepEqual(a.monte_carlo, b.monte_carlo);
 });
+
+Deno.test("a SmaCross heatmap's cells equal an independent implementation of backtesting.py's semantics", async () => {
+  const { simpleSmaCross } = await import("../../lib/backtest/simple_reference.ts");
+  const r = await optimize({
+    data: { file: GOOG },
+    strategy: "sma_cross",
+    grid: ["fast=5,10,20", "slow=30,50,100"],
+    config: { profile: "compat", finalize: true }, // the reference closes what is open at the end
+    objective: "equity_final",
+    workers: 0,
+  });
+  const g = objectiveGrid(r)!;
+  const ds = await loadDataset({ file: GOOG }, []);
+  for (const [i, slow] of g.y.values.entries()) {
+    for (const [j, fast] of g.x.values.entries()) {
+      const ref = simpleSmaCross(ds.bars, fast, slow, 10_000);
+      const cell = g.z[i][j]!;
+      assert.ok(
+        Math.abs(cell - ref.finalEquity) <= 1e-9 * ref.finalEquity,
+        `fast ${fast} slow ${slow}: ${cell} vs ${ref.finalEquity}`,
+      );
+    }
+  }
+});
