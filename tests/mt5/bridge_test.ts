@@ -110,3 +110,22 @@ Deno.test("listening without the net permission fails with the exact --allow-net
   // In this (permitted) test process the same check passes.
   await requireNet("127.0.0.1", 18899, "listen");
 });
+
+Deno.test("mt5:sim refuses an unknown --ea version and an unknown fault with exit 2", async () => {
+  const run = async (args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "-A", "tasks/mt5_sim.ts", ...args],
+      stdout: "piped",
+      stderr: "piped",
+      env: { KINETRA_BRIDGE_SECRET: "x".repeat(16) },
+    }).output();
+    return { code: out.code, err: new TextDecoder().decode(out.stderr) };
+  };
+  const ea = await run(["--ea", "2.0"]);
+  assert.equal(ea.code, 2);
+  assert.match(ea.err, /--ea must be 1\.10 \(current\) or 1\.00, got "2\.0"/);
+  assert.doesNotMatch(ea.err, /at .*\.ts:\d+/, "no stack trace");
+  const fault = await run(["--faults", "phantom_readable,nope"]);
+  assert.equal(fault.code, 2);
+  assert.match(fault.err, /unknown fault "nope"; known: .*phantom_readable.*link_drop/);
+});
