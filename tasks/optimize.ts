@@ -21,6 +21,7 @@ import { listStrategies } from "../lib/strategies/registry.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { utcStamp, writeTextAtomic } from "../lib/util/fs.ts";
 import { LOGS_DIR } from "../lib/util/paths.ts";
+import { researchClusterRunner } from "../lib/cluster/research.ts";
 
 const USAGE =
   `usage: deno task optimize --data FILE --strategy NAME --grid NAME=START:STOP:STEP | NAME=v1,v2,... (repeatable)
@@ -28,7 +29,7 @@ const USAGE =
   [--min-trades N] [--start ISO] [--end ISO] [--workers N] [--monte-carlo N] [--ruin PCT]
   [--profile mt5|compat] [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage P]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
-  [--json] [--report FILE.html] [--out DIR]`;
+  [--cluster URL] [--data-root DIR] [--json] [--report FILE.html] [--out DIR]`;
 
 async function main(): Promise<number> {
   const v = parseSweepArgs(Deno.args, { "monte-carlo": { type: "string" }, ruin: { type: "string" } }, USAGE);
@@ -43,7 +44,9 @@ async function main(): Promise<number> {
   const onSignal = () => ac.abort();
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
   const quiet = v.json as boolean;
+  const runner = await researchClusterRunner(v, String(v.data ?? ""));
   const res = await optimize({
+    runner,
     data: { file: v.data as string, start: v.start as string | undefined, end: v.end as string | undefined },
     strategy: v.strategy as string,
     grid: v.grid as string[],
@@ -67,6 +70,7 @@ async function main(): Promise<number> {
     },
   });
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
+  runner?.close();
   if (!quiet && Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
 
   let reportNote = "";

@@ -21,6 +21,7 @@ import { walkForward, walkForwardJson } from "../lib/research/walkforward.ts";
 import { listStrategies } from "../lib/strategies/registry.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { writeTextAtomic } from "../lib/util/fs.ts";
+import { researchClusterRunner } from "../lib/cluster/research.ts";
 
 const USAGE =
   `usage: deno task walkforward --data FILE --strategy NAME --grid NAME=START:STOP:STEP | NAME=v1,v2,... (repeatable)
@@ -28,7 +29,7 @@ const USAGE =
   [--method grid|random|bayes] [--trials N] [--seed S] [--min-trades N] [--start ISO] [--end ISO] [--workers N]
   [--profile mt5|compat] [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage P]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
-  [--json] [--report FILE.html]
+  [--cluster URL] [--data-root DIR] [--json] [--report FILE.html]
   sizes: a number of bars (5000) or calendar units h, D, W, M, Y (6M, 2W)`;
 
 async function main(): Promise<number> {
@@ -48,7 +49,9 @@ async function main(): Promise<number> {
   const ac = new AbortController();
   const onSignal = () => ac.abort();
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
+  const runner = await researchClusterRunner(v, String(v.data ?? ""));
   const res = await walkForward({
+    runner,
     data: { file: v.data as string, start: v.start as string | undefined, end: v.end as string | undefined },
     strategy: v.strategy as string,
     grid: v.grid as string[],
@@ -70,6 +73,7 @@ async function main(): Promise<number> {
     },
   });
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
+  runner?.close();
   if (!v.json && Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
   let reportNote = "";
   if (v.report) {

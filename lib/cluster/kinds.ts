@@ -6,3 +6,4 @@
  */
 import "./batch_kind.ts";
 import "./probe_kind.ts";
+import "./sweep_kind.ts";

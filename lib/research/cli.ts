@@ -44,6 +44,8 @@ export const SWEEP_FLAGS = {
   json: { type: "boolean", default: false },
   report: { type: "string" },
   out: { type: "string" },
+  cluster: { type: "string" },
+  "data-root": { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 

@@ -26,7 +26,7 @@ import {
   type Trial,
   type TrialContext,
 } from "./evaluate.ts";
-import { type Job, type JobResult, makeRunner } from "./jobs.ts";
+import { type Job, type JobResult, type JobRunner, makeRunner } from "./jobs.ts";
 import { defaultWorkers, optimize, prepareSearch } from "./optimize.ts";
 import {
   type DeflatedSharpe,
@@ -171,6 +171,8 @@ export interface WalkForwardOptions {
   signal?: AbortSignal;
   onProgress?: (window: number, windows: number) => void;
   dataset?: Dataset;
+  /** A job runner (e.g. the cluster's); default `makeRunner(workers)`. Closed by `walkForward` only when it made it. */
+  runner?: JobRunner;
 }
 
 /** One window's outcome (JSON names). */
@@ -275,7 +277,7 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
     minTrades: opts.minTrades ?? 1,
     partitions,
   };
-  const runner = makeRunner(opts.workers ?? defaultWorkers());
+  const runner = opts.runner ?? makeRunner(opts.workers ?? defaultWorkers());
   const windows: WindowResult[] = [];
   const tried = new Map<string, Params>();
   // Stitched out-of-sample series (returns counted within each part: length − 1 per part).
@@ -457,7 +459,7 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
       interrupted,
     };
   } finally {
-    runner.close();
+    if (!opts.runner) runner.close();
   }
 }
 
