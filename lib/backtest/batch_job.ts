@@ -21,6 +21,11 @@ import type { TradeRecord } from "../execution/types.ts";
 import { runBacktest } from "./mod.ts";
 import { equityReturnSums, fileOverfit } from "../research/overfit.ts";
 import { roundStatsForOutput, roundTradeForOutput } from "./output_rounding.ts";
+import { symbolSpec } from "../market/instrument.ts";
+import { conversionForFile } from "../portfolio/conversion.ts";
+
+/** Pair files read for currency conversion, shared by the jobs of one worker. */
+const PAIR_CACHE = new Map<string, Promise<BarArrays>>();
 
 /** Columns of a trades CSV, in order. */
 const TRADE_COLUMNS: readonly (keyof TradeRecord)[] = [
@@ -218,6 +223,27 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
     for (const r of results) r.error ??= err;
     return results;
   }
+  // mt5: profits converted at the rates of the time from the pairs beside the file, as `deno task
+  // backtest` does (lib/portfolio/conversion.ts; static where the folder has no pair path).
+  let conversion: Awaited<ReturnType<typeof conversionForFile>> | null = null;
+  if (job.engine.profile === "mt5") {
+    try {
+      conversion = await conversionForFile({
+        file: job.file,
+        time: bars.time,
+        timeframe: meta.timeframe,
+        spec: symbolSpec(job.symbol || "GENERIC"),
+        mode: job.engine.conversion ?? "data",
+        cache: PAIR_CACHE,
+      });
+    } catch (e) {
+      const err = errorOf(e);
+      for (const r of results) r.error ??= err;
+      return results;
+    }
+    const c = conversion.info;
+    for (const r of results) r.conversion = { source: c.source, via: c.via, note: c.note };
+  }
   const readMs = performance.now() - t0;
   if (job.expectSha256 && sha !== job.expectSha256) {
     const err = {
@@ -255,6 +281,8 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
       const [b1, f1] = cutTo(bars, features, to);
       const [b2, f2] = sliceFrom(b1, f1, from);
       r.bars = Math.max(0, b2.length - warm);
+      const scale = conversion?.valueScale;
+      const end = Math.min(to, bars.length), start = Math.max(0, from);
       const res = runBacktest({
         bars: b2,
         meta: {
@@ -268,6 +296,14 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
         params,
         features: f2,
         config: { profile: job.engine.profile },
+        conversion: conversion
+          ? {
+            info: conversion.info,
+            valueScale: scale
+              ? { open: scale.open.subarray(start, end), close: scale.close.subarray(start, end) }
+              : null,
+          }
+          : null,
       });
       r.stats = roundStatsForOutput(res.stats);
       // Equity over the traded bars (after the warm-up); all end at the same bar.

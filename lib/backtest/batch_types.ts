@@ -31,7 +31,11 @@ export interface BatchJob {
   /** Folder where the job writes trade files (the run's `trades/`); "" returns them inline. */
   readonly tradesDir: string;
   /** Backtest profile and engine options forwarded to `runBacktest`. */
-  readonly engine: { readonly profile: "mt5" | "compat" };
+  readonly engine: {
+    readonly profile: "mt5" | "compat";
+    /** mt5: `data` (default: rates of the time from the pairs beside the file, where they exist) or `static`. */
+    readonly conversion?: "data" | "static";
+  };
   /** Parameter overrides by name, applied to every strategy that declares the parameter. */
   readonly params: Readonly<Record<string, number>>;
   /** Refuse a file whose name and bar spacing disagree on the timeframe (else: use the detected one). */
@@ -66,6 +70,8 @@ export interface BatchResult {
   trades_file: string | null;
   /** Why the run failed, or null. */
   error: { code: string; message: string } | null;
+  /** mt5: how profits reached the account currency (`source` data/static/none, `via` pairs, `note`). */
+  conversion?: { source: string; via: string[]; note: string };
   /** The trades as CSV text, only when the job had no trades folder (cluster workers). */
   trades_csv?: string;
   /** Time spent per step (read and features are shared by the file's strategies, split evenly). */

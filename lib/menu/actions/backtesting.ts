@@ -8,6 +8,7 @@
 import { join, resolve } from "node:path";
 import type { BarArrays, Bars, BarsMeta } from "../../data/types.ts";
 import { KinetraError } from "../../errors.ts";
+import { symbolSpec } from "../../market/instrument.ts";
 import { barsForWindow, commonWindowStart, firstTradedBar } from "../../backtest/common_window.ts";
 import { type FeatureArrays, resolveParams } from "../../strategies/contract.ts";
 import { exists, utcStamp, writeJsonAtomic, writeTextAtomic } from "../../util/fs.ts";
@@ -27,6 +28,9 @@ type BacktestApi = Pick<typeof import("../../backtest/mod.ts"), "runBacktest">;
 
 /** A backtest result as lib/backtest returns it. */
 export type BacktestResultView = import("../../backtest/mod.ts").BacktestResult;
+
+/** The part of lib/portfolio the menu calls (currency conversion at the rates of the time). */
+type ConversionApi = Pick<typeof import("../../portfolio/conversion.ts"), "conversionForFile">;
 
 /** The part of lib/plot the menu calls. */
 type PlotApi = Pick<typeof import("../../plot/mod.ts"), "backtestReportHtml">;
@@ -70,6 +74,21 @@ export async function backtestFile(
   const tf = resolveTimeframe(loaded.meta.timeframe, loaded.meta.timeframeDetected, file.rel);
   const meta: BarsMeta = { ...loaded.meta, timeframe: tf.timeframe };
   if (tf.warning) op.log(`  Warning: ${tf.warning}`);
+  // Profits converted at the rates of the time from the pairs beside the file, as `deno task backtest`.
+  const conv = await loadPart<ConversionApi>(
+    "portfolio/conversion.ts",
+    "Currency conversion (lib/portfolio)",
+    [
+      "conversionForFile",
+    ],
+  ).then((c) =>
+    c.conversionForFile({
+      file: file.path,
+      time: bars.time,
+      timeframe: meta.timeframe ?? meta.timeframeDetected,
+      spec: symbolSpec(meta.symbol || "GENERIC"),
+    })
+  );
   const results: { strategy: string; result: BacktestResultView }[] = [];
   let feats: FeaturesApi | null = null;
   const set = strategyNames.map((name) => {
@@ -94,7 +113,21 @@ export async function backtestFile(
     }
     results.push({
       strategy: strategy.name,
-      result: engine.runBacktest({ bars: own.bars, meta, strategy, features: own.features }),
+      result: engine.runBacktest({
+        bars: own.bars,
+        meta,
+        strategy,
+        features: own.features,
+        conversion: {
+          info: conv.info,
+          valueScale: conv.valueScale
+            ? {
+              open: conv.valueScale.open.subarray(bars.length - own.bars.length),
+              close: conv.valueScale.close.subarray(bars.length - own.bars.length),
+            }
+            : null,
+        },
+      }),
     });
   }
   op.progress(total, total);
