@@ -36,25 +36,23 @@ export function decodeToUtf8(raw: Uint8Array, source: string): DecodedBytes {
     bytes = new TextEncoder().encode(new TextDecoder("utf-16le").decode(raw));
     encoding = "utf-16le";
   }
-  // Binary check on the first 4 KiB.
+  // Binary check on the first 4 KiB: many control bytes (NUL included) mean a binary file. A few
+  // stray ones (a damaged line) are left to the row parser, which quarantines their lines.
   const n = Math.min(bytes.length, 4096);
   let control = 0;
+  let firstNul = -1;
   for (let i = 0; i < n; i++) {
     const c = bytes[i];
-    if (c === 0) {
-      throw new KinetraError(
-        "unrecognized_format",
-        `${source}: this is not a text file (a NUL byte at offset ${i}); expected a CSV/TSV export of bars or ticks.`,
-        { details: { file: source, offset: i } },
-      );
-    }
+    if (c === 0 && firstNul === -1) firstNul = i;
     if (c < 9 || (c > 13 && c < 32) || c === 127) control++;
   }
   if (n > 0 && control / n > 0.01) {
     throw new KinetraError(
       "unrecognized_format",
-      `${source}: this is not a text file (${control} control bytes in the first ${n}); expected a CSV/TSV export of bars or ticks.`,
-      { details: { file: source } },
+      `${source}: this is not a text file (${control} control bytes in the first ${n}${
+        firstNul >= 0 ? `, a NUL byte at offset ${firstNul}` : ""
+      }); expected a CSV/TSV export of bars or ticks.`,
+      { details: { file: source, offset: firstNul >= 0 ? firstNul : undefined } },
     );
   }
   // CR-only line endings (classic Mac): no LF at all but CRs present.
@@ -207,58 +205,28 @@ const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** Date orders the parser knows. */
 export type DateOrder = "ymd" | "dmy" | "mdy" | "ymd_compact" | "epoch_s" | "epoch_ms";
 
-/** Scratch for `scanGroups`: up to 8 digit groups with lengths and the separator before each. */
-const G = new Float64Array(8);
-const GL = new Int32Array(8);
-const GS = new Int32Array(8);
-let groupCount = 0;
-let tzMinutes = 0;
+/** Position after the last `digitsAt` call (module scratch: the parser is single-threaded). */
+let P = 0;
 
-/** Split a date/time cell into digit groups; records a trailing `Z` / `±HH:MM` offset. */
-function scanGroups(b: Uint8Array, s: number, e: number): void {
-  groupCount = 0;
-  tzMinutes = 0;
-  let inGroup = false;
-  let sep = 0;
-  for (let i = s; i < e; i++) {
-    const c = b[i];
-    if (c >= 48 && c <= 57) {
-      if (!inGroup) {
-        if (groupCount === 8) {
-          groupCount = 9;
-          return;
-        }
-        G[groupCount] = 0;
-        GL[groupCount] = 0;
-        GS[groupCount] = sep;
-        groupCount++;
-        inGroup = true;
-      }
-      G[groupCount - 1] = G[groupCount - 1] * 10 + (c - 48);
-      GL[groupCount - 1]++;
-    } else {
-      inGroup = false;
-      if (c === 34 || c === 32 && (i === s || i === e - 1)) continue;
-      if ((c === 43 || c === 45) && groupCount >= 5) {
-        // Timezone offset after the time: +HH:MM, +HHMM, -HH
-        let j = i + 1;
-        let h = 0;
-        let m = 0;
-        let k = 0;
-        while (j < e && k < 2 && b[j] >= 48 && b[j] <= 57) h = h * 10 + (b[j++] - 48), k++;
-        if (j < e && b[j] === 58) j++;
-        k = 0;
-        while (j < e && k < 2 && b[j] >= 48 && b[j] <= 57) m = m * 10 + (b[j++] - 48), k++;
-        tzMinutes = (c === 45 ? -1 : 1) * (h * 60 + m);
-        return;
-      }
-      if (c === 90 && groupCount >= 5) return; // 'Z'
-      sep = c;
-    }
+/**
+ * Read between `min` and `max` digits at `i` (stopping before `e`); the value, or -1 when fewer
+ * than `min` digits are there. `P` is set to the position after the digits read.
+ */
+function digitsAt(b: Uint8Array, i: number, e: number, min: number, max: number): number {
+  let v = 0;
+  let k = 0;
+  while (i < e && k < max) {
+    const c = b[i] - 48;
+    if (c >>> 0 > 9) break;
+    v = v * 10 + c;
+    i++;
+    k++;
   }
+  P = i;
+  return k < min ? -1 : v;
 }
 
-/** Bytes allowed between date groups for each layout separator check. */
+/** True for a valid proleptic Gregorian calendar date. */
 function validDate(y: number, m: number, d: number): boolean {
   return m >= 1 && m <= 12 && d >= 1 && d <= MONTH_DAYS[m - 1] &&
     (m !== 2 || d < 29 || (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)));
@@ -274,10 +242,69 @@ function cachedDays(y: number, m: number, d: number): number {
   return lastDays;
 }
 
+/** Trim spaces, double quotes and a CR from both ends of `[s, e)`: sets `TS`/`TE`. */
+let TS = 0, TE = 0;
+function trimCell(b: Uint8Array, s: number, e: number): void {
+  while (s < e && (b[s] === 32 || b[s] === 34)) s++;
+  while (e > s && (b[e - 1] === 32 || b[e - 1] === 34 || b[e - 1] === 13)) e--;
+  TS = s;
+  TE = e;
+}
+
 /**
- * Parse a date (optionally with time) cell into epoch ms in the file's clock. `dateSep` is the
- * separator byte the file's layout uses (0 for compact/epoch); a different one means a mixed
- * date format and gives NaN. Returns NaN for anything that is not a valid date.
+ * A clock time at `i`: `H[H]:MM[:SS[.f…]]` (fraction `.` or `,`, 1–9 digits). Milliseconds of day,
+ * or NaN when the bytes do not match exactly that or the values are out of range. `P` is set to
+ * the position after the time.
+ */
+function clockAt(b: Uint8Array, i: number, e: number): number {
+  const h = digitsAt(b, i, e, 1, 2);
+  if (h < 0 || h > 23 || P >= e || b[P] !== 58) return NaN;
+  const mi = digitsAt(b, P + 1, e, 2, 2);
+  if (mi < 0 || mi > 59) return NaN;
+  let ms = h * 3600000 + mi * 60000;
+  if (P < e && b[P] === 58) {
+    const sec = digitsAt(b, P + 1, e, 2, 2);
+    if (sec < 0 || sec > 59) return NaN;
+    ms += sec * 1000;
+    if (P < e && (b[P] === 46 || b[P] === 44)) {
+      const start = P + 1;
+      const f = digitsAt(b, start, e, 1, 9);
+      if (f < 0) return NaN;
+      ms += Math.round((f / POW10[P - start]) * 1000);
+    }
+  }
+  return ms;
+}
+
+/**
+ * A time-zone suffix at `i` up to `e`: `Z`, or `±HH[[:]MM]` within ±14:00. Minutes east of UTC, or
+ * NaN when it is anything else (an offset such as `+25:99` is refused, never applied).
+ */
+function zoneAt(b: Uint8Array, i: number, e: number): number {
+  if (i === e) return 0;
+  if (b[i] === 90) return i + 1 === e ? 0 : NaN; // Z
+  const c = b[i];
+  if (c !== 43 && c !== 45) return NaN;
+  const h = digitsAt(b, i + 1, e, 2, 2);
+  if (h < 0) return NaN;
+  let m = 0;
+  if (P < e) {
+    const j = b[P] === 58 ? P + 1 : P;
+    m = digitsAt(b, j, e, 2, 2);
+    if (m < 0) return NaN;
+  }
+  if (P !== e || m > 59 || h * 60 + m > 14 * 60) return NaN;
+  return (c === 45 ? -1 : 1) * (h * 60 + m);
+}
+
+/**
+ * Parse a date cell (with its time when `timeInCell`) into epoch ms (UTC when the cell carries an
+ * offset, else the file's clock). The cell must match the layout completely (surrounding spaces
+ * and double quotes aside): `order` and the separator byte `dateSep` (0 for compact/epoch); with
+ * `timeInCell` a space or `T`, a clock time and an optional zone must follow, without it nothing
+ * may follow. Epoch cells hold 9–10 digits (seconds) or 12–13 (milliseconds), an optional
+ * fraction. Anything else (a stray byte, a wrong separator, an impossible date, an offset beyond
+ * ±14:00) gives NaN.
  */
 export function parseDateCell(
   b: Uint8Array,
@@ -285,12 +312,11 @@ export function parseDateCell(
   e: number,
   order: DateOrder,
   dateSep: number,
+  timeInCell = false,
 ): number {
-  if (order === "epoch_s" || order === "epoch_ms") {
-    const v = parseNumber(b, s, e, 46);
-    return order === "epoch_s" ? Math.round(v * 1000) : v;
-  }
-  if (order === "ymd" && e - s === 10 && b[s + 4] === dateSep && b[s + 7] === dateSep) {
+  if (
+    !timeInCell && order === "ymd" && e - s === 10 && b[s + 4] === dateSep && b[s + 7] === dateSep
+  ) {
     // Fast path: YYYY?MM?DD exactly.
     const y0 = b[s] - 48, y1 = b[s + 1] - 48, y2 = b[s + 2] - 48, y3 = b[s + 3] - 48;
     const m0 = b[s + 5] - 48, m1 = b[s + 6] - 48, d0 = b[s + 8] - 48, d1 = b[s + 9] - 48;
@@ -303,56 +329,64 @@ export function parseDateCell(
       return NaN;
     }
   }
-  scanGroups(b, s, e);
-  if (groupCount > 8) return NaN;
-  let y: number, m: number, d: number, first: number;
+  trimCell(b, s, e);
+  s = TS;
+  e = TE;
+  if (s >= e) return NaN;
+  if (order === "epoch_s" || order === "epoch_ms") {
+    let i = s;
+    while (i < e && digit(b[i] - 48)) i++;
+    const nd = i - s;
+    if (order === "epoch_s" ? nd < 9 || nd > 10 : nd < 12 || nd > 13) return NaN;
+    if (i < e) {
+      if (b[i] !== 46 || i + 1 === e) return NaN;
+      for (let k = i + 1; k < e; k++) if (!digit(b[k] - 48)) return NaN;
+    }
+    const v = Number(LATIN1.decode(b.subarray(s, e)));
+    return order === "epoch_s" ? Math.round(v * 1000) : Math.round(v);
+  }
+  let y: number, m: number, d: number;
   if (order === "ymd_compact") {
-    if (groupCount < 1 || GL[0] !== 8) return NaN;
-    const v = G[0];
+    const v = digitsAt(b, s, e, 8, 8);
+    if (v < 0) return NaN;
     y = Math.floor(v / 10000);
     m = Math.floor(v / 100) % 100;
     d = v % 100;
-    first = 1;
+  } else if (order === "ymd") {
+    y = digitsAt(b, s, e, 4, 4);
+    if (y < 0 || P >= e || b[P] !== dateSep) return NaN;
+    m = digitsAt(b, P + 1, e, 1, 2);
+    if (m < 0 || P >= e || b[P] !== dateSep) return NaN;
+    d = digitsAt(b, P + 1, e, 1, 2);
+    if (d < 0) return NaN;
   } else {
-    if (groupCount < 3 || GS[1] !== dateSep || GS[2] !== dateSep) return NaN;
-    if (order === "ymd") {
-      if (GL[0] !== 4 || GL[1] > 2 || GL[2] > 2) return NaN;
-      y = G[0], m = G[1], d = G[2];
-    } else {
-      if (GL[2] !== 4 || GL[0] > 2 || GL[1] > 2) return NaN;
-      y = G[2];
-      if (order === "dmy") d = G[0], m = G[1];
-      else m = G[0], d = G[1];
-    }
-    first = 3;
+    const a = digitsAt(b, s, e, 1, 2);
+    if (a < 0 || P >= e || b[P] !== dateSep) return NaN;
+    const c = digitsAt(b, P + 1, e, 1, 2);
+    if (c < 0 || P >= e || b[P] !== dateSep) return NaN;
+    y = digitsAt(b, P + 1, e, 4, 4);
+    if (y < 0) return NaN;
+    if (order === "dmy") d = a, m = c;
+    else m = a, d = c;
   }
   if (!validDate(y, m, d)) return NaN;
   let ms = cachedDays(y, m, d) * 86400000;
-  const nt = groupCount - first;
-  if (nt > 0) {
-    const t = timeFromGroups(first, nt);
-    if (t !== t) return NaN;
-    ms += t - tzMinutes * 60000;
-  }
+  let i = P;
+  if (!timeInCell) return i === e ? ms : NaN;
+  if (i >= e || (b[i] !== 32 && b[i] !== 84)) return NaN;
+  const t = clockAt(b, i + 1, e);
+  if (t !== t) return NaN;
+  i = P;
+  const tz = zoneAt(b, i, e);
+  if (tz !== tz) return NaN;
+  ms += t - tz * 60000;
   return ms;
 }
 
-/** Milliseconds of day from groups [first, first+n): H, M, S, fraction. NaN when invalid. */
-function timeFromGroups(first: number, n: number): number {
-  if (n < 2 || n > 4) return NaN;
-  const h = G[first], mi = G[first + 1];
-  const sec = n >= 3 ? G[first + 2] : 0;
-  if (h > 23 || mi > 59 || sec > 60 || GL[first] > 2 || GL[first + 1] !== 2) return NaN;
-  let ms = h * 3600000 + mi * 60000 + sec * 1000;
-  if (n === 4) {
-    const sepBefore = GS[first + 3];
-    if (sepBefore !== 46 && sepBefore !== 44) return NaN;
-    ms += Math.round(G[first + 3] / POW10[GL[first + 3]] * 1000);
-  }
-  return ms;
-}
-
-/** Parse a separate time cell (`HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff`) into ms of day; NaN if invalid. */
+/**
+ * Parse a separate time cell (`H[H]:MM`, `H[H]:MM:SS`, `H[H]:MM:SS.f…`) into ms of day; NaN unless
+ * the whole cell (spaces and quotes aside) is exactly such a time.
+ */
 export function parseTimeCell(b: Uint8Array, s: number, e: number): number {
   if (e - s === 8 && b[s + 2] === 58 && b[s + 5] === 58) {
     // Fast path: HH:MM:SS exactly.
@@ -360,18 +394,21 @@ export function parseTimeCell(b: Uint8Array, s: number, e: number): number {
     const s0 = b[s + 6] - 48, s1 = b[s + 7] - 48;
     if (digit(h0) && digit(h1) && digit(m0) && digit(m1) && digit(s0) && digit(s1)) {
       const h = h0 * 10 + h1, mi = m0 * 10 + m1, sec = s0 * 10 + s1;
-      if (h > 23 || mi > 59 || sec > 60) return NaN;
+      if (h > 23 || mi > 59 || sec > 59) return NaN;
       return h * 3600000 + mi * 60000 + sec * 1000;
     }
   }
-  scanGroups(b, s, e);
-  if (groupCount > 4 || groupCount < 2) return NaN;
-  if (GS[1] !== 58) return NaN;
-  return timeFromGroups(0, groupCount);
+  trimCell(b, s, e);
+  if (TS >= TE) return NaN;
+  const t = clockAt(b, TS, TE);
+  return P === TE ? t : NaN;
 }
 
-/** The first two digit groups of a date cell (for day-first / month-first decisions). */
+/** The first two digit groups of a `NN?NN?YYYY` date cell (for day-first / month-first decisions). */
 export function firstTwoGroups(b: Uint8Array, s: number, e: number): [number, number] {
-  scanGroups(b, s, e);
-  return groupCount >= 2 ? [G[0], G[1]] : [NaN, NaN];
+  trimCell(b, s, e);
+  const a = digitsAt(b, TS, TE, 1, 2);
+  if (a < 0 || P >= TE) return [NaN, NaN];
+  const c = digitsAt(b, P + 1, TE, 1, 2);
+  return c < 0 ? [NaN, NaN] : [a, c];
 }

@@ -11,6 +11,7 @@ import type { ColumnRole, Sniffed } from "./sniff.ts";
 
 const POW10 = new Float64Array(23).map((_, i) => 10 ** i);
 const SKIP = -1, DATE = -2, TIME = -3;
+const PRICE_ROLES = new Set<ColumnRole>(["open", "high", "low", "close", "bid", "ask", "last"]);
 
 /** Parsed columns, or null when the fast path does not apply to this file. */
 export function parseRowsFast(
@@ -20,6 +21,10 @@ export function parseRowsFast(
   emptyOk: boolean[] = roles.map(() => false),
 ): { length: number; time: Float64Array; arrays: Float64Array[] } | null {
   if (sn.dateOrder !== "ymd" || sn.delimiter === 32 || sn.decimal !== 46) return null;
+  // A NUL byte anywhere in the rows: the general parser quarantines its line.
+  if (b.indexOf(0, sn.dataStart) !== -1) return null;
+  // Prices must be positive: a row with a zero or negative price goes to the general parser.
+  const price = roles.map((r) => PRICE_ROLES.has(r));
   const nCells = sn.cellCount;
   const kinds = new Int32Array(nCells).fill(SKIP);
   kinds[sn.roles.date] = DATE;
@@ -38,6 +43,7 @@ export function parseRowsFast(
   let lastKey = -1;
   let lastDays = 0;
   const last = nCells - 1;
+  const timeInCell = sn.timeLayout === "in_date_column";
   while (i < n) {
     if (len === cap) {
       cap = Math.ceil(cap * 1.5) + 16;
@@ -76,21 +82,25 @@ export function parseRowsFast(
           if (neg || !emptyOk[kind] || (c !== delim && c !== 13 && c !== 10 && i < n)) return null;
           arrays[kind][len] = NaN;
         } else {
-          if (nd > 15) return null;
+          if (nd > 15 || (price[kind] && (neg || mant === 0))) return null;
           const v = frac === 0 ? mant : mant / POW10[frac];
           arrays[kind][len] = neg ? -v : v;
         }
       } else if (kind === DATE) {
         if (i + 10 > n) return null;
         if (b[i + 4] !== dsep || b[i + 7] !== dsep) return null;
-        const y = (b[i] - 48) * 1000 + (b[i + 1] - 48) * 100 + (b[i + 2] - 48) * 10 + (b[i + 3] - 48);
-        const m = (b[i + 5] - 48) * 10 + (b[i + 6] - 48);
-        const d = (b[i + 8] - 48) * 10 + (b[i + 9] - 48);
+        // Every byte is checked on every row: a damaged digit must never hit the day cache.
+        const y0 = b[i] - 48, y1 = b[i + 1] - 48, y2 = b[i + 2] - 48, y3 = b[i + 3] - 48;
+        const m0 = b[i + 5] - 48, m1 = b[i + 6] - 48, d0 = b[i + 8] - 48, d1 = b[i + 9] - 48;
+        if (
+          y0 >>> 0 > 9 || y1 >>> 0 > 9 || y2 >>> 0 > 9 || y3 >>> 0 > 9 || m0 >>> 0 > 9 || m1 >>> 0 > 9 ||
+          d0 >>> 0 > 9 || d1 >>> 0 > 9
+        ) return null;
+        const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+        const m = m0 * 10 + m1;
+        const d = d0 * 10 + d1;
         const key = y * 10000 + m * 100 + d;
         if (key !== lastKey) {
-          for (let q = 0; q < 10; q++) {
-            if (q !== 4 && q !== 7 && (b[i + q] < 48 || b[i + q] > 57)) return null;
-          }
           if (m < 1 || m > 12 || d < 1 || d > 31) return null;
           const days = daysFromCivil(y, m, d);
           // Reject impossible days (e.g. 31 April): they would roll into the next month.
@@ -102,13 +112,13 @@ export function parseRowsFast(
         i += 10;
         const c = b[i];
         if (c === 32 || c === 84) {
-          // In-cell time.
-          if (i + 9 > n) return null;
+          // In-cell time: only where the layout has it (never added to a separate <TIME> cell).
+          if (!timeInCell || i + 9 > n) return null;
           const tod = clock(b, i + 1);
           if (tod < 0) return null;
           t += tod;
           i += 9;
-        }
+        } else if (timeInCell) return null;
       } else if (kind === TIME) {
         if (i + 8 > n) return null;
         const tod = clock(b, i);

@@ -39,20 +39,41 @@ export interface RawColumns {
  * line, column and cell).
  */
 export interface RowIssues {
-  /** Skipped rows per code (`non_numeric`, `invalid_date`, `column_count_mismatch`). */
+  /**
+   * Skipped rows per code (`non_numeric`, `invalid_date`, `column_count_mismatch`,
+   * `non_finite_price`, `non_positive_price`, `nul_bytes`, `repeated_header`).
+   */
   counts: Record<string, number>;
   /** Up to `ROW_ISSUE_EXAMPLES` errors per code, in file order. */
   examples: KinetraError[];
+  /** 1-based line numbers of the skipped rows per code (the first `ROW_ISSUE_LINES`). */
+  lines?: Record<string, number[]>;
 }
+
+/** Line numbers kept per code in `RowIssues.lines`. */
+export const ROW_ISSUE_LINES = 100;
 
 /** Errors kept per code in `RowIssues.examples`. */
 export const ROW_ISSUE_EXAMPLES = 3;
 
 /** Count an issue; true when its error should be kept as an example. */
-function countIssue(issues: RowIssues, code: string): boolean {
+function countIssue(issues: RowIssues, code: string, lineNo: number): boolean {
   const c = (issues.counts[code] ?? 0) + 1;
   issues.counts[code] = c;
+  const lines = (issues.lines ??= {});
+  const l = (lines[code] ??= []);
+  if (l.length < ROW_ISSUE_LINES) l.push(lineNo);
   return c <= ROW_ISSUE_EXAMPLES;
+}
+
+/** A note for messages when a cell holds bytes outside printable ASCII (a damaged file). */
+function byteNote(b: Uint8Array, s: number, e: number): string {
+  const odd: string[] = [];
+  for (let k = s; k < e && odd.length < 3; k++) {
+    const c = b[k];
+    if (c >= 0x80 || c < 9 || (c > 13 && c < 32) || c === 127) odd.push("0x" + c.toString(16).padStart(2, "0"));
+  }
+  return odd.length ? ` (it holds the byte(s) ${odd.join(", ")}, which are not printable text: a damaged file?)` : "";
 }
 
 function columnCountError(
@@ -78,12 +99,13 @@ function dateError(
   column: string | undefined,
   layout: string,
   separateTime: boolean,
+  timeInCell = false,
 ): KinetraError {
   return new KinetraError(
     "invalid_date",
     `${source}: line ${lineNo}: cannot read the date/time ${which} (column ${column}); the file's layout is ${layout}${
-      separateTime ? " + HH:MM[:SS]" : ""
-    } (from its first row). Mixed date formats are not supported.`,
+      separateTime ? " + a separate HH:MM[:SS] cell" : timeInCell ? " HH:MM[:SS]" : ""
+    } (from its first rows) and every cell must match it completely.`,
     { details: { file: source, line: lineNo, column, value: which } },
   );
 }
@@ -120,12 +142,20 @@ const NUMERIC_ROLES: ColumnRole[] = [
   "last",
   "flags",
 ];
+/** Roles holding prices: finite and positive, or the row is not read. */
+const PRICE_ROLES = new Set<ColumnRole>(["open", "high", "low", "close", "bid", "ask", "last"]);
 /** Roles whose empty cells are allowed (read as NaN: ticks carry only what changed). */
 const EMPTY_OK = new Set<ColumnRole>(["bid", "ask", "last", "volume", "flags", "tick_volume", "spread"]);
 
 function lineText(b: Uint8Array, s: number, e: number): string {
   const t = textOf(b, s, Math.min(e, s + 200)).replace(/\r$/, "");
   return JSON.stringify(t);
+}
+
+/** True when the (trimmed) cell starts with a digit (a date, not a header word). */
+function isDigitStart(b: Uint8Array, s: number, e: number): boolean {
+  while (s < e && (b[s] === 32 || b[s] === 34)) s++;
+  return s < e && b[s] >= 48 && b[s] <= 57;
 }
 
 function isBlank(b: Uint8Array, s: number, e: number): boolean {
@@ -250,6 +280,10 @@ export function parseRows(
   for (let k = 0; k < sn.dataStart; k++) if (b[k] === 10) lineNo++;
   let truncatedLastRow = false;
   let i = sn.dataStart;
+  let nextNul = b.indexOf(0, i);
+  const timeInCell = sn.timeLayout === "in_date_column";
+  const isPrice = roles.map((r) => PRICE_ROLES.has(r));
+  const headerText = sn.hasHeader ? sn.firstLine.trim() : null;
   for (; i < n; lineNo++) {
     // Locate the cells and the line end in one scan (quote-aware at cell starts).
     let k = 0;
@@ -285,7 +319,35 @@ export function parseRows(
     const hasNewline = j < n;
     const e = j;
     const le = e > i && b[e - 1] === 13 ? e - 1 : e;
-    if ((k === 1 || (k > dateIdx && ce[dateIdx] === cs[dateIdx])) && isBlank(b, i, le)) {
+    // A line of spaces, tabs, delimiters and quotes only is a blank line.
+    if (isBlank(b, i, le)) {
+      i = e + 1;
+      continue;
+    }
+    // The header line again (concatenated exports): quarantined, never read as data.
+    if (headerText !== null && (k !== nCells || !isDigitStart(b, cs[dateIdx], ce[dateIdx]))) {
+      if (textOf(b, i, le).trim() === headerText) {
+        const err = new KinetraError(
+          "repeated_header",
+          `${source}: line ${lineNo} repeats the header line; it was skipped.`,
+          { details: { file: source, line: lineNo } },
+        );
+        if (issues === null) throw err;
+        if (countIssue(issues, "repeated_header", lineNo)) issues.examples.push(err);
+        i = e + 1;
+        continue;
+      }
+    }
+    // A NUL byte anywhere in the line: the line is not text.
+    if (nextNul !== -1 && nextNul < i) nextNul = b.indexOf(0, i);
+    if (nextNul !== -1 && nextNul < e) {
+      const err = new KinetraError(
+        "nul_bytes",
+        `${source}: line ${lineNo} holds a NUL byte (offset ${nextNul}): ${lineText(b, i, le)}; the line is not text.`,
+        { details: { file: source, line: lineNo, offset: nextNul } },
+      );
+      if (issues === null) throw err;
+      if (countIssue(issues, "nul_bytes", lineNo)) issues.examples.push(err);
       i = e + 1;
       continue;
     }
@@ -300,7 +362,7 @@ export function parseRows(
       if (issues === null) {
         throw columnCountError(source, lineNo, k, nCells, lineText(b, i, le), sn.delimiterName);
       }
-      if (countIssue(issues, "column_count_mismatch")) {
+      if (countIssue(issues, "column_count_mismatch", lineNo)) {
         issues.examples.push(
           columnCountError(source, lineNo, k, nCells, lineText(b, i, le), sn.delimiterName),
         );
@@ -315,7 +377,7 @@ export function parseRows(
       time = t2;
       arrays = grow(arrays, cap);
     }
-    let t = parseDateCell(b, cs[dateIdx], ce[dateIdx], order, dateSep);
+    let t = parseDateCell(b, cs[dateIdx], ce[dateIdx], order, dateSep, timeInCell);
     if (timeIdx !== -1 && t === t) {
       const tod = parseTimeCell(b, cs[timeIdx], ce[timeIdx]);
       t = tod === tod ? t + tod : NaN;
@@ -326,8 +388,10 @@ export function parseRows(
           JSON.stringify(textOf(b, cs[timeIdx], ce[timeIdx]))
         }`
         : JSON.stringify(textOf(b, cs[dateIdx], ce[dateIdx]));
-      const err = issues === null || countIssue(issues, "invalid_date")
-        ? dateError(source, lineNo, which, sn.columns.date, sn.dateLayout, timeIdx !== -1)
+      const note = byteNote(b, cs[dateIdx], ce[dateIdx]) ||
+        (timeIdx !== -1 ? byteNote(b, cs[timeIdx], ce[timeIdx]) : "");
+      const err = issues === null || countIssue(issues, "invalid_date", lineNo)
+        ? dateError(source, lineNo, which + note, sn.columns.date, sn.dateLayout, timeIdx !== -1, timeInCell)
         : null;
       if (issues === null) throw err;
       if (err) issues.examples.push(err);
@@ -342,17 +406,29 @@ export function parseRows(
       if (v !== v) {
         if (!(emptyOk[r] && isBlank(b, cs[c], ce[c]))) {
           const cell = textOf(b, cs[c], ce[c]).trim();
-          if (issues === null) {
-            throw numberError(source, lineNo, sn.columns[roles[r]], cell, lineText(b, i, le), dec);
-          }
-          if (countIssue(issues, "non_numeric")) {
-            issues.examples.push(
-              numberError(source, lineNo, sn.columns[roles[r]], cell, lineText(b, i, le), dec),
-            );
-          }
+          const err = numberError(source, lineNo, sn.columns[roles[r]], cell, lineText(b, i, le), dec);
+          if (issues === null) throw err;
+          if (countIssue(issues, "non_numeric", lineNo)) issues.examples.push(err);
           badRow = true;
           break;
         }
+      } else if (v === Infinity || v === -Infinity || (isPrice[r] && v <= 0)) {
+        // Non-finite numbers and non-positive prices never become a bar.
+        const code = v === Infinity || v === -Infinity
+          ? (isPrice[r] ? "non_finite_price" : "non_numeric")
+          : "non_positive_price";
+        const cell = textOf(b, cs[c], ce[c]).trim();
+        const err = new KinetraError(
+          code,
+          `${source}: line ${lineNo}, column ${sn.columns[roles[r]]}: ${JSON.stringify(cell)} is ${
+            code === "non_positive_price" ? "not a positive price" : "not a finite number"
+          } (line ${lineText(b, i, le)}); the row was not read.`,
+          { details: { file: source, line: lineNo, column: sn.columns[roles[r]], value: cell } },
+        );
+        if (issues === null) throw err;
+        if (countIssue(issues, code, lineNo)) issues.examples.push(err);
+        badRow = true;
+        break;
       }
       arrays[r][len] = v;
     }

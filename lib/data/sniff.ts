@@ -191,21 +191,27 @@ function show(line: string): string {
  */
 export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   const repairs: string[] = [];
-  // Take the first non-blank lines as text.
+  // Take the first non-blank lines as text. Line boundaries and offsets come from the bytes, each
+  // line decoded on its own: an invalid UTF-8 byte in the header never moves where data starts.
   const head = new TextDecoder().decode(bytes.subarray(0, Math.min(bytes.length, 65536)));
-  const rawLines = head.split("\n");
-  const complete = bytes.length <= 65536 ? rawLines.length : rawLines.length - 1;
+  const limit = Math.min(bytes.length, 65536);
   const lines: string[] = [];
   const offsets: number[] = [];
-  let off = 0;
-  const enc = new TextEncoder();
-  for (let i = 0; i < complete && lines.length < 30; i++) {
-    const l = rawLines[i].replace(/\r$/, "");
+  const dec = new TextDecoder();
+  let complete = 0;
+  for (let pos = 0; pos < limit && lines.length < 30;) {
+    let e = bytes.indexOf(10, pos);
+    if (e === -1 || e >= limit) {
+      if (bytes.length > limit) break; // the line runs past the sample
+      e = bytes.length;
+    }
+    complete++;
+    const l = dec.decode(bytes.subarray(pos, e)).replace(/\r$/, "");
     if (l.trim() !== "") {
       lines.push(l);
-      offsets.push(off);
+      offsets.push(pos);
     }
-    off += enc.encode(rawLines[i]).length + 1;
+    pos = e + 1;
   }
   if (lines.length === 0 && complete === 0 && head.trim() !== "") {
     throw new KinetraError(
@@ -275,7 +281,16 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
       { details: { file: source, first_line: firstLine } },
     );
   }
-  const dataCells = split(dataLines[0]);
+  // The typical data row: the first one of the most common shape (digit runs collapsed), so one
+  // damaged row near the top never decides the layout.
+  const shapes = dataLines.map((l) => l.replace(/[0-9]+/g, "9"));
+  const shapeCount = new Map<string, number>();
+  for (const sh of shapes) shapeCount.set(sh, (shapeCount.get(sh) ?? 0) + 1);
+  let refRow = 0;
+  for (let i = 1; i < shapes.length; i++) {
+    if (shapeCount.get(shapes[i])! > shapeCount.get(shapes[refRow])!) refRow = i;
+  }
+  const dataCells = split(dataLines[refRow]);
 
   if (hasHeader) {
     // Trailing empty header cells (a trailing delimiter) do not count.
@@ -288,7 +303,7 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
       throw new KinetraError(
         "column_count_mismatch",
         `${source}: the header has ${hn} cells but the first data row has ${dataCells.length} (delimiter ${delimName}).` +
-          ` Header: ${show(firstLine)}; first row: ${show(dataLines[0])}.${hint}`,
+          ` Header: ${show(firstLine)}; first row: ${show(dataLines[refRow])}.${hint}`,
         { details: { file: source, first_line: firstLine, header_cells: hn, row_cells: dataCells.length } },
       );
     }
@@ -359,7 +374,7 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
       throw new KinetraError(
         "missing_column",
         `${source}: a row has ${dataCells.length} cells (${
-          show(dataLines[0])
+          show(dataLines[refRow])
         }); without a header the expected` +
           ` layout is date[,time],open,high,low,close[,volume].`,
         { details: { file: source, first_line: firstLine } },
@@ -411,9 +426,19 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     throw new KinetraError(
       "invalid_date",
       `${source}: cannot read the date ${show(dataCells[roles.date] ?? "")} in the first data row ${
-        show(dataLines[0])
+        show(dataLines[refRow])
       }; expected YYYY.MM.DD, YYYY-MM-DD, DD/MM/YYYY, YYYYMMDD or epoch seconds/milliseconds.`,
       { details: { file: source, first_line: firstLine, row: 1 } },
+    );
+  }
+  if (timeIsSeparate && dl.hasTime && dl.order !== "epoch_s" && dl.order !== "epoch_ms") {
+    throw new KinetraError(
+      "ambiguous_time",
+      `${source}: the date column ${show(dataCells[roles.date] ?? "")} already holds a time and the separate` +
+        ` time column holds ${
+          show(dataCells[roles.time] ?? "")
+        }; Kinetra never adds the two. Export either the date and time in separate columns or one date-time column.`,
+      { details: { file: source, first_line: firstLine } },
     );
   }
   const timeLayout = timeIsSeparate ? "separate_column" : dl.hasTime ? "in_date_column" : "none";

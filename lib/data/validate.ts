@@ -144,13 +144,16 @@ export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}
   }
 
   // Prices and volumes.
-  let nonPos = 0, hl = 0, oc = 0, negVol = 0;
-  const npEx: unknown[] = [], hlEx: unknown[] = [], ocEx: unknown[] = [];
+  let nonPos = 0, nonFin = 0, hl = 0, oc = 0, negVol = 0;
+  const npEx: unknown[] = [], nfEx: unknown[] = [], hlEx: unknown[] = [], ocEx: unknown[] = [];
   for (let i = 0; i < n; i++) {
     const o = a.open[i], h = a.high[i], l = a.low[i], c = a.close[i];
     if (!(o > 0 && h > 0 && l > 0 && c > 0)) {
       nonPos++;
       if (npEx.length < 3) npEx.push({ time: isoTime(t[i]), open: o, high: h, low: l, close: c });
+    } else if (o === Infinity || h === Infinity || l === Infinity || c === Infinity) {
+      nonFin++;
+      if (nfEx.length < 3) nfEx.push({ time: isoTime(t[i]), open: o, high: h, low: l, close: c });
     }
     if (h < l) {
       hl++;
@@ -168,6 +171,51 @@ export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}
       message: `${nonPos} bar(s) have a price <= 0`,
       count: nonPos,
       examples: npEx,
+    });
+  }
+  if (nonFin) {
+    out.push({
+      code: "non_finite_price",
+      severity: "CRITICAL",
+      message: `${nonFin} bar(s) have an infinite price`,
+      count: nonFin,
+      examples: nfEx,
+    });
+  }
+  // Price spikes: a close more than 10 times (or under a tenth of) both neighbours' closes is a
+  // damaged value (e.g. a digit or exponent gone wrong), not a market move.
+  let spikes = 0;
+  const spEx: unknown[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = a.close[i];
+    if (!(c > 0) || c === Infinity) continue;
+    const p = i > 0 ? a.close[i - 1] : NaN, q = i + 1 < n ? a.close[i + 1] : NaN;
+    const far = (x: number) => x > 0 && x !== Infinity && (c > x * 10 || c * 10 < x);
+    const okP = p > 0 && p !== Infinity, okQ = q > 0 && q !== Infinity;
+    if ((okP || okQ) && (!okP || far(p)) && (!okQ || far(q))) {
+      spikes++;
+      if (spEx.length < 3) spEx.push({ time: isoTime(t[i]), close: c, previous: p, next: q });
+    }
+  }
+  if (spikes) {
+    out.push({
+      code: "price_spike",
+      severity: "CRITICAL",
+      message: `${spikes} bar(s) close more than 10 times above or below their neighbours (a damaged value?)`,
+      count: spikes,
+      examples: spEx,
+    });
+  }
+  // Bars in the future (beyond a day from now) cannot be real history.
+  const tomorrow = Date.now() + 86_400_000;
+  let future = 0;
+  for (let i = n - 1; i >= 0 && t[i] > tomorrow; i--) future++;
+  if (future) {
+    out.push({
+      code: "future_bars",
+      severity: "CRITICAL",
+      message: `${future} bar(s) are dated in the future (last: ${isoTime(t[n - 1])})`,
+      count: future,
     });
   }
   if (hl || oc) {
@@ -319,14 +367,52 @@ export function readFindings(loaded: LoadedFile): Finding[] {
     });
   }
   if (loaded.rowIssues) {
+    const bad = Object.values(loaded.rowIssues.counts).reduce((a, b) => a + b, 0);
+    const total = loaded.raw.length + bad;
     for (const [code, count] of Object.entries(loaded.rowIssues.counts)) {
       const ex = loaded.rowIssues.examples.filter((e) => e.code === code);
+      const lines = loaded.rowIssues.lines?.[code] ?? [];
+      const share = total > 0 ? count / total : 1;
       out.push({
         code,
-        severity: "CRITICAL",
-        message: `${count} row(s) cannot be read and were skipped; first: ${ex[0]?.message ?? ""}`,
+        severity: rowIssueSeverity(code, share),
+        message: `${count} row(s) (${pct(share)} of ${total}) ${
+          code === "repeated_header" ? "repeat the header line" : "cannot be read"
+        } and were quarantined (lines ${lines.slice(0, 10).join(", ")}${
+          count > 10 ? ", …" : ""
+        }); first: ${ex[0]?.message ?? ""}`,
         count,
+        share,
+        lines,
         examples: ex.map((e) => ({ ...e.details, message: e.message })),
+      });
+    }
+  }
+  const header = loaded.sniffed.header;
+  if (header) {
+    // A header cell that is not clean text (a damaged byte): its column was ignored.
+    const damaged = header.filter((h) => /[\uFFFD\u0000-\u0008\u000E-\u001F\u007F]/.test(h));
+    if (damaged.length) {
+      out.push({
+        code: "header_damaged",
+        severity: "HIGH",
+        message: `header cell(s) ${
+          damaged.map((h) => JSON.stringify(h)).join(", ")
+        } hold bytes that are not text; the column(s) were ignored (data rows start after the header as usual)`,
+        cells: damaged,
+      });
+    }
+    // An MT5 (<ANGLE>) header with a name Kinetra does not know: its column was ignored.
+    const unknown = loaded.sniffed.format === "mt5_bars" || loaded.sniffed.format === "mt5_ticks"
+      ? loaded.sniffed.ignoredColumns.filter((h) => /^<.*>$/.test(h.trim()) && !damaged.includes(h))
+      : [];
+    if (unknown.length) {
+      out.push({
+        code: "unknown_columns",
+        severity: "HIGH",
+        message: `MT5 header column(s) ${unknown.join(", ")} are not known MT5 columns and were ignored` +
+          ` (known: <DATE> <TIME> <OPEN> <HIGH> <LOW> <CLOSE> <TICKVOL> <VOL> <SPREAD>, ticks <BID> <ASK> <LAST> <VOLUME> <FLAGS>)`,
+        columns: unknown,
       });
     }
   }
@@ -342,6 +428,25 @@ export function readFindings(loaded: LoadedFile): Finding[] {
     });
   }
   return out;
+}
+
+/** Row codes that are CRITICAL whatever their share (a wrong price must never be traded on). */
+const ALWAYS_CRITICAL = new Set(["non_finite_price", "non_positive_price"]);
+
+/**
+ * Severity of quarantined rows: non-finite or non-positive prices are CRITICAL; a repeated header
+ * line is LOW (no data lost); other unreadable rows by their share of the file's rows: over 1 %
+ * CRITICAL, over 0.1 % HIGH, else MEDIUM.
+ */
+export function rowIssueSeverity(code: string, share: number): Severity {
+  if (ALWAYS_CRITICAL.has(code)) return "CRITICAL";
+  if (code === "repeated_header") return "LOW";
+  return share > 0.01 ? "CRITICAL" : share > 0.001 ? "HIGH" : "MEDIUM";
+}
+
+function pct(share: number): string {
+  const p = share * 100;
+  return `${p >= 1 ? p.toFixed(1) : p >= 0.01 ? p.toFixed(2) : p.toPrecision(1)} %`;
 }
 
 /** A read failure as a CRITICAL finding with the reader's code. */

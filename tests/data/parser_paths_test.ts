@@ -28,7 +28,7 @@ Deno.test("the fast path and the general parser give identical columns", () => {
     [
       "iso.csv",
       new TextEncoder().encode(
-        "Date,Open,High,Low,Close,Volume\n2024-01-02 10:00:00,1.5,2,-0.25,1e0,0\n2024-01-02 11:00:00,0.125,2,1,1,7\n",
+        "Date,Open,High,Low,Close,Volume\n2024-01-02 10:00:00,1.5,2,0.25,1e0,0\n2024-01-02 11:00:00,0.125,2,1,1,7\n",
       ),
       false, // the exponent sends it to the general parser
     ],
