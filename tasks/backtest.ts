@@ -2,11 +2,13 @@
  * `deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
  *   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
  *   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
- *   [--strict] [--lots N] [--conversion data|static] [--start ISO] [--end ISO] [--json] [--report FILE.html]`
+ *   [--strict] [--lots N] [--conversion data|static] [--start ISO] [--end ISO] [--json] [--report FILE.html] [--allow-critical]`
  *
  * Backtest one strategy on one bar file. The profile defaults to mt5 for MT5 exports (and splits
  * prepared from them) and to compat for other OHLCV files. A file whose name and bar spacing
  * disagree on the timeframe is used as the detected one with a warning (`--strict` refuses it).
+ * Any other CRITICAL finding refuses the file (exit 2, naming it) unless `--allow-critical`; HIGH
+ * findings and quarantined rows are warned about on stderr.
  * `--json` prints `{ "profile", "symbol", "timeframe", ..., "warnings", "stats", "trades" }`.
  * See docs/BACKTESTING.md.
  */
@@ -14,7 +16,7 @@ import { parseArgs } from "node:util";
 import { runBacktest } from "../lib/backtest/run.ts";
 import { type BacktestConfig, defaultProfileFor } from "../lib/backtest/config.ts";
 import { symbolSpec } from "../lib/market/instrument.ts";
-import { readBars, resolveTimeframe, toArrays } from "../lib/data/mod.ts";
+import { findingWarnings, readBarsChecked, resolveTimeframe, toArrays } from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
 import type { Params } from "../lib/strategies/contract.ts";
@@ -26,7 +28,7 @@ import { writeTextAtomic } from "../lib/util/fs.ts";
 const USAGE = `usage: deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
-  [--strict] [--lots N] [--conversion data|static] [--start ISO] [--end ISO] [--json] [--report FILE.html]`;
+  [--strict] [--lots N] [--conversion data|static] [--start ISO] [--end ISO] [--json] [--report FILE.html] [--allow-critical]`;
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -93,6 +95,7 @@ function parseOptions() {
       json: { type: "boolean", default: false },
       strict: { type: "boolean", default: false },
       report: { type: "string" },
+      "allow-critical": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -128,7 +131,9 @@ async function main(): Promise<number> {
   }
   const strategy = getStrategy(values.strategy);
   const params = parseParams(values.param as string[]);
-  const bars = await readBars(values.data);
+  // The data gate: a file with CRITICAL findings is refused unless --allow-critical.
+  const { bars, findings } = await readBarsChecked(values.data, { allowCritical: values["allow-critical"] });
+  for (const w of findingWarnings(values.data, findings)) console.error(w);
   let arrays = toArrays(bars);
   if (values.start || values.end) {
     // Bar time bounds, inclusive (the same meaning as in deno task optimize / walkforward).

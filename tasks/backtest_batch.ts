@@ -39,6 +39,8 @@ Run strategies over every export of a folder in parallel workers.
                        .kinetra/cluster.json; none = local workers). See docs/CLUSTER.md
   --resume RUN_DIR     finish an earlier run folder: only its missing jobs run, with its settings
   --json               print { run_dir, results: [...], summary: [...] } as JSON
+  --allow-critical     also trade files whose validation has CRITICAL findings (default: each such file
+                       is recorded as failed with critical_findings, naming them)
   -h, --help           this help
 
 Writes DIR/run_<UTC stamp>/config.json, results.json, summary.txt and trades/<file>__<strategy>.csv; a run
@@ -89,6 +91,7 @@ async function main(): Promise<number> {
         resume: { type: "string" },
         json: { type: "boolean", default: false },
         strict: { type: "boolean", default: false },
+        "allow-critical": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -150,6 +153,7 @@ async function main(): Promise<number> {
     timeframes: list(args.timeframes),
     split,
     testRatio: num("test-ratio", args["test-ratio"]),
+    allowCritical: args["allow-critical"],
     workers,
     profile,
     strictTimeframe: args.strict,

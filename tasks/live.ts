@@ -37,7 +37,8 @@ options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold 
   --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --max-refusals N --json
   --dashboard [HOST:PORT]   serve the session's dashboard (default 127.0.0.1 on a free port; docs/DASHBOARD.md)
   --notify URL (repeatable) Slack webhook, Telegram sendMessage or JSON webhook (also "notify" in the config file)
-  --notify-fills            a message for every fill too;  --no-notify  ignore the config file's notify URLs`;
+  --notify-fills            a message for every fill too;  --no-notify  ignore the config file's notify URLs
+  --allow-critical          virtual: replay a file whose validation has CRITICAL findings`;
 
 /** `--dashboard` may come without a value: then it listens on 127.0.0.1, any free port. */
 export const DEFAULT_LIVE_DASHBOARD = "127.0.0.1:0";
@@ -101,6 +102,7 @@ async function main(): Promise<number> {
         "notify-fills": { type: "boolean" },
         "no-notify": { type: "boolean" },
         "max-refusals": { type: "string" },
+        "allow-critical": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -209,6 +211,7 @@ async function main(): Promise<number> {
       symbol: v.symbol,
       timeframe: v.timeframe,
       data: v.data,
+      allowCritical: v["allow-critical"],
       durationMin: num("duration", v.duration),
       maxTrades: num("max-trades", v["max-trades"]),
       chsThreshold: num("chs-threshold", v["chs-threshold"]),

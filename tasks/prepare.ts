@@ -1,11 +1,12 @@
 /**
- * `deno task prepare [--source DIR] [--out DIR] [--test-ratio R] [--force] [--json]`
+ * `deno task prepare [--source DIR] [--out DIR] [--test-ratio R] [--force] [--allow-critical] [--json]`
  *
  * Chronological train/test split of every export of the source (default data/master, or
  * data/sample when data/master is empty) into `<out>/{train,test}` as Parquet plus
  * `<out>/manifest.json` (default out: data/prepared). Unchanged sources are skipped. Progress goes
  * to stderr (a bar on a terminal, plain lines otherwise); `--json` prints the manifest on stdout.
- * Exit 1 when any file failed, 2 for bad arguments or a missing or empty source (the manifest is
+ * A file whose validation has CRITICAL findings is recorded as failed (`critical_findings`, naming
+ * them) unless `--allow-critical`. Exit 1 when any file failed, 2 for bad arguments or a missing or empty source (the manifest is
  * left alone), 130 when stopped by a signal (the manifest lists the files that finished).
  */
 import { KinetraError } from "../lib/errors.ts";
@@ -14,7 +15,8 @@ import { runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir, PREPARED_DIR } from "../lib/util/paths.ts";
 import { onStopSignal } from "../lib/util/signals.ts";
 
-const USAGE = "usage: deno task prepare [--source DIR] [--out DIR] [--test-ratio R] [--force] [--json]";
+const USAGE =
+  "usage: deno task prepare [--source DIR] [--out DIR] [--test-ratio R] [--force] [--allow-critical] [--json]";
 
 await runTask(async () => {
   const { values } = parseTaskArgs(Deno.args, {
@@ -22,6 +24,7 @@ await runTask(async () => {
     out: { type: "string" },
     "test-ratio": { type: "string" },
     force: { type: "boolean", default: false },
+    "allow-critical": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   }, USAGE);
@@ -48,6 +51,7 @@ await runTask(async () => {
     out: values.out ?? PREPARED_DIR,
     testRatio,
     force: values.force,
+    allowCritical: values["allow-critical"],
     onProgress: (done, total, label) => progress(done, total, label),
   });
   disposeSignals();

@@ -46,6 +46,8 @@ export interface BatchOptions {
   outDir?: string;
   /** Engine profile. Default mt5. */
   profile?: "mt5" | "compat";
+  /** Backtest files whose validation has CRITICAL findings too (default: they are refused). */
+  allowCritical?: boolean;
   /**
    * Refuse (error `timeframe_mismatch`) a file whose name and bar spacing disagree on the
    * timeframe. Default false: the detected timeframe is used and the result carries a warning.
@@ -232,6 +234,7 @@ export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<Bat
       engine: { profile: opts.profile ?? "mt5" },
       params: opts.params ?? {},
       strictTimeframe: opts.strictTimeframe ?? false,
+      allowCritical: opts.allowCritical ?? false,
     });
   }
   if (!jobs.length) {

@@ -8,7 +8,17 @@
 import { basename, join } from "node:path";
 import type { BarArrays } from "../data/types.ts";
 import pl from "nodejs-polars";
-import { detectTimeframe, loadFile, resolveTimeframe, splitIndex, toArrays } from "../data/mod.ts";
+import {
+  criticalError,
+  detectTimeframe,
+  loadFile,
+  resolveTimeframe,
+  splitIndex,
+  toArrays,
+  validateBars,
+  validateLoaded,
+  worstSeverity,
+} from "../data/mod.ts";
 import { isKinetraError, KinetraError } from "../errors.ts";
 import { computeFeatures } from "../features/mod.ts";
 import type { FeatureArrays } from "../features/types.ts";
@@ -197,8 +207,17 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
       const bytes = await Deno.readFile(job.file);
       sha = await sha256Hex(bytes);
       bars = toArrays(pl.readParquet(job.file));
+      // The data gate: CRITICAL findings refuse the file unless allowed.
+      const findings = validateBars(bars, { timeframe: job.timeframe });
+      if (!job.allowCritical && worstSeverity(findings) === "CRITICAL") {
+        throw criticalError(job.file, findings);
+      }
     } else {
-      const loaded = await loadFile(job.file);
+      const loaded = await loadFile(job.file, { lenient: true });
+      const findings = validateLoaded(loaded);
+      if (!job.allowCritical && worstSeverity(findings) === "CRITICAL") {
+        throw criticalError(job.file, findings);
+      }
       sha = await sha256Hex(loaded.rawBytes);
       if (!loaded.arrays) {
         throw new KinetraError("not_bars", `${job.file} is a tick export; resample it to bars first`);

@@ -42,6 +42,8 @@ export interface BatchJob {
   readonly strictTimeframe?: boolean;
   /** When set, the file's bytes must hash to this SHA-256 (hex) or the job fails `sha256_mismatch`. */
   readonly expectSha256?: string;
+  /** Use a file whose validation has CRITICAL findings (default: refused with `critical_findings`). */
+  readonly allowCritical?: boolean;
 }
 
 /** The outcome of one strategy on one file. */

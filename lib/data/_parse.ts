@@ -71,9 +71,13 @@ function byteNote(b: Uint8Array, s: number, e: number): string {
   const odd: string[] = [];
   for (let k = s; k < e && odd.length < 3; k++) {
     const c = b[k];
-    if (c >= 0x80 || c < 9 || (c > 13 && c < 32) || c === 127) odd.push("0x" + c.toString(16).padStart(2, "0"));
+    if (c >= 0x80 || c < 9 || (c > 13 && c < 32) || c === 127) {
+      odd.push("0x" + c.toString(16).padStart(2, "0"));
+    }
   }
-  return odd.length ? ` (it holds the byte(s) ${odd.join(", ")}, which are not printable text: a damaged file?)` : "";
+  return odd.length
+    ? ` (it holds the byte(s) ${odd.join(", ")}, which are not printable text: a damaged file?)`
+    : "";
 }
 
 function columnCountError(
@@ -343,7 +347,9 @@ export function parseRows(
     if (nextNul !== -1 && nextNul < e) {
       const err = new KinetraError(
         "nul_bytes",
-        `${source}: line ${lineNo} holds a NUL byte (offset ${nextNul}): ${lineText(b, i, le)}; the line is not text.`,
+        `${source}: line ${lineNo} holds a NUL byte (offset ${nextNul}): ${
+          lineText(b, i, le)
+        }; the line is not text.`,
         { details: { file: source, line: lineNo, offset: nextNul } },
       );
       if (issues === null) throw err;

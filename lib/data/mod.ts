@@ -68,5 +68,12 @@ export {
 export { makeProgress, type Progress } from "./progress.ts";
 export { formatInspect, formatManifest, formatValidation } from "./report.ts";
 export { parseTaskArgs } from "./cli_args.ts";
+export {
+  type CheckedBars,
+  type CheckedReadOptions,
+  criticalError,
+  findingWarnings,
+  readBarsChecked,
+} from "./guard.ts";
 export type { DateOrder } from "./_decode.ts";
 export { type RawColumns, ROW_ISSUE_EXAMPLES, type RowIssues } from "./_parse.ts";

@@ -1,14 +1,17 @@
 /**
  * Preparation: a chronological train/test split of every export of a folder, written as Parquet
  * to `<out>/train` and `<out>/test` (mirroring the source's sub-folders) with `<out>/manifest.json`.
- * Unchanged sources (same sha256 and test ratio, outputs present) are skipped on re-runs. Never
- * writes inside the source folder; every write is atomic.
+ * Unchanged sources (same sha256 and test ratio, outputs present with the size and sha256 the
+ * manifest records) are skipped on re-runs. Never writes inside the source folder (real paths
+ * compared); every write is atomic and the manifest is replaced only after every output it names
+ * is in place, so a run killed at any point leaves nothing that a later run would trust wrongly;
+ * temporary files a killed run left are removed at the start of the next.
  *
  * @module
  */
 import { join } from "node:path";
 import { isKinetraError, KinetraError } from "../errors.ts";
-import { assertNotInside, exists, produceAtomic, writeJsonAtomic } from "../util/fs.ts";
+import { assertNotInside, produceAtomic, writeJsonAtomic } from "../util/fs.ts";
 import { preparedFrame } from "./arrays.ts";
 import { parseFileName } from "./file_name.ts";
 import { noDataFilesError, scanCatalog } from "./catalog.ts";
@@ -16,6 +19,7 @@ import { loadBytes, readFileBytes } from "./read_bars.ts";
 import { detectTimeframe } from "./timeframe.ts";
 import type { BarArrays } from "./types.ts";
 import { isoTime, type Severity, validateLoaded, worstSeverity } from "./validate.ts";
+import { criticalError } from "./guard.ts";
 
 /** Options of `prepareDataset`. */
 export interface PrepareOptions {
@@ -33,6 +37,8 @@ export interface PrepareOptions {
   keepOtherEntries?: boolean;
   /** Rebuild every file even when unchanged. */
   force?: boolean;
+  /** Prepare files whose validation has CRITICAL findings too (default: recorded as failed, `critical_findings`). */
+  allowCritical?: boolean;
   /** Called after each file with a short label (`prepared forex/X.csv`) and the manifest entry. */
   onProgress?: (done: number, total: number, label: string, entry: ManifestEntry) => void;
   /**
@@ -72,6 +78,16 @@ export interface ManifestEntry {
   test_end: string | null;
   /** sha256 of the source file's bytes (hex). */
   source_sha256: string;
+  /** Test ratio this entry's outputs were split with. */
+  test_ratio?: number;
+  /** Size in bytes and sha256 of the train output as written (a skip verifies both). */
+  train_bytes?: number;
+  /** sha256 (hex) of the train output. */
+  train_sha256?: string;
+  /** Size in bytes of the test output. */
+  test_bytes?: number;
+  /** sha256 (hex) of the test output. */
+  test_sha256?: string;
   /** Output paths relative to the output folder (null when the file failed). */
   train_path: string | null;
   /** Test output relative to the output folder (null when failed). */
@@ -141,6 +157,51 @@ function sliceArrays(a: BarArrays, s: number, e: number): BarArrays {
   };
 }
 
+/**
+ * True when both outputs of a manifest entry are in place exactly as written: same size and
+ * sha256 as recorded (an entry without hashes, from an older manifest, is never trusted).
+ */
+async function outputsIntact(out: string, e: ManifestEntry): Promise<boolean> {
+  if (!e.train_path || !e.test_path || !e.train_sha256 || !e.test_sha256) return false;
+  for (
+    const [rel, size, sha] of [
+      [e.train_path, e.train_bytes, e.train_sha256],
+      [e.test_path, e.test_bytes, e.test_sha256],
+    ] as const
+  ) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(join(out, rel));
+    } catch {
+      return false;
+    }
+    if (bytes.length !== size || (await sha256Hex(bytes)) !== sha) return false;
+  }
+  return true;
+}
+
+/** Remove temporary files (`<name>.<8 hex>.tmp`) a killed run left under `out`. */
+async function removeLeftovers(out: string): Promise<void> {
+  const walk = async (dir: string): Promise<void> => {
+    let it: AsyncIterable<Deno.DirEntry>;
+    try {
+      it = Deno.readDir(dir);
+    } catch {
+      return;
+    }
+    try {
+      for await (const e of it) {
+        const p = join(dir, e.name);
+        if (e.isDirectory && !e.isSymlink) await walk(p);
+        else if (e.isFile && /\.[0-9a-f]{8}\.tmp$/.test(e.name)) await Deno.remove(p).catch(() => {});
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  };
+  await walk(out);
+}
+
 async function readManifest(path: string): Promise<Manifest | null> {
   try {
     const m = JSON.parse(await Deno.readTextFile(path)) as Manifest;
@@ -174,6 +235,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
   }
   assertNotInside(out, opts.source);
   const catalog = await scanCatalog(opts.source);
+  await removeLeftovers(out);
   // An empty source is a mistake (a wrong folder), never a reason to touch the manifest.
   if (catalog.files.length === 0) throw noDataFilesError(opts.source);
   const manifestPath = join(out, "manifest.json");
@@ -227,13 +289,24 @@ export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
     }
     const prev = prevByFile.get(c.relative_path);
     if (
-      !opts.force && bytes && prev && sameRatio && prev.source_sha256 === sha && prev.status !== "failed" &&
-      prev.train_path && prev.test_path && await exists(join(out, prev.train_path)) &&
-      await exists(join(out, prev.test_path))
+      !opts.force && bytes && prev && (prev.test_ratio ?? (sameRatio ? testRatio : NaN)) === testRatio &&
+      prev.source_sha256 === sha && prev.status !== "failed" &&
+      (opts.allowCritical || prev.severity !== "CRITICAL") && await outputsIntact(out, prev)
     ) {
-      entry = { ...prev, status: "skipped" };
+      entry = { ...prev, test_ratio: testRatio, status: "skipped" };
     } else {
-      entry = await prepareOne(c.path, c.relative_path, c.symbol, c.asset_class, bytes, sha, out, testRatio);
+      entry = await prepareOne(
+        c.path,
+        c.relative_path,
+        c.symbol,
+        c.asset_class,
+        bytes,
+        sha,
+        out,
+        testRatio,
+        opts.allowCritical ?? false,
+        opts.source,
+      );
     }
     entries.push(entry);
     done++;
@@ -251,6 +324,8 @@ async function prepareOne(
   sha: string,
   out: string,
   testRatio: number,
+  allowCritical: boolean,
+  source: string,
 ): Promise<ManifestEntry> {
   const base: ManifestEntry = {
     file: rel,
@@ -275,9 +350,14 @@ async function prepareOne(
   };
   try {
     if (!bytes) bytes = await readFileBytes(path);
-    const loaded = loadBytes(path, bytes, { timeframe: "M1" });
+    // Lenient: unreadable rows are quarantined and reported; CRITICAL findings refuse the file.
+    const loaded = loadBytes(path, bytes, { timeframe: "M1", lenient: true });
     const a = loaded.arrays!;
     const findings = validateLoaded(loaded);
+    if (!allowCritical && worstSeverity(findings) === "CRITICAL") {
+      base.finding_codes = findings.map((f) => f.code);
+      throw criticalError(path, findings);
+    }
     base.format = loaded.sniffed.format;
     base.severity = worstSeverity(findings);
     base.finding_codes = findings.map((f) => f.code);
@@ -294,13 +374,23 @@ async function prepareOne(
     const stem = rel.replace(/\.[^./]+$/, "");
     const trainRel = `train/${stem}.parquet`;
     const testRel = `test/${stem}.parquet`;
+    // Each output is checked too: a sub-folder of `out` may be a link into the source.
+    assertNotInside(join(out, trainRel), source);
+    assertNotInside(join(out, testRel), source);
     const train = sliceArrays(a, 0, k);
     const test = sliceArrays(a, k, a.length);
     const src = { format: base.format, symbol, timeframe: base.timeframe_declared };
     await produceAtomic(join(out, trainRel), (tmp) => preparedFrame(train, src).writeParquet(tmp));
     await produceAtomic(join(out, testRel), (tmp) => preparedFrame(test, src).writeParquet(tmp));
+    const trainBytes = await Deno.readFile(join(out, trainRel));
+    const testBytes = await Deno.readFile(join(out, testRel));
     return {
       ...base,
+      test_ratio: testRatio,
+      train_bytes: trainBytes.length,
+      train_sha256: await sha256Hex(trainBytes),
+      test_bytes: testBytes.length,
+      test_sha256: await sha256Hex(testBytes),
       train_rows: train.length,
       test_rows: test.length,
       train_start: isoTime(train.time[0]),

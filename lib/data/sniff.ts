@@ -434,7 +434,9 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   if (timeIsSeparate && dl.hasTime && dl.order !== "epoch_s" && dl.order !== "epoch_ms") {
     throw new KinetraError(
       "ambiguous_time",
-      `${source}: the date column ${show(dataCells[roles.date] ?? "")} already holds a time and the separate` +
+      `${source}: the date column ${
+        show(dataCells[roles.date] ?? "")
+      } already holds a time and the separate` +
         ` time column holds ${
           show(dataCells[roles.time] ?? "")
         }; Kinetra never adds the two. Export either the date and time in separate columns or one date-time column.`,

@@ -378,9 +378,9 @@ export function readFindings(loaded: LoadedFile): Finding[] {
         severity: rowIssueSeverity(code, share),
         message: `${count} row(s) (${pct(share)} of ${total}) ${
           code === "repeated_header" ? "repeat the header line" : "cannot be read"
-        } and were quarantined (lines ${lines.slice(0, 10).join(", ")}${
-          count > 10 ? ", …" : ""
-        }); first: ${ex[0]?.message ?? ""}`,
+        } and were quarantined (lines ${lines.slice(0, 10).join(", ")}${count > 10 ? ", …" : ""}); first: ${
+          ex[0]?.message ?? ""
+        }`,
         count,
         share,
         lines,
@@ -391,7 +391,13 @@ export function readFindings(loaded: LoadedFile): Finding[] {
   const header = loaded.sniffed.header;
   if (header) {
     // A header cell that is not clean text (a damaged byte): its column was ignored.
-    const damaged = header.filter((h) => /[\uFFFD\u0000-\u0008\u000E-\u001F\u007F]/.test(h));
+    const damaged = header.filter((h) => {
+      for (const ch of h) {
+        const c = ch.charCodeAt(0);
+        if (c === 0xfffd || c < 9 || (c > 13 && c < 32) || c === 127) return true;
+      }
+      return false;
+    });
     if (damaged.length) {
       out.push({
         code: "header_damaged",

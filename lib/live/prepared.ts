@@ -5,9 +5,8 @@
  *
  * @module
  */
-import pl from "nodejs-polars";
 import { basename, join } from "node:path";
-import { parseFileName, readBars, toArrays } from "../data/mod.ts";
+import { findingWarnings, parseFileName, readBarsChecked, toArrays } from "../data/mod.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
 import { PREPARED_DIR } from "../util/paths.ts";
@@ -49,25 +48,26 @@ export async function findPreparedTest(
   return join(dir, hit.test_path!);
 }
 
-/** Read replay bars with the symbol and timeframe told by the file name. */
+/**
+ * Read replay bars with the symbol and timeframe told by the file name. The file goes through
+ * lib/data's gate: CRITICAL findings (non-finite or non-positive prices, a mislabelled timeframe,
+ * many unreadable rows, …) refuse it with `critical_findings` unless `allowCritical`; warnings go
+ * to stderr.
+ */
 export async function loadReplayBars(
   path: string,
+  opts: { allowCritical?: boolean } = {},
 ): Promise<{ bars: BarArrays; symbol: string; timeframe: string | null }> {
-  if (path.toLowerCase().endsWith(".parquet")) {
-    let frame: pl.DataFrame;
-    try {
-      frame = pl.readParquet(path);
-    } catch (e) {
-      throw new KinetraError("file_not_found", `cannot read ${path}: ${(e as Error).message.split("\n")[0]}`);
-    }
+  const { bars: b, findings } = await readBarsChecked(path, { allowCritical: opts.allowCritical });
+  for (const w of findingWarnings(path, findings)) console.error(w);
+  if (b.meta.format === "parquet") {
     const parsed = parseFileName(basename(path).replace(/\.parquet$/i, ".csv"));
     return {
-      bars: toArrays(frame),
+      bars: toArrays(b),
       symbol: parsed?.symbol ?? basename(path),
       timeframe: parsed?.timeframe ?? null,
     };
   }
-  const b = await readBars(path);
   return {
     bars: toArrays(b),
     symbol: b.meta.symbol,

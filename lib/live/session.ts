@@ -161,7 +161,7 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
       }
       dataPath = await findPreparedTest(symbol, timeframe, opts.preparedDir);
     }
-    const loaded = await loadReplayBars(dataPath);
+    const loaded = await loadReplayBars(dataPath, { allowCritical: opts.allowCritical });
     replay = loaded.bars;
     symbol = symbol || loaded.symbol;
     timeframe = timeframe || loaded.timeframe || "?";

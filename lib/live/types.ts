@@ -23,6 +23,8 @@ export interface LiveOptions {
   data?: string;
   /** Where `deno task prepare` wrote its outputs (default data/prepared). */
   preparedDir?: string;
+  /** Virtual: replay a file even when its validation has CRITICAL findings (`--allow-critical`). */
+  allowCritical?: boolean;
   /** Wall-clock limit of the session in minutes. */
   durationMin?: number;
   /** Entries allowed; after that no new entries, and the run ends once flat. */

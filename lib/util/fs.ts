@@ -5,7 +5,7 @@
  * @module
  */
 import { KinetraError } from "../errors.ts";
-import { dirname, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 
 /** Write text atomically: write `path.<random>.tmp` next to it, then rename over `path`. */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
@@ -70,11 +70,38 @@ export async function appendLine(path: string, line: string): Promise<void> {
   }
 }
 
-/** True when `path` is `dir` itself or lies inside it (after resolving both). */
-export function isInside(path: string, dir: string): boolean {
-  const p = resolve(path);
-  const d = resolve(dir);
+/**
+ * The real path of `path` with symbolic links resolved: the longest existing prefix goes through
+ * `realPath`, the part that does not exist yet is appended as written (lexical when nothing can
+ * be resolved).
+ */
+export function realPathOf(path: string): string {
+  const abs = resolve(path);
+  let cur = abs;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return rest.length ? join(Deno.realPathSync(cur), ...rest.reverse()) : Deno.realPathSync(cur);
+    } catch {
+      const parent = dirname(cur);
+      if (parent === cur) return abs;
+      rest.push(basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+function lexicallyInside(p: string, d: string): boolean {
   return p === d || p.startsWith(d.endsWith(sep) ? d : d + sep);
+}
+
+/**
+ * True when `path` is `dir` itself or lies inside it, compared both as written (resolved) and as
+ * real paths (symbolic links followed), so a link into `dir` or `dir` given through a link is
+ * caught.
+ */
+export function isInside(path: string, dir: string): boolean {
+  return lexicallyInside(resolve(path), resolve(dir)) || lexicallyInside(realPathOf(path), realPathOf(dir));
 }
 
 /** Throw a KinetraError when `outPath` would be written inside the protected `sourceDir`. */
