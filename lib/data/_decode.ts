@@ -226,9 +226,12 @@ function digitsAt(b: Uint8Array, i: number, e: number, min: number, max: number)
   return k < min ? -1 : v;
 }
 
-/** True for a valid proleptic Gregorian calendar date. */
+/** Years a bar may carry (outside: a damaged digit, never history). */
+export const MIN_YEAR = 1800, MAX_YEAR = 2199;
+
+/** True for a valid proleptic Gregorian calendar date within MIN_YEAR..MAX_YEAR. */
 function validDate(y: number, m: number, d: number): boolean {
-  return m >= 1 && m <= 12 && d >= 1 && d <= MONTH_DAYS[m - 1] &&
+  return y >= MIN_YEAR && y <= MAX_YEAR && m >= 1 && m <= 12 && d >= 1 && d <= MONTH_DAYS[m - 1] &&
     (m !== 2 || d < 29 || (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)));
 }
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { daysFromCivil } from "./_decode.ts";
+import { daysFromCivil, MAX_YEAR, MIN_YEAR } from "./_decode.ts";
 import type { ColumnRole, Sniffed } from "./sniff.ts";
 
 const POW10 = new Float64Array(23).map((_, i) => 10 ** i);
@@ -21,8 +21,6 @@ export function parseRowsFast(
   emptyOk: boolean[] = roles.map(() => false),
 ): { length: number; time: Float64Array; arrays: Float64Array[] } | null {
   if (sn.dateOrder !== "ymd" || sn.delimiter === 32 || sn.decimal !== 46) return null;
-  // A NUL byte anywhere in the rows: the general parser quarantines its line.
-  if (b.indexOf(0, sn.dataStart) !== -1) return null;
   // Prices must be positive: a row with a zero or negative price goes to the general parser.
   const price = roles.map((r) => PRICE_ROLES.has(r));
   const nCells = sn.cellCount;
@@ -40,7 +38,7 @@ export function parseRowsFast(
   const dsep = sn.dateSep;
   let len = 0;
   let i = sn.dataStart;
-  let lastKey = -1;
+  let lastK1 = -1, lastK2 = -1;
   let lastDays = 0;
   const last = nCells - 1;
   const timeInCell = sn.timeLayout === "in_date_column";
@@ -82,30 +80,33 @@ export function parseRowsFast(
           if (neg || !emptyOk[kind] || (c !== delim && c !== 13 && c !== 10 && i < n)) return null;
           arrays[kind][len] = NaN;
         } else {
-          if (nd > 15 || (price[kind] && (neg || mant === 0))) return null;
+          if (nd > 15 || ((neg || mant === 0) && price[kind])) return null;
           const v = frac === 0 ? mant : mant / POW10[frac];
           arrays[kind][len] = neg ? -v : v;
         }
       } else if (kind === DATE) {
         if (i + 10 > n) return null;
         if (b[i + 4] !== dsep || b[i + 7] !== dsep) return null;
-        // Every byte is checked on every row: a damaged digit must never hit the day cache.
-        const y0 = b[i] - 48, y1 = b[i + 1] - 48, y2 = b[i + 2] - 48, y3 = b[i + 3] - 48;
-        const m0 = b[i + 5] - 48, m1 = b[i + 6] - 48, d0 = b[i + 8] - 48, d1 = b[i + 9] - 48;
-        if (
-          y0 >>> 0 > 9 || y1 >>> 0 > 9 || y2 >>> 0 > 9 || y3 >>> 0 > 9 || m0 >>> 0 > 9 || m1 >>> 0 > 9 ||
-          d0 >>> 0 > 9 || d1 >>> 0 > 9
-        ) return null;
-        const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
-        const m = m0 * 10 + m1;
-        const d = d0 * 10 + d1;
-        const key = y * 10000 + m * 100 + d;
-        if (key !== lastKey) {
-          if (m < 1 || m > 12 || d < 1 || d > 31) return null;
+        // The day cache is keyed by the raw bytes (never by digit arithmetic, which a damaged
+        // byte such as ':' can fake): the same 8 bytes as a checked date are that date again.
+        const k1 = (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
+        const k2 = (b[i + 5] << 24) | (b[i + 6] << 16) | (b[i + 8] << 8) | b[i + 9];
+        if (k1 !== lastK1 || k2 !== lastK2) {
+          const y0 = b[i] - 48, y1 = b[i + 1] - 48, y2 = b[i + 2] - 48, y3 = b[i + 3] - 48;
+          const m0 = b[i + 5] - 48, m1 = b[i + 6] - 48, d0 = b[i + 8] - 48, d1 = b[i + 9] - 48;
+          if (
+            y0 >>> 0 > 9 || y1 >>> 0 > 9 || y2 >>> 0 > 9 || y3 >>> 0 > 9 || m0 >>> 0 > 9 || m1 >>> 0 > 9 ||
+            d0 >>> 0 > 9 || d1 >>> 0 > 9
+          ) return null;
+          const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+          const m = m0 * 10 + m1;
+          const d = d0 * 10 + d1;
+          if (m < 1 || m > 12 || d < 1 || d > 31 || y < MIN_YEAR || y > MAX_YEAR) return null;
           const days = daysFromCivil(y, m, d);
           // Reject impossible days (e.g. 31 April): they would roll into the next month.
           if (new Date(days * 86400000).getUTCDate() !== d) return null;
-          lastKey = key;
+          lastK1 = k1;
+          lastK2 = k2;
           lastDays = days;
         }
         t += lastDays * 86400000;
@@ -133,8 +134,13 @@ export function parseRowsFast(
           i += 4;
         }
       } else {
+        // Every other byte of a row is checked by its cell's parser; here only a NUL matters
+        // (a line holding one is quarantined by the general parser).
         let c = b[i];
-        while (c !== delim && c !== 10 && c !== 13 && i < n) c = b[++i];
+        while (c !== delim && c !== 10 && c !== 13 && i < n) {
+          if (c === 0) return null;
+          c = b[++i];
+        }
       }
       // Expect the delimiter, or the line end after the last cell.
       const c = b[i];
