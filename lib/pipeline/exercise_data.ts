@@ -558,6 +558,9 @@ export async function prepareFiles(
       testRatio: opts.testRatio ?? 0.2,
       // The pipeline owns this folder: its manifest lists exactly the working set.
       keepOtherEntries: false,
+      // The exerciser diagnoses: CRITICAL findings are reported by its validation stage in their
+      // own category, so preparation does not refuse those files a second time.
+      allowCritical: true,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const perFile = preparedRecords(result);
