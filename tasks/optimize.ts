@@ -26,7 +26,7 @@ import { researchClusterRunner } from "../lib/cluster/research.ts";
 const USAGE =
   `usage: deno task optimize --data FILE --strategy NAME --grid NAME=START:STOP:STEP | NAME=v1,v2,... (repeatable)
   [--constraint "fast<slow"] [--objective FIELD] [--minimize] [--method grid|random|bayes] [--trials N] [--seed S]
-  [--min-trades N] [--start ISO] [--end ISO] [--workers N] [--monte-carlo N] [--ruin PCT]
+  [--min-trades N] [--start ISO] [--end ISO] [--allow-critical] [--workers N] [--monte-carlo N] [--ruin PCT]
   [--profile mt5|compat] [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage P]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
   [--cluster URL] [--data-root DIR] [--json] [--report FILE.html] [--out DIR]`;
@@ -47,7 +47,12 @@ async function main(): Promise<number> {
   const runner = await researchClusterRunner(v, String(v.data ?? ""));
   const res = await optimize({
     runner,
-    data: { file: v.data as string, start: v.start as string | undefined, end: v.end as string | undefined },
+    data: {
+      file: v.data as string,
+      start: v.start as string | undefined,
+      end: v.end as string | undefined,
+      allowCritical: v["allow-critical"] === true,
+    },
     strategy: v.strategy as string,
     grid: v.grid as string[],
     constraints: v.constraint as string[],

@@ -1,7 +1,7 @@
 /**
  * `deno task portfolio (--data FILE --data FILE ... | --source DIR --symbols A,B,C --timeframe TF)
  *   --strategy NAME [--param k=v] [--cash N] [--conversion data|static] [--lots N | --risk PCT]
- *   [--max-positions N] [--max-exposure PCT] [--max-class-exposure PCT] [--start ISO] [--end ISO]
+ *   [--max-positions N] [--max-exposure PCT] [--max-class-exposure PCT] [--start ISO] [--end ISO] [--allow-critical]
  *   [--profile mt5|compat] [--leverage N] [--hedging] [--symbol-config FILE.json] [--json] [--report FILE.html]`
  *
  * `--symbol-config` holds per-symbol settings: `{ "SYM": { "spread": points, "commission": per lot,
@@ -26,7 +26,7 @@ import { writeTextAtomic } from "../lib/util/fs.ts";
 const USAGE =
   `usage: deno task portfolio (--data FILE --data FILE ... | --source DIR --symbols A,B,C --timeframe TF)
   --strategy NAME [--param k=v ...] [--cash N] [--conversion data|static] [--lots N | --risk PCT]
-  [--max-positions N] [--max-exposure PCT] [--max-class-exposure PCT] [--start ISO] [--end ISO]
+  [--max-positions N] [--max-exposure PCT] [--max-class-exposure PCT] [--start ISO] [--end ISO] [--allow-critical]
   [--profile mt5|compat] [--leverage N] [--hedging] [--symbol-config FILE.json] [--json] [--report FILE.html]`;
 
 const OPTIONS = {
@@ -44,6 +44,7 @@ const OPTIONS = {
   "max-exposure": { type: "string" },
   "max-class-exposure": { type: "string" },
   start: { type: "string" },
+  "allow-critical": { type: "boolean", default: false },
   end: { type: "string" },
   profile: { type: "string" },
   leverage: { type: "string" },
@@ -185,6 +186,7 @@ async function main(): Promise<number> {
   }
   const symbols = await loadBasket({
     files: values.data,
+    allowCritical: values["allow-critical"] as boolean,
     source: values.source,
     symbols: values.symbols?.split(",").map((s) => s.trim()).filter(Boolean),
     timeframe: values.timeframe,

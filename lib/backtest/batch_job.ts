@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import type { BarArrays } from "../data/types.ts";
 import pl from "nodejs-polars";
 import {
+  blockingFindings,
   criticalError,
   detectTimeframe,
   loadFile,
@@ -17,7 +18,6 @@ import {
   toArrays,
   validateBars,
   validateLoaded,
-  worstSeverity,
 } from "../data/mod.ts";
 import { isKinetraError, KinetraError } from "../errors.ts";
 import { computeFeatures } from "../features/mod.ts";
@@ -209,13 +209,13 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
       bars = toArrays(pl.readParquet(job.file));
       // The data gate: CRITICAL findings refuse the file unless allowed.
       const findings = validateBars(bars, { timeframe: job.timeframe });
-      if (!job.allowCritical && worstSeverity(findings) === "CRITICAL") {
+      if (!job.allowCritical && blockingFindings(findings).length) {
         throw criticalError(job.file, findings);
       }
     } else {
       const loaded = await loadFile(job.file, { lenient: true });
       const findings = validateLoaded(loaded);
-      if (!job.allowCritical && worstSeverity(findings) === "CRITICAL") {
+      if (!job.allowCritical && blockingFindings(findings).length) {
         throw criticalError(job.file, findings);
       }
       sha = await sha256Hex(loaded.rawBytes);

@@ -26,9 +26,17 @@ export interface CheckedBars {
   findings: Finding[];
 }
 
-/** The `critical_findings` refusal for `path` (exit 2) naming each CRITICAL finding. */
+/**
+ * The CRITICAL findings that refuse a file. A mislabelled timeframe alone (`timeframe_mismatch`)
+ * does not: the tasks use the detected timeframe with a warning (their `--strict` refuses it).
+ */
+export function blockingFindings(findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => f.severity === "CRITICAL" && f.code !== "timeframe_mismatch");
+}
+
+/** The `critical_findings` refusal for `path` (exit 2) naming each blocking CRITICAL finding. */
 export function criticalError(path: string, findings: readonly Finding[]): KinetraError {
-  const crit = findings.filter((f) => f.severity === "CRITICAL");
+  const crit = blockingFindings(findings);
   return new KinetraError(
     "critical_findings",
     `${path}: refused: ${crit.length} CRITICAL finding(s): ${
@@ -42,8 +50,8 @@ export function criticalError(path: string, findings: readonly Finding[]): Kinet
  * Read and validate a bar file for a task. CSV-like exports are read leniently (rows that cannot
  * be read are quarantined and reported as findings whose severity depends on their share), a
  * `.parquet` split is checked with `validateBars`. Throws `critical_findings` (exit 2) when a
- * finding is CRITICAL and `allowCritical` is not set; reader errors (`file_not_found`, …) pass
- * through.
+ * finding is CRITICAL (a mislabelled timeframe alone excepted: see `blockingFindings`) and
+ * `allowCritical` is not set; reader errors (`file_not_found`, …) pass through.
  *
  * @example
  * ```ts
@@ -64,7 +72,7 @@ export async function readBarsChecked(path: string, opts: CheckedReadOptions = {
     findings = validateLoaded(loaded);
     bars = barsOfLoaded(loaded, opts);
   }
-  if (!opts.allowCritical && findings.some((f) => f.severity === "CRITICAL")) {
+  if (!opts.allowCritical && blockingFindings(findings).length) {
     throw criticalError(path, findings);
   }
   return { bars, findings };
@@ -72,10 +80,12 @@ export async function readBarsChecked(path: string, opts: CheckedReadOptions = {
 
 /**
  * Warning lines for stderr: every CRITICAL (allowed) and HIGH finding, and every quarantine of
- * rows, one line each (`warning: FILE: CODE (SEVERITY): message`).
+ * rows, one line each (`warning: FILE: CODE (SEVERITY): message`). `timeframe_mismatch` is left to
+ * the tasks, which say which timeframe they use.
  */
 export function findingWarnings(path: string, findings: readonly Finding[]): string[] {
   return findings
+    .filter((f) => f.code !== "timeframe_mismatch")
     .filter((f) => f.severity === "CRITICAL" || f.severity === "HIGH" || Array.isArray(f.lines))
     .map((f) => `warning: ${path}: ${f.code} (${f.severity}): ${f.message}`);
 }

@@ -69,6 +69,7 @@ export { makeProgress, type Progress } from "./progress.ts";
 export { formatInspect, formatManifest, formatValidation } from "./report.ts";
 export { parseTaskArgs } from "./cli_args.ts";
 export {
+  blockingFindings,
   type CheckedBars,
   type CheckedReadOptions,
   criticalError,

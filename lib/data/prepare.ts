@@ -19,7 +19,7 @@ import { loadBytes, readFileBytes } from "./read_bars.ts";
 import { detectTimeframe } from "./timeframe.ts";
 import type { BarArrays } from "./types.ts";
 import { isoTime, type Severity, validateLoaded, worstSeverity } from "./validate.ts";
-import { criticalError } from "./guard.ts";
+import { blockingFindings, criticalError } from "./guard.ts";
 
 /** Options of `prepareDataset`. */
 export interface PrepareOptions {
@@ -80,6 +80,8 @@ export interface ManifestEntry {
   source_sha256: string;
   /** Test ratio this entry's outputs were split with. */
   test_ratio?: number;
+  /** True when the outputs were written despite blocking CRITICAL findings (`--allow-critical`). */
+  critical_allowed?: boolean;
   /** Size in bytes and sha256 of the train output as written (a skip verifies both). */
   train_bytes?: number;
   /** sha256 (hex) of the train output. */
@@ -291,7 +293,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
     if (
       !opts.force && bytes && prev && (prev.test_ratio ?? (sameRatio ? testRatio : NaN)) === testRatio &&
       prev.source_sha256 === sha && prev.status !== "failed" &&
-      (opts.allowCritical || prev.severity !== "CRITICAL") && await outputsIntact(out, prev)
+      (opts.allowCritical || !prev.critical_allowed) && await outputsIntact(out, prev)
     ) {
       entry = { ...prev, test_ratio: testRatio, status: "skipped" };
     } else {
@@ -354,7 +356,7 @@ async function prepareOne(
     const loaded = loadBytes(path, bytes, { timeframe: "M1", lenient: true });
     const a = loaded.arrays!;
     const findings = validateLoaded(loaded);
-    if (!allowCritical && worstSeverity(findings) === "CRITICAL") {
+    if (!allowCritical && blockingFindings(findings).length) {
       base.finding_codes = findings.map((f) => f.code);
       throw criticalError(path, findings);
     }
@@ -386,6 +388,7 @@ async function prepareOne(
     const testBytes = await Deno.readFile(join(out, testRel));
     return {
       ...base,
+      critical_allowed: blockingFindings(findings).length > 0,
       test_ratio: testRatio,
       train_bytes: trainBytes.length,
       train_sha256: await sha256Hex(trainBytes),

@@ -476,8 +476,33 @@ export function validateLoaded(loaded: LoadedFile): Finding[] {
       end: name.end,
       rawTime: loaded.sniffed.format === "mt5_ticks" ? undefined : loaded.raw.time,
     }));
+    const dup = out.find((f) => f.code === "duplicate_bars");
+    if (dup && loaded.raw.cols.close) conflictingDuplicates(dup, loaded.raw.time, loaded.raw.cols.close);
   }
   return sortFindings(out);
+}
+
+/**
+ * Rows that repeat a time with a different close conflict (the reader keeps the last one, so the
+ * others are lost); over 1 % of the rows that is CRITICAL (e.g. a damaged <TIME> header collapsing
+ * intraday bars into days), else the finding stays HIGH. Adds `conflicting` to the finding.
+ */
+function conflictingDuplicates(f: Finding, time: Float64Array, close: Float64Array): void {
+  const n = time.length;
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  idx.sort((a, b) => time[a] - time[b] || a - b);
+  let conflicting = 0;
+  for (let k = 1; k < n; k++) {
+    const a = idx[k - 1], b = idx[k];
+    if (time[a] === time[b] && close[a] !== close[b]) conflicting++;
+  }
+  f.conflicting = conflicting;
+  if (conflicting > 0.01 * n) {
+    f.severity = "CRITICAL";
+    f.message +=
+      `; ${conflicting} of them hold different prices (more than 1 % of the rows: the times are not unique bars)`;
+  }
 }
 
 /**

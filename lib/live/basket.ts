@@ -154,7 +154,7 @@ export async function runLiveBasket(
   const files = opts.source
     ? await basketFiles(opts.source, symbols, timeframe)
     : await Promise.all(symbols.map((s) => findPreparedTest(s, timeframe, opts.preparedDir)));
-  const basket = await loadBasket({ files, features: strategy.features });
+  const basket = await loadBasket({ files, features: strategy.features, allowCritical: opts.allowCritical });
 
   // ---- Run folder, journal, session.
   const runId = opts.runId ??

@@ -7,7 +7,7 @@
  */
 import { KinetraError } from "../errors.ts";
 import type { BarArrays, BarsMeta } from "../data/types.ts";
-import { readBars } from "../data/read_bars.ts";
+import { readBarsChecked } from "../data/guard.ts";
 import { toArrays } from "../data/arrays.ts";
 import { scanCatalog } from "../data/catalog.ts";
 import { computeFeatures, FEATURE_NAMES } from "../features/compute.ts";
@@ -33,6 +33,8 @@ export interface LoadBasketOptions {
   conversion?: "data" | "static";
   /** Profile of the run (compat: no conversion). */
   profile?: "mt5" | "compat";
+  /** Use files whose validation has CRITICAL findings (lib/data's gate; default: refused). */
+  allowCritical?: boolean;
   /** Feature columns to compute (the strategy's); kinetic_energy is added for energy_at_entry. */
   features?: readonly string[];
   /** Symbol override file (data/symbols.json by default when present). */
@@ -107,7 +109,8 @@ export async function loadBasket(opts: LoadBasketOptions): Promise<LoadedSymbol[
   }
   const out: LoadedSymbol[] = [];
   for (const path of files) {
-    const b = await readBars(path);
+    // lib/data's gate: a file with CRITICAL findings is refused unless allowed.
+    const { bars: b } = await readBarsChecked(path, { allowCritical: opts.allowCritical });
     const bars = sliceBars(toArrays(b), opts.start, opts.end);
     if (bars.length < 2) {
       throw new KinetraError("bad_bars", `${path}: fewer than 2 bars in the chosen date range`);

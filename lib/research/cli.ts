@@ -42,6 +42,7 @@ export const SWEEP_FLAGS = {
   lots: { type: "string" },
   conversion: { type: "string" },
   json: { type: "boolean", default: false },
+  "allow-critical": { type: "boolean", default: false },
   report: { type: "string" },
   out: { type: "string" },
   cluster: { type: "string" },

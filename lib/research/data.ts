@@ -5,7 +5,7 @@
  * @module
  */
 import type { BarArrays, BarsMeta } from "../data/types.ts";
-import { readBars, toArrays } from "../data/mod.ts";
+import { readBarsChecked, toArrays } from "../data/mod.ts";
 import { KinetraError } from "../errors.ts";
 import type { FeatureArrays } from "../strategies/contract.ts";
 
@@ -17,6 +17,8 @@ export interface DataRef {
   start?: string | null;
   /** Last bar time kept (ISO 8601, inclusive; a date alone means the whole day); null/absent = to the end. */
   end?: string | null;
+  /** Use a file whose validation has CRITICAL findings (lib/data's gate; default: refused). */
+  allowCritical?: boolean;
 }
 
 /** Bars, their origin and the feature columns, computed once. */
@@ -140,7 +142,8 @@ export async function computeStrategyFeatures(
 
 /** Read `ref`, keep its time range and compute `featureNames` on the kept bars (as `deno task backtest --start/--end`). */
 export async function loadDataset(ref: DataRef, featureNames: readonly string[]): Promise<Dataset> {
-  const b = await readBars(ref.file);
+  // lib/data's gate: a file with CRITICAL findings is refused unless allowed.
+  const { bars: b } = await readBarsChecked(ref.file, { allowCritical: ref.allowCritical });
   let bars = toArrays(b);
   if (ref.start || ref.end) {
     const [from, to] = timeRange(bars, ref.start, ref.end);

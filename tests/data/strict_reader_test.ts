@@ -181,6 +181,25 @@ Deno.test("item 4: non-finite and non-positive prices are CRITICAL for their row
   assert.equal(ok.bars.frame.height, sampleTimes().length - 1);
   const v = await runTaskFile("data_validate.ts", ["--source", dir]);
   assert.equal(v.code, 1, "data:validate exits 1 on a CRITICAL finding");
+  // prepare refuses it (failed, critical_findings, nothing written) unless --allow-critical.
+  const out = `${dir}_prepared`;
+  const p1 = await runTaskFile("prepare.ts", ["--source", dir, "--out", out, "--json"]);
+  assert.equal(p1.code, 1, p1.stderr);
+  const e1 = JSON.parse(p1.stdout).files[0];
+  assert.equal(e1.status, "failed");
+  assert.equal(e1.error.code, "critical_findings");
+  assert.match(e1.error.message, /non_finite_price.*--allow-critical/);
+  assert.equal(e1.train_path, null);
+  const p2 = await runTaskFile("prepare.ts", ["--source", dir, "--out", out, "--json", "--allow-critical"]);
+  assert.equal(p2.code, 0, p2.stderr);
+  const e2 = JSON.parse(p2.stdout).files[0];
+  assert.equal(e2.status, "prepared");
+  assert.equal(e2.rows, sampleTimes().length - 1, "the quarantined row stays out");
+  assert.equal(e2.critical_allowed, true);
+  // Without the flag again, the earlier outputs are not trusted: refused, not skipped.
+  const p3 = await runTaskFile("prepare.ts", ["--source", dir, "--out", out, "--json"]);
+  assert.equal(JSON.parse(p3.stdout).files[0].status, "failed");
+  await Deno.remove(out, { recursive: true });
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -190,7 +209,8 @@ Deno.test("item 5: backtest refuses a file with CRITICAL findings (a <TAME> head
   await Deno.writeTextFile(path, sampleText().replace("<TIME>", "<TAME>"));
   const r = await runTaskFile("backtest.ts", ["--data", path, "--strategy", "sma_cross", "--json"]);
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /refused: .*CRITICAL.*timeframe_mismatch.*--allow-critical/s);
+  // The collapsed H4 bars (6 rows a day with one date) are conflicting duplicate times: CRITICAL.
+  assert.match(r.stderr, /refused: .*CRITICAL.*duplicate_bars.*different prices.*--allow-critical/s);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   const ok = await runTaskFile("backtest.ts", [
     "--data",
@@ -201,7 +221,7 @@ Deno.test("item 5: backtest refuses a file with CRITICAL findings (a <TAME> head
     "--allow-critical",
   ]);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stderr, /warning: .*timeframe_mismatch \(CRITICAL\)/);
+  assert.match(ok.stderr, /warning: .*duplicate_bars \(CRITICAL\)/);
   assert.match(ok.stderr, /unknown_columns \(HIGH\).*<TAME>/);
   await Deno.remove(dir, { recursive: true });
 });
