@@ -75,7 +75,11 @@ string JEsc(const string s)
    return r;
   }
 string JStr(const string key, const string v) { return "\"" + key + "\":\"" + JEsc(v) + "\""; }
-string JNum(const string key, const double v, const int digits) { return "\"" + key + "\":" + DoubleToString(v, digits); }
+string JNum(const string key, const double v, const int digits)
+  {
+   if(!MathIsValidNumber(v)) return "\"" + key + "\":0";   // NaN/inf are not JSON
+   return "\"" + key + "\":" + DoubleToString(v, digits);
+  }
 string JInt(const string key, const long v) { return "\"" + key + "\":" + IntegerToString(v); }
 string JBool(const string key, const bool v) { return "\"" + key + "\":" + (v ? "true" : "false"); }
 
