@@ -349,6 +349,33 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
     if (opts.monteCarlo && bestRun.trades.length >= 2) {
       mc = monteCarlo(tradeReturnsOnEquity(bestRun), { paths: opts.monteCarlo, seed, ruinPct: opts.ruinPct });
     }
+    if (outDir) {
+      // Trades only for the best few: top_1.json (the best) … top_3.json, re-run from their parameters.
+      const ranked = results.filter((t) => !t.excluded).sort((a, b) =>
+        a.objective === b.objective
+          ? a.index - b.index
+          : (minimize ? a.objective! - b.objective! : b.objective! - a.objective!)
+      ).slice(0, 3);
+      for (const [k, t] of ranked.entries()) {
+        const run = k === 0 ? bestRun : runBacktest({
+          bars,
+          meta: dataset.meta,
+          strategy,
+          params: t.params,
+          features,
+          config: engineCfg,
+          conversion: range ? sliceConversion(conversion, range.from, range.to) : conversion,
+        });
+        const j = run.toJSON();
+        await writeJsonAtomic(join(outDir, `top_${k + 1}.json`), {
+          rank: k + 1,
+          params: t.params,
+          objective: t.objective,
+          stats: j.stats,
+          trades: j.trades,
+        });
+      }
+    }
   }
   const res: OptimizeResult = {
     strategy: strategy.name,

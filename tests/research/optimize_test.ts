@@ -115,6 +115,10 @@ Deno.test("random and bayes: the same seed gives the same search; results stream
       const lines = (await Deno.readTextFile(join(dir, method, "results.jsonl"))).trim().split("\n");
       assert.equal(lines.length, 20);
       assert.deepEqual(lines.map((l) => JSON.parse(l).index).sort((x, y) => x - y), [...Array(20).keys()]);
+      const top = JSON.parse(await Deno.readTextFile(join(dir, method, "top_1.json")));
+      assert.deepEqual(top.params, a.best!.params);
+      assert.equal(top.trades.length, top.stats.trades);
+      await Deno.stat(join(dir, method, "top_3.json"));
       const summary = JSON.parse(await Deno.readTextFile(join(dir, method, "summary.json")));
       assert.equal(summary.trials, 20);
       assert.equal(summary.pbo.partitions, 16);
