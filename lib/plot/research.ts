@@ -9,9 +9,13 @@ import { axis, baseLayout, COLORS, type Figure } from "./figure.ts";
 
 /** A heatmap of an objective: `z[yi][xi]` for `x.values[xi]`, `y.values[yi]` (null = no result). */
 export interface ObjectiveGrid {
+  /** Statistic shown. */
   objective: string;
+  /** Parameter on the x axis and its values. */
   x: { name: string; values: readonly number[] };
+  /** Parameter on the y axis and its values. */
   y: { name: string; values: readonly number[] };
+  /** Objective per cell, `z[yi][xi]`. */
   z: (number | null)[][];
   /** The best point, marked with a star. */
   best?: { x: number; y: number } | null;
@@ -81,9 +85,13 @@ export function parallelCoordinatesFigure(
 
 /** One walk-forward window (epoch ms, inclusive bar times). */
 export interface WindowSpan {
+  /** First training bar time. */
   trainStart: number;
+  /** Last training bar time. */
   trainEnd: number;
+  /** First test bar time. */
   testStart: number;
+  /** Last test bar time. */
   testEnd: number;
   /** Label of the chosen parameters. */
   label?: string;

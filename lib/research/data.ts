@@ -23,8 +23,11 @@ export interface DataRef {
 
 /** Bars, their origin and the feature columns, computed once. */
 export interface Dataset {
+  /** The bars (time-bounded). */
   bars: BarArrays;
+  /** Where the bars come from. */
   meta: BarsMeta;
+  /** Feature columns computed once on the bars. */
   features: FeatureArrays;
 }
 

@@ -22,16 +22,27 @@ import { equityReturnSums, momentSums, partitionBounds } from "./overfit.ts";
 
 /** Cost and account flags of a sweep (serialisable; the symbol is resolved where the job runs). */
 export interface SweepConfig {
+  /** Engine profile (default: mt5 for MT5 exports, compat otherwise). */
   profile?: "mt5" | "compat";
+  /** Starting cash. */
   cash?: number;
+  /** Commission (as `--commission`). */
   commission?: number | null;
+  /** Spread (as `--spread`). */
   spread?: number | null;
+  /** Margin requirement (1 / leverage). */
   margin?: number;
+  /** Leverage (overrides `margin`). */
   leverage?: number;
+  /** Adverse slippage in points (mt5). */
   slippagePoints?: number;
+  /** Fill market orders at the signal bar's close. */
   tradeOnClose?: boolean;
+  /** Close open trades at the end. */
   finalize?: boolean;
+  /** Keep opposite trades side by side. */
   hedging?: boolean;
+  /** Charge swap (mt5). */
   swap?: boolean;
   /** Symbol name for the symbol specification (default: the data's symbol). */
   symbol?: string | null;
@@ -167,11 +178,17 @@ export function checkObjective(name: string): void {
 
 /** What a trial evaluation needs besides the parameters. */
 export interface TrialContext {
+  /** The data. */
   dataset: Dataset;
+  /** The strategy. */
   strategy: Strategy;
+  /** Engine configuration. */
   config: Partial<BacktestConfig>;
+  /** Statistic ranked. */
   objective: string;
+  /** Fewer closed trades than this excludes a result. */
   minTrades: number;
+  /** PBO partitions of the bars. */
   partitions: number;
   /** Currency conversion over the whole dataset (`conversionFor`), or null. */
   conversion?: BacktestConversion | null;
@@ -247,6 +264,7 @@ export function evaluateTrial(
 
 /** A run of one parameter set on a walk-forward test part. */
 export interface TestRun {
+  /** The trial (statistics over the test bars only). */
   trial: Trial;
   /** Equity over the test bars only. */
   equity: Float64Array;

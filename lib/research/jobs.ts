@@ -33,11 +33,17 @@ export interface Job {
   id: string;
   /** `train`: run `combos` on bars `range` (all when null) of the data; `test`: run them on a walk-forward test part. */
   kind: "train" | "test";
+  /** The data file and its time bounds. */
   data: DataRef;
+  /** Strategy name. */
   strategy: string;
+  /** Costs and account. */
   config: SweepConfig;
+  /** Statistic ranked. */
   objective: string;
+  /** Fewer closed trades than this excludes a result. */
   minTrades: number;
+  /** PBO partitions of the bars. */
   partitions: number;
   /** Parameter sets and their trial indices. */
   combos: { index: number; params: Params }[];
@@ -53,7 +59,9 @@ export interface Job {
 
 /** What a job returns. */
 export interface JobResult {
+  /** The job's id. */
   id: string;
+  /** One trial per combination of the job. */
   trials: Trial[];
   /** Set when the job failed (a KinetraError's code and message). */
   error?: { code: string; message: string };
@@ -174,6 +182,7 @@ export class WorkerRunner implements JobRunner {
   readonly slots: number;
   private workers: Worker[] = [];
 
+  /** A runner with `n` workers (started on first use). */
   constructor(n: number) {
     if (!(Number.isInteger(n) && n >= 1)) {
       throw new KinetraError(
@@ -184,6 +193,7 @@ export class WorkerRunner implements JobRunner {
     this.slots = n;
   }
 
+  /** Worker `k`, started when first needed. */
   private worker(k: number): Worker {
     return this.workers[k] ??= new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
   }

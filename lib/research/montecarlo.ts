@@ -28,16 +28,23 @@ export interface MonteCarloOptions {
 
 /** Percentiles of one figure over the paths. */
 export interface Interval {
+  /** Lower percentile. */
   low: number | null;
+  /** Median. */
   median: number | null;
+  /** Upper percentile. */
   high: number | null;
+  /** Mean. */
   mean: number | null;
 }
 
 /** Figures of one resampling method. */
 export interface MonteCarloMethod {
+  /** Final return, %. */
   final_return_pct: Interval;
+  /** Maximum drawdown, % (<= 0). */
   max_drawdown_pct: Interval;
+  /** Omega ratio of the trade returns. */
   omega: Interval;
   /** Share of paths whose equity fell to (100 − ruin_pct) % of the start or below at some point. */
   prob_ruin: number;
@@ -47,14 +54,21 @@ export interface MonteCarloMethod {
 
 /** The `monte_carlo` block of the optimise JSON. */
 export interface MonteCarloResult {
+  /** Paths per method. */
   paths: number;
+  /** Seed used. */
   seed: number;
+  /** Trades resampled. */
   trades: number;
+  /** Loss level of the probability of ruin, %. */
   ruin_pct: number;
+  /** Lower and upper percentiles of the intervals. */
   interval: [number, number];
   /** Figures of the trades as they happened (one path). */
   actual: { final_return_pct: number; max_drawdown_pct: number; omega: number | null };
+  /** Trades drawn with replacement. */
   bootstrap: MonteCarloMethod;
+  /** Trades in a random order. */
   reshuffle: MonteCarloMethod;
 }
 

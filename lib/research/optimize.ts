@@ -101,10 +101,15 @@ export interface OptimizeOptions {
 
 /** What `optimize` returns. */
 export interface OptimizeResult {
+  /** Strategy name. */
   strategy: string;
+  /** Search method used. */
   method: Method;
+  /** Statistic ranked. */
   objective: string;
+  /** True when the objective was minimised. */
   minimize: boolean;
+  /** The search space. */
   space: SearchSpace;
   /** Every trial run, by index (statistics dropped when not kept). */
   results: Trial[];
@@ -114,11 +119,17 @@ export interface OptimizeResult {
   trials: number;
   /** Trials excluded from the ranking (no trades, undefined objective, under --min-trades). */
   excluded: number;
+  /** Excluded trials by reason. */
   excluded_by: Record<Exclude<Exclusion, null>, number>;
+  /** Deflated Sharpe ratio of the selected result. */
   deflated_sharpe: DeflatedSharpe;
+  /** Probability of backtest overfitting (CSCV). */
   pbo: PboResult;
+  /** Monte Carlo of the best result's trades, or null. */
   monte_carlo: MonteCarloResult | null;
+  /** Wall time, seconds. */
   seconds: number;
+  /** True when stopped early (what finished is kept). */
   interrupted: boolean;
   /** The best trial re-run (trades, equity), or null. */
   bestRun: BacktestResult | null;

@@ -64,6 +64,7 @@ export function randomPoints(space: SearchSpace, trials: number, seed = 0): Para
 
 /** TPE options. */
 export interface TpeOptions {
+  /** Seed (default 0). */
   seed?: number;
   /** Random points before the model is used (default max(10, 2 × dimensions)). */
   startup?: number;
@@ -77,6 +78,7 @@ export interface TpeOptions {
  * below every defined score).
  */
 export class Tpe {
+  /** The space searched. */
   readonly space: SearchSpace;
   private readonly rng: Rng;
   private readonly startup: number;
@@ -85,6 +87,7 @@ export class Tpe {
   private readonly obs: { idx: number[]; score: number }[] = [];
   private randomPool: Params[] | null = null;
 
+  /** A TPE over `space` (seeded by `opts.seed`). */
   constructor(space: SearchSpace, opts: TpeOptions = {}) {
     this.space = space;
     this.rng = makeRng(opts.seed ?? 0);
@@ -106,6 +109,7 @@ export class Tpe {
     return this.obs.length;
   }
 
+  /** The next unseen point of the seeded random pool, or null. */
   private nextRandom(): Params | null {
     if (!this.randomPool) {
       // One seeded pool of random points (as many as the lattice allows, up to a bound).
@@ -123,6 +127,7 @@ export class Tpe {
     return null;
   }
 
+  /** Mark `p` as proposed. */
   private take(p: Params): Params {
     this.seen.add(paramsKey(this.space, p));
     return p;
@@ -141,6 +146,7 @@ export class Tpe {
     return out;
   }
 
+  /** The candidate with the highest l(x)/g(x), or a random point. */
   private model(): Params | null {
     const dims = this.space.dims;
     const sorted = this.obs.slice().sort((a, b) => b.score - a.score);

@@ -47,14 +47,19 @@ export type Dimension =
 export interface Constraint {
   /** The text as given (for messages). */
   readonly text: string;
+  /** Left-hand term. */
   readonly left: Term;
+  /** Comparison operator. */
   readonly op: "<" | "<=" | ">" | ">=" | "==" | "!=";
+  /** Right-hand term. */
   readonly right: Term;
 }
 
 /** `coef * name` when `name` is set, else the number `coef`. */
 export interface Term {
+  /** The number, or the factor of the parameter. */
   readonly coef: number;
+  /** Parameter name, or null for a plain number. */
   readonly name: string | null;
 }
 
@@ -62,7 +67,9 @@ export interface Term {
 export interface SearchSpace {
   /** Strategy name. */
   readonly strategy: string;
+  /** The swept parameters, in the order given. */
   readonly dims: readonly Dimension[];
+  /** Constraints every point must satisfy. */
   readonly constraints: readonly Constraint[];
   /** Values of the parameters that are not swept (the strategy's defaults). */
   readonly fixed: Readonly<Params>;

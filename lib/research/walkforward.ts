@@ -86,7 +86,9 @@ export function addCalendar(t: number, count: number, unit: "h" | "D" | "W" | "M
 
 /** One window as bar index ranges [from, to). */
 export interface WindowRange {
+  /** Training bars [from, to). */
   train: { from: number; to: number };
+  /** Test bars [from, to). */
   test: { from: number; to: number };
 }
 
@@ -147,17 +149,29 @@ export function planWindows(
 
 /** Options of `walkForward`. */
 export interface WalkForwardOptions {
+  /** The data file and its time bounds. */
   data: DataRef;
+  /** Strategy name. */
   strategy: string;
+  /** Grid specs. */
   grid: readonly string[];
+  /** Constraint expressions. */
   constraints?: readonly string[];
+  /** Statistic to optimise (default sharpe). */
   objective?: string;
+  /** Minimise instead of maximise. */
   minimize?: boolean;
+  /** Search method per window (default grid). */
   method?: Method;
+  /** Trials per window for random/bayes. */
   trials?: number;
+  /** Seed (default 0). */
   seed?: number;
+  /** Minimum closed trades of a ranked result. */
   minTrades?: number;
+  /** Costs and account. */
   config?: SweepConfig;
+  /** Worker threads (0 = calling thread). */
   workers?: number;
   /** Training part size: bars (number or "5000") or calendar ("6M"). */
   train: string | number;
@@ -165,11 +179,15 @@ export interface WalkForwardOptions {
   test: string | number;
   /** Training parts all start at the first bar. */
   anchored?: boolean;
+  /** PBO partitions (default 16). */
   partitions?: number;
   /** Largest number of parameter sets re-run on every test part for DSR/PBO (default 2000; a seeded sample beyond). */
   maxOosTrials?: number;
+  /** Stops the analysis after the running window. */
   signal?: AbortSignal;
+  /** Called after each window. */
   onProgress?: (window: number, windows: number) => void;
+  /** A dataset already loaded for `data`. */
   dataset?: Dataset;
   /** A job runner (e.g. the cluster's); default `makeRunner(workers)`. Closed by `walkForward` only when it made it. */
   runner?: JobRunner;
@@ -177,10 +195,15 @@ export interface WalkForwardOptions {
 
 /** One window's outcome (JSON names). */
 export interface WindowResult {
+  /** First and last bar of the training part. */
   train: { start: string; end: string };
+  /** First and last bar of the test part. */
   test: { start: string; end: string };
+  /** Parameters chosen on the training part (null when none ranked). */
   best_params: Params | null;
+  /** In-sample statistics of the chosen parameters. */
   is_stats: Record<string, number | string | null> | null;
+  /** Statistics of the test part. */
   oos_stats: Record<string, number | string | null>;
   /** Trials run on the training part. */
   trials: number;
@@ -188,14 +211,19 @@ export interface WindowResult {
 
 /** Statistics of one parameter across windows. */
 export interface ParamStability {
+  /** The chosen value per window. */
   values: (number | null)[];
+  /** Mean. */
   mean: number | null;
+  /** Standard deviation (n − 1). */
   std: number | null;
   /** std / |mean|. */
   cv: number | null;
+  /** Number of distinct values chosen. */
   distinct: number;
   /** Most frequent value and the share of windows that chose it. */
   mode: number | null;
+  /** Share of windows that chose the mode. */
   mode_share: number;
   /** Windows whose choice differs from the previous window's. */
   changes: number;
@@ -203,13 +231,19 @@ export interface ParamStability {
 
 /** What `walkForward` returns. */
 export interface WalkForwardResult {
+  /** Strategy name. */
   strategy: string;
+  /** Statistic ranked. */
   objective: string;
+  /** True when every training part starts at the first bar. */
   anchored: boolean;
+  /** Names of the swept parameters. */
   swept: string[];
   /** Price digits of the symbol (for rounding prices in the JSON output). */
   digits: number;
+  /** Each window's outcome. */
   windows: WindowResult[];
+  /** The stitched out-of-sample result. */
   oos: {
     stats: Record<string, number | string | null>;
     trades: TradeRecord[];
@@ -218,12 +252,17 @@ export interface WalkForwardResult {
   };
   /** Annualised out-of-sample return over the mean annualised in-sample return of the chosen parameters. */
   wfe: number | null;
+  /** Stability of each swept parameter across windows. */
   param_stability: Record<string, ParamStability>;
+  /** Deflated Sharpe ratio of the selected result. */
   deflated_sharpe: DeflatedSharpe;
+  /** Probability of backtest overfitting (CSCV). */
   pbo: PboResult;
   /** The promotion targets judged on the stitched out-of-sample statistics. */
   promotion: PromotionCheck;
+  /** Wall time, seconds. */
   seconds: number;
+  /** True when stopped early (what finished is kept). */
   interrupted: boolean;
 }
 
