@@ -25,6 +25,7 @@ import { summaryTable } from "../lib/backtest/batch_summary.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { portfolioDemoStep } from "./_demo_portfolio.ts";
 import { researchDemoStep } from "./_demo_research.ts";
+import { dashboardDemoStep } from "./_demo_dashboard.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import { SAMPLE_DIR } from "../lib/util/paths.ts";
 
@@ -217,6 +218,13 @@ const researchStep: DemoStep = {
   run: (ctx) => researchDemoStep(ctx),
 };
 
+/** A virtual session and its live dashboard, replayed from the journal (tasks/_demo_dashboard.ts). */
+const dashboardStep: DemoStep = {
+  name: "dashboard",
+  title: "Live dashboard of a virtual session",
+  run: (ctx) => dashboardDemoStep(ctx),
+};
+
 export const STEPS: DemoStep[] = [
   inspectStep,
   validateStep,
@@ -225,6 +233,7 @@ export const STEPS: DemoStep[] = [
   strategiesStep,
   portfolioStep,
   researchStep,
+  dashboardStep,
 ];
 
 const USAGE = "usage: deno task demo [--source DIR] [--out DIR] [--json]";

@@ -131,6 +131,9 @@ export function pinnedAccount(
 export function maskedConfig(config: KinetraConfig): KinetraConfig {
   const copy = structuredClone(config);
   if (copy.bridge?.secret) copy.bridge.secret = "********";
+  // Notification URLs carry their secrets (webhook paths, bot tokens, chat ids).
+  const n = copy.notify as { urls?: unknown[] } | undefined;
+  if (n && Array.isArray(n.urls)) n.urls = n.urls.map(() => "********");
   return copy;
 }
 

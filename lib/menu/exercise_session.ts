@@ -17,7 +17,7 @@ export const MENU_PERMISSIONS: readonly string[] = [
   "--allow-ffi",
   "--allow-sys",
   "--allow-run",
-  "--allow-net=127.0.0.1:18812",
+  "--allow-net=127.0.0.1",
 ];
 
 /** How to start the menu. */

@@ -10,6 +10,7 @@ import { optimiseParameters, walkForwardAnalysis } from "./actions/research.ts";
 import { fixPipeline, prepareData, showCatalog, validateData } from "./actions/data.ts";
 import { dataSummaryByClass, featureSnapshot, openNotebooks } from "./actions/exploration.ts";
 import { demoTrading, liveGuide, liveTestConnection, virtualTrading } from "./actions/live.ts";
+import { notificationSettings, openDashboard } from "./actions/dashboard.ts";
 import {
   dataSummaryStatus,
   performanceFigures,
@@ -31,8 +32,9 @@ export function buildMenuTree(): MenuScreen {
       {
         kind: "screen",
         title: "Login and Authentication",
-        description: "bridge address, port and secret; the MT5 account to pin; connection test",
-        items: [configureBridge, pinAccount, showConfig, testConnectionAuth],
+        description:
+          "bridge address, port and secret; the MT5 account to pin; connection test; notifications",
+        items: [configureBridge, pinAccount, showConfig, testConnectionAuth, notificationSettings],
       },
       {
         kind: "screen",
@@ -57,8 +59,8 @@ export function buildMenuTree(): MenuScreen {
       {
         kind: "screen",
         title: "Live Testing",
-        description: "virtual trading, demo account testing, MT5 connection test, guide",
-        items: [virtualTrading, demoTrading, liveTestConnection, liveGuide],
+        description: "virtual trading, demo account testing, MT5 connection test, guide, dashboard",
+        items: [virtualTrading, demoTrading, liveTestConnection, liveGuide, openDashboard],
       },
       {
         kind: "screen",

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { type NotifyTarget, redact } from "./targets.ts";
+import { type NotifyTarget, redact, type SmtpSettings } from "./targets.ts";
 
 /** One notification. */
 export interface NotifyMessage {
@@ -65,6 +65,7 @@ export interface NotifierStats {
 export function payloadFor(target: NotifyTarget, m: NotifyMessage): Record<string, unknown> {
   const text = `${m.title}\n${m.text}`.trim();
   if (target.kind === "slack") return { text: `*Kinetra* ${text}` };
+  if (target.kind === "email") return { subject: `Kinetra: ${m.title}`, text: m.text };
   if (target.kind === "telegram") {
     return { chat_id: target.chatId, text: `Kinetra: ${text}`, disable_web_page_preview: true };
   }
@@ -77,6 +78,26 @@ export function payloadFor(target: NotifyTarget, m: NotifyMessage): Record<strin
     text: m.text,
     data: m.data ?? {},
   };
+}
+
+/** Sends one e-mail. */
+type Mailer = (mail: { from: string; to: string; subject: string; text: string }) => Promise<unknown>;
+
+/** A nodemailer SMTP transport (npm:nodemailer, imported on first use only). */
+async function makeMailer(smtp: SmtpSettings, timeoutMs: number): Promise<Mailer> {
+  const { default: nodemailer } = await import("nodemailer");
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? "" } : undefined,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    logger: false,
+    debug: false,
+  });
+  return (mail) => transport.sendMail(mail);
 }
 
 interface Lane {
@@ -94,6 +115,7 @@ export class Notifier {
   readonly #log: (line: string) => void;
   readonly #fetch: typeof fetch;
   readonly #abort = new AbortController();
+  readonly #mailers = new Map<NotifyTarget, Mailer>();
 
   constructor(targets: readonly NotifyTarget[], opts: NotifierOptions = {}) {
     this.targets = targets;
@@ -180,6 +202,36 @@ export class Notifier {
     }
   }
 
+  /** One e-mail through nodemailer (loaded on first use); the outcome as for an HTTP request. */
+  async #mail(t: NotifyTarget, m: NotifyMessage): Promise<{ ok: boolean; retry: boolean; why: string }> {
+    const smtp = t.smtp!;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      if (!this.#mailers.has(t)) this.#mailers.set(t, await makeMailer(smtp, this.#opts.timeoutMs));
+      const send = this.#mailers.get(t)!;
+      await Promise.race([
+        send({ from: smtp.from, to: smtp.to.join(", "), subject: `Kinetra: ${m.title}`, text: m.text }),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })),
+            this.#opts.timeoutMs,
+          );
+        }),
+      ]);
+      return { ok: true, retry: false, why: "" };
+    } catch (e) {
+      const err = e as { code?: string; responseCode?: number; name?: string };
+      if (typeof err.responseCode === "number") {
+        // 4xx: try again later; 5xx: refused for good.
+        return { ok: false, retry: err.responseCode < 500, why: `SMTP ${err.responseCode}` };
+      }
+      const why = err.code === "ETIMEDOUT" ? "timeout" : `SMTP error (${err.code ?? err.name ?? "Error"})`;
+      return { ok: false, retry: true, why };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async #deliver(lane: Lane, m: NotifyMessage): Promise<boolean> {
     const t = lane.target;
     const body = JSON.stringify(payloadFor(t, m));
@@ -187,7 +239,16 @@ export class Notifier {
     for (let attempt = 1; attempt <= this.#opts.attempts; attempt++) {
       if (this.#abort.signal.aborted) return false;
       lane.stats.attempts++;
-      let wait = Math.min(this.#opts.maxBackoffMs, this.#opts.backoffMs * 2 ** (attempt - 1));
+      const wait = Math.min(this.#opts.maxBackoffMs, this.#opts.backoffMs * 2 ** (attempt - 1));
+      if (t.kind === "email") {
+        const r = await this.#mail(t, m);
+        if (r.ok) return true;
+        why = r.why;
+        if (!r.retry) break;
+        if (attempt < this.#opts.attempts) await this.#sleep(wait * (0.75 + Math.random() * 0.5));
+        continue;
+      }
+      let pause = wait;
       try {
         const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#opts.timeoutMs)]);
         const r = await this.#fetch(t.url, {
@@ -202,14 +263,14 @@ export class Notifier {
         why = `HTTP ${r.status}`;
         if (r.status === 429) {
           const after = Number(/"retry_after"\s*:\s*(\d+)/.exec(answer)?.[1] ?? r.headers.get("retry-after"));
-          if (after > 0) wait = Math.min(this.#opts.maxBackoffMs, after * 1000);
+          if (after > 0) pause = Math.min(this.#opts.maxBackoffMs, after * 1000);
         } else if (r.status < 500) break; // a refusal that retrying cannot fix
       } catch (e) {
         why = (e as Error)?.name === "TimeoutError"
           ? "timeout"
           : `network error (${(e as Error)?.name ?? "Error"})`;
       }
-      if (attempt < this.#opts.attempts) await this.#sleep(wait * (0.75 + Math.random() * 0.5));
+      if (attempt < this.#opts.attempts) await this.#sleep(pause * (0.75 + Math.random() * 0.5));
     }
     if (!this.#abort.signal.aborted) {
       this.#log(redact(`notify: ${t.label}: "${m.title}" not delivered: ${why}`, this.targets));

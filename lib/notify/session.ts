@@ -47,7 +47,7 @@ export function parseNotifyUrls(
 ): NotifyTarget[] {
   return urls.map((u) => {
     const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(u.trim());
-    if (!m) return parseNotifyUrl(u);
+    if (!m) return parseNotifyUrl(u, env);
     const v = env(m[1]);
     if (!v) {
       throw new KinetraError(
@@ -55,7 +55,7 @@ export function parseNotifyUrls(
         `--notify env:${m[1]}: the environment variable ${m[1]} is not set`,
       );
     }
-    return parseNotifyUrl(v);
+    return parseNotifyUrl(v, env);
   });
 }
 

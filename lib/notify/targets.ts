@@ -6,7 +6,10 @@
  *   (`{ chat_id, text }`), or the short form `telegram://<TOKEN>@<CHAT_ID>`;
  * - any other `http(s)://` URL — a generic JSON webhook (`{ source, event, run_id, time, text, data }`);
  * - `slack+http(s)://…`, `telegram+http(s)://…`, `webhook+http(s)://…` force the format for another address
- *   (a relay, or a local receiver in tests).
+ *   (a relay, or a local receiver in tests);
+ * - `smtp://[USER:PASSWORD@]HOST[:PORT]?from=ADDR&to=ADDR[,ADDR]` (STARTTLS when the server offers it) or
+ *   `smtps://…` (TLS from the start, port 465) — e-mail through the npm package nodemailer; the user and
+ *   password may also come from `KINETRA_SMTP_USER` / `KINETRA_SMTP_PASSWORD`.
  *
  * The URLs carry secrets (webhook paths, bot tokens, chat ids): only {@link NotifyTarget.label}
  * (format and host) is ever printed.
@@ -23,7 +26,19 @@
 import { KinetraError } from "../errors.ts";
 
 /** The message formats. */
-export type NotifyKind = "slack" | "telegram" | "webhook";
+export type NotifyKind = "slack" | "telegram" | "webhook" | "email";
+
+/** An SMTP destination. */
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  /** TLS from the start (smtps); otherwise STARTTLS when offered. */
+  secure: boolean;
+  user?: string;
+  pass?: string;
+  from: string;
+  to: string[];
+}
 
 /** One destination. */
 export interface NotifyTarget {
@@ -32,6 +47,8 @@ export interface NotifyTarget {
   url: string;
   /** Telegram: the chat id (secret). */
   chatId?: string;
+  /** E-mail: the server and addresses (the password is secret). */
+  smtp?: SmtpSettings;
   /** What may be printed: the format and the host, nothing else. */
   label: string;
   /** host:port, for the permission check. */
@@ -46,9 +63,42 @@ function bad(raw: string, why: string): never {
   throw new KinetraError("bad_option", `--notify: a ${scheme}: URL ${why}`);
 }
 
+const EMAIL = /^[^\s@,<>]+@[^\s@,<>]+$/;
+
+function parseSmtp(s: string, env: (name: string) => string | undefined): NotifyTarget {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return bad(s, "is not a valid URL");
+  }
+  const secure = u.protocol === "smtps:";
+  const from = u.searchParams.get("from") ?? "";
+  const to = (u.searchParams.get("to") ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  if (!u.hostname) return bad(s, "needs a host");
+  if (!EMAIL.test(from)) return bad(s, "needs ?from=ADDRESS");
+  if (!to.length || !to.every((x) => EMAIL.test(x))) return bad(s, "needs ?to=ADDRESS[,ADDRESS]");
+  const port = u.port ? Number(u.port) : secure ? 465 : 587;
+  const user = u.username ? decodeURIComponent(u.username) : env("KINETRA_SMTP_USER");
+  const pass = u.password ? decodeURIComponent(u.password) : env("KINETRA_SMTP_PASSWORD");
+  const secrets = [s, u.username, u.password, pass ?? "", ...to].filter((x) => x && x.length > 1);
+  return {
+    kind: "email",
+    url: `${u.protocol}//${u.hostname}:${port}`,
+    label: `email (${u.hostname})`,
+    host: `${u.hostname}:${port}`,
+    smtp: { host: u.hostname, port, secure, user: user || undefined, pass: pass || undefined, from, to },
+    secrets: [...new Set(secrets as string[])].sort((a, b) => b.length - a.length),
+  };
+}
+
 /** Parse one `--notify` URL. Throws KinetraError (exit 2) without echoing the URL. */
-export function parseNotifyUrl(raw: string): NotifyTarget {
+export function parseNotifyUrl(
+  raw: string,
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+): NotifyTarget {
   const s = raw.trim();
+  if (/^smtps?:\/\//i.test(s)) return parseSmtp(s, env);
   let forced: NotifyKind | null = null;
   let rest = s;
   const m = /^(slack|telegram|webhook)\+(https?:\/\/.*)$/i.exec(s);
@@ -65,7 +115,7 @@ export function parseNotifyUrl(raw: string): NotifyTarget {
     return bad(s, "is not a valid URL");
   }
   if (u.protocol !== "https:" && u.protocol !== "http:") {
-    return bad(s, "is not supported (http, https, telegram)");
+    return bad(s, "is not supported (http, https, telegram, smtp, smtps)");
   }
   if (u.username || u.password) return bad(s, "must not carry a user name or password");
   const kind: NotifyKind = forced ??

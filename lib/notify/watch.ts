@@ -49,7 +49,7 @@ interface Seen {
   down: boolean;
 }
 
-const RELEVANT = /"type":"(run_start|breaker|halt|control|rejection|session|fill|chs|run_end)"/;
+const RELEVANT = /"type":"(run_start|breaker|halt|control|rejection|session|fill|run_end)"/;
 
 function n(v: unknown, d = 2): string {
   return typeof v === "number" && Number.isFinite(v) ? String(+v.toFixed(d)) : "n/a";
@@ -101,19 +101,28 @@ export class JournalNotifier {
 
   /** Read a batch of raw lines (only the relevant ones are parsed; the last `mark` gives equity). */
   lines(lines: readonly string[]): void {
-    let lastMark: string | null = null;
+    // The lines written at every bar (mark, chs) stay text; only the last of a stretch is parsed.
+    let lastMark: string | null = null, lastChs: string | null = null;
+    const flush = () => {
+      if (lastMark) this.#mark(lastMark);
+      if (lastChs) this.#parsed(lastChs);
+      lastMark = lastChs = null;
+    };
     for (const line of lines) {
-      if (line.includes('"type":"mark"')) {
-        lastMark = line;
-        continue;
+      if (line.includes('"type":"mark"')) lastMark = line;
+      else if (line.includes('"type":"chs"')) lastChs = line;
+      else if (RELEVANT.test(line)) {
+        flush();
+        this.#parsed(line);
       }
-      if (!RELEVANT.test(line)) continue;
-      if (lastMark) this.#mark(lastMark), lastMark = null;
-      try {
-        this.event(JSON.parse(line));
-      } catch { /* a line the runner did not finish: the journal reader counts those */ }
     }
-    if (lastMark) this.#mark(lastMark);
+    flush();
+  }
+
+  #parsed(line: string): void {
+    try {
+      this.event(JSON.parse(line));
+    } catch { /* a line the runner did not finish: the journal reader counts those */ }
   }
 
   #mark(line: string): void {

@@ -72,7 +72,7 @@ export function menuCommand(args: string[]): string[] {
     "--allow-ffi",
     "--allow-sys",
     "--allow-run",
-    "--allow-net=127.0.0.1:18812",
+    "--allow-net=127.0.0.1",
     join(ROOT, "tasks", "menu.ts"),
     ...args,
   ];
