@@ -19,6 +19,12 @@ export interface DashboardStepContext {
 
 /** Run the step; false when it could not run. */
 export async function dashboardDemoStep(ctx: DashboardStepContext): Promise<boolean> {
+  // `deno task demo` may listen on 127.0.0.1; a bare `deno run` of demo.ts without it skips this step.
+  if ((await Deno.permissions.query({ name: "net", host: "127.0.0.1" })).state !== "granted") {
+    ctx.say("  skipped: the dashboard needs --allow-net=127.0.0.1 (deno task demo has it)");
+    ctx.summary.dashboard = { skipped: "no --allow-net=127.0.0.1" };
+    return true;
+  }
   const cat = await scanCatalog(ctx.source);
   const file = cat.files.find((f) => /forex/.test(f.path)) ?? cat.files[0];
   if (!file) {
@@ -37,7 +43,8 @@ export async function dashboardDemoStep(ctx: DashboardStepContext): Promise<bool
     await denied.body?.cancel();
     const res = await fetch(`${origin}/events?run=${encodeURIComponent(s.run_id)}&token=${d.token}`);
     const text = await res.text();
-    const replayed = text.split("\n").filter((l) => l === "event: j").length;
+    // One `data:` line per journal line (in `j` events; the summary is one more data line).
+    const replayed = text.split("\n").filter((l) => l.startsWith('data: {"ts"')).length;
     ctx.say(`  virtual session ${s.run_id}: ${s.trades.length} trades, breaker events ${s.breaker_events}`);
     ctx.say(`  dashboard: ${d.url}  (served for this step only)`);
     ctx.say(

@@ -1,9 +1,10 @@
 /**
- * `deno task bench:notify [--rounds N] [--data FILE] [--json]`: does watching a session (notifications
- * to a receiver that hangs or answers 500, or a dashboard with a page connected) change its trades or
- * slow it down? Runs the same virtual session (sma_cross, breaker off, a message for every fill) as
- * fast as possible, alternating the conditions round by round on one machine, and reports the median
- * wall time and CPU time of the session itself and the time spent afterwards giving up on undelivered
+ * `deno task bench:notify [--rounds N] [--data FILE] [--json]`: does watching a session change its
+ * trades or slow it down? Conditions: no watcher; notifications to a receiver that answers 200, to
+ * one that hangs, to one that answers 500; a dashboard whose event stream another process (curl)
+ * reads. Runs the same virtual session (sma_cross, breaker off, a message for every fill) as fast as
+ * possible, alternating the conditions round by round on one machine, and reports the median wall
+ * time and CPU time of the session itself and the time spent afterwards giving up on undelivered
  * messages. Figures go to docs/PERFORMANCE.md by hand, with the machine's load.
  */
 import { join } from "node:path";
@@ -27,8 +28,8 @@ function defaultData(): string {
   return SAMPLE_DATA;
 }
 
-type Condition = "plain" | "notify_hang" | "notify_500" | "dashboard_sse";
-const CONDITIONS: Condition[] = ["plain", "notify_hang", "notify_500", "dashboard_sse"];
+type Condition = "plain" | "notify_ok" | "notify_hang" | "notify_500" | "dashboard_sse";
+const CONDITIONS: Condition[] = ["plain", "notify_ok", "notify_hang", "notify_500", "dashboard_sse"];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,7 +37,7 @@ function median(xs: number[]): number {
 }
 
 function perCondition(): Record<Condition, number[]> {
-  return { plain: [], notify_hang: [], notify_500: [], dashboard_sse: [] };
+  return { plain: [], notify_ok: [], notify_hang: [], notify_500: [], dashboard_sse: [] };
 }
 
 async function main(): Promise<number> {
@@ -50,7 +51,9 @@ async function main(): Promise<number> {
   const hang = new Promise<void>((r) => (release = r));
   const rx = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     await req.body?.cancel();
-    if (new URL(req.url).pathname.startsWith("/hang")) await hang;
+    const path = new URL(req.url).pathname;
+    if (path.startsWith("/hang")) await hang;
+    if (path.startsWith("/ok")) return new Response("ok");
     return new Response("boom", { status: 500 });
   });
   const base = `http://127.0.0.1:${rx.addr.port}`;
@@ -73,9 +76,9 @@ async function main(): Promise<number> {
       for (const c of order) {
         const logsDir = `${root}/${r}-${c}`;
         const since = Date.now() - 1000;
-        const n = c === "notify_hang" || c === "notify_500"
+        const n = c.startsWith("notify_")
           ? await startNotifications({
-            urls: [c === "notify_hang" ? `${base}/hang/x` : `${base}/fail/x`],
+            urls: [`${base}/${c === "notify_ok" ? "ok" : c === "notify_hang" ? "hang" : "fail"}/x`],
             fills: true,
             logsDir,
             since,

@@ -138,6 +138,33 @@ function json(value: unknown, status = 200): Response {
   return reply(JSON.stringify(value), status, "application/json; charset=utf-8");
 }
 
+const DATA = new TextEncoder().encode("data: ");
+
+/**
+ * One SSE `j` event for a chunk of complete journal lines, framed at the byte level (no decoding):
+ * `id: END\nevent: j\n` then `data: LINE\n` per line, then a blank line. The browser joins the
+ * data lines with "\n", so the event's data is exactly the journal lines. Also returns the last
+ * line as text (to see run_end).
+ */
+export function sseLines(data: Uint8Array, end: number): { bytes: Uint8Array; last: string } {
+  let lines = 0;
+  for (let k = data.indexOf(10); k >= 0; k = data.indexOf(10, k + 1)) lines++;
+  const head = new TextEncoder().encode(`id: ${end}\nevent: j\n`);
+  const out = new Uint8Array(head.length + data.length + lines * DATA.length + 1);
+  out.set(head);
+  let o = head.length, from = 0, lastFrom = 0;
+  for (let k = data.indexOf(10); k >= 0; k = data.indexOf(10, k + 1)) {
+    out.set(DATA, o);
+    o += DATA.length;
+    out.set(data.subarray(from, k + 1), o);
+    o += k + 1 - from;
+    lastFrom = from;
+    from = k + 1;
+  }
+  out[o++] = 10;
+  return { bytes: out.subarray(0, o), last: new TextDecoder().decode(data.subarray(lastFrom)) };
+}
+
 let bundleCache: string | null = null;
 
 /** model.js and app.js as one classic script (model's `export`s become app's local functions). */
@@ -229,14 +256,11 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
           let ended = false;
           let lastSent = Date.now();
           while (!ac.signal.aborted) {
-            const lines = await tail.poll();
-            if (lines.length) {
-              let chunk = "";
-              for (const l of lines) {
-                chunk += `id: ${l.end}\nevent: j\ndata: ${l.line}\n\n`;
-                if (!ended && l.line.includes('"type":"run_end"')) ended = true;
-              }
-              send(chunk);
+            const chunk = await tail.pollChunk();
+            if (chunk) {
+              const framed = sseLines(chunk.data, chunk.start + chunk.data.length);
+              if (!ac.signal.aborted) ctrl.enqueue(framed.bytes);
+              ended ||= framed.last.includes('"type":"run_end"');
               lastSent = Date.now();
             }
             if (ended) {
@@ -255,7 +279,7 @@ export async function startDashboard(opts: DashboardOptions = {}): Promise<Dashb
               send(": keep-alive\n\n");
               lastSent = Date.now();
             }
-            if (!lines.length) await sleep(pollMs);
+            if (!chunk) await sleep(pollMs);
           }
         } catch (e) {
           if (!ac.signal.aborted) {

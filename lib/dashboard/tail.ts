@@ -39,13 +39,16 @@ export class JournalTail {
     return this.#offset - this.#partial.length;
   }
 
-  /** Complete lines appended since the last call ([] when nothing new or no file yet). */
-  async poll(maxBytes = 8 << 20): Promise<TailLine[]> {
+  /**
+   * The bytes appended since the last call, cut after the last complete line: `start` is the byte
+   * offset of `data` in the file. Null when there is nothing new (or no file yet).
+   */
+  async pollChunk(maxBytes = 8 << 20): Promise<{ start: number; data: Uint8Array } | null> {
     let file: Deno.FsFile;
     try {
       file = await Deno.open(this.path, { read: true });
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return [];
+      if (e instanceof Deno.errors.NotFound) return null;
       throw e;
     }
     try {
@@ -55,7 +58,7 @@ export class JournalTail {
         this.#offset = 0;
         this.#partial = new Uint8Array(0);
       }
-      if (size === this.#offset) return [];
+      if (size === this.#offset) return null;
       const want = Math.min(size - this.#offset, maxBytes);
       const buf = new Uint8Array(want);
       await file.seek(this.#offset, Deno.SeekMode.Start);
@@ -68,19 +71,39 @@ export class JournalTail {
       const start = this.#offset - this.#partial.length;
       this.#offset += got;
       const data = this.#partial.length ? concat(this.#partial, buf.subarray(0, got)) : buf.subarray(0, got);
-      const out: TailLine[] = [];
-      let from = 0;
-      for (let k = 0; k < data.length; k++) {
-        if (data[k] !== 10) continue;
-        const line = this.#dec.decode(data.subarray(from, k)).trim();
-        if (line) out.push({ line, end: start + k + 1 });
-        from = k + 1;
-      }
-      this.#partial = data.slice(from);
-      return out;
+      const cut = data.lastIndexOf(10) + 1;
+      this.#partial = data.slice(cut);
+      return cut > 0 ? { start, data: data.subarray(0, cut) } : null;
     } finally {
       file.close();
     }
+  }
+
+  /** Complete lines appended since the last call ([] when nothing new or no file yet). */
+  async poll(maxBytes = 8 << 20): Promise<TailLine[]> {
+    const chunk = await this.pollChunk(maxBytes);
+    if (!chunk) return [];
+    // One decode and one split for the whole chunk; byte offsets from the newline positions (a
+    // newline byte never occurs inside a multi-byte UTF-8 character, so both agree line by line).
+    const texts = this.#dec.decode(chunk.data).split("\n");
+    const out: TailLine[] = [];
+    let from = 0;
+    for (let k = 0; k < texts.length - 1; k++) {
+      const nl = chunk.data.indexOf(10, from);
+      from = nl + 1;
+      const line = texts[k].trim();
+      if (line) out.push({ line, end: chunk.start + from });
+    }
+    return out;
+  }
+
+  /** Complete lines appended since the last call, as text only (the cheapest way to read them). */
+  async pollLines(maxBytes = 8 << 20): Promise<string[]> {
+    const chunk = await this.pollChunk(maxBytes);
+    if (!chunk) return [];
+    const texts = this.#dec.decode(chunk.data).split("\n");
+    texts.pop();
+    return texts;
   }
 }
 

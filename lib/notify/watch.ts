@@ -334,7 +334,7 @@ export function watchSession(opts: WatchOptions): Watcher {
       dir = first.dir;
       tail = new JournalTail(first.journal);
     }
-    jn.lines((await tail.poll()).map((l) => l.line));
+    jn.lines(await tail.pollLines());
     const today = new Date(now()).toISOString().slice(0, 10);
     if (today !== day) {
       if ((opts.daily ?? true) && jn.seen.run && !jn.ended) jn.daily(day);

@@ -57,7 +57,8 @@ async function readSse(
         const f: Record<string, string> = { event: "message", id: "", data: "" };
         for (const line of block.split("\n")) {
           const m = /^(event|id|data): ?(.*)$/.exec(line);
-          if (m) f[m[1]] = m[2];
+          // Several data lines make one data value, joined with "\n" (as EventSource does).
+          if (m) f[m[1]] = m[1] === "data" && f.data ? `${f.data}\n${m[2]}` : m[2];
         }
         if (block.startsWith(":") || (!f.data && f.event === "message")) continue;
         out.push({ event: f.event, id: f.id, data: f.data });
@@ -240,17 +241,23 @@ Deno.test("dashboard: the event stream replays a past session's journal line by 
         s.readiness.checks.map((c) => c.name),
       );
       const js = ev.filter((e) => e.event === "j");
-      assert.deepEqual(js.map((e) => e.data), lines, "exactly the journal's lines, in order");
+      assert.deepEqual(js.flatMap((e) => e.data.split("\n")), lines, "exactly the journal's lines, in order");
+      assert.equal(
+        Number(js[js.length - 1].id),
+        (await Deno.stat(s.journal)).size,
+        "the id is a byte offset",
+      );
       assert.deepEqual(
         JSON.parse(ev[ev.length - 2].data),
         JSON.parse(await Deno.readTextFile(s.summary_path)),
       );
       assert.equal(ev[ev.length - 1].event, "end");
-      // Resume after the 100th line with Last-Event-ID.
+      // Resume after the 100th line with Last-Event-ID (a byte offset).
+      const after100 = lines.slice(0, 100).reduce((a, l) => a + new TextEncoder().encode(l).length + 1, 0);
       const again = await fetch(`http://127.0.0.1:${d.port}/events?run=past&token=${d.token}`, {
-        headers: { "last-event-id": js[99].id },
+        headers: { "last-event-id": String(after100) },
       });
-      const rest = (await readSse(again)).filter((e) => e.event === "j").map((e) => e.data);
+      const rest = (await readSse(again)).filter((e) => e.event === "j").flatMap((e) => e.data.split("\n"));
       assert.deepEqual(rest, lines.slice(100));
       const missing = await fetch(`http://127.0.0.1:${d.port}/events?run=nope&token=${d.token}`);
       await missing.body?.cancel();

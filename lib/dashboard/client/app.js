@@ -102,7 +102,8 @@ function priceFigure(m) {
         name: "SL",
         x: m.stops.t,
         y: m.stops.sl,
-        line: { color: C.loss, width: 1, dash: "dot", shape: "hv" },
+        line: { color: C.loss, width: 2, dash: "dash", shape: "hv" },
+        opacity: 0.8,
         connectgaps: false,
         hoverinfo: "skip",
       },
@@ -112,7 +113,8 @@ function priceFigure(m) {
         name: "TP",
         x: m.stops.t,
         y: m.stops.tp,
-        line: { color: C.win, width: 1, dash: "dot", shape: "hv" },
+        line: { color: C.win, width: 2, dash: "dash", shape: "hv" },
+        opacity: 0.8,
         connectgaps: false,
         hoverinfo: "skip",
       },
@@ -260,11 +262,11 @@ function chsFigure(m) {
       shapes,
       annotations: [{
         xref: "paper",
-        x: 1,
-        xanchor: "right",
+        x: 0.005,
+        xanchor: "left",
         y: m.threshold,
-        yanchor: "bottom",
-        text: `breaker ${m.threshold}`,
+        yanchor: "top",
+        text: `breaker threshold ${m.threshold}`,
         showarrow: false,
         font: { size: 11, color: C.threshold },
       }],
@@ -505,10 +507,14 @@ function connect() {
     controlsAllowed = !!h.controls;
     schedule();
   });
+  // One event per batch of journal lines (the server sends whole lines only).
   source.addEventListener("j", (ev) => {
-    try {
-      pending.push(JSON.parse(ev.data));
-    } catch { /* a torn line cannot reach here: the server sends whole lines */ }
+    for (const line of ev.data.split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        pending.push(JSON.parse(line));
+      } catch { /* not JSON: skipped, as readJournal counts it as a bad line */ }
+    }
     schedule();
   });
   source.addEventListener("summary", (ev) => {
