@@ -9,8 +9,9 @@
  * only its own scripts (plotly.js served from the npm package, no other host) under a strict
  * Content-Security-Policy; controls need the token, a JSON POST and a typed confirmation.
  *
- * Endpoints: `GET /` (the page), `GET /events?run=RUN` (SSE: `hello`, one `j` per journal line with
- * the line's end offset as its id — `Last-Event-ID` resumes there —, `summary`, `end`),
+ * Endpoints: `GET /` (the page), `GET /events?run=RUN` (SSE: `hello`; `j` events holding the journal
+ * lines of one poll, one `data:` line each, with the byte offset after the last as the id —
+ * `Last-Event-ID` resumes there —; `summary`; `end`),
  * `GET /api/sessions`, `POST /api/control` (`{ run, action, confirm }`), `GET /static/*`.
  *
  * @example

@@ -225,8 +225,20 @@ function chsFigure(m) {
     line: { color, width: 1.4, dash },
   });
   shapes.push(line(m.threshold, "dash", C.threshold), line(m.resetAbove, "dot", "#8d6e63"));
+  const span0 = m.candles.t[0], span1 = m.candles.t[m.candles.t.length - 1];
   return {
     data: [
+      {
+        // Invisible: keeps the time axis on the bars' span, as on the price and equity charts.
+        type: "scatter",
+        mode: "lines",
+        name: "span",
+        x: span0 ? [span0, span1] : [],
+        y: span0 ? [0, 0] : [],
+        line: { width: 0 },
+        showlegend: false,
+        hoverinfo: "skip",
+      },
       {
         type: "scatter",
         mode: "lines",
@@ -525,6 +537,7 @@ function connect() {
     source.close();
     document.body.dataset.ended = "1";
     schedule();
+    loadSessions().catch(() => {});
   });
 }
 
@@ -554,6 +567,8 @@ async function start() {
   });
   connect();
   schedule();
+  // New sessions and status changes show up in the selector.
+  setInterval(() => loadSessions().catch(() => {}), 10_000);
 }
 
 // ---- Controls: typed confirmation, then a POST with the token.
