@@ -37,6 +37,7 @@ Deno.test("menu: Open Dashboard prints dashboard: URL, serves it with its token 
     await denied.body?.cancel();
     assert.equal(denied.status, 401);
     say(""); // stop the dashboard
+    say(""); // back to the screen
     say("0");
     say("0");
     feed.close();
@@ -52,17 +53,17 @@ Deno.test("menu: Notification Settings stores URLs in the 0600 config and shows 
   const opts = await tempOptions();
   try {
     const secretUrl = "https://hooks.slack.com/services/T0SECRET/B0SECRET/xoxSECRETPATH";
-    // Login and Authentication > Notification Settings: add, fills on, done; then Show Configuration.
-    const { out } = await runScripted(["1", "5", "1", secretUrl, "3", "4", "3", "0", "0"], opts);
+    // Login and Authentication > Notification Settings: add; again: fills on; then Show Configuration.
+    const { out } = await runScripted(["1", "5", "1", secretUrl, "", "5", "3", "", "3", "", "0", "0"], opts);
     assert.match(out, /Added slack \(hooks\.slack\.com\)/);
     assert.match(out, /1\. slack \(hooks\.slack\.com\)/);
-    assert.match(out, /a message for every fill: yes/);
+    assert.match(out, /Saved \(mode 0600\): 1 URL\(s\), every fill on\./);
     assert.ok(!out.includes("SECRET"), "the URL is never shown, not even in Show Configuration");
     const cfg = JSON.parse(await Deno.readTextFile(opts.configPath));
     assert.deepEqual(cfg.notify, { urls: [secretUrl], fills: true });
     assert.equal((await Deno.stat(opts.configPath)).mode! & 0o777, 0o600);
     // Remove it again.
-    const again = await runScripted(["1", "5", "2", "1", "4", "0", "0"], opts);
+    const again = await runScripted(["1", "5", "2", "1", "", "0", "0"], opts);
     assert.match(again.out, /Removed slack \(hooks\.slack\.com\)/);
     assert.deepEqual(JSON.parse(await Deno.readTextFile(opts.configPath)).notify.urls, []);
   } finally {

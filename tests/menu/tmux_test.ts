@@ -117,7 +117,7 @@ Deno.test({
 
       // Back to the main screen, then Exploration > Data Summary by Asset Class (a progress bar).
       await tmux(socket, "send-keys", "-t", "menu", "Enter");
-      await waitFor(socket, /Choose 1-4, 0=back, q=quit:\s*$/);
+      await waitFor(socket, /Choose 1-5, 0=back, q=quit:\s*$/);
       await tmux(socket, "send-keys", "-t", "menu", "0", "Enter");
       await tmux(socket, "send-keys", "-t", "menu", "2", "Enter");
       await waitFor(socket, /Main Menu > Exploration\n/);
@@ -151,7 +151,7 @@ Deno.test({
       text = await waitFor(socket, /Ctrl-C: stopping cleanly[\s\S]*Press Enter to return to the menu/);
       assert.match(text, /status halted \(kill_switch/);
       await tmux(socket, "send-keys", "-t", "menu", "Enter");
-      await waitFor(socket, /Choose 1-4, 0=back, q=quit:\s*$/);
+      await waitFor(socket, /Choose 1-5, 0=back, q=quit:\s*$/);
 
       // Ctrl-D at a prompt: end of input, exit code 0.
       await tmux(socket, "send-keys", "-t", "menu", "C-d");

@@ -82,43 +82,46 @@ export const notificationSettings: MenuAction = {
         return "an unusable URL";
       }
     };
-    while (true) {
-      ask.say(`  Notifications (${opts.configPath}):`);
-      if (!cfg.urls.length) ask.say("    none");
-      cfg.urls.forEach((u, i) => ask.say(`    ${i + 1}. ${label(u)}`));
-      ask.say(`    a message for every fill: ${cfg.fills ? "yes" : "no"}`);
-      const what = await ask.choose("Change", [
-        "add a URL",
-        "remove a URL",
-        `messages for every fill: turn ${cfg.fills ? "off" : "on"}`,
-        "done",
-      ], 3);
-      if (what === 3) return;
-      if (what === 0) {
-        const url = await ask.secret(
-          "URL (Slack webhook, https://api.telegram.org/bot<TOKEN>/sendMessage?chat_id=<ID>, telegram://TOKEN@CHAT_ID or a JSON webhook)",
-          false,
-          8,
-        );
-        if (url === null) continue;
-        try {
-          const t = api.parseNotifyUrl(url);
-          cfg.urls.push(url.trim());
-          ask.say(`  Added ${t.label}.`);
-        } catch (e) {
-          if (!isKinetraError(e)) throw e;
-          ask.say(`  Not added: ${e.message}`);
-          continue;
-        }
-      } else if (what === 1) {
-        if (!cfg.urls.length) continue;
-        const k = await ask.choose("Remove", cfg.urls.map((u, i) => `${i + 1}. ${label(u)}`), 0);
-        const [gone] = cfg.urls.splice(k, 1);
-        ask.say(`  Removed ${label(gone)}.`);
-      } else cfg.fills = !cfg.fills;
-      await api.saveNotifyConfig(cfg, opts.configPath);
-      ask.say(`  Saved (mode 0600). deno task live sends to these unless --no-notify.`);
-      ask.say("  The tasks may reach 127.0.0.1 only: see docs/DASHBOARD.md to allow Slack or Telegram.");
-    }
+    // One change per visit (then back to the screen), so no answer can keep the item looping.
+    ask.say(`  Notifications (${opts.configPath}):`);
+    if (!cfg.urls.length) ask.say("    none");
+    cfg.urls.forEach((u, i) => ask.say(`    ${i + 1}. ${label(u)}`));
+    ask.say(`    a message for every fill: ${cfg.fills ? "yes" : "no"}`);
+    const what = await ask.choose("Change", [
+      "add a URL",
+      "remove a URL",
+      `messages for every fill: turn ${cfg.fills ? "off" : "on"}`,
+      "nothing",
+    ], 3);
+    if (what === 3) return;
+    if (what === 0) {
+      const url = await ask.secret(
+        "URL (Slack webhook, https://api.telegram.org/bot<TOKEN>/sendMessage?chat_id=<ID>, telegram://TOKEN@CHAT_ID, smtp://… or a JSON webhook)",
+        false,
+        8,
+      );
+      if (url === null) return;
+      try {
+        const t = api.parseNotifyUrl(url);
+        cfg.urls.push(url.trim());
+        ask.say(`  Added ${t.label}.`);
+      } catch (e) {
+        if (!isKinetraError(e)) throw e;
+        ask.say(`  Not added: ${e.message}`);
+        return;
+      }
+    } else if (what === 1) {
+      if (!cfg.urls.length) {
+        ask.say("  There is no URL to remove.");
+        return;
+      }
+      const k = await ask.choose("Remove", cfg.urls.map((u, i) => `${i + 1}. ${label(u)}`), 0);
+      const [gone] = cfg.urls.splice(k, 1);
+      ask.say(`  Removed ${label(gone)}.`);
+    } else cfg.fills = !cfg.fills;
+    await api.saveNotifyConfig(cfg, opts.configPath);
+    ask.say(`  Saved (mode 0600): ${cfg.urls.length} URL(s), every fill ${cfg.fills ? "on" : "off"}.`);
+    ask.say("  deno task live sends to them unless --no-notify. The tasks reach 127.0.0.1 only:");
+    ask.say("  docs/DASHBOARD.md says how to allow Slack or Telegram.");
   },
 };
