@@ -79,9 +79,10 @@ export async function sessionInfo(dir: string, runId: string): Promise<SessionIn
   let status: SessionInfo["status"] = "running";
   let hasSummary = false;
   try {
-    const s = JSON.parse(await Deno.readTextFile(join(dir, "summary.json")));
+    // Only the head: a summary holds every trade (megabytes), its status comes near the start.
+    const m = /"status"\s*:\s*"(\w+)"/.exec(await head(join(dir, "summary.json"), 4096));
     hasSummary = true;
-    status = s.status === "halted" ? "halted" : "completed";
+    status = m?.[1] === "halted" ? "halted" : "completed";
   } catch {
     const end = (await tailText(journal, 4096)).split("\n").filter((l) => l.includes('"run_end"')).pop();
     if (end) {
