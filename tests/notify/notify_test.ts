@@ -141,8 +141,9 @@ Deno.test("notify: receivers that hang or answer 500 leave the session's trades 
       pollMs: 20,
       attempts: 3,
       backoffMs: 20,
-      timeoutMs: 500,
-      drainMs: 1500,
+      // The hanging receiver's first message gives up after 3 × 200 ms, well inside the drain time.
+      timeoutMs: 200,
+      drainMs: 3000,
       fills: true,
       print: (l) => printed.push(l),
     });
