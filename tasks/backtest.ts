@@ -200,23 +200,15 @@ async function main(): Promise<number> {
       })`;
     }
     if (plot) {
-      const html = plot.backtestReportHtml({
-        title: `${strategy.name} on ${symbolName} ${tf.timeframe ?? ""}`
-          .trim(),
+      const html = plot.backtestReportHtml(plot.backtestReportInput({
+        title: `${strategy.name} on ${symbolName} ${tf.timeframe ?? ""}`.trim(),
         subtitle: `${profile} profile · ${
           Object.entries(result.params).map(([k, v]) => `${k}=${v}`).join(" ")
         } · ${values.data}`,
-        time: arrays.time,
-        open: arrays.open,
-        high: arrays.high,
-        low: arrays.low,
-        close: arrays.close,
-        equity: result.equity,
-        drawdownPct: result.drawdownPct,
-        // Trade records carry every ReportTrade field; the index signature is the only difference.
-        trades: result.trades as unknown as Parameters<typeof plot.backtestReportHtml>[0]["trades"],
-        stats: result.toJSON().stats,
-      });
+        bars: arrays,
+        result,
+        strategy,
+      }));
       await writeTextAtomic(values.report, html);
       reportNote = `report written: ${values.report}`;
     }

@@ -45,6 +45,10 @@ export interface TradeLike {
   tag?: string | null;
   /** Why the trade closed (signal, sl, tp, ...). */
   exit_reason?: string | null;
+  /** Stop-loss in force (price), if any: drawn as a dotted level from entry to exit. */
+  sl?: number | null;
+  /** Take-profit in force (price), if any. */
+  tp?: number | null;
 }
 
 /** A feature line aligned with the bars. `panel` absent: drawn on the price; else in that panel. */
@@ -169,7 +173,11 @@ export function candlestickFigure(input: CandlestickInput): Figure {
     });
   });
   if (hasRegimes) data.push(...regimeTraces(input.regimes!, agg.time, agg.end, refs[refs.length - 1]));
-  if (input.trades?.length) data.push(...tradeTraces(input.trades, refs[0]));
+  if (input.trades?.length) {
+    data.push(
+      ...tradeTraces(input.trades, refs[0], { entryOffset: entryMarkerOffset(input.high, input.low) }),
+    );
+  }
   const extra = panelNames.length + (hasRegimes ? 0.4 : 0);
   const title = input.title && agg.factor > 1
     ? `${input.title} (${agg.factor} bars per candle)`
@@ -228,10 +236,32 @@ function regimeTraces(
   });
 }
 
-/** Entry markers (▲ long, ▼ short), exit markers (✕, green win / red loss) and dotted links. */
+/**
+ * How far below (long) or above (short) its price an entry marker sits: 0.8 × the median bar
+ * range, so an entry is never hidden under the previous trade's exit at the same bar (strategies
+ * that are always in the market exit and enter at one price).
+ */
+export function entryMarkerOffset(high: ArrayLike<number>, low: ArrayLike<number>): number {
+  const n = Math.min(high.length, low.length);
+  const step = Math.max(1, Math.floor(n / 2000));
+  const ranges: number[] = [];
+  for (let i = 0; i < n; i += step) {
+    const r = high[i] - low[i];
+    if (Number.isFinite(r) && r > 0) ranges.push(r);
+  }
+  ranges.sort((a, b) => a - b);
+  return ranges.length ? 0.8 * ranges[Math.floor(ranges.length / 2)] : 0;
+}
+
+/**
+ * Entry markers (▲ long, drawn just under the entry price; ▼ short, just above it), exit markers
+ * (✕ at the exit price, green win / red loss), dotted entry-exit links and each trade's stop-loss
+ * (red) and take-profit (green) levels while it was open. Hovering a marker shows the exact prices.
+ */
 export function tradeTraces(
   trades: readonly TradeLike[],
   ref: { x: string; y: string } = { x: "x", y: "y" },
+  { entryOffset = 0 }: { entryOffset?: number } = {},
 ): PlotTrace[] {
   const entries = {
     long: { x: [] as number[], y: [] as number[], text: [] as string[] },
@@ -245,6 +275,10 @@ export function tradeTraces(
     win: { x: [] as (number | null)[], y: [] as (number | null)[] },
     loss: { x: [] as (number | null)[], y: [] as (number | null)[] },
   };
+  const levels = {
+    sl: { x: [] as (number | null)[], y: [] as (number | null)[] },
+    tp: { x: [] as (number | null)[], y: [] as (number | null)[] },
+  };
   trades.forEach((t, n) => {
     const side = tradeSide(t.side);
     const et = toEpochMs(t.entry_time);
@@ -252,7 +286,7 @@ export function tradeTraces(
     if (Number.isFinite(et) && Number.isFinite(t.entry_price)) {
       const e = side > 0 ? entries.long : entries.short;
       e.x.push(et);
-      e.y.push(t.entry_price);
+      e.y.push(t.entry_price - side * entryOffset);
       e.text.push(`${label} entry ${fmt(t.entry_price)}${t.size != null ? ` size ${fmt(t.size)}` : ""}`);
     }
     const xt = t.exit_time == null ? NaN : toEpochMs(t.exit_time);
@@ -269,12 +303,21 @@ export function tradeTraces(
       );
       links[bucket].x.push(et, xt, null);
       links[bucket].y.push(t.entry_price, xp, null);
+      for (const k of ["sl", "tp"] as const) {
+        const v = t[k];
+        if (v != null && Number.isFinite(v)) {
+          levels[k].x.push(et, xt, null);
+          levels[k].y.push(v, v, null);
+        }
+      }
     }
   });
   const out: PlotTrace[] = [];
   // Many trades: smaller markers and no entry-exit links, so the candles stay readable.
   const many = trades.length > 400;
   const size = trades.length > 1000 ? 5 : trades.length > 150 ? 7 : 9;
+  // Entries a little larger than exits: a triangle next to a cross reads as "closed and reversed".
+  const entrySize = size + 2;
   for (const [bucket, color] of [["win", COLORS.win], ["loss", COLORS.loss]] as const) {
     if (!links[bucket].x.length || many) continue;
     out.push({
@@ -290,10 +333,27 @@ export function tradeTraces(
       yaxis: ref.y,
     });
   }
-  const marker = (symbol: string, color: string) => ({
+  for (
+    const [k, name, color] of [["sl", "stop-loss", COLORS.loss], ["tp", "take-profit", COLORS.win]] as const
+  ) {
+    if (!levels[k].x.length || many) continue;
+    out.push({
+      type: "scatter",
+      mode: "lines",
+      name,
+      hoverinfo: "skip",
+      x: levels[k].x,
+      y: levels[k].y,
+      line: { color, width: 1.2, dash: "dash" },
+      opacity: 0.7,
+      xaxis: ref.x,
+      yaxis: ref.y,
+    });
+  }
+  const marker = (symbol: string, color: string, markerSize = size) => ({
     symbol,
     color,
-    size,
+    size: markerSize,
     opacity: many ? 0.75 : 1,
     line: { color: "#ffffff", width: many ? 0.5 : 1 },
   });
@@ -316,8 +376,8 @@ export function tradeTraces(
       yaxis: ref.y,
     });
   };
-  add("long entry", entries.long, marker("triangle-up", COLORS.long));
-  add("short entry", entries.short, marker("triangle-down", COLORS.short));
+  add("long entry", entries.long, marker("triangle-up", COLORS.long, entrySize));
+  add("short entry", entries.short, marker("triangle-down", COLORS.short, entrySize));
   add("exit (win)", exits.win, marker("x", COLORS.win));
   add("exit (loss)", exits.loss, marker("x", COLORS.loss));
   return out;

@@ -32,6 +32,8 @@ export interface EquityOptions {
   height?: number;
   /** Draw the equity on a log scale. */
   logEquity?: boolean;
+  /** A reference curve on the equity panel only (e.g. buy & hold), dashed grey; NaN where undefined. */
+  benchmark?: { name: string; time: ArrayLike<number>; equity: ArrayLike<number> };
 }
 
 /** Drawdown in % (≤ 0) from an equity curve: 100 · (equity / running peak − 1). */
@@ -99,6 +101,20 @@ export function equityDrawdownFigure(
       yaxis: refs[1].y,
     });
   });
+  if (opts.benchmark) {
+    const b = opts.benchmark;
+    const idx = minMaxIndices(b.equity, maxPoints);
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: b.name,
+      x: Array.from(idx, (i) => b.time[i]),
+      y: Array.from(idx, (i) => (Number.isFinite(b.equity[i]) ? b.equity[i] : null)),
+      line: { color: COLORS.neutral, width: 1.2, dash: "dash" },
+      xaxis: refs[0].x,
+      yaxis: refs[0].y,
+    });
+  }
   const legend = list.length > 3 ? "right" : "top";
   return { data, layout: baseLayout(opts.title, { ...axes, height: opts.height ?? 480 }, legend) };
 }

@@ -76,6 +76,11 @@ export interface HtmlOptions {
   css?: string;
   /** plotly.js source to inline (default: {@link plotlyJs}). Tests may pass a stub-free copy. */
   plotly?: string;
+  /**
+   * JavaScript run once every chart has rendered, before `body[data-rendered]` is set (e.g. event
+   * handlers on a chart). It runs as the body of a function.
+   */
+  afterRender?: string;
 }
 
 const CSS = `
@@ -111,6 +116,7 @@ const RENDER_JS = `
     return Plotly.newPlot(el, f.figure.data, f.figure.layout, f.figure.config);
   });
   Promise.all(jobs).then(function () {
+    if (window.__kinetraAfterRender) window.__kinetraAfterRender();
     document.body.setAttribute("data-rendered", "1");
   }, function (e) {
     document.body.setAttribute("data-render-error", String(e && e.message || e));
@@ -163,6 +169,9 @@ export function htmlPage(blocks: readonly PageBlock[], opts: HtmlOptions = {}): 
     ...body,
     figures.length ? `<script>${escapeScript(plotly)}</script>` : "",
     `<script type="application/json" id="k-figures">${scriptJson(figures)}</script>`,
+    figures.length && opts.afterRender
+      ? `<script>window.__kinetraAfterRender = function () {\n${escapeScript(opts.afterRender)}\n};</script>`
+      : "",
     figures.length
       ? `<script>${RENDER_JS}</script>`
       : `<script>document.body.setAttribute("data-rendered", "1");</script>`,

@@ -6,12 +6,21 @@
  * @module
  */
 import { KinetraError } from "../errors.ts";
-import { candlestickFigure, type TradeLike } from "./candles.ts";
+import { candlestickFigure, type Overlay, type RegimeStrip, type TradeLike } from "./candles.ts";
+import { aggregateOhlc } from "./decimate.ts";
 import { returnDistributionFigure } from "./distribution.ts";
 import { equityDrawdownFigure } from "./equity.ts";
-import { formatNumber } from "./figure.ts";
-import { escapeHtml, type HtmlOptions, htmlPage, type PageBlock } from "./html.ts";
+import { escapeHtml, type HtmlOptions, htmlPage, type PageBlock, scriptJson } from "./html.ts";
 import { mfeMaeFigure } from "./mfe_mae.ts";
+import {
+  exportTime,
+  formatStat,
+  inferPriceDigits,
+  monthlyReturnsHtml,
+  statLabel,
+  tradeListHtml,
+  type TradeRow,
+} from "./report_tables.ts";
 
 /**
  * A trade record of a backtest result: the fields the report reads. The backtest's TradeRecord
@@ -50,12 +59,27 @@ export interface ReportInput {
   subtitle?: string;
   /** Unit of the trades' `mfe`/`mae` (default "price": the backtest reports price distances). */
   excursionUnit?: string;
+  /** The strategy's indicators (SMAs, ...): on the price or in their own panel. */
+  overlays?: readonly Overlay[];
+  /** The regime per bar, as a strip under the price. */
+  regimes?: RegimeStrip;
+  /** The first traded bar (after the warm-up): the buy & hold line starts there (default 0). */
+  firstBar?: number;
+  /** Decimals of the symbol's prices (default: inferred from the closes). */
+  priceDigits?: number;
+  /** Account currency, for the money labels (e.g. "USD"). */
+  currency?: string;
 }
 
 /** Options of {@link backtestReportHtml}. */
 export interface ReportOptions extends Pick<HtmlOptions, "plotly"> {
-  /** Candles drawn at most (longer series are aggregated; default 2000). */
+  /** Candles drawn at most (longer series are aggregated, and re-aggregated on zoom; default 2000). */
   maxCandles?: number;
+  /**
+   * Bars kept at full resolution in the page for re-aggregation on zoom (default 60,000: two years
+   * of M15; a longer series keeps this many finer candles, so the page stays a few MB).
+   */
+  maxZoomBars?: number;
   /** Points per equity/drawdown line at most (default 4000). */
   maxPoints?: number;
   /** Trades listed in the table at most (default 500; all are charted). */
@@ -96,15 +120,8 @@ function checkLengths(input: ReportInput): void {
   if (n === 0) throw new KinetraError("bad_report_input", "report input has no bars");
 }
 
-function statValue(key: string, v: number | string | null): string {
-  if (v === null || v === undefined) return "–";
-  if (typeof v === "string") return escapeHtml(v);
-  const s = key === "trades" || /_bars$|_count$/.test(key) ? String(v) : formatNumber(v);
-  return /_pct$/.test(key) ? `${s}%` : s;
-}
-
 function signName(key: string, v: number | string | null): string {
-  if (typeof v !== "number" || !/return|pnl|expectancy/.test(key)) return "";
+  if (typeof v !== "number" || !/return|pnl|expectancy|alpha/.test(key)) return "";
   return v > 0 ? "k-pos" : v < 0 ? "k-neg" : "";
 }
 
@@ -113,20 +130,29 @@ function signClass(key: string, v: number | string | null): string {
   return name ? ` class="${name}"` : "";
 }
 
-/** The stats as HTML tables in columns (key stats first), inside `<div id="k-stats">`. */
-export function statsTableHtml(stats: Record<string, number | string | null>, columns = 3): string {
+/**
+ * The stats as HTML tables in columns (key stats first), inside `<div id="k-stats">`: readable
+ * names with units (`Return [%]`, `Max. drawdown duration [days]`) and one format per kind of value.
+ */
+export function statsTableHtml(
+  stats: Record<string, number | string | null>,
+  columns = 3,
+  currency = "",
+): string {
   const keys = [
     ...KEY_STATS.filter((k) => k in stats),
-    ...Object.keys(stats).filter((k) => !KEY_STATS.includes(k)).sort(),
+    ...Object.keys(stats).filter((k) => !KEY_STATS.includes(k)),
   ];
   const per = Math.max(1, Math.ceil(keys.length / columns));
   const tables: string[] = [];
   for (let c = 0; c * per < keys.length; c++) {
     const rows = keys.slice(c * per, (c + 1) * per).map((k) =>
-      `<tr><td>${escapeHtml(k)}</td><td${signClass(k, stats[k])}>${statValue(k, stats[k])}</td></tr>`
+      `<tr data-key="${escapeHtml(k)}"><td>${escapeHtml(statLabel(k, currency))}</td><td${
+        signClass(k, stats[k])
+      }>${escapeHtml(formatStat(k, stats[k]))}</td></tr>`
     );
     tables.push(
-      `<table class="k-table"><thead><tr><th>statistic</th><th>value</th></tr></thead><tbody>${
+      `<table class="k-table"><thead><tr><th>Statistic</th><th>Value</th></tr></thead><tbody>${
         rows.join("")
       }</tbody></table>`,
     );
@@ -134,74 +160,173 @@ export function statsTableHtml(stats: Record<string, number | string | null>, co
   return `<div id="k-stats" class="k-stats">${tables.join("")}</div>`;
 }
 
-function cardValue(key: string, v: number | string | null): string {
-  if (typeof v !== "number" || Number.isInteger(v) || !Number.isFinite(v)) return statValue(key, v);
-  return `${v.toFixed(2)}${/_pct$/.test(key) ? "%" : ""}`;
-}
-
 /** Headline numbers as cards (only those present in `stats`). */
 export function keyStatsHtml(stats: Record<string, number | string | null>): string {
   const cards: [string, string][] = [
-    ["return_pct", "return"],
-    ["max_drawdown_pct", "max drawdown"],
+    ["return_pct", "return %"],
+    ["buy_hold_return_pct", "buy & hold %"],
+    ["max_drawdown_pct", "max drawdown %"],
     ["trades", "trades"],
-    ["win_rate_pct", "win rate"],
+    ["win_rate_pct", "win rate %"],
     ["profit_factor", "profit factor"],
     ["sharpe", "Sharpe"],
-    ["omega", "Omega"],
     ["chs", "CHS"],
   ];
   const html = cards.filter(([k]) => k in stats).map(([k, label]) =>
     `<div class="k-card"><div class="k-card-label">${escapeHtml(label)}</div><div class="k-card-value ${
       signName(k, stats[k])
-    }">${cardValue(k, stats[k])}</div></div>`
+    }">${escapeHtml(formatStat(k, stats[k]))}</div></div>`
   );
   return `<div class="k-cards">${html.join("")}</div>`;
 }
 
-function field(t: ReportTrade, key: string): unknown {
-  return (t as unknown as Record<string, unknown>)[key];
+/**
+ * The first `max` trades as an HTML table: times (export clock), duration, side, size, prices to
+ * `priceDigits` decimals, stop-loss/take-profit, P&L, return, costs, swap, MFE/MAE, exit reason.
+ */
+export function tradesTableHtml(
+  trades: readonly ReportTrade[],
+  max = 500,
+  opts: { priceDigits?: number; currency?: string } = {},
+): string {
+  const rows = trades as unknown as readonly TradeRow[];
+  const digits = opts.priceDigits ?? inferPriceDigits(trades.map((t) => t.entry_price));
+  return tradeListHtml(rows, { priceDigits: digits, max, currency: opts.currency });
 }
 
-/** The first `max` trades as an HTML table. */
-export function tradesTableHtml(trades: readonly ReportTrade[], max = 500): string {
-  if (!trades.length) return '<p class="k-note" id="k-trades">No trades.</p>';
-  const cols = [
-    "entry_time",
-    "exit_time",
-    "side",
-    "size",
-    "entry_price",
-    "exit_price",
-    "pnl",
-    "return_pct",
-    "mfe",
-    "mae",
-    "exit_reason",
-    "tag",
-  ]
-    .filter((c) => trades.some((t) => field(t, c) !== undefined && field(t, c) !== null));
-  const cell = (c: string, v: unknown): string => {
-    if (v === undefined || v === null) return "<td></td>";
-    if (typeof v === "number") {
-      const cls = (c === "pnl" || c === "return_pct") && v !== 0
-        ? (v > 0 ? ' class="k-pos"' : ' class="k-neg"')
-        : "";
-      return `<td${cls}>${c === "side" ? (v > 0 ? "long" : "short") : formatNumber(v)}</td>`;
-    }
-    const s = String(v);
-    return `<td>${escapeHtml(/_time$/.test(c) ? s.replace("T", " ").replace(/:00(\.000)?Z?$/, "") : s)}</td>`;
-  };
-  const body = trades.slice(0, max).map((t, i) =>
-    `<tr><td>${i + 1}</td>${cols.map((c) => cell(c, field(t, c))).join("")}</tr>`
-  );
-  const more = trades.length > max
-    ? `<p class="k-note">Showing the first ${max} of ${trades.length} trades; every trade is on the charts.</p>`
-    : "";
-  return `<div class="k-scroll"><table class="k-table" id="k-trades"><thead><tr><th>#</th>${
-    cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")
-  }</tr></thead><tbody>${body.join("")}</tbody></table></div>${more}`;
+/** Buy & hold equity: the starting equity times close / close at `from` (NaN before `from`). */
+export function buyAndHoldEquity(
+  close: ArrayLike<number>,
+  startEquity: number,
+  from = 0,
+): Float64Array {
+  const out = new Float64Array(close.length).fill(NaN);
+  const c0 = close[Math.min(Math.max(0, from), close.length - 1)];
+  if (!(c0 > 0)) return out;
+  for (let i = Math.max(0, from); i < close.length; i++) out[i] = startEquity * close[i] / c0;
+  return out;
 }
+
+/** Integer steps of 10^-decimals, each the difference to the previous one; null (and a restart) for NaN. */
+function packSeries(values: ArrayLike<number>, decimals: number): { d: number; v: (number | null)[] } {
+  const scale = 10 ** decimals;
+  const v: (number | null)[] = [];
+  let prev = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (!Number.isFinite(x)) {
+      v.push(null);
+      prev = 0;
+      continue;
+    }
+    const q = Math.round(x * scale);
+    v.push(q - prev);
+    prev = q;
+  }
+  return { d: decimals, v };
+}
+
+/** `[first, [[step, count], ...]]`: times as runs of equal steps. */
+function packTimes(time: ArrayLike<number>): [number, [number, number][]] {
+  const runs: [number, number][] = [];
+  for (let i = 1; i < time.length; i++) {
+    const d = time[i] - time[i - 1];
+    const last = runs[runs.length - 1];
+    if (last && last[0] === d) last[1]++;
+    else runs.push([d, 1]);
+  }
+  return [time.length ? time[0] : 0, runs];
+}
+
+/**
+ * The page script that re-aggregates the candles (and the indicator lines) for the visible range
+ * after each zoom or pan, so zooming in shows the real bars; double-click (autorange) goes back.
+ */
+const ZOOM_JS = `
+var packed = JSON.parse(document.getElementById("k-raw-ohlc").textContent);
+function unpack(p) {
+  var s = Math.pow(10, p.d), out = new Array(p.v.length), prev = 0;
+  for (var i = 0; i < p.v.length; i++) {
+    var x = p.v[i];
+    if (x === null) { out[i] = NaN; prev = 0; } else { prev += x; out[i] = prev / s; }
+  }
+  return out;
+}
+function unpackTimes(p) {
+  var out = [p[0]], t = p[0];
+  for (var k = 0; k < p[1].length; k++) for (var j = 0; j < p[1][k][1]; j++) { t += p[1][k][0]; out.push(t); }
+  return out;
+}
+var raw = {
+  max: packed.max, factor: packed.factor, t: unpackTimes(packed.t),
+  o: unpack(packed.o), h: unpack(packed.h), l: unpack(packed.l), c: unpack(packed.c),
+  overlays: packed.overlays.map(function (ov) { return { trace: ov.trace, v: unpack(ov.v) }; })
+};
+var el = document.getElementById("k-price");
+if (!el || !raw.t.length) return;
+function toMs(v) {
+  if (typeof v === "number") return v;
+  var s = String(v).trim().replace(" ", "T");
+  if (s.length === 10) s += "T00:00";
+  return Date.parse(s.slice(0, 23) + "Z");
+}
+function lower(x) {
+  var lo = 0, hi = raw.t.length;
+  while (lo < hi) { var m = (lo + hi) >> 1; if (raw.t[m] < x) lo = m + 1; else hi = m; }
+  return lo;
+}
+function aggregate(s, e) {
+  var f = Math.max(1, Math.ceil((e - s + 1) / raw.max));
+  var out = { t: [], o: [], h: [], l: [], c: [], end: [], f: f };
+  for (var a = s; a <= e; a += f) {
+    var b = Math.min(e, a + f - 1), h = -Infinity, l = Infinity;
+    for (var i = a; i <= b; i++) { if (raw.h[i] > h) h = raw.h[i]; if (raw.l[i] < l) l = raw.l[i]; }
+    out.t.push(new Date(raw.t[a]).toISOString().slice(0, 19).replace("T", " ")); out.o.push(raw.o[a]); out.h.push(h); out.l.push(l); out.c.push(raw.c[b]); out.end.push(b);
+  }
+  return out;
+}
+var busy = false;
+el.setAttribute("data-bars-per-candle", String(raw.factor));
+el.on("plotly_relayout", function (ev) {
+  if (busy || !ev) return;
+  var r0 = ev["xaxis.range[0]"], r1 = ev["xaxis.range[1]"];
+  if (ev["xaxis.range"]) { r0 = ev["xaxis.range"][0]; r1 = ev["xaxis.range"][1]; }
+  var s = 0, e = raw.t.length - 1;
+  if (!ev["xaxis.autorange"]) {
+    if (r0 === undefined || r1 === undefined) return;
+    s = Math.max(0, lower(toMs(r0)) - 1);
+    e = Math.min(raw.t.length - 1, lower(toMs(r1)));
+  }
+  var a = aggregate(s, e);
+  var traces = [0], upd = { x: [a.t], open: [a.o], high: [a.h], low: [a.l], close: [a.c] };
+  busy = true;
+  Plotly.restyle(el, upd, traces).then(function () {
+    var ys = [], xs = [], idx = [];
+    raw.overlays.forEach(function (ov) {
+      idx.push(ov.trace); xs.push(a.t);
+      ys.push(a.end.map(function (i) { var v = ov.v[i]; return v === null || isNaN(v) ? null : v; }));
+    });
+    return idx.length ? Plotly.restyle(el, { x: xs, y: ys }, idx) : null;
+  }).then(function () {
+    // Fit the price axis to the candles now shown, and keep the time axis a date axis.
+    // (autorange would span every trace over the whole run, so the range comes from the candles).
+    var fit = { "xaxis.type": "date" };
+    if (ev["xaxis.autorange"]) { fit["xaxis.autorange"] = true; fit["yaxis.autorange"] = true; }
+    else {
+      var lo = Math.min.apply(null, a.l), hi = Math.max.apply(null, a.h), pad = (hi - lo) * 0.06 || hi * 0.001;
+      fit["xaxis.range"] = [r0, r1];
+      fit["yaxis.range"] = [lo - pad, hi + pad];
+    }
+    return Plotly.relayout(el, fit);
+  }).then(function () {
+    el.setAttribute("data-bars-per-candle", String(a.f));
+    el.setAttribute("data-candles", String(a.t.length));
+    var cap = document.getElementById("k-price-agg");
+    if (cap) cap.textContent = a.f > 1 ? a.f + " bars per candle (zoom in for the real bars)." : "Real bars (1 bar per candle).";
+    busy = false;
+  }, function () { busy = false; });
+});
+`;
 
 /**
  * The backtest report as one self-contained HTML page (works offline; about 5 MB, mostly
@@ -214,11 +339,53 @@ export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {})
   checkLengths(input);
   const n = input.time.length;
   const maxCandles = opts.maxCandles ?? 2000;
-  const fmtDay = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
   const closed = input.trades.filter((t) => t.exit_price != null && Number.isFinite(t.exit_price as number));
-  const summary =
-    `${n.toLocaleString("en-US")} bars from ${fmtDay(input.time[0])} to ${fmtDay(input.time[n - 1])}, ` +
-    `${input.trades.length} trades`;
+  const summary = `${n.toLocaleString("en-US")} bars from ${exportTime(input.time[0])} to ${
+    exportTime(input.time[n - 1])
+  } (export clock), ${input.trades.length} trades`;
+  const digits = input.priceDigits ?? inferPriceDigits(input.close);
+  const firstBar = Math.min(Math.max(0, input.firstBar ?? 0), n - 1);
+  const price = candlestickFigure({
+    time: input.time,
+    open: input.open,
+    high: input.high,
+    low: input.low,
+    close: input.close,
+    trades: input.trades,
+    overlays: input.overlays,
+    regimes: input.regimes,
+    maxCandles,
+    height: 520,
+  });
+  price.layout = {
+    ...price.layout,
+    yaxis: { ...(price.layout.yaxis as object), tickformat: `,.${digits}f` },
+  };
+  // Full-resolution bars for re-aggregation on zoom (a very long series keeps a finer aggregation).
+  const zoomAgg = aggregateOhlc(
+    input.time,
+    input.open,
+    input.high,
+    input.low,
+    input.close,
+    opts.maxZoomBars ?? 60_000,
+  );
+  const overlayTrace = (name: string) => price.data.findIndex((d) => d.name === name);
+  // Compact: times run-length coded, prices as integer steps of the symbol's digits, delta coded.
+  const raw = {
+    max: maxCandles,
+    factor: Math.ceil(n / maxCandles) > 1 ? Math.ceil(n / maxCandles) : 1,
+    t: packTimes(zoomAgg.time),
+    o: packSeries(zoomAgg.open, digits),
+    h: packSeries(zoomAgg.high, digits),
+    l: packSeries(zoomAgg.low, digits),
+    c: packSeries(zoomAgg.close, digits),
+    overlays: (input.overlays ?? []).map((o) => ({
+      trace: overlayTrace(o.name),
+      v: packSeries(zoomAgg.end.map((i) => o.values[i]), o.panel ? 4 : digits + 1),
+    })).filter((o) => o.trace >= 0),
+  };
+  const startEquity = input.equity[firstBar];
   const blocks: PageBlock[] = [
     {
       kind: "html",
@@ -231,21 +398,18 @@ export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {})
     {
       kind: "figure",
       id: "k-price",
-      figure: candlestickFigure({
-        time: input.time,
-        open: input.open,
-        high: input.high,
-        low: input.low,
-        close: input.close,
-        trades: input.trades,
-        maxCandles,
-        height: 480,
-      }),
-      caption:
-        "▲ long entry, ▼ short entry, ✕ exit (green: win, red: loss); dotted lines join entry and exit." +
-        (n > maxCandles
-          ? ` Candles aggregated: ${Math.ceil(n / maxCandles)} bars per candle (zoom in for detail).`
-          : ""),
+      figure: price,
+      caption: "▲ long entry (just under its price), ▼ short entry (just above), ✕ exit at its price " +
+        "(green: win, red: loss); dotted lines join entry and exit; dashed: stop-loss (red) and " +
+        "take-profit (green) while the trade was open. Hover a marker for the exact prices.",
+    },
+    {
+      kind: "html",
+      html: `<p class="k-note" id="k-price-agg">${
+        n > maxCandles
+          ? `${Math.ceil(n / maxCandles)} bars per candle (zoom in for the real bars).`
+          : "Real bars (1 bar per candle)."
+      }</p><script type="application/json" id="k-raw-ohlc">${scriptJson(raw)}</script>`,
     },
     { kind: "html", html: "<h2>Equity and drawdown</h2>" },
     {
@@ -255,9 +419,19 @@ export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {})
         { time: input.time, equity: input.equity, drawdownPct: input.drawdownPct },
         {
           maxPoints: opts.maxPoints ?? 4000,
+          benchmark: Number.isFinite(startEquity)
+            ? {
+              name: "buy & hold",
+              time: input.time,
+              equity: buyAndHoldEquity(input.close, startEquity, firstBar),
+            }
+            : undefined,
         },
       ),
+      caption: `Equity in ${input.currency ?? "the account currency"}; dashed: buy & hold of the symbol ` +
+        `from the first traded bar (${exportTime(input.time[firstBar])}).`,
     },
+    { kind: "html", html: `<h2>Monthly returns [%]</h2>${monthlyReturnsHtml(input.time, input.equity)}` },
     { kind: "html", html: '<div class="k-grid"><div>' },
     { kind: "html", html: "<h2>MFE / MAE per trade</h2>" },
     {
@@ -276,14 +450,25 @@ export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {})
       }),
     },
     { kind: "html", html: "</div></div>" },
-    { kind: "html", html: `<h2>Statistics</h2>${statsTableHtml(input.stats)}` },
-    { kind: "html", html: `<h2>Trades</h2>${tradesTableHtml(input.trades, opts.maxTradeRows ?? 500)}` },
+    { kind: "html", html: `<h2>Statistics</h2>${statsTableHtml(input.stats, 3, input.currency ?? "")}` },
     {
       kind: "html",
-      html: `<p class="k-note">Generated by Kinetra on ${
-        new Date().toISOString()
-      }. Charts: plotly.js, inlined (works offline).</p>`,
+      html: `<h2>Trades</h2>${
+        tradesTableHtml(input.trades, opts.maxTradeRows ?? 500, {
+          priceDigits: digits,
+          currency: input.currency,
+        })
+      }`,
+    },
+    {
+      kind: "html",
+      html: `<p class="k-note">Times are the export's clock (as in the data file). Generated by Kinetra on ${
+        exportTime(Date.now())
+      } UTC. Charts: plotly.js, inlined (works offline).</p>`,
     },
   ];
-  return htmlPage(blocks, { title: input.title, plotly: opts.plotly });
+  return htmlPage(blocks, { title: input.title, plotly: opts.plotly, afterRender: ZOOM_JS, css: REPORT_CSS });
 }
+
+/** Long/short colours in the trade table. */
+const REPORT_CSS = `.k-long { color: #1565c0; } .k-short { color: #ef6c00; }`;

@@ -33,7 +33,7 @@ export type BacktestResultView = import("../../backtest/mod.ts").BacktestResult;
 type ConversionApi = Pick<typeof import("../../portfolio/conversion.ts"), "conversionForFile">;
 
 /** The part of lib/plot the menu calls. */
-type PlotApi = Pick<typeof import("../../plot/mod.ts"), "backtestReportHtml">;
+type PlotApi = Pick<typeof import("../../plot/mod.ts"), "backtestReportHtml" | "backtestReportInput">;
 
 /** The common evaluation window of a comparison (see lib/backtest/common_window.ts). */
 export interface EvaluationWindow {
@@ -200,20 +200,17 @@ export const quickBacktest: MenuAction = {
     });
     ask.say(`  Results: ${base}.json`);
     try {
-      const plot = await loadPart<PlotApi>("plot/mod.ts", "Reports (lib/plot)", ["backtestReportHtml"]);
-      const html = plot.backtestReportHtml({
+      const plot = await loadPart<PlotApi>("plot/mod.ts", "Reports (lib/plot)", [
+        "backtestReportHtml",
+        "backtestReportInput",
+      ]);
+      const html = plot.backtestReportHtml(plot.backtestReportInput({
         title: `${strategy} on ${meta.symbol} ${meta.timeframe ?? ""}`,
         subtitle: file.rel,
-        time: bars.time,
-        open: bars.open,
-        high: bars.high,
-        low: bars.low,
-        close: bars.close,
-        equity: r.equity,
-        drawdownPct: r.drawdownPct,
-        trades: json.trades as unknown as Parameters<PlotApi["backtestReportHtml"]>[0]["trades"],
-        stats: json.stats,
-      });
+        bars,
+        result: r,
+        strategy: (await loadRegistry()).getStrategy(strategy),
+      }));
       await writeTextAtomic(`${base}.html`, html);
       ask.say(`  Report:  ${base}.html`);
       ask.say("  Next: Open the Last Report (option 4), or Compare Strategies on this file (option 3).");
