@@ -64,7 +64,9 @@ export function decodeToUtf8(raw: Uint8Array, source: string): DecodedBytes {
   const unwrapped = unwrapQuotedLines(bytes);
   if (unwrapped) {
     bytes = unwrapped;
-    repairs.push("every line was wrapped in double quotes; the outer quotes were removed");
+    repairs.push(
+      "every line was wrapped in double quotes (a spreadsheet re-quoting the CSV); the outer quotes were removed and doubled quotes undone",
+    );
   }
   return { bytes, encoding, repairs };
 }
@@ -75,9 +77,11 @@ export function decodeToUtf8(raw: Uint8Array, source: string): DecodedBytes {
  */
 function unwrapQuotedLines(b: Uint8Array): Uint8Array | null {
   if (b.length === 0 || b[0] !== 34) return null;
-  // Check every line first (cheap: this only runs for files starting with a quote).
+  // Check every line first (cheap: this only runs for files starting with a quote). Inside the
+  // outer quotes, a quote must be doubled ("" — a spreadsheet re-quoting a CSV line).
   let i = 0;
   const n = b.length;
+  let doubled = false;
   while (i < n) {
     let e = b.indexOf(10, i);
     if (e === -1) e = n;
@@ -85,7 +89,13 @@ function unwrapQuotedLines(b: Uint8Array): Uint8Array | null {
     if (le > i && b[le - 1] === 13) le--;
     if (le > i) {
       if (le - i < 2 || b[i] !== 34 || b[le - 1] !== 34) return null;
-      for (let k = i + 1; k < le - 1; k++) if (b[k] === 34) return null;
+      for (let k = i + 1; k < le - 1; k++) {
+        if (b[k] !== 34) continue;
+        if (k + 1 < le - 1 && b[k + 1] === 34) {
+          doubled = true;
+          k++;
+        } else return null;
+      }
     }
     i = e + 1;
   }
@@ -98,8 +108,10 @@ function unwrapQuotedLines(b: Uint8Array): Uint8Array | null {
     let le = e;
     if (le > i && b[le - 1] === 13) le--;
     if (le > i) {
-      out.set(b.subarray(i + 1, le - 1), o);
-      o += le - 1 - (i + 1);
+      for (let k = i + 1; k < le - 1; k++) {
+        out[o++] = b[k];
+        if (doubled && b[k] === 34) k++; // "" -> "
+      }
     }
     out.set(b.subarray(le, Math.min(e + 1, n)), o);
     o += Math.min(e + 1, n) - le;
@@ -133,7 +145,14 @@ export function textOf(bytes: Uint8Array, s: number, e: number): string {
  * `decimal` is the decimal separator byte (46 `.` or 44 `,`). Returns NaN when the cell is not a
  * number (including an empty cell). Results equal `parseFloat` of the same text.
  */
-export function parseNumber(bytes: Uint8Array, s: number, e: number, decimal: number): number {
+export function parseNumber(
+  bytes: Uint8Array,
+  s: number,
+  e: number,
+  decimal: number,
+  thousands = 0,
+): number {
+  if (thousands !== 0) return parseGrouped(bytes, s, e, decimal, thousands);
   while (s < e && (bytes[s] === 32 || bytes[s] === 34)) s++;
   while (e > s && (bytes[e - 1] === 32 || bytes[e - 1] === 34 || bytes[e - 1] === 13)) e--;
   if (s >= e) return NaN;
@@ -189,6 +208,45 @@ export function parseNumber(bytes: Uint8Array, s: number, e: number, decimal: nu
 }
 
 const digit = (x: number): boolean => (x >>> 0) <= 9;
+
+/**
+ * A number written with a thousands separator (`1,234.50`, `1.234,50`): the separators must sit
+ * between groups of exactly three digits before the decimal mark. NaN otherwise.
+ */
+function parseGrouped(b: Uint8Array, s: number, e: number, decimal: number, thousands: number): number {
+  while (s < e && (b[s] === 32 || b[s] === 34)) s++;
+  while (e > s && (b[e - 1] === 32 || b[e - 1] === 34 || b[e - 1] === 13)) e--;
+  let t = "";
+  let group = -1; // digits since the last separator (-1: none seen yet)
+  let seenDecimal = false;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c === thousands && !seenDecimal) {
+      if (group === 0 || (group !== -1 && group !== 3) || t === "" || t === "-") return NaN;
+      group = 0;
+      continue;
+    }
+    if (c === decimal) {
+      if (seenDecimal || (group !== -1 && group !== 3)) return NaN;
+      seenDecimal = true;
+      t += ".";
+      continue;
+    }
+    if (c >= 48 && c <= 57) {
+      if (!seenDecimal && group !== -1) group++;
+      t += String.fromCharCode(c);
+      continue;
+    }
+    if ((c === 45 || c === 43) && i === s) {
+      t += String.fromCharCode(c);
+      continue;
+    }
+    return NaN;
+  }
+  if (group !== -1 && !seenDecimal && group !== 3) return NaN;
+  if (!/\d/.test(t)) return NaN;
+  return Number(t);
+}
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm). */
 export function daysFromCivil(y: number, m: number, d: number): number {
@@ -279,12 +337,34 @@ function clockAt(b: Uint8Array, i: number, e: number): number {
   return ms;
 }
 
+/** `HHMM[SS]` without colons (HistData's `20100103 170000`) at `i`; ms of day or NaN; sets `P`. */
+function compactClockAt(b: Uint8Array, i: number, e: number): number {
+  if (i + 2 < e && b[i + 2] === 58) return clockAt(b, i, e);
+  const h = digitsAt(b, i, e, 2, 2);
+  if (h < 0 || h > 23) return NaN;
+  const mi = digitsAt(b, P, e, 2, 2);
+  if (mi < 0 || mi > 59) return NaN;
+  let ms = h * 3600000 + mi * 60000;
+  if (P < e && digit(b[P] - 48)) {
+    const sec = digitsAt(b, P, e, 2, 2);
+    if (sec < 0 || sec > 59) return NaN;
+    ms += sec * 1000;
+  }
+  return ms;
+}
+
 /**
  * A time-zone suffix at `i` up to `e`: `Z`, or `±HH[[:]MM]` within ±14:00. Minutes east of UTC, or
  * NaN when it is anything else (an offset such as `+25:99` is refused, never applied).
  */
 function zoneAt(b: Uint8Array, i: number, e: number): number {
   if (i === e) return 0;
+  // " GMT+0200", " UTC", " GMT" (Dukascopy and others): a space, the name, an optional offset.
+  if (b[i] === 32 && i + 4 <= e) {
+    const w = String.fromCharCode(b[i + 1], b[i + 2], b[i + 3]);
+    if (w === "GMT" || w === "UTC") return i + 4 === e ? 0 : zoneAt(b, i + 4, e);
+    return NaN;
+  }
   if (b[i] === 90) return i + 1 === e ? 0 : NaN; // Z
   const c = b[i];
   if (c !== 43 && c !== 45) return NaN;
@@ -316,6 +396,7 @@ export function parseDateCell(
   order: DateOrder,
   dateSep: number,
   timeInCell = false,
+  yearDigits = 4,
 ): number {
   if (
     !timeInCell && order === "ymd" && e - s === 10 && b[s + 4] === dateSep && b[s + 7] === dateSep
@@ -367,8 +448,10 @@ export function parseDateCell(
     if (a < 0 || P >= e || b[P] !== dateSep) return NaN;
     const c = digitsAt(b, P + 1, e, 1, 2);
     if (c < 0 || P >= e || b[P] !== dateSep) return NaN;
-    y = digitsAt(b, P + 1, e, 4, 4);
+    const ys = P + 1;
+    y = digitsAt(b, ys, e, yearDigits, yearDigits);
     if (y < 0) return NaN;
+    if (yearDigits === 2) y += y < 70 ? 2000 : 1900;
     if (order === "dmy") d = a, m = c;
     else m = a, d = c;
   }
@@ -377,7 +460,7 @@ export function parseDateCell(
   let i = P;
   if (!timeInCell) return i === e ? ms : NaN;
   if (i >= e || (b[i] !== 32 && b[i] !== 84)) return NaN;
-  const t = clockAt(b, i + 1, e);
+  const t = order === "ymd_compact" ? compactClockAt(b, i + 1, e) : clockAt(b, i + 1, e);
   if (t !== t) return NaN;
   i = P;
   const tz = zoneAt(b, i, e);

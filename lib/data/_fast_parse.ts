@@ -20,7 +20,7 @@ export function parseRowsFast(
   roles: ColumnRole[],
   emptyOk: boolean[] = roles.map(() => false),
 ): { length: number; time: Float64Array; arrays: Float64Array[] } | null {
-  if (sn.dateOrder !== "ymd" || sn.delimiter === 32 || sn.decimal !== 46) return null;
+  if (sn.dateOrder !== "ymd" || sn.delimiter === 32 || sn.decimal !== 46 || sn.thousands !== 0) return null;
   // Prices must be positive: a row with a zero or negative price goes to the general parser.
   const price = roles.map((r) => PRICE_ROLES.has(r));
   const nCells = sn.cellCount;

@@ -32,6 +32,8 @@ export interface RawColumns {
   repairs: string[];
   /** True when the single-pass fast path parsed the file. */
   fastPath: boolean;
+  /** Reading decisions made from the rows (date order, skipped null rows), as sentences. */
+  decisions?: string[];
 }
 
 /**
@@ -156,6 +158,26 @@ function lineText(b: Uint8Array, s: number, e: number): string {
   return JSON.stringify(t);
 }
 
+/** True when the cell (spaces and quotes aside) is `null`, `NULL` or `NaN`-free `null` text. */
+function isNull(b: Uint8Array, s: number, e: number): boolean {
+  const t = textOf(b, s, e).replace(/^[ "]+|[ "\r]+$/g, "");
+  return t === "null" || t === "NULL" || t === "Null";
+}
+
+/**
+ * A volume written with a suffix (`1.2K`, `3.4M`, `0.5B`, investing.com's "Vol.") or `-` (none,
+ * read as empty): the value, or NaN.
+ */
+function suffixedVolume(b: Uint8Array, s: number, e: number, dec: number): number {
+  const t = textOf(b, s, e).replace(/^[ "]+|[ "\r]+$/g, "");
+  if (t === "-" || t === "--") return 0;
+  const m = /^(\d+(?:[.,]\d+)?)([KMB])$/i.exec(t);
+  if (!m) return NaN;
+  const num = Number(dec === 44 ? m[1].replace(".", "").replace(",", ".") : m[1].replace(",", ""));
+  const k = { k: 1e3, m: 1e6, b: 1e9 }[m[2].toLowerCase() as "k" | "m" | "b"];
+  return Math.round(num * k * 1e6) / 1e6;
+}
+
 /** True when the (trimmed) cell starts with a digit (a date, not a header word). */
 function isDigitStart(b: Uint8Array, s: number, e: number): boolean {
   while (s < e && (b[s] === 32 || b[s] === 34)) s++;
@@ -181,11 +203,14 @@ function grow(arrays: Float64Array[], cap: number): Float64Array[] {
 }
 
 /** Decide between day-first and month-first from every row's first two date groups. */
-function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string): DateOrder {
+function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string, decisions: string[]): DateOrder {
   let maxA = 0;
   let maxB = 0;
+  let lineA = 0, lineB = 0, cellA = "", cellB = "";
   const n = b.length;
   let i = sn.dataStart;
+  let lineNo = 1;
+  for (let k = 0; k < sn.dataStart; k++) if (b[k] === 10) lineNo++;
   const dc = sn.roles.date;
   const delim = sn.delimiter;
   while (i < n) {
@@ -200,12 +225,25 @@ function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string): DateOrder {
     let ce = b.indexOf(delim, s);
     if (ce === -1 || ce > e) ce = e;
     const [a, bb] = firstTwoGroups(b, s, ce);
+    if (a > 12 && !lineA) (lineA = lineNo), (cellA = textOf(b, s, ce));
+    if (bb > 12 && !lineB) (lineB = lineNo), (cellB = textOf(b, s, ce));
     if (a > maxA) maxA = a;
     if (bb > maxB) maxB = bb;
     i = e + 1;
+    lineNo++;
   }
-  if (maxA > 12 && maxB <= 12) return "dmy";
-  if (maxB > 12 && maxA <= 12) return "mdy";
+  if (maxA > 12 && maxB <= 12) {
+    decisions.push(
+      `dates are day-first: line ${lineA} has ${JSON.stringify(cellA.trim())} (a first part above 12)`,
+    );
+    return "dmy";
+  }
+  if (maxB > 12 && maxA <= 12) {
+    decisions.push(
+      `dates are month-first: line ${lineB} has ${JSON.stringify(cellB.trim())} (a second part above 12)`,
+    );
+    return "mdy";
+  }
   if (maxA > 12 && maxB > 12) {
     throw new KinetraError(
       "invalid_date",
@@ -214,10 +252,18 @@ function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string): DateOrder {
       { details: { file: source } },
     );
   }
+  if (sn.orderHint) {
+    decisions.push(
+      `no date has a part above 12, so the rows cannot tell day-first from month-first; read ${
+        sn.orderHint.order === "dmy" ? "day" : "month"
+      }-first because ${sn.orderHint.why} (pass --day-first or --month-first to override)`,
+    );
+    return sn.orderHint.order;
+  }
   throw new KinetraError(
     "ambiguous_date",
     `${source}: dates like ${sn.dateLayout} are ambiguous (no day above 12, so day-first and month-first both fit);` +
-      ` pass { dayFirst: true } or false, or export dates as YYYY-MM-DD.`,
+      ` pass { dayFirst: true } or false (data:inspect/data:validate: --day-first or --month-first), or export dates as YYYY-MM-DD.`,
     { details: { file: source } },
   );
 }
@@ -237,9 +283,11 @@ export function parseRows(
   issues: RowIssues | null = null,
 ): RawColumns {
   const repairs: string[] = [];
+  const decisions: string[] = [];
   let order: DateOrder;
   if (sn.dateOrder === "dmy_or_mdy") {
-    order = dayFirst === undefined ? decideDayFirst(b, sn, source) : dayFirst ? "dmy" : "mdy";
+    order = dayFirst === undefined ? decideDayFirst(b, sn, source, decisions) : dayFirst ? "dmy" : "mdy";
+    if (dayFirst !== undefined) decisions.push(`dates read ${dayFirst ? "day" : "month"}-first as told`);
     sn.dateLayout = sn.dateLayout.replace("??", order === "dmy" ? "DD" : "MM").replace(
       "??",
       order === "dmy" ? "MM" : "DD",
@@ -261,6 +309,7 @@ export function parseRows(
       dateOrder: order,
       repairs,
       fastPath: true,
+      decisions,
     };
   }
   let cap = Math.max(16, Math.ceil((n - sn.dataStart) / 40));
@@ -287,6 +336,8 @@ export function parseRows(
   let nextNul = b.indexOf(0, i);
   const timeInCell = sn.timeLayout === "in_date_column";
   const isPrice = roles.map((r) => PRICE_ROLES.has(r));
+  const isVolume = roles.map((r) => r === "volume" || r === "tick_volume");
+  const thou = sn.thousands;
   const headerText = sn.hasHeader ? sn.firstLine.trim() : null;
   for (; i < n; lineNo++) {
     // Locate the cells and the line end in one scan (quote-aware at cell starts).
@@ -383,7 +434,7 @@ export function parseRows(
       time = t2;
       arrays = grow(arrays, cap);
     }
-    let t = parseDateCell(b, cs[dateIdx], ce[dateIdx], order, dateSep, timeInCell);
+    let t = parseDateCell(b, cs[dateIdx], ce[dateIdx], order, dateSep, timeInCell, sn.yearDigits);
     if (timeIdx !== -1 && t === t) {
       const tod = parseTimeCell(b, cs[timeIdx], ce[timeIdx]);
       t = tod === tod ? t + tod : NaN;
@@ -408,8 +459,21 @@ export function parseRows(
     let badRow = false;
     for (let r = 0; r < idx.length; r++) {
       const c = idx[r];
-      const v = parseNumber(b, cs[c], ce[c], dec);
+      let v = parseNumber(b, cs[c], ce[c], dec, thou);
+      if (v !== v && isVolume[r]) v = suffixedVolume(b, cs[c], ce[c], dec);
       if (v !== v) {
+        if (isPrice[r] && isNull(b, cs[c], ce[c])) {
+          // Yahoo-style rows of `null` (no trading): skipped and counted, never read as zero.
+          const err = new KinetraError(
+            "null_rows",
+            `${source}: line ${lineNo} holds null prices (${lineText(b, i, le)}); skipped.`,
+            { details: { file: source, line: lineNo } },
+          );
+          if (issues === null) throw err;
+          if (countIssue(issues, "null_rows", lineNo)) issues.examples.push(err);
+          badRow = true;
+          break;
+        }
         if (!(emptyOk[r] && isBlank(b, cs[c], ce[c]))) {
           const cell = textOf(b, cs[c], ce[c]).trim();
           const err = numberError(source, lineNo, sn.columns[roles[r]], cell, lineText(b, i, le), dec);
@@ -455,5 +519,6 @@ export function parseRows(
     dateOrder: order,
     repairs,
     fastPath: false,
+    decisions,
   };
 }

@@ -82,6 +82,13 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
   }
 }
 
+/** 1-based line number of a byte offset. */
+function lineOfOffset(b: Uint8Array, off: number): number {
+  let n = 1;
+  for (let i = b.indexOf(10); i !== -1 && i < off; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}
+
 /** Indices that sort `time` ascending (stable), or null when it is already strictly ascending. */
 function ordering(time: Float64Array): { order: Uint32Array | null; newestFirst: boolean } {
   const n = time.length;
@@ -267,6 +274,9 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
     newest_first: newestFirst,
     duplicates_dropped: dropped,
     repairs,
+    thousands: sn.thousands ? String.fromCharCode(sn.thousands) : null,
+    header_line: sn.hasHeader ? lineOfOffset(dec.bytes, sn.dataStart) - 1 : null,
+    decisions: [...sn.decisions, ...(raw.decisions ?? [])],
   };
   return { path, rawBytes, sniffed: sn, raw, arrays, ticks, report, rowIssues };
 }

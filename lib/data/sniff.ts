@@ -57,6 +57,18 @@ export interface Sniffed {
   timeLayout: string;
   /** Decimal separator byte (46 `.` or 44 `,`). */
   decimal: number;
+  /** Thousands separator byte (44 `,` or 46 `.`), or 0 when numbers have none. */
+  thousands: number;
+  /** Digits of the year in `NN?NN?YY[YY]` dates (2 or 4). */
+  yearDigits: number;
+  /** Every reading decision that is not a plain MT5 export's (reported as a finding). */
+  decisions: string[];
+  /**
+   * The date order a header's language or vendor implies (`dmy` for Spanish, German, French,
+   * Italian, Portuguese and Dukascopy headers; `mdy` for English investing.com and Nasdaq ones),
+   * used only when the dates themselves cannot tell, and reported. Null when nothing is implied.
+   */
+  orderHint: { order: "dmy" | "mdy"; why: string } | null;
   /** The first non-blank line (for messages). */
   firstLine: string;
   /** Repairs decided while sniffing. */
@@ -89,6 +101,7 @@ const NAME_ROLES: Record<string, ColumnRole> = {
   l: "low",
   close: "close",
   c: "close",
+  "close/last": "close",
   tickvol: "tick_volume",
   tick_volume: "tick_volume",
   tickvolume: "tick_volume",
@@ -102,11 +115,68 @@ const NAME_ROLES: Record<string, ColumnRole> = {
   ask: "ask",
   last: "last",
   flags: "flags",
+  // Epoch and vendor names.
+  unix: "date",
+  unix_timestamp: "date",
+  time_utc: "date",
+  open_time_utc: "date",
+  tradecount: "tick_volume",
+  trade_count: "tick_volume",
+  trades: "tick_volume",
+  number_of_trades: "tick_volume",
+  // investing.com: "Price" is the close.
+  price: "close",
+  // Spanish.
+  fecha: "date",
+  hora: "time",
+  apertura: "open",
+  alto: "high",
+  maximo: "high",
+  bajo: "low",
+  minimo: "low",
+  cierre: "close",
+  ultimo: "close",
+  volumen: "volume",
+  // German.
+  datum: "date",
+  zeit: "time",
+  eroffnung: "open",
+  eroffn: "open",
+  erster: "open",
+  hoch: "high",
+  tief: "low",
+  schluss: "close",
+  schlusskurs: "close",
+  zuletzt: "close",
+  // French.
+  ouverture: "open",
+  ouv: "open",
+  plus_haut: "high",
+  haut: "high",
+  plus_bas: "low",
+  bas: "low",
+  cloture: "close",
+  dernier: "close",
+  heure: "time",
+  // Italian.
+  data: "date",
+  massimo: "high",
+  chiusura: "close",
+  // Portuguese.
+  abertura: "open",
+  maxima: "high",
+  minima: "low",
+  fechamento: "close",
+  fecho: "close",
 };
+
+/** Header names whose column is a localised or vendor name (reported as a decision). */
+const LOCALISED = new Set(Object.keys(NAME_ROLES).slice(Object.keys(NAME_ROLES).indexOf("unix")));
 
 /** Normalise a header cell: trim, drop quotes and `<>`, lower case, spaces to `_`. */
 export function normalizeHeader(cell: string): string {
-  return cell.trim().replace(/^"|"$/g, "").replace(/^<|>$/g, "").trim().toLowerCase().replace(/[\s-]+/g, "_");
+  return cell.trim().replace(/^"|"$/g, "").replace(/^<|>$/g, "").trim().toLowerCase()
+    .normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/\.$/, "").trim().replace(/[\s-]+/g, "_");
 }
 
 function splitLine(line: string, delim: string): string[] {
@@ -130,7 +200,7 @@ function countCells(line: string, delim: string): number {
 }
 
 const RE_YMD = /^(\d{4})([.\-/])(\d{1,2})\2(\d{1,2})(?:$|[ T]\d)/;
-const RE_XXY = /^(\d{1,2})([.\-/])(\d{1,2})\2(\d{4})(?:$|[ T]\d)/;
+const RE_XXY = /^(\d{1,2})([.\-/])(\d{1,2})\2(\d{4}|\d{2})(?:$|[ T]\d)/;
 const RE_COMPACT = /^(\d{8})(?:$|[ T]?\d{2}:?\d{2})/;
 const RE_EPOCH = /^\d{9,13}(\.\d+)?$/;
 const RE_TIME = /^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$/;
@@ -138,7 +208,13 @@ const RE_TIME = /^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$/;
 /** Recognise a date cell's layout, or null. */
 export function dateLayoutOf(
   cell: string,
-): { order: DateOrder | "dmy_or_mdy"; sep: number; layout: string; hasTime: boolean } | null {
+): {
+  order: DateOrder | "dmy_or_mdy";
+  sep: number;
+  layout: string;
+  hasTime: boolean;
+  yearDigits?: number;
+} | null {
   const c = cell.trim().replace(/^"|"$/g, "").trim();
   let m = RE_YMD.exec(c);
   if (m) {
@@ -148,11 +224,13 @@ export function dateLayoutOf(
   m = RE_XXY.exec(c);
   if (m) {
     const s = m[2];
+    const yd = m[4].length;
     return {
       order: "dmy_or_mdy",
       sep: s.charCodeAt(0),
-      layout: `??${s}??${s}YYYY`,
+      layout: `??${s}??${s}${yd === 2 ? "YY" : "YYYY"}`,
       hasTime: /[ T]\d/.test(c),
+      yearDigits: yd,
     };
   }
   if (RE_EPOCH.test(c)) {
@@ -163,6 +241,74 @@ export function dateLayoutOf(
   }
   m = RE_COMPACT.exec(c);
   if (m) return { order: "ymd_compact", sep: 0, layout: "YYYYMMDD", hasTime: c.length > 8 };
+  return null;
+}
+
+/**
+ * The cells of a header line, split by the data delimiter or another one (tab, semicolon, comma,
+ * pipe, quoted cells separated by spaces), when at least three of them name known columns; else
+ * null.
+ */
+function headerCellsOf(line: string, delim: string): { cells: string[]; delimiter: string } | null {
+  const tries: Array<[string, (l: string) => string[]]> = [
+    [
+      DELIMS.find(([c]) => String.fromCharCode(c) === delim)?.[1] ?? "space",
+      (l) => delim === " " ? l.trim().split(/ +/) : splitLine(l, delim),
+    ],
+    ...DELIMS.map(([c, n]) =>
+      [n, (l: string) => splitLine(l, String.fromCharCode(c))] as [string, (l: string) => string[]]
+    ),
+    ["quoted cells separated by spaces", (l) => (l.trim().match(/"[^"]*"|[^\s"]+/g) ?? [])],
+  ];
+  for (const [name, f] of tries) {
+    const cells = f(line);
+    const known = cells.filter((c) => {
+      const n = normalizeHeader(c);
+      return NAME_ROLES[n] !== undefined && n !== "" || /^volume_/.test(n);
+    }).length;
+    if (cells.length >= 3 && known >= 3) return { cells, delimiter: name };
+  }
+  return null;
+}
+
+const DAY_FIRST_WORDS: Record<string, string> = {
+  fecha: "Spanish",
+  apertura: "Spanish/Italian",
+  cierre: "Spanish",
+  ultimo: "Spanish",
+  datum: "German",
+  eroffnung: "German",
+  schlusskurs: "German",
+  ouverture: "French",
+  cloture: "French",
+  chiusura: "Italian",
+  abertura: "Portuguese",
+  fechamento: "Portuguese",
+  gmt_time: "Dukascopy",
+  local_time: "Dukascopy",
+};
+
+/** The date order a header's language or vendor implies (see `Sniffed.orderHint`). */
+function orderHintOf(header: string[] | null): Sniffed["orderHint"] {
+  if (!header) return null;
+  const norm = header.map(normalizeHeader);
+  for (const n of norm) {
+    if (DAY_FIRST_WORDS[n]) {
+      return {
+        order: "dmy",
+        why: `the header is ${DAY_FIRST_WORDS[n]} (${JSON.stringify(n)}), whose exports write day-first`,
+      };
+    }
+  }
+  if (norm.includes("price") && norm.some((n) => n === "change_%")) {
+    return {
+      order: "mdy",
+      why: "the header is investing.com's English one (Price, Change %), which writes month-first",
+    };
+  }
+  if (norm.includes("close/last")) {
+    return { order: "mdy", why: "the header is Nasdaq's (Close/Last), which writes month-first" };
+  }
   return null;
 }
 
@@ -226,7 +372,6 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
       details: { file: source },
     });
   }
-  const firstLine = lines[0];
   const nl = head.indexOf("\n");
   const lineEnding = nl === -1 ? "none" : nl > 0 && head[nl - 1] === "\r" ? "crlf" : "lf";
 
@@ -257,23 +402,57 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     }
   }
   if (!delim) {
-    const seen = DELIMS.filter(([c]) => firstLine.includes(String.fromCharCode(c))).map(([, n]) => n);
+    const seen = DELIMS.filter(([c]) => lines[0].includes(String.fromCharCode(c))).map(([, n]) => n);
     throw new KinetraError(
       "unrecognized_format",
-      `${source}: cannot find a delimiter. First line: ${show(firstLine)}` +
+      `${source}: cannot find a delimiter. First line: ${show(lines[0])}` +
         ` (delimiters seen: ${
           seen.length ? seen.join(", ") : "none"
         }; the lines do not split into the same number of cells).` +
         ` Expected a tab-, comma- or semicolon-separated export with date, open, high, low, close columns.`,
-      { details: { file: source, first_line: firstLine } },
+      { details: { file: source, first_line: lines[0] } },
     );
   }
   const split = (l: string) => (delim === " " ? l.trim().split(/ +/) : splitLine(l, delim));
-  const firstCells = split(firstLine);
-  const firstIsDate = dateLayoutOf(firstCells[0]) !== null;
+  const decisions: string[] = [];
+  // The header: the first line (among the first six) whose first cell is a date (then there is no
+  // header) or which names at least three known columns, split by the data's delimiter or, when
+  // the header was written differently, by another one (comma header over tab rows, quoted cells
+  // separated by spaces). Lines before it that split like neither are a preamble (a title, a URL).
+  let h = 0;
+  let headerCells: string[] | null = null;
+  let firstIsDate = false;
+  for (let i = 0; i < Math.min(lines.length, 6); i++) {
+    if (dateLayoutOf(split(lines[i])[0] ?? "") !== null) {
+      h = i;
+      firstIsDate = true;
+      break;
+    }
+    const hc = headerCellsOf(lines[i], delim);
+    if (hc) {
+      h = i;
+      headerCells = hc.cells;
+      if (hc.delimiter !== delimName) {
+        decisions.push(`the header is split by ${hc.delimiter}, the rows by ${delimName}`);
+      }
+      break;
+    }
+  }
+  if (!firstIsDate && !headerCells) {
+    // No recognisable header: the first line is taken as the header (missing columns are named).
+    h = 0;
+    headerCells = split(lines[0]);
+  }
+  if (h > 0) {
+    decisions.push(
+      `${h} line(s) before the header were skipped as a preamble: ${lines.slice(0, h).map(show).join(", ")}`,
+    );
+  }
+  const firstLine = lines[h];
   const hasHeader = !firstIsDate;
-  const header = hasHeader ? firstCells.map((c) => c.trim().replace(/^"|"$/g, "")) : null;
-  const dataLines = hasHeader ? lines.slice(1) : lines;
+  const firstCells = headerCells ?? split(firstLine);
+  let header = hasHeader ? firstCells.map((c) => c.trim().replace(/^"|"$/g, "")) : null;
+  const dataLines = hasHeader ? lines.slice(h + 1) : lines.slice(h);
   if (dataLines.length === 0) {
     throw new KinetraError(
       "header_only",
@@ -292,10 +471,35 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   }
   const dataCells = split(dataLines[refRow]);
 
-  if (hasHeader) {
+  if (header) {
     // Trailing empty header cells (a trailing delimiter) do not count.
-    let hn = firstCells.length;
-    while (hn > dataCells.length && firstCells[hn - 1].trim() === "") hn--;
+    let hn = header.length;
+    while (hn > dataCells.length && header[hn - 1].trim() === "") hn--;
+    header = header.slice(0, hn);
+    // Rows with trailing empty cells the header does not name (a trailing delimiter on every row).
+    let dn = dataCells.length;
+    while (dn > hn && dataCells[dn - 1].trim() === "") dn--;
+    if (dn === hn && dataCells.length > hn) {
+      decisions.push(
+        `rows end with ${dataCells.length - hn} empty cell(s) the header does not name; ignored`,
+      );
+      while (header.length < dataCells.length) header.push("");
+      hn = header.length;
+    }
+    // A header naming trailing columns the rows do not have (e.g. "Filename"): those names are dropped
+    // when none of them is a column Kinetra needs.
+    if (hn > dataCells.length) {
+      const extra = header.slice(dataCells.length);
+      if (extra.every((x) => NAME_ROLES[normalizeHeader(x)] === undefined || normalizeHeader(x) === "")) {
+        decisions.push(
+          `the header names ${
+            extra.map((x) => JSON.stringify(x)).join(", ")
+          } but the rows have no such cells; ignored`,
+        );
+        header = header.slice(0, dataCells.length);
+        hn = header.length;
+      }
+    }
     if (hn !== dataCells.length) {
       const hint = delim === "," && dataCells.length > hn
         ? " Decimal commas in a comma-separated file cannot be told apart from delimiters: export with '.' decimals or a tab/semicolon delimiter."
@@ -333,11 +537,34 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   if (header) {
     angle = header.some((h) => /^<.*>$/.test(h.trim()));
     const norm = header.map(normalizeHeader);
+    const renamed: string[] = [];
     for (let i = 0; i < norm.length; i++) {
       let role: ColumnRole | undefined = NAME_ROLES[norm[i]];
       if (norm[i] === "" && i !== 0) role = undefined;
-      if (role && roles[role] === -1) roles[role] = i;
-      else ignoredColumns.push(header[i] === "" ? `#${i + 1}` : header[i]);
+      // "Volume BTC", "Volume USDT": the first one is the volume (the base asset's).
+      if (!role && /^vol(ume)?_/.test(norm[i]) && roles.volume === -1) role = "volume";
+      if (role && roles[role] === -1) {
+        roles[role] = i;
+        if (LOCALISED.has(norm[i]) || /^vol(ume)?_/.test(norm[i])) {
+          renamed.push(`${JSON.stringify(header[i])} → ${role}`);
+        }
+      } else ignoredColumns.push(header[i] === "" ? `#${i + 1}` : header[i]);
+    }
+    if (renamed.length) decisions.push(`columns mapped by name: ${renamed.join(", ")}`);
+    // A blank-named first column (a pandas index) that holds row numbers, not dates, while another
+    // column holds the times: the index is ignored.
+    if (roles.date === 0 && norm[0] === "" && dateLayoutOf(dataCells[0] ?? "") === null) {
+      const other = norm.findIndex((n, i) => i > 0 && (NAME_ROLES[n] === "date" || NAME_ROLES[n] === "time"));
+      if (other > 0) {
+        roles.date = -1;
+        ignoredColumns.unshift("#1");
+        const r = NAME_ROLES[norm[other]];
+        if (r === "time") roles.time = other;
+        else roles.date = other;
+        const k = ignoredColumns.indexOf(header[other]);
+        if (k >= 0) ignoredColumns.splice(k, 1);
+        decisions.push("the unnamed first column holds row numbers (a pandas index); ignored");
+      }
     }
     // A lone "time" column with no date column is the timestamp.
     if (roles.date === -1 && roles.time !== -1) {
@@ -420,6 +647,25 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     }
   }
 
+  // A date column whose cells are not times (e.g. an epoch column Excel turned into "1.63521E+12",
+  // which lost its precision) while another date column holds readable ones: that one is used.
+  if (header && roles.date !== -1 && dateLayoutOf(dataCells[roles.date] ?? "") === null) {
+    const alt = header.findIndex((x, i) =>
+      i !== roles.date && NAME_ROLES[normalizeHeader(x)] === "date" &&
+      dateLayoutOf(dataCells[i] ?? "") !== null
+    );
+    if (alt !== -1) {
+      decisions.push(
+        `column ${JSON.stringify(header[roles.date])} does not hold readable times (${
+          JSON.stringify(dataCells[roles.date])
+        }); the times are read from column ${JSON.stringify(header[alt])}`,
+      );
+      ignoredColumns.push(header[roles.date]);
+      const k = ignoredColumns.indexOf(header[alt]);
+      if (k >= 0) ignoredColumns.splice(k, 1);
+      roles.date = alt;
+    }
+  }
   // Date layout from the first data rows.
   const dl = dateLayoutOf(dataCells[roles.date] ?? "");
   if (!dl) {
@@ -445,21 +691,96 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   }
   const timeLayout = timeIsSeparate ? "separate_column" : dl.hasTime ? "in_date_column" : "none";
 
-  // Decimal commas: a number cell with one comma and no dot when the delimiter is not a comma.
+  // Decimal mark and thousands separator, from every sampled price cell: a cell holding both marks
+  // decides ("1.234,50" or "1,234.50"); else a comma followed by other than three digits is a
+  // decimal comma; commas always followed by three digits are thousands in a comma-delimited
+  // (quoted) file and decimal commas otherwise (reported either way).
   let decimal = 46;
-  if (delim !== ",") {
-    const numIdx = isTicks ? roles.bid : roles.open;
-    const v = (dataCells[numIdx] ?? "").trim().replace(/^"|"$/g, "");
-    if (/^-?\d+,\d+$/.test(v)) {
+  let thousands = 0;
+  {
+    const idx = (isTicks ? [roles.bid, roles.ask] : [roles.open, roles.high, roles.low, roles.close])
+      .filter((i) => i >= 0);
+    const cells: string[] = [];
+    for (const l of dataLines) {
+      const c = split(l);
+      if (c.length !== cellCount) continue;
+      for (const i of idx) cells.push((c[i] ?? "").trim().replace(/^"|"$/g, "").trim());
+    }
+    const euro = cells.find((v) => /^-?\d{1,3}(\.\d{3})+,\d+$/.test(v));
+    const anglo = cells.find((v) => /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(v) && v.includes("."));
+    const commaOnly = cells.filter((v) => /^-?\d+,\d+$/.test(v));
+    if (euro && anglo) {
+      throw new KinetraError(
+        "ambiguous_number",
+        `${source}: prices are written both as ${JSON.stringify(euro)} and ${
+          JSON.stringify(anglo)
+        }; the decimal mark cannot be told. Export with one number format.`,
+        { details: { file: source } },
+      );
+    } else if (euro) {
       decimal = 44;
-      repairs.push("decimal commas (e.g. " + JSON.stringify(v) + ") read as decimal points");
+      thousands = 46;
+      decisions.push(
+        `numbers like ${JSON.stringify(euro)}: ',' is the decimal mark and '.' separates thousands`,
+      );
+    } else if (anglo) {
+      thousands = 44;
+      decisions.push(
+        `numbers like ${JSON.stringify(anglo)}: '.' is the decimal mark and ',' separates thousands`,
+      );
+    } else if (commaOnly.length) {
+      const notThree = commaOnly.find((v) => !/,\d{3}$/.test(v));
+      const hint = orderHintOf(header);
+      const european = hint !== null && hint.order === "dmy" && !hint.why.includes("Dukascopy");
+      if (notThree || delim !== "," || european) {
+        decimal = 44;
+        repairs.push(
+          "decimal commas (e.g. " + JSON.stringify(notThree ?? commaOnly[0]) + ") read as decimal points",
+        );
+        if (!notThree) {
+          decisions.push(
+            `every comma in the sampled prices is followed by three digits (${
+              JSON.stringify(commaOnly[0])
+            }); read as a decimal comma because ${
+              european
+                ? hint!.why.replace("write day-first", "write decimal commas")
+                : `the delimiter is ${delimName}`
+            }`,
+          );
+        }
+      } else {
+        thousands = 44;
+        decisions.push(
+          `every comma in the sampled prices is followed by three digits (${
+            JSON.stringify(commaOnly[0])
+          }); read as a thousands separator (comma-delimited, quoted cells)`,
+        );
+      }
     }
   }
+  // Fixed conventions of known vendor layouts.
+  const timeZoneNotes: string[] = [];
+  if (!hasHeader && delim === ";" && dl.order === "ymd_compact" && dl.hasTime) {
+    timeZoneNotes.push(
+      "HistData ASCII layout (YYYYMMDD HHMMSS;open;high;low;close;volume): its times are EST, UTC-05:00 all year (no daylight saving); kept as written",
+    );
+  }
+  if (
+    /GMT|UTC|Z$|[+-]\d\d:?\d\d$/.test((dataCells[roles.date] ?? "").trim().replace(/^"|"$/g, "")) &&
+    dl.hasTime
+  ) {
+    timeZoneNotes.push("the times carry a UTC offset; converted to UTC");
+  }
+  if (dl.order === "epoch_s" || dl.order === "epoch_ms") {
+    timeZoneNotes.push(`the times are epoch ${dl.order === "epoch_s" ? "seconds" : "milliseconds"} (UTC)`);
+  }
+  if (dl.yearDigits === 2) decisions.push("two-digit years: 70–99 are 1970–1999, 00–69 are 2000–2069");
+  decisions.push(...timeZoneNotes);
   const label = (i: number) => (header ? (header[i] === "" ? `#${i + 1}` : header[i]) : `#${i + 1}`);
   for (const r of Object.keys(roles) as ColumnRole[]) {
     if (roles[r] !== -1) columns[r] = label(roles[r]);
   }
-  const dataStart = hasHeader ? offsets[1] : offsets[0];
+  const dataStart = hasHeader ? offsets[h + 1] : offsets[h];
   return {
     format,
     delimiter: delim.charCodeAt(0),
@@ -477,7 +798,11 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     dateLayout: dl.layout,
     timeLayout,
     decimal,
+    orderHint: orderHintOf(header),
+    thousands,
+    yearDigits: dl.yearDigits ?? 4,
     firstLine,
     repairs,
+    decisions,
   };
 }

@@ -68,6 +68,16 @@ export interface ReadReport {
   duplicates_dropped: number;
   /** Repairs applied while reading, as human sentences (empty when none). */
   repairs: string[];
+  /** Thousands separator (`,` or `.`), or null when numbers have none. */
+  thousands?: string | null;
+  /** 1-based line of the header (null without a header); lines before it were a preamble. */
+  header_line?: number | null;
+  /**
+   * Every decision taken to read a file that is not a plain MT5 export: preamble, header
+   * delimiter, localised column names, decimal mark and thousands, date order (and the row that
+   * decided it), two-digit years, time zone, skipped rows. Also the `read_decisions` finding.
+   */
+  decisions?: string[];
 }
 
 /** A Bars frame with its metadata. */

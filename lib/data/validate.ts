@@ -379,7 +379,11 @@ export function readFindings(loaded: LoadedFile): Finding[] {
         code,
         severity: rowIssueSeverity(code, share),
         message: `${count} row(s) (${pct(share)} of ${total}) ${
-          code === "repeated_header" ? "repeat the header line" : "cannot be read"
+          code === "repeated_header"
+            ? "repeat the header line"
+            : code === "null_rows"
+            ? "hold null prices (no trading)"
+            : "cannot be read"
         } and were quarantined (lines ${lines.slice(0, 10).join(", ")}${count > 10 ? ", …" : ""}); first: ${
           ex[0]?.message ?? ""
         }`,
@@ -389,6 +393,15 @@ export function readFindings(loaded: LoadedFile): Finding[] {
         examples: ex.map((e) => ({ ...e.details, message: e.message })),
       });
     }
+  }
+  const decisions = loaded.report.decisions ?? [];
+  if (decisions.length) {
+    out.push({
+      code: "read_decisions",
+      severity: "LOW",
+      message: `read by these decisions: ${decisions.join("; ")}`,
+      decisions,
+    });
   }
   const header = loaded.sniffed.header;
   if (header) {
@@ -448,7 +461,7 @@ const ALWAYS_CRITICAL = new Set(["non_finite_price", "non_positive_price"]);
  */
 export function rowIssueSeverity(code: string, share: number): Severity {
   if (ALWAYS_CRITICAL.has(code)) return "CRITICAL";
-  if (code === "repeated_header") return "LOW";
+  if (code === "repeated_header" || code === "null_rows") return "LOW";
   return share > 0.01 ? "CRITICAL" : share > 0.001 ? "HIGH" : "MEDIUM";
 }
 

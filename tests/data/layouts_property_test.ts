@@ -1,0 +1,377 @@
+/**
+ * Property tests for issue 20: real MT5 exports rewritten into each third-party layout the reader
+ * supports must read back to the same bars (times, open, high, low, close), and every layout that
+ * needed a decision reports it in a `read_decisions` finding. The source bars come from the MT5
+ * files themselves (parsed here with split/Date.UTC, independently of the reader).
+ */
+import assert from "node:assert/strict";
+import { loadBytes } from "../../lib/data/read_bars.ts";
+import { validateLoaded } from "../../lib/data/validate.ts";
+import { isKinetraError } from "../../lib/errors.ts";
+
+interface Bar {
+  t: number;
+  o: string;
+  h: string;
+  l: string;
+  c: string;
+  v: string;
+}
+
+/** An MT5 export's bars (first `n`), straight from its text. */
+function mt5Bars(path: string, n: number): Bar[] {
+  const lines = Deno.readTextFileSync(path).split(/\r?\n/).slice(1, n + 1).filter((l) => l !== "");
+  return lines.map((l) => {
+    const c = l.split("\t");
+    const [y, mo, d] = c[0].split(".").map(Number);
+    const [hh, mi, ss] = c[1].split(":").map(Number);
+    return { t: Date.UTC(y, mo - 1, d, hh, mi, ss), o: c[2], h: c[3], l: c[4], c: c[5], v: c[6] };
+  });
+}
+
+const p2 = (x: number) => String(x).padStart(2, "0");
+const iso = (t: number) => new Date(t).toISOString();
+function parts(t: number) {
+  const d = new Date(t);
+  return {
+    Y: String(d.getUTCFullYear()),
+    M: p2(d.getUTCMonth() + 1),
+    D: p2(d.getUTCDate()),
+    h: p2(d.getUTCHours()),
+    m: p2(d.getUTCMinutes()),
+    s: p2(d.getUTCSeconds()),
+  };
+}
+/** "1234.5" with thousands: "1,234.5" (sep ",") or "1.234,5" (sep "."). */
+function grouped(x: string, thousands: string, decimal: string): string {
+  const [i, f] = x.split(".");
+  const g = i.replace(/\B(?=(\d{3})+(?!\d))/g, thousands);
+  return f === undefined ? g : `${g}${decimal}${f}`;
+}
+
+interface Layout {
+  name: string;
+  /** Build the file text from bars (oldest first). */
+  write: (bars: Bar[]) => string;
+  /** Times the layout carries are converted (e.g. offsets) or kept: a function of the source time. */
+  time?: (t: number) => number;
+  /** Expect a read_decisions finding mentioning this. */
+  decision?: RegExp;
+  /** Options for the read. */
+  opts?: { dayFirst?: boolean };
+}
+
+const H = ["Date", "Open", "High", "Low", "Close", "Volume"];
+const dt = (t: number) => {
+  const p = parts(t);
+  return `${p.Y}-${p.M}-${p.D} ${p.h}:${p.m}:${p.s}`;
+};
+
+const LAYOUTS: Layout[] = [
+  {
+    name: "comma, ISO date-time",
+    write: (b) =>
+      [H.join(","), ...b.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].join(","))].join("\n") + "\n",
+  },
+  {
+    name: "semicolon, decimal comma, DD.MM.YYYY HH:MM",
+    write: (b) =>
+      [
+        "Datum;Eröffnung;Hoch;Tief;Schluss;Volumen",
+        ...b.map((x) => {
+          const p = parts(x.t);
+          const nums = [x.o, x.h, x.l, x.c, x.v].map((v) => v.replace(".", ","));
+          return [`${p.D}.${p.M}.${p.Y} ${p.h}:${p.m}`, ...nums].join(";");
+        }),
+      ].join("\r\n") + "\r\n",
+    decision: /German|day-first|decimal/,
+  },
+  {
+    name: "tab, Spanish header, decimal comma",
+    write: (b) =>
+      [
+        "FECHA\tAPERTURA\tALTO\tBAJO\tCIERRE\tVOLUMEN",
+        ...b.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].map((v) => v.replace(".", ",")).join("\t")),
+      ].join("\n") + "\n",
+    decision: /columns mapped by name/,
+  },
+  {
+    name: "French header",
+    write: (b) =>
+      [
+        "Date,Ouverture,Plus Haut,Plus Bas,Clôture,Volume",
+        ...b.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].join(",")),
+      ]
+        .join("\n") + "\n",
+    decision: /columns mapped by name/,
+  },
+  {
+    name: "Italian header",
+    write: (b) =>
+      [
+        "Data,Apertura,Massimo,Minimo,Chiusura,Volume",
+        ...b.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].join(",")),
+      ]
+        .join("\n") + "\n",
+    decision: /columns mapped by name/,
+  },
+  {
+    name: "Portuguese header",
+    write: (b) =>
+      [
+        "Data,Abertura,Máxima,Mínima,Fechamento,Volume",
+        ...b.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].join(",")),
+      ]
+        .join("\n") + "\n",
+    decision: /columns mapped by name/,
+  },
+  {
+    name: "investing.com English: quoted, newest-first, Price, Vol. K, Change %, thousands",
+    write: (b) =>
+      [
+        `"Date","Price","Open","High","Low","Vol.","Change %"`,
+        ...[...b].reverse().map((x) => {
+          const p = parts(x.t);
+          return [
+            `${p.M}/${p.D}/${p.Y} ${p.h}:${p.m}`,
+            grouped(x.c, ",", "."),
+            grouped(x.o, ",", "."),
+            grouped(x.h, ",", "."),
+            grouped(x.l, ",", "."),
+            `${(Number(x.v) / 1000).toFixed(2)}K`,
+            "0.10%",
+          ]
+            .map((v) => `"${v}"`).join(",");
+        }),
+      ].join("\n") + "\n",
+    decision: /columns mapped by name/,
+  },
+  {
+    name: "investing.com Spanish: Último, thousands dot, decimal comma",
+    write: (b) =>
+      [
+        `"Fecha","Último","Apertura","Máximo","Mínimo","Vol.","% var."`,
+        ...[...b].reverse().map((x) => {
+          const p = parts(x.t);
+          return [
+            `${p.D}.${p.M}.${p.Y} ${p.h}:${p.m}`,
+            grouped(x.c, ".", ","),
+            grouped(x.o, ".", ","),
+            grouped(x.h, ".", ","),
+            grouped(x.l, ".", ","),
+            "1,5M",
+            "0,10%",
+          ]
+            .map((v) => `"${v}"`).join(",");
+        }),
+      ].join("\n") + "\n",
+    decision: /columns mapped by name/,
+  },
+  {
+    name: "preamble lines (title and URL) before the header",
+    write: (b) =>
+      [
+        "EURCAD Historical Data",
+        "https://www.example-data-vendor.com",
+        H.join(","),
+        ...b.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].join(",")),
+      ].join("\n") + "\n",
+    decision: /preamble/,
+  },
+  {
+    name: "comma header over tab rows",
+    write: (b) =>
+      [H.join(","), ...b.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].join("\t"))].join("\n") + "\n",
+    decision: /header is split by comma/,
+  },
+  {
+    name: "quoted header cells separated by spaces",
+    write: (b) =>
+      [H.map((x) => `"${x}"`).join(" "), ...b.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].join(","))].join(
+        "\n",
+      ) +
+      "\n",
+    decision: /quoted cells separated by spaces/,
+  },
+  {
+    name: "a header naming a trailing column the rows lack (Filename)",
+    write: (b) =>
+      [[...H, "Filename"].join(","), ...b.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].join(","))].join(
+        "\n",
+      ) + "\n",
+    decision: /Filename/,
+  },
+  {
+    name: "rows with an empty trailing cell",
+    write: (b) =>
+      [H.join(";"), ...b.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v, ""].join(";"))].join("\n") + "\n",
+    decision: /empty cell/,
+  },
+  {
+    name: "HistData ASCII (no header, YYYYMMDD HHMMSS;…)",
+    write: (b) =>
+      b.map((x) => {
+        const p = parts(x.t);
+        return [`${p.Y}${p.M}${p.D} ${p.h}${p.m}${p.s}`, x.o, x.h, x.l, x.c, "0"].join(";");
+      }).join("\n") + "\n",
+    decision: /HistData.*EST/,
+  },
+  {
+    name: "epoch seconds, newest-first (Coinbase-like)",
+    write: (b) =>
+      [
+        "time,low,high,open,close,volume",
+        ...[...b].reverse().map((x) => [x.t / 1000, x.l, x.h, x.o, x.c, x.v].join(",")),
+      ]
+        .join("\n") + "\n",
+    decision: /epoch seconds/,
+  },
+  {
+    name: "epoch milliseconds, no header (Binance kline)",
+    write: (b) =>
+      b.map((x) => [x.t, x.o, x.h, x.l, x.c, x.v, x.t + 1, "0", "1", "0", "0", "0"].join(",")).join("\n") +
+      "\n",
+    decision: /epoch milliseconds/,
+  },
+  {
+    name: "CryptoDataDownload: URL line, unix + date columns, newest-first",
+    write: (b) =>
+      [
+        "https://www.CryptoDataDownload.com",
+        "unix,date,symbol,open,high,low,close,Volume XYZ,Volume USDT,tradecount",
+        ...[...b].reverse().map((x) =>
+          [x.t, dt(x.t), "XYZ/USDT", x.o, x.h, x.l, x.c, x.v, "0", "5"].join(",")
+        ),
+      ].join("\n") + "\n",
+    decision: /preamble/,
+  },
+  {
+    name: "Yahoo: Adj Close and rows of null",
+    write: (b) =>
+      [
+        "Date,Open,High,Low,Close,Adj Close,Volume",
+        ...b.flatMap((x, i) => {
+          const row = [dt(x.t), x.o, x.h, x.l, x.c, x.c, x.v].join(",");
+          return i === 3 ? [row, `${dt(x.t + 60_000)},null,null,null,null,null,null`] : [row];
+        }),
+      ].join("\n") + "\n",
+  },
+  {
+    name: "two-digit years, day-first (DD/MM/YY HH:MM)",
+    write: (b) =>
+      [
+        H.join(","),
+        ...b.map((x) => {
+          const p = parts(x.t);
+          return [`${p.D}/${p.M}/${p.Y.slice(2)} ${p.h}:${p.m}`, x.o, x.h, x.l, x.c, x.v].join(",");
+        }),
+      ].join("\n") + "\n",
+    decision: /two-digit years/,
+  },
+  {
+    name: "Dukascopy: DD.MM.YYYY HH:MM:SS.000 GMT+0200",
+    write: (b) =>
+      [
+        "Gmt time,Open,High,Low,Close,Volume",
+        ...b.map((x) => {
+          const p = parts(x.t + 2 * 3_600_000);
+          return [`${p.D}.${p.M}.${p.Y} ${p.h}:${p.m}:${p.s}.000 GMT+0200`, x.o, x.h, x.l, x.c, x.v].join(
+            ",",
+          );
+        }),
+      ].join("\n") + "\n",
+    decision: /UTC offset/,
+  },
+  {
+    name: "MetaTrader 5 Python API dump (pandas index, epoch seconds)",
+    write: (b) =>
+      [
+        ",time,open,high,low,close,tick_volume,spread,real_volume",
+        ...b.map((x, i) => [i, x.t / 1000, x.o, x.h, x.l, x.c, x.v, "12", "0"].join(",")),
+      ].join("\n") + "\n",
+    decision: /pandas index/,
+  },
+];
+
+const SOURCES = [
+  "data/sample/forex/AUDUSD+_H4_202401020000_202512300800.csv",
+  "data/sample/crypto/BTCUSD_H4_202401020000_202512282000.csv",
+];
+
+for (const layout of LAYOUTS) {
+  Deno.test(`layout property: ${layout.name} reads back to the MT5 bars`, () => {
+    for (const src of SOURCES) {
+      const bars = mt5Bars(src, 200);
+      const text = layout.write(bars);
+      let loaded;
+      try {
+        loaded = loadBytes(`x_${layout.name.replace(/\W+/g, "_")}.csv`, new TextEncoder().encode(text), {
+          lenient: true,
+          ...layout.opts,
+        });
+      } catch (e) {
+        throw new Error(
+          `${layout.name} on ${src}: ${isKinetraError(e) ? e.message : e}\n${text.slice(0, 300)}`,
+        );
+      }
+      const a = loaded.arrays!;
+      assert.equal(a.length, bars.length, `${layout.name} on ${src}: bars`);
+      for (let i = 0; i < bars.length; i++) {
+        const want = bars[i];
+        const ctx = `${layout.name} on ${src}, bar ${i} (${iso(want.t)})`;
+        assert.equal(a.time[i], want.t, `${ctx}: time ${iso(a.time[i])}`);
+        assert.equal(a.open[i], Number(want.o), `${ctx}: open`);
+        assert.equal(a.high[i], Number(want.h), `${ctx}: high`);
+        assert.equal(a.low[i], Number(want.l), `${ctx}: low`);
+        assert.equal(a.close[i], Number(want.c), `${ctx}: close`);
+      }
+      const findings = validateLoaded(loaded);
+      assert.ok(
+        !findings.some((f) => f.severity === "CRITICAL"),
+        `${layout.name}: ${JSON.stringify(findings)}`,
+      );
+      if (layout.decision) {
+        const d = findings.find((f) => f.code === "read_decisions");
+        assert.ok(d, `${layout.name}: a read_decisions finding`);
+        assert.match(String(d.message), layout.decision, `${layout.name}: ${d.message}`);
+      }
+    }
+  });
+}
+
+Deno.test("layout property: ambiguous day/month order with no hint is refused, saying how to pass the order", () => {
+  const bars = mt5Bars(SOURCES[0], 30).filter((b) => new Date(b.t).getUTCDate() <= 12);
+  const text = [
+    H.join(","),
+    ...bars.map((x) => {
+      const p = parts(x.t);
+      return [`${p.D}/${p.M}/${p.Y} ${p.h}:${p.m}`, x.o, x.h, x.l, x.c, x.v].join(",");
+    }),
+  ].join("\n") + "\n";
+  assert.throws(
+    () => loadBytes("amb.csv", new TextEncoder().encode(text)),
+    (e) => isKinetraError(e) && e.code === "ambiguous_date" && /--day-first or --month-first/.test(e.message),
+  );
+  const told = loadBytes("amb.csv", new TextEncoder().encode(text), { dayFirst: true });
+  assert.equal(told.arrays!.time[0], bars[0].t);
+  assert.match(
+    String(validateLoaded(told).find((f) => f.code === "read_decisions")?.message),
+    /day-first as told/,
+  );
+});
+
+Deno.test("layout property: a decimal mark that could be read two ways is decided and reported, never silent", () => {
+  // Every price has a comma followed by exactly three digits, in a semicolon file: decimal comma, reported.
+  const text =
+    "Date;Open;High;Low;Close\n2024-01-02;1,234;1,250;1,200;1,240\n2024-01-03;1,240;1,260;1,230;1,255\n";
+  const l = loadBytes("x.csv", new TextEncoder().encode(text));
+  assert.equal(l.arrays!.close[0], 1.24);
+  assert.match(String(validateLoaded(l).find((f) => f.code === "read_decisions")?.message), /decimal comma/);
+  // Both conventions in one file: refused.
+  const mixed =
+    "Date;Open;High;Low;Close\n2024-01-02;1.234,5;1.250,0;1.200,0;1.240,0\n2024-01-03;1,240.5;1,260.0;1,230.0;1,255.0\n";
+  assert.throws(
+    () => loadBytes("y.csv", new TextEncoder().encode(mixed)),
+    (e) => isKinetraError(e) && e.code === "ambiguous_number",
+  );
+});
