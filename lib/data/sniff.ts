@@ -273,9 +273,9 @@ function headerCellsOf(line: string, delim: string): { cells: string[]; delimite
 
 const DAY_FIRST_WORDS: Record<string, string> = {
   fecha: "Spanish",
-  apertura: "Spanish/Italian",
+  apertura: "Spanish or Italian",
   cierre: "Spanish",
-  ultimo: "Spanish",
+  ultimo: "Spanish, Portuguese or Italian",
   datum: "German",
   eroffnung: "German",
   schlusskurs: "German",
@@ -292,13 +292,14 @@ const DAY_FIRST_WORDS: Record<string, string> = {
 function orderHintOf(header: string[] | null): Sniffed["orderHint"] {
   if (!header) return null;
   const norm = header.map(normalizeHeader);
-  for (const n of norm) {
-    if (DAY_FIRST_WORDS[n]) {
-      return {
-        order: "dmy",
-        why: `the header is ${DAY_FIRST_WORDS[n]} (${JSON.stringify(n)}), whose exports write day-first`,
-      };
-    }
+  // The most specific word decides the language named (e.g. "abertura" over "ultimo").
+  const hits = norm.filter((n) => DAY_FIRST_WORDS[n]);
+  const n = hits.find((h) => !DAY_FIRST_WORDS[h].includes(" or ")) ?? hits[0];
+  if (n) {
+    return {
+      order: "dmy",
+      why: `the header is ${DAY_FIRST_WORDS[n]} (${JSON.stringify(n)}), whose exports write day-first`,
+    };
   }
   if (norm.includes("price") && norm.some((n) => n === "change_%")) {
     return {
@@ -754,6 +755,42 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
           `every comma in the sampled prices is followed by three digits (${
             JSON.stringify(commaOnly[0])
           }); read as a thousands separator (comma-delimited, quoted cells)`,
+        );
+      }
+    }
+  }
+  // Dots always followed by exactly three digits and no comma anywhere ("113.431"): a thousands dot
+  // under a European-language header (investing.com's index points), else a decimal point; either
+  // way reported (an MT5 export's prices are never ambiguous).
+  if (thousands === 0 && decimal === 46 && !angle) {
+    const idx = (isTicks ? [roles.bid, roles.ask] : [roles.open, roles.high, roles.low, roles.close])
+      .filter((i) => i >= 0);
+    const dotted: string[] = [];
+    for (const l of dataLines) {
+      const c = split(l);
+      if (c.length !== cellCount) continue;
+      for (const i of idx) {
+        const v = (c[i] ?? "").trim().replace(/^"|"$/g, "").trim();
+        if (/\./.test(v)) dotted.push(v);
+      }
+    }
+    if (dotted.length && dotted.every((v) => /^-?\d{1,3}(\.\d{3})+$/.test(v))) {
+      const hint = orderHintOf(header);
+      if (hint && hint.order === "dmy" && !hint.why.includes("Dukascopy")) {
+        thousands = 46;
+        decimal = 44;
+        decisions.push(
+          `every dot in the sampled prices is followed by three digits (${
+            JSON.stringify(dotted[0])
+          }); read as a thousands separator because ${
+            hint.why.replace("write day-first", "write decimal commas")
+          }`,
+        );
+      } else {
+        decisions.push(
+          `every dot in the sampled prices is followed by three digits (${
+            JSON.stringify(dotted[0])
+          }); read as a decimal point`,
         );
       }
     }

@@ -54,7 +54,7 @@ function expected(f: string): Row[] {
       return [dmy(c[0], "."), es(c[1])];
     });
   }
-  if (f.startsWith("investing_es")) {
+  if (f.startsWith("investing_es") || f.startsWith("investing_pt")) {
     return lines(f).slice(1).map((l) => csv(l)).map((c) => [dmy(c[0], "."), es(c[1])]);
   }
   if (f === "investing_en_bitcoin_daily_dmy.csv") {
@@ -105,7 +105,7 @@ function mustReport(f: string): RegExp | null {
   if (f.startsWith("cdd_gemini")) return /preamble/;
   if (f.startsWith("cdd_excel")) return /does not hold readable times/;
   if (f.startsWith("investing_es_eurcop")) return /decimal mark|columns mapped/;
-  if (/^investing_(es|en)_.*monthly/.test(f)) {
+  if (/^investing_(es|en|pt)_.*monthly/.test(f)) {
     return /cannot tell day-first from month-first; read (day|month)-first because/;
   }
   if (f.startsWith("investing_en_bitcoin_daily_dmy")) return /day-first: line \d+/;
@@ -144,6 +144,10 @@ for (const f of files) {
       const d = r.findings.find((x) => x.code === "read_decisions");
       assert.ok(d, `${f}: read_decisions finding`);
       assert.match(String(d.message), want, `${f}: ${d.message}`);
+    }
+    if (f === "investing_pt_ibovespa_monthly.csv") {
+      const d = r.findings.find((x) => x.code === "read_decisions");
+      assert.match(String(d?.message), /read as a thousands separator because the header is Portuguese/);
     }
     if (f === "yahoo_nsei_daily_nulls_a.csv") {
       const n = r.findings.find((x) => x.code === "null_rows");
