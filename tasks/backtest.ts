@@ -24,11 +24,14 @@ import { runTask } from "../lib/util/cli.ts";
 import { conversionForFile } from "../lib/portfolio/conversion.ts";
 import { sliceBars, timeRange } from "../lib/research/data.ts";
 import { writeTextAtomic } from "../lib/util/fs.ts";
+import { parseModel } from "../lib/backtest/intrabar.ts";
+import { loadIntrabarPath, modelChanges } from "../lib/backtest/model_data.ts";
 
 const USAGE = `usage: deno task backtest --data FILE --strategy NAME [--param k=v ...] [--profile mt5|compat]
   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
-  [--strict] [--lots N] [--conversion data|static] [--start ISO] [--end ISO] [--json] [--report FILE.html] [--allow-critical]`;
+  [--strict] [--lots N] [--conversion data|static] [--start ISO] [--end ISO]
+  [--model open|ohlc|lower|ticks] [--lower FILE] [--ticks FILE] [--json] [--report FILE.html] [--allow-critical]`;
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -89,6 +92,9 @@ function parseOptions() {
       symbol: { type: "string" },
       symbols: { type: "string" },
       lots: { type: "string" },
+      model: { type: "string" },
+      lower: { type: "string" },
+      ticks: { type: "string" },
       conversion: { type: "string" },
       start: { type: "string" },
       end: { type: "string" },
@@ -180,6 +186,19 @@ async function main(): Promise<number> {
       mode: (values.conversion ?? "data") as "data" | "static",
     })
     : null;
+  // Modelling mode: the path inside each bar (ohlc = none).
+  const model = parseModel(values.model);
+  if ((values.lower && model !== "lower") || (values.ticks && model !== "ticks")) {
+    throw new KinetraError("bad_argument", "--lower goes with --model lower, --ticks with --model ticks");
+  }
+  const intrabar = await loadIntrabarPath(model, arrays, {
+    file: values.data,
+    symbol: bars.meta.symbol,
+    timeframe: tf.timeframe,
+    point: config.symbol!.point,
+    lower: values.lower,
+    ticks: values.ticks,
+  });
   const result = runBacktest({
     bars: arrays,
     meta,
@@ -187,7 +206,22 @@ async function main(): Promise<number> {
     params,
     config,
     conversion,
+    intrabar,
   });
+  // Which bracket outcomes the finer model changed (against the same run under ohlc).
+  const changes = intrabar
+    ? modelChanges(
+      runBacktest({ bars: arrays, meta, strategy, params, config, conversion }).trades,
+      result.trades,
+    )
+    : null;
+  if (intrabar && intrabar.fallback && !values.json) {
+    console.error(
+      `note: ${intrabar.fallback} of ${arrays.length} bars have no ${model} path and use ohlc (${
+        intrabar.findings.map((f) => `${f.code}: ${f.count}`).join(", ")
+      })`,
+    );
+  }
 
   let reportNote = "";
   if (values.report) {
@@ -224,6 +258,7 @@ async function main(): Promise<number> {
       source_format: bars.meta.sourceFormat ?? bars.meta.format,
       warnings,
       ...result.toJSON(),
+      ...(changes ? { model_changes: changes } : {}),
     }));
     if (reportNote) console.error(reportNote);
     return 0;
@@ -276,6 +311,17 @@ async function main(): Promise<number> {
   ];
   for (const k of keys) console.log(`  ${k.padEnd(28)} ${fmt(s[k])}`);
   if (conversion) console.log(`  conversion: ${conversion.info.note}`);
+  if (intrabar && changes) {
+    console.log(
+      `  model: ${model} (${
+        intrabar.source ?? "bar opens"
+      }): ${intrabar.resolved} bars resolved, ${intrabar.fallback} on ohlc; ${changes.length} trade(s) ended differently than under ohlc`,
+    );
+    for (const c of changes.slice(0, 10)) {
+      const f = (o: typeof c.ohlc) => o ? `${o.exit_reason} at ${o.exit_price} (${o.exit_time})` : "no trade";
+      console.log(`    ${c.side} ${c.entry_time}: ohlc ${f(c.ohlc)} → ${model} ${f(c.model)}`);
+    }
+  } else console.log("  model: ohlc (SL first when a bar touches both SL and TP)");
   if (result.rejections.length) {
     const r = result.rejections[0];
     console.log(`  first rejection: bar ${r.bar} ${r.time} ${r.reason} (${r.retcode}): ${r.message}`);

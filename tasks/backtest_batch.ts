@@ -15,6 +15,7 @@ import { runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir } from "../lib/util/paths.ts";
 import { resolveClusterUrl } from "../lib/cluster/url.ts";
 import { onStopSignal } from "../lib/util/signals.ts";
+import { parseModel } from "../lib/backtest/intrabar.ts";
 
 const HELP = `deno task backtest:batch [options]
 
@@ -37,6 +38,8 @@ Run strategies over every export of a folder in parallel workers.
   --cluster URL        run the jobs on BullMQ workers (deno task worker) through Redis at
                        redis://[user:pass@]host:port[/db] (default: $KINETRA_CLUSTER_URL or
                        .kinetra/cluster.json; none = local workers). See docs/CLUSTER.md
+  --model M            open | ohlc (default) | lower: the path inside each bar (lower: from each
+                       file's finest lower timeframe in its folder; see docs/BACKTESTING.md)
   --resume RUN_DIR     finish an earlier run folder: only its missing jobs run, with its settings
   --json               print { run_dir, results: [...], summary: [...] } as JSON
   --allow-critical     also trade files whose validation has CRITICAL findings (default: each such file
@@ -72,6 +75,14 @@ function num(name: string, s: string | undefined): number | undefined {
   return v;
 }
 
+function batchModel(v: string | undefined): "open" | "ohlc" | "lower" {
+  const m = parseModel(v);
+  if (m === "ticks") {
+    throw new KinetraError("bad_argument", "--model ticks needs one tick file: use deno task backtest");
+  }
+  return m;
+}
+
 async function main(): Promise<number> {
   let args;
   try {
@@ -88,6 +99,7 @@ async function main(): Promise<number> {
         out: { type: "string" },
         param: { type: "string", multiple: true, default: [] },
         cluster: { type: "string" },
+        model: { type: "string" },
         resume: { type: "string" },
         json: { type: "boolean", default: false },
         strict: { type: "boolean", default: false },
@@ -157,6 +169,7 @@ async function main(): Promise<number> {
     workers,
     profile,
     strictTimeframe: args.strict,
+    model: batchModel(args.model),
     outDir: args.out,
     params: parseParams(args.param as string[]),
     onProgress: (p) => {

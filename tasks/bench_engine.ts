@@ -28,6 +28,7 @@ import { KinetraError } from "../lib/errors.ts";
 import { smaCross } from "../lib/strategies/sma_cross.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { referenceDataDir } from "../lib/util/paths.ts";
+import { benchModels } from "./_bench_models.ts";
 
 const REFERENCE = `${referenceDataDir()}/EURUSD.csv`;
 /** Untimed runs before measuring (steady state of the JIT). */
@@ -217,7 +218,8 @@ async function main(): Promise<number> {
     })(),
     deno: Deno.version.deno,
   };
-  if (values.json) console.log(JSON.stringify(report));
+  const models = await benchModels(Math.max(3, runs));
+  if (values.json) console.log(JSON.stringify({ ...report, models }));
   else {
     const f = (x: ReturnType<typeof summary>) =>
       `${x.median_ms.toFixed(1).padStart(8)} ms wall ${
@@ -243,6 +245,29 @@ async function main(): Promise<number> {
       }; with every statistic ${(report.engine.bars_per_s / 1e6).toFixed(2)} M bars/s` +
         ` (load average ${report.load_average?.toFixed(2) ?? "?"} on ${navigator.hardwareConcurrency} cores)`,
     );
+  }
+  if (!values.json) {
+    if (!models) console.log("  modelling modes: skipped (no XAUUSD+ H1/M15 pair in the real data folder)");
+    else {
+      const m = models;
+      console.log(
+        `  modelling modes on ${
+          m.file.split("/").pop()
+        } (${m.bars} bars, ${m.strategy}, ${m.bars_resolved} resolved):`,
+      );
+      console.log(
+        `    simulation: ohlc ${m.ohlc_ms.toFixed(1)} ms, lower ${m.lower_ms.toFixed(1)} ms (${
+          m.ratio.toFixed(2)
+        }×)`,
+      );
+      console.log(
+        `    end to end (read, features, run; lower also reads the M15 file and builds the path): ohlc ${
+          m.end_to_end_ohlc_ms.toFixed(0)
+        } ms, lower ${m.end_to_end_lower_ms.toFixed(0)} ms (${
+          m.ratio_end_to_end.toFixed(2)
+        }×); target <= 3×: ${m.ratio_end_to_end <= 3 ? "met" : "NOT met"}`,
+      );
+    }
   }
   return agree ? 0 : 1;
 }

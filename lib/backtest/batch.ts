@@ -53,6 +53,8 @@ export interface BatchOptions {
    * timeframe. Default false: the detected timeframe is used and the result carries a warning.
    */
   strictTimeframe?: boolean;
+  /** Modelling mode (default ohlc): `open`, or `lower` from each file's lower timeframe in its folder. */
+  model?: "open" | "ohlc" | "lower";
   /**
    * Parameter overrides by name (default: every strategy's defaults). Each applies to the
    * strategies that declare it; a name no chosen strategy declares is refused.
@@ -234,6 +236,7 @@ export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<Bat
       engine: { profile: opts.profile ?? "mt5" },
       params: opts.params ?? {},
       strictTimeframe: opts.strictTimeframe ?? false,
+      model: opts.model ?? "ohlc",
       allowCritical: opts.allowCritical ?? false,
     });
   }
@@ -341,6 +344,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
       profile: p.profile as "mt5" | "compat",
       params: p.params === "defaults" ? {} : p.params as Record<string, number>,
       strictTimeframe: p.strict_timeframe === true,
+      model: (p.model as "open" | "ohlc" | "lower" | undefined) ?? "ohlc",
     };
   } else {
     const outDir = opts.outDir ?? join(LOGS_DIR, "backtests");
@@ -370,6 +374,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
         profile: j.engine.profile,
         params: j.params,
         strictTimeframe: j.strictTimeframe ?? false,
+        model: j.model ?? "ohlc",
       }),
     );
   }
@@ -388,6 +393,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     presplit: jobs[0].presplit,
     profile: jobs[0].engine.profile,
     strict_timeframe: opts.strictTimeframe ?? false,
+    model: opts.model ?? "ohlc",
     workers,
     runner: runner.name,
     cluster: runner instanceof LocalRunner ? null : (runner as { address?: string }).address ?? "cluster",

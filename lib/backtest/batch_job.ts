@@ -33,6 +33,7 @@ import { equityReturnSums, fileOverfit } from "../research/overfit.ts";
 import { roundStatsForOutput, roundTradeForOutput } from "./output_rounding.ts";
 import { symbolSpec } from "../market/instrument.ts";
 import { conversionForFile } from "../portfolio/conversion.ts";
+import { loadIntrabarPath } from "./model_data.ts";
 
 /** Pair files read for currency conversion, shared by the jobs of one worker. */
 const PAIR_CACHE = new Map<string, Promise<BarArrays>>();
@@ -286,6 +287,7 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
     return results;
   }
   const featuresMs = performance.now() - t0;
+  const lowerCache: { bars?: BarArrays; file?: string } = {}; // the lower-timeframe file, read once per job
   for (let k = 0; k < strategies.length; k++) {
     const strategy = strategies[k];
     const r = results[k];
@@ -302,7 +304,28 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
       r.bars = Math.max(0, b2.length - warm);
       const scale = conversion?.valueScale;
       const end = Math.min(to, bars.length), start = Math.max(0, from);
+      const model = job.model ?? "ohlc";
+      let intrabar = null;
+      if (model !== "ohlc") {
+        try {
+          intrabar = await loadIntrabarPath(model, b2, {
+            file: job.file,
+            symbol: meta.symbol,
+            timeframe: meta.timeframe,
+            point: symbolSpec(meta.symbol).point,
+            lowerBars: lowerCache,
+          });
+        } catch (e) {
+          // The finest timeframe of a symbol has nothing below it: that file runs on ohlc, said so.
+          if (!isKinetraError(e) || e.code !== "no_lower_data") throw e;
+          r.warnings = [
+            ...(r.warnings ?? []),
+            `--model ${model}: no lower timeframe of ${meta.symbol} in its folder; ohlc used`,
+          ];
+        }
+      }
       const res = runBacktest({
+        intrabar,
         bars: b2,
         meta: {
           symbol: meta.symbol,
@@ -325,6 +348,7 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
           : null,
       });
       r.stats = roundStatsForOutput(res.stats);
+      if (intrabar) r.model = res.model;
       // Equity over the traded bars (after the warm-up); all end at the same bar.
       tails.set(r, res.equity.subarray(Math.min(warm, res.equity.length)));
       const name = tradesName(job, strategy.name);

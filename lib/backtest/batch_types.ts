@@ -40,6 +40,8 @@ export interface BatchJob {
   readonly params: Readonly<Record<string, number>>;
   /** Refuse a file whose name and bar spacing disagree on the timeframe (else: use the detected one). */
   readonly strictTimeframe?: boolean;
+  /** Modelling mode (default ohlc); `lower` finds the file's lower timeframe in its folder. */
+  readonly model?: "open" | "ohlc" | "lower";
   /** When set, the file's bytes must hash to this SHA-256 (hex) or the job fails `sha256_mismatch`. */
   readonly expectSha256?: string;
   /** Use a file whose validation has CRITICAL findings (default: refused with `critical_findings`). */
@@ -58,6 +60,8 @@ export interface BatchResult {
   timeframe_declared?: string | null;
   /** Warnings about the file (e.g. a name that says H4 on bars one hour apart). */
   warnings?: string[];
+  /** The modelling mode and its resolved/fallback bar counts (absent for ohlc). */
+  model?: import("./intrabar.ts").ModelSummary;
   /** Asset class (the file's folder). */
   asset_class: string;
   /** Strategy name. */

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { IntrabarPath } from "./intrabar.ts";
 import type { BarArrays } from "../data/types.ts";
 import { KinetraError } from "../errors.ts";
 import type {
@@ -80,6 +81,11 @@ export interface EngineExtras {
   valueScale?: { readonly open: Float64Array; readonly close: Float64Array } | null;
   /** A shared account (portfolio); absent = the run's own account starting with `cfg.cash`. */
   account?: EngineAccount;
+  /**
+   * The path inside each bar (lib/backtest/intrabar.ts: `open`, `lower` or `ticks` modelling);
+   * absent or null = `ohlc`, the pessimistic rule on each bar's open, high and low.
+   */
+  intrabar?: IntrabarPath | null;
 }
 
 /** Bars per call of the loop's inner function. */
@@ -165,6 +171,9 @@ export class Engine {
   private cancelled = 0;
   private readonly position = new MutablePosition();
   private i = 0;
+  /** The intrabar path (null = ohlc) and the segment being processed (-1 = the whole bar). */
+  private readonly path: IntrabarPath | null;
+  private seg = -1;
   /** True while the strategy's decide runs (to tell its errors from the engine's). */
   private inDecide = false;
   /** What the chunked loop needs (set by run). */
@@ -204,6 +213,51 @@ export class Engine {
     this.defaultSizing = cfg.sizing ??
       (this.mt5 ? { mode: "risk", riskPct: 1 } : { mode: "fraction", fraction: FULL_EQUITY });
     this.energyAt = energyAt(bars.close, features, cfg.energyFeature);
+    this.path = extras.intrabar ?? null;
+    if (this.path && this.path.segStart.length !== bars.length + 1) {
+      throw new KinetraError(
+        "bad_model",
+        `the intrabar path covers ${this.path.segStart.length - 1} bars, not ${bars.length}`,
+      );
+    }
+  }
+
+  /**
+   * Pending orders against bar i: its whole open/high/low (ohlc), or segment by segment along the
+   * bar's path. Only a bar where some order's level lies within the path's range walks it: elsewhere
+   * nothing but market orders can fill, and they fill at the bar's open either way.
+   */
+  private processBar(i: number): void {
+    const p = this.path;
+    if (p === null) return this.processOrders(i, false);
+    const a = p.segStart[i], z = p.segStart[i + 1];
+    if (z === a) return this.processOrders(i, false); // not covered: ohlc
+    if (p.model !== "open" && !this.levelWithin(p.pathLow[i], p.pathHigh[i], i)) {
+      // lower: the path aggregates to the bar, so the whole bar gives the same fills (markets at its open).
+      this.seg = p.model === "lower" ? -1 : a;
+      this.processOrders(i, false);
+      this.seg = -1;
+      return;
+    }
+    for (let s = a; s < z && this.orders.length !== 0; s++) {
+      this.seg = s;
+      this.processOrders(i, false);
+    }
+    this.seg = -1;
+  }
+
+  /** True when an order's trigger level (stop, limit, or a new entry's SL/TP) lies in [lo, hi] widened by the spread. */
+  private levelWithin(lo: number, hi: number, i: number): boolean {
+    const sp = this.spreadAt(i) * 4 + this.point;
+    const L = lo - sp, H = hi + sp;
+    for (const o of this.orders) {
+      if (!o.active) continue;
+      if (o.stop === o.stop && o.stop >= L && o.stop <= H) return true;
+      if (o.limit === o.limit && o.limit >= L && o.limit <= H) return true;
+      if (o.sl === o.sl && o.sl >= L && o.sl <= H) return true;
+      if (o.tp === o.tp && o.tp >= L && o.tp <= H) return true;
+    }
+    return false;
   }
 
   /** Spread of bar i as a price difference (mt5), 0 in compat. */
@@ -359,7 +413,7 @@ export class Engine {
     this.i = i;
     if (i < this.startBar) return;
     if (this.loop!.swapOn && this.trades.length) this.chargeSwap(i, this.bars.time[i - 1], this.bars.time[i]);
-    if (this.orders.length !== 0) this.processOrders(i, false);
+    if (this.orders.length !== 0) this.processBar(i);
   }
 
   /** Bar i's close: excursions, then `openPnl` and the margins at this close. */
@@ -633,7 +687,7 @@ export class Engine {
     for (let i = from; i < to; i++) {
       this.i = i;
       if (swapOn && this.trades.length) this.chargeSwap(i, time[i - 1], time[i]);
-      if (this.orders.length !== 0) this.processOrders(i, false);
+      if (this.orders.length !== 0) this.processBar(i);
       if (scale) this.mult = this.baseMult * scale.close[i];
       const mult = this.mult;
       const tr = this.trades;
@@ -960,9 +1014,13 @@ export class Engine {
 
   private processOrders(i: number, _again: boolean): void {
     const b = this.bars;
-    const open = b.open[i], high = b.high[i], low = b.low[i];
+    const seg = this.seg, p = this.path;
+    const open = seg < 0 ? b.open[i] : p!.segOpen[seg];
+    const high = seg < 0 ? b.high[i] : p!.segHigh[seg];
+    const low = seg < 0 ? b.low[i] : p!.segLow[seg];
     const toc = this.cfg.tradeOnClose;
-    const sp = this.spreadAt(i);
+    const segSp = seg < 0 ? NaN : p!.segSpread[seg];
+    const sp = this.mt5 && segSp === segSp ? segSp : this.spreadAt(i);
     const scale = this.valueScale;
     if (scale) this.mult = this.baseMult * scale.open[i];
     let reprocess = false;

@@ -22,6 +22,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { type IntrabarPath, type ModelSummary, modelSummary } from "./intrabar.ts";
 import type { BarArrays, Bars, BarsMeta } from "../data/types.ts";
 import { toArrays } from "../data/arrays.ts";
 import { computeFeatures, FEATURE_NAMES } from "../features/compute.ts";
@@ -58,6 +59,11 @@ export interface BacktestOptions {
    * (lib/portfolio `conversionForFile`), and what it is (reported as `result.conversion`).
    */
   conversion?: BacktestConversion | null;
+  /**
+   * The path inside each bar for a modelling mode other than `ohlc` (lib/backtest/intrabar.ts,
+   * built by `loadIntrabarPath`); absent/null = `ohlc`. The result states the model (`model`).
+   */
+  intrabar?: IntrabarPath | null;
 }
 
 /** A conversion handed to `runBacktest` (see `BacktestOptions.conversion`). */
@@ -104,6 +110,8 @@ export interface BacktestResult {
   time: Float64Array;
   /** The currency conversion used, when one was given (`BacktestOptions.conversion`). */
   conversion: ConversionSummary | null;
+  /** The modelling mode and how many bars its path resolved (`ohlc` when none was given). */
+  model: ModelSummary;
   /** Trades as a polars DataFrame (times as Datetime(ms)). */
   tradesFrame(): pl.DataFrame;
   /** `time`, `equity`, `drawdown_pct` as a polars DataFrame. */
@@ -113,6 +121,7 @@ export interface BacktestResult {
     stats: Record<string, number | string | null>;
     trades: Record<string, unknown>[];
     conversion?: ConversionSummary;
+    model?: ModelSummary;
   };
 }
 
@@ -225,7 +234,9 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
       `conversion rates have ${scale.open.length} values for ${bars.length} bars`,
     );
   }
-  const engine = new Engine(bars, config, spec, features, { valueScale: scale });
+  const intrabar = opts.intrabar ?? null;
+  const engine = new Engine(bars, config, spec, features, { valueScale: scale, intrabar });
+  const model = modelSummary(intrabar, bars.length);
   const out = engine.run(strategy, params, features);
   // The drawdown is computed in the statistics' single pass over the equity.
   const { stats, drawdownPct } = computeStatsWithDrawdown({
@@ -257,6 +268,7 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
     symbol: spec,
     time,
     conversion: opts.conversion?.info ?? null,
+    model,
     tradesFrame(): pl.DataFrame {
       return tradesToFrame(records());
     },
@@ -278,7 +290,10 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
         for (const [k, v] of Object.entries(roundTradeForOutput(t, spec.digits))) o[k] = toJsonValue(v);
         return o;
       });
-      return opts.conversion ? { stats: s, trades, conversion: opts.conversion.info } : { stats: s, trades };
+      const out: Record<string, unknown> = { stats: s, trades };
+      if (opts.conversion) out.conversion = opts.conversion.info;
+      if (intrabar) out.model = model;
+      return out as ReturnType<BacktestResult["toJSON"]>;
     },
   };
   return result;

@@ -37,6 +37,8 @@ export interface BatchPayload {
   readonly params: Readonly<Record<string, number>>;
   /** Refuse a file whose name and bar spacing disagree on the timeframe. */
   readonly strictTimeframe: boolean;
+  /** Modelling mode. */
+  readonly model: "open" | "ohlc" | "lower";
 }
 
 /** Result of a batch job: one BatchResult per strategy, trades inline as CSV text. */
@@ -79,6 +81,9 @@ function validate(raw: unknown): BatchPayload {
     profile,
     params: need.numRecord(o.params ?? {}, "batch job params"),
     strictTimeframe: o.strictTimeframe === undefined ? false : need.bool(o, "strictTimeframe"),
+    model: o.model === undefined
+      ? "ohlc"
+      : need.str(o, "model", /^(open|ohlc|lower)$/) as BatchPayload["model"],
   };
 }
 
@@ -99,6 +104,7 @@ async function execute(p: BatchPayload, ctx: JobContext): Promise<BatchJobResult
     params: p.params,
     expectSha256: p.sha256,
     strictTimeframe: p.strictTimeframe,
+    model: p.model,
   });
   const refused = results.find((r) =>
     r.error?.code === "sha256_mismatch" || r.error?.code === "file_not_found"
