@@ -7,7 +7,8 @@
  * strategy and asset class marked against the promotion targets.
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_BATCH_STRATEGIES, runBatch } from "../lib/backtest/batch.ts";
+import { type BatchOptions, DEFAULT_BATCH_STRATEGIES, runBatch } from "../lib/backtest/batch.ts";
+import { writeBatchReport } from "../lib/backtest/batch_report.ts";
 import { summaryTable } from "../lib/backtest/batch_summary.ts";
 import type { Split } from "../lib/backtest/batch_types.ts";
 import { KinetraError } from "../lib/errors.ts";
@@ -41,6 +42,9 @@ Run strategies over every export of a folder in parallel workers.
   --model M            open | ohlc (default) | lower: the path inside each bar (lower: from each
                        file's finest lower timeframe in its folder; see docs/BACKTESTING.md)
   --resume RUN_DIR     finish an earlier run folder: only its missing jobs run, with its settings
+  --report             also write each run's HTML report (reports/) and the summary page report.html
+                       (runs ranked, strategy x symbol heatmap, equity of the best and worst runs);
+                       each file is run again in this thread for it
   --json               print { run_dir, results: [...], summary: [...] } as JSON
   --allow-critical     also trade files whose validation has CRITICAL findings (default: each such file
                        is recorded as failed with critical_findings, naming them)
@@ -103,6 +107,7 @@ async function main(): Promise<number> {
         resume: { type: "string" },
         json: { type: "boolean", default: false },
         strict: { type: "boolean", default: false },
+        report: { type: "boolean", default: false },
         "allow-critical": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -156,7 +161,7 @@ async function main(): Promise<number> {
     );
     ac.abort();
   });
-  const run = await runBatch({
+  const batchOpts: BatchOptions = {
     signal: ac.signal,
     cluster,
     resume: args.resume,
@@ -187,7 +192,8 @@ async function main(): Promise<number> {
         console.error(`[${p.done}/${p.total}] ${p.file} (${secs} s, errors so far: ${p.errors})`);
       }
     },
-  });
+  };
+  const run = await runBatch(batchOpts);
   disposeSignals();
   // Mislabelled files: said once per file on stderr (and kept on each result in the JSON).
   const warned = new Set<string>();
@@ -198,6 +204,11 @@ async function main(): Promise<number> {
     }
   }
   const failed = run.results.filter((r) => r.error).length;
+  let reportPath: string | null = null;
+  if (args.report && !run.interrupted && !run.stopped && !args.resume) {
+    console.error("writing the reports (each file is run again in this thread) ...");
+    reportPath = await writeBatchReport(run, batchOpts, (d, t) => console.error(`  report ${d}/${t} files`));
+  }
   if (args.json) {
     console.log(JSON.stringify({
       run_dir: run.runDir,
@@ -210,6 +221,7 @@ async function main(): Promise<number> {
       totals_ms: run.totalsMs,
       results: run.results,
       summary: run.summary,
+      report: reportPath,
     }));
   } else {
     console.log(summaryTable(run.summary, { split }));
@@ -239,6 +251,7 @@ async function main(): Promise<number> {
       console.log(`stopped: ${run.stopped.message}; finish the missing jobs with --resume ${run.runDir}`);
     }
     console.log(`results: ${run.runDir}/results.json`);
+    if (reportPath) console.log(`report: ${reportPath}`);
   }
   if (run.stopped && run.stopped.code !== "interrupted") {
     console.error(`error: ${run.stopped.message}; every finished result is kept in ${run.runDir}`);

@@ -359,6 +359,27 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
         r.trades_csv = tradesCsv(res.trades, res.symbol.digits);
       }
       r.trades_file = `trades/${name}`;
+      if (job.reportDir) {
+        // --report: the run's own page (loaded lazily: workers without it never import lib/plot).
+        const plot = await import("../plot/mod.ts");
+        const page = name.replace(/\.csv$/, ".html");
+        const html = plot.backtestReportHtml(
+          plot.backtestReportInput({
+            title: `${strategy.name} on ${job.symbol} ${meta.timeframe ?? ""}`.trim(),
+            subtitle: `${job.engine.profile} profile · ${
+              Object.entries(params).map(([k, v]) => `${k}=${v}`).join(" ")
+            } · ${job.file}`,
+            bars: b2,
+            result: res,
+            strategy,
+          }),
+          { plotlySrc: "plotly.min.js" },
+        );
+        await writeTextAtomic(join(job.reportDir, page), html);
+        r.report_file = `reports/${page}`;
+        const w = Math.min(warm, res.equity.length);
+        r.equity_curve = { time: b2.time.subarray(w), equity: res.equity.subarray(w) };
+      }
     } catch (e) {
       r.error = errorOf(e);
     }

@@ -42,6 +42,11 @@ export interface BatchJob {
   readonly strictTimeframe?: boolean;
   /** Modelling mode (default ohlc); `lower` finds the file's lower timeframe in its folder. */
   readonly model?: "open" | "ohlc" | "lower";
+  /**
+   * Write each run's HTML report into this folder (`--report`; the pages load plotly.min.js from
+   * beside them) and keep each run's equity in memory (`equity_curve`, never written to JSON).
+   */
+  readonly reportDir?: string;
   /** When set, the file's bytes must hash to this SHA-256 (hex) or the job fails `sha256_mismatch`. */
   readonly expectSha256?: string;
   /** Use a file whose validation has CRITICAL findings (default: refused with `critical_findings`). */
@@ -62,6 +67,10 @@ export interface BatchResult {
   warnings?: string[];
   /** The modelling mode and its resolved/fallback bar counts (absent for ohlc). */
   model?: import("./intrabar.ts").ModelSummary;
+  /** With `reportDir`: the run's report, relative to the run folder (`reports/<file>__<strategy>.html`). */
+  report_file?: string;
+  /** With `reportDir`: the traded bars' times and equity (in memory only). */
+  equity_curve?: { time: Float64Array; equity: Float64Array };
   /** Asset class (the file's folder). */
   asset_class: string;
   /** Strategy name. */

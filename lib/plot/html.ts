@@ -81,6 +81,11 @@ export interface HtmlOptions {
    * handlers on a chart). It runs as the body of a function.
    */
   afterRender?: string;
+  /**
+   * Load plotly.js from this (relative) path instead of inlining it: for folders of many pages
+   * that share one copy (the batch report's per-run pages). The page then needs that file beside it.
+   */
+  plotlySrc?: string;
 }
 
 const CSS = `
@@ -155,7 +160,7 @@ export function htmlPage(blocks: readonly PageBlock[], opts: HtmlOptions = {}): 
         (b.caption ? `<div class="k-caption">${escapeHtml(b.caption)}</div>` : "") + `</div>`,
     );
   });
-  const plotly = opts.plotly ?? (figures.length ? plotlyJs() : "");
+  const plotly = opts.plotly ?? (figures.length && !opts.plotlySrc ? plotlyJs() : "");
   return [
     "<!DOCTYPE html>",
     '<html lang="en">',
@@ -167,7 +172,11 @@ export function htmlPage(blocks: readonly PageBlock[], opts: HtmlOptions = {}): 
     "</head>",
     "<body>",
     ...body,
-    figures.length ? `<script>${escapeScript(plotly)}</script>` : "",
+    !figures.length
+      ? ""
+      : opts.plotlySrc
+      ? `<script src="${escapeHtml(opts.plotlySrc)}"></script>`
+      : `<script>${escapeScript(plotly)}</script>`,
     `<script type="application/json" id="k-figures">${scriptJson(figures)}</script>`,
     figures.length && opts.afterRender
       ? `<script>window.__kinetraAfterRender = function () {\n${escapeScript(opts.afterRender)}\n};</script>`

@@ -27,6 +27,7 @@ export * from "./report.ts";
 export * from "./report_tables.ts";
 export * from "./strategy_overlays.ts";
 export * from "./backtest_report.ts";
+export * from "./batch_report.ts";
 export * from "./display.ts";
 export * from "./notebooks.ts";
 export * from "./jupyter_install.ts";

@@ -72,7 +72,7 @@ export interface ReportInput {
 }
 
 /** Options of {@link backtestReportHtml}. */
-export interface ReportOptions extends Pick<HtmlOptions, "plotly"> {
+export interface ReportOptions extends Pick<HtmlOptions, "plotly" | "plotlySrc"> {
   /** Candles drawn at most (longer series are aggregated, and re-aggregated on zoom; default 2000). */
   maxCandles?: number;
   /**
@@ -467,7 +467,13 @@ export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {})
       } UTC. Charts: plotly.js, inlined (works offline).</p>`,
     },
   ];
-  return htmlPage(blocks, { title: input.title, plotly: opts.plotly, afterRender: ZOOM_JS, css: REPORT_CSS });
+  return htmlPage(blocks, {
+    title: input.title,
+    plotly: opts.plotly,
+    plotlySrc: opts.plotlySrc,
+    afterRender: ZOOM_JS,
+    css: REPORT_CSS,
+  });
 }
 
 /** Long/short colours in the trade table. */
