@@ -19,8 +19,7 @@ import { symbolSpec } from "../lib/market/instrument.ts";
 import { findingWarnings, readBarsChecked, resolveTimeframe, toArrays } from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
-import type { Params } from "../lib/strategies/contract.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, paramOptions, runTask } from "../lib/util/cli.ts";
 import { conversionForFile } from "../lib/portfolio/conversion.ts";
 import { sliceBars, timeRange } from "../lib/research/data.ts";
 import { writeTextAtomic } from "../lib/util/fs.ts";
@@ -32,29 +31,6 @@ const USAGE = `usage: deno task backtest --data FILE --strategy NAME [--param k=
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
   [--strict] [--lots N] [--conversion data|static] [--start ISO] [--end ISO]
   [--model open|ohlc|lower|ticks] [--lower FILE] [--ticks FILE] [--json] [--report FILE.html] [--allow-critical]`;
-
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x)) {
-    throw new KinetraError("bad_argument", `--${name} needs a number, got "${v}"`);
-  }
-  return x;
-}
-
-function parseParams(list: string[]): Params {
-  const out: Params = {};
-  for (const p of list) {
-    const m = p.match(/^([A-Za-z_][\w]*)=(.+)$/);
-    if (!m) throw new KinetraError("bad_argument", `--param needs name=value, got "${p}"`);
-    const v = Number(m[2]);
-    if (!Number.isFinite(v)) {
-      throw new KinetraError("bad_argument", `--param ${m[1]} needs a number, got "${m[2]}"`);
-    }
-    out[m[1]] = v;
-  }
-  return out;
-}
 
 function fmt(v: number | string | null): string {
   if (v === null) return "-";
@@ -131,12 +107,12 @@ async function main(): Promise<number> {
   if (values.conversion && values.conversion !== "data" && values.conversion !== "static") {
     throw new KinetraError("bad_argument", `--conversion must be data or static, got "${values.conversion}"`);
   }
-  const lots = num("lots", values.lots);
+  const lots = numberOption("lots", values.lots);
   if (lots !== undefined && !(lots > 0)) {
     throw new KinetraError("bad_argument", `--lots needs a positive number of lots, got ${values.lots}`);
   }
   const strategy = getStrategy(values.strategy);
-  const params = parseParams(values.param as string[]);
+  const params = paramOptions(values.param as string[]);
   // The data gate: a file with CRITICAL findings is refused unless --allow-critical.
   const { bars, findings } = await readBarsChecked(values.data, { allowCritical: values["allow-critical"] });
   for (const w of findingWarnings(values.data, findings)) console.error(w);
@@ -163,12 +139,12 @@ async function main(): Promise<number> {
   const symbolName = values.symbol ?? bars.meta.symbol;
   const config: Partial<BacktestConfig> = {
     profile,
-    cash: num("cash", values.cash),
-    commission: num("commission", values.commission) ?? null,
-    spread: num("spread", values.spread) ?? null,
-    margin: num("margin", values.margin),
-    leverage: num("leverage", values.leverage),
-    slippagePoints: num("slippage", values.slippage),
+    cash: numberOption("cash", values.cash),
+    commission: numberOption("commission", values.commission) ?? null,
+    spread: numberOption("spread", values.spread) ?? null,
+    margin: numberOption("margin", values.margin),
+    leverage: numberOption("leverage", values.leverage),
+    slippagePoints: numberOption("slippage", values.slippage),
     tradeOnClose: values["trade-on-close"],
     finalize: values.finalize,
     hedging: values.hedging,

@@ -12,7 +12,7 @@ import { writeBatchReport } from "../lib/backtest/batch_report.ts";
 import { summaryTable } from "../lib/backtest/batch_summary.ts";
 import type { Split } from "../lib/backtest/batch_types.ts";
 import { KinetraError } from "../lib/errors.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, paramOptions, runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir } from "../lib/util/paths.ts";
 import { resolveClusterUrl } from "../lib/cluster/url.ts";
 import { onStopSignal } from "../lib/util/signals.ts";
@@ -57,26 +57,6 @@ function list(s: string | undefined): string[] | undefined {
   if (s === undefined) return undefined;
   const v = s.split(",").map((x) => x.trim()).filter(Boolean);
   return v.length ? v : undefined;
-}
-
-function parseParams(list: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const p of list) {
-    const m = p.match(/^([A-Za-z_]\w*)=(.+)$/);
-    const v = m ? Number(m[2]) : NaN;
-    if (!m || !Number.isFinite(v)) {
-      throw new KinetraError("bad_argument", `--param needs name=number, got "${p}"`);
-    }
-    out[m[1]] = v;
-  }
-  return out;
-}
-
-function num(name: string, s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const v = Number(s);
-  if (!Number.isFinite(v)) throw new KinetraError("bad_argument", `--${name} must be a number, got "${s}"`);
-  return v;
 }
 
 function batchModel(v: string | undefined): "open" | "ohlc" | "lower" {
@@ -129,7 +109,7 @@ async function main(): Promise<number> {
   if (profile !== "mt5" && profile !== "compat") {
     throw new KinetraError("bad_argument", `--profile must be mt5 or compat, got "${profile}"`);
   }
-  const workers = num("workers", args.workers);
+  const workers = numberOption("workers", args.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
     throw new KinetraError("bad_argument", `--workers must be a whole number >= 0, got ${args.workers}`);
   }
@@ -169,14 +149,14 @@ async function main(): Promise<number> {
     strategies: list(args.strategies),
     timeframes: list(args.timeframes),
     split,
-    testRatio: num("test-ratio", args["test-ratio"]),
+    testRatio: numberOption("test-ratio", args["test-ratio"]),
     allowCritical: args["allow-critical"],
     workers,
     profile,
     strictTimeframe: args.strict,
     model: batchModel(args.model),
     outDir: args.out,
-    params: parseParams(args.param as string[]),
+    params: paramOptions(args.param as string[]),
     onProgress: (p) => {
       const secs = (p.elapsedMs / 1000).toFixed(1);
       if (tty) {

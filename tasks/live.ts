@@ -5,7 +5,7 @@
  * and `deno task live --init-config`. See docs/LIVE_TESTING_GUIDE.md for every flag.
  */
 import { parseArgs } from "node:util";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, paramOptions, runTask } from "../lib/util/cli.ts";
 import { KinetraError } from "../lib/errors.ts";
 import {
   confirmOnTerminal,
@@ -32,7 +32,8 @@ const USAGE = `usage:
   deno task live --mode live ... --i-accept-real-money-risk   (also KINETRA_ALLOW_LIVE=1 and a pinned account)
   deno task live --test-connection [--bridge HOST:PORT] [--symbol S]
   deno task live --init-config
-options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold X --speed BARS_PER_SECOND|0
+options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold X --breaker-reset-margin M
+         --speed BARS_PER_SECOND|0
   --max-daily-loss MONEY --max-position LOTS --flatten-on-breaker --flatten-on-halt --no-auto-adjust
   --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --max-refusals N --json
   --dashboard [HOST:PORT]   serve the session's dashboard (default 127.0.0.1 on a free port; docs/DASHBOARD.md)
@@ -54,13 +55,6 @@ function withDashboardDefault(args: string[]): string[] {
   return out;
 }
 
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new KinetraError("bad_option", `--${name} must be a number, got "${v}"`);
-  return x;
-}
-
 async function main(): Promise<number> {
   let parsed;
   try {
@@ -80,6 +74,7 @@ async function main(): Promise<number> {
         duration: { type: "string" },
         "max-trades": { type: "string" },
         "chs-threshold": { type: "string" },
+        "breaker-reset-margin": { type: "string" },
         speed: { type: "string" },
         bridge: { type: "string" },
         yes: { type: "boolean" },
@@ -131,7 +126,7 @@ async function main(): Promise<number> {
     const report = await testConnection({
       bridge: v.bridge,
       symbol: v.symbol,
-      timeoutMs: (num("connect-timeout", v["connect-timeout"]) ?? 30) * 1000,
+      timeoutMs: (numberOption("connect-timeout", v["connect-timeout"], { code: "bad_option" }) ?? 30) * 1000,
       onListening: (a) => print(`listening on ${a.hostname}:${a.port}`),
     });
     if (v.json) console.log(JSON.stringify(report, null, 2));
@@ -154,14 +149,7 @@ async function main(): Promise<number> {
   }
   if (!v.mode) throw new KinetraError("bad_option", `--mode is required\n${USAGE}`);
   if (!v.strategy) throw new KinetraError("bad_option", `--strategy is required\n${USAGE}`);
-  const params: Record<string, number> = {};
-  for (const p of v.param ?? []) {
-    const m = p.match(/^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/);
-    if (!m || !Number.isFinite(Number(m[2]))) {
-      throw new KinetraError("bad_option", `--param must look like name=number, got "${p}"`);
-    }
-    params[m[1]] = Number(m[2]);
-  }
+  const params = paramOptions(v.param, "bad_option");
   if (v.symbols !== undefined) return await runBasket(v, params, print);
   if (v.recompute && v.recompute !== "once" && v.recompute !== "per_bar") {
     throw new KinetraError("bad_option", `--recompute must be once or per_bar, got "${v.recompute}"`);
@@ -212,22 +200,25 @@ async function main(): Promise<number> {
       timeframe: v.timeframe,
       data: v.data,
       allowCritical: v["allow-critical"],
-      durationMin: num("duration", v.duration),
-      maxTrades: num("max-trades", v["max-trades"]),
-      chsThreshold: num("chs-threshold", v["chs-threshold"]),
-      speed: num("speed", v.speed),
+      durationMin: numberOption("duration", v.duration, { code: "bad_option" }),
+      maxTrades: numberOption("max-trades", v["max-trades"], { code: "bad_option" }),
+      chsThreshold: numberOption("chs-threshold", v["chs-threshold"], { code: "bad_option" }),
+      breakerResetMargin: numberOption("breaker-reset-margin", v["breaker-reset-margin"], {
+        code: "bad_option",
+      }),
+      speed: numberOption("speed", v.speed, { code: "bad_option" }),
       bridge: v.bridge,
       yes: v.yes,
       acceptRealMoneyRisk: v["i-accept-real-money-risk"],
       flattenOnBreaker: v["flatten-on-breaker"],
       flattenOnHalt: v["flatten-on-halt"],
-      maxDailyLoss: num("max-daily-loss", v["max-daily-loss"]),
-      maxPositionLots: num("max-position", v["max-position"]),
+      maxDailyLoss: numberOption("max-daily-loss", v["max-daily-loss"], { code: "bad_option" }),
+      maxPositionLots: numberOption("max-position", v["max-position"], { code: "bad_option" }),
       autoAdjust: !v["no-auto-adjust"],
       killFile: v["kill-file"],
-      cash: num("cash", v.cash),
+      cash: numberOption("cash", v.cash, { code: "bad_option" }),
       connectTimeoutMs: v["connect-timeout"]
-        ? num("connect-timeout", v["connect-timeout"])! * 1000
+        ? numberOption("connect-timeout", v["connect-timeout"], { code: "bad_option" })! * 1000
         : undefined,
       logsDir: v["logs-dir"],
       recompute: v.recompute as "once" | "per_bar" | undefined,
@@ -275,7 +266,7 @@ async function runBasket(
   const str = (k: string) => v[k] as string | undefined;
   const kill = killSwitch((s) => print(`${s}: halting cleanly…`));
   try {
-    const maxPositions = num("max-positions", str("max-positions"));
+    const maxPositions = numberOption("max-positions", str("max-positions"), { code: "bad_option" });
     const summary = await runLiveBasket({
       mode: v.mode as LiveMode,
       strategy: str("strategy")!,
@@ -283,16 +274,16 @@ async function runBasket(
       symbols: str("symbols")!.split(","),
       timeframe: str("timeframe") ?? "",
       source: str("source"),
-      lots: num("lots", str("lots")),
+      lots: numberOption("lots", str("lots"), { code: "bad_option" }),
       limits: maxPositions !== undefined ? { maxPositions } : undefined,
-      durationMin: num("duration", str("duration")),
-      maxTrades: num("max-trades", str("max-trades")),
-      chsThreshold: num("chs-threshold", str("chs-threshold")),
-      speed: num("speed", str("speed")),
+      durationMin: numberOption("duration", str("duration"), { code: "bad_option" }),
+      maxTrades: numberOption("max-trades", str("max-trades"), { code: "bad_option" }),
+      chsThreshold: numberOption("chs-threshold", str("chs-threshold"), { code: "bad_option" }),
+      speed: numberOption("speed", str("speed"), { code: "bad_option" }),
       flattenOnBreaker: v["flatten-on-breaker"] === true,
-      maxDailyLoss: num("max-daily-loss", str("max-daily-loss")),
+      maxDailyLoss: numberOption("max-daily-loss", str("max-daily-loss"), { code: "bad_option" }),
       killFile: str("kill-file"),
-      cash: num("cash", str("cash")),
+      cash: numberOption("cash", str("cash"), { code: "bad_option" }),
       logsDir: str("logs-dir"),
     }, { print, signal: kill.signal });
     if (v.json) {

@@ -14,13 +14,13 @@ import { KinetraError } from "../lib/errors.ts";
 import { parseTaskArgs } from "../lib/data/cli_args.ts";
 import type { BacktestConfig } from "../lib/backtest/config.ts";
 import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
-import type { Params, Strategy } from "../lib/strategies/contract.ts";
+import type { Strategy } from "../lib/strategies/contract.ts";
 import type { PortfolioStrategy } from "../lib/portfolio/contract.ts";
 import { loadBasket } from "../lib/portfolio/load.ts";
 import { type PortfolioLimits, runPortfolio, type SymbolOverrides } from "../lib/portfolio/engine.ts";
 import { PORTFOLIO_STRATEGIES } from "../lib/portfolio/momentum.ts";
 import { portfolioJson, portfolioStats } from "../lib/portfolio/stats.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, paramOptions, runTask } from "../lib/util/cli.ts";
 import { writeTextAtomic } from "../lib/util/fs.ts";
 
 const USAGE =
@@ -55,37 +55,12 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-function num(name: string, v: string | undefined, positive = true): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || (positive && !(x > 0))) {
-    throw new KinetraError(
-      "bad_argument",
-      `--${name} needs a ${positive ? "positive " : ""}number, got "${v}"`,
-    );
-  }
-  return x;
-}
-
 function time(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const s = /[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}${v.includes("T") ? "" : "T00:00"}Z`;
   const t = Date.parse(s);
   if (!Number.isFinite(t)) throw new KinetraError("bad_argument", `--${name} needs an ISO date, got "${v}"`);
   return t;
-}
-
-function parseParams(list: readonly string[]): Params {
-  const out: Params = {};
-  for (const p of list) {
-    const m = p.match(/^([A-Za-z_][\w]*)=(.+)$/);
-    const v = m ? Number(m[2]) : NaN;
-    if (!m || !Number.isFinite(v)) {
-      throw new KinetraError("bad_argument", `--param needs name=number, got "${p}"`);
-    }
-    out[m[1]] = v;
-  }
-  return out;
 }
 
 /** A portfolio strategy by name, else a single-symbol one (broadcast). */
@@ -177,10 +152,11 @@ async function main(): Promise<number> {
     throw new KinetraError("bad_argument", `--report needs a .html file name, got "${values.report}"`);
   }
   const strategy = strategyByName(values.strategy);
-  const params = parseParams(values.param ?? []);
+  const params = paramOptions(values.param ?? []);
   const profile = (values.profile ?? "mt5") as "mt5" | "compat";
-  const lots = num("lots", values.lots), risk = num("risk", values.risk);
-  const maxPositions = num("max-positions", values["max-positions"]);
+  const lots = numberOption("lots", values.lots, { positive: true }),
+    risk = numberOption("risk", values.risk, { positive: true });
+  const maxPositions = numberOption("max-positions", values["max-positions"], { positive: true });
   if (maxPositions !== undefined && !Number.isInteger(maxPositions)) {
     throw new KinetraError("bad_argument", `--max-positions needs a whole number, got ${maxPositions}`);
   }
@@ -198,8 +174,8 @@ async function main(): Promise<number> {
   });
   const config: Partial<BacktestConfig> = {
     profile,
-    cash: num("cash", values.cash),
-    leverage: num("leverage", values.leverage),
+    cash: numberOption("cash", values.cash, { positive: true }),
+    leverage: numberOption("leverage", values.leverage, { positive: true }),
     hedging: values.hedging ?? undefined,
     sizing: lots !== undefined
       ? { mode: "lots", lots }
@@ -209,8 +185,8 @@ async function main(): Promise<number> {
   };
   const limits: PortfolioLimits = {
     maxPositions,
-    maxExposurePct: num("max-exposure", values["max-exposure"]),
-    maxClassExposurePct: num("max-class-exposure", values["max-class-exposure"]),
+    maxExposurePct: numberOption("max-exposure", values["max-exposure"], { positive: true }),
+    maxClassExposurePct: numberOption("max-class-exposure", values["max-class-exposure"], { positive: true }),
   };
   if (values["symbol-config"]) {
     const per = await readSymbolConfig(values["symbol-config"]);

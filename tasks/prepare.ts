@@ -14,6 +14,7 @@ import { formatManifest, makeProgress, parseTaskArgs, prepareDataset } from "../
 import { runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir, PREPARED_DIR } from "../lib/util/paths.ts";
 import { onStopSignal } from "../lib/util/signals.ts";
+import { DEFAULT_TEST_RATIO } from "../lib/util/defaults.ts";
 
 const USAGE =
   "usage: deno task prepare [--source DIR] [--out DIR] [--test-ratio R] [--force] [--allow-critical] [--json]";
@@ -33,7 +34,7 @@ await runTask(async () => {
     return 0;
   }
   const ratioText = values["test-ratio"];
-  const testRatio = ratioText === undefined ? 0.2 : Number(ratioText);
+  const testRatio = ratioText === undefined ? DEFAULT_TEST_RATIO : Number(ratioText);
   if (ratioText !== undefined && (ratioText.trim() === "" || !Number.isFinite(testRatio))) {
     throw new KinetraError(
       "bad_argument",

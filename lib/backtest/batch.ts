@@ -27,6 +27,7 @@ import { ENGINE_VERSION, type JobEnvelope, makeJob, sha256Hex } from "../cluster
 import "../cluster/kinds.ts";
 import { type JobRunner, LocalRunner, makeRunner } from "../cluster/runner.ts";
 import { JobStore } from "../cluster/store.ts";
+import { DEFAULT_TEST_RATIO } from "../util/defaults.ts";
 
 /** Options of `runBatch` (and `planBatch`). */
 export interface BatchOptions {
@@ -188,7 +189,7 @@ export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<Bat
   if (!["train", "test", "all"].includes(split)) {
     throw new KinetraError("bad_argument", `--split must be train, test or all, got "${split}"`);
   }
-  const testRatio = opts.testRatio ?? 0.2;
+  const testRatio = opts.testRatio ?? DEFAULT_TEST_RATIO;
   if (!(testRatio > 0 && testRatio < 1)) {
     throw new KinetraError("bad_argument", `test ratio must be in (0, 1), got ${testRatio}`);
   }

@@ -65,7 +65,9 @@ export function noDataFilesError(dir: string): KinetraError {
 }
 
 /**
- * Scan `dir` recursively for exports (.csv, .tsv, .txt; hidden files and README files skipped).
+ * Scan `dir` recursively for exports (.csv, .tsv, .txt; hidden files and README files skipped;
+ * symbolic links followed). The one list of a folder's data files: the batch, the fix pipeline's
+ * working set and the menu all use it.
  * Throws `source_not_found` when the folder does not exist.
  *
  * @example
@@ -102,7 +104,13 @@ export async function scanCatalog(dir: string): Promise<Catalog> {
     for (const e of entries) {
       if (e.name.startsWith(".")) continue;
       const p = join(d, e.name);
-      if (e.isDirectory) {
+      let isDir = e.isDirectory;
+      if (e.isSymlink) {
+        const st = await Deno.stat(p).catch(() => null); // a symlink counts as what it points to
+        if (!st) continue;
+        isDir = st.isDirectory;
+      }
+      if (isDir) {
         await walk(p);
         continue;
       }

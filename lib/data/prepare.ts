@@ -20,6 +20,7 @@ import { detectTimeframe } from "./timeframe.ts";
 import type { BarArrays } from "./types.ts";
 import { isoTime, type Severity, validateLoaded, worstSeverity } from "./validate.ts";
 import { blockingFindings, criticalError } from "./guard.ts";
+import { DEFAULT_TEST_RATIO } from "../util/defaults.ts";
 
 /** Options of `prepareDataset`. */
 export interface PrepareOptions {
@@ -228,7 +229,7 @@ async function readManifest(path: string): Promise<Manifest | null> {
  */
 export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
   const out = opts.out ?? "data/prepared";
-  const testRatio = opts.testRatio ?? 0.2;
+  const testRatio = opts.testRatio ?? DEFAULT_TEST_RATIO;
   if (!(testRatio > 0 && testRatio < 1)) {
     throw new KinetraError(
       "bad_argument",

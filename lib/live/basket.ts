@@ -139,7 +139,7 @@ export async function runLiveBasket(
       `--symbols (several symbols on one account) runs in virtual mode only; got --mode ${opts.mode}`,
     );
   }
-  const { threshold, speed } = checkOptions({ ...opts, strategy: "x" } as LiveOptions);
+  const { threshold, resetMargin, speed } = checkOptions({ ...opts, strategy: "x" } as LiveOptions);
   const symbols = [...new Set(opts.symbols.map((s) => s.trim()).filter(Boolean))];
   if (!symbols.length) throw new KinetraError("bad_option", "--symbols needs at least one symbol");
   if (!opts.timeframe) throw new KinetraError("bad_option", "--symbols needs --timeframe TF");
@@ -171,6 +171,7 @@ export async function runLiveBasket(
     strategy: strategy as Strategy,
     params,
     threshold,
+    resetMargin,
     speed,
     config: {
       secret: null,

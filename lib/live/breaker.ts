@@ -1,10 +1,11 @@
 /**
  * The CHS circuit breaker: trips when the composite health score falls below the threshold and
- * resets only when it rises above threshold + 0.10 (hysteresis). Events are transitions, never
+ * resets only when it rises above threshold + the reset margin (default 0.10; hysteresis). Events are transitions, never
  * loop iterations: a breaker that stays tripped for a thousand bars is one event.
  *
  * @module
  */
+import { DEFAULT_BREAKER_RESET_MARGIN, DEFAULT_CHS_THRESHOLD } from "../util/defaults.ts";
 
 /** A breaker transition. */
 export type BreakerTransition = "tripped" | "reset";
@@ -17,7 +18,7 @@ export class CircuitBreaker {
   #trips = 0;
   #resets = 0;
 
-  constructor(threshold = 0.55, resetMargin = 0.10) {
+  constructor(threshold: number = DEFAULT_CHS_THRESHOLD, resetMargin: number = DEFAULT_BREAKER_RESET_MARGIN) {
     this.threshold = threshold;
     this.resetAbove = threshold + resetMargin;
   }

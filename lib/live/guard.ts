@@ -59,7 +59,7 @@ export class RiskGuard {
 
   /** `dayOffsetMs`: added to bar times to find the day (the trade server's offset for UTC bridge times). */
   constructor(readonly s: LiveSession, periodsPerYear: number, readonly dayOffsetMs: () => number = () => 0) {
-    this.breaker = new CircuitBreaker(s.threshold);
+    this.breaker = new CircuitBreaker(s.threshold, s.resetMargin);
     this.chs = new ChsTracker({ minTrades: 10, periodsPerYear });
     this.#dayStartEquity = s.cash;
   }

@@ -17,9 +17,9 @@ import { assertLiveAllowed, CONFIRM_WORD, type LiveMode } from "./gates.ts";
 import { Journal } from "./journal.ts";
 import { findPreparedTest, loadReplayBars } from "./prepared.ts";
 import type { LiveIO, LiveOptions } from "./types.ts";
+import { DEFAULT_BREAKER_RESET_MARGIN, DEFAULT_CHS_THRESHOLD } from "../util/defaults.ts";
 
-/** Default CHS threshold of the circuit breaker. */
-export const DEFAULT_CHS_THRESHOLD = 0.55;
+export { DEFAULT_CHS_THRESHOLD } from "../util/defaults.ts";
 /** Default magic number of the runner's orders. */
 export const DEFAULT_MAGIC = "20261122";
 
@@ -38,6 +38,8 @@ export interface LiveSession {
   strategy: Strategy;
   params: Params;
   threshold: number;
+  /** The breaker's reset margin above the threshold. */
+  resetMargin: number;
   speed: number;
   config: LiveConfig;
   /** Virtual: the bars to replay; null in demo and live. */
@@ -57,7 +59,7 @@ export interface LiveSession {
 }
 
 /** The checks of numeric options (a KinetraError `bad_option` for the first bad one). */
-export function checkOptions(opts: LiveOptions): { threshold: number; speed: number } {
+export function checkOptions(opts: LiveOptions): { threshold: number; resetMargin: number; speed: number } {
   const mode = opts.mode;
   if (mode !== "virtual" && mode !== "demo" && mode !== "live") {
     throw new KinetraError("bad_mode", `mode must be virtual, demo or live, got "${mode}"`);
@@ -65,6 +67,10 @@ export function checkOptions(opts: LiveOptions): { threshold: number; speed: num
   const threshold = opts.chsThreshold ?? DEFAULT_CHS_THRESHOLD;
   if (!(threshold >= 0 && threshold <= 1)) {
     throw new KinetraError("bad_option", `--chs-threshold must be in [0, 1], got ${threshold}`);
+  }
+  const resetMargin = opts.breakerResetMargin ?? DEFAULT_BREAKER_RESET_MARGIN;
+  if (!(resetMargin >= 0 && resetMargin <= 1)) {
+    throw new KinetraError("bad_option", `--breaker-reset-margin must be in [0, 1], got ${resetMargin}`);
   }
   const speed = opts.speed ?? 0;
   if (!(speed >= 0)) {
@@ -79,7 +85,7 @@ export function checkOptions(opts: LiveOptions): { threshold: number; speed: num
   if (opts.maxRefusals !== undefined && !(Number.isInteger(opts.maxRefusals) && opts.maxRefusals >= 1)) {
     throw new KinetraError("bad_option", `--max-refusals must be an integer >= 1, got ${opts.maxRefusals}`);
   }
-  return { threshold, speed };
+  return { threshold, resetMargin, speed };
 }
 
 /** Confirmation gate for demo and live. */
@@ -116,7 +122,7 @@ async function confirmMode(
  */
 export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveSession> {
   const env = io.env ?? ((n: string) => Deno.env.get(n));
-  const { threshold, speed } = checkOptions(opts);
+  const { threshold, resetMargin, speed } = checkOptions(opts);
   const mode = opts.mode;
   const strategy = typeof opts.strategy === "string" ? getStrategy(opts.strategy) : opts.strategy;
   const params = resolveParams(strategy, opts.params ?? {});
@@ -184,6 +190,7 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
     strategy,
     params,
     threshold,
+    resetMargin,
     speed,
     config,
     replay,
@@ -209,6 +216,7 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
     params,
     data: dataPath ?? null,
     chs_threshold: threshold,
+    breaker_reset_margin: resetMargin,
     magic: session.magic,
     limits: {
       duration_min: opts.durationMin ?? null,

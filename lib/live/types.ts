@@ -29,8 +29,10 @@ export interface LiveOptions {
   durationMin?: number;
   /** Entries allowed; after that no new entries, and the run ends once flat. */
   maxTrades?: number;
-  /** CHS below this trips the circuit breaker (default 0.55); it resets above threshold + 0.10. */
+  /** CHS below this trips the circuit breaker (default 0.55); it resets above threshold + the margin. */
   chsThreshold?: number;
+  /** The breaker resets when the CHS rises above threshold + this margin (default 0.10). */
+  breakerResetMargin?: number;
   /** Close positions when the breaker trips (default false: only new entries stop). */
   flattenOnBreaker?: boolean;
   /** Close positions when the run halts (kill switch, limits, link lost). Default false. */

@@ -12,7 +12,9 @@
  *
  * @module
  */
-import { join, relative } from "node:path";
+import { join } from "node:path";
+import { scanCatalog } from "../data/catalog.ts";
+import { KinetraError } from "../errors.ts";
 import {
   bridgeSettings,
   configTooOpen,
@@ -62,33 +64,16 @@ export interface StatusReport {
   line: string;
 }
 
-const DATA_EXT = /\.(csv|tsv|txt)$/i;
-
-/** Count the data files of a folder (recursively; hidden files and READMEs are not data). */
+/** Count the data files of a folder (`scanCatalog`'s list: recursive, hidden files and READMEs skipped). */
 export async function countDataFiles(dir: string): Promise<DataCount> {
-  const paths: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = await Array.fromAsync(Deno.readDir(d));
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.name.startsWith(".")) continue;
-      const p = join(d, e.name);
-      if (e.isDirectory) await walk(p);
-      else if (e.isFile && DATA_EXT.test(e.name) && !/^readme/i.test(e.name)) paths.push(relative(dir, p));
-    }
-  };
+  let paths: string[] = [];
   let exists = true;
   try {
-    exists = (await Deno.stat(dir)).isDirectory;
-  } catch {
+    paths = (await scanCatalog(dir)).files.map((f) => f.relative_path).sort();
+  } catch (e) {
+    if (!(e instanceof KinetraError)) throw e;
     exists = false;
   }
-  if (exists) await walk(dir);
-  paths.sort();
   const byClass: Record<string, number> = {};
   for (const p of paths) {
     const parts = p.split(/[\\/]/);

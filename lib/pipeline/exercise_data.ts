@@ -30,6 +30,7 @@ import { type DataFile, materializeFiles, WorkingSet } from "./working_set.ts";
 import { assertNotInside } from "../util/fs.ts";
 import { checkBacktestInvariants } from "./invariants.ts";
 import { type ProfileSummary, startCpuProfile } from "./profile.ts";
+import { DEFAULT_TEST_RATIO } from "../util/defaults.ts";
 
 /** Options of {@link exerciseData}. */
 export interface ExerciseOptions {
@@ -555,7 +556,7 @@ export async function prepareFiles(
     result = await data.prepareDataset({
       source: view,
       out: opts.out,
-      testRatio: opts.testRatio ?? 0.2,
+      testRatio: opts.testRatio ?? DEFAULT_TEST_RATIO,
       // The pipeline owns this folder: its manifest lists exactly the working set.
       keepOtherEntries: false,
       // The exerciser diagnoses: CRITICAL findings are reported by its validation stage in their

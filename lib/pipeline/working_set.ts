@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { KinetraError } from "../errors.ts";
+import { scanCatalog } from "../data/catalog.ts";
 import { assertNotInside } from "../util/fs.ts";
 
 /** One data file of the working set. */
@@ -20,34 +21,18 @@ export interface DataFile {
   repaired: boolean;
 }
 
-const DATA_EXT = /\.(csv|txt|tsv)$/i;
-
-/** Every export under `dir`, recursively (relative paths, sorted); README files and dot files skipped. */
+/** Every export under `dir`, recursively (relative paths, sorted): `scanCatalog`'s list. */
 export async function listDataFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  async function walk(d: string): Promise<void> {
-    for await (const e of Deno.readDir(d)) {
-      if (e.name.startsWith(".")) continue;
-      const p = join(d, e.name);
-      let isDir = e.isDirectory, isFile = e.isFile;
-      if (e.isSymlink) {
-        const st = await Deno.stat(p).catch(() => null);
-        isDir = !!st?.isDirectory;
-        isFile = !!st?.isFile;
-      }
-      if (isDir) await walk(p);
-      else if (isFile && DATA_EXT.test(e.name) && !/^readme/i.test(e.name)) out.push(relative(dir, p));
-    }
-  }
   try {
-    const st = await Deno.stat(dir);
-    if (!st.isDirectory) throw new KinetraError("file_not_found", `source ${dir} is not a folder`);
+    return (await scanCatalog(dir)).files.map((f) => f.relative_path).sort();
   } catch (e) {
-    if (e instanceof KinetraError) throw e;
-    throw new KinetraError("file_not_found", `source folder ${dir} does not exist`, { exitCode: 2 });
+    if (e instanceof KinetraError && (e.code === "source_not_found" || e.code === "source_not_a_folder")) {
+      throw new KinetraError("file_not_found", `source folder ${dir} does not exist or is not a folder`, {
+        exitCode: 2,
+      });
+    }
+    throw e;
   }
-  await walk(dir);
-  return out.sort();
 }
 
 /** The working set of a pipeline run. */

@@ -7,6 +7,7 @@
  */
 import { baseLayout, COLORS, type Figure, type PlotTrace, toEpochMs } from "./figure.ts";
 import { stackedPanels } from "./_panels.ts";
+import { DEFAULT_CHS_THRESHOLD } from "../util/defaults.ts";
 
 /** A journal record: one JSON object per line. Only a few fields are read; see {@link journalPoint}. */
 export type JournalRecord = Record<string, unknown>;
@@ -151,7 +152,7 @@ export function chsTimelineFigure(records: readonly JournalRecord[], opts: ChsTi
   const points = journalPoints(records);
   points.sort((a, b) => a.time - b.time);
   const fromJournal = records.map((r) => num(r.threshold) ?? num(r.chs_threshold)).find((v) => v !== null);
-  const threshold = opts.threshold ?? fromJournal ?? 0.55;
+  const threshold = opts.threshold ?? fromJournal ?? DEFAULT_CHS_THRESHOLD;
   const reset = threshold + (opts.resetMargin ?? 0.1);
   // Breaker records repeat the CHS that tripped them; the line takes CHS records only.
   const chsPts = points.filter((p) => p.chs !== null && p.kind !== "breaker_on" && p.kind !== "breaker_off");

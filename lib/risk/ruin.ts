@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DEFAULT_CHS_THRESHOLD } from "../util/defaults.ts";
 
 /**
  * Probability of losing `ruin` (a fraction of equity, e.g. 0.5) before recovering, for trades
@@ -34,7 +35,9 @@ export interface HealthGate {
  * breaker) when CHS < minCHS, RoR > maxRoR or either is NaN.
  */
 export function healthGatedFraction(chs: number, ror: number, gate: HealthGate = {}): number {
-  const base = gate.baseFraction ?? 0.02, minChs = gate.minChs ?? 0.55, maxRor = gate.maxRor ?? 0.1;
+  const base = gate.baseFraction ?? 0.02,
+    minChs = gate.minChs ?? DEFAULT_CHS_THRESHOLD,
+    maxRor = gate.maxRor ?? 0.1;
   if (!(chs >= minChs) || !(ror <= maxRor)) return 0;
   return base * (1 - ror / maxRor) * (chs - minChs) / (1 - minChs);
 }

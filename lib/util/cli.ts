@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isKinetraError } from "../errors.ts";
+import { isKinetraError, KinetraError } from "../errors.ts";
 
 /**
  * Run a task's main function. A `KinetraError` prints `error: <message>` (and, with `--json` in
@@ -43,4 +43,58 @@ export function isTerminal(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A numeric command-line option: undefined when absent, else a finite number (`positive`: > 0,
+ * `integer`: whole), or a KinetraError (`code`, default `bad_argument`, exit 2) naming the flag.
+ *
+ * @example
+ * ```ts
+ * import { numberOption } from "./cli.ts";
+ * console.log(numberOption("cash", "10000", { positive: true })); // 10000
+ * ```
+ */
+export function numberOption(
+  name: string,
+  value: string | undefined,
+  opts: { positive?: boolean; integer?: boolean; code?: string } = {},
+): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  const kind = `${opts.positive ? "positive " : ""}${opts.integer ? "whole " : ""}number`;
+  if (
+    value.trim() === "" || !Number.isFinite(x) || (opts.positive && !(x > 0)) ||
+    (opts.integer && !Number.isInteger(x))
+  ) {
+    throw new KinetraError(opts.code ?? "bad_argument", `--${name} needs a ${kind}, got "${value}"`);
+  }
+  return x;
+}
+
+/**
+ * Repeated `--param name=number` values as a record (later values win), or a KinetraError naming
+ * the bad entry (`code`, default `bad_argument`).
+ *
+ * @example
+ * ```ts
+ * import { paramOptions } from "./cli.ts";
+ * console.log(paramOptions(["fast=8", "slow=21"])); // { fast: 8, slow: 21 }
+ * ```
+ */
+export function paramOptions(
+  list: readonly string[] | undefined,
+  code = "bad_argument",
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of list ?? []) {
+    const m = p.match(/^([A-Za-z_]\w*)=(.+)$/);
+    if (!m) throw new KinetraError(code, `--param needs name=number, got "${p}"`);
+    const v = Number(m[2]);
+    if (m[2].trim() === "" || !Number.isFinite(v)) {
+      throw new KinetraError(code, `--param ${m[1]} needs a number, got "${m[2]}"`);
+    }
+    out[m[1]] = v;
+  }
+  return out;
 }

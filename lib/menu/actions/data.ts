@@ -11,6 +11,7 @@ import { listDatasets, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
 import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
+import { DEFAULT_TEST_RATIO } from "../../util/defaults.ts";
 
 /** The part of lib/data's validation the menu calls. */
 type ValidateApi = Pick<typeof import("../../data/mod.ts"), "validateFolder">;
@@ -78,7 +79,7 @@ export const prepareData: MenuAction = {
     requireData(files, opts.dataDir);
     const api = await loadPart<PrepareApi>("data/mod.ts", "Preparation (lib/data)", ["prepareDataset"]);
     const testPct = await ask.number("Share of each file kept for testing, in %", {
-      default: 20,
+      default: DEFAULT_TEST_RATIO * 100,
       min: 5,
       max: 50,
     });

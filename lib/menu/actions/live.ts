@@ -16,6 +16,7 @@ import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 import { testConnectionAction } from "./connection.ts";
 import { pickStrategy } from "./strategies.ts";
+import { DEFAULT_CHS_THRESHOLD } from "../../util/defaults.ts";
 
 /** The part of lib/live the menu calls. */
 type LiveApi = Pick<typeof import("../../live/mod.ts"), "runLive">;
@@ -92,7 +93,7 @@ export const virtualTrading: MenuAction = {
     const maxTrades = await ask.number("Maximum trades", { default: 50, min: 1, max: 100000, integer: true });
     // 0 is a value here (the breaker off, e.g. for a parity check), not "back".
     const chs = await ask.number("CHS threshold of the circuit breaker (0 = off)", {
-      default: 0.55,
+      default: DEFAULT_CHS_THRESHOLD,
       min: 0,
       max: 1,
     });
@@ -160,7 +161,7 @@ export const demoTrading: MenuAction = {
     const maxTrades = await ask.number("Maximum trades", { default: 5, min: 1, max: 1000, integer: true });
     // 0 is a value here (the breaker off, e.g. for a parity check), not "back".
     const chs = await ask.number("CHS threshold of the circuit breaker (0 = off)", {
-      default: 0.55,
+      default: DEFAULT_CHS_THRESHOLD,
       min: 0,
       max: 1,
     });
