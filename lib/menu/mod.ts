@@ -26,7 +26,6 @@ export * from "./operation.ts";
 export * from "./datasets.ts";
 export * from "./tree.ts";
 export * from "./runner.ts";
-export * from "./parts.ts";
 export * from "./docs_view.ts";
 export * from "./exercise_model.ts";
 export * from "./exercise_session.ts";

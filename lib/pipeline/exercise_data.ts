@@ -16,16 +16,7 @@
 import { basename, join } from "node:path";
 import { isKinetraError } from "../errors.ts";
 import type { Bars } from "../data/types.ts";
-import {
-  type DataFinding,
-  type DataPart,
-  isMissing,
-  loadBacktest,
-  loadData,
-  loadFeatures,
-  loadStrategies,
-  type Missing,
-} from "./parts.ts";
+import { BACKTEST, DATA, type DataFinding, type DataPart, FEATURES, STRATEGIES } from "./parts.ts";
 import { type DataFile, materializeFiles, WorkingSet } from "./working_set.ts";
 import { assertNotInside } from "../util/fs.ts";
 import { checkBacktestInvariants } from "./invariants.ts";
@@ -234,9 +225,9 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
   // 1. Catalog.
   let t0 = performance.now();
   const files = opts.files ?? (await WorkingSet.open(opts.source)).files();
-  const data = await loadData();
+  const data = DATA;
   let catalogNote = "own recursive listing";
-  if (!isMissing(data) && data.scanCatalog) {
+  {
     try {
       await data.scanCatalog(opts.source);
       catalogNote = "lib/data scanCatalog";
@@ -284,98 +275,84 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
   }
 
   // 2. Loading (readBars) and the checks on what the reader saw.
-  if (isMissing(data)) {
-    unavailable.push(`data loading: ${data.reason}`);
-    operations.push({
-      operation: "data_loading",
-      available: false,
-      files_tested: 0,
-      successful: 0,
-      failed: 0,
-      total_ms: 0,
-      slowest: [],
-      note: data.reason,
-    });
-  } else {
-    t0 = performance.now();
-    const times: { file: string; ms: number }[] = [];
-    let ok = 0, rows = 0, bytes = 0;
-    for (const rec of records) {
-      if (opts.deadlineMs && performance.now() > opts.deadlineMs) {
-        timedOut = true;
-        break;
-      }
-      if (opts.signal?.aborted) break;
-      const t = performance.now();
-      try {
-        const bars = await data.readBars(rec.path);
-        rec.read_ms = performance.now() - t;
-        rec.rows = bars.frame.height;
-        rec.format = bars.meta.format;
-        rec.encoding = bars.meta.report?.encoding ?? null;
-        rec.delimiter = bars.meta.report?.delimiter ?? null;
-        rec.timeframe_declared = bars.meta.timeframe;
-        rec.timeframe_detected = bars.meta.timeframeDetected;
-        for (const fd of readReportFindings(bars, !data.validateFile)) {
-          rec.findings.push({ code: fd.code, severity: null, message: fd.message });
-          errors.push({
-            file: rec.file,
-            operation: "data_loading",
-            code: fd.code,
-            severity: null,
-            message: `${basename(rec.file)}: ${fd.message}`,
-            details: { ...fd, path: rec.path },
-          });
-        }
-        ok++;
-        rows += rec.rows;
-        bytes += rec.size_bytes;
-      } catch (e) {
-        rec.read_ms = performance.now() - t;
-        const code = isKinetraError(e) ? e.code : "read_failed";
-        rec.error = { code, message: (e as Error).message };
+  t0 = performance.now();
+  const times: { file: string; ms: number }[] = [];
+  let ok = 0, rows = 0, bytes = 0;
+  for (const rec of records) {
+    if (opts.deadlineMs && performance.now() > opts.deadlineMs) {
+      timedOut = true;
+      break;
+    }
+    if (opts.signal?.aborted) break;
+    const t = performance.now();
+    try {
+      const bars = await data.readBars(rec.path);
+      rec.read_ms = performance.now() - t;
+      rec.rows = bars.frame.height;
+      rec.format = bars.meta.format;
+      rec.encoding = bars.meta.report?.encoding ?? null;
+      rec.delimiter = bars.meta.report?.delimiter ?? null;
+      rec.timeframe_declared = bars.meta.timeframe;
+      rec.timeframe_detected = bars.meta.timeframeDetected;
+      for (const fd of readReportFindings(bars, !data.validateFile)) {
+        rec.findings.push({ code: fd.code, severity: null, message: fd.message });
         errors.push({
           file: rec.file,
           operation: "data_loading",
-          code,
+          code: fd.code,
           severity: null,
-          message: (e as Error).message,
-          details: { path: rec.path },
+          message: `${basename(rec.file)}: ${fd.message}`,
+          details: { ...fd, path: rec.path },
         });
       }
-      times.push({ file: rec.file, ms: rec.read_ms });
-      if (rec.read_ms > slow.read) {
-        bottlenecks.push({
-          operation: "data_loading",
-          file: rec.file,
-          time_ms: Math.round(rec.read_ms),
-          issue: "slow file load",
-        });
-      }
-      progress(
-        `  load ${rec.file}: ${rec.error ? `error ${rec.error.code}` : `${rec.rows} rows`} (${
-          Math.round(rec.read_ms)
-        } ms)`,
-      );
+      ok++;
+      rows += rec.rows;
+      bytes += rec.size_bytes;
+    } catch (e) {
+      rec.read_ms = performance.now() - t;
+      const code = isKinetraError(e) ? e.code : "read_failed";
+      rec.error = { code, message: (e as Error).message };
+      errors.push({
+        file: rec.file,
+        operation: "data_loading",
+        code,
+        severity: null,
+        message: (e as Error).message,
+        details: { path: rec.path },
+      });
     }
-    const ms = performance.now() - t0;
-    operations.push({
-      operation: "data_loading",
-      available: true,
-      files_tested: records.length,
-      successful: ok,
-      failed: records.length - ok,
-      total_ms: Math.round(ms),
-      rows,
-      mb_per_s: ms > 0 ? Math.round(bytes / 1e6 / (ms / 1000) * 10) / 10 : undefined,
-      slowest: top(times),
-    });
+    times.push({ file: rec.file, ms: rec.read_ms });
+    if (rec.read_ms > slow.read) {
+      bottlenecks.push({
+        operation: "data_loading",
+        file: rec.file,
+        time_ms: Math.round(rec.read_ms),
+        issue: "slow file load",
+      });
+    }
+    progress(
+      `  load ${rec.file}: ${rec.error ? `error ${rec.error.code}` : `${rec.rows} rows`} (${
+        Math.round(rec.read_ms)
+      } ms)`,
+    );
   }
+  const ms = performance.now() - t0;
+  operations.push({
+    operation: "data_loading",
+    available: true,
+    files_tested: records.length,
+    successful: ok,
+    failed: records.length - ok,
+    total_ms: Math.round(ms),
+    rows,
+    mb_per_s: ms > 0 ? Math.round(bytes / 1e6 / (ms / 1000) * 10) / 10 : undefined,
+    slowest: top(times),
+  });
 
   const stopped = (): boolean => opts.signal?.aborted === true;
   // 3. Validation (lib/data's checks).
   if (!stopped()) {
-    await validateAll(data, records, errors, bottlenecks, operations, unavailable, slow.validate, progress);
+    await validateAll(data, records, errors, bottlenecks, operations, slow.validate, progress);
   }
 
   // 4. Preparation.
@@ -440,30 +417,14 @@ export async function exerciseData(opts: ExerciseOptions): Promise<ExerciseRepor
 }
 
 async function validateAll(
-  data: DataPart | Missing,
+  data: DataPart,
   records: FileRecord[],
   errors: ExerciseError[],
   bottlenecks: Bottleneck[],
   operations: OperationRecord[],
-  unavailable: string[],
   slowMs: number,
   progress: (line: string) => void,
 ): Promise<void> {
-  if (isMissing(data) || !data.validateFile) {
-    const note = isMissing(data) ? data.reason : "lib/data does not export validateFile yet";
-    unavailable.push(`validation: ${note}`);
-    operations.push({
-      operation: "validation",
-      available: false,
-      files_tested: 0,
-      successful: 0,
-      failed: 0,
-      total_ms: 0,
-      slowest: [],
-      note,
-    });
-    return;
-  }
   const t0 = performance.now();
   const times: { file: string; ms: number }[] = [];
   let clean = 0, failed = 0;
@@ -523,29 +484,12 @@ async function validateAll(
 
 /** Prepare the working set with lib/data's prepareDataset into a pipeline-owned folder. */
 export async function prepareFiles(
-  data: DataPart | Missing,
+  data: DataPart,
   source: string,
   files: DataFile[],
   opts: { out: string; viewDir?: string; testRatio?: number; signal?: AbortSignal },
 ): Promise<{ operation: OperationRecord; errors: ExerciseError[]; result: unknown }> {
   const t0 = performance.now();
-  if (isMissing(data) || !data.prepareDataset) {
-    const note = isMissing(data) ? data.reason : "lib/data does not export prepareDataset yet";
-    return {
-      operation: {
-        operation: "preparation",
-        available: false,
-        files_tested: 0,
-        successful: 0,
-        failed: 0,
-        total_ms: 0,
-        slowest: [],
-        note,
-      },
-      errors: [],
-      result: null,
-    };
-  }
   const errors: ExerciseError[] = [];
   const viewDir = opts.viewDir ?? join(opts.out, "..", "_view");
   assertNotInside(viewDir, source);
@@ -665,30 +609,13 @@ function viewRelToSource(file: string, view: string, files: DataFile[]): string 
 }
 
 async function backtestSample(
-  data: DataPart | Missing,
+  data: DataPart,
   sample: FileRecord[],
   slowMs: number,
   progress: (line: string) => void,
 ): Promise<{ operation: OperationRecord; errors: ExerciseError[]; bottlenecks: Bottleneck[] }> {
   const t0 = performance.now();
-  const [bt, st, ft] = await Promise.all([loadBacktest(), loadStrategies(), loadFeatures()]);
-  const miss = [data, bt, st].filter(isMissing).map((m) => m.reason);
-  if (miss.length || isMissing(data) || isMissing(bt) || isMissing(st)) {
-    return {
-      operation: {
-        operation: "backtest_sample",
-        available: false,
-        files_tested: 0,
-        successful: 0,
-        failed: 0,
-        total_ms: 0,
-        slowest: [],
-        note: miss.join("; "),
-      },
-      errors: [],
-      bottlenecks: [],
-    };
-  }
+  const bt = BACKTEST, st = STRATEGIES, ft = FEATURES;
   const errors: ExerciseError[] = [];
   const bottlenecks: Bottleneck[] = [];
   const times: { file: string; ms: number }[] = [];
@@ -706,8 +633,7 @@ async function backtestSample(
       const t = performance.now();
       const label = `${rec.file} × ${s.name}`;
       try {
-        if (s.features.length && isMissing(ft)) throw new Error(`features unavailable: ${ft.reason}`);
-        const features = s.features.length && !isMissing(ft) ? ft.computeFeatures(arrays, s.features) : {};
+        const features = s.features.length ? ft.computeFeatures(arrays, s.features) : {};
         const res = bt.runBacktest({ bars: arrays, meta: bars.meta, strategy: s, features });
         const bad = checkBacktestInvariants(res);
         for (const v of bad) {

@@ -14,7 +14,7 @@ export interface InvariantViolation {
 /** The parts of a backtest result the invariants read. */
 export interface ResultLike {
   stats: Record<string, unknown>;
-  trades: Record<string, unknown>[];
+  trades: readonly object[];
   equity: ArrayLike<number>;
 }
 
@@ -53,7 +53,7 @@ export function checkBacktestInvariants(r: ResultLike): InvariantViolation[] {
   let example = "";
   for (const t of r.trades) {
     for (const f of COST_FIELDS) {
-      const v = t[f];
+      const v = (t as Record<string, unknown>)[f];
       if (typeof v === "number" && (v < 0 || Number.isNaN(v))) {
         negTrades++;
         if (!example) example = `${f} = ${v}`;

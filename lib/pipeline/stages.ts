@@ -12,7 +12,7 @@ import { isKinetraError } from "../errors.ts";
 import { runChild } from "./child.ts";
 import { exerciseData, prepareFiles } from "./exercise_data.ts";
 import { checkBacktestInvariants } from "./invariants.ts";
-import { isMissing, libUrl, loadBacktest, loadData, loadFeatures, loadStrategies } from "./parts.ts";
+import { BACKTEST, DATA, FEATURES, libUrl, STRATEGIES } from "./parts.ts";
 import { categorize } from "./categorize.ts";
 import { failsRun, type RawError, type StageName, type StageResult } from "./types.ts";
 import type { WorkingSet } from "./working_set.ts";
@@ -425,8 +425,6 @@ export function realDataStage(opts: { backtestSample?: number; timeoutMs?: numbe
     timeoutMs: opts.timeoutMs ?? 600_000,
     async run(ctx) {
       const t0 = performance.now();
-      const data = await loadData();
-      if (isMissing(data)) return unavailable("real_data", t0, data.reason);
       const report = await exerciseData({
         source: ctx.source,
         files: ctx.workingSet.files(),
@@ -477,11 +475,7 @@ export function preparationStage(opts: { testRatio?: number; timeoutMs?: number 
     timeoutMs: opts.timeoutMs ?? 600_000,
     async run(ctx) {
       const t0 = performance.now();
-      const data = await loadData();
-      if (isMissing(data)) return unavailable("data_preparation", t0, data.reason);
-      if (!data.prepareDataset) {
-        return unavailable("data_preparation", t0, "lib/data does not export prepareDataset yet");
-      }
+      const data = DATA;
       const files = ctx.workingSet.files();
       const r = await prepareFiles(data, ctx.source, files, {
         out: ctx.preparedDir,
@@ -551,16 +545,7 @@ export function backtestValidationStage(
     timeoutMs: opts.timeoutMs ?? 900_000,
     async run(ctx) {
       const t0 = performance.now();
-      const [data, bt, st, ft] = await Promise.all([
-        loadData(),
-        loadBacktest(),
-        loadStrategies(),
-        loadFeatures(),
-      ]);
-      for (const p of [data, bt, st]) {
-        if (isMissing(p)) return unavailable("backtest_validation", t0, p.reason);
-      }
-      if (isMissing(data) || isMissing(bt) || isMissing(st)) throw new Error("unreachable");
+      const data = DATA, bt = BACKTEST, st = STRATEGIES, ft = FEATURES;
       const files = await preparedFromManifest(ctx.preparedDir, opts.split ?? "test") ??
         await listPrepared(ctx.preparedDir, opts.split ?? "test");
       if (!files.length) {
@@ -596,13 +581,7 @@ export function backtestValidationStage(
         }
         for (const s of strategies) {
           try {
-            const features = s.features.length
-              ? (isMissing(ft)
-                ? (() => {
-                  throw new Error(`features unavailable: ${ft.reason}`);
-                })()
-                : ft.computeFeatures(arrays, s.features))
-              : {};
+            const features = s.features.length ? ft.computeFeatures(arrays, s.features) : {};
             const res = bt.runBacktest({ bars: arrays, strategy: s, features });
             const bad = checkBacktestInvariants(res);
             if (bad.length) failed++;
@@ -653,9 +632,6 @@ export function menuExerciserStage(opts: { timeoutMs?: number; args?: string[] }
     timeoutMs: opts.timeoutMs ?? 600_000,
     async run(ctx) {
       const t0 = performance.now();
-      if (!existsSync(join(ctx.root, "tasks/exercise_menu.ts"))) {
-        return unavailable("menu_exerciser", t0, "tasks/exercise_menu.ts does not exist yet");
-      }
       // The menu is walked over the pipeline's source data so both look at the same files.
       const args = ["task", "exercise:menu", "--json", "--data-dir", ctx.source, ...(opts.args ?? [])];
       const r = await runChild(Deno.execPath(), args, {

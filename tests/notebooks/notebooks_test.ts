@@ -23,6 +23,9 @@ function nb(cells: Notebook["cells"]): Notebook {
   return { cells, metadata: {}, nbformat: 4, nbformat_minor: 5 };
 }
 
+// Without Jupyter these tests are reported as ignored (jupyterAvailable throws under CI=true).
+const JUPYTER = jupyterAvailable("notebooks_test");
+
 const plotHtml = '<div id="kinetra-plot-1" class="kinetra-plot"></div><script>Plotly.newPlot("x")</script>';
 
 Deno.test("executed-notebook check: a tagged cell whose output was dropped is a failure", () => {
@@ -153,8 +156,10 @@ Deno.test("committed notebook check flags stored outputs and untagged cells", ()
   assert.equal(problems.length, 3);
 });
 
-Deno.test("deno task notebooks executes every notebook on the Deno kernel with all expected outputs", async () => {
-  if (!jupyterAvailable("notebooks_test")) return;
+Deno.test({
+  name: "deno task notebooks executes every notebook on the Deno kernel with all expected outputs",
+  ignore: !JUPYTER,
+}, async () => {
   const out = await Deno.makeTempDir({ prefix: "kinetra-nb-" });
   try {
     const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
@@ -184,8 +189,10 @@ Deno.test("deno task notebooks executes every notebook on the Deno kernel with a
   }
 });
 
-Deno.test("the runner fails a notebook whose cell throws, and one whose expected output never came", async () => {
-  if (!jupyterAvailable("notebooks_test")) return;
+Deno.test({
+  name: "the runner fails a notebook whose cell throws, and one whose expected output never came",
+  ignore: !JUPYTER,
+}, async () => {
   const dir = await Deno.makeTempDir({ prefix: "kinetra-nb-bad-" });
   try {
     const cell = (source: string, tags: string[]) => ({
@@ -223,8 +230,10 @@ Deno.test("the runner fails a notebook whose cell throws, and one whose expected
   }
 });
 
-Deno.test("deno task jupyter:install registers a working Deno kernel for the user (temporary HOME)", async () => {
-  if (!jupyterAvailable("jupyter_install_test")) return;
+Deno.test({
+  name: "deno task jupyter:install registers a working Deno kernel for the user (temporary HOME)",
+  ignore: !JUPYTER,
+}, async () => {
   const home = await Deno.makeTempDir({ prefix: "kinetra-home-" });
   try {
     const env = { ...Deno.env.toObject(), HOME: home, NO_COLOR: "1" };

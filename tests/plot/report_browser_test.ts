@@ -5,9 +5,13 @@ import { chromiumAvailable, openPage } from "./_browser.ts";
 import { sampleReportInput } from "./_sample.ts";
 
 const ARTIFACTS = "test-artifacts/plot";
+// Without Chromium these tests are reported as ignored (chromiumAvailable throws under CI=true).
+const BROWSER = chromiumAvailable("report_browser_test");
 
-Deno.test("backtest report from real sample data renders every chart in headless Chromium, offline", async () => {
-  if (!chromiumAvailable("report_browser_test")) return;
+Deno.test({
+  name: "backtest report from real sample data renders every chart in headless Chromium, offline",
+  ignore: !BROWSER,
+}, async () => {
   const input = await sampleReportInput();
   assert.ok(input.trades.length > 20, "the sample strategy should trade");
   const html = backtestReportHtml(input);
@@ -51,8 +55,10 @@ Deno.test("backtest report from real sample data renders every chart in headless
   }
 });
 
-Deno.test("every figure builder renders in headless Chromium from real data (gallery page)", async () => {
-  if (!chromiumAvailable("report_browser_test gallery")) return;
+Deno.test({
+  name: "every figure builder renders in headless Chromium from real data (gallery page)",
+  ignore: !BROWSER,
+}, async () => {
   const { readBars, toArrays } = await import("../../lib/data/mod.ts");
   const { computeFeatures, REGIME_NAMES } = await import("../../lib/features/mod.ts");
   const { runBacktest } = await import("../../lib/backtest/mod.ts");

@@ -28,7 +28,40 @@ Deno.test("CHS is NaN until minTrades trades, then a number in [0, 1]", () => {
   assert.ok(v >= 0 && v <= 1, `CHS ${v}`);
 });
 
-Deno.test("incremental tracker == computeChs on the same inputs", () => {
+/**
+ * CHS written out from its definition (docs/METRICS.md) over whole arrays, with two-pass
+ * statistics: independent of the tracker's running sums.
+ */
+function referenceChs(ts: readonly ChsTrade[], rets: readonly number[], periodsPerYear: number) {
+  const clip = (x: number) => Math.min(1, Math.max(0, x));
+  const n = ts.length;
+  const wins = ts.filter((t) => t.pnl > 0), losses = ts.filter((t) => t.pnl < 0);
+  const winRate = wins.length / n;
+  const avg = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const payoff = avg(wins.map((t) => t.pnl)) / avg(losses.map((t) => -t.pnl));
+  const r = ts.map((t) => t.returnPct / 100);
+  const omega = r.filter((x) => x > 0).reduce((a, b) => a + b, 0) /
+    r.filter((x) => x < 0).reduce((a, b) => a - b, 0);
+  const mu = avg(r);
+  const sd = Math.sqrt(r.reduce((a, x) => a + (x - mu) ** 2, 0) / (n - 1));
+  const ror = mu <= 0 ? 1 : clip(Math.exp(-2 * mu * 0.5 / (sd * sd)));
+  let curve = 1, peak = 1, maxDd = 0;
+  for (const x of rets) {
+    curve *= 1 + x;
+    peak = Math.max(peak, curve);
+    maxDd = Math.max(maxDd, 1 - curve / peak);
+  }
+  const rm = avg(rets);
+  const vol = Math.sqrt(rets.reduce((a, x) => a + (x - rm) ** 2, 0) / (rets.length - 1) * periodsPerYear);
+  const mfeCap = avg(ts.filter((t) => t.mfe! > 0).map((t) => clip(t.captured! / t.mfe!)));
+  const energyCap = wins.reduce((a, t) => a + t.energy!, 0) / ts.reduce((a, t) => a + t.energy!, 0);
+  const edge = 0.4 * winRate + 0.3 * clip(payoff / 3) + 0.3 * clip(omega / 5);
+  const risk = 0.5 * (1 - ror) + 0.3 * (1 - clip(maxDd / 0.2)) + 0.2 * (1 - clip(vol / 0.5));
+  const efficiency = (mfeCap + energyCap) / 2;
+  return { chs: clip(0.4 * edge + 0.3 * risk + 0.3 * efficiency), edge, risk, efficiency, ror, maxDd, vol };
+}
+
+Deno.test("the tracker, fed as a live runner feeds it, equals the CHS computed from its definition", () => {
   const ts = trades(60, 0.3);
   const rets = Array.from({ length: 200 }, (_, k) => Math.sin(k / 7) * 0.01 + 0.0005);
   const t = new ChsTracker({ periodsPerYear: 252 });
@@ -38,11 +71,34 @@ Deno.test("incremental tracker == computeChs on the same inputs", () => {
     if (k % 3 === 0 && k / 3 < ts.length) t.addTrade(ts[k / 3]);
   }
   for (let k = Math.ceil(200 / 3); k < ts.length; k++) t.addTrade(ts[k]);
-  const batch = computeChs({ trades: ts, returns: rets, options: { periodsPerYear: 252 } });
+  const ref = referenceChs(ts, rets, 252);
   const inc = t.components();
-  for (const key of Object.keys(batch) as (keyof typeof batch)[]) {
-    assert.ok(Math.abs(inc[key] - batch[key]) <= 1e-12 * Math.max(1, Math.abs(batch[key])), key);
-  }
+  const close = (a: number, b: number, what: string) =>
+    assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+  close(inc.chs, ref.chs, "chs");
+  close(inc.edge, ref.edge, "edge");
+  close(inc.risk, ref.risk, "risk");
+  close(inc.efficiency, ref.efficiency, "efficiency");
+  close(inc.risk_of_ruin, ref.ror, "risk of ruin");
+  close(inc.max_drawdown, ref.maxDd, "max drawdown");
+  close(inc.volatility_ann, ref.vol, "volatility");
+  assert.ok(ref.chs > 0 && ref.chs < 1 && ref.ror > 0 && ref.ror < 1, "a case where every pillar matters");
+  // computeChs (the backtest's batch form) gives the same as the definition too.
+  close(
+    computeChs({ trades: ts, returns: rets, options: { periodsPerYear: 252 } }).chs,
+    ref.chs,
+    "computeChs",
+  );
+});
+
+Deno.test("a windowed tracker scores only its last N trades", () => {
+  const ts = trades(80, 0.2, 11);
+  const rets = [0.01, -0.004, 0.002, 0.003];
+  const w = new ChsTracker({ window: 30, periodsPerYear: 252 });
+  for (const r of rets) w.addReturn(r);
+  for (const x of ts) w.addTrade(x);
+  const ref = referenceChs(ts.slice(-30), rets, 252);
+  assert.ok(Math.abs(w.value() - ref.chs) <= 1e-9, `${w.value()} vs ${ref.chs}`);
 });
 
 Deno.test("a strong edge scores higher than a losing one; components follow their definitions", () => {

@@ -17,7 +17,6 @@ import { resolveTimeframe } from "../../data/timeframe.ts";
 import { type DatasetFile, listDatasets, pickDataset, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
 import { type OperationHandle, yieldToEvents } from "../operation.ts";
-import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 import { type FeaturesApi, loadDataRead } from "./exploration.ts";
 import { loadRegistry, pickStrategy } from "./strategies.ts";
@@ -63,9 +62,7 @@ export async function backtestFile(
 }> {
   const data = await loadDataRead();
   const registry = await loadRegistry();
-  const engine = await loadPart<BacktestApi>("backtest/mod.ts", "The backtest engine (lib/backtest)", [
-    "runBacktest",
-  ]);
+  const engine = await import("../../backtest/mod.ts");
   const total = strategyNames.length + 1;
   op.progress(0, total, "reading");
   const loaded: Bars = await data.readBars(file.path);
@@ -105,9 +102,7 @@ export async function backtestFile(
     // common window the declared features come from the whole file, so the window sees the same values.
     let own: { bars: BarArrays; features?: FeatureArrays } = { bars };
     if (common) {
-      feats ??= await loadPart<FeaturesApi>("features/mod.ts", "Features (lib/features)", [
-        "computeFeatures",
-      ]);
+      feats ??= await import("../../features/mod.ts");
       const features = strategy.features.length ? feats.computeFeatures(bars, strategy.features) : {};
       own = barsForWindow(bars, features, common.start, firstTradedBar(strategy, set[i].params));
     }
@@ -200,10 +195,7 @@ export const quickBacktest: MenuAction = {
     });
     ask.say(`  Results: ${base}.json`);
     try {
-      const plot = await loadPart<PlotApi>("plot/mod.ts", "Reports (lib/plot)", [
-        "backtestReportHtml",
-        "backtestReportInput",
-      ]);
+      const plot = await import("../../plot/mod.ts");
       const html = plot.backtestReportHtml(plot.backtestReportInput({
         title: `${strategy} on ${meta.symbol} ${meta.timeframe ?? ""}`,
         subtitle: file.rel,
@@ -283,17 +275,9 @@ export const compareStrategies: MenuAction = {
   },
 };
 
-/** The batch runner's entry point, or a clear "not available". */
-async function batchTask(): Promise<string> {
-  const path = join(projectRoot(), "tasks", "backtest_batch.ts");
-  if (!(await exists(path))) {
-    throw new KinetraError(
-      "part_unavailable",
-      "The batch runner is not available in this build: tasks/backtest_batch.ts does not exist yet.",
-      { exitCode: 1 },
-    );
-  }
-  return path;
+/** The batch runner's entry point. */
+function batchTask(): string {
+  return join(projectRoot(), "tasks", "backtest_batch.ts");
 }
 
 /** The run_<stamp> folders under a batch output folder, oldest first. */
@@ -316,7 +300,7 @@ export const batchBacktest: MenuAction = {
     const { ask, opts } = ctx;
     const files = await listDatasets(opts.dataDir);
     requireData(files, opts.dataDir);
-    const task = await batchTask();
+    const task = batchTask();
     const names = (await loadRegistry()).listStrategies().map((s) => s.name);
     const which = await ask.choose("Strategies", ["all registered: " + names.join(", "), ...names], 0);
     const strategies = which === 0 ? names : [names[which - 1]];

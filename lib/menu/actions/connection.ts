@@ -7,7 +7,6 @@
  */
 import { KinetraError } from "../../errors.ts";
 import { bridgeSettings, envGet, readConfig } from "../config.ts";
-import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 
 /** The part of lib/live/mod.ts the menu calls for a connection test. */
@@ -44,9 +43,7 @@ export const testConnectionAction: MenuAction = {
       ask.say("  Next: Main Menu > Login and Authentication > Configure MT5 Bridge.");
       return;
     }
-    const live = await loadPart<LiveConnectionApi>("live/mod.ts", "The connection test (lib/live)", [
-      "testConnection",
-    ]);
+    const live = await import("../../live/mod.ts");
     const timeoutS = await ask.number("Seconds to wait for the Expert Advisor", {
       default: 20,
       min: 1,

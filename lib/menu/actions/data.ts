@@ -5,11 +5,8 @@
  * @module
  */
 import { join, relative, resolve } from "node:path";
-import { KinetraError } from "../../errors.ts";
-import { exists } from "../../util/fs.ts";
 import { listDatasets, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
-import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 import { DEFAULT_TEST_RATIO } from "../../util/defaults.ts";
 
@@ -25,7 +22,7 @@ export const validateData: MenuAction = {
     const { ask, opts } = ctx;
     const files = await listDatasets(opts.dataDir);
     requireData(files, opts.dataDir);
-    const api = await loadPart<ValidateApi>("data/mod.ts", "Validation (lib/data)", ["validateFolder"]);
+    const api = await import("../../data/mod.ts");
     const result = await ctx.operation(`Validating ${files.length} files`, async (op) => {
       return await api.validateFolder(opts.dataDir, (done, total, rec) => {
         op.checkCancelled();
@@ -77,7 +74,7 @@ export const prepareData: MenuAction = {
     const { ask, opts } = ctx;
     const files = await listDatasets(opts.dataDir);
     requireData(files, opts.dataDir);
-    const api = await loadPart<PrepareApi>("data/mod.ts", "Preparation (lib/data)", ["prepareDataset"]);
+    const api = await import("../../data/mod.ts");
     const testPct = await ask.number("Share of each file kept for testing, in %", {
       default: DEFAULT_TEST_RATIO * 100,
       min: 5,
@@ -127,13 +124,6 @@ export const fixPipeline: MenuAction = {
   async run(ctx: ActionContext): Promise<void> {
     const { ask, opts } = ctx;
     const task = join(projectRoot(), "tasks", "fix.ts");
-    if (!(await exists(task))) {
-      throw new KinetraError(
-        "part_unavailable",
-        "The fix pipeline is not available in this build: tasks/fix.ts does not exist yet.",
-        { exitCode: 1 },
-      );
-    }
     // Under the exerciser the full pipeline would run the test suite and the exerciser again
     // (endless recursion): only the data stages are offered there.
     const choices = [`data stages only (quick: ${QUICK_FIX_STAGES})`];
@@ -200,7 +190,7 @@ export const showCatalog: MenuAction = {
   description: "every file with its symbol, timeframe, declared range and size",
   async run(ctx: ActionContext): Promise<void> {
     const { ask, opts } = ctx;
-    const api = await loadPart<CatalogApi>("data/mod.ts", "The catalog (lib/data)", ["scanCatalog"]);
+    const api = await import("../../data/mod.ts");
     const cat = await api.scanCatalog(opts.dataDir);
     if (cat.files.length === 0) {
       ask.say(`  The catalog of ${opts.dataDir} is empty.`);

@@ -10,7 +10,6 @@ import type { FeatureArrays } from "../../features/types.ts";
 import { listDatasets, pickDataset, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
 import { yieldToEvents } from "../operation.ts";
-import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 
 /** The part of lib/data the menu calls. */
@@ -28,7 +27,7 @@ export interface FeaturesApi {
 
 /** Load the data reader (or throw "not available"). */
 export function loadDataRead(): Promise<DataReadApi> {
-  return loadPart<DataReadApi>("data/mod.ts", "Reading data (lib/data)", ["readBars", "toArrays"]);
+  return import("../../data/mod.ts");
 }
 
 /** One asset class's summary. */
@@ -129,11 +128,7 @@ export const featureSnapshot: MenuAction = {
     const { ask, opts } = ctx;
     const file = await pickDataset(ask, opts.dataDir);
     const data = await loadDataRead();
-    const feats = await loadPart<FeaturesApi>("features/mod.ts", "Features (lib/features)", [
-      "computeFeatures",
-      "regimeName",
-      "REGIME_NAMES",
-    ]);
+    const feats = await import("../../features/mod.ts");
     const { bars, f } = await ctx.operation(`Computing features of ${file.rel}`, async (op) => {
       op.progress(0, 2, "reading");
       const bars = data.toArrays(await data.readBars(file.path));

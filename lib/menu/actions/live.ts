@@ -12,7 +12,6 @@ import { bridgeSettings, envGet, readConfig } from "../config.ts";
 import { pickDataset } from "../datasets.ts";
 import { markdownSections, readDoc } from "../docs_view.ts";
 import type { OperationHandle } from "../operation.ts";
-import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 import { testConnectionAction } from "./connection.ts";
 import { pickStrategy } from "./strategies.ts";
@@ -24,7 +23,7 @@ type LiveOptions = import("../../live/mod.ts").LiveOptions;
 type LiveSummary = import("../../live/mod.ts").LiveSummary;
 
 function loadLive(): Promise<LiveApi> {
-  return loadPart<LiveApi>("live/mod.ts", "Live testing (lib/live)", ["runLive"]);
+  return import("../../live/mod.ts");
 }
 
 const fmt = (v: unknown): string =>

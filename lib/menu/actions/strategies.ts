@@ -4,7 +4,6 @@
  * @module
  */
 import type { Strategy } from "../../strategies/contract.ts";
-import { loadPart } from "../parts.ts";
 import type { Prompter } from "../prompter.ts";
 
 /** The part of the strategy registry the menu calls. */
@@ -15,10 +14,7 @@ export interface RegistryApi {
 
 /** Load the strategy registry (or throw "not available"). */
 export function loadRegistry(): Promise<RegistryApi> {
-  return loadPart<RegistryApi>("strategies/registry.ts", "The strategy registry (lib/strategies)", [
-    "listStrategies",
-    "getStrategy",
-  ]);
+  return import("../../strategies/registry.ts");
 }
 
 /** Ask for one of the registered strategies; returns its name. */

@@ -8,22 +8,33 @@
 import { join } from "node:path";
 import { readConfig } from "../config.ts";
 import { markdownSections, readDoc } from "../docs_view.ts";
-import { loadPart } from "../parts.ts";
 import { checkStatus } from "../status.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 
 /** The rooms of lib/ the health check loads, with what each is for. */
-export const PARTS: readonly { path: string; name: string }[] = [
-  { path: "data/mod.ts", name: "data (read, validate, prepare)" },
-  { path: "features/mod.ts", name: "features (physics, regimes)" },
-  { path: "strategies/registry.ts", name: "strategy registry" },
-  { path: "backtest/mod.ts", name: "backtest engine" },
-  { path: "risk/mod.ts", name: "risk (CHS)" },
-  { path: "broker/mod.ts", name: "broker (validator, paper broker)" },
-  { path: "mt5/mod.ts", name: "MT5 bridge" },
-  { path: "live/mod.ts", name: "live runner" },
-  { path: "pipeline/mod.ts", name: "fix pipeline" },
-  { path: "plot/mod.ts", name: "plots and reports" },
+export const PARTS: readonly { path: string; name: string; load: () => Promise<unknown> }[] = [
+  { path: "data/mod.ts", name: "data (read, validate, prepare)", load: () => import("../../data/mod.ts") },
+  {
+    path: "features/mod.ts",
+    name: "features (physics, regimes)",
+    load: () => import("../../features/mod.ts"),
+  },
+  {
+    path: "strategies/registry.ts",
+    name: "strategy registry",
+    load: () => import("../../strategies/registry.ts"),
+  },
+  { path: "backtest/mod.ts", name: "backtest engine", load: () => import("../../backtest/mod.ts") },
+  { path: "risk/mod.ts", name: "risk (CHS)", load: () => import("../../risk/mod.ts") },
+  {
+    path: "broker/mod.ts",
+    name: "broker (validator, paper broker)",
+    load: () => import("../../broker/mod.ts"),
+  },
+  { path: "mt5/mod.ts", name: "MT5 bridge", load: () => import("../../mt5/mod.ts") },
+  { path: "live/mod.ts", name: "live runner", load: () => import("../../live/mod.ts") },
+  { path: "pipeline/mod.ts", name: "fix pipeline", load: () => import("../../pipeline/mod.ts") },
+  { path: "plot/mod.ts", name: "plots and reports", load: () => import("../../plot/mod.ts") },
 ];
 
 /** One health check line. */
@@ -81,7 +92,7 @@ export async function healthChecks(ctx: ActionContext): Promise<HealthCheck[]> {
   for (const part of PARTS) {
     const t0 = performance.now();
     try {
-      await loadPart(part.path, part.name);
+      await part.load();
       out.push({
         name: part.name,
         ok: true,
