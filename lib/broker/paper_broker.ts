@@ -36,7 +36,9 @@ export interface PaperBrokerOptions {
   specs: Instrument[];
   /** Starting balance (deposit currency). Default 10 000. */
   balance?: number;
+  /** Deposit currency. */
   currency?: string;
+  /** Account leverage (100 = 1:100). */
   leverage?: number;
   /** Netting (default) or hedging account. */
   hedging?: boolean;
@@ -44,6 +46,7 @@ export interface PaperBrokerOptions {
   commissionPerLot?: number;
   /** Account identity reported by `account()`. */
   login?: string;
+  /** Trade server name. */
   server?: string;
   /** ACCOUNT_TRADE_MODE reported by `account()` (0 demo, 1 contest, 2 real). Default 0. */
   accountTradeMode?: number;
@@ -53,9 +56,13 @@ export interface PaperBrokerOptions {
 
 /** An exit caused by a stop-loss or take-profit level during a bar. */
 export interface StopExit {
+  /** Ticket (decimal string). */
   ticket: string;
+  /** Which level was hit. */
   reason: "sl" | "tp";
+  /** The level's fill price. */
   price: number;
+  /** The closing deal as the server reports it. */
   result: TradeResult;
 }
 
@@ -71,6 +78,7 @@ export class PaperBroker implements Broker {
   #balance: number;
   #ticket = 1000;
 
+  /** A paper broker over the given instruments. */
   constructor(opts: PaperBrokerOptions) {
     this.#opts = opts;
     for (const s of opts.specs) this.#specs.set(s.symbol, s);
@@ -96,6 +104,7 @@ export class PaperBroker implements Broker {
     return [...this.#byCid.keys()];
   }
 
+  /** The account (MT5 account_info). */
   account(): Promise<AccountInfo> {
     return Promise.resolve(this.#account());
   }
@@ -133,12 +142,14 @@ export class PaperBroker implements Broker {
     return Promise.resolve(toMt5SymbolInfo(this.#spec(symbol)));
   }
 
+  /** The symbol's current quote. */
   quote(symbol: string): Promise<Quote> {
     const q = this.#quotes.get(symbol);
     if (!q) return Promise.reject(new KinetraError("no_quote", `no quote yet for ${symbol}`));
     return Promise.resolve(q);
   }
 
+  /** Open positions (of one symbol when given). */
   positions(symbol?: string): Promise<BrokerPosition[]> {
     return Promise.resolve(this.#positionList(symbol));
   }
@@ -147,6 +158,7 @@ export class PaperBroker implements Broker {
     return [...this.#positions.values()].filter((p) => !symbol || p.symbol === symbol).map((p) => ({ ...p }));
   }
 
+  /** The server's check of a request without sending it (order_check). */
   orderCheck(req: TradeRequest): Promise<CheckResult> {
     const v = this.#validate(req);
     const acc = this.#account();

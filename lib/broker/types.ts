@@ -13,28 +13,43 @@ import type { Mt5SymbolInfo } from "../market/mt5_names.ts";
 
 /** Current quote. `time_msc` is epoch milliseconds. */
 export interface Quote {
+  /** Symbol name. */
   symbol: string;
+  /** Bid price. */
   bid: number;
+  /** Ask price. */
   ask: number;
+  /** Time, epoch milliseconds. */
   time_msc: number;
 }
 
 /** The account (a subset of MT5's account_info). `login` is a decimal string. */
 export interface AccountInfo {
+  /** Account number (decimal string). */
   login: string;
+  /** Trade server name. */
   server: string;
+  /** Broker company name. */
   company?: string;
+  /** Deposit currency. */
   currency: string;
   /** 0 demo, 1 contest, 2 real. */
   trade_mode: number;
   /** 0 netting, 2 hedging. */
   margin_mode: number;
+  /** Account leverage (100 = 1:100). */
   leverage: number;
+  /** Trading allowed for this account (false with an investor password). */
   trade_allowed: boolean;
+  /** Automated trading allowed for this account. */
   trade_expert: boolean;
+  /** Balance (deposit currency). */
   balance: number;
+  /** Equity (deposit currency). */
   equity: number;
+  /** Margin in use (deposit currency). */
   margin: number;
+  /** Free margin (deposit currency). */
   margin_free: number;
 }
 
@@ -42,18 +57,23 @@ export interface AccountInfo {
 export interface TradeRequest {
   /** TRADE_ACTION: 1 deal, 5 pending, 6 sltp, 8 remove. */
   action: number;
+  /** Symbol name. */
   symbol: string;
+  /** Volume, lots. */
   volume: number;
   /** ORDER_TYPE: 0 buy, 1 sell, 2..5 pending. */
   type: number;
   /** Requested price (market: the current price for instant execution; pending: the level). */
   price?: number;
+  /** Stop-loss level (NaN or 0 = none). */
   sl?: number;
+  /** Take-profit level (NaN or 0 = none). */
   tp?: number;
   /** Max price deviation in points (instant execution). */
   deviation?: number;
   /** ORDER_FILLING: 0 FOK, 1 IOC, 2 RETURN, 3 BOC. */
   type_filling?: number;
+  /** Magic number of the expert (decimal string). */
   magic?: string;
   /** The client order id goes here (<= 16 characters). */
   comment?: string;
@@ -63,17 +83,25 @@ export interface TradeRequest {
 
 /** MqlTradeResult plus the bridge's own fields. */
 export interface TradeResult {
+  /** MT5 trade server return code. */
   retcode: number;
   /** 0 ok, -10 not delivered, -11 unknown, -12 duplicate (cached), -20 live gate. */
   bridge_code: number;
+  /** Deal ticket ("0" when none). */
   deal: string;
+  /** Order ticket ("0" when none). */
   order: string;
   /** Ticket of the position opened, changed or closed ("0" when none). */
   position: string;
+  /** Volume, lots. */
   volume: number;
+  /** Price (fill, quote or request). */
   price: number;
+  /** Bid price. */
   bid: number;
+  /** Ask price. */
   ask: number;
+  /** Comment (the client order id for Kinetra orders). */
   comment: string;
   /** Commission charged by this deal (deposit currency, negative = cost). */
   commission?: number;
@@ -83,27 +111,41 @@ export interface TradeResult {
 
 /** An open position (a subset of TradePosition). */
 export interface BrokerPosition {
+  /** Ticket (decimal string). */
   ticket: string;
+  /** Symbol name. */
   symbol: string;
   /** 0 buy, 1 sell. */
   type: number;
+  /** Volume, lots. */
   volume: number;
+  /** Open price. */
   price_open: number;
+  /** Stop-loss level (NaN or 0 = none). */
   sl: number;
+  /** Take-profit level (NaN or 0 = none). */
   tp: number;
+  /** Magic number of the expert (decimal string). */
   magic: string;
+  /** Comment (the client order id for Kinetra orders). */
   comment: string;
   /** Open time, epoch ms. */
   time_msc: number;
+  /** Profit (deposit currency). */
   profit: number;
+  /** Swap accrued (negative = paid). */
   swap: number;
 }
 
 /** A deal in history (a subset of TradeDeal). */
 export interface BrokerDeal {
+  /** Ticket (decimal string). */
   ticket: string;
+  /** Order ticket ("0" when none). */
   order: string;
+  /** Ticket of the position the deal belongs to. */
   position_id: string;
+  /** Symbol name. */
   symbol: string;
   /** 0 buy, 1 sell. */
   type: number;
@@ -111,19 +153,29 @@ export interface BrokerDeal {
   entry: number;
   /** DEAL_REASON (3 expert, 4 stop-loss, 5 take-profit, 6 stop-out), when the source reports it. */
   reason?: number;
+  /** Volume, lots. */
   volume: number;
+  /** Price (fill, quote or request). */
   price: number;
+  /** Commission (deposit currency, negative = cost). */
   commission: number;
+  /** Swap accrued (negative = paid). */
   swap: number;
+  /** Profit (deposit currency). */
   profit: number;
+  /** Magic number of the expert (decimal string). */
   magic: string;
+  /** Comment (the client order id for Kinetra orders). */
   comment: string;
+  /** Time, epoch milliseconds. */
   time_msc: number;
 }
 
 /** Result of `reconcile(cid)`: whether an order with this client id reached the server. */
 export interface ReconcileResult {
+  /** Client order id. */
   cid: string;
+  /** Whether the server saw the order. */
   state: "found" | "not_found";
   /** The stored or reconstructed result when found. */
   result?: TradeResult;
@@ -133,9 +185,13 @@ export interface ReconcileResult {
 
 /** MqlTradeCheckResult (retcode 0 = the check passed). */
 export interface CheckResult {
+  /** Retcode of the check (0 = passed). */
   retcode: number;
+  /** Comment (the client order id for Kinetra orders). */
   comment: string;
+  /** Margin the request needs (deposit currency). */
   margin: number;
+  /** Free margin after the request (deposit currency). */
   margin_free: number;
 }
 
@@ -147,11 +203,15 @@ export interface CheckResult {
 export interface Broker {
   /** `paper` or `mt5`. */
   readonly kind: string;
+  /** The account (MT5 account_info). */
   account(): Promise<AccountInfo>;
   /** The symbol's trading rules with MT5's names (convert with `instrumentFromMt5`). */
   symbolSpec(symbol: string): Promise<Mt5SymbolInfo>;
+  /** The symbol's current quote. */
   quote(symbol: string): Promise<Quote>;
+  /** Open positions (of one symbol when given). */
   positions(symbol?: string): Promise<BrokerPosition[]>;
+  /** The server's check of a request without sending it (order_check). */
   orderCheck(req: TradeRequest): Promise<CheckResult>;
   /** Send a request (order_send). */
   send(cid: string, req: TradeRequest): Promise<TradeResult>;

@@ -29,7 +29,9 @@ import type { AccountInfo, BrokerPosition, Quote, TradeRequest } from "./types.t
 
 /** What the validator needs to know about the market and the account. */
 export interface ValidationContext {
+  /** The symbol's trading rules. */
   spec: Instrument;
+  /** The current quote. */
   quote: Quote;
   /** For the margin check and the account's trading permissions. */
   account?: AccountInfo;
@@ -56,20 +58,29 @@ export interface ValidatorOptions {
 
 /** One change made by auto-adjust. */
 export interface Adjustment {
+  /** The request field that was changed. */
   field: "volume" | "price" | "sl" | "tp" | "type_filling";
+  /** Value before the change (null when unset). */
   from: number | null;
+  /** Value after the change. */
   to: number;
+  /** Why the value was changed. */
   reason: string;
 }
 
 /** The validator's verdict: retcode 10009 (DONE) when the request may be sent. */
 export interface ValidationResult {
+  /** True when the request may be sent. */
   ok: boolean;
+  /** MT5 trade server return code. */
   retcode: number;
+  /** Name of the retcode (MQL5 constant without prefix). */
   retcode_name: string;
+  /** Human explanation. */
   message: string;
   /** The request after auto-adjustments (the original when none). */
   request: TradeRequest;
+  /** Every change auto-adjust made. */
   adjustments: Adjustment[];
 }
 

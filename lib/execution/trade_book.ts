@@ -29,33 +29,45 @@ import type { PositionView } from "../strategies/contract.ts";
 export interface BookTrade {
   /** Signed size (lots in mt5, units in compat). */
   size: number;
+  /** Entry price. */
   entry: number;
+  /** Bar index of the entry fill. */
   entryBar: number;
   /** Time of the entry bar (epoch ms). */
   entryTime: number;
   /** SL/TP in force (NaN = none). */
   sl: number;
+  /** Take-profit level (NaN or 0 = none). */
   tp: number;
+  /** The strategy's label for the trade. */
   tag: string | undefined;
+  /** Maximum favourable excursion so far, price units. */
   mfe: number;
+  /** Maximum adverse excursion so far, price units. */
   mae: number;
+  /** Energy at the decision bar (lib/backtest/energy.ts). */
   energy: number;
   /** Spread paid at entry per unit of price (a buy's Ask − Bid). */
   spreadPerUnit: number;
   /** Slippage paid at entry, in price units. */
   slipPerUnit: number;
+  /** Swap accrued (negative = paid). */
   swap: number;
 }
 
 /** How a trade (or the part of it being recorded) ends. */
 export interface RecordExit {
+  /** Exit price. */
   price: number;
+  /** Bar index of the exit. */
   bar: number;
   /** Time of the exit bar (epoch ms). */
   time: number;
+  /** Why the trade closed. */
   reason: ExitReason;
   /** Spread paid at the exit per unit (a short's buy-back), 0 for a long. */
   spreadPerUnit: number;
+  /** Slippage paid at the exit, price units. */
   slipPerUnit: number;
   /** Commission of both sides (entry only for a trade still open). */
   commission: number;
@@ -116,9 +128,12 @@ export class TradeBook {
   readonly #mult: number;
   #cash: number;
   #open: BookTrade[] = [];
+  /** Closed trades, in closing order. */
   readonly closed: TradeRecord[] = [];
+  /** The net position as the strategy sees it. */
   readonly position: PositionView = new View();
 
+  /** A book for one instrument starting with `cash` (account currency). */
   constructor(spec: Instrument, cash: number) {
     this.#spec = spec;
     this.#mult = valuePerPriceUnit(spec);

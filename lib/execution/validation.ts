@@ -20,8 +20,11 @@ import type { Instrument } from "../market/types.ts";
 
 /** A refused order: MT5 retcode, short reason code (e.g. `invalid_stops`) and a human message. */
 export interface Refusal {
+  /** MT5 trade server return code. */
   retcode: number;
+  /** Short reason code, e.g. `invalid_stops`. */
   reason: string;
+  /** Human explanation. */
   message: string;
 }
 

@@ -19,19 +19,29 @@ import type { ExecutionMode, Instrument, TradeMode } from "./types.ts";
 
 /** The trading rules of one symbol as MT5 names them (a subset of `symbol_info`). Distances in points. */
 export interface Mt5SymbolInfo {
+  /** Symbol name as the terminal spells it. */
   name: string;
+  /** Price decimals. */
   digits: number;
+  /** Smallest price change written in the quotes (10^-digits). */
   point: number;
+  /** Minimal price change (tick size). */
   trade_tick_size: number;
   /** Value of one tick for one lot in the deposit currency. */
   trade_tick_value: number;
+  /** Units of the underlying per lot. */
   trade_contract_size: number;
+  /** Smallest volume per deal, lots. */
   volume_min: number;
+  /** Largest volume per deal, lots. */
   volume_max: number;
+  /** Volume step, lots. */
   volume_step: number;
   /** Max aggregate volume per direction (position + pending), 0 = none. */
   volume_limit: number;
+  /** Minimal distance of SL/TP and pending prices from the market, points. */
   trade_stops_level: number;
+  /** Distance in points inside which orders and positions cannot be changed. */
   trade_freeze_level: number;
   /** SYMBOL_TRADE_MODE (0 disabled ... 4 full). */
   trade_mode: number;
@@ -41,8 +51,11 @@ export interface Mt5SymbolInfo {
   filling_mode: number;
   /** SYMBOL_ORDER_MODE bit flags (MARKET 1, LIMIT 2, STOP 4, STOP_LIMIT 8, SL 16, TP 32, CLOSE_BY 64); absent = all. */
   order_mode?: number;
+  /** Profit (quote) currency. */
   currency_profit?: string;
+  /** Margin currency. */
   currency_margin?: string;
+  /** Base currency. */
   currency_base?: string;
 }
 

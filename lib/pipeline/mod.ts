@@ -44,7 +44,6 @@ export { type ProfileSummary, startCpuProfile, summarizeProfile } from "./profil
 export {
   type ChangeRecord,
   decodeExport,
-  detectTimeframeFromTimes,
   parseExportName,
   type QuarantinedRow,
   readRepairManifest,

@@ -20,7 +20,9 @@
  */
 import { basename, dirname, join } from "node:path";
 import { KinetraError } from "../errors.ts";
-import { TIMEFRAME_MINUTES } from "../data/types.ts";
+import { decodeToUtf8 } from "../data/_decode.ts";
+import { parseFileName } from "../data/file_name.ts";
+import { detectTimeframe } from "../data/timeframe.ts";
 import { appendLine, writeJsonAtomic, writeTextAtomic } from "../util/fs.ts";
 
 /** How the raw file is laid out. */
@@ -124,28 +126,26 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const DATE = /^(\d{4})[.\-/](\d{2})[.\-/](\d{2})$/;
 const TIME = /^(\d{2}):(\d{2})(?::(\d{2}))?$/;
 
-/** Decode bytes, detecting a UTF-8 or UTF-16 byte-order mark (and BOM-less UTF-16 by its zero bytes). */
+/**
+ * Decode an export with lib/data's reader rules (`decodeToUtf8`: UTF-8 BOM, UTF-16 with or without
+ * a BOM, CR-only line endings); a file the reader refuses as binary is decoded as plain UTF-8 so
+ * the repair can quarantine its rows.
+ */
 export function decodeExport(bytes: Uint8Array): { text: string; encoding: RawLayout["encoding"] } {
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
-    return { text: new TextDecoder("utf-16le").decode(bytes.subarray(2)), encoding: "utf-16le" };
+  try {
+    const d = decodeToUtf8(bytes, "export");
+    const encoding: RawLayout["encoding"] = d.encoding.startsWith("utf-16le")
+      ? "utf-16le"
+      : d.encoding.startsWith("utf-16be")
+      ? "utf-16be"
+      : d.encoding === "utf-8-bom"
+      ? "utf-8-bom"
+      : "utf-8";
+    return { text: new TextDecoder().decode(d.bytes), encoding };
+  } catch (e) {
+    if (!(e instanceof KinetraError && e.code === "unrecognized_format")) throw e;
+    return { text: new TextDecoder().decode(bytes), encoding: "utf-8" };
   }
-  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
-    return { text: new TextDecoder("utf-16be").decode(bytes.subarray(2)), encoding: "utf-16be" };
-  }
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    return { text: new TextDecoder().decode(bytes.subarray(3)), encoding: "utf-8-bom" };
-  }
-  // BOM-less UTF-16: most odd (LE) or even (BE) bytes are zero in ASCII text.
-  const n = Math.min(bytes.length, 400);
-  let zOdd = 0, zEven = 0;
-  for (let i = 0; i < n; i++) if (bytes[i] === 0) i % 2 ? zOdd++ : zEven++;
-  if (n >= 8 && zOdd > n / 4 && zEven === 0) {
-    return { text: new TextDecoder("utf-16le").decode(bytes), encoding: "utf-16le" };
-  }
-  if (n >= 8 && zEven > n / 4 && zOdd === 0) {
-    return { text: new TextDecoder("utf-16be").decode(bytes), encoding: "utf-16be" };
-  }
-  return { text: new TextDecoder().decode(bytes), encoding: "utf-8" };
 }
 
 function detectDelimiter(line: string): RawLayout["delimiter"] {
@@ -183,29 +183,19 @@ export function sniffLayout(bytes: Uint8Array): RawLayout & { text: string } {
   };
 }
 
-/** Parse `SYMBOL_TF_YYYYMMDDHHMM_YYYYMMDDHHMM.csv` (null when the name does not follow it). */
+/**
+ * Parse `SYMBOL_TF_YYYYMMDDHHMM_YYYYMMDDHHMM.csv` with lib/data's `parseFileName` (null when the
+ * name does not follow it), keeping the stamps as written and the extension for the repaired name.
+ */
 export function parseExportName(
   name: string,
 ): { symbol: string; timeframe: string; start: string; end: string; ext: string } | null {
-  const m = basename(name).match(
-    /^([^_]+)_([A-Z]{1,2}\d{1,2})_(\d{12}(?:\d{2})?)_(\d{12}(?:\d{2})?)(\.[A-Za-z]+)$/,
-  );
-  return m ? { symbol: m[1], timeframe: m[2], start: m[3], end: m[4], ext: m[5] } : null;
-}
-
-/** The timeframe whose length is the most common spacing between consecutive bars. */
-export function detectTimeframeFromTimes(sortedTimesMs: readonly number[]): string | null {
-  const counts = new Map<number, number>();
-  for (let i = 1; i < sortedTimesMs.length; i++) {
-    const d = sortedTimesMs[i] - sortedTimesMs[i - 1];
-    if (d > 0) counts.set(d, (counts.get(d) ?? 0) + 1);
-  }
-  let best = 0, bestN = 0;
-  for (const [d, n] of counts) if (n > bestN) [best, bestN] = [d, n];
-  if (!bestN) return null;
-  const minutes = best / 60_000;
-  for (const [tf, m] of Object.entries(TIMEFRAME_MINUTES)) if (m === minutes) return tf;
-  return null;
+  const p = parseFileName(name);
+  if (!p.matched || p.timeframe === null) return null;
+  const base = basename(name);
+  const ext = base.match(/\.[A-Za-z]+$/)?.[0] ?? "";
+  const parts = base.slice(0, base.length - ext.length).split("_");
+  return { symbol: p.symbol, timeframe: p.timeframe, start: parts[2], end: parts[3], ext };
 }
 
 function stamp12(ms: number): string {
@@ -372,7 +362,7 @@ export async function repairFile(opts: RepairOptions): Promise<RepairResult> {
   }
 
   const times = kept.map((r) => r.timeMs);
-  const detected = detectTimeframeFromTimes(times);
+  const detected = detectTimeframe(Float64Array.from(times));
   const parsedName = parseExportName(opts.relPath);
   let outName = basename(opts.relPath);
   if (parsedName && kept.length) {

@@ -108,3 +108,27 @@ Deno.test("repairFile keeps cells verbatim, quarantines with reasons, and keeps 
     await Deno.remove(tmp, { recursive: true });
   }
 });
+
+Deno.test("repairFile uses lib/data's rules: monthly bars are detected as MN1, UTF-16 without a BOM is decoded", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "kinetra-repair-" });
+  try {
+    const h = "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>";
+    const months = ["01", "02", "03", "04", "05", "06"].map((m) =>
+      `2024.${m}.01\t00:00:00\t1.10000\t1.10100\t1.09900\t1.10050\t10\t0\t2`
+    );
+    const text = [h, ...months].join("\r\n") + "\r\n";
+    const utf16 = new Uint8Array(text.length * 2);
+    for (let i = 0; i < text.length; i++) utf16[2 * i] = text.charCodeAt(i); // UTF-16LE, no BOM
+    const rel = "forex/EURUSD_MN1_202401010000_202406010000.csv";
+    await Deno.mkdir(join(tmp, "src", "forex"), { recursive: true });
+    await Deno.writeFile(join(tmp, "src", rel), utf16);
+    const r = await repairFile({ source: join(tmp, "src", rel), relPath: rel, outDir: join(tmp, "out") });
+    assert.equal(r.layout.encoding, "utf-16le");
+    assert.equal(r.timeframeDeclared, "MN1");
+    assert.equal(r.timeframeDetected, "MN1");
+    assert.equal(r.rowsOut, 6);
+    assert.ok(r.output.endsWith("EURUSD_MN1_202401010000_202406010000.csv"), r.output);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
