@@ -222,7 +222,7 @@ async function main(): Promise<number> {
         : undefined,
       logsDir: v["logs-dir"],
       recompute: v.recompute as "once" | "per_bar" | undefined,
-      maxRefusals: num("max-refusals", v["max-refusals"]),
+      maxRefusals: numberOption("max-refusals", v["max-refusals"], { code: "bad_option" }),
     }, { print, confirm: confirmOnTerminal, signal: kill.signal });
     if (v.json) {
       console.log(

@@ -10,7 +10,6 @@ import { join } from "node:path";
 import type { Strategy } from "../../strategies/contract.ts";
 import { utcStamp, writeJsonAtomic, writeTextAtomic } from "../../util/fs.ts";
 import { pickDataset } from "../datasets.ts";
-import { loadPart } from "../parts.ts";
 import type { Prompter } from "../prompter.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 import { loadRegistry, pickStrategy } from "./strategies.ts";
@@ -18,11 +17,7 @@ import { loadRegistry, pickStrategy } from "./strategies.ts";
 type ResearchApi = typeof import("../../research/mod.ts");
 
 async function research(): Promise<ResearchApi> {
-  return await loadPart<ResearchApi>("research/mod.ts", "Research (lib/research)", [
-    "optimize",
-    "walkForward",
-    "buildSpace",
-  ]);
+  return await import("../../research/mod.ts");
 }
 
 /** A grid proposed from a strategy's declared parameters: about 6 values around each default. */
