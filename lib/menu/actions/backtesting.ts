@@ -7,7 +7,6 @@
  */
 import { join, resolve } from "node:path";
 import type { BarArrays, Bars, BarsMeta } from "../../data/types.ts";
-import { KinetraError } from "../../errors.ts";
 import { symbolSpec } from "../../market/instrument.ts";
 import { barsForWindow, commonWindowStart, firstTradedBar } from "../../backtest/common_window.ts";
 import { type FeatureArrays, resolveParams } from "../../strategies/contract.ts";
@@ -72,13 +71,7 @@ export async function backtestFile(
   const meta: BarsMeta = { ...loaded.meta, timeframe: tf.timeframe };
   if (tf.warning) op.log(`  Warning: ${tf.warning}`);
   // Profits converted at the rates of the time from the pairs beside the file, as `deno task backtest`.
-  const conv = await loadPart<ConversionApi>(
-    "portfolio/conversion.ts",
-    "Currency conversion (lib/portfolio)",
-    [
-      "conversionForFile",
-    ],
-  ).then((c) =>
+  const conv = await import("../../portfolio/conversion.ts").then((c) =>
     c.conversionForFile({
       file: file.path,
       time: bars.time,

@@ -8,7 +8,6 @@
  */
 import { join } from "node:path";
 import { isKinetraError } from "../../errors.ts";
-import { loadPart } from "../parts.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 
 type DashboardApi = Pick<typeof import("../../dashboard/mod.ts"), "startDashboard" | "listSessions">;
@@ -23,10 +22,7 @@ export const openDashboard: MenuAction = {
   title: "Open Dashboard",
   description: "serve the live dashboard of every session (127.0.0.1, a new token) and print its address",
   async run({ ask, opts }: ActionContext): Promise<void> {
-    const api = await loadPart<DashboardApi>("dashboard/mod.ts", "The live dashboard (lib/dashboard)", [
-      "startDashboard",
-      "listSessions",
-    ]);
+    const api = await import("../../dashboard/mod.ts");
     const logsDir = join(opts.logsDir, "live");
     let d;
     try {
@@ -62,11 +58,7 @@ export const notificationSettings: MenuAction = {
   title: "Notification Settings",
   description: "Slack, Telegram or webhook URLs for live sessions (kept in the 0600 config, never shown)",
   async run({ ask, opts }: ActionContext): Promise<void> {
-    const api = await loadPart<NotifyApi>("notify/mod.ts", "Notifications (lib/notify)", [
-      "loadNotifyConfig",
-      "saveNotifyConfig",
-      "parseNotifyUrl",
-    ]);
+    const api = await import("../../notify/mod.ts");
     let cfg;
     try {
       cfg = await api.loadNotifyConfig(opts.configPath);
