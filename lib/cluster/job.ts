@@ -215,3 +215,13 @@ export const need = {
     return out;
   },
 };
+
+/** A worker thread's reply. */
+export interface LocalWorkerReply {
+  /** Job id. */
+  readonly id: string;
+  /** The job's result, or `{ error: { code, message } }`. */
+  readonly result: unknown;
+  /** True when the job failed as a whole (the kind's own per-item errors are inside `result`). */
+  readonly error: boolean;
+}

@@ -6,18 +6,10 @@
  */
 /// <reference lib="deno.worker" />
 import { isKinetraError } from "../errors.ts";
-import { checkJob, executeJob, type JobEnvelope } from "./job.ts";
-import "./kinds.ts";
+import { checkJob, executeJob, type JobEnvelope, type LocalWorkerReply } from "./job.ts";
 
-/** A worker thread's reply. */
-export interface LocalWorkerReply {
-  /** Job id. */
-  readonly id: string;
-  /** The job's result, or `{ error: { code, message } }`. */
-  readonly result: unknown;
-  /** True when the job failed as a whole (the kind's own per-item errors are inside `result`). */
-  readonly error: boolean;
-}
+export type { LocalWorkerReply } from "./job.ts";
+import "./kinds.ts";
 
 /** Check and execute one envelope; never throws. */
 export async function runEnvelope(job: JobEnvelope, dataRoot: string): Promise<LocalWorkerReply> {

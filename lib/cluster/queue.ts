@@ -10,7 +10,7 @@
 import { Job, Queue, QueueEvents, UnrecoverableError, Worker as BullWorker } from "bullmq";
 import { KinetraError } from "../errors.ts";
 import type { JobEnvelope } from "./job.ts";
-import type { LocalWorkerReply } from "./local_worker.ts";
+import type { LocalWorkerReply } from "./job.ts";
 import type { JobRunner, RunJobsOptions, RunJobsOutcome } from "./runner.ts";
 import { type ClusterConnection, parseClusterUrl } from "./url.ts";
 

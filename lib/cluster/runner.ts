@@ -7,7 +7,7 @@
  */
 import { KinetraError } from "../errors.ts";
 import type { JobEnvelope } from "./job.ts";
-import type { LocalWorkerReply } from "./local_worker.ts";
+import type { LocalWorkerReply } from "./job.ts";
 
 /** Progress of a run of jobs. */
 export interface JobProgress {
