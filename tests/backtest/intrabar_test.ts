@@ -155,7 +155,7 @@ Deno.test("lower: a trailing stop moved at a bar's close is checked along the ne
   const lower = bars(
     [
       ...q([100, 100.5, 99.5, 100]),
-      ...q([100, 103, 99.5, 102]).map((x, k) => k === 0 ? [100, 103, 100, 102] : [102, 102, 99.5, 102]),
+      ...q([100, 103, 99.5, 102]).map((_x, k) => k === 0 ? [100, 103, 100, 102] : [102, 102, 99.5, 102]),
       [102, 110, 102, 110],
       [110, 110, 100, 100],
       [100, 100, 98, 98],
@@ -211,7 +211,7 @@ Deno.test("lower bars that do not aggregate to the bar fall back to ohlc and are
 Deno.test("real data: M15 aggregated to H1 equals the H1 export where they agree; ohlc on both gives the same run", async () => {
   const { dir, which } = realDataDir();
   console.error(`intrabar real-data test uses ${which}: ${dir}`);
-  const pick = async (tf: string) => {
+  const pick = (tf: string): string | null => {
     for (const sub of ["forex", "metals", "indices"]) {
       try {
         for (const e of Deno.readDirSync(join(dir, sub))) {
@@ -223,7 +223,7 @@ Deno.test("real data: M15 aggregated to H1 equals the H1 export where they agree
     }
     return null;
   };
-  const h1f = await pick("H1"), m15f = await pick("M15");
+  const h1f = pick("H1"), m15f = pick("M15");
   if (!h1f || !m15f) {
     assert.notEqual(Deno.env.get("CI"), "true", "CI must have the real data");
     console.error("SKIP: no H1/M15 pair in " + dir);
