@@ -631,6 +631,21 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     for (let i = next + 7; i < dataCells.length; i++) ignoredColumns.push(`#${i + 1}`);
   }
 
+  // A tick file with a single price column (time, price[, volume]): bid and ask are that price.
+  if (
+    header && roles.open === -1 && roles.high === -1 && roles.low === -1 && roles.bid === -1 &&
+    roles.ask === -1 && (roles.close !== -1 || roles.last !== -1)
+  ) {
+    const col = roles.close !== -1 ? roles.close : roles.last;
+    roles.bid = col;
+    roles.ask = col;
+    roles.close = -1;
+    decisions.push(
+      `a single price column (${
+        JSON.stringify(header[col])
+      }) and no open/high/low: read as ticks with bid = ask = that price (resampled to bars when a timeframe is given)`,
+    );
+  }
   const isTicks = roles.bid !== -1 && roles.ask !== -1 && roles.open === -1;
   const format: Sniffed["format"] = isTicks
     ? "mt5_ticks"

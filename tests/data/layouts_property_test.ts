@@ -375,3 +375,39 @@ Deno.test("layout property: a decimal mark that could be read two ways is decide
     (e) => isKinetraError(e) && e.code === "ambiguous_number",
   );
 });
+
+Deno.test("layout property: tick files (bid/ask, or a single price) are read as ticks and resampled to the same bars on request", async () => {
+  const { readBars } = await import("../../lib/data/read_bars.ts");
+  const bars = mt5Bars(SOURCES[0], 120);
+  const dir = await Deno.makeTempDir({ prefix: "kinetra_ticks_" });
+  // Four ticks per H4 bar, in the bar: open, high, low, close (the bar's own prices).
+  const ticks: Array<[number, string]> = [];
+  for (const b of bars) {
+    ticks.push([b.t, b.o], [b.t + 60_000, b.h], [b.t + 120_000, b.l], [b.t + 180_000, b.c]);
+  }
+  const single = `${dir}/single.csv`;
+  Deno.writeTextFileSync(
+    single,
+    ["time,price,volume", ...ticks.map(([t, p]) => `${t},${p},1`)].join("\n") + "\n",
+  );
+  const both = `${dir}/bidask.csv`;
+  Deno.writeTextFileSync(
+    both,
+    ["time,bid,ask", ...ticks.map(([t, p]) => `${t / 1000},${p},${p}`)].join("\n") + "\n",
+  );
+  for (const p of [single, both]) {
+    const got = await readBars(p, { timeframe: "H4" });
+    const a = got.arrays!;
+    assert.equal(a.length, bars.length, p);
+    for (let i = 0; i < bars.length; i++) {
+      assert.equal(a.time[i], bars[i].t, `${p} bar ${i}`);
+      assert.deepEqual(
+        [a.open[i], a.high[i], a.low[i], a.close[i]],
+        [bars[i].o, bars[i].h, bars[i].l, bars[i].c].map(Number),
+      );
+    }
+  }
+  const d = (await readBars(single, { timeframe: "H4" })).meta.report!.decisions!;
+  assert.ok(d.some((x) => /single price column/.test(x)), JSON.stringify(d));
+  await Deno.remove(dir, { recursive: true });
+});
