@@ -632,8 +632,9 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   }
 
   // A tick file with a single price column (time, price[, volume]): bid and ask are that price.
+  // Never for an MT5 <...> header (a damaged MT5 bar header stays a missing-column refusal).
   if (
-    header && roles.open === -1 && roles.high === -1 && roles.low === -1 && roles.bid === -1 &&
+    header && !angle && roles.open === -1 && roles.high === -1 && roles.low === -1 && roles.bid === -1 &&
     roles.ask === -1 && (roles.close !== -1 || roles.last !== -1)
   ) {
     const col = roles.close !== -1 ? roles.close : roles.last;
