@@ -285,11 +285,15 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
  * Read an export into the canonical Bars (sorted, unique times). Formats are sniffed: MT5 bar
  * exports (tab/comma, with or without `<TIME>`, CRLF/LF, UTF-8 with/without BOM, UTF-16 with BOM),
  * MT4 history (with or without header), generic OHLCV CSV (any letter case, ISO/day-first/epoch
- * dates, newest-first rows) and MT5 tick exports (only with `opts.timeframe`, resampled).
- * `meta.report` says what was detected and repaired. Unreadable input throws KinetraError with a
- * stable code (`file_not_found`, `empty_file`, `header_only`, `unrecognized_format`,
- * `missing_column`, `non_numeric`, `invalid_date`, `ambiguous_date`, `column_count_mismatch`,
- * `ticks_need_timeframe`). A `.parquet` path (a split written by `prepareDataset`) is read with
+ * dates, newest-first rows), third-party layouts (preambles, localised headers, decimal commas and
+ * thousands separators, HistData, Dukascopy, CryptoDataDownload, investing.com, Yahoo; docs/DATA.md)
+ * and tick exports (only with `opts.timeframe`, resampled). `meta.report` says what was detected,
+ * decided and repaired. Strict: every cell must match the file's layout; the first row that does
+ * not throws KinetraError with its line number. Codes: `file_not_found`, `empty_file`,
+ * `header_only`, `unrecognized_format`, `missing_column`, `non_numeric`, `invalid_date`,
+ * `ambiguous_date`, `ambiguous_time`, `ambiguous_number`, `column_count_mismatch`,
+ * `non_finite_price`, `non_positive_price`, `nul_bytes`, `repeated_header`, `null_rows`,
+ * `ticks_need_timeframe` (`lenient` quarantines bad rows instead, see `LoadedFile.rowIssues`). A `.parquet` path (a split written by `prepareDataset`) is read with
  * polars as format `parquet`.
  *
  * @example
