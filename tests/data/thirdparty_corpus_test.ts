@@ -97,6 +97,20 @@ function expected(f: string): Row[] {
       return [ymd(c[0]) + hh * 3_600_000 + mi * 60_000, Number(c[5])];
     });
   }
+  const isoT = (x: string) => {
+    const [d, t] = x.split(" ");
+    const [hh, mi, ss] = t.split(":").map(Number);
+    return ymd(d) + hh * 3_600_000 + mi * 60_000 + ss * 1000;
+  };
+  if (f.startsWith("mt5_python")) {
+    return lines(f).slice(1).map((l) => csv(l)).map((c) => [Number(c[1]) * 1000, Number(c[5])]);
+  }
+  if (f.startsWith("generic_")) {
+    return lines(f).slice(1).map((l) => csv(l)).map((c) => [isoT(c[0]), Number(c[4])]);
+  }
+  if (f.startsWith("recorder_")) {
+    return lines(f).slice(1).map((l) => csv(l)).map((c) => [isoT(c[0]), Number(c[6])]);
+  }
   throw new Error(`no expectation script for ${f}`);
 }
 
@@ -112,6 +126,7 @@ function mustReport(f: string): RegExp | null {
   if (f.startsWith("investing")) return /columns mapped by name/;
   if (f.startsWith("nasdaq")) return /month-first/;
   if (f.startsWith("cdd_binance")) return /epoch milliseconds/;
+  if (f.startsWith("mt5_python")) return /pandas index.*epoch seconds/;
   return null;
 }
 
