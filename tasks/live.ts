@@ -35,7 +35,7 @@ const USAGE = `usage:
 options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold X --breaker-reset-margin M
          --speed BARS_PER_SECOND|0
   --max-daily-loss MONEY --max-position LOTS --flatten-on-breaker --flatten-on-halt --no-auto-adjust
-  --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --max-refusals N --json
+  --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --max-refusals N --trade-timeout SEC --bar-timeout SEC --json
   --dashboard [HOST:PORT]   serve the session's dashboard (default 127.0.0.1 on a free port; docs/DASHBOARD.md)
   --notify URL (repeatable) Slack webhook, Telegram sendMessage or JSON webhook (also "notify" in the config file)
   --notify-fills            a message for every fill too;  --no-notify  ignore the config file's notify URLs
@@ -98,6 +98,8 @@ async function main(): Promise<number> {
         "no-notify": { type: "boolean" },
         "max-refusals": { type: "string" },
         "allow-critical": { type: "boolean" },
+        "trade-timeout": { type: "string" },
+        "bar-timeout": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -223,6 +225,12 @@ async function main(): Promise<number> {
       logsDir: v["logs-dir"],
       recompute: v.recompute as "once" | "per_bar" | undefined,
       maxRefusals: numberOption("max-refusals", v["max-refusals"], { code: "bad_option" }),
+      barTimeoutMs: v["bar-timeout"]
+        ? numberOption("bar-timeout", v["bar-timeout"], { code: "bad_option" })! * 1000
+        : undefined,
+      timeouts: v["trade-timeout"]
+        ? { tradeMs: numberOption("trade-timeout", v["trade-timeout"], { code: "bad_option" })! * 1000 }
+        : undefined,
     }, { print, confirm: confirmOnTerminal, signal: kill.signal });
     if (v.json) {
       console.log(

@@ -25,7 +25,7 @@ import { newCid } from "../mt5/protocol.ts";
 import type { OrderIntent } from "../strategies/contract.ts";
 import type { Market } from "./feed.ts";
 import type { RiskGuard } from "./guard.ts";
-import type { TradeBook } from "../execution/trade_book.ts";
+import { TradeBook } from "../execution/trade_book.ts";
 import { Halt, type LiveSession } from "./session.ts";
 import { entryLots } from "../execution/sizing.ts";
 import { BadReplyError } from "./wire.ts";
@@ -79,6 +79,15 @@ export class OrderDesk {
   readonly ourCids: Set<string> = new Set<string>();
   #cidCounter = 0;
   #refusals: { retcode: number; n: number } | null = null;
+  /**
+   * Shadow trades while the breaker is tripped: the strategy's entries simulated at the live quote
+   * in a book of their own, never sent; they keep the CHS scoring so the breaker can reset.
+   */
+  readonly shadow: TradeBook;
+  readonly #shadowStart: number;
+  #shadowBrackets: { sl: number; tp: number } = { sl: NaN, tp: NaN };
+  /** Shadow results for the summary. */
+  readonly shadowStats = { trades: 0, pnl: 0, wins: 0 };
   readonly #runTag: string;
   readonly #seenDeals = new Set<string>();
 
@@ -90,6 +99,121 @@ export class OrderDesk {
     readonly view: DeskView,
   ) {
     this.#runTag = s.runId.replace(/[^0-9a-z]/gi, "").slice(-5);
+    this.shadow = new TradeBook(market.spec, ledger.cash);
+    this.#shadowStart = ledger.cash;
+  }
+
+  /** The shadow book's P&L so far (closed and open, marked at `close`). */
+  shadowPnl(close: number, spreadPx: number): number {
+    return this.shadow.equityAt(close, spreadPx) - this.#shadowStart;
+  }
+
+  async #shadowClosed(recs: TradeRecord[], why: string): Promise<void> {
+    for (const t of recs) {
+      this.shadowStats.trades++;
+      this.shadowStats.pnl += t.pnl;
+      if (t.pnl > 0) this.shadowStats.wins++;
+      const captured = t.side === "long" ? t.exit_price - t.entry_price : t.entry_price - t.exit_price;
+      this.guard.addTrade({
+        returnPct: t.return_pct,
+        pnl: t.pnl,
+        mfe: t.mfe,
+        captured,
+        energy: t.energy_at_entry,
+      });
+      await this.s.journal.append("shadow", {
+        what: "exit",
+        why,
+        reason: t.exit_reason,
+        side: t.side,
+        size: t.size,
+        entry_price: t.entry_price,
+        exit_price: t.exit_price,
+        pnl: t.pnl,
+        return_pct: t.return_pct,
+        entry_time: t.entry_time,
+        exit_time: t.exit_time,
+      });
+    }
+  }
+
+  /** A shadow entry: sized and priced as a real one at the live quote, booked in the shadow book only. */
+  async #shadowEntry(it: Extract<OrderIntent, { kind: "entry" }>, decisionBar: number, barIdx: number) {
+    if (it.type && it.type !== "market") return;
+    const { symbol, leverage } = this.s;
+    const q = await this.market.broker.quote(symbol);
+    const side = it.side;
+    const price = side > 0 ? q.ask : q.bid;
+    const sl = it.sl === undefined ? undefined : this.gridPrice(it.sl);
+    const tp = it.tp === undefined ? undefined : this.gridPrice(it.tp);
+    const eq = this.shadow.equityAt(q.bid, this.spreadNow(q, barIdx));
+    const lots = entryLots({
+      spec: this.market.spec,
+      size: it.size,
+      price,
+      sl,
+      equity: eq,
+      marginFree: Math.max(0, eq - this.shadow.marginUsed(leverage)),
+      leverage,
+    });
+    if (!lots) return;
+    const energy = this.view.energy();
+    const recs = this.shadow.fill({
+      lots: side * lots,
+      price,
+      bar: barIdx,
+      time: q.time_msc,
+      reason: "reverse",
+      spreadPx: this.spreadNow(q, barIdx),
+      opens: true,
+      sl,
+      tp,
+      tag: it.tag,
+      energy: energy ? energy[decisionBar] : NaN,
+    });
+    this.#shadowBrackets = { sl: sl ?? NaN, tp: tp ?? NaN };
+    await this.s.journal.append("shadow", {
+      what: "entry",
+      side,
+      lots,
+      price,
+      sl: sl ?? null,
+      tp: tp ?? null,
+      bar: barIdx,
+      time: new Date(q.time_msc).toISOString(),
+    });
+    await this.#shadowClosed(recs, "reverse");
+  }
+
+  /** Close the shadow position at the live quote (a close intent, or the breaker's reset). */
+  async shadowCloseAll(barIdx: number, why: string): Promise<void> {
+    if (!this.shadow.openCount) return;
+    const q = await this.market.broker.quote(this.s.symbol);
+    const price = this.shadow.netLots > 0 ? q.bid : q.ask;
+    const reason = why === "reset" ? "end" : "signal";
+    const recs = this.shadow.closeAll(price, barIdx, q.time_msc, reason, this.spreadNow(q, barIdx));
+    await this.#shadowClosed(recs, why);
+  }
+
+  /** The shadow position's SL/TP against bar `i` (touched: closed at the level, or the open on a gap). */
+  async shadowStops(i: number): Promise<void> {
+    if (!this.shadow.openCount) return;
+    const bars = this.view.bars();
+    const long = this.shadow.netLots > 0;
+    const spread = this.spreadPx(i);
+    const { sl, tp } = this.#shadowBrackets;
+    // Longs close at Bid (bar prices); shorts at Ask (bar prices + spread).
+    const lo = bars.low[i] + (long ? 0 : spread), hi = bars.high[i] + (long ? 0 : spread);
+    const open = bars.open[i] + (long ? 0 : spread);
+    let exit = NaN, reason: "sl" | "tp" = "sl";
+    if (sl === sl && (long ? lo <= sl : hi >= sl)) exit = long ? Math.min(open, sl) : Math.max(open, sl);
+    else if (tp === tp && (long ? hi > tp : lo < tp)) {
+      exit = long ? Math.max(open, tp) : Math.min(open, tp);
+      reason = "tp";
+    }
+    if (exit !== exit) return;
+    const recs = this.shadow.closeAll(exit, i, bars.time[i], reason, spread);
+    await this.#shadowClosed(recs, reason);
   }
 
   /** A new client order id of this run. */
@@ -261,9 +385,13 @@ export class OrderDesk {
     }
   }
 
-  /** The broker's positions on the session's symbol. */
+  /**
+   * The broker's positions on the session's symbol; in demo/live only those with this run's magic
+   * number (manual trades and other strategies are not the strategy's).
+   */
   async positions(): Promise<BrokerPosition[]> {
-    return await this.market.broker.positions(this.s.symbol);
+    const all = await this.market.broker.positions(this.s.symbol);
+    return this.s.replay ? all : all.filter((p) => p.magic === undefined || String(p.magic) === this.s.magic);
   }
 
   /** Close `volume` (default all) of one position; returns false when it could not be closed. */
@@ -384,6 +512,10 @@ export class OrderDesk {
     if (blockedBy) {
       c.entries_blocked++;
       await journal.append("limit", { what: "entry_blocked", by: blockedBy, bar: decisionBar });
+      // While the breaker is tripped (and the account is flat) the strategy keeps trading in shadow.
+      if (blockedBy === "circuit_breaker" && ledger.openCount === 0) {
+        await this.#shadowEntry(it, decisionBar, barIdx);
+      }
       return;
     }
     if (it.type && it.type !== "market") {
@@ -609,8 +741,11 @@ export class OrderDesk {
   async execute(intents: OrderIntent[], decisionBar: number, barIdx: number): Promise<void> {
     for (const it of intents) {
       try {
-        if (it.kind === "close") await this.closeAll("signal", barIdx);
-        else if (it.kind === "entry") await this.openEntry(it, decisionBar, barIdx);
+        if (it.kind === "close") {
+          if (this.shadow.openCount && this.ledger.openCount === 0) {
+            await this.shadowCloseAll(barIdx, "signal");
+          } else await this.closeAll("signal", barIdx);
+        } else if (it.kind === "entry") await this.openEntry(it, decisionBar, barIdx);
         else if (it.kind === "modify") await this.modifyBrackets(it, barIdx);
       } catch (e) {
         // A read the EA kept answering with malformed data: this intent is dropped (journalled);

@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { ChsTracker } from "../risk/chs.ts";
-import { CircuitBreaker } from "./breaker.ts";
+import { type BreakerTransition, CircuitBreaker } from "./breaker.ts";
 import { readControlRequest } from "./control.ts";
 import { Halt, type LiveSession } from "./session.ts";
 
@@ -47,6 +47,10 @@ export class RiskGuard {
   entriesHaltedByControl = false;
   /** New entries stopped for the rest of the session (refusals, a flapping link), with why. */
   entriesHalted: { by: string; message: string; at: string } | null = null;
+  /** Bars and market time (ms) spent with the breaker tripped. */
+  haltedBars = 0;
+  haltedMs = 0;
+  #lastBarTime = NaN;
   #chsLogged = NaN;
   #maxTradesNoted = false;
   #flattenNext = false;
@@ -115,8 +119,21 @@ export class RiskGuard {
    * Bar `i` closed with equity `eq` (`prevEq`: the previous bar's, if any): daily returns, the
    * CHS, breaker transitions, the daily loss and max-trades limits, all journalled.
    */
-  async afterBar(i: number, barTime: number, eq: number, prevEq: number | undefined): Promise<void> {
+  async afterBar(
+    i: number,
+    barTime: number,
+    eq: number,
+    prevEq: number | undefined,
+    chsEq: number = eq,
+  ): Promise<BreakerTransition | null> {
     const { journal, io, opts, threshold } = this.s;
+    // Time spent with the breaker tripped (market time, from the previous bar to this one).
+    if (this.breaker.tripped) {
+      this.haltedBars++;
+      if (this.#lastBarTime === this.#lastBarTime) this.haltedMs += barTime - this.#lastBarTime;
+    }
+    this.#lastBarTime = barTime;
+    let transition: BreakerTransition | null = null;
     const key = Math.floor((barTime + this.dayOffsetMs()) / DAY_MS);
     if (key !== this.#lastDayKey) {
       if (this.#lastDayKey >= 0) {
@@ -127,7 +144,8 @@ export class RiskGuard {
       }
       this.#lastDayKey = key;
     }
-    this.#lastDayEq = eq;
+    // The CHS's daily returns include the shadow trades' P&L while the breaker is tripped.
+    this.#lastDayEq = chsEq;
     if (key !== this.#dayKey) {
       this.#dayKey = key;
       this.#dayStartEquity = prevEq ?? eq;
@@ -141,6 +159,7 @@ export class RiskGuard {
         await journal.append("chs", { bar: i, bar_time: new Date(barTime).toISOString(), value });
       }
       const tr = this.breaker.update(value);
+      transition = tr;
       if (tr) {
         await journal.append("breaker", {
           state: tr,
@@ -179,6 +198,7 @@ export class RiskGuard {
       this.limitEvents++;
       await journal.append("limit", { what: "max_trades", entries: this.entries });
     }
+    return transition;
   }
 
   /** True once after the breaker tripped with --flatten-on-breaker. */

@@ -46,6 +46,7 @@ import { hasWeekendBars, RiskGuard } from "./guard.ts";
 import { TradeBook } from "../execution/trade_book.ts";
 import { Halt, type LiveSession, setUpSession } from "./session.ts";
 import { finishSummary } from "./summary.ts";
+import { recoverPrevious, type RecoveryReport } from "./recovery.ts";
 import type { LiveIO, LiveOptions, LiveSummary } from "./types.ts";
 
 function defaultIO(): LiveIO {
@@ -192,7 +193,25 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
         }))
         : [],
     });
-    await guard.afterBar(i, bars.time[i], eq, equity[i - 1]);
+    // Shadow trades (breaker tripped): their stops on this bar, their P&L in the CHS's returns.
+    await desk.shadowStops(i);
+    const tr = await guard.afterBar(
+      i,
+      bars.time[i],
+      eq,
+      equity[i - 1],
+      eq + desk.shadowPnl(bars.close[i], desk.spreadPx(i)),
+    );
+    if (tr === "reset" && desk.shadow.openCount) {
+      // Back to real trading: the shadow position ends at this bar's close.
+      paper?.setQuote({
+        symbol,
+        bid: bars.close[i],
+        ask: bars.close[i] + desk.spreadPx(i),
+        time_msc: bars.time[i],
+      });
+      await desk.shadowCloseAll(i, "reset");
+    }
     // A breaker flatten goes out like a close intent: at the next bar's open (virtual) or now (demo).
     const flatten: OrderIntent[] = guard.takeFlatten() ? [{ kind: "close", tag: "breaker" }] : [];
     if (i < start) return flatten;
@@ -202,7 +221,11 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
     }
     const out: OrderIntent[] = flatten;
     try {
-      strategy.decide(i, ctx, state, ledger.position, out);
+      // While the breaker is tripped and the account flat, the strategy sees its shadow position.
+      const pos = guard.breaker.tripped && ledger.openCount === 0 && desk.shadow.openCount
+        ? desk.shadow.position
+        : ledger.position;
+      strategy.decide(i, ctx, state, pos, out);
     } catch (e) {
       throw new Halt(
         "strategy_error",
@@ -219,6 +242,7 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   };
 
   let barsRefused = 0;
+  let recovery: RecoveryReport | null = null;
   let internalStack: string | null = null;
   /** Too many malformed messages halt the session; a flapping link halts new entries. */
   const checkWire = async () => {
@@ -298,6 +322,22 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       }
       endedNormally = true;
     } else if (server) {
+      // Bind the journal to the account, then settle what a previous run of it left behind.
+      await journal.append("session", {
+        event: "account_bound",
+        login: String(acc0.login),
+        server: String(acc0.server),
+        magic: s.magic,
+      });
+      recovery = await recoverPrevious(s, desk, { login: String(acc0.login), server: String(acc0.server) });
+      if (recovery.positions_not_closed) {
+        await guard.haltEntries(
+          "recovery",
+          `${recovery.positions_not_closed} position(s) left by ${
+            recovery.previous_run ?? "a previous run"
+          } could not be closed`,
+        );
+      }
       const history = await (broker as CheckedBridgeBroker).rates(
         symbol,
         s.timeframe,
@@ -433,6 +473,14 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       bars_refused: barsRefused + (market.monitor?.barsRefused ?? 0),
       bad_messages: market.monitor?.count ?? 0,
       entries_halted: guard.entriesHalted,
+      recovery,
+      breaker_halted: {
+        bars: guard.haltedBars,
+        hours: guard.haltedMs / 3_600_000,
+        shadow_trades: desk.shadowStats.trades,
+        shadow_pnl: desk.shadowStats.pnl,
+        shadow_wins: desk.shadowStats.wins,
+      },
     },
   });
 }

@@ -148,4 +148,33 @@ export interface LiveSummary {
   bad_messages?: number;
   /** New entries stopped for the rest of the session (refusals, flapping link), with why; else null. */
   entries_halted?: { by: string; message: string; at: string } | null;
+  /** Demo/live: the start-up reconciliation of the previous run of this account and magic (lib/live/recovery.ts). */
+  recovery?: RecoveryReport | null;
+  /**
+   * Time with the circuit breaker tripped (bars, market hours) and the shadow trades made meanwhile
+   * (simulated at the live quotes, never sent; they keep the CHS scoring so the breaker can reset).
+   */
+  breaker_halted?: {
+    bars: number;
+    hours: number;
+    shadow_trades: number;
+    shadow_pnl: number;
+    shadow_wins: number;
+  };
+}
+
+/** What the start-up reconciliation found and did (the summary's `recovery`). */
+export interface RecoveryReport {
+  /** The run folder of the previous journal, or null when there was none. */
+  previous_run: string | null;
+  /** The rule applied to leftover positions. */
+  rule: "close";
+  /** Orders of the previous run without an outcome, and what the terminal said about them. */
+  orders_checked: number;
+  executed: number;
+  not_found: number;
+  /** Leftover positions closed, those that could not be, and the money their closes booked. */
+  positions_closed: number;
+  positions_not_closed: number;
+  closed_profit: number;
 }

@@ -66,6 +66,8 @@ export async function rig(opts: {
   live?: Partial<LiveOptions>;
   sim?: Partial<SimulatorOptions>;
   beforeSim?: (port: number) => Promise<void>;
+  /** Called with the simulator before it connects (e.g. to put positions in its book). */
+  onSim?: (sim: Mt5Simulator) => Promise<void>;
   onStarted?: (sim: Mt5Simulator, proxy: BridgeProxy | null, port: number) => void;
   logsDir?: string;
   env?: Record<string, string>;
@@ -105,6 +107,7 @@ export async function rig(opts: {
       const s = sim;
       started = (async () => {
         if (opts.beforeSim) await opts.beforeSim(port);
+        if (opts.onSim) await opts.onSim(s);
         await s.start();
         opts.onStarted?.(s, proxy, port);
       })();
