@@ -77,6 +77,33 @@ async function main(): Promise<number> {
   const timeframe = v.timeframe ?? loaded.timeframe ?? "H4";
   const spec = toMt5SymbolInfo(symbolSpec(symbol));
   const print = (l: string) => console.error(l);
+  // Waiting for a runner is not news every second: one line when the link drops, then quiet
+  // reconnects until something else happens; giving up says why and what to start.
+  let waiting = 0;
+  const quietLog = (event: string, fields: Record<string, unknown>): void => {
+    if (event === "sim_disconnected") {
+      if (waiting++ === 0) {
+        print(
+          `sim: disconnected (${fields.reason ?? "?"}); waiting quietly for a runner on ${
+            v.host ?? DEFAULT_BRIDGE_HOST
+          }:${port} ...`,
+        );
+      }
+      return;
+    }
+    if (event === "sim_give_up") {
+      print(
+        `sim: no runner on ${
+          v.host ?? DEFAULT_BRIDGE_HOST
+        }:${port} after ${waiting} reconnect attempts: stopping ` +
+          "(start `deno task live --mode demo` first, then the simulator)",
+      );
+      return;
+    }
+    if (waiting > 1) print(`sim: reconnected after ${waiting} attempts`);
+    waiting = 0;
+    print(`sim: ${event} ${JSON.stringify(fields)}`);
+  };
   const sim = new Mt5Simulator({
     hostname: v.host ?? DEFAULT_BRIDGE_HOST,
     port,
@@ -96,7 +123,7 @@ async function main(): Promise<number> {
     eaTradeAllowed: v["no-algo-trading"] ? false : undefined,
     balance: v.balance ? Number(v.balance) : undefined,
     commissionPerLot: symbolSpec(symbol).commissionPerLot,
-    log: (event, fields) => print(`sim: ${event} ${JSON.stringify(fields)}`),
+    log: (event, fields) => quietLog(event, fields),
   });
   const kill = killSwitch(() => sim.stop());
   print(

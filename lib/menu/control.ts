@@ -8,7 +8,10 @@
 
 /** The user asked to go back (0), or three invalid answers in a row sent them back. */
 export class MenuBack extends Error {
-  /** `reason`: `back` (0 typed), `cancelled` (Ctrl-C in a secret) or `invalid` (three invalid answers). */
+  /**
+   * `reason`: `back` (0 typed), `cancelled` (Ctrl-C in a secret), `invalid` (three invalid answers)
+   * or `done` (the action finished and needs no closing pause).
+   */
   constructor(reason = "back") {
     super(reason);
     this.name = "MenuBack";

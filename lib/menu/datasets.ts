@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { KinetraError } from "../errors.ts";
 import { parseFileName } from "../data/file_name.ts";
+import { TIMEFRAME_MINUTES } from "../data/types.ts";
 import type { Prompter } from "./prompter.ts";
 import { countDataFiles } from "./status.ts";
 
@@ -52,9 +53,15 @@ export function requireData(files: readonly DatasetFile[], dataDir: string): voi
 
 /** Ask for a symbol, then a timeframe present for it; returns the file. */
 export async function pickDataset(ask: Prompter, dataDir: string): Promise<DatasetFile> {
-  const files = await listDatasets(dataDir);
+  let files = await listDatasets(dataDir);
   requireData(files, dataDir);
   const symbols = [...new Set(files.map((f) => f.symbol))].sort();
+  // Timeframes by duration (M15 before H1 before H4), not alphabetically.
+  const minutes = (tf: string | null): number =>
+    (tf ? TIMEFRAME_MINUTES[tf] : undefined) ?? Number.MAX_SAFE_INTEGER;
+  files = [...files].sort((a, b) =>
+    minutes(a.timeframe) - minutes(b.timeframe) || a.rel.localeCompare(b.rel)
+  );
   const label = (s: string) => {
     const f = files.filter((x) => x.symbol === s);
     return `${s.padEnd(12)} ${f[0].assetClass.padEnd(12)} ${f.map((x) => x.timeframe ?? "?").join(" ")}`;

@@ -224,7 +224,8 @@ async function runOne(
   }
   if (
     model.crumbsSeen.has(tree.title) &&
-    !/^ {2}Data: .+ \| MT5 bridge: .+ \| Credentials: .+$/m.test(end.stdout)
+    // One line, or one line per part when it would not fit 80 columns.
+    !/^ {2}Data: .+( \| |\n {2})MT5 bridge: .+( \| |\n {2})Credentials: .+$/m.test(end.stdout)
   ) {
     problems.push("the main screen shows no status bar (Data: ... | MT5 bridge: ... | Credentials: ...)");
   }

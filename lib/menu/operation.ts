@@ -153,6 +153,8 @@ export async function runOperation<T>(
     if (controller.signal.aborted && !(e instanceof OperationCancelled)) throw new OperationCancelled();
     throw e;
   } finally {
+    // A failure's message must start on its own line, not on the progress bar's.
+    if (tty && lastLine) ask.say("");
     running--;
     if (listening) Deno.removeSignalListener("SIGINT", onSigint);
     ask.trace({ kind: "op_end", label, outcome });

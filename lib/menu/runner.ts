@@ -59,7 +59,9 @@ async function drawScreen(
     } catch (e) {
       line = `Status unavailable: ${(e as Error).message}`;
     }
-    ask.say(`  ${line}`);
+    // One line when it fits an 80-column terminal, else one line per part (never wrapped).
+    if (line.length <= 78) ask.say(`  ${line}`);
+    else for (const part of line.split(" | ")) ask.say(`  ${part}`);
   }
   ask.say(root ? RULE : THIN);
   screen.items.forEach((item, i) => {
@@ -93,7 +95,7 @@ async function runAction(
     });
   } catch (e) {
     if (e instanceof MenuBack) {
-      ask.say(e.message === "invalid" ? "" : "  Back.");
+      ask.say(e.message === "invalid" || e.message === "done" ? "" : "  Back.");
       return;
     }
     if (e instanceof OperationCancelled) {

@@ -14,7 +14,7 @@ Deno.test("main screen: status bar checked for real, numbered options, breadcrum
     assert.ok(files);
     assert.match(
       out,
-      /Data: 6 files \(.*sample\), none prepared \| MT5 bridge: not configured \| Credentials: missing/,
+      /Data: 6 files \(.*sample\), none prepared\s+MT5 bridge: not configured\s+Credentials: missing/,
     );
     const tree = buildMenuTree();
     tree.items.forEach((item, i) => assert.ok(out.includes(`${i + 1}. ${item.title}`), item.title));
@@ -166,8 +166,9 @@ Deno.test("choices list only what exists: symbols from the data folder, register
     const prompts = r2.events.filter((e) => e.kind === "choose");
     assert.equal(prompts[1].options, 1); // one symbol
     assert.equal(prompts[2].options, 2); // two timeframes
-    assert.match(r2.out, /1\. D1 /);
-    assert.match(r2.out, /2\. H4 /);
+    // By duration: H4 before D1.
+    assert.match(r2.out, /1\. H4 /);
+    assert.match(r2.out, /2\. D1 /);
   } finally {
     await Deno.remove(opts.work, { recursive: true });
   }

@@ -88,7 +88,7 @@ Deno.test({
       let text = await waitFor(socket, /Choose 1-6, 0=exit, q=quit:/);
       assert.match(
         text,
-        /Data: 6 files \(.*sample\), none prepared \| MT5 bridge: not configured \| Credentials: missing/,
+        /Data: 6 files \(.*sample\), none prepared\s+MT5 bridge: not configured\s+Credentials: missing/,
       );
       assert.match(text, /^ {2}Main Menu$/m);
 

@@ -10,7 +10,8 @@
 import { join } from "node:path";
 import { bridgeSettings, envGet, readConfig } from "../config.ts";
 import { pickDataset } from "../datasets.ts";
-import { markdownSections, readDoc } from "../docs_view.ts";
+import { MenuBack } from "../control.ts";
+import { markdownSections, readDoc, renderMarkdown } from "../docs_view.ts";
 import type { OperationHandle } from "../operation.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 import { testConnectionAction } from "./connection.ts";
@@ -56,9 +57,9 @@ export function printLiveSummary(say: (s: string) => void, s: LiveSummary): void
     say(`    account ${s.account.login}@${s.account.server} (trade mode ${s.account.trade_mode})`);
   }
   say(
-    `    readiness for ${s.readiness.next_stage ?? "the next stage"}: ${
-      s.readiness.ready ? "READY" : "not yet"
-    }`,
+    s.readiness.next_stage
+      ? `    readiness for ${s.readiness.next_stage}: ${s.readiness.ready ? "READY" : "not yet"}`
+      : `    targets of the live stage (the last one): ${s.readiness.ready ? "all met" : "not all met"}`,
   );
   for (const c of s.readiness.checks) {
     say(`      ${c.pass ? "ok  " : "no  "} ${c.name.padEnd(26)} ${fmt(c.value)} (target ${c.target})`);
@@ -227,12 +228,16 @@ export const liveGuide: MenuAction = {
       return;
     }
     while (true) {
-      const i = await ask.choose("Section to read", sections.map((s) => s.heading), 0);
+      // The guide numbers its sections itself ("1. The three modes"): the list shows them once.
+      const titles = sections.map((s) => s.heading.replace(/^\d+\.\s+/, ""));
+      const i = await ask.choose("Section to read", titles, 0);
       ask.say("");
-      ask.say(`  ## ${sections[i].heading}`);
-      for (const line of sections[i].body.trimEnd().split("\n")) ask.say(`  ${line}`);
+      ask.say(`  ${titles[i]}`);
+      ask.say(`  ${"=".repeat(titles[i].length)}`);
+      for (const line of renderMarkdown(sections[i].body, 96)) ask.say(`  ${line}`);
       ask.say(`  (full guide: docs/LIVE_TESTING_GUIDE.md)`);
-      if (!(await ask.confirm("Read another section?", false))) return;
+      // "No" returns to the menu at once (no second "Press Enter").
+      if (!(await ask.confirm("Read another section?", false))) throw new MenuBack("done");
     }
   },
 };

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { readConfig } from "../config.ts";
-import { markdownSections, readDoc } from "../docs_view.ts";
+import { markdownSections, readDoc, renderMarkdown } from "../docs_view.ts";
 import { checkStatus } from "../status.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 
@@ -332,10 +332,10 @@ export const performanceFigures: MenuAction = {
       const sections = markdownSections(text).filter((s) => s.heading.startsWith("bench:"));
       if (sections.length === 0) ask.say("  docs/PERFORMANCE.md has no benchmark sections yet.");
       for (const s of sections) {
-        ask.say(`  ## ${s.heading}`);
-        const lines = s.body.trim().split("\n").filter((l) => l.trim() !== "");
-        for (const l of lines.slice(0, 14)) ask.say(`    ${l}`);
-        if (lines.length > 14) ask.say(`    ... (${lines.length - 14} more lines in docs/PERFORMANCE.md)`);
+        ask.say(`  ${s.heading}`);
+        const lines = renderMarkdown(s.body, 96).filter((l) => l.trim() !== "");
+        for (const l of lines.slice(0, 16)) ask.say(`    ${l}`);
+        if (lines.length > 16) ask.say(`    ... (${lines.length - 16} more lines in docs/PERFORMANCE.md)`);
       }
     }
     ask.say(
