@@ -9,6 +9,7 @@ import { join } from "node:path";
 import {
   fmtNum,
   intFlag,
+  modelLine,
   numFlag,
   overfitVerdict,
   parseSweepArgs,
@@ -29,6 +30,7 @@ const USAGE =
   [--min-trades N] [--start ISO] [--end ISO] [--allow-critical] [--workers N] [--monte-carlo N] [--ruin PCT]
   [--profile mt5|compat] [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage P]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
+  [--model open|ohlc|lower|ticks] [--lower FILE] [--ticks FILE]
   [--cluster URL] [--data-root DIR] [--json] [--report FILE.html] [--out DIR]`;
 
 async function main(): Promise<number> {
@@ -141,6 +143,7 @@ async function main(): Promise<number> {
         }`,
       );
     }
+    console.log(`  ${modelLine(res.model)}`);
     console.log(`  ${verdict.text}`);
     console.log(`  results: ${join(outDir, "results.jsonl")}`);
     if (reportNote) console.log(reportNote);

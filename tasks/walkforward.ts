@@ -9,6 +9,7 @@ import { KinetraError } from "../lib/errors.ts";
 import {
   fmtNum,
   intFlag,
+  modelLine,
   numFlag,
   overfitVerdict,
   parseSweepArgs,
@@ -29,6 +30,7 @@ const USAGE =
   [--method grid|random|bayes] [--trials N] [--seed S] [--min-trades N] [--start ISO] [--end ISO] [--allow-critical] [--workers N]
   [--profile mt5|compat] [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage P]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
+  [--model open|ohlc|lower|ticks] [--lower FILE] [--ticks FILE]
   [--cluster URL] [--data-root DIR] [--json] [--report FILE.html]
   sizes: a number of bars (5000) or calendar units h, D, W, M, Y (6M, 2W)`;
 
@@ -129,6 +131,7 @@ async function main(): Promise<number> {
       } of ${d.trials}) · PBO ${fmtNum(res.pbo.pbo)}`,
     );
     console.log(`  ${promotionLine(res.oos.stats, "stitched out-of-sample results")}`);
+    console.log(`  ${modelLine(res.model)}`);
     console.log(`  ${overfitVerdict(d, res.pbo).text}`);
     if (reportNote) console.log(reportNote);
   }

@@ -342,3 +342,38 @@ export function parseModel(v: unknown): ModelName {
     `--model must be one of ${MODEL_NAMES.join(", ")}, got "${String(v)}"`,
   );
 }
+
+/**
+ * The path of bars [from, to) of the bars `path` was built for, for a run on exactly those bars
+ * (`sliceBars(bars, from, to)`): segment arrays are views (no copy), the per-bar starts are
+ * rebased. `resolved`/`fallback` count the bars of the slice; the findings stay those of the
+ * whole path (they describe the lower data, not the slice).
+ */
+export function slicePath(path: IntrabarPath, from: number, to: number): IntrabarPath {
+  const n = path.segStart.length - 1;
+  if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= n)) {
+    throw new RangeError(`slicePath: bars [${from}, ${to}) are not inside the path's ${n} bars`);
+  }
+  if (from === 0 && to === n) return path;
+  const s0 = path.segStart[from], s1 = path.segStart[to];
+  const segStart = new Int32Array(to - from + 1);
+  let resolved = 0;
+  for (let i = from; i <= to; i++) {
+    segStart[i - from] = path.segStart[i] - s0;
+    if (i < to && path.segStart[i + 1] > path.segStart[i]) resolved++;
+  }
+  return {
+    model: path.model,
+    segStart,
+    segOpen: path.segOpen.subarray(s0, s1),
+    segHigh: path.segHigh.subarray(s0, s1),
+    segLow: path.segLow.subarray(s0, s1),
+    segSpread: path.segSpread.subarray(s0, s1),
+    pathHigh: path.pathHigh.subarray(from, to),
+    pathLow: path.pathLow.subarray(from, to),
+    resolved,
+    fallback: to - from - resolved,
+    findings: path.findings,
+    source: path.source,
+  };
+}

@@ -75,6 +75,17 @@ function validate(raw: unknown): SweepPayload {
   if (cfg.symbol != null && (typeof cfg.symbol !== "string" || !/^[^\0/\\]{1,64}$/.test(cfg.symbol))) {
     throw new KinetraError("bad_job", "sweep job config.symbol is invalid");
   }
+  // Modelling mode: the lower-timeframe file is the one beside the data file on the worker (its
+  // data root); a file named by the submitter (--lower) or a tick file is not accepted here.
+  if (cfg.model !== undefined && cfg.model !== "open" && cfg.model !== "ohlc" && cfg.model !== "lower") {
+    throw new KinetraError("bad_job", "sweep job config.model must be open, ohlc or lower on the cluster");
+  }
+  if (cfg.lower != null || cfg.ticks != null) {
+    throw new KinetraError(
+      "bad_job",
+      "sweep jobs cannot name a lower-timeframe or tick file on the cluster (the lower file beside the data file is used)",
+    );
+  }
   for (const k of ["tradeOnClose", "finalize", "hedging", "swap"]) {
     if (cfg[k] !== undefined && typeof cfg[k] !== "boolean") {
       throw new KinetraError("bad_job", `sweep job config.${k} must be a boolean`);
@@ -196,6 +207,14 @@ export class ResearchClusterRunner implements JobRunner {
 
   async run(jobs: readonly Job[], onResult: (r: JobResult) => void, signal?: AbortSignal): Promise<void> {
     const envs = [];
+    for (const j of jobs) {
+      if (j.config.lower || j.config.ticks || j.config.model === "ticks") {
+        throw new KinetraError(
+          "bad_argument",
+          "--cluster runs --model open|ohlc|lower only, and lower finds the finer file beside the data file on the workers: drop --lower/--ticks",
+        );
+      }
+    }
     const researchId = new Map<string, string>();
     for (const j of jobs) {
       const payload: SweepPayload = {

@@ -10,6 +10,7 @@ import { listStrategies } from "../strategies/registry.ts";
 import type { SweepConfig } from "./evaluate.ts";
 import type { DeflatedSharpe, PboResult } from "./overfit.ts";
 import { PROMOTION_TARGETS } from "../backtest/batch_summary.ts";
+import { type ModelSummary, parseModel } from "../backtest/intrabar.ts";
 
 /** Flags common to both tasks. */
 export const SWEEP_FLAGS = {
@@ -41,6 +42,9 @@ export const SWEEP_FLAGS = {
   symbols: { type: "string" },
   lots: { type: "string" },
   conversion: { type: "string" },
+  model: { type: "string" },
+  lower: { type: "string" },
+  ticks: { type: "string" },
   json: { type: "boolean", default: false },
   "allow-critical": { type: "boolean", default: false },
   report: { type: "string" },
@@ -112,7 +116,15 @@ export function sweepConfig(values: Record<string, unknown>, usage: string): Swe
   if (lots !== undefined && !(lots > 0)) {
     throw new KinetraError("bad_argument", `--lots needs a positive number of lots, got ${values.lots}`);
   }
+  const model = parseModel(values.model);
+  const lower = values.lower as string | undefined, ticks = values.ticks as string | undefined;
+  if ((lower && model !== "lower") || (ticks && model !== "ticks")) {
+    throw new KinetraError("bad_argument", "--lower goes with --model lower, --ticks with --model ticks");
+  }
   return {
+    ...(model !== "ohlc" ? { model } : {}),
+    ...(lower ? { lower } : {}),
+    ...(ticks ? { ticks } : {}),
     lots,
     conversion: conversion as "data" | "static" | undefined,
     profile: profile as "mt5" | "compat" | undefined,
@@ -129,6 +141,16 @@ export function sweepConfig(values: Record<string, unknown>, usage: string): Swe
     symbol: (values.symbol as string | undefined) ?? null,
     symbolsFile: (values.symbols as string | undefined) ?? null,
   };
+}
+
+/** One line on the modelling mode of a sweep's runs (text output). */
+export function modelLine(m: ModelSummary): string {
+  if (m.name === "ohlc") return "model: ohlc (SL first when a bar touches both SL and TP)";
+  return `model: ${m.name} (${
+    m.source ?? "bar opens"
+  }): ${m.bars_resolved} bars resolved, ${m.bars_fallback} on ohlc${
+    m.findings.length ? ` (${m.findings.map((f) => `${f.code}: ${f.count}`).join(", ")})` : ""
+  }`;
 }
 
 /** A number for text output. */

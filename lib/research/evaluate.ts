@@ -19,6 +19,9 @@ import type { Params, Strategy } from "../strategies/contract.ts";
 import type { Dataset } from "./data.ts";
 import { sliceBars, sliceFeatures } from "./data.ts";
 import { equityReturnSums, momentSums, partitionBounds } from "./overfit.ts";
+import { type IntrabarPath, type ModelName, slicePath } from "../backtest/intrabar.ts";
+import { loadIntrabarPath } from "../backtest/model_data.ts";
+import { resolveTimeframe } from "../data/timeframe.ts";
 
 /** Cost and account flags of a sweep (serialisable; the symbol is resolved where the job runs). */
 export interface SweepConfig {
@@ -52,6 +55,12 @@ export interface SweepConfig {
   lots?: number;
   /** Currency conversion of profits (mt5): `data` (default, the pairs of the data folder) or `static`. */
   conversion?: "data" | "static";
+  /** Modelling mode (lib/backtest/intrabar.ts; default `ohlc`). */
+  model?: ModelName;
+  /** `lower`: the lower-timeframe file (default: the finest one of the symbol beside the data file). */
+  lower?: string | null;
+  /** `ticks`: the tick file. */
+  ticks?: string | null;
 }
 
 /** The engine configuration of a sweep config for data of symbol `dataSymbol` (as `deno task backtest` builds it). */
@@ -96,6 +105,33 @@ export async function conversionFor(
     spec: cfg.symbol!,
     mode,
   });
+}
+
+/**
+ * The intrabar path of the whole dataset for the sweep's model (null for `ohlc`), built once; runs
+ * on a bar range take `slicePath` of it (a path must match the bars given to `runBacktest`).
+ */
+export async function intrabarFor(
+  ds: Dataset,
+  file: string,
+  cfg: SweepConfig,
+  engine: Partial<BacktestConfig>,
+): Promise<IntrabarPath | null> {
+  const model = cfg.model ?? "ohlc";
+  if (model === "ohlc") return null;
+  return await loadIntrabarPath(model, ds.bars, {
+    file,
+    symbol: ds.meta.symbol,
+    timeframe: resolveTimeframe(ds.meta.timeframe, ds.meta.timeframeDetected, file).timeframe,
+    point: engine.symbol?.point ?? 0.00001,
+    lower: cfg.lower ?? null,
+    ticks: cfg.ticks ?? null,
+  });
+}
+
+/** The path for bars [from, to) of the dataset (null stays null). */
+export function rangePath(p: IntrabarPath | null | undefined, from: number, to: number): IntrabarPath | null {
+  return p ? slicePath(p, from, to) : null;
 }
 
 /** A conversion's per-bar rates for bars [from, to). */
@@ -192,6 +228,8 @@ export interface TrialContext {
   partitions: number;
   /** Currency conversion over the whole dataset (`conversionFor`), or null. */
   conversion?: BacktestConversion | null;
+  /** The intrabar path over the whole dataset (`intrabarFor`), or null for `ohlc`. */
+  intrabar?: IntrabarPath | null;
 }
 
 /** Per-bar returns eq[i]/eq[i−1] − 1 into `buf` (length n − 1); NaN where the previous equity is 0. */
@@ -248,6 +286,7 @@ export function evaluateTrial(
     features,
     config: ctx.config,
     conversion: range ? sliceConversion(ctx.conversion, range.from, range.to) : ctx.conversion ?? null,
+    intrabar: range ? rangePath(ctx.intrabar, range.from, range.to) : ctx.intrabar ?? null,
   });
   const { moments, parts } = equityReturnSums(r.equity, ctx.partitions);
   const sc = scoreOf(r.stats, ctx.objective, ctx.minTrades);
@@ -303,6 +342,7 @@ export function evaluateTestPart(
     features,
     config,
     conversion,
+    intrabar: rangePath(ctx.intrabar, from0, test.to),
   });
   const eq = r.equity.subarray(lead);
   const trades = r.trades.map((t) => ({ ...t, entry_bar: t.entry_bar - lead, exit_bar: t.exit_bar - lead }));

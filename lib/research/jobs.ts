@@ -16,12 +16,14 @@ import { getStrategy } from "../strategies/registry.ts";
 import { shareIndicators, unshareIndicators } from "../strategies/memo.ts";
 import type { BarArrays } from "../data/types.ts";
 import type { BacktestConversion } from "../backtest/run.ts";
+import type { IntrabarPath } from "../backtest/intrabar.ts";
 import { type DataRef, type Dataset, loadDataset, sliceBars } from "./data.ts";
 import {
   conversionFor,
   engineConfig,
   evaluateTestPart,
   evaluateTrial,
+  intrabarFor,
   type SweepConfig,
   type Trial,
   type TrialContext,
@@ -83,6 +85,7 @@ export interface JobRunner {
 const datasets = new Map<string, Promise<Dataset>>();
 const ranges = new Map<string, BarArrays>();
 const conversions = new Map<string, Promise<BacktestConversion | null>>();
+const intrabars = new Map<string, Promise<IntrabarPath | null>>();
 
 function dataKey(j: Job, features: readonly string[]): string {
   return JSON.stringify([j.data.file, j.data.start ?? null, j.data.end ?? null, features]);
@@ -99,6 +102,7 @@ export async function executeJob(job: Job): Promise<JobResult> {
         datasets.clear();
         ranges.clear();
         conversions.clear();
+        intrabars.clear();
       }
       p = loadDataset(job.data, strategy.features);
       datasets.set(key, p);
@@ -119,6 +123,20 @@ export async function executeJob(job: Job): Promise<JobResult> {
       conversions.set(ck, conv);
       conv.catch(() => conversions.delete(ck));
     }
+    // The modelling mode's path over the whole dataset, built once per thread (ranges slice it).
+    const ik = key +
+      JSON.stringify([
+        job.config.model ?? "ohlc",
+        job.config.lower ?? null,
+        job.config.ticks ?? null,
+        config.symbol?.point ?? null,
+      ]);
+    let intrabar = intrabars.get(ik);
+    if (!intrabar) {
+      intrabar = intrabarFor(dataset, job.data.file, job.config, config);
+      intrabars.set(ik, intrabar);
+      intrabar.catch(() => intrabars.delete(ik));
+    }
     const ctx: TrialContext = {
       dataset,
       strategy,
@@ -127,6 +145,7 @@ export async function executeJob(job: Job): Promise<JobResult> {
       minTrades: job.minTrades,
       partitions: job.partitions,
       conversion: await conv,
+      intrabar: await intrabar,
     };
     const trials: Trial[] = [];
     if (job.kind === "test") {

@@ -20,6 +20,7 @@
 import { join } from "node:path";
 import { resolveConfig } from "../backtest/config.ts";
 import { type BacktestResult, runBacktest } from "../backtest/run.ts";
+import { type IntrabarPath, type ModelSummary, modelSummary } from "../backtest/intrabar.ts";
 import { KinetraError } from "../errors.ts";
 import type { Params } from "../strategies/contract.ts";
 import { getStrategy } from "../strategies/registry.ts";
@@ -30,6 +31,8 @@ import {
   conversionFor,
   engineConfig,
   type Exclusion,
+  intrabarFor,
+  rangePath,
   sliceConversion,
   type SweepConfig,
   type Trial,
@@ -93,6 +96,8 @@ export interface OptimizeOptions {
   onProgress?: (done: number, total: number) => void;
   /** A dataset already loaded for `data` (saves a read). */
   dataset?: Dataset;
+  /** The intrabar path of `dataset` for `config.model`, already built (saves a read of the lower data). */
+  intrabar?: IntrabarPath | null;
   /** Compute the deflated Sharpe ratio and PBO (default true; walk-forward windows skip them). */
   overfit?: boolean;
   /** Share indicators between combinations (default true; off only to measure what sharing saves). */
@@ -135,6 +140,8 @@ export interface OptimizeResult {
   bestRun: BacktestResult | null;
   /** Where results.jsonl and summary.json were written, or null. */
   outDir: string | null;
+  /** The modelling mode of every run and how many bars of the range its path resolved. */
+  model: ModelSummary;
 }
 
 /** Better-than for objective values in the direction of the search. */
@@ -201,6 +208,11 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
   if (nBars < 2) {
     throw new KinetraError("bad_argument", `the optimisation range has ${nBars} bars; at least 2 are needed`);
   }
+  // The modelling mode's path (built here too, so missing lower data fails before any worker starts).
+  const wholePath = opts.intrabar !== undefined
+    ? opts.intrabar
+    : await intrabarFor(dataset, opts.data.file, opts.config ?? {}, engineCfg);
+  const intrabar = range ? rangePath(wholePath, range.from, range.to) : wholePath;
 
   const runner = opts.runner ?? makeRunner(opts.workers ?? defaultWorkers());
   const ownRunner = !opts.runner;
@@ -356,6 +368,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
       features,
       config: engineCfg,
       conversion: range ? sliceConversion(conversion, range.from, range.to) : conversion,
+      intrabar,
     });
     if (opts.monteCarlo && bestRun.trades.length >= 2) {
       mc = monteCarlo(tradeReturnsOnEquity(bestRun), { paths: opts.monteCarlo, seed, ruinPct: opts.ruinPct });
@@ -376,6 +389,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
           features,
           config: engineCfg,
           conversion: range ? sliceConversion(conversion, range.from, range.to) : conversion,
+          intrabar,
         });
         const j = run.toJSON();
         await writeJsonAtomic(join(outDir, `top_${k + 1}.json`), {
@@ -406,6 +420,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
     interrupted,
     bestRun,
     outDir,
+    model: modelSummary(intrabar, nBars),
   };
   if (outDir) await writeJsonAtomic(join(outDir, "summary.json"), optimizeJson(res, { results: false }));
   return res;
@@ -464,6 +479,7 @@ export function optimizeJson(r: OptimizeResult, opts: { results?: boolean } = {}
     monte_carlo: r.monte_carlo,
     interrupted: r.interrupted,
     seconds: r.seconds,
+    model: r.model,
   });
   return clean(out) as Record<string, unknown>;
 }

@@ -10,6 +10,7 @@
  * @module
  */
 import { computeStats } from "../backtest/stats.ts";
+import { type ModelSummary, modelSummary } from "../backtest/intrabar.ts";
 import { roundTradeForOutput } from "../backtest/output_rounding.ts";
 import type { TradeRecord } from "../execution/types.ts";
 import { KinetraError } from "../errors.ts";
@@ -21,6 +22,7 @@ import {
   conversionFor,
   engineConfig,
   evaluateTestPart,
+  intrabarFor,
   jsonStats,
   type SweepConfig,
   type Trial,
@@ -264,6 +266,8 @@ export interface WalkForwardResult {
   seconds: number;
   /** True when stopped early (what finished is kept). */
   interrupted: boolean;
+  /** The modelling mode of every run, over the whole (time-bounded) data. */
+  model: ModelSummary;
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -307,6 +311,8 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
   const time = dataset.bars.time;
   const plan = planWindows(time, train, test, opts.anchored ?? false);
   const engineCfg = engineConfig(opts.config ?? {}, dataset.meta.symbol, dataset.meta);
+  // The modelling mode's path over the whole dataset: each window's runs take their slice of it.
+  const intrabar = await intrabarFor(dataset, opts.data.file, opts.config ?? {}, engineCfg);
   const ctx: TrialContext = {
     dataset,
     strategy,
@@ -315,6 +321,7 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
     objective,
     minTrades: opts.minTrades ?? 1,
     partitions,
+    intrabar,
   };
   const runner = opts.runner ?? makeRunner(opts.workers ?? defaultWorkers());
   const windows: WindowResult[] = [];
@@ -335,6 +342,7 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
       const opt = await optimize({
         ...opts,
         dataset,
+        intrabar,
         range: w.train,
         runner,
         outDir: null,
@@ -496,6 +504,7 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
       promotion: promotionCheck(oosStats),
       seconds: (performance.now() - t0) / 1000,
       interrupted,
+      model: modelSummary(intrabar, dataset.bars.length),
     };
   } finally {
     if (!opts.runner) runner.close();
@@ -535,5 +544,6 @@ export function walkForwardJson(r: WalkForwardResult): Record<string, unknown> {
     anchored: r.anchored,
     interrupted: r.interrupted,
     seconds: r.seconds,
+    model: r.model,
   }) as Record<string, unknown>;
 }
