@@ -345,6 +345,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
       profile: p.profile as "mt5" | "compat",
       params: p.params === "defaults" ? {} : p.params as Record<string, number>,
       strictTimeframe: p.strict_timeframe === true,
+      allowCritical: p.allow_critical === true,
       model: (p.model as "open" | "ohlc" | "lower" | undefined) ?? "ohlc",
     };
   } else {
@@ -376,6 +377,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
         params: j.params,
         strictTimeframe: j.strictTimeframe ?? false,
         model: j.model ?? "ohlc",
+        // Only when set, so the ids of ordinary jobs stay as they were.
+        ...(j.allowCritical ? { allowCritical: true } : {}),
       }),
     );
   }
@@ -394,6 +397,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     presplit: jobs[0].presplit,
     profile: jobs[0].engine.profile,
     strict_timeframe: opts.strictTimeframe ?? false,
+    allow_critical: opts.allowCritical ?? false,
     model: opts.model ?? "ohlc",
     workers,
     runner: runner.name,

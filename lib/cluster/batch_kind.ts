@@ -37,6 +37,8 @@ export interface BatchPayload {
   readonly params: Readonly<Record<string, number>>;
   /** Refuse a file whose name and bar spacing disagree on the timeframe. */
   readonly strictTimeframe: boolean;
+  /** Use a file whose validation has CRITICAL findings (lib/data's gate); absent = refused. */
+  readonly allowCritical?: boolean;
   /** Modelling mode. */
   readonly model: "open" | "ohlc" | "lower";
 }
@@ -81,6 +83,7 @@ function validate(raw: unknown): BatchPayload {
     profile,
     params: need.numRecord(o.params ?? {}, "batch job params"),
     strictTimeframe: o.strictTimeframe === undefined ? false : need.bool(o, "strictTimeframe"),
+    allowCritical: o.allowCritical === undefined ? undefined : need.bool(o, "allowCritical"),
     model: o.model === undefined
       ? "ohlc"
       : need.str(o, "model", /^(open|ohlc|lower)$/) as BatchPayload["model"],
@@ -104,6 +107,7 @@ async function execute(p: BatchPayload, ctx: JobContext): Promise<BatchJobResult
     params: p.params,
     expectSha256: p.sha256,
     strictTimeframe: p.strictTimeframe,
+    allowCritical: p.allowCritical === true,
     model: p.model,
   });
   const refused = results.find((r) =>

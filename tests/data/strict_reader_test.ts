@@ -263,3 +263,28 @@ Deno.test("strict readBars still reads the untouched sample exactly (fast path)"
   const b = await readBars(SAMPLE_FILE);
   assert.deepEqual(Array.from(b.arrays?.time ?? []), sampleTimes());
 });
+
+Deno.test("item 5: backtest:batch refuses a file with CRITICAL findings per file unless --allow-critical (inline and in workers)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kinetra_strict_batch_" });
+  const src = `${dir}/src`;
+  await Deno.mkdir(`${src}/forex`, { recursive: true });
+  const c = cells(12);
+  c[5] = "1e999";
+  await Deno.writeTextFile(`${src}/forex/${NAME}`, withLine(12, c.join("\t")).join("\r\n"));
+  for (const workers of ["0", "1"]) {
+    const base = ["--source", src, "--strategies", "sma_cross", "--workers", workers, "--json"];
+    const r = await runTaskFile("backtest_batch.ts", [...base, "--out", `${dir}/runs_${workers}`]);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.results[0].error?.code, "critical_findings", r.stdout.slice(0, 400));
+    assert.match(j.results[0].error.message, /non_finite_price.*--allow-critical/);
+    const ok = await runTaskFile("backtest_batch.ts", [
+      ...base,
+      "--out",
+      `${dir}/ok_${workers}`,
+      "--allow-critical",
+    ]);
+    const k = JSON.parse(ok.stdout);
+    assert.equal(k.results[0].error, null, ok.stdout.slice(0, 400));
+  }
+  await Deno.remove(dir, { recursive: true });
+});
