@@ -15,6 +15,7 @@ export class KinetraError extends Error {
   /** Optional structured details (serialised into JSON output). */
   readonly details?: Record<string, unknown>;
 
+  /** An error with a stable `code`, a human `message` and optionally an exit code and details. */
   constructor(
     code: string,
     message: string,

@@ -229,19 +229,19 @@ export class Engine {
    */
   private processBar(i: number): void {
     const p = this.path;
-    if (p === null) return this.processOrders(i, false);
+    if (p === null) return this.processOrders(i);
     const a = p.segStart[i], z = p.segStart[i + 1];
-    if (z === a) return this.processOrders(i, false); // not covered: ohlc
+    if (z === a) return this.processOrders(i); // not covered: ohlc
     if (p.model !== "open" && !this.levelWithin(p.pathLow[i], p.pathHigh[i], i)) {
       // lower: the path aggregates to the bar, so the whole bar gives the same fills (markets at its open).
       this.seg = p.model === "lower" ? -1 : a;
-      this.processOrders(i, false);
+      this.processOrders(i);
       this.seg = -1;
       return;
     }
     for (let s = a; s < z && this.orders.length !== 0; s++) {
       this.seg = s;
-      this.processOrders(i, false);
+      this.processOrders(i);
     }
     this.seg = -1;
   }
@@ -506,7 +506,7 @@ export class Engine {
       const i = n - 1;
       this.i = i;
       for (const t of this.trades) this.queueClose(t, "end");
-      this.processOrders(i, false);
+      this.processOrders(i);
       this.markPhase(i);
     }
     const last = n - 1;
@@ -647,7 +647,7 @@ export class Engine {
       i = n - 1;
       this.i = i;
       for (const t of this.trades) this.queueClose(t, "end");
-      this.processOrders(i, false);
+      this.processOrders(i);
       this.atClose(i);
       const eq = this.equityAt(i);
       equity[i] = eq > 0 ? eq : 0;
@@ -1012,7 +1012,7 @@ export class Engine {
     this.orders.push(order);
   }
 
-  private processOrders(i: number, _again: boolean): void {
+  private processOrders(i: number): void {
     const b = this.bars;
     const seg = this.seg, p = this.path;
     const open = seg < 0 ? b.open[i] : p!.segOpen[seg];
@@ -1185,7 +1185,7 @@ export class Engine {
       if (order.active) this.removeOrder(order);
     }
     this.compactOrders();
-    if (reprocess) this.processOrders(i, true);
+    if (reprocess) this.processOrders(i);
   }
 
   /** mt5 risk sizing against `equity` (marked at the fill moment): the execution core's rule. */

@@ -12,12 +12,15 @@ export type BreakerTransition = "tripped" | "reset";
 
 /** Hysteresis breaker over CHS values. */
 export class CircuitBreaker {
+  /** CHS below this trips the breaker. */
   readonly threshold: number;
+  /** CHS above this resets a tripped breaker (threshold + reset margin). */
   readonly resetAbove: number;
   #tripped = false;
   #trips = 0;
   #resets = 0;
 
+  /** A breaker tripping below `threshold` and resetting above `threshold + resetMargin`. */
   constructor(threshold: number = DEFAULT_CHS_THRESHOLD, resetMargin: number = DEFAULT_BREAKER_RESET_MARGIN) {
     this.threshold = threshold;
     this.resetAbove = threshold + resetMargin;

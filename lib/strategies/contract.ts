@@ -15,9 +15,13 @@ import { KinetraError } from "../errors.ts";
 
 /** One tunable parameter. */
 export interface ParamSpec {
+  /** The value used when none is given. */
   default: number;
+  /** What the parameter does, for people (menus, docs, reports). */
   description: string;
+  /** Smallest allowed value (inclusive). */
   min?: number;
+  /** Largest allowed value (inclusive). */
   max?: number;
   /** True when the value must be a whole number. */
   integer?: boolean;
@@ -30,8 +34,11 @@ export type { FeatureArrays } from "../features/types.ts";
 
 /** What a strategy sees at `init`. */
 export interface StrategyContext {
+  /** The bars as typed arrays (read only indices up to the decision bar). */
   readonly bars: BarArrays;
+  /** The feature columns the strategy declared, aligned with the bars. */
   readonly features: FeatureArrays;
+  /** The resolved parameters (defaults filled in). */
   readonly params: Params;
 }
 
@@ -80,8 +87,11 @@ export type OrderIntent =
 
 /** A trading strategy. State is whatever `init` returns; `decide` must not allocate per bar. */
 export interface Strategy<S = unknown> {
+  /** Registry name, e.g. `sma_cross`. */
   readonly name: string;
+  /** One line on what it trades and why. */
   readonly description: string;
+  /** Its tunable parameters by name. */
   readonly params: Readonly<Record<string, ParamSpec>>;
   /** Feature column names (from lib/features) this strategy reads. */
   readonly features: readonly string[];
