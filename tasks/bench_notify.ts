@@ -1,8 +1,9 @@
 /**
- * `deno task bench:notify [--rounds N] [--data FILE] [--json]`: does watching a session change its
+ * `deno task bench:notify [--rounds N] [--data FILE] [--fills] [--json]`: does watching a session change its
  * trades or slow it down? Conditions: no watcher; notifications to a receiver that answers 200, to
  * one that hangs, to one that answers 500; a dashboard whose event stream another process (curl)
- * reads. Runs the same virtual session (sma_cross, breaker off, a message for every fill) as fast as
+ * reads (the receivers and curl run in other processes). Runs the same virtual session (sma_cross,
+ * breaker off; with --fills a message for every fill, the worst case) as fast as
  * possible, alternating the conditions round by round on one machine, and reports the median wall
  * time and CPU time of the session itself and the time spent afterwards giving up on undelivered
  * messages. Figures go to docs/PERFORMANCE.md by hand, with the machine's load.
@@ -31,6 +32,27 @@ function defaultData(): string {
 type Condition = "plain" | "notify_ok" | "notify_hang" | "notify_500" | "dashboard_sse";
 const CONDITIONS: Condition[] = ["plain", "notify_ok", "notify_hang", "notify_500", "dashboard_sse"];
 
+/** /ok answers 200, /hang never answers, anything else 500; prints its port. */
+const RECEIVER = `
+const s = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: (a) => console.log(a.port) }, async (req) => {
+  await req.body?.cancel();
+  const p = new URL(req.url).pathname;
+  if (p.startsWith("/hang")) await new Promise(() => {});
+  return p.startsWith("/ok") ? new Response("ok") : new Response("boom", { status: 500 });
+});`;
+
+async function readPort(stream: ReadableStream<Uint8Array>): Promise<number> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/\n/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  reader.releaseLock();
+  return Number(text.trim());
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -43,20 +65,24 @@ function perCondition(): Record<Condition, number[]> {
 async function main(): Promise<number> {
   const v = parseArgs({
     args: Deno.args,
-    options: { rounds: { type: "string" }, data: { type: "string" }, json: { type: "boolean" } },
+    options: {
+      rounds: { type: "string" },
+      data: { type: "string" },
+      json: { type: "boolean" },
+      fills: { type: "boolean" },
+    },
   }).values;
   const rounds = Math.max(1, Number(v.rounds ?? 7));
   const data = v.data ?? defaultData();
-  let release: () => void = () => {};
-  const hang = new Promise<void>((r) => (release = r));
-  const rx = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    await req.body?.cancel();
-    const path = new URL(req.url).pathname;
-    if (path.startsWith("/hang")) await hang;
-    if (path.startsWith("/ok")) return new Response("ok");
-    return new Response("boom", { status: 500 });
-  });
-  const base = `http://127.0.0.1:${rx.addr.port}`;
+  // The receivers run in another process, so their work is not counted as the session's.
+  const rx = new Deno.Command(Deno.execPath(), {
+    args: ["eval", RECEIVER],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const port = await readPort(rx.stdout);
+  const base = `http://127.0.0.1:${port}`;
   const times = perCondition(), cpus = perCondition(), drains = perCondition();
   let reference: string | null = null;
   let same = true;
@@ -79,7 +105,7 @@ async function main(): Promise<number> {
         const n = c.startsWith("notify_")
           ? await startNotifications({
             urls: [`${base}/${c === "notify_ok" ? "ok" : c === "notify_hang" ? "hang" : "fail"}/x`],
-            fills: true,
+            fills: v.fills === true,
             logsDir,
             since,
             drainMs: 2000,
@@ -129,8 +155,8 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    release();
-    await rx.shutdown();
+    rx.kill("SIGTERM");
+    await rx.status;
     await Deno.remove(root, { recursive: true }).catch(() => {});
   }
   const plain = median(times.plain), plainCpu = median(cpus.plain);
@@ -152,7 +178,9 @@ async function main(): Promise<number> {
   if (v.json) console.log(JSON.stringify(out, null, 2));
   else {
     console.log(`bench:notify  ${data}, ${rounds} rounds, load average ${load}`);
-    console.log(`messages per notified session: ${messages} (every fill, plus the summary)`);
+    console.log(
+      `messages per notified session: ${messages}${v.fills ? " (every fill, plus the summary)" : ""}`,
+    );
     console.log(`trades and statistics identical in every condition: ${same ? "yes" : "NO"}`);
     const pct = (x: number) => `${x >= 0 ? "+" : ""}${x} %`;
     console.log(

@@ -50,6 +50,7 @@ interface Seen {
 }
 
 const RELEVANT = /"type":"(run_start|breaker|halt|control|rejection|session|fill|run_end)"/;
+const EVENT_TYPE = /"type":"(?:run_start|breaker|halt|control|rejection|session|fill|run_end)"/g;
 
 function n(v: unknown, d = 2): string {
   return typeof v === "number" && Number.isFinite(v) ? String(+v.toFixed(d)) : "n/a";
@@ -97,6 +98,24 @@ export class JournalNotifier {
       time,
       data,
     });
+  }
+
+  /**
+   * Read a chunk of journal text (whole lines). Only the events that can make a message are found
+   * (one regular-expression scan for their `"type"`) and parsed, plus the chunk's last `mark` and
+   * `chs` lines for the summaries; the bar-by-bar lines are never split or parsed one by one.
+   */
+  chunk(text: string): void {
+    const lineAt = (pos: number) => {
+      const a = text.lastIndexOf("\n", pos) + 1;
+      const b = text.indexOf("\n", pos);
+      return text.slice(a, b < 0 ? text.length : b);
+    };
+    for (const m of text.matchAll(EVENT_TYPE)) this.#parsed(lineAt(m.index!));
+    const mark = text.lastIndexOf('"type":"mark"');
+    if (mark >= 0) this.#mark(lineAt(mark));
+    const chs = text.lastIndexOf('"type":"chs"');
+    if (chs >= 0) this.#parsed(lineAt(chs));
   }
 
   /** Read a batch of raw lines (only the relevant ones are parsed; the last `mark` gives equity). */
@@ -325,6 +344,7 @@ export function watchSession(opts: WatchOptions): Watcher {
   let dir = "";
   let day = new Date(now()).toISOString().slice(0, 10);
   let finalSent = false;
+  const decoder = new TextDecoder();
 
   const step = async () => {
     if (!tail) {
@@ -334,7 +354,8 @@ export function watchSession(opts: WatchOptions): Watcher {
       dir = first.dir;
       tail = new JournalTail(first.journal);
     }
-    jn.lines(await tail.pollLines());
+    const chunk = await tail.pollChunk();
+    if (chunk) jn.chunk(decoder.decode(chunk.data));
     const today = new Date(now()).toISOString().slice(0, 10);
     if (today !== day) {
       if ((opts.daily ?? true) && jn.seen.run && !jn.ended) jn.daily(day);
