@@ -39,8 +39,11 @@ export function denortHelp(): string {
 
 /** Result of a build. */
 export interface BuildResult {
+  /** Path of the binary. */
   output: string;
+  /** Its size in bytes. */
   bytes: number;
+  /** The deno compile command that built it. */
   command: string;
 }
 

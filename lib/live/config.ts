@@ -26,6 +26,7 @@ export interface LiveConfig {
   address: string | null;
   /** Live account pinned by the user. */
   liveLogin: string | null;
+  /** Server of the pinned live account. */
   liveServer: string | null;
   /** Where each value came from, for messages (`env`, `file`, `none`). */
   sources: { secret: string; live: string };

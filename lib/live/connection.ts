@@ -20,7 +20,9 @@ export interface ConnectionTestOptions {
   timeoutMs?: number;
   /** Also fetch this symbol's spec and quote. */
   symbol?: string;
+  /** Live configuration file (default the user's). */
   configPath?: string;
+  /** Environment lookup (default Deno.env). */
   env?: (name: string) => string | undefined;
   /** Called once listening (tests start the simulator here). */
   onListening?: (address: { hostname: string; port: number }) => void;
@@ -28,10 +30,15 @@ export interface ConnectionTestOptions {
 
 /** What the connection test found. */
 export interface ConnectionReport {
+  /** True when the Expert Advisor answered and the account is usable. */
   ok: boolean;
+  /** The bridge address listened on. */
   address: string;
+  /** Version the Expert Advisor reported. */
   ea_version: string;
+  /** Round trip of a ping, ms. */
   latency_ms: number;
+  /** The account the terminal is logged in to. */
   account: {
     login: string;
     server: string;
@@ -46,7 +53,9 @@ export interface ConnectionReport {
     trade_allowed: boolean;
     trade_expert: boolean;
   };
+  /** What the terminal reported about itself. */
   terminal: Record<string, unknown>;
+  /** The requested symbol's rules and quote, or null when none was asked. */
   symbol: { name: string; digits: number; bid: number; ask: number; stops_level: number } | null;
   /** Which modes this account may be used with. */
   usable_for: string[];

@@ -17,9 +17,13 @@ export type LiveMode = "virtual" | "demo" | "live";
 
 /** What the live gate looks at before anything connects. */
 export interface LiveGateInput {
+  /** The requested mode. */
   mode: LiveMode;
+  /** The explicit real-money opt-in flag. */
   acceptRealMoneyRisk: boolean;
+  /** Environment lookup (KINETRA_ALLOW_LIVE, the secret). */
   env: (name: string) => string | undefined;
+  /** The user's live configuration. */
   config: LiveConfig;
 }
 

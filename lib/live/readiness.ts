@@ -8,16 +8,23 @@
 
 /** One criterion's verdict. */
 export interface ReadinessCheck {
+  /** The criterion (e.g. `trades`, `chs`). */
   name: string;
+  /** What it must reach, for people (e.g. `>= 30`). */
   target: string;
+  /** The run's value (null when not defined). */
   value: number | null;
+  /** True when the target is met. */
   pass: boolean;
 }
 
 /** The readiness report. */
 export interface Readiness {
+  /** The stage this run qualifies for next (null after live). */
   next_stage: "demo" | "live" | null;
+  /** True when every check passed. */
   ready: boolean;
+  /** Each criterion's verdict. */
   checks: ReadinessCheck[];
 }
 

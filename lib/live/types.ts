@@ -11,9 +11,11 @@ import type { Readiness } from "./readiness.ts";
 
 /** Everything `runLive` accepts (the CLI flags of `deno task live`). */
 export interface LiveOptions {
+  /** virtual (paper broker on a replay), demo or live (MT5 bridge). */
   mode: LiveMode;
   /** A registered strategy's name, or a Strategy object (notebooks, tests). */
   strategy: string | Strategy;
+  /** Strategy parameters (defaults for the rest). */
   params?: Params;
   /** Symbol (virtual: default from the data file's name). */
   symbol?: string;
@@ -107,18 +109,29 @@ export interface LiveIO {
 
 /** The run's summary (`--json` prints it; summary.json holds it). */
 export interface LiveSummary {
+  /** Run identifier (also the run folder's name). */
   run_id: string;
+  /** virtual, demo or live. */
   mode: LiveMode;
+  /** Symbol traded. */
   symbol: string;
+  /** Timeframe of the bars. */
   timeframe: string;
+  /** Strategy name. */
   strategy: string;
+  /** Strategy parameters used. */
   params: Params;
+  /** Start of the session (ISO 8601). */
   started_at: string;
+  /** End of the session (ISO 8601). */
   ended_at: string;
   /** `completed` (data/duration ended normally) or `halted`. */
   status: "completed" | "halted";
+  /** Why the session halted (stable code), or null. */
   halt_reason: string | null;
+  /** The halt explained for people, or null. */
   halt_message: string | null;
+  /** Bars the strategy saw. */
   bars_processed: number;
   /** Closed trades, same fields as the backtest's. */
   trades: TradeRecord[];
@@ -126,21 +139,37 @@ export interface LiveSummary {
   open_trades: TradeRecord[];
   /** Backtest statistics names. */
   stats: BacktestStats;
+  /** Last and lowest CHS of the session (null before it is defined). */
   chs: { last: number | null; min: number | null };
+  /** Times the CHS breaker tripped. */
   breaker_events: number;
+  /** Times it reset. */
   breaker_resets: number;
+  /** Orders refused by Kinetra's validator before sending. */
   validator_rejections: number;
+  /** Orders the broker refused. */
   broker_rejections: number;
+  /** Orders changed by auto-adjust. */
   adjustments: number;
+  /** Entries not sent (breaker, limits, daily loss). */
   entries_blocked: number;
+  /** Times a limit (trades, position, daily loss) was hit. */
   limit_events: number;
+  /** Orders the broker saw twice (must stay 0). */
   duplicate_orders: number;
+  /** Orders whose outcome was unknown until reconciled. */
   unknown_outcomes: number;
+  /** Orders reconciled by client order id. */
   reconciled: number;
+  /** Orders sent again after reconciling found them missing. */
   resent: number;
+  /** The account traded (null in virtual mode before it is known). */
   account: { login: string; server: string; trade_mode: number; currency: string } | null;
+  /** Readiness for the next stage (virtual → demo → live). */
   readiness: Readiness;
+  /** Path of the session journal. */
   journal: string;
+  /** Path of summary.json. */
   summary_path: string;
   /** Demo/live: streamed bars refused by the bar checks (never stored). */
   bars_refused?: number;
