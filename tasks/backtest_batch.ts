@@ -9,7 +9,8 @@
 import { parseArgs } from "node:util";
 import { type BatchOptions, DEFAULT_BATCH_STRATEGIES, runBatch } from "../lib/backtest/batch.ts";
 import { writeBatchReport } from "../lib/backtest/batch_report.ts";
-import { summaryTable } from "../lib/backtest/batch_summary.ts";
+import { replaceBetweenMarkers, summaryMarkdown, summaryTable } from "../lib/backtest/batch_summary.ts";
+import { writeTextAtomic } from "../lib/util/fs.ts";
 import type { Split } from "../lib/backtest/batch_types.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { numberOption, paramOptions, runTask } from "../lib/util/cli.ts";
@@ -45,6 +46,9 @@ Run strategies over every export of a folder in parallel workers.
   --report             also write each run's HTML report (reports/) and the summary page report.html
                        (runs ranked, strategy x symbol heatmap, equity of the best and worst runs);
                        each file is run again in this thread for it
+  --write-docs FILE    put the strategies' total rows as a markdown table between the markers
+                       <!-- batch-summary-SPLIT:start --> and <!-- batch-summary-SPLIT:end --> of FILE
+                       (docs/STRATEGIES.md: the figures there come from a run, not from typing)
   --json               print { run_dir, results: [...], summary: [...] } as JSON
   --allow-critical     also trade files whose validation has CRITICAL findings (default: each such file
                        is recorded as failed with critical_findings, naming them)
@@ -88,6 +92,7 @@ async function main(): Promise<number> {
         json: { type: "boolean", default: false },
         strict: { type: "boolean", default: false },
         report: { type: "boolean", default: false },
+        "write-docs": { type: "string" },
         "allow-critical": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -185,6 +190,27 @@ async function main(): Promise<number> {
   }
   const failed = run.results.filter((r) => r.error).length;
   let reportPath: string | null = null;
+  if (args["write-docs"] && !run.interrupted && !run.stopped) {
+    const doc = args["write-docs"];
+    const text = await Deno.readTextFile(doc).catch(() => {
+      throw new KinetraError("bad_argument", `--write-docs: cannot read ${doc}`);
+    });
+    const table = summaryMarkdown(run.summary, {
+      split,
+      source: args.source ?? source,
+      runDir: run.runDir,
+      files: run.files,
+    });
+    const updated = replaceBetweenMarkers(text, `batch-summary-${split}`, table);
+    if (updated === null) {
+      throw new KinetraError(
+        "bad_argument",
+        `--write-docs: ${doc} has no <!-- batch-summary-${split}:start --> … <!-- batch-summary-${split}:end --> markers`,
+      );
+    }
+    await writeTextAtomic(doc, updated);
+    console.error(`docs: the summary table of ${doc} (split ${split}) now comes from ${run.runDir}`);
+  }
   if (args.report && !run.interrupted && !run.stopped && !args.resume) {
     console.error("writing the reports (each file is run again in this thread) ...");
     reportPath = await writeBatchReport(run, batchOpts, (d, t) => console.error(`  report ${d}/${t} files`));
