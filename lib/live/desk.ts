@@ -23,7 +23,7 @@ import { allowedFilling, validateOrder } from "../broker/validator.ts";
 import type { BarArrays } from "../data/types.ts";
 import { newCid } from "../mt5/protocol.ts";
 import type { OrderIntent } from "../strategies/contract.ts";
-import type { Market } from "./feed.ts";
+import { isoTime, type Market } from "./feed.ts";
 import type { RiskGuard } from "./guard.ts";
 import { TradeBook } from "../execution/trade_book.ts";
 import { Halt, type LiveSession } from "./session.ts";
@@ -180,7 +180,7 @@ export class OrderDesk {
       sl: sl ?? null,
       tp: tp ?? null,
       bar: barIdx,
-      time: new Date(q.time_msc).toISOString(),
+      time: isoTime(q.time_msc),
     });
     await this.#shadowClosed(recs, "reverse");
   }
@@ -653,7 +653,7 @@ export class OrderDesk {
       side,
       lots: r.volume,
       price: r.price,
-      time: new Date(q.time_msc).toISOString(),
+      time: isoTime(q.time_msc),
     });
     await this.onClosed(recs);
   }

@@ -20,6 +20,11 @@ import { accountGate } from "./gates.ts";
 import { Halt, type LiveSession } from "./session.ts";
 import { CheckedBridgeBroker, RateLimiter, WireMonitor } from "./wire.ts";
 
+/** An epoch-ms time as ISO 8601, or the raw number when it is not a valid date (hostile input). */
+export function isoTime(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
+
 /** A growable bar buffer exposed as BarArrays views. */
 export class BarBuffer {
   time: Float64Array = new Float64Array(1024);
@@ -349,15 +354,13 @@ export function barProblem(
   }
   if (!Number.isInteger(b.time_msc) || b.time_msc <= 0) return `time ${b.time_msc} is not an epoch time`;
   if (b.time_msc > serverNowMs + toleranceMs) {
-    return `time ${new Date(b.time_msc).toISOString()} is after the trade server's clock ` +
-      `${new Date(serverNowMs).toISOString()} (tolerance ${toleranceMs / 3_600_000} h)`;
+    return `time ${isoTime(b.time_msc)} is after the trade server's clock ` +
+      `${isoTime(serverNowMs)} (tolerance ${toleranceMs / 3_600_000} h)`;
   }
   if (prev) {
     if (b.time_msc === prev.time) return "resent";
     if (b.time_msc < prev.time) {
-      return `time ${new Date(b.time_msc).toISOString()} is before the previous bar ${
-        new Date(prev.time).toISOString()
-      }`;
+      return `time ${isoTime(b.time_msc)} is before the previous bar ${isoTime(prev.time)}`;
     }
     const ref = prev.close;
     if (ref > 0) {
@@ -457,7 +460,7 @@ export class BridgeBarFeed {
         const bar = this.#queue.shift()!;
         const gap = this.#gaps.get(bar);
         if (gap) {
-          const iso = (t: number) => new Date(t).toISOString();
+          const iso = isoTime;
           throw new Halt(
             "bar_gap",
             `bars are missing before ${iso(bar.time_msc)}: the terminal's previous bar opened at ${

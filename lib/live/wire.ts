@@ -181,8 +181,15 @@ export class CheckedBridgeBroker implements Broker {
   symbolSpec(symbol: string): Promise<Mt5SymbolInfo> {
     return this.#read("symbol_spec", () => this.inner.symbolSpec(symbol));
   }
-  quote(symbol: string): Promise<Quote> {
-    return this.#read("tick", () => this.inner.quote(symbol));
+  async quote(symbol: string): Promise<Quote> {
+    const q = await this.#read<Quote>("tick", () => this.inner.quote(symbol));
+    // A quote Kinetra would price an order with: positive, finite, Ask >= Bid, a real date.
+    if (!(q.bid > 0 && q.ask >= q.bid && q.ask < q.bid * 2 && Math.abs(q.time_msc) <= 8.64e15)) {
+      const why = `implausible quote bid ${q.bid} ask ${q.ask} time ${q.time_msc}`;
+      this.monitor.bad("tick", why, q);
+      throw new BadReplyError("tick", why);
+    }
+    return q;
   }
   positions(symbol?: string): Promise<BrokerPosition[]> {
     return this.#read("positions", () => this.inner.positions(symbol));
