@@ -17,6 +17,7 @@ import {
   recentResultsAction,
   systemHealth,
 } from "./actions/system.ts";
+import { clusterStatus } from "./actions/cluster.ts";
 import { breadcrumb, type MenuEntry, type MenuScreen } from "./types.ts";
 
 /** The title of the root screen, first part of every breadcrumb. */
@@ -71,8 +72,8 @@ export function buildMenuTree(): MenuScreen {
       {
         kind: "screen",
         title: "System Status",
-        description: "health, recent results, data summary, performance figures",
-        items: [systemHealth, recentResultsAction, dataSummaryStatus, performanceFigures],
+        description: "health, recent results, data summary, performance figures, cluster",
+        items: [systemHealth, recentResultsAction, dataSummaryStatus, performanceFigures, clusterStatus],
       },
     ],
   };
