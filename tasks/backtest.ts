@@ -218,6 +218,7 @@ async function main(): Promise<number> {
         bars: arrays,
         result,
         strategy,
+        modelChanges: changes ?? undefined,
       }));
       await writeTextAtomic(values.report, html);
       reportNote = `report written: ${values.report}`;

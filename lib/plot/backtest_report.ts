@@ -7,6 +7,7 @@
  */
 import { firstTradedBar } from "../backtest/common_window.ts";
 import type { BacktestResult } from "../backtest/run.ts";
+import type { ModelChange } from "../backtest/model_data.ts";
 import type { BarArrays } from "../data/types.ts";
 import { computeFeatures } from "../features/mod.ts";
 import type { Strategy } from "../strategies/contract.ts";
@@ -21,6 +22,8 @@ export function backtestReportInput(opts: {
   result: BacktestResult;
   // deno-lint-ignore no-explicit-any
   strategy: Strategy<any>;
+  /** Trades whose outcome changed against the same run under `ohlc` (`modelChanges`), for a finer model. */
+  modelChanges?: readonly ModelChange[];
 }): ReportInput {
   const { bars, result, strategy } = opts;
   const features = strategy.features.length ? computeFeatures(bars, strategy.features) : {};
@@ -42,5 +45,7 @@ export function backtestReportInput(opts: {
     regimes,
     firstBar: firstTradedBar(strategy, result.params),
     priceDigits: result.symbol.digits,
+    // The model is stated when the run used a path inside the bars (ohlc reports stay as they were).
+    ...(result.model.name !== "ohlc" ? { model: result.model, modelChanges: opts.modelChanges } : {}),
   };
 }

@@ -6,6 +6,8 @@
  * @module
  */
 import { KinetraError } from "../errors.ts";
+import type { ModelSummary } from "../backtest/intrabar.ts";
+import type { ModelChange } from "../backtest/model_data.ts";
 import { candlestickFigure, type Overlay, type RegimeStrip, type TradeLike } from "./candles.ts";
 import { aggregateOhlc } from "./decimate.ts";
 import { returnDistributionFigure } from "./distribution.ts";
@@ -16,6 +18,8 @@ import {
   exportTime,
   formatStat,
   inferPriceDigits,
+  modelChangesHtml,
+  modelLineHtml,
   monthlyReturnsHtml,
   statLabel,
   tradeListHtml,
@@ -69,6 +73,10 @@ export interface ReportInput {
   priceDigits?: number;
   /** Account currency, for the money labels (e.g. "USD"). */
   currency?: string;
+  /** The modelling mode of the run (shown with the statistics; absent: not shown). */
+  model?: ModelSummary;
+  /** Trades whose outcome changed against the same run under `ohlc` (a section when `model` is not ohlc). */
+  modelChanges?: readonly ModelChange[];
 }
 
 /** Options of {@link backtestReportHtml}. */
@@ -393,7 +401,7 @@ export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {})
         escapeHtml(summary)
       }</p>`,
     },
-    { kind: "html", html: keyStatsHtml(input.stats) },
+    { kind: "html", html: keyStatsHtml(input.stats) + (input.model ? modelLineHtml(input.model) : "") },
     { kind: "html", html: "<h2>Price, entries and exits</h2>" },
     {
       kind: "figure",
@@ -450,7 +458,20 @@ export function backtestReportHtml(input: ReportInput, opts: ReportOptions = {})
       }),
     },
     { kind: "html", html: "</div></div>" },
-    { kind: "html", html: `<h2>Statistics</h2>${statsTableHtml(input.stats, 3, input.currency ?? "")}` },
+    {
+      kind: "html",
+      html: `<h2>Statistics</h2>${statsTableHtml(input.stats, 3, input.currency ?? "")}`,
+    },
+    ...(input.model && input.model.name !== "ohlc" && input.modelChanges
+      ? [{
+        kind: "html" as const,
+        html: modelChangesHtml(input.model.name, input.modelChanges, {
+          priceDigits: digits,
+          max: opts.maxTradeRows,
+          currency: input.currency,
+        }),
+      }]
+      : []),
     {
       kind: "html",
       html: `<h2>Trades</h2>${

@@ -6,6 +6,8 @@
  * @module
  */
 import { escapeHtml } from "./html.ts";
+import type { ModelSummary } from "../backtest/intrabar.ts";
+import type { ModelChange } from "../backtest/model_data.ts";
 
 /** Readable names (with units) of the backtest statistics; unknown keys are humanised. */
 export const STAT_LABELS: Readonly<Record<string, string>> = {
@@ -278,4 +280,69 @@ export function tradeListHtml(
   return `<div class="k-scroll"><table class="k-table" id="k-trades"><thead><tr><th>#</th>${
     cols.map((c) => `<th>${escapeHtml(c.head)}</th>`).join("")
   }</tr></thead><tbody>${body.join("")}</tbody></table></div>${more}`;
+}
+
+/** The modelling mode of a run in one line: name, where its path came from, bars resolved and on ohlc. */
+export function modelLineHtml(m: ModelSummary): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  const text = m.name === "ohlc"
+    ? "ohlc: one look at each bar's open, high and low; a bar touching both stop-loss and take-profit exits at the stop-loss"
+    : `${m.name} (path from ${m.source ?? "the bar opens"}): ${n(m.bars_resolved)} bars resolved, ${
+      n(m.bars_fallback)
+    } on ohlc${
+      m.findings.length ? ` (${m.findings.map((f) => `${f.code}: ${n(f.count)}`).join(", ")})` : ""
+    }`;
+  return `<p class="k-note" id="k-model"><b>Model</b>: ${escapeHtml(text)}</p>`;
+}
+
+/**
+ * The trades whose outcome changed between `ohlc` and the chosen model (lib/backtest/model_data.ts
+ * `modelChanges`): entry time and side, then each run's exit (reason, time, price, P&L).
+ */
+export function modelChangesHtml(
+  model: string,
+  changes: readonly ModelChange[],
+  opts: { priceDigits: number; max?: number; currency?: string },
+): string {
+  const head = `<h2 id="k-model-changes-title">Trades whose outcome changed under ${escapeHtml(model)}</h2>`;
+  if (!changes.length) {
+    return `${head}<p class="k-note" id="k-model-changes">No trade ended differently than under ohlc.</p>`;
+  }
+  const max = opts.max ?? 500;
+  const ccy = opts.currency ? ` [${opts.currency}]` : "";
+  const px = (v: number) =>
+    v.toLocaleString("en-US", {
+      minimumFractionDigits: opts.priceDigits,
+      maximumFractionDigits: opts.priceDigits,
+    });
+  const sideOf = (s: string) => (/^(s|short|sell|-)/i.test(s) ? "short" : "long");
+  const cells = (o: ModelChange["ohlc"]) =>
+    o
+      ? `<td>${escapeHtml(o.exit_reason)}</td><td>${escapeHtml(exportTime(o.exit_time))}</td><td>${
+        px(o.exit_price)
+      }</td><td class="${o.pnl > 0 ? "k-pos" : o.pnl < 0 ? "k-neg" : ""}">${formatMoney(o.pnl)}</td>`
+      : '<td colspan="4" class="k-note">no such trade</td>';
+  const body = changes.slice(0, max).map((c, i) => {
+    const d = c.ohlc && c.model ? c.model.pnl - c.ohlc.pnl : null;
+    return `<tr><td>${i + 1}</td><td>${escapeHtml(exportTime(c.entry_time))}</td><td class="k-${
+      sideOf(c.side)
+    }">${sideOf(c.side)}</td>${cells(c.ohlc)}${cells(c.model)}<td class="${
+      d === null ? "" : d > 0 ? "k-pos" : d < 0 ? "k-neg" : ""
+    }">${d === null ? "" : formatMoney(d)}</td></tr>`;
+  });
+  const m = escapeHtml(model);
+  const more = changes.length > max
+    ? `<p class="k-note">Showing the first ${max} of ${changes.length} changed trades.</p>`
+    : "";
+  return `${head}<p class="k-note">${changes.length} trade(s) ended differently than in the same run under ohlc ` +
+    `(matched by entry time and side; "no such trade": the trade exists in one run only).</p>` +
+    `<div class="k-scroll"><table class="k-table" id="k-model-changes"><thead>` +
+    `<tr><th rowspan="2">#</th><th rowspan="2">Entry time</th><th rowspan="2">Side</th>` +
+    `<th colspan="4" style="text-align:center">ohlc</th><th colspan="4" style="text-align:center">${m}</th><th rowspan="2">P&amp;L change${
+      escapeHtml(ccy)
+    }</th></tr>` +
+    `<tr>${
+      `<th>Exit reason</th><th>Exit time</th><th>Exit price</th><th>P&amp;L${escapeHtml(ccy)}</th>`.repeat(2)
+    }</tr>` +
+    `</thead><tbody>${body.join("")}</tbody></table></div>${more}`;
 }
