@@ -41,7 +41,7 @@ export const CONTROL_CONFIRM: Readonly<Record<ControlAction, string>> = {
 };
 
 /** The Content-Security-Policy of every answer. Styles may be inline (plotly sets them); scripts may not. */
-export const DASHBOARD_CSP = [
+export const DASHBOARD_CSP: string = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -78,8 +78,11 @@ export interface DashboardOptions {
 
 /** A running dashboard. */
 export interface Dashboard {
+  /** The address it listens on. */
   hostname: string;
+  /** The port it listens on (the one picked when 0 was asked). */
   port: number;
+  /** The access token every request must carry (a secret: never logged). */
   token: string;
   /** `http://HOST:PORT/?token=TOKEN` */
   url: string;

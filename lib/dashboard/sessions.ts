@@ -15,16 +15,25 @@ import { join } from "node:path";
 
 /** What the dashboard lists for a session. */
 export interface SessionInfo {
+  /** The run folder's name. */
   run_id: string;
+  /** The run folder's path. */
   dir: string;
+  /** The path of its journal.jsonl. */
   journal: string;
+  /** `virtual`, `demo` or `live`, from the journal's first line (null when unreadable). */
   mode: string | null;
+  /** The traded symbol, from the journal's first line (null when unreadable). */
   symbol: string | null;
+  /** The timeframe, from the journal's first line (null when unreadable). */
   timeframe: string | null;
+  /** The strategy's name, from the journal's first line (null when unreadable). */
   strategy: string | null;
+  /** When the first journal line was written (ISO), or null. */
   started_at: string | null;
   /** `running` (no run_end journalled yet), `completed` or `halted`. */
   status: "running" | "completed" | "halted";
+  /** True when the run folder holds a summary.json. */
   has_summary: boolean;
 }
 

@@ -17,12 +17,15 @@
 
 /** One complete line and the byte offset just after it. */
 export interface TailLine {
+  /** The line, without its newline. */
   line: string;
+  /** The byte offset just after the line's newline. */
   end: number;
 }
 
 /** Incremental reader of an append-only text file. */
 export class JournalTail {
+  /** The file being followed. */
   readonly path: string;
   #offset: number;
   #partial: Uint8Array = new Uint8Array(0);

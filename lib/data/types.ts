@@ -82,7 +82,13 @@ export interface ReadReport {
 
 /** A Bars frame with its metadata. */
 export interface Bars {
-  /** The canonical polars frame (built on first access by `readBars`). */
+  /**
+   * The canonical polars frame (built on first access by `readBars`). Its type is nodejs-polars'
+   * `DataFrame`, documented by that package; the tag below only stops `deno doc --lint` from asking
+   * Kinetra to re-export and re-document polars.
+   *
+   * @internal
+   */
   frame: pl.DataFrame;
   /** Where the bars came from and what was detected. */
   meta: BarsMeta;

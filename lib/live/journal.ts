@@ -42,8 +42,11 @@ export type JournalEventType =
 
 /** One journal line. `ts` is the wall-clock ISO time it was written. */
 export interface JournalEvent {
+  /** Wall-clock time the line was written (ISO). */
   ts: string;
+  /** What the line records. */
   type: JournalEventType;
+  /** The event's own fields. */
   [field: string]: unknown;
 }
 
@@ -64,6 +67,7 @@ const SYNCED: ReadonlySet<string> = new Set([
  * on disk before it is sent.
  */
 export class Journal {
+  /** The journal file (journal.jsonl of the run folder). */
   readonly path: string;
   #queue: Promise<void> = Promise.resolve();
   #file: Deno.FsFile | null = null;
@@ -122,19 +126,27 @@ export class Journal {
 
 /** An order's life as folded from the journal. */
 export interface JournalOrder {
+  /** The client order id. */
   cid: string;
+  /** What the order does (as journalled with `order_pending`, e.g. an entry or a close). */
   kind: string;
+  /** The request as sent, or null. */
   request: unknown;
   /** pending (sent, no outcome recorded), unknown, done, rejected. */
   state: "pending" | "unknown" | "done" | "rejected";
+  /** The MT5 retcode of its outcome, or null while none is recorded. */
   retcode: number | null;
+  /** The outcome as the terminal reported it, or null. */
   result: unknown;
+  /** When the order was journalled before sending (ISO). */
   sent_at: string;
 }
 
 /** What `readJournal` returns. */
 export interface JournalContents {
+  /** Every parsed line, in order. */
   events: JournalEvent[];
+  /** The orders, in the order they were first journalled. */
   orders: JournalOrder[];
   /** CHS values in order: bar time (ISO) and value. */
   chs: { time: string; value: number | null }[];

@@ -200,10 +200,14 @@ export interface RecoveryReport {
   rule: "close";
   /** Orders of the previous run without an outcome, and what the terminal said about them. */
   orders_checked: number;
+  /** Of those, how many the terminal had executed. */
   executed: number;
+  /** Of those, how many never reached the server. */
   not_found: number;
   /** Leftover positions closed, those that could not be, and the money their closes booked. */
   positions_closed: number;
+  /** Leftover positions that could not be closed. */
   positions_not_closed: number;
+  /** The money the closes of leftover positions booked. */
   closed_profit: number;
 }

@@ -8,6 +8,7 @@ import { decodeLine, encodeLine, LineSplitter, type Message } from "./protocol.t
 
 /** Callbacks of a line connection. */
 export interface LineHandlers {
+  /** Called for every complete, parsed line. */
   onMessage(msg: Message): void;
   /** Called once when the connection ends (peer closed, error or local close). */
   onClose(reason: string): void;
@@ -22,6 +23,7 @@ export class LineConn {
   /** Resolves when the read loop has ended. */
   readonly done: Promise<void>;
 
+  /** Start reading `conn` at once; `handlers` get every message and the close. */
   constructor(conn: Deno.Conn, handlers: LineHandlers) {
     this.#conn = conn;
     // Small request/reply lines: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms per reply.

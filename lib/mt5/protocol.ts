@@ -27,17 +27,25 @@ export const MAX_CID_LENGTH = 16;
 
 /** Any protocol message: type `t` plus fields. */
 export interface Message {
+  /** Protocol version. */
   v: number;
+  /** Message type. */
   t: string;
+  /** The message's own fields. */
   [field: string]: unknown;
 }
 
 /** A reply to request `re`. */
 export interface Reply extends Message {
+  /** Always `res` for a reply. */
   t: "res";
+  /** The id of the request answered. */
   re: string;
+  /** True when the request succeeded. */
   ok: boolean;
+  /** The result, when `ok`. */
   data?: unknown;
+  /** Why it failed, when not `ok`. */
   err?: { code: string; msg: string };
 }
 
@@ -61,13 +69,21 @@ export const REQUEST_TYPES = [
 
 /** One closed bar as the EA reports it (CopyRates fields; time is the open time, epoch ms). */
 export interface WireBar {
+  /** Open time (epoch ms). */
   time_msc: number;
+  /** Open price. */
   open: number;
+  /** High price. */
   high: number;
+  /** Low price. */
   low: number;
+  /** Close price. */
   close: number;
+  /** Number of ticks. */
   tick_volume: number;
+  /** Spread in points. */
   spread: number;
+  /** Exchange volume (0 for most forex symbols). */
   real_volume: number;
 }
 

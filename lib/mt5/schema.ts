@@ -31,6 +31,7 @@ export type FieldKind =
 
 /** One field of a message. */
 export interface Field {
+  /** The field's type. */
   kind: FieldKind;
   /** May be absent. */
   optional?: boolean;
@@ -393,7 +394,11 @@ export function eventToUtc<T extends { t: string }>(msg: T, srvOffsetMs: number)
 }
 
 /** A copy of an outgoing request payload with every UTC time field converted to server time. */
-export function requestToServer(t: string, payload: Record<string, unknown>, srvOffsetMs: number) {
+export function requestToServer(
+  t: string,
+  payload: Record<string, unknown>,
+  srvOffsetMs: number,
+): Record<string, unknown> {
   const schema = OUTGOING_SCHEMAS[t];
   return schema && srvOffsetMs ? shiftFields(payload, schema, srvOffsetMs) : payload;
 }

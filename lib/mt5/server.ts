@@ -27,8 +27,11 @@ import {
 
 /** What an Expert Advisor says about itself in `hello`. */
 export interface HelloInfo {
+  /** The EA's version (e.g. `1.10`). */
   ea_version: string;
+  /** The account it trades. */
   account: AccountInfo;
+  /** The terminal's build, connection and Algo Trading state. */
   terminal: { build?: number; connected?: boolean; trade_allowed?: boolean; [k: string]: unknown };
   /** Times as the EA reported them (server time, except `gmt`) and the server's UTC offset. */
   time?: { current?: number; gmt?: number; trade_server?: number; srv_offset_s?: number };
@@ -36,6 +39,7 @@ export interface HelloInfo {
 
 /** Listener options. */
 export interface BridgeServerOptions {
+  /** Address to listen on (loopback only). */
   hostname: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -63,6 +67,7 @@ export interface BridgeServerOptions {
 export class BridgeError extends KinetraError {
   /** True when the request was written to the EA (its outcome is unknown). */
   readonly delivered: boolean;
+  /** A bridge error with its code, message and whether the request reached the EA (exit code 1). */
   constructor(code: string, message: string, delivered: boolean) {
     super(code, message, { exitCode: 1 });
     this.delivered = delivered;
@@ -78,7 +83,9 @@ interface Pending {
 
 /** An established EA session. */
 export interface BridgeSession {
+  /** The session's id. */
   readonly id: string;
+  /** What the EA said about itself in `hello`. */
   readonly hello: HelloInfo;
 }
 

@@ -86,27 +86,41 @@ export function parseFaults(list: string | undefined): FaultName[] {
 
 /** Simulator settings. */
 export interface SimulatorOptions {
+  /** The bridge's address. */
   hostname: string;
+  /** The bridge's port. */
   port: number;
+  /** The shared secret for the HMAC challenge. */
   secret: string;
   /** Account type: demo (default), contest or real. */
   account?: "demo" | "contest" | "real";
+  /** Account login (default 5000123, 8000123 for a real account). */
   login?: string;
+  /** Trade server name (default Kinetra-Sim-Demo, Kinetra-Sim-Real for a real account). */
   server?: string;
+  /** A hedging account (default false: netting). */
   hedging?: boolean;
   /** The EA's own live-trading switch (input AllowLive); default false. */
   allowLive?: boolean;
+  /** The symbol streamed and traded. */
   symbol: string;
+  /** The timeframe of `bars`. */
   timeframe: string;
+  /** The symbol's properties as MT5 reports them. */
   spec: Mt5SymbolInfo;
+  /** The bars to serve as history and then stream. */
   bars: BarArrays;
   /** Bars available as history before streaming starts. Default min(300, half the bars). */
   historyBars?: number;
   /** Wall time per simulated bar. Default 1000 ms. */
   barIntervalMs?: number;
+  /** Faults to inject (see the module documentation). */
   faults?: FaultName[];
+  /** Starting balance (default 10 000). */
   balance?: number;
+  /** Account leverage (default 100). */
   leverage?: number;
+  /** Commission per lot per side (default 0). */
   commissionPerLot?: number;
   /** Delay before reconnecting. Default 1000 ms (the EA backs off 1 s → 10 s). */
   reconnectDelayMs?: number;
@@ -134,7 +148,9 @@ export interface SimulatorOptions {
   company?: string;
   /** `link_drop`: bars sent before the link drops (default 5) and how long it stays down (default 6 bars). */
   linkDropAfterBars?: number;
+  /** `link_drop`: how long the link stays down, in ms (default 6 bar intervals). */
   linkDropMs?: number;
+  /** Structured event log. */
   log?: (event: string, fields: Record<string, unknown>) => void;
 }
 
@@ -272,6 +288,7 @@ export class Mt5Simulator {
     init_failed: "",
   };
 
+  /** Set up the terminal, the account and the trade-server book; `start` connects. */
   constructor(opts: SimulatorOptions) {
     this.#o = opts;
     this.#legacy = opts.ea === "1.00";

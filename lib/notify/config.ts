@@ -20,6 +20,7 @@ import { DEFAULT_CONFIG_PATH } from "../live/config.ts";
 
 /** The `notify` section. */
 export interface NotifyConfig {
+  /** Target URLs (secrets: never printed). */
   urls: string[];
   /** A message for every fill. */
   fills: boolean;

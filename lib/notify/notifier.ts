@@ -54,10 +54,15 @@ export interface NotifierOptions {
 
 /** What happened to the messages, per target label. */
 export interface NotifierStats {
+  /** Messages handed to the target. */
   queued: number;
+  /** Messages the target accepted. */
   sent: number;
+  /** Messages given up after every attempt failed. */
   failed: number;
+  /** Messages dropped unsent (queue full, or still queued when stopped). */
   dropped: number;
+  /** Requests made, retries included. */
   attempts: number;
 }
 
@@ -109,6 +114,7 @@ interface Lane {
 
 /** Background sender to one or more targets. */
 export class Notifier {
+  /** The destinations, in the order given. */
   readonly targets: readonly NotifyTarget[];
   readonly #lanes: Lane[];
   readonly #opts: Required<Omit<NotifierOptions, "log" | "fetch">>;
@@ -117,6 +123,7 @@ export class Notifier {
   readonly #abort = new AbortController();
   readonly #mailers = new Map<NotifyTarget, Mailer>();
 
+  /** A sender with one queue per target. */
   constructor(targets: readonly NotifyTarget[], opts: NotifierOptions = {}) {
     this.targets = targets;
     this.#opts = {

@@ -13,12 +13,15 @@ import { watchSession } from "./watch.ts";
 
 /** Options of {@link startNotifications}. */
 export interface StartNotificationsOptions extends NotifierOptions {
+  /** Target URLs or `env:NAME` references (secrets: never printed). */
   urls: readonly string[];
   /** A message per fill. */
   fills?: boolean;
+  /** The folder of session folders (default logs/live). */
   logsDir?: string;
   /** Follow the first session started at or after this time (default now - 1 s). */
   since?: number;
+  /** Journal poll period (default 250 ms). */
   pollMs?: number;
   /** Longest wait at the end for queued messages (default 10 s). */
   drainMs?: number;
@@ -30,7 +33,9 @@ export interface StartNotificationsOptions extends NotifierOptions {
 
 /** Running notifications. */
 export interface Notifications {
+  /** The parsed destinations. */
   targets: NotifyTarget[];
+  /** The sender behind them. */
   notifier: Notifier;
   /** Read the end of the journal, send the session summary, wait up to `drainMs`, report. */
   stop(): Promise<Record<string, NotifierStats>>;

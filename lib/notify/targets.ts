@@ -30,18 +30,25 @@ export type NotifyKind = "slack" | "telegram" | "webhook" | "email";
 
 /** An SMTP destination. */
 export interface SmtpSettings {
+  /** SMTP server host. */
   host: string;
+  /** SMTP server port. */
   port: number;
   /** TLS from the start (smtps); otherwise STARTTLS when offered. */
   secure: boolean;
+  /** Login user, when the server wants one. */
   user?: string;
+  /** Login password (secret). */
   pass?: string;
+  /** Sender address. */
   from: string;
+  /** Recipient addresses. */
   to: string[];
 }
 
 /** One destination. */
 export interface NotifyTarget {
+  /** The message format. */
   kind: NotifyKind;
   /** Where the request goes (secret: never printed). */
   url: string;

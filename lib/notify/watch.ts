@@ -60,6 +60,7 @@ function n(v: unknown, d = 2): string {
 export class JournalNotifier {
   readonly #notifier: Notifier;
   readonly #fills: boolean;
+  /** What has been read from the journal so far (run, equity, CHS, breaker, trades, errors). */
   readonly seen: Seen = {
     run: null,
     equity: null,
@@ -80,6 +81,7 @@ export class JournalNotifier {
   /** Set once run_end was read. */
   ended = false;
 
+  /** Send through `notifier`; `opts.fills` adds a message per fill. */
   constructor(notifier: Notifier, opts: JournalNotifierOptions = {}) {
     this.#notifier = notifier;
     this.#fills = opts.fills ?? false;
@@ -316,6 +318,7 @@ export interface WatchOptions extends JournalNotifierOptions {
   logsDir?: string;
   /** Follow the first session started at or after this time (epoch ms). */
   since: number;
+  /** The sender of the messages. */
   notifier: Notifier;
   /** Poll period (default 250 ms). */
   pollMs?: number;

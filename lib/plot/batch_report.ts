@@ -12,11 +12,17 @@ import { formatStat } from "./report_tables.ts";
 
 /** One run of the batch, as the summary page reads it. */
 export interface BatchPageRun {
+  /** The data file. */
   file: string;
+  /** Its symbol. */
   symbol: string;
+  /** Its timeframe, or null when it could not be told. */
   timeframe: string | null;
+  /** The strategy's name. */
   strategy: string;
+  /** The run's statistics, or null when it failed. */
   stats: Record<string, number | string | null> | null;
+  /** Why the run failed, or null. */
   error: { code: string; message: string } | null;
   /** The run's report, relative to the summary page. */
   report_file?: string;
@@ -26,9 +32,11 @@ export interface BatchPageRun {
 
 /** Input of {@link batchSummaryHtml}. */
 export interface BatchPageInput {
+  /** The page title. */
   title: string;
   /** A line under the title (source, split, profile...). */
   subtitle?: string;
+  /** Every run of the batch. */
   runs: readonly BatchPageRun[];
   /** How many best and worst runs to overlay (default 3 each). */
   overlay?: number;
