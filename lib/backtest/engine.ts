@@ -125,6 +125,10 @@ interface OpenTrade {
   spreadPerUnit: number;
   slipPerUnit: number;
   swap: number;
+  /** Path segment of the fill on the entry bar (-1: no path, or filled with the whole bar). */
+  entrySeg: number;
+  /** The path's price (Bid) at the fill, when `entrySeg >= 0`. */
+  entryAt: number;
 }
 
 class MutablePosition implements PositionView {
@@ -174,6 +178,17 @@ export class Engine {
   /** The intrabar path (null = ohlc) and the segment being processed (-1 = the whole bar). */
   private readonly path: IntrabarPath | null;
   private seg = -1;
+  /**
+   * The path excursions follow (lower and ticks: they resolve the inside of a bar; null for ohlc
+   * and open): on a bar with a path, a trade's MFE/MAE count the path's range, on its entry bar only
+   * the part after the fill and on its exit bar only the part before the exit.
+   */
+  private readonly mfePath: IntrabarPath | null;
+  /** The path's price (Bid) at the fill being processed (valid while `seg >= 0`). */
+  private fillAt = NaN;
+  /** Range of the path computed by `pathRange`. */
+  private rHi = NaN;
+  private rLo = NaN;
   /** True while the strategy's decide runs (to tell its errors from the engine's). */
   private inDecide = false;
   /** What the chunked loop needs (set by run). */
@@ -220,6 +235,63 @@ export class Engine {
         `the intrabar path covers ${this.path.segStart.length - 1} bars, not ${bars.length}`,
       );
     }
+    this.mfePath = this.path && (this.path.model === "lower" || this.path.model === "ticks")
+      ? this.path
+      : null;
+  }
+
+  /**
+   * The price range of the path from segment `s0` at price `p0` (NaN: from the segment's open) to
+   * segment `s1` at price `p1` (NaN: to the segment's end), into `rHi`/`rLo`. Each segment is a
+   * monotonic leg from its open to its other extreme.
+   */
+  private pathRange(s0: number, p0: number, s1: number, p1: number): void {
+    const p = this.path!;
+    const o = p.segOpen, h = p.segHigh, l = p.segLow;
+    const end = (s: number) => (o[s] === h[s] ? l[s] : h[s]);
+    const a = p0 === p0 ? p0 : o[s0];
+    if (s0 === s1) {
+      const b = p1 === p1 ? p1 : end(s1);
+      this.rHi = a > b ? a : b;
+      this.rLo = a < b ? a : b;
+      return;
+    }
+    const e0 = end(s0);
+    let hi = a > e0 ? a : e0, lo = a < e0 ? a : e0;
+    for (let s = s0 + 1; s < s1; s++) {
+      if (h[s] > hi) hi = h[s];
+      if (l[s] < lo) lo = l[s];
+    }
+    const b = p1 === p1 ? p1 : end(s1);
+    const o1 = o[s1];
+    if (o1 > hi) hi = o1;
+    if (o1 < lo) lo = o1;
+    if (b > hi) hi = b;
+    if (b < lo) lo = b;
+    this.rHi = hi;
+    this.rLo = lo;
+  }
+
+  /** Bar i's range for trade t's excursions along the path (after its fill on its entry bar), into `rHi`/`rLo`. */
+  private excursionRange(t: OpenTrade, i: number): void {
+    const p = this.mfePath!;
+    if (t.entrySeg >= 0 && t.entryBar === i) {
+      this.pathRange(t.entrySeg, t.entryAt, p.segStart[i + 1] - 1, NaN);
+    } else {
+      this.rHi = p.pathHigh[i];
+      this.rLo = p.pathLow[i];
+    }
+  }
+
+  /** Excursions of t on bar i before its exit at the path price `at` in segment `seg` (this bar's part up to the exit). */
+  private excursionBeforeExit(t: OpenTrade, i: number, seg: number, at: number): void {
+    const p = this.mfePath!;
+    if (t.entrySeg >= 0 && t.entryBar === i) this.pathRange(t.entrySeg, t.entryAt, seg, at);
+    else this.pathRange(p.segStart[i], NaN, seg, at);
+    const f = t.size > 0 ? this.rHi - t.entry : t.entry - this.rLo;
+    const a = t.size > 0 ? t.entry - this.rLo : this.rHi - t.entry;
+    if (f > t.mfe) t.mfe = f;
+    if (a > t.mae) t.mae = a;
   }
 
   /**
@@ -427,11 +499,18 @@ export class Engine {
       const cs = this.mt5 ? c + this.spreadAt(i) : c;
       const m = this.mult;
       const track = i >= this.startBar;
+      const mp = this.mfePath !== null && this.mfePath.segStart[i + 1] > this.mfePath.segStart[i];
       for (let k = 0; k < tr.length; k++) {
         const t = tr[k];
         const long = t.size > 0;
         if (track) {
-          const f = long ? hi - t.entry : t.entry - lo, a = long ? t.entry - lo : hi - t.entry;
+          let th = hi, tl = lo;
+          if (mp) {
+            this.excursionRange(t, i);
+            th = this.rHi;
+            tl = this.rLo;
+          }
+          const f = long ? th - t.entry : t.entry - tl, a = long ? t.entry - tl : th - t.entry;
           if (f > t.mfe) t.mfe = f;
           if (a > t.mae) t.mae = a;
         }
@@ -693,10 +772,17 @@ export class Engine {
       const tr = this.trades;
       let eq = this.acct.cash;
       if (tr.length !== 0) {
-        const hi = high[i], lo = low[i], c = close[i];
+        const c = close[i];
+        let hi = high[i], lo = low[i];
         const cs = compat ? c : c + this.spreadAt(i);
+        const mp = this.mfePath !== null && this.mfePath.segStart[i + 1] > this.mfePath.segStart[i];
         for (let k = 0; k < tr.length; k++) {
           const t = tr[k];
+          if (mp) {
+            this.excursionRange(t, i);
+            hi = this.rHi;
+            lo = this.rLo;
+          }
           if (t.size > 0) {
             const f = hi - t.entry, a = t.entry - lo;
             if (f > t.mfe) t.mfe = f;
@@ -1066,6 +1152,12 @@ export class Engine {
       }
       const isMarket = order.limit !== order.limit && stopPrice !== stopPrice;
       const timeIndex = isMarket && toc && !contingent ? i - 1 : i;
+      if (seg >= 0) {
+        // The path's price (Bid) at this fill, inside the segment.
+        const at = long ? price - slipped - q : price + slipped;
+        const sh = p!.segHigh[seg], sl = p!.segLow[seg];
+        this.fillAt = at > sh ? sh : at < sl ? sl : at;
+      }
       // A fill on the previous close converts at that close's rate, any other at this bar's open.
       if (scale) this.mult = this.baseMult * (timeIndex < i ? scale.close[i - 1] : scale.open[i]);
       const spreadPaid = long && this.mt5 ? (isMarket && toc && !contingent ? this.spreadAt(i - 1) : sp) : 0;
@@ -1230,6 +1322,8 @@ export class Engine {
       spreadPerUnit,
       slipPerUnit: slip,
       swap: 0,
+      entrySeg: this.mfePath !== null && this.seg >= 0 && bar === this.i ? this.seg : -1,
+      entryAt: this.fillAt,
     };
     this.trades.push(t);
     this.acct.cash -= this.commission(size, price);
@@ -1317,6 +1411,10 @@ export class Engine {
     }
     if (t.slOrder) this.removeOrder(t.slOrder);
     if (t.tpOrder) this.removeOrder(t.tpOrder);
+    // Along a path, the part of this bar before the exit counts in the excursions.
+    if (this.mfePath !== null && this.seg >= 0 && bar === this.i) {
+      this.excursionBeforeExit(t, bar, this.seg, this.fillAt);
+    }
     const commExit = this.commission(t.size, price);
     this.logTrade(t, price, bar, reason, t.size < 0 ? exitSpread : 0, slip, commExit);
     this.acct.cash += t.size * (price - t.entry) * this.mult - commExit + t.swap;
