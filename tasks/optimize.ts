@@ -23,6 +23,7 @@ import { runTask } from "../lib/util/cli.ts";
 import { utcStamp, writeTextAtomic } from "../lib/util/fs.ts";
 import { LOGS_DIR } from "../lib/util/paths.ts";
 import { researchClusterRunner } from "../lib/cluster/research.ts";
+import { onStopSignal } from "../lib/util/signals.ts";
 
 const USAGE =
   `usage: deno task optimize --data FILE --strategy NAME --grid NAME=START:STOP:STEP | NAME=v1,v2,... (repeatable)
@@ -44,7 +45,8 @@ async function main(): Promise<number> {
   const outDir = (v.out as string | undefined) ?? join(LOGS_DIR, "optimize", `run_${utcStamp()}`);
   const ac = new AbortController();
   const onSignal = () => ac.abort();
-  for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
+  // Ctrl-C, SIGTERM (the menu's stop) and SIGHUP (a closed terminal) alike keep what finished.
+  const disposeSignals = onStopSignal(onSignal);
   const quiet = v.json as boolean;
   const runner = await researchClusterRunner(v, String(v.data ?? ""));
   const res = await optimize({
@@ -76,7 +78,7 @@ async function main(): Promise<number> {
       }
     },
   });
-  for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
+  disposeSignals();
   runner?.close();
   if (!quiet && Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
 

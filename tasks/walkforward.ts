@@ -23,6 +23,7 @@ import { listStrategies } from "../lib/strategies/registry.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { writeTextAtomic } from "../lib/util/fs.ts";
 import { researchClusterRunner } from "../lib/cluster/research.ts";
+import { onStopSignal } from "../lib/util/signals.ts";
 
 const USAGE =
   `usage: deno task walkforward --data FILE --strategy NAME --grid NAME=START:STOP:STEP | NAME=v1,v2,... (repeatable)
@@ -50,7 +51,8 @@ async function main(): Promise<number> {
   }
   const ac = new AbortController();
   const onSignal = () => ac.abort();
-  for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
+  // Ctrl-C, SIGTERM (the menu's stop) and SIGHUP (a closed terminal) alike keep what finished.
+  const disposeSignals = onStopSignal(onSignal);
   const runner = await researchClusterRunner(v, String(v.data ?? ""));
   const res = await walkForward({
     runner,
@@ -79,7 +81,7 @@ async function main(): Promise<number> {
       if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode(`\r  window ${k}/${n}`));
     },
   });
-  for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
+  disposeSignals();
   runner?.close();
   if (!v.json && Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
   let reportNote = "";

@@ -228,55 +228,57 @@ Deno.test("bad input: clear message, exit 2, no stack trace", async () => {
   }
 });
 
-Deno.test("SIGTERM stops a sweep: finished trials stay in results.jsonl, summary.json says interrupted, exit 130", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
-    delete (env as Record<string, string>).RUST_BACKTRACE;
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "-A",
-        "tasks/optimize.ts",
-        "--data",
-        EURUSD,
-        "--strategy",
-        "sma_cross",
-        "--grid",
-        "fast=1:60:1",
-        "--grid",
-        "slow=61:160:1",
-        "--profile",
-        "compat",
-        "--workers",
-        "1",
-        "--out",
-        dir,
-      ],
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const results = join(dir, "results.jsonl");
-    // Wait until some trials have finished (6,000 in all: far from done).
-    for (let k = 0; k < 600; k++) {
-      const n = await Deno.readTextFile(results).then((t) => t.split("\n").length - 1, () => 0);
-      if (n > 0) break;
-      await new Promise((r) => setTimeout(r, 100));
+for (const sig of ["SIGTERM", "SIGHUP"] as const) {
+  Deno.test(`${sig} stops a sweep: finished trials stay in results.jsonl, summary.json says interrupted, exit 130`, async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
+      delete (env as Record<string, string>).RUST_BACKTRACE;
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--no-prompt",
+          "-A",
+          "tasks/optimize.ts",
+          "--data",
+          EURUSD,
+          "--strategy",
+          "sma_cross",
+          "--grid",
+          "fast=1:60:1",
+          "--grid",
+          "slow=61:160:1",
+          "--profile",
+          "compat",
+          "--workers",
+          "1",
+          "--out",
+          dir,
+        ],
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const results = join(dir, "results.jsonl");
+      // Wait until some trials have finished (6,000 in all: far from done).
+      for (let k = 0; k < 600; k++) {
+        const n = await Deno.readTextFile(results).then((t) => t.split("\n").length - 1, () => 0);
+        if (n > 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill(sig);
+      const out = await child.output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 130, stderr);
+      assert.match(stderr, /interrupted: \d+ finished trials kept/);
+      const summary = JSON.parse(await Deno.readTextFile(join(dir, "summary.json")));
+      assert.equal(summary.interrupted, true);
+      const lines = (await Deno.readTextFile(results)).trim().split("\n");
+      assert.equal(lines.length, summary.trials);
+      assert.ok(summary.trials > 0 && summary.trials < 6000, `${summary.trials} trials`);
+      for (const l of lines) assert.ok(JSON.parse(l).stats.trades >= 0, "every kept line is a whole result");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-    child.kill("SIGTERM");
-    const out = await child.output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 130, stderr);
-    assert.match(stderr, /interrupted: \d+ finished trials kept/);
-    const summary = JSON.parse(await Deno.readTextFile(join(dir, "summary.json")));
-    assert.equal(summary.interrupted, true);
-    const lines = (await Deno.readTextFile(results)).trim().split("\n");
-    assert.equal(lines.length, summary.trials);
-    assert.ok(summary.trials > 0 && summary.trials < 6000, `${summary.trials} trials`);
-    for (const l of lines) assert.ok(JSON.parse(l).stats.trades >= 0, "every kept line is a whole result");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}
