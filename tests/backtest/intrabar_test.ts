@@ -18,6 +18,7 @@ import { modelChanges } from "../../lib/backtest/model_data.ts";
 import type { OrderIntent, Strategy } from "../../lib/strategies/contract.ts";
 import { readBars, toArrays } from "../../lib/data/mod.ts";
 import { realDataDir } from "../../lib/util/paths.ts";
+import { taskCommand } from "../../lib/util/tasks.ts";
 
 const H = 3_600_000, Q = 900_000;
 const T0 = Date.UTC(2024, 0, 2, 0);
@@ -287,16 +288,7 @@ Deno.test("backtest and backtest:batch: --model lower states the model and the c
   delete env.RUST_BACKTRACE;
   const run = async (args: string[]) => {
     const o = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-ffi",
-        "--allow-sys",
-        ...args,
-      ],
+      args: taskCommand("backtest", args),
       env,
       stdout: "piped",
       stderr: "piped",
@@ -310,7 +302,6 @@ Deno.test("backtest and backtest:batch: --model lower states the model and the c
     [...Deno.readDirSync("data/sample/forex")].map((e) => e.name).sort()[0],
   );
   const bad = await run([
-    "tasks/backtest.ts",
     "--data",
     sample,
     "--strategy",
@@ -321,7 +312,6 @@ Deno.test("backtest and backtest:batch: --model lower states the model and the c
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--model must be one of open, ohlc, lower, ticks/);
   const none = await run([
-    "tasks/backtest.ts",
     "--data",
     sample,
     "--strategy",
@@ -338,7 +328,6 @@ Deno.test("backtest and backtest:batch: --model lower states the model and the c
     return;
   }
   const r = await run([
-    "tasks/backtest.ts",
     "--data",
     h1,
     "--strategy",
@@ -356,7 +345,6 @@ Deno.test("backtest and backtest:batch: --model lower states the model and the c
   assert.ok(j.model.bars_resolved > 0.9 * j.stats.bars);
   assert.ok(Array.isArray(j.model_changes));
   const o = await run([
-    "tasks/backtest.ts",
     "--data",
     h1,
     "--strategy",

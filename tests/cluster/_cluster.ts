@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { redisServerPath } from "../../lib/cluster/redis_server.ts";
+import { taskCommand, taskOfScript } from "../../lib/util/tasks.ts";
 
 /** Project root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -29,17 +30,6 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
   return env;
 }
 
-/** The permissions of `deno task worker` / `backtest:batch` (kept in sync with deno.json). */
-const PERMS = [
-  "--no-prompt",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-ffi",
-  "--allow-sys",
-  "--allow-net",
-];
-
 /** A child deno process running one of our tasks' scripts, stderr collected line by line. */
 export interface Child {
   readonly proc: Deno.ChildProcess;
@@ -56,7 +46,7 @@ export interface Child {
 /** Start `tasks/<script>` with args, as its deno task would. */
 export function startTask(script: string, args: string[], env: Record<string, string> = {}): Child {
   const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, `${ROOT}tasks/${script}`, ...args],
+    args: taskCommand(taskOfScript(script), args),
     cwd: ROOT,
     env: childEnv(env),
     stdout: "piped",

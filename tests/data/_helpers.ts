@@ -1,5 +1,6 @@
 /** Shared helpers for the data tests: temp folders, fixtures from real sample rows, tree hashes. */
 import { join } from "node:path";
+import { taskCommand, taskOfScript } from "../../lib/util/tasks.ts";
 
 /** A real MT5 H4 export bundled with the repository. */
 export const SAMPLE_FILE = "data/sample/forex/AUDUSD+_H4_202401020000_202512300800.csv";
@@ -68,17 +69,7 @@ export async function runTaskFile(
   const env = { ...Deno.env.toObject(), NO_COLOR: "1" };
   delete (env as Record<string, string>).RUST_BACKTRACE;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-sys",
-      `tasks/${task}`,
-      ...args,
-    ],
+    args: taskCommand(taskOfScript(task), args),
     env,
     stdout: "piped",
     stderr: "piped",

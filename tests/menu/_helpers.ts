@@ -8,6 +8,7 @@ import type { MenuOptions } from "../../lib/menu/options.ts";
 import { type MenuOutcome, runMenu } from "../../lib/menu/runner.ts";
 import type { TraceEvent } from "../../lib/menu/trace.ts";
 import { buildMenuTree } from "../../lib/menu/tree.ts";
+import { taskCommand } from "../../lib/util/tasks.ts";
 
 /** The project root. */
 export const ROOT = new URL("../../", import.meta.url).pathname;
@@ -61,21 +62,9 @@ export async function runScripted(
   return { out, outcome, events };
 }
 
-/** The command line of `deno task menu` (same flags as deno.json). */
+/** The command line of `deno task menu` (its flags from lib/util/tasks.ts, as deno.json's). */
 export function menuCommand(args: string[]): string[] {
-  return [
-    "run",
-    "--no-prompt",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-ffi",
-    "--allow-sys",
-    "--allow-run",
-    "--allow-net=127.0.0.1",
-    join(ROOT, "tasks", "menu.ts"),
-    ...args,
-  ];
+  return taskCommand("menu", args);
 }
 
 /** Environment for children: no backtraces, no colour. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { exerciseMenu } from "../../lib/menu/exerciser.ts";
 import { buildMenuTree, treePaths } from "../../lib/menu/tree.ts";
 import type { MenuScreen } from "../../lib/menu/types.ts";
+import { taskCommand } from "../../lib/util/tasks.ts";
 import { childEnv, ROOT, SAMPLE } from "./_helpers.ts";
 
 Deno.test("deno task exercise:menu walks every path of the tree on the sample and passes; report written", async () => {
@@ -10,16 +11,7 @@ Deno.test("deno task exercise:menu walks every path of the tree on the sample an
   const report = join(work, "menu_exercise_report.json");
   try {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-ffi",
-        "--allow-sys",
-        "--allow-run",
-        join(ROOT, "tasks", "exercise_menu.ts"),
+      args: taskCommand("exercise:menu", [
         "--json",
         "--report",
         report,
@@ -31,7 +23,7 @@ Deno.test("deno task exercise:menu walks every path of the tree on the sample an
         "1",
         "--seed",
         "7",
-      ],
+      ]),
       cwd: ROOT,
       env: childEnv(),
       stdout: "piped",
