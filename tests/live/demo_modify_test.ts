@@ -69,10 +69,16 @@ Deno.test("demo mode: a trailing stop's modify intents reach the terminal, valid
     const pending = events.filter((e) => e.type === "order_pending" && e.kind === "modify");
     assert.ok(results.length > 5, `modify results: ${results.length}`);
     assert.equal(pending.length, results.length, "every modify is journalled before it is sent");
+    // The terminal accepts a validated modify unless the market moved on while it was in flight (the
+    // simulator keeps streaming bars): the position was already closed by its stop (10036) or the
+    // price came within the stops level (10016). Those refusals are real terminal answers, journalled
+    // like any other; anything else is a defect.
+    const refusedByTerminal = results.filter((e) => e.ok !== true);
     assert.ok(
-      results.every((e) => e.ok === true),
-      "the terminal accepted every validated modify " + JSON.stringify(results.filter((e) => !e.ok)),
+      refusedByTerminal.every((e) => [10036, 10016].includes(Number(e.result?.retcode))),
+      "unexpected modify refusals " + JSON.stringify(refusedByTerminal),
     );
+    assert.ok(results.length - refusedByTerminal.length > 5, "most validated modifies were accepted");
     // Every level sent sits on the price grid.
     for (const e of pending) {
       assert.equal(e.request.sl, Number(e.request.sl.toFixed(5)), `off-grid SL ${e.request.sl}`);

@@ -13,6 +13,21 @@ import type { Stage, StageContext } from "../../lib/pipeline/stages.ts";
 import type { PipelineError, StageResult } from "../../lib/pipeline/types.ts";
 import { WorkingSet } from "../../lib/pipeline/working_set.ts";
 
+/**
+ * Remove a test folder; a log line still being appended by the stage under test can make one
+ * attempt fail with "Directory not empty", so retry briefly.
+ */
+async function removeTree(dir: string): Promise<void> {
+  for (let k = 0;; k++) {
+    try {
+      return await Deno.remove(dir, { recursive: true });
+    } catch (e) {
+      if (k >= 20 || !String((e as Error).message).includes("not empty")) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 function stage(run: (ctx: StageContext) => Promise<StageResult>): Stage {
   return { name: "real_data", title: "fake real-data stage", timeoutMs: 1000, run };
 }
@@ -91,7 +106,7 @@ Deno.test("a recorded stage run: a crash becomes a failed result of that stage, 
     assert.ok(state.currentErrors().length === 1);
     assert.ok(log.events.some((e) => e.event === "stage_end" && e.status === "failed"));
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await removeTree(dir);
   }
 });
 
@@ -129,7 +144,7 @@ Deno.test("fixes: a missing folder is created only when applying, and verified b
     assert.equal(applied.verification, "passed");
     assert.ok(state.fixedKeys.has("k1"));
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await removeTree(dir);
   }
 });
 
@@ -176,6 +191,6 @@ Deno.test("report: LOW findings are reported, CRITICAL/HIGH/MEDIUM fail the run;
     assert.equal(report.total_errors, 2);
     assert.ok(report.errors_failing >= 1 && report.errors_reported >= 1, JSON.stringify(sev));
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await removeTree(dir);
   }
 });
