@@ -161,9 +161,9 @@ for (const seed of (Deno.env.get("CRASH_SEEDS") ?? "11,23,37").split(",").map(Nu
       symbol: "GBPUSD+",
       timeframe: "H4",
       spec: toMt5SymbolInfo(symbolSpec("GBPUSD+")),
-      bars: await someBars(400),
+      bars: await someBars(500),
       historyBars: 300,
-      barIntervalMs: 15,
+      barIntervalMs: 20,
       reconnectDelayMs: 50,
       maxConnectAttempts: 2000,
       faults: ["lost_reply"],
@@ -191,6 +191,9 @@ for (const seed of (Deno.env.get("CRASH_SEEDS") ?? "11,23,37").split(",").map(Nu
     } catch { /* already ended: asserted below */ }
     const s1 = await first.output();
     assert.equal(s1.signal, "SIGKILL", `the first runner was killed (k ${k}, delay ${delay} ms)`);
+    // The market pauses while no EA session is up; the kill must come before the data ended (the
+    // end-of-data notice would have gone to the dead runner).
+    assert.ok(sim.cursor < 500, `the kill came after the end of the data (k ${k}, delay ${delay} ms)`);
     const second = runner(port, logsDir);
     await sim.finished;
     const out = await second.output();
