@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { numberOption, paramOptions, runTask } from "../lib/util/cli.ts";
 import { KinetraError } from "../lib/errors.ts";
+import { parseModel } from "../lib/backtest/intrabar.ts";
 import {
   confirmOnTerminal,
   initLiveConfig,
@@ -39,7 +40,9 @@ options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold 
   --dashboard [HOST:PORT]   serve the session's dashboard (default 127.0.0.1 on a free port; docs/DASHBOARD.md)
   --notify URL (repeatable) Slack webhook, Telegram sendMessage or JSON webhook (also "notify" in the config file)
   --notify-fills            a message for every fill too;  --no-notify  ignore the config file's notify URLs
-  --allow-critical          virtual: replay a file whose validation has CRITICAL findings`;
+  --allow-critical          virtual: replay a file whose validation has CRITICAL findings
+  --model open|ohlc|lower|ticks [--lower FILE] [--ticks FILE]
+                            virtual: stop-loss/take-profit fills along each bar's path (docs/BACKTESTING.md)`;
 
 /** `--dashboard` may come without a value: then it listens on 127.0.0.1, any free port. */
 export const DEFAULT_LIVE_DASHBOARD = "127.0.0.1:0";
@@ -98,6 +101,9 @@ async function main(): Promise<number> {
         "no-notify": { type: "boolean" },
         "max-refusals": { type: "string" },
         "allow-critical": { type: "boolean" },
+        model: { type: "string" },
+        lower: { type: "string" },
+        ticks: { type: "string" },
         "trade-timeout": { type: "string" },
         "bar-timeout": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -152,7 +158,15 @@ async function main(): Promise<number> {
   if (!v.mode) throw new KinetraError("bad_option", `--mode is required\n${USAGE}`);
   if (!v.strategy) throw new KinetraError("bad_option", `--strategy is required\n${USAGE}`);
   const params = paramOptions(v.param, "bad_option");
-  if (v.symbols !== undefined) return await runBasket(v, params, print);
+  if (v.symbols !== undefined) {
+    if (v.model !== undefined || v.lower !== undefined || v.ticks !== undefined) {
+      throw new KinetraError(
+        "bad_option",
+        "--model/--lower/--ticks are for one symbol (--data), not a --symbols basket",
+      );
+    }
+    return await runBasket(v, params, print);
+  }
   if (v.recompute && v.recompute !== "once" && v.recompute !== "per_bar") {
     throw new KinetraError("bad_option", `--recompute must be once or per_bar, got "${v.recompute}"`);
   }
@@ -202,6 +216,9 @@ async function main(): Promise<number> {
       timeframe: v.timeframe,
       data: v.data,
       allowCritical: v["allow-critical"],
+      model: v.model === undefined ? undefined : parseModel(v.model),
+      lower: v.lower,
+      ticks: v.ticks,
       durationMin: numberOption("duration", v.duration, { code: "bad_option" }),
       maxTrades: numberOption("max-trades", v["max-trades"], { code: "bad_option" }),
       chsThreshold: numberOption("chs-threshold", v["chs-threshold"], { code: "bad_option" }),

@@ -788,13 +788,32 @@ export class OrderDesk {
     const paper = this.market.paper;
     if (!paper) return;
     const bars = this.view.bars();
-    const exits = paper.processBar(this.s.symbol, {
-      open: bars.open[i],
-      high: bars.high[i],
-      low: bars.low[i],
-      spreadPoints: bars.spread ? bars.spread[i] : this.market.spec.spreadTypical,
-      time_msc: bars.time[i],
-    }, only);
+    const spreadPoints = bars.spread ? bars.spread[i] : this.market.spec.spreadTypical;
+    const p = this.s.intrabar;
+    let exits;
+    if (p && p.segStart[i + 1] > p.segStart[i]) {
+      // --model: the bar's path, segment by segment (each a monotonic leg or one quote), in order.
+      exits = [];
+      const point = this.market.spec.point;
+      for (let k = p.segStart[i]; k < p.segStart[i + 1]; k++) {
+        const sp = p.segSpread[k];
+        exits.push(...paper.processBar(this.s.symbol, {
+          open: p.segOpen[k],
+          high: p.segHigh[k],
+          low: p.segLow[k],
+          spreadPoints: sp === sp ? sp / point : spreadPoints,
+          time_msc: bars.time[i],
+        }, only));
+      }
+    } else {
+      exits = paper.processBar(this.s.symbol, {
+        open: bars.open[i],
+        high: bars.high[i],
+        low: bars.low[i],
+        spreadPoints,
+        time_msc: bars.time[i],
+      }, only);
+    }
     for (const x of exits) {
       // An exit sells a long position and buys back a short one.
       const lots = this.ledger.netLots > 0 ? -x.result.volume : x.result.volume;

@@ -8,6 +8,9 @@
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import type { BarArrays } from "../data/types.ts";
+import { type IntrabarPath, modelSummary, parseModel } from "../backtest/intrabar.ts";
+import { loadIntrabarPath } from "../backtest/model_data.ts";
+import { symbolSpec } from "../market/instrument.ts";
 import { KinetraError } from "../errors.ts";
 import { getStrategy } from "../strategies/registry.ts";
 import { type Params, resolveParams, type Strategy } from "../strategies/contract.ts";
@@ -44,6 +47,8 @@ export interface LiveSession {
   config: LiveConfig;
   /** Virtual: the bars to replay; null in demo and live. */
   replay: BarArrays | null;
+  /** Virtual: the path inside each replayed bar for `opts.model` (null: ohlc). */
+  intrabar?: IntrabarPath | null;
   symbol: string;
   timeframe: string;
   dataPath: string | undefined;
@@ -173,6 +178,24 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
     timeframe = timeframe || loaded.timeframe || "?";
     if (replay.length < 2) throw new KinetraError("bad_bars", `${dataPath} has fewer than 2 bars`);
   }
+  // ---- Virtual: the modelling mode of the paper broker's SL/TP fills.
+  const model = parseModel(opts.model);
+  if (mode !== "virtual" && model !== "ohlc") {
+    throw new KinetraError("bad_option", `--model ${model} is for --mode virtual (a replay)`);
+  }
+  if ((opts.lower && model !== "lower") || (opts.ticks && model !== "ticks")) {
+    throw new KinetraError("bad_option", "--lower goes with --model lower, --ticks with --model ticks");
+  }
+  const intrabar = replay && model !== "ohlc"
+    ? await loadIntrabarPath(model, replay, {
+      file: dataPath!,
+      symbol,
+      timeframe,
+      point: symbolSpec(symbol).point,
+      lower: opts.lower,
+      ticks: opts.ticks,
+    })
+    : null;
 
   // ---- Run folder and journal.
   const runId = opts.runId ??
@@ -194,6 +217,7 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
     speed,
     config,
     replay,
+    intrabar,
     symbol,
     timeframe,
     dataPath,
@@ -215,6 +239,7 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
     strategy: strategy.name,
     params,
     data: dataPath ?? null,
+    ...(intrabar ? { model: modelSummary(intrabar, intrabar.segStart.length - 1) } : {}),
     chs_threshold: threshold,
     breaker_reset_margin: resetMargin,
     magic: session.magic,

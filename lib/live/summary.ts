@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { modelSummary } from "../backtest/intrabar.ts";
 import { computeStats } from "../backtest/mod.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import type { OrderDesk } from "./desk.ts";
@@ -65,6 +66,7 @@ export async function finishSummary(inp: SummaryInput): Promise<LiveSummary> {
     symbol: s.symbol,
     timeframe: s.timeframe,
     strategy: s.strategy.name,
+    ...(s.intrabar ? { model: modelSummary(s.intrabar, s.intrabar.segStart.length - 1) } : {}),
     params: s.params,
     started_at: s.startedAt.toISOString(),
     ended_at: new Date().toISOString(),

@@ -4,6 +4,7 @@
  * @module
  */
 import type { BacktestStats, TradeRecord } from "../backtest/mod.ts";
+import type { ModelName, ModelSummary } from "../backtest/intrabar.ts";
 import type { BridgeTimeouts } from "../mt5/bridge_broker.ts";
 import type { Params, Strategy } from "../strategies/contract.ts";
 import type { LiveMode } from "./gates.ts";
@@ -27,6 +28,16 @@ export interface LiveOptions {
   preparedDir?: string;
   /** Virtual: replay a file even when its validation has CRITICAL findings (`--allow-critical`). */
   allowCritical?: boolean;
+  /**
+   * Virtual: the modelling mode of the paper broker's stop-loss/take-profit fills (`--model`,
+   * lib/backtest/intrabar.ts; default `ohlc`): `open`, `lower` (`lower`: the lower-timeframe file
+   * beside the data file, or `lower`), `ticks` (`ticks`: a tick file).
+   */
+  model?: ModelName;
+  /** Virtual, `model: "lower"`: the lower-timeframe file (`--lower`). */
+  lower?: string;
+  /** Virtual, `model: "ticks"`: the tick file (`--ticks`). */
+  ticks?: string;
   /** Wall-clock limit of the session in minutes. */
   durationMin?: number;
   /** Entries allowed; after that no new entries, and the run ends once flat. */
@@ -121,6 +132,8 @@ export interface LiveSummary {
   strategy: string;
   /** Strategy parameters used. */
   params: Params;
+  /** Virtual with `--model` other than ohlc: the modelling mode of the SL/TP fills (absent: ohlc). */
+  model?: ModelSummary;
   /** Start of the session (ISO 8601). */
   started_at: string;
   /** End of the session (ISO 8601). */
