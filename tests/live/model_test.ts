@@ -15,6 +15,7 @@ import { runLive } from "../../lib/live/mod.ts";
 import { symbolSpec } from "../../lib/market/instrument.ts";
 import { getStrategy } from "../../lib/strategies/registry.ts";
 import { synthetic } from "../research/_model_data.ts";
+import { taskCommand } from "../../lib/util/tasks.ts";
 import type { TradeRecord } from "../../lib/execution/types.ts";
 
 const quiet = { print: () => {} };
@@ -94,11 +95,7 @@ Deno.test("virtual live: --lower without --model lower, a missing lower file and
     const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
     delete env.RUST_BACKTRACE;
     const o = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "-A",
-        new URL("../../tasks/live.ts", import.meta.url).pathname,
+      args: taskCommand("live", [
         "--mode",
         "virtual",
         "--strategy",
@@ -111,7 +108,7 @@ Deno.test("virtual live: --lower without --model lower, a missing lower file and
         "lower",
         "--logs-dir",
         logsDir,
-      ],
+      ]),
       env,
       clearEnv: true,
       stdout: "piped",

@@ -13,6 +13,7 @@ import { runBacktest } from "../../lib/backtest/run.ts";
 import { readBars, toArrays } from "../../lib/data/mod.ts";
 import { getStrategy } from "../../lib/strategies/registry.ts";
 import { synthetic } from "../research/_model_data.ts";
+import { taskCommand } from "../../lib/util/tasks.ts";
 import { CHROMIUM, openPage } from "./_browser.ts";
 
 const PARAMS = ["--param", "sl_atr=1", "--param", "tp_atr=0.5", "--param", "warmup_bars=0"];
@@ -21,7 +22,7 @@ async function backtest(args: string[]) {
   const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
   delete env.RUST_BACKTRACE;
   const o = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", new URL("../../tasks/backtest.ts", import.meta.url).pathname, ...args],
+    args: taskCommand("backtest", args),
     env,
     clearEnv: true,
     stdout: "piped",

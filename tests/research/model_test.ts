@@ -29,6 +29,7 @@ import { getStrategy } from "../../lib/strategies/registry.ts";
 import { checkJob, makeJob } from "../../lib/cluster/job.ts";
 import "../../lib/cluster/kinds.ts";
 import { H, m15, synthetic } from "./_model_data.ts";
+import { taskCommand } from "../../lib/util/tasks.ts";
 
 // berserker with ATR brackets: the take-profit makes SL-and-TP bars (the case lower decides) common.
 const STRATEGY = "berserker";
@@ -210,7 +211,7 @@ Deno.test("optimize/walkforward tasks: --model lower in the JSON and text; --low
   delete env.RUST_BACKTRACE;
   const run = async (script: string, args: string[]) => {
     const o = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", "-A", new URL(`../../tasks/${script}`, import.meta.url).pathname, ...args],
+      args: taskCommand(script, args),
       env,
       clearEnv: true,
       stdout: "piped",
@@ -222,12 +223,12 @@ Deno.test("optimize/walkforward tasks: --model lower in the JSON and text; --low
     const base = ["--data", h1, "--strategy", STRATEGY, "--min-trades", "0", "--workers", "0"];
     const grid = GRID.flatMap((g) => ["--grid", g]);
     const out = join(dir, "out");
-    const j = await run("optimize.ts", [...base, ...grid, "--model", "lower", "--json", "--out", out]);
+    const j = await run("optimize", [...base, ...grid, "--model", "lower", "--json", "--out", out]);
     assert.equal(j.code, 0, j.err);
     const res = JSON.parse(j.out.trim().split("\n").pop()!);
     assert.equal(res.model.name, "lower");
     assert.equal(res.model.source, lowFile);
-    const t = await run("optimize.ts", [
+    const t = await run("optimize", [
       ...base,
       ...grid,
       "--model",
@@ -239,7 +240,7 @@ Deno.test("optimize/walkforward tasks: --model lower in the JSON and text; --low
     ]);
     assert.equal(t.code, 0, t.err);
     assert.match(t.out, /model: lower \(.*M15.*\): \d+ bars resolved, 0 on ohlc/);
-    const w = await run("walkforward.ts", [
+    const w = await run("walkforward", [
       ...base,
       ...grid,
       "--train",
@@ -252,15 +253,15 @@ Deno.test("optimize/walkforward tasks: --model lower in the JSON and text; --low
     ]);
     assert.equal(w.code, 0, w.err);
     assert.equal(JSON.parse(w.out.trim().split("\n").pop()!).model.name, "open");
-    const bad = await run("optimize.ts", [...base, ...grid, "--lower", lowFile, "--out", out]);
+    const bad = await run("optimize", [...base, ...grid, "--lower", lowFile, "--out", out]);
     assert.equal(bad.code, 2, bad.err);
     assert.match(bad.err, /--lower goes with --model lower/);
     assert.doesNotMatch(bad.err, /\bat .*\.ts:\d+/);
     await Deno.remove(lowFile);
-    const none = await run("optimize.ts", [...base, ...grid, "--model", "lower", "--out", out]);
+    const none = await run("optimize", [...base, ...grid, "--model", "lower", "--out", out]);
     assert.equal(none.code, 2, none.err);
     assert.match(none.err, /no lower-timeframe file of GBPUSD\+/);
-    const badModel = await run("walkforward.ts", [
+    const badModel = await run("walkforward", [
       ...base,
       ...grid,
       "--train",
