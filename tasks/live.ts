@@ -36,7 +36,7 @@ const USAGE = `usage:
 options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold X --breaker-reset-margin M
          --speed BARS_PER_SECOND|0
   --max-daily-loss MONEY --max-position LOTS --flatten-on-breaker --flatten-on-halt --no-auto-adjust
-  --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --max-refusals N --trade-timeout SEC --bar-timeout SEC --json
+  --kill-file PATH --cash N --connect-timeout SEC --logs-dir DIR --recompute once|per_bar --max-refusals N --max-bad-messages N --trade-timeout SEC --bar-timeout SEC --json
   --dashboard [HOST:PORT]   serve the session's dashboard (default 127.0.0.1 on a free port; docs/DASHBOARD.md)
   --notify URL (repeatable) Slack webhook, Telegram sendMessage or JSON webhook (also "notify" in the config file)
   --notify-fills            a message for every fill too;  --no-notify  ignore the config file's notify URLs
@@ -100,6 +100,7 @@ async function main(): Promise<number> {
         "notify-fills": { type: "boolean" },
         "no-notify": { type: "boolean" },
         "max-refusals": { type: "string" },
+        "max-bad-messages": { type: "string" },
         "allow-critical": { type: "boolean" },
         model: { type: "string" },
         lower: { type: "string" },
@@ -242,6 +243,7 @@ async function main(): Promise<number> {
       logsDir: v["logs-dir"],
       recompute: v.recompute as "once" | "per_bar" | undefined,
       maxRefusals: numberOption("max-refusals", v["max-refusals"], { code: "bad_option" }),
+      maxBadMessages: numberOption("max-bad-messages", v["max-bad-messages"], { code: "bad_option" }),
       barTimeoutMs: v["bar-timeout"]
         ? numberOption("bar-timeout", v["bar-timeout"], { code: "bad_option" })! * 1000
         : undefined,

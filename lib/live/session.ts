@@ -87,6 +87,14 @@ export function checkOptions(opts: LiveOptions): { threshold: number; resetMargi
   if (opts.durationMin !== undefined && !(opts.durationMin > 0)) {
     throw new KinetraError("bad_option", `--duration must be > 0 minutes, got ${opts.durationMin}`);
   }
+  if (
+    opts.maxBadMessages !== undefined && !(Number.isInteger(opts.maxBadMessages) && opts.maxBadMessages >= 1)
+  ) {
+    throw new KinetraError(
+      "bad_option",
+      `--max-bad-messages must be an integer >= 1, got ${opts.maxBadMessages}`,
+    );
+  }
   if (opts.maxRefusals !== undefined && !(Number.isInteger(opts.maxRefusals) && opts.maxRefusals >= 1)) {
     throw new KinetraError("bad_option", `--max-refusals must be an integer >= 1, got ${opts.maxRefusals}`);
   }

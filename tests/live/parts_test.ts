@@ -32,6 +32,7 @@ Deno.test("session: bad options are refused before anything is written", async (
       { durationMin: 0 },
       { maxRefusals: 0 },
       { maxRefusals: 1.5 },
+      { maxBadMessages: 0 },
     ]
   ) {
     assert.throws(
