@@ -9,6 +9,7 @@ import { ChsTracker, type ChsTrade } from "../risk/chs.ts";
 import { DAY_MS } from "../market/costs.ts";
 import type { TradeRecord } from "../execution/types.ts";
 import { TradeLog } from "./trade_log.ts";
+import { isShared, memoIndicator } from "../strategies/memo.ts";
 
 /** Stable snake_case statistics (NaN/Infinity become null in JSON). */
 export interface BacktestStats {
@@ -409,6 +410,157 @@ function scanChunk(
   s.key = key;
 }
 
+/**
+ * What the pass over the bars needs from the bars alone (time and close), computed once per bar
+ * series in a sweep (`barsPass`) and shared by every run on those bars: the calendar grouping,
+ * weekend bars, the last bar of each calendar period, and beta's close log returns (shifted by the
+ * first one) with their sums. Each number is computed by the same expressions in the same order as
+ * in `scanChunk`, so the statistics are bit for bit the same either way.
+ */
+interface BarsPass {
+  /** The time array these were computed for. */
+  time: Float64Array;
+  /** Calendar grouping (`periodMode`). */
+  mode: number;
+  /** Weekend bars. */
+  weekend: number;
+  /** Last bar of each calendar period, in order. */
+  ends: Int32Array;
+  /** Shifted close log return of bar k (k >= 1; empty when n <= 2). */
+  mv: Float64Array;
+  /** Σ mv and Σ mv² over bars 1 … n−1. */
+  sm: number;
+  smm: number;
+}
+
+function barsPass(time: Float64Array, close: Float64Array): BarsPass {
+  const n = time.length;
+  const mode = periodMode(time);
+  const ln = Math.log;
+  let weekend = 0, lastKey = NaN, day = NaN, dayEnd = -Infinity, isWeekend = false, key = NaN;
+  const ends: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = time[k];
+    if (t >= dayEnd || t < dayEnd - DAY_MS) {
+      day = Math.floor(t / DAY_MS);
+      dayEnd = (day + 1) * DAY_MS;
+      const dow = ((day + 4) % 7 + 7) % 7;
+      isWeekend = dow === 6 || dow === 0;
+      if (mode === 0) key = day;
+      else if (mode === 1) key = Math.floor((day + 3) / 7);
+      else {
+        const dt = new Date(t);
+        key = mode === 2 ? dt.getUTCFullYear() * 12 + dt.getUTCMonth() : dt.getUTCFullYear();
+      }
+    }
+    if (isWeekend) weekend++;
+    if (key === lastKey) ends[ends.length - 1] = k;
+    else {
+      ends.push(k);
+      lastKey = key;
+    }
+  }
+  const betaOn = n > 2;
+  const mv = new Float64Array(betaOn ? n : 0);
+  let sm = 0, smm = 0;
+  if (betaOn) {
+    const m0 = logRatio(close[1] / close[0] - 1, close[1], close[0]);
+    for (let k = 1; k < n; k++) {
+      const c = close[k], cp = close[k - 1];
+      const y = c / cp - 1;
+      let v: number;
+      if (y > -0.05 && y < 0.05) {
+        const z = y / (2 + y), z2 = z * z;
+        v = 2 * z * (1 + z2 * (1 / 3 + z2 * (1 / 5 + z2 * (1 / 7 + z2 * (1 / 9))))) - m0;
+      } else v = ln(c / cp) - m0;
+      mv[k] = v;
+      sm += v;
+      smm += v * v;
+    }
+  }
+  return { time, mode, weekend, ends: Int32Array.from(ends), mv, sm, smm };
+}
+
+/**
+ * `scanChunk` with the bars' part precomputed (`BarsPass`): drawdown and its periods, Omega and
+ * the equity's side of beta. The calendar periods are read at the end from `BarsPass.ends`.
+ */
+function scanChunkPass(
+  s: EquityScan,
+  time: Float64Array,
+  equity: Float64Array,
+  dd: Float64Array,
+  ddGiven: boolean,
+  mv: Float64Array,
+  first: number,
+  from: number,
+  to: number,
+): void {
+  const n = equity.length;
+  const betaOn = n > 2;
+  const ln = Math.log;
+  let peak = s.peak, deepest = s.deepest, p = s.p, prevZero = s.prevZero;
+  let up = s.up, down = s.down, se = s.se, sem = s.sem;
+  const e0 = s.e0;
+  const durMs = s.durMs, durBars = s.durBars, peaks = s.peaks;
+  for (let k = from; k < to; k++) {
+    const e = equity[k];
+    if (e > peak) peak = e;
+    let d: number;
+    if (ddGiven) d = dd[k];
+    else {
+      const f = 1 - e / peak;
+      d = f === 0 ? 0 : -f * 100;
+      dd[k] = d;
+    }
+    if (d < deepest) deepest = d;
+    if (d < p) p = d;
+    if (d === 0 || k === n - 1) {
+      if (prevZero >= 0 && k > prevZero + 1) {
+        durMs.push(time[k] - time[prevZero]);
+        durBars.push(k - prevZero);
+        peaks.push(-p / 100);
+      }
+      prevZero = k;
+      p = d;
+    }
+    if (k === 0) continue;
+    const prev = equity[k - 1];
+    const x = e / prev - 1;
+    if (k > first) {
+      const r = prev > 0 ? x : 0;
+      if (r > 0) up += r;
+      else if (r < 0) down -= r;
+    }
+    if (betaOn) {
+      let ev: number;
+      if (x > -0.05 && x < 0.05) {
+        const z = x / (2 + x), z2 = z * z;
+        ev = 2 * z * (1 + z2 * (1 / 3 + z2 * (1 / 5 + z2 * (1 / 7 + z2 * (1 / 9))))) - e0;
+      } else ev = ln(e / prev) - e0;
+      const mvk = mv[k];
+      se += ev;
+      sem += ev * mvk;
+    }
+  }
+  s.peak = peak;
+  s.deepest = deepest;
+  s.p = p;
+  s.prevZero = prevZero;
+  s.up = up;
+  s.down = down;
+  s.se = se;
+  s.sem = sem;
+}
+
+/** The shared `BarsPass` of these bars while a sweep shares indicators on `close` (memo.ts), else null. */
+function sharedBarsPass(time: Float64Array, close: Float64Array): BarsPass | null {
+  if (!isShared(close)) return null;
+  const pass = memoIndicator(close, "stats:bars-pass", () => barsPass(time, close));
+  // A pass is for one time array (the close array of a sweep's bars always comes with the same one).
+  return pass.time === time && time.length === close.length ? pass : null;
+}
+
 /** Bars inside [entry_bar, exit_bar] of any trade (0 … n−1). */
 function exposedBars(trades: TradeLog, n: number): number {
   // Entries in order (one position at a time): merge the intervals as they come.
@@ -450,7 +602,6 @@ function scanEquity(
 ): { scan: EquityScan; mode: number; ddPct: Float64Array } {
   const n = equity.length;
   const s = new EquityScan();
-  const mode = periodMode(time);
   if (n > 2) {
     const x0 = equity[1] / equity[0] - 1, c0 = close[1] / close[0] - 1;
     s.e0 = logRatio(x0, equity[1], equity[0]);
@@ -458,6 +609,19 @@ function scanEquity(
   }
   const ddGiven = dd !== undefined;
   const ddPct = dd ?? new Float64Array(n);
+  const pass = n > 0 && n === time.length ? sharedBarsPass(time, close) : null;
+  if (pass) {
+    for (let from = 0, to = Math.min(n, 256); from < n; from = to, to = Math.min(n, to + STATS_CHUNK)) {
+      scanChunkPass(s, time, equity, ddPct, ddGiven, pass.mv, first, from, to);
+    }
+    s.sm = pass.sm;
+    s.smm = pass.smm;
+    s.weekend = pass.weekend;
+    const ends = pass.ends;
+    for (let j = 0; j < ends.length; j++) s.dayEq.push(equity[ends[j]]);
+    return { scan: s, mode: pass.mode, ddPct };
+  }
+  const mode = periodMode(time);
   // The first chunk is short: the function then returns (and records type feedback for its last
   // lines) before V8 optimises it in the middle of a loop; with a long first call V8 compiled it
   // without that feedback, and the compiled code bailed out at the end of every later chunk.
