@@ -86,6 +86,11 @@ export interface EngineExtras {
    * absent or null = `ohlc`, the pessimistic rule on each bar's open, high and low.
    */
   intrabar?: IntrabarPath | null;
+  /**
+   * Reuse: the equity array to write (used when its length is the number of bars; `run` writes
+   * every element) and a trade log to clear and fill, instead of allocating them (a sweep's runs).
+   */
+  reuse?: { equity?: Float64Array | null; log?: TradeLog | null };
 }
 
 /** Bars per call of the loop's inner function. */
@@ -170,7 +175,9 @@ export class Engine {
   private trades: OpenTrade[] = [];
   private orders: Order[] = [];
   private deadOrders = 0;
-  private readonly log = new TradeLog(256);
+  private readonly log: TradeLog;
+  /** An equity array to reuse (`EngineExtras.reuse`), or null. */
+  private readonly equityBuf: Float64Array | null;
   private rejections: Rejection[] = [];
   private cancelled = 0;
   private readonly position = new MutablePosition();
@@ -229,6 +236,10 @@ export class Engine {
       (this.mt5 ? { mode: "risk", riskPct: 1 } : { mode: "fraction", fraction: FULL_EQUITY });
     this.energyAt = energyAt(bars.close, features, cfg.energyFeature);
     this.path = extras.intrabar ?? null;
+    const reuse = extras.reuse;
+    if (reuse?.log) reuse.log.clear();
+    this.log = reuse?.log ?? new TradeLog(256);
+    this.equityBuf = reuse?.equity && reuse.equity.length === bars.length ? reuse.equity : null;
     if (this.path && this.path.segStart.length !== bars.length + 1) {
       throw new KinetraError(
         "bad_model",
@@ -673,7 +684,8 @@ export class Engine {
   run(strategy: Strategy, params: Params, features: FeatureArrays): EngineOutput {
     const bars = this.bars;
     const n = bars.length;
-    const equity = new Float64Array(n);
+    // Every element is written below (the cash before the start, each bar, zeros after a ruin).
+    const equity = this.equityBuf ?? new Float64Array(n);
     const ctx: StrategyContext = { bars, features, params };
     let state: unknown;
     try {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { checkBacktestBars, runBacktest, tradesToFrame } from "./run.ts";
+export { checkBacktestBars, runBacktest, RunBuffers, tradesToFrame } from "./run.ts";
 export type { BacktestConversion, BacktestOptions, BacktestResult, ConversionSummary } from "./run.ts";
 export { defaultConfig, FULL_EQUITY, resolveConfig } from "./config.ts";
 export type { BacktestConfig, Profile, Sizing } from "./config.ts";

@@ -33,6 +33,7 @@ import { type BacktestConfig, resolveConfig } from "./config.ts";
 import { Engine } from "./engine.ts";
 import type { Rejection, TradeRecord } from "../execution/types.ts";
 import { type BacktestStats, computeStatsWithDrawdown } from "./stats.ts";
+import { TradeLog } from "./trade_log.ts";
 import { type Instrument, symbolSpec, validateInstrument } from "../market/instrument.ts";
 import { roundStatsForOutput, roundTradeForOutput } from "./output_rounding.ts";
 
@@ -64,6 +65,28 @@ export interface BacktestOptions {
    * built by `loadIntrabarPath`); absent/null = `ohlc`. The result states the model (`model`).
    */
   intrabar?: IntrabarPath | null;
+  /**
+   * Buffers to reuse instead of allocating (a sweep's runs, one after the other in one thread):
+   * the result's `equity`, `drawdownPct` and trade log then live in them and are overwritten by
+   * the next run given the same `RunBuffers`. Use the result (its `trades` included) before that.
+   */
+  reuse?: RunBuffers;
+}
+
+/** Per-run arrays kept between runs (`BacktestOptions.reuse`); sized on first use. */
+export class RunBuffers {
+  /** Equity per bar. */
+  equity: Float64Array | null = null;
+  /** Drawdown per bar. */
+  drawdown: Float64Array | null = null;
+  /** The closed trades' columns. */
+  log: TradeLog = new TradeLog(256);
+
+  /** Make the per-bar arrays `n` long (kept when they already are). */
+  size(n: number): void {
+    if (this.equity?.length !== n) this.equity = new Float64Array(n);
+    if (this.drawdown?.length !== n) this.drawdown = new Float64Array(n);
+  }
 }
 
 /** A conversion handed to `runBacktest` (see `BacktestOptions.conversion`). */
@@ -235,7 +258,13 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
     );
   }
   const intrabar = opts.intrabar ?? null;
-  const engine = new Engine(bars, config, spec, features, { valueScale: scale, intrabar });
+  const reuse = opts.reuse;
+  reuse?.size(bars.length);
+  const engine = new Engine(bars, config, spec, features, {
+    valueScale: scale,
+    intrabar,
+    reuse: reuse ? { equity: reuse.equity, log: reuse.log } : undefined,
+  });
   const model = modelSummary(intrabar, bars.length);
   const out = engine.run(strategy, params, features);
   // The drawdown is computed in the statistics' single pass over the equity.
@@ -249,6 +278,7 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
     start: out.start,
     rejected: out.rejections.length,
     cancelled: out.cancelledOrders,
+    drawdownBuffer: reuse?.drawdown,
   });
   const time = bars.time;
   // Trade objects are built on first use (the engine and the stats work on columns).

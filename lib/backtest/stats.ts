@@ -147,6 +147,8 @@ export interface StatsInput {
   drawdownPct?: Float64Array;
   /** Trades needed for CHS (default 10). */
   chsMinTrades?: number;
+  /** An array to write the drawdown into when `drawdownPct` is not given (used when its length is the bars'). */
+  drawdownBuffer?: Float64Array | null;
 }
 
 function median(xs: number[]): number {
@@ -599,6 +601,7 @@ function scanEquity(
   equity: Float64Array,
   dd: Float64Array | undefined,
   first: number,
+  ddBuf?: Float64Array | null,
 ): { scan: EquityScan; mode: number; ddPct: Float64Array } {
   const n = equity.length;
   const s = new EquityScan();
@@ -608,7 +611,8 @@ function scanEquity(
     s.m0 = logRatio(c0, close[1], close[0]);
   }
   const ddGiven = dd !== undefined;
-  const ddPct = dd ?? new Float64Array(n);
+  // Every element of the drawdown is written in the pass (a reused buffer needs no clearing).
+  const ddPct = dd ?? (ddBuf && ddBuf.length === n ? ddBuf : new Float64Array(n));
   const pass = n > 0 && n === time.length ? sharedBarsPass(time, close) : null;
   if (pass) {
     for (let from = 0, to = Math.min(n, 256); from < n; from = to, to = Math.min(n, to + STATS_CHUNK)) {
@@ -650,7 +654,7 @@ export function computeStatsWithDrawdown(
   const first = Math.max(0, inp.start - 1);
   const L = trades instanceof TradeLog ? trades : TradeLog.fromRecords(trades);
   // One pass over the bars: drawdown and its periods, calendar periods, Omega, beta, exposure.
-  const { scan, mode, ddPct } = scanEquity(time, close, equity, inp.drawdownPct, first);
+  const { scan, mode, ddPct } = scanEquity(time, close, equity, inp.drawdownPct, first, inp.drawdownBuffer);
   const peak = scan.peak;
   const maxDd = -scan.deepest / 100;
   const { durMs: ddDurMs, durBars: ddDurBars, peaks: ddPeaks } = scan;

@@ -97,6 +97,13 @@ export class TradeLog {
     this.tp = new Float64Array(c);
   }
 
+  /** Empty the log, keeping its columns' capacity (a sweep reuses one log across runs). */
+  clear(): void {
+    this.length = 0;
+    this.tag.length = 0;
+    this.reason.length = 0;
+  }
+
   /** Make room for one more trade and return its index. */
   next(): number {
     const k = this.length;

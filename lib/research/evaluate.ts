@@ -7,7 +7,7 @@
  * @module
  */
 import { type BacktestConfig, defaultProfileFor } from "../backtest/config.ts";
-import { type BacktestConversion, type BacktestResult, runBacktest } from "../backtest/run.ts";
+import { type BacktestConversion, type BacktestResult, runBacktest, RunBuffers } from "../backtest/run.ts";
 import { symbolSpec } from "../market/instrument.ts";
 import { conversionForFile } from "../portfolio/conversion.ts";
 import { computeStats } from "../backtest/stats.ts";
@@ -267,6 +267,9 @@ export function scoreOf(
   return { objective: value, excluded: null };
 }
 
+/** This thread's per-run arrays, reused by every `evaluateTrial` (runs here never overlap). */
+const trialBuffers = new RunBuffers();
+
 /** Run one parameter set over bars [from, to) of the dataset (a window's training part, or all). */
 export function evaluateTrial(
   ctx: TrialContext,
@@ -287,7 +290,9 @@ export function evaluateTrial(
     config: ctx.config,
     conversion: range ? sliceConversion(ctx.conversion, range.from, range.to) : ctx.conversion ?? null,
     intrabar: range ? rangePath(ctx.intrabar, range.from, range.to) : ctx.intrabar ?? null,
+    reuse: trialBuffers,
   });
+  // The result's arrays are `trialBuffers`: everything a trial keeps is copied out of them here.
   const { moments, parts } = equityReturnSums(r.equity, ctx.partitions);
   const sc = scoreOf(r.stats, ctx.objective, ctx.minTrades);
   return {
