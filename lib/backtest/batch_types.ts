@@ -104,8 +104,3 @@ export interface BatchResult {
     pbo: number | null;
   } | null;
 }
-
-/** Worker → main messages. */
-export type WorkerMessage =
-  | { readonly type: "done"; readonly jobId: number; readonly results: BatchResult[] }
-  | { readonly type: "ready" };

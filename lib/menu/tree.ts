@@ -103,14 +103,3 @@ export function treePaths(root: MenuScreen): TreePath[] {
   visit(root, [], [root.title]);
   return out;
 }
-
-/** The screen reached by a list of menu choices (null when a choice does not lead to a screen). */
-export function screenAt(root: MenuScreen, choices: readonly string[]): MenuScreen | null {
-  let s: MenuScreen = root;
-  for (const c of choices) {
-    const e = s.items[Number(c) - 1];
-    if (!e || e.kind !== "screen") return null;
-    s = e;
-  }
-  return s;
-}

@@ -127,17 +127,6 @@ export function axisId(letter: "x" | "y", index: number): { ref: string; key: st
   };
 }
 
-/** Copy an array-like of numbers into a plain array, mapping non-finite values to null (gaps). */
-export function finiteOrNull(values: ArrayLike<number>, indices?: ArrayLike<number>): (number | null)[] {
-  const n = indices ? indices.length : values.length;
-  const out = new Array<number | null>(n);
-  for (let k = 0; k < n; k++) {
-    const v = values[indices ? indices[k] : k];
-    out[k] = Number.isFinite(v) ? v : null;
-  }
-  return out;
-}
-
 /** Parse a time given as epoch ms, an ISO string or a Date into epoch ms (NaN when unparseable). */
 export function toEpochMs(t: unknown): number {
   if (typeof t === "number") return t;
