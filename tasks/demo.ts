@@ -225,6 +225,32 @@ const dashboardStep: DemoStep = {
   run: (ctx) => dashboardDemoStep(ctx),
 };
 
+/** Third-party files (issue 20): how two real vendor exports are read, every decision shown. */
+const thirdPartyStep: DemoStep = {
+  name: "third_party",
+  title: "Third-party exports: read, with every decision reported",
+  async run(ctx) {
+    const files = [
+      "tests/fixtures/thirdparty/investing_es_bitcoin_monthly.csv",
+      "tests/fixtures/thirdparty/cdd_gemini_btcusd_daily.csv",
+    ];
+    const out: unknown[] = [];
+    let ok = true;
+    for (const f of files) {
+      const rec = await inspectFile(f);
+      const d = rec.findings.find((x) => x.code === "read_decisions");
+      ctx.say(
+        `${f}: ${rec.rows} bars ${rec.first_time} .. ${rec.last_time}, close ${rec.first_close} .. ${rec.last_close}`,
+      );
+      for (const line of (d?.decisions as string[] | undefined) ?? []) ctx.say(`  decided: ${line}`);
+      ok &&= rec.format !== null && rec.severity !== "CRITICAL";
+      out.push({ file: f, rows: rec.rows, decisions: d?.decisions ?? [] });
+    }
+    ctx.summary.third_party = out;
+    return ok;
+  },
+};
+
 export const STEPS: DemoStep[] = [
   inspectStep,
   validateStep,
@@ -234,6 +260,7 @@ export const STEPS: DemoStep[] = [
   portfolioStep,
   researchStep,
   dashboardStep,
+  thirdPartyStep,
 ];
 
 const USAGE = "usage: deno task demo [--source DIR] [--out DIR] [--json]";

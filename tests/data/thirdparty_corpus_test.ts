@@ -170,3 +170,21 @@ for (const f of files) {
     }
   });
 }
+
+Deno.test("the demo's third_party step reads two vendor exports and shows their decisions", async () => {
+  const { STEPS } = await import("../../tasks/demo.ts");
+  const step = STEPS.find((s) => s.name === "third_party")!;
+  const lines: string[] = [];
+  const ctx = {
+    source: "data/sample",
+    out: "/tmp",
+    json: false,
+    summary: {} as Record<string, unknown>,
+    say: (l: string) => lines.push(l),
+  };
+  assert.equal(await step.run(ctx), true);
+  const text = lines.join("\n");
+  assert.match(text, /decided: .*preamble/);
+  assert.match(text, /decided: .*Spanish/);
+  assert.equal((ctx.summary.third_party as unknown[]).length, 2);
+});
