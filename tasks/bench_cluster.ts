@@ -21,6 +21,7 @@ import { makeJob } from "../lib/cluster/job.ts";
 import "../lib/cluster/kinds.ts";
 import { ResearchClusterRunner } from "../lib/cluster/sweep_kind.ts";
 import { tiledEurusdCsv } from "./bench_optimize.ts";
+import { taskCommand } from "../lib/util/tasks.ts";
 
 function spawnWorker(
   url: string,
@@ -30,23 +31,14 @@ function spawnWorker(
   const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
   delete env.RUST_BACKTRACE;
   const proc = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-sys",
-      "--allow-net",
-      new URL("./worker.ts", import.meta.url).pathname,
+    args: taskCommand("worker", [
       "--cluster",
       url,
       "--data-root",
       root,
       "--concurrency",
       String(threads),
-    ],
+    ]),
     env,
     stdin: "null",
     stdout: "null",

@@ -7,18 +7,10 @@
  */
 import { join } from "node:path";
 import { parseTraceLine, TRACE_PREFIX, type TraceEvent } from "./trace.ts";
+import { TASK_PERMISSIONS } from "../util/tasks.ts";
 
-/** The permission flags of `deno task menu` (kept in step with deno.json). */
-export const MENU_PERMISSIONS: readonly string[] = [
-  "--no-prompt",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-ffi",
-  "--allow-sys",
-  "--allow-run",
-  "--allow-net=127.0.0.1",
-];
+/** The permission flags of `deno task menu` (from lib/util/tasks.ts, which deno.json's command equals). */
+export const MENU_PERMISSIONS: readonly string[] = ["--no-prompt", ...TASK_PERMISSIONS["menu"]];
 
 /** How to start the menu. */
 export interface SessionSpec {

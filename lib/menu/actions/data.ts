@@ -9,6 +9,7 @@ import { listDatasets, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 import { DEFAULT_TEST_RATIO } from "../../util/defaults.ts";
+import { TASK_PERMISSIONS } from "../../util/tasks.ts";
 
 /** The part of lib/data's validation the menu calls. */
 type ValidateApi = Pick<typeof import("../../data/mod.ts"), "validateFolder">;
@@ -137,12 +138,7 @@ export const fixPipeline: MenuAction = {
     const args = [
       "run",
       "--no-prompt",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "--allow-sys",
-      "--allow-run",
+      ...TASK_PERMISSIONS["fix"],
       task,
       "--max-cycles",
       String(cycles),
