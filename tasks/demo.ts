@@ -26,6 +26,7 @@ import { runTask } from "../lib/util/cli.ts";
 import { portfolioDemoStep } from "./_demo_portfolio.ts";
 import { researchDemoStep } from "./_demo_research.ts";
 import { dashboardDemoStep } from "./_demo_dashboard.ts";
+import { thirdPartyDemoStep } from "./_demo_third_party.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import { SAMPLE_DIR } from "../lib/util/paths.ts";
 
@@ -225,30 +226,11 @@ const dashboardStep: DemoStep = {
   run: (ctx) => dashboardDemoStep(ctx),
 };
 
-/** Third-party files (issue 20): how two real vendor exports are read, every decision shown. */
+/** Third-party layouts (issue 20): two vendor-style files written from the sample, read back (tasks/_demo_third_party.ts). */
 const thirdPartyStep: DemoStep = {
   name: "third_party",
-  title: "Third-party exports: read, with every decision reported",
-  async run(ctx) {
-    const files = [
-      "tests/fixtures/thirdparty/investing_es_bitcoin_monthly.csv",
-      "tests/fixtures/thirdparty/cdd_gemini_btcusd_daily.csv",
-    ];
-    const out: unknown[] = [];
-    let ok = true;
-    for (const f of files) {
-      const rec = await inspectFile(f);
-      const d = rec.findings.find((x) => x.code === "read_decisions");
-      ctx.say(
-        `${f}: ${rec.rows} bars ${rec.first_time} .. ${rec.last_time}, close ${rec.first_close} .. ${rec.last_close}`,
-      );
-      for (const line of (d?.decisions as string[] | undefined) ?? []) ctx.say(`  decided: ${line}`);
-      ok &&= rec.format !== null && rec.severity !== "CRITICAL";
-      out.push({ file: f, rows: rec.rows, decisions: d?.decisions ?? [] });
-    }
-    ctx.summary.third_party = out;
-    return ok;
-  },
+  title: "Third-party layouts: read, with every decision reported",
+  run: (ctx) => thirdPartyDemoStep(ctx),
 };
 
 export const STEPS: DemoStep[] = [

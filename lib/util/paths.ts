@@ -43,6 +43,26 @@ export function realDataDir(): { dir: string; which: "env" | "shared" | "master"
 }
 
 /**
+ * The third-party vendor files of the issue 20 corpus (listed with sources and licences in
+ * tests/fixtures/thirdparty/README.md). They are other people's data and are not committed:
+ * `$KINETRA_THIRDPARTY_DIR`, else `../shared/data/thirdparty` when present, else local copies in
+ * tests/fixtures/thirdparty; null when none holds a CSV file.
+ */
+export function thirdPartyDir(): { dir: string; which: "env" | "shared" | "local" } | null {
+  const has = (d: string): boolean => {
+    try {
+      for (const e of Deno.readDirSync(d)) if (e.isFile && /\.csv$/i.test(e.name)) return true;
+    } catch { /* missing */ }
+    return false;
+  };
+  const env = Deno.env.get("KINETRA_THIRDPARTY_DIR");
+  if (env) return { dir: env, which: "env" };
+  if (has("../shared/data/thirdparty")) return { dir: "../shared/data/thirdparty", which: "shared" };
+  if (has("tests/fixtures/thirdparty")) return { dir: "tests/fixtures/thirdparty", which: "local" };
+  return null;
+}
+
+/**
  * backtesting.py's reference data (GOOG.csv, EURUSD.csv, BTCUSD.csv): `$KINETRA_REFERENCE_DIR`, else
  * `../shared/data/reference` when present, else the committed copy in tests/fixtures/reference.
  */
