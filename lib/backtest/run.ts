@@ -34,6 +34,7 @@ import { Engine } from "./engine.ts";
 import type { Rejection, TradeRecord } from "../execution/types.ts";
 import { type BacktestStats, computeStatsWithDrawdown } from "./stats.ts";
 import { TradeLog } from "./trade_log.ts";
+import { isShared } from "../strategies/memo.ts";
 import { type Instrument, symbolSpec, validateInstrument } from "../market/instrument.ts";
 import { roundStatsForOutput, roundTradeForOutput } from "./output_rounding.ts";
 
@@ -230,6 +231,9 @@ function toJsonValue(v: unknown): unknown {
   return typeof v === "number" && !Number.isFinite(v) ? null : v;
 }
 
+/** Bar series that passed `checkBacktestBars` while shared by a sweep (lib/strategies/memo.ts). */
+const checkedBars = new WeakSet<BarArrays>();
+
 /** Run one strategy over one bar series. Synchronous and pure (no I/O). */
 export function runBacktest(opts: BacktestOptions): BacktestResult {
   const { strategy } = opts;
@@ -237,7 +241,13 @@ export function runBacktest(opts: BacktestOptions): BacktestResult {
   const bars: BarArrays = isBars ? toArrays(opts.bars as Bars) : opts.bars as BarArrays;
   const meta = opts.meta ?? (isBars ? (opts.bars as Bars).meta : undefined);
   const config = resolveConfig(opts.config);
-  checkBacktestBars(bars);
+  // A sweep's runs share one bar series (indicators shared on its close, whose arrays must not be
+  // written): checked once, not once per parameter set.
+  const shared = isShared(bars.close);
+  if (!(shared && checkedBars.has(bars))) {
+    checkBacktestBars(bars);
+    if (shared) checkedBars.add(bars);
+  }
   const params = resolveParams(strategy, opts.params ?? {});
   const features = withDeclaredFeatures(bars, strategy, opts.features ?? {}, config.energyFeature);
   for (const [name, col] of Object.entries(features)) {

@@ -61,3 +61,19 @@ Deno.test("runs reusing one RunBuffers equal fresh runs, across parameter sets a
     }
   }
 });
+
+Deno.test("a sweep's shared bar series is still checked: bad bars are refused on every run", () => {
+  const bars = readReferenceCsv("EURUSD.csv", 500);
+  bars.high[100] = bars.low[100] / 2; // high below low
+  shareIndicators(bars.close);
+  try {
+    for (let k = 0; k < 2; k++) {
+      assert.throws(
+        () => run(bars, PARAMS[0]),
+        (e: Error) => e.name === "KinetraError" && /high .* below low/.test(e.message),
+      );
+    }
+  } finally {
+    unshareIndicators(bars.close);
+  }
+});
