@@ -2,11 +2,13 @@
  * `deno task bench:optimize [--bars N] [--workers N] [--runs N]`: an end-to-end SmaCross grid of
  * 1,000 combinations (fast 1…40 × slow 30…270 step 10) over 100,000 H1 bars tiled from backtesting.py's
  * EURUSD reference (the 5,000 bar shapes relative to the previous close, repeated), compat profile.
- * Reports wall time, bar-evaluations per second (combinations × bars / s) and peak memory (RSS,
- * sampled every 20 ms; workers are threads of the same process), with 1 and N workers and with
+ * Reports wall time, bar-evaluations per second (combinations × bars / s), the process's CPU time
+ * (every thread; less sensitive to other load on the machine than the wall time) and peak memory
+ * (RSS, sampled every 20 ms; workers are threads of the same process), with 1 and N workers and with
  * indicator sharing off. Figures go to docs/PERFORMANCE.md by hand.
  */
 import { parseArgs } from "node:util";
+import process from "node:process";
 import { join } from "node:path";
 import { optimize } from "../lib/research/optimize.ts";
 import { referenceDataDir } from "../lib/util/paths.ts";
@@ -70,6 +72,7 @@ async function main(): Promise<number> {
       for (const c of cases) {
         let peak = Deno.memoryUsage().rss;
         const timer = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 20);
+        const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         const res = await optimize({
           data: { file },
@@ -81,15 +84,16 @@ async function main(): Promise<number> {
           outDir: join(dir, "out"),
         });
         const s = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
         clearInterval(timer);
         peak = Math.max(peak, Deno.memoryUsage().rss);
         const evals = res.trials * nBars;
         console.log(
           `  ${c.label.padEnd(32)} ${res.trials} trials  ${s.toFixed(2)} s  ${
             (evals / s / 1e6).toFixed(2)
-          } M bar-evaluations/s  peak RSS ${(peak / 2 ** 20).toFixed(0)} MB  (best ${
-            JSON.stringify(res.best?.params)
-          })`,
+          } M bar-evaluations/s  CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s  peak RSS ${
+            (peak / 2 ** 20).toFixed(0)
+          } MB  (best ${JSON.stringify(res.best?.params)})`,
         );
       }
     }
