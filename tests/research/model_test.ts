@@ -30,6 +30,8 @@ import { checkJob, makeJob } from "../../lib/cluster/job.ts";
 import "../../lib/cluster/kinds.ts";
 import { H, m15, synthetic } from "./_model_data.ts";
 import { taskCommand } from "../../lib/util/tasks.ts";
+import { startRedis } from "../../lib/cluster/redis_server.ts";
+import { type Child, HAVE_REDIS, startTask } from "../cluster/_cluster.ts";
 
 // berserker with ATR brackets: the take-profit makes SL-and-TP bars (the case lower decides) common.
 const STRATEGY = "berserker";
@@ -304,4 +306,58 @@ Deno.test("cluster sweep jobs: model open/ohlc/lower accepted; a lower or tick f
     /open, ohlc or lower/,
   );
   await assert.rejects(makeJob("sweep", { job: { ...job, config: { model: "m1" } }, sha256 }), /model/);
+});
+
+Deno.test({
+  name:
+    "cluster: optimize and walkforward --model lower on two workers equal the local runs (the workers find the M15 file beside the data)",
+  ignore: !HAVE_REDIS,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const { dir, h1, m15: lowFile } = synthetic(40);
+    const redis = await startRedis();
+    const ws: Child[] = [1, 2].map(() =>
+      startTask("worker.ts", ["--cluster", redis.url, "--concurrency", "1", "--data-root", dir])
+    );
+    const task = async (script: string, args: string[]) => {
+      const c = startTask(script, [...args, "--json"]);
+      const st = await c.status;
+      assert.equal(st.code, 0, c.err());
+      const out = JSON.parse(c.out().trim().split("\n").pop()!);
+      delete out.seconds;
+      return out;
+    };
+    try {
+      for (const w of ws) await w.waitErr(/connected/);
+      const grid = GRID.flatMap((g) => ["--grid", g]);
+      const base = ["--data", h1, "--strategy", STRATEGY, ...grid, "--min-trades", "0", "--model", "lower"];
+      const opt = [...base, "--out", join(dir, "out")];
+      const local = await task("optimize.ts", [...opt, "--workers", "2"]);
+      const remote = await task("optimize.ts", [...opt, "--cluster", redis.url, "--data-root", dir]);
+      assert.equal(local.model.name, "lower");
+      assert.deepEqual(remote, local);
+      const wf = [...base, "--train", "2W", "--test", "1W"];
+      const wl = await task("walkforward.ts", [...wf, "--workers", "2"]);
+      const wr = await task("walkforward.ts", [...wf, "--cluster", redis.url, "--data-root", dir]);
+      assert.deepEqual(wr, wl);
+      // A lower file named by the submitter is refused before anything is queued.
+      const c = startTask("optimize.ts", [
+        ...opt,
+        "--lower",
+        lowFile,
+        "--cluster",
+        redis.url,
+        "--data-root",
+        dir,
+      ]);
+      assert.equal((await c.status).code, 2, c.err());
+      assert.match(c.err(), /--cluster runs --model open\|ohlc\|lower only/);
+    } finally {
+      for (const w of ws) w.proc.kill("SIGTERM");
+      await Promise.all(ws.map((w) => w.status));
+      await redis.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
