@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { parseFileName, readBars, timeframeMs, toArrays } from "../lib/data/mod.ts";
+import { parseFileName, readBars, scanCatalog, timeframeMs, toArrays } from "../lib/data/mod.ts";
 import { runBacktest } from "../lib/backtest/run.ts";
 import { getStrategy } from "../lib/strategies/registry.ts";
 import { computeFeatures } from "../lib/features/mod.ts";
@@ -21,25 +21,16 @@ import { KinetraError } from "../lib/errors.ts";
 
 const START = "<!-- model-compare:start -->", END = "<!-- model-compare:end -->";
 
-async function files(dir: string, out: string[] = []): Promise<string[]> {
-  for await (const e of Deno.readDir(dir)) {
-    const p = join(dir, e.name);
-    if (e.isDirectory) await files(p, out);
-    else if (/\.(csv|txt|tsv)$/i.test(e.name)) out.push(p);
-  }
-  return out.sort();
-}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
     options: { source: { type: "string" }, "write-docs": { type: "boolean", default: false } },
   });
   const src = values.source ?? realDataDir().dir;
-  const all = await files(src).catch(() => {
-    throw new KinetraError("file_not_found", `--source ${src} is not a readable folder`);
-  });
-  const targets = all.filter((f) => ["H1", "H4"].includes(parseFileName(f).timeframe ?? ""));
+  const catalog = await scanCatalog(src); // clear errors for a missing or empty folder
+  const targets = catalog.files.map((e) => e.path).filter((f) =>
+    ["H1", "H4"].includes(parseFileName(f).timeframe ?? "")
+  );
   const strategies = ["berserker", "sniper", "multi_agent_v7"];
   const paramSets: [string, Record<string, number>][] = [["defaults", {}], ["tp_atr=2", { tp_atr: 2 }]];
   type Row = {

@@ -137,15 +137,19 @@ export async function executeJob(job: JobEnvelope, ctx: JobContext): Promise<unk
   return await jobKind(job.kind).execute(job.payload, ctx);
 }
 
+// Files already verified in this thread: path -> size, mtime and hash (a sweep runs many jobs on one file).
+const verified = new Map<string, { size: number; mtime: number; sha: string }>();
+
 /**
  * A data file named by a job: `rel` under the data root, which must not climb out of it, and
- * whose bytes must hash to `sha256`. Returns the absolute path.
+ * whose bytes must hash to `sha256`. Returns the absolute path. A file is hashed once per thread
+ * while its size and modification time stay the same.
  */
 export async function resolveJobFile(ctx: JobContext, rel: string, sha256: string): Promise<string> {
   const path = jobFilePath(ctx, rel);
-  let bytes: Uint8Array;
+  let st: Deno.FileInfo;
   try {
-    bytes = await Deno.readFile(path);
+    st = await Deno.stat(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new KinetraError(
@@ -155,7 +159,13 @@ export async function resolveJobFile(ctx: JobContext, rel: string, sha256: strin
     }
     throw e;
   }
-  const got = await sha256Hex(bytes);
+  const mtime = st.mtime?.getTime() ?? 0;
+  const known = verified.get(path);
+  let got = known && known.size === st.size && known.mtime === mtime ? known.sha : null;
+  if (!got) {
+    got = await sha256Hex(await Deno.readFile(path));
+    verified.set(path, { size: st.size, mtime, sha: got });
+  }
   if (got !== sha256) {
     throw new KinetraError(
       "sha256_mismatch",

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { KinetraError } from "../errors.ts";
 import type { JobEnvelope } from "./job.ts";
 import type { LocalWorkerReply } from "./job.ts";
 
@@ -159,7 +158,5 @@ export async function makeRunner(
 ): Promise<JobRunner> {
   if (!opts.cluster) return new LocalRunner(opts);
   const { ClusterRunner } = await import("./queue.ts");
-  const r = await ClusterRunner.connect(opts.cluster);
-  if (!r) throw new KinetraError("cluster_unreachable", "cluster unreachable");
-  return r;
+  return await ClusterRunner.connect(opts.cluster); // throws cluster_unreachable (exit 2)
 }

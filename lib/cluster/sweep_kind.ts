@@ -18,11 +18,11 @@ import {
 import { listStrategies } from "../strategies/registry.ts";
 import {
   type JobContext,
-  jobFilePath,
   type JobKind,
   makeJob,
   need,
   registerJobKind,
+  resolveJobFile,
   sha256Hex,
 } from "./job.ts";
 import type { ClusterRunner } from "./queue.ts";
@@ -122,40 +122,8 @@ function validate(raw: unknown): SweepPayload {
   return { job: j as unknown as Job, sha256 };
 }
 
-// Verified files of this thread: path -> size, mtime and hash (a sweep runs many jobs on one file).
-const verified = new Map<string, { size: number; mtime: number; sha: string }>();
-
-async function checkedPath(ctx: JobContext, rel: string, sha: string): Promise<string> {
-  const path = jobFilePath(ctx, rel);
-  let st: Deno.FileInfo;
-  try {
-    st = await Deno.stat(path);
-  } catch {
-    throw new KinetraError(
-      "file_not_found",
-      `job file ${rel} is not under this worker's data root ${ctx.dataRoot} (map the shared folder with --data-root)`,
-    );
-  }
-  const mtime = st.mtime?.getTime() ?? 0;
-  const v = verified.get(path);
-  let got = v && v.size === st.size && v.mtime === mtime ? v.sha : null;
-  if (!got) {
-    got = await sha256Hex(await Deno.readFile(path));
-    verified.set(path, { size: st.size, mtime, sha: got });
-  }
-  if (got !== sha) {
-    throw new KinetraError(
-      "sha256_mismatch",
-      `${path} differs from the submitter's file (sha256 ${got.slice(0, 12)}… expected ${
-        sha.slice(0, 12)
-      }…): the shared data is out of sync`,
-    );
-  }
-  return path;
-}
-
 async function execute(p: SweepPayload, ctx: JobContext): Promise<JobResult> {
-  const path = await checkedPath(ctx, p.job.data.file, p.sha256);
+  const path = await resolveJobFile(ctx, p.job.data.file, p.sha256);
   return await executeResearchJob({ ...p.job, data: { ...p.job.data, file: path } });
 }
 
