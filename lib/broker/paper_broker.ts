@@ -10,12 +10,14 @@
 import {
   ACCOUNT_MARGIN_MODE,
   BRIDGE_CODE,
+  DEAL_ENTRY,
   ORDER_TYPE,
   RETCODE,
   TRADE_ACTION,
 } from "../market/mt5_constants.ts";
 import { type Mt5SymbolInfo, toMt5SymbolInfo } from "../market/mt5_names.ts";
 import type { Instrument } from "../market/types.ts";
+import { closingOrderType, dealTypeOfSide, sideOfPositionType } from "../market/side.ts";
 import { defaultMarginRequired, validateOrder } from "./validator.ts";
 import type {
   AccountInfo,
@@ -115,7 +117,15 @@ export class PaperBroker implements Broker {
     for (const p of this.#positions.values()) {
       const spec = this.#spec(p.symbol);
       const q = this.#quotes.get(p.symbol);
-      if (q) profit += this.#profit(spec, p.type, p.volume, p.price_open, p.type === 0 ? q.bid : q.ask);
+      if (q) {
+        profit += this.#profit(
+          spec,
+          p.type,
+          p.volume,
+          p.price_open,
+          sideOfPositionType(p.type) > 0 ? q.bid : q.ask,
+        );
+      }
       margin += this.#margin(spec, p.volume, p.price_open);
     }
     const equity = this.#balance + profit;
@@ -182,7 +192,7 @@ export class PaperBroker implements Broker {
         action: TRADE_ACTION.DEAL,
         symbol: p.symbol,
         volume: volume ?? p.volume,
-        type: p.type === 0 ? ORDER_TYPE.SELL : ORDER_TYPE.BUY,
+        type: closingOrderType(sideOfPositionType(p.type)),
         position: ticket,
         magic: p.magic,
         comment: cid,
@@ -234,7 +244,7 @@ export class PaperBroker implements Broker {
     for (const p of [...this.#positions.values()]) {
       if (p.symbol !== symbol || (p.sl <= 0 && p.tp <= 0)) continue;
       if (onlyTickets && !onlyTickets.has(p.ticket)) continue;
-      const buy = p.type === 0;
+      const buy = sideOfPositionType(p.type) > 0;
       const open = buy ? bar.open : bar.open + spreadPx;
       const hi = buy ? bar.high : bar.high + spreadPx;
       const lo = buy ? bar.low : bar.low + spreadPx;
@@ -249,7 +259,7 @@ export class PaperBroker implements Broker {
       const result = this.#fill(
         cid,
         p.symbol,
-        p.type === 0 ? 1 : 0,
+        dealTypeOfSide(-sideOfPositionType(p.type)),
         p.volume,
         hit.price,
         bar.time_msc,
@@ -276,7 +286,7 @@ export class PaperBroker implements Broker {
   }
 
   #profit(spec: Instrument, type: number, volume: number, open: number, close: number): number {
-    const diff = type === 0 ? close - open : open - close;
+    const diff = sideOfPositionType(type) > 0 ? close - open : open - close;
     const tick = spec.tickSize > 0 ? spec.tickSize : spec.point;
     return (diff / tick) * spec.tickValue * volume;
   }
@@ -347,7 +357,7 @@ export class PaperBroker implements Broker {
     return this.#fill(
       cid,
       r.symbol,
-      buy ? 0 : 1,
+      dealTypeOfSide(buy ? 1 : -1),
       r.volume,
       price,
       q.time_msc,
@@ -379,7 +389,7 @@ export class PaperBroker implements Broker {
     let profit = 0;
     let commission = 0;
     let lastPosition = "0";
-    let entry = 0;
+    let entry: number = DEAL_ENTRY.IN;
     // Positions this deal reduces: the given ticket, or (netting) the opposite position.
     const targets: BrokerPosition[] = [];
     if (positionTicket) {
@@ -396,7 +406,7 @@ export class PaperBroker implements Broker {
       p.volume = Number((p.volume - closeVol).toFixed(8));
       remaining = Number((remaining - closeVol).toFixed(8));
       lastPosition = p.ticket;
-      entry = 1;
+      entry = DEAL_ENTRY.OUT;
       if (p.volume <= 1e-12) this.#positions.delete(p.ticket);
     }
     if (remaining > 1e-12 && !positionTicket) {
@@ -429,7 +439,7 @@ export class PaperBroker implements Broker {
         });
         lastPosition = ticket;
       }
-      entry = entry === 1 ? 2 : 0;
+      entry = entry === DEAL_ENTRY.OUT ? DEAL_ENTRY.INOUT : DEAL_ENTRY.IN;
     }
     this.#balance += profit + commission;
     const deal = String(++this.#ticket);

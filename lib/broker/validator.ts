@@ -25,6 +25,7 @@ import {
   volumeValid,
 } from "../execution/validation.ts";
 import type { Instrument } from "../market/types.ts";
+import { isBuyOrderType, sideOfPositionType } from "../market/side.ts";
 import type { AccountInfo, BrokerPosition, Quote, TradeRequest } from "./types.ts";
 
 /** What the validator needs to know about the market and the account. */
@@ -99,10 +100,6 @@ export function defaultMarginRequired(
     : 1;
   return (volume * spec.contractSize * price * perUnit) / Math.max(1, leverage);
 }
-
-const isBuyType = (t: number): boolean =>
-  t === ORDER_TYPE.BUY || t === ORDER_TYPE.BUY_LIMIT || t === ORDER_TYPE.BUY_STOP ||
-  t === ORDER_TYPE.BUY_STOP_LIMIT;
 
 class Rejection {
   constructor(readonly retcode: number, readonly message: string) {}
@@ -193,7 +190,7 @@ function checkRequest(
   if (!pending && r.type !== ORDER_TYPE.BUY && r.type !== ORDER_TYPE.SELL) {
     throw new Rejection(RETCODE.INVALID_ORDER, `order type ${r.type} is not a market buy/sell`);
   }
-  const buy = isBuyType(r.type);
+  const buy = isBuyOrderType(r.type);
 
   // 1. Trade mode.
   refuse(checkTradeMode(spec, buy ? 1 : -1, closing));
@@ -228,7 +225,7 @@ function checkRequest(
   // and not be frozen.
   if (closing) {
     if (!position) throw new Rejection(RETCODE.POSITION_CLOSED, `position ${r.position} does not exist`);
-    if (position.type === (buy ? 0 : 1)) {
+    if (sideOfPositionType(position.type) === (buy ? 1 : -1)) {
       throw new Rejection(RETCODE.INVALID, `closing deal for position ${r.position} must be opposite to it`);
     }
     if (r.volume > position.volume + 1e-9) {
@@ -245,7 +242,9 @@ function checkRequest(
 
   // 5. Volume limit per direction.
   if (spec.volumeLimit > 0 && ctx.positions) {
-    const same = ctx.positions.filter((p) => p.symbol === spec.symbol && p.type === (buy ? 0 : 1))
+    const same = ctx.positions.filter((p) =>
+      p.symbol === spec.symbol && sideOfPositionType(p.type) === (buy ? 1 : -1)
+    )
       .reduce((s, p) => s + p.volume, 0);
     if (same + r.volume > spec.volumeLimit + 1e-9) {
       throw new Rejection(
@@ -427,7 +426,7 @@ function checkFreeze(spec: Instrument, q: Quote, p: BrokerPosition, extra: numbe
   const F = spec.freezeLevel;
   if (F <= 0) return;
   const need = F + extra;
-  const buyPos = p.type === 0;
+  const buyPos = sideOfPositionType(p.type) > 0;
   const ref = buyPos ? q.bid : q.ask;
   const checks: [number, number][] = [];
   if (p.tp > 0) checks.push([p.tp, buyPos ? 1 : -1]);
@@ -473,7 +472,7 @@ function checkModify(
     );
   }
   checkFreeze(spec, quote, position, extra);
-  const buy = position.type === 0;
+  const buy = sideOfPositionType(position.type) > 0;
   checkStops(r, spec, buy, buy ? quote.bid : quote.ask, false, extra, auto, safety, adj);
 }
 

@@ -10,13 +10,15 @@ import type { ExitReason, TradeRecord } from "../backtest/mod.ts";
 import {
   ACCOUNT_MARGIN_MODE,
   BRIDGE_CODE,
+  DEAL_ENTRY,
+  DEAL_REASON,
   isSuccessRetcode,
   isUnknownOutcome,
-  ORDER_TYPE,
   RETCODE,
   retcodeName,
   TRADE_ACTION,
 } from "../market/mt5_constants.ts";
+import { closingOrderType, orderTypeOfSide, sideOfDealType, sideOfPositionType } from "../market/side.ts";
 import type { BrokerDeal, BrokerPosition, Quote, TradeRequest, TradeResult } from "../broker/types.ts";
 import { normalizePrice } from "../market/normalize.ts";
 import { allowedFilling, validateOrder } from "../broker/validator.ts";
@@ -407,13 +409,15 @@ export class OrderDesk {
     const c = this.counters;
     const ledger = this.ledger;
     const q = await broker.quote(symbol);
+    const held = sideOfPositionType(p.type);
+    const closeType = closingOrderType(held);
     const req: TradeRequest = {
       action: TRADE_ACTION.DEAL,
       symbol,
       volume,
-      type: p.type === 0 ? ORDER_TYPE.SELL : ORDER_TYPE.BUY,
+      type: closeType,
       position: p.ticket,
-      type_filling: allowedFilling(spec, false, p.type === 0 ? 1 : 0) ?? 0,
+      type_filling: allowedFilling(spec, false, closeType) ?? 0,
     };
     const v = validateOrder(req, { spec: spec, quote: q, positions }, { comparison: "client" });
     if (!v.ok) {
@@ -446,7 +450,7 @@ export class OrderDesk {
       });
       return false;
     }
-    const lots = (p.type === 0 ? -1 : 1) * r.volume;
+    const lots = -held * r.volume;
     const recs0 = reason === "signal" && positions.length === 1 &&
         Math.abs(Math.abs(ledger.netLots) - r.volume) < 1e-9
       ? ledger.closeAll(r.price, barIdx, q.time_msc, reason, this.spreadNow(q, barIdx))
@@ -571,13 +575,15 @@ export class OrderDesk {
       });
       return;
     }
-    const type = side > 0 ? ORDER_TYPE.BUY : ORDER_TYPE.SELL;
+    const type = orderTypeOfSide(side);
     let positions = await this.positions();
     // A hedging account would keep both sides open; the strategy contract nets them (as the
     // backtest does), so opposite positions are closed first-in first-out before the remainder opens.
     let remaining = lots;
     if (acc.margin_mode === ACCOUNT_MARGIN_MODE.RETAIL_HEDGING) {
-      const opposite = positions.filter((p) => p.type !== type).sort((a, b) => a.time_msc - b.time_msc);
+      const opposite = positions.filter((p) => sideOfPositionType(p.type) !== side).sort((a, b) =>
+        a.time_msc - b.time_msc
+      );
       for (const p of opposite) {
         if (remaining <= 1e-12) break;
         const vol = Math.min(p.volume, remaining);
@@ -763,13 +769,15 @@ export class OrderDesk {
     for (const d of deals) {
       if (this.#seenDeals.has(d.ticket)) continue;
       this.#seenDeals.add(d.ticket);
-      if (this.ourCids.has(d.comment) || d.symbol !== this.s.symbol || d.entry !== 1) continue;
-      const reason = d.comment.startsWith("sl") || (d as { reason?: number }).reason === 4
+      const dealSide = sideOfDealType(d.type);
+      if (this.ourCids.has(d.comment) || d.symbol !== this.s.symbol || d.entry !== DEAL_ENTRY.OUT) continue;
+      if (dealSide === null) continue;
+      const reason = d.comment.startsWith("sl") || d.reason === DEAL_REASON.SL
         ? "sl"
-        : d.comment.startsWith("tp") || (d as { reason?: number }).reason === 5
+        : d.comment.startsWith("tp") || d.reason === DEAL_REASON.TP
         ? "tp"
         : "stop_out";
-      const lots = (d.type === 0 ? 1 : -1) * d.volume;
+      const lots = dealSide * d.volume;
       const recs = this.ledger.fill({
         lots,
         price: d.price,

@@ -10,7 +10,7 @@
  * @module
  */
 import { symbolSpec } from "../market/instrument.ts";
-import { toMt5SymbolInfo } from "../market/mod.ts";
+import { signedPositionLots, toMt5SymbolInfo } from "../market/mod.ts";
 import type { BarArrays } from "../data/types.ts";
 import { Mt5Simulator } from "../mt5/simulator.ts";
 import { BridgeProxy, hostileHello, LOOPBACK } from "./hostile.ts";
@@ -121,7 +121,7 @@ export async function agreement(summary: LiveSummary, sim: Mt5Simulator): Promis
   }
   for (const cid of done) if (!perCid.has(cid)) problems.push(`journalled cid ${cid} not in the book`);
   if (!open.length) {
-    const book = (await sim.book.positions()).reduce((s, p) => s + (p.type === 0 ? p.volume : -p.volume), 0);
+    const book = (await sim.book.positions()).reduce((s, p) => s + signedPositionLots(p), 0);
     const ledger = summary.open_trades.reduce((s, t) => s + (t.side === "long" ? t.size : -t.size), 0);
     if (Math.abs(book - ledger) > 1e-9) problems.push(`book position ${book} vs the runner's ${ledger}`);
   }

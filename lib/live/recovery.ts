@@ -15,7 +15,8 @@
  * @module
  */
 import { join } from "node:path";
-import { isSuccessRetcode, ORDER_TYPE } from "../market/mt5_constants.ts";
+import { isSuccessRetcode } from "../market/mt5_constants.ts";
+import { closingOrderType, sideName, sideOfPositionType } from "../market/side.ts";
 import type { OrderDesk } from "./desk.ts";
 import { readJournal } from "./journal.ts";
 import type { LiveSession } from "./session.ts";
@@ -138,7 +139,7 @@ export async function recoverPrevious(
     const r = await desk.tracked(
       "recovery_close",
       cid,
-      { ticket: p.ticket, volume: p.volume, type: p.type === 0 ? ORDER_TYPE.SELL : ORDER_TYPE.BUY },
+      { ticket: p.ticket, volume: p.volume, type: closingOrderType(sideOfPositionType(p.type)) },
       () => broker.close(cid, p.ticket),
     );
     const ok = isSuccessRetcode(r.retcode);
@@ -154,7 +155,7 @@ export async function recoverPrevious(
       what: ok ? "position_closed" : "position_not_closed",
       previous_run: report.previous_run,
       ticket: p.ticket,
-      side: p.type === 0 ? "long" : "short",
+      side: sideName(sideOfPositionType(p.type)),
       volume: p.volume,
       price_open: p.price_open,
       cid,

@@ -77,6 +77,37 @@ export const ORDER_TYPE = {
   CLOSE_BY: 8,
 } as const;
 
+/** ENUM_POSITION_TYPE. Converted to and from the one side (+1/-1) in lib/market/side.ts only. */
+export const POSITION_TYPE = { BUY: 0, SELL: 1 } as const;
+
+/** ENUM_DEAL_TYPE (the trade kinds and the first balance operations). */
+export const DEAL_TYPE = {
+  BUY: 0,
+  SELL: 1,
+  BALANCE: 2,
+  CREDIT: 3,
+  CHARGE: 4,
+  CORRECTION: 5,
+  BONUS: 6,
+} as const;
+
+/** ENUM_DEAL_ENTRY: how a deal changes a position. */
+export const DEAL_ENTRY = { IN: 0, OUT: 1, INOUT: 2, OUT_BY: 3 } as const;
+
+/** ENUM_DEAL_REASON: who or what caused a deal. */
+export const DEAL_REASON = {
+  CLIENT: 0,
+  MOBILE: 1,
+  WEB: 2,
+  EXPERT: 3,
+  SL: 4,
+  TP: 5,
+  SO: 6,
+  ROLLOVER: 7,
+  VMARGIN: 8,
+  SPLIT: 9,
+} as const;
+
 /** ENUM_TRADE_REQUEST_ACTIONS. */
 export const TRADE_ACTION = { DEAL: 1, PENDING: 5, SLTP: 6, MODIFY: 7, REMOVE: 8, CLOSE_BY: 10 } as const;
 

@@ -837,7 +837,7 @@ export class Mt5Simulator {
       action: TRADE_ACTION.DEAL,
       symbol: this.#o.symbol,
       volume: 0,
-      type: 0,
+      type: ORDER_TYPE.BUY, // not read by the permission check
       position: ticket,
     });
     if (refused) return refused;
@@ -852,7 +852,7 @@ export class Mt5Simulator {
       action: TRADE_ACTION.SLTP,
       symbol: this.#o.symbol,
       volume: 0,
-      type: 0,
+      type: ORDER_TYPE.BUY, // not read by the permission check
       position: ticket,
     });
     if (refused) return refused;

@@ -52,6 +52,9 @@ export function newModel() {
 }
 
 const LOG_MAX = 400;
+// A journalled request keeps MT5's market order type (the wire's ORDER_TYPE_BUY 0 / ORDER_TYPE_SELL 1,
+// lib/market/mt5_constants.ts); this page runs in the browser, so it names them here.
+const ORDER_TYPE_NAMES = ["buy", "sell"];
 const DAY_MS = 86_400_000;
 
 function num(v) {
@@ -155,7 +158,7 @@ export function applyEvent(m, e) {
       m.orders.set(e.cid, { cid: e.cid, kind: e.kind, state: "pending", retcode: null, at: e.ts });
       const r = e.request ?? {};
       const what = e.kind === "entry"
-        ? `${r.type === 0 ? "buy" : r.type === 1 ? "sell" : "order"} ${fmt(r.volume, 2)} lots` +
+        ? `${ORDER_TYPE_NAMES[r.type] ?? "order"} ${fmt(r.volume, 2)} lots` +
           (num(r.sl) !== null ? ` SL ${fmt(r.sl)}` : "") + (num(r.tp) !== null ? ` TP ${fmt(r.tp)}` : "")
         : e.kind === "modify"
         ? `modify SL ${fmt(r.sl)} TP ${fmt(r.tp)}`
