@@ -477,7 +477,7 @@ export class OrderDesk {
     if (this.s.replay || !recs.length) return recs;
     let deals: BrokerDeal[];
     try {
-      deals = (await this.market.broker.historyDeals()).filter((d) => d.entry !== 0 && which(d));
+      deals = (await this.market.broker.historyDeals()).filter((d) => d.entry !== DEAL_ENTRY.IN && which(d));
     } catch (e) {
       if (e instanceof BadReplyError) return recs;
       throw e;
