@@ -41,6 +41,8 @@ options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold 
   --notify URL (repeatable) Slack webhook, Telegram sendMessage or JSON webhook (also "notify" in the config file)
   --notify-fills            a message for every fill too;  --no-notify  ignore the config file's notify URLs
   --allow-critical          virtual: replay a file whose validation has CRITICAL findings
+  --conversion data|static  virtual: profits at the rate of the moment from the data folder's pairs (default
+                            data, as deno task backtest) or at the static table's rates
   --model open|ohlc|lower|ticks [--lower FILE] [--ticks FILE]
                             virtual: stop-loss/take-profit fills along each bar's path (docs/BACKTESTING.md)`;
 
@@ -102,6 +104,7 @@ async function main(): Promise<number> {
         "max-refusals": { type: "string" },
         "max-bad-messages": { type: "string" },
         "allow-critical": { type: "boolean" },
+        conversion: { type: "string" },
         model: { type: "string" },
         lower: { type: "string" },
         ticks: { type: "string" },
@@ -217,6 +220,7 @@ async function main(): Promise<number> {
       timeframe: v.timeframe,
       data: v.data,
       allowCritical: v["allow-critical"],
+      conversion: v.conversion as "data" | "static" | undefined,
       model: v.model === undefined ? undefined : parseModel(v.model),
       lower: v.lower,
       ticks: v.ticks,
@@ -301,6 +305,7 @@ async function runBasket(
       symbols: str("symbols")!.split(","),
       timeframe: str("timeframe") ?? "",
       source: str("source"),
+      conversion: str("conversion") as "data" | "static" | undefined,
       lots: numberOption("lots", str("lots"), { code: "bad_option" }),
       limits: maxPositions !== undefined ? { maxPositions } : undefined,
       durationMin: numberOption("duration", str("duration"), { code: "bad_option" }),

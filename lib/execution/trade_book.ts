@@ -125,7 +125,12 @@ class View implements PositionView {
 /** The trade book: engine-compatible trade accounting (mt5), used by the live runner. */
 export class TradeBook {
   readonly #spec: Instrument;
-  readonly #mult: number;
+  /** Money per 1.0 price move per lot at the static rates (the spec's tick value). */
+  readonly #baseMult: number;
+  /** The same at the rate of the moment (`setValueScale`). */
+  #mult: number;
+  /** Data rate ÷ static rate of the profit currency at the moment (1 = static). */
+  #scale = 1;
   #cash: number;
   #open: BookTrade[] = [];
   /** Closed trades, in closing order. */
@@ -136,8 +141,18 @@ export class TradeBook {
   /** A book for one instrument starting with `cash` (account currency). */
   constructor(spec: Instrument, cash: number) {
     this.#spec = spec;
-    this.#mult = valuePerPriceUnit(spec);
+    this.#baseMult = this.#mult = valuePerPriceUnit(spec);
     this.#cash = cash;
+  }
+
+  /**
+   * Currency conversion at the rate of the moment (lib/portfolio `conversionForFile`'s
+   * multipliers): from now on profits, marks, margin and swap are valued at `scale` × the static
+   * value per price unit, exactly as the backtest engine does at the same moment.
+   */
+  setValueScale(scale: number): void {
+    this.#scale = scale;
+    this.#mult = this.#baseMult * scale;
   }
 
   /** Cash (realised balance). */
@@ -197,7 +212,7 @@ export class TradeBook {
     const nights = swapNights(prevMs, curMs, rolloverHour, s.tripleSwapDay, s.swapWeekends);
     if (!nights) return;
     for (const t of this.#open) {
-      t.swap += nights * swapPerNight(s, Math.sign(t.size), Math.abs(t.size), prevClose);
+      t.swap += nights * swapPerNight(s, Math.sign(t.size), Math.abs(t.size), prevClose) * this.#scale;
     }
   }
 

@@ -154,7 +154,15 @@ export async function runLiveBasket(
   const files = opts.source
     ? await basketFiles(opts.source, symbols, timeframe)
     : await Promise.all(symbols.map((s) => findPreparedTest(s, timeframe, opts.preparedDir)));
-  const basket = await loadBasket({ files, features: strategy.features, allowCritical: opts.allowCritical });
+  if (opts.conversion !== undefined && opts.conversion !== "data" && opts.conversion !== "static") {
+    throw new KinetraError("bad_option", `--conversion must be data or static, got "${opts.conversion}"`);
+  }
+  const basket = await loadBasket({
+    files,
+    features: strategy.features,
+    allowCritical: opts.allowCritical,
+    conversion: opts.conversion,
+  });
 
   // ---- Run folder, journal, session.
   const runId = opts.runId ??

@@ -165,8 +165,20 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
   });
   const equity: number[] = [];
 
+  // Virtual: profits, marks, margin and swap at the rate of the moment (the backtest's conversion):
+  // fills during bar i at its open's rate, marks at its close's, swap at the previous close's.
+  const scale = s.conversion?.valueScale ?? null;
+  const rateAt = (k: number, at: "open" | "close") => {
+    if (!scale) return;
+    const v = scale[at][k];
+    ledger.setValueScale(v);
+    desk.shadow.setValueScale(v);
+  };
+  rateAt(0, "open");
+
   /** Everything after bar i closed: excursions, equity, CHS, breaker, limits, decision. */
   const afterClose = async (i: number): Promise<OrderIntent[]> => {
+    rateAt(i, "close");
     ledger.updateExcursions(bars.high[i], bars.low[i]);
     const eq = ledger.equityAt(bars.close[i], desk.spreadPx(i));
     equity[i] = eq;
@@ -279,7 +291,11 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
           time_msc: bars.time[i],
         });
         if (i >= start) {
-          if (i > 0) ledger.chargeSwap(bars.time[i - 1], bars.time[i], bars.close[i - 1]);
+          if (i > 0) {
+            rateAt(i - 1, "close");
+            ledger.chargeSwap(bars.time[i - 1], bars.time[i], bars.close[i - 1]);
+          }
+          rateAt(i, "open");
           const closes = pending.filter((x) => x.kind === "close");
           const entries = pending.filter((x) => x.kind !== "close");
           await desk.execute(closes, lastDecision, i);

@@ -19,6 +19,7 @@ import { type LiveConfig, loadLiveConfig, requireSecret } from "./config.ts";
 import { assertLiveAllowed, CONFIRM_WORD, type LiveMode } from "./gates.ts";
 import { Journal } from "./journal.ts";
 import { findPreparedTest, loadReplayBars } from "./prepared.ts";
+import { type AlignedRates, conversionForFile, type ConversionInfo } from "../portfolio/conversion.ts";
 import type { LiveIO, LiveOptions } from "./types.ts";
 import { DEFAULT_BREAKER_RESET_MARGIN, DEFAULT_CHS_THRESHOLD } from "../util/defaults.ts";
 
@@ -49,6 +50,12 @@ export interface LiveSession {
   replay: BarArrays | null;
   /** Virtual: the path inside each replayed bar for `opts.model` (null: ohlc). */
   intrabar?: IntrabarPath | null;
+  /**
+   * Virtual: the currency conversion of the replay, as `deno task backtest` resolves it for the same
+   * file (`conversionForFile`): what it is, and the multipliers of the static value per price unit at
+   * each bar's open and close (null: the static rates throughout). Null in demo and live.
+   */
+  conversion?: { info: ConversionInfo; valueScale: AlignedRates | null } | null;
   symbol: string;
   timeframe: string;
   dataPath: string | undefined;
@@ -139,6 +146,15 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
   const mode = opts.mode;
   const strategy = typeof opts.strategy === "string" ? getStrategy(opts.strategy) : opts.strategy;
   const params = resolveParams(strategy, opts.params ?? {});
+  if (opts.conversion !== undefined && opts.conversion !== "data" && opts.conversion !== "static") {
+    throw new KinetraError("bad_option", `--conversion must be data or static, got "${opts.conversion}"`);
+  }
+  if (mode !== "virtual" && opts.conversion !== undefined) {
+    throw new KinetraError(
+      "bad_option",
+      "--conversion is for --mode virtual (a replay); demo and live book what the terminal books",
+    );
+  }
 
   // ---- Gates (before anything connects or is written).
   // Virtual mode needs no credentials: the config is read only for demo and live.
@@ -194,6 +210,17 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
   if ((opts.lower && model !== "lower") || (opts.ticks && model !== "ticks")) {
     throw new KinetraError("bad_option", "--lower goes with --model lower, --ticks with --model ticks");
   }
+  // ---- Virtual: profits converted at the rate of the moment from the data folder's pairs, exactly
+  // as the backtest's `--conversion data` default (static where the folder has no pair path).
+  const conversion = replay
+    ? await conversionForFile({
+      file: dataPath!,
+      time: replay.time,
+      timeframe: timeframe === "?" ? null : timeframe,
+      spec: symbolSpec(symbol),
+      mode: opts.conversion ?? "data",
+    })
+    : null;
   const intrabar = replay && model !== "ohlc"
     ? await loadIntrabarPath(model, replay, {
       file: dataPath!,
@@ -226,6 +253,7 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
     config,
     replay,
     intrabar,
+    conversion,
     symbol,
     timeframe,
     dataPath,
@@ -247,6 +275,7 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
     strategy: strategy.name,
     params,
     data: dataPath ?? null,
+    ...(conversion ? { conversion: conversion.info } : {}),
     ...(intrabar ? { model: modelSummary(intrabar, intrabar.segStart.length - 1) } : {}),
     chs_threshold: threshold,
     breaker_reset_margin: resetMargin,

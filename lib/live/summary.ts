@@ -67,6 +67,7 @@ export async function finishSummary(inp: SummaryInput): Promise<LiveSummary> {
     timeframe: s.timeframe,
     strategy: s.strategy.name,
     ...(s.intrabar ? { model: modelSummary(s.intrabar, s.intrabar.segStart.length - 1) } : {}),
+    ...(s.conversion ? { conversion: s.conversion.info } : {}),
     params: s.params,
     started_at: s.startedAt.toISOString(),
     ended_at: new Date().toISOString(),

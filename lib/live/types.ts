@@ -9,6 +9,7 @@ import type { BridgeTimeouts } from "../mt5/bridge_broker.ts";
 import type { Params, Strategy } from "../strategies/contract.ts";
 import type { LiveMode } from "./gates.ts";
 import type { Readiness } from "./readiness.ts";
+import type { ConversionInfo } from "../portfolio/conversion.ts";
 
 /** Everything `runLive` accepts (the CLI flags of `deno task live`). */
 export interface LiveOptions {
@@ -28,6 +29,12 @@ export interface LiveOptions {
   preparedDir?: string;
   /** Virtual: replay a file even when its validation has CRITICAL findings (`--allow-critical`). */
   allowCritical?: boolean;
+  /**
+   * Virtual: currency conversion of the profit currency to the account's (`--conversion`): `data`
+   * (default) at the rate of the moment from the pairs beside the replay file where a path exists,
+   * else static, exactly like `deno task backtest`; `static` at the fixed table's rates.
+   */
+  conversion?: "data" | "static";
   /**
    * Virtual: the modelling mode of the paper broker's stop-loss/take-profit fills (`--model`,
    * lib/backtest/intrabar.ts; default `ohlc`): `open`, `lower` (`lower`: the lower-timeframe file
@@ -134,6 +141,8 @@ export interface LiveSummary {
   params: Params;
   /** Virtual with `--model` other than ohlc: the modelling mode of the SL/TP fills (absent: ohlc). */
   model?: ModelSummary;
+  /** Virtual: the currency conversion of the replay (as the backtest's `conversion`); absent in demo/live. */
+  conversion?: ConversionInfo;
   /** Start of the session (ISO 8601). */
   started_at: string;
   /** End of the session (ISO 8601). */
