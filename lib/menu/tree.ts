@@ -7,6 +7,7 @@
 import { configureBridge, pinAccount, showConfig, testConnectionAuth } from "./actions/auth.ts";
 import { batchBacktest, compareStrategies, openLastReport, quickBacktest } from "./actions/backtesting.ts";
 import { optimiseParameters, walkForwardAnalysis } from "./actions/research.ts";
+import { portfolioBacktest } from "./actions/portfolio.ts";
 import { fixPipeline, prepareData, showCatalog, validateData } from "./actions/data.ts";
 import { dataSummaryByClass, featureSnapshot, openNotebooks } from "./actions/exploration.ts";
 import { demoTrading, liveGuide, liveTestConnection, virtualTrading } from "./actions/live.ts";
@@ -47,7 +48,7 @@ export function buildMenuTree(): MenuScreen {
         kind: "screen",
         title: "Backtesting",
         description:
-          "quick backtest, batch over the catalog, compare strategies, last report, optimise, walk-forward",
+          "quick backtest, batch over the catalog, compare strategies, last report, optimise, walk-forward, portfolio",
         items: [
           quickBacktest,
           batchBacktest,
@@ -55,6 +56,7 @@ export function buildMenuTree(): MenuScreen {
           openLastReport,
           optimiseParameters,
           walkForwardAnalysis,
+          portfolioBacktest,
         ],
       },
       {
