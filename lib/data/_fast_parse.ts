@@ -22,13 +22,24 @@ export function parseRowsFast(
 ): { length: number; time: Float64Array; arrays: Float64Array[] } | null {
   if (sn.dateOrder !== "ymd" || sn.delimiter === 32 || sn.decimal !== 46 || sn.thousands !== 0) return null;
   // Prices must be positive: a row with a zero or negative price goes to the general parser.
-  const price = roles.map((r) => PRICE_ROLES.has(r));
+  const price = Uint8Array.from(roles, (r) => PRICE_ROLES.has(r) ? 1 : 0);
+  const empty = Uint8Array.from(emptyOk, (e) => e ? 1 : 0);
   const nCells = sn.cellCount;
   const kinds = new Int32Array(nCells).fill(SKIP);
   kinds[sn.roles.date] = DATE;
   if (sn.roles.time !== -1) kinds[sn.roles.time] = TIME;
   for (let r = 0; r < roles.length; r++) kinds[sn.roles[roles[r]]] = r;
+  // Every cell ends at a delimiter or a line feed: a last line without one gets it (a copy), so
+  // no read runs past the end.
+  if (b.length > 0 && b[b.length - 1] !== 10) {
+    const x = new Uint8Array(b.length + 1);
+    x.set(b);
+    x[b.length] = 10;
+    b = x;
+  }
   const n = b.length;
+  // Whole-word reads of the date bytes (the day cache's key).
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   // Capacity from the average length of the first rows (+10 %); grown if the guess is short.
   let cap = estimateRows(b, sn.dataStart);
   let time: Float64Array = new Float64Array(cap);
@@ -38,7 +49,10 @@ export function parseRowsFast(
   const dsep = sn.dateSep;
   let len = 0;
   let i = sn.dataStart;
-  let lastK1 = -1, lastK2 = -1;
+  // The day cache: the 10 raw bytes of the last checked date cell (separators included) and its
+  // day number. It is keyed by the bytes, never by digit arithmetic (which a damaged byte such as
+  // ':' can fake): the same 10 bytes as a checked date are that date again.
+  let lastK1 = 0, lastK2 = 0, lastK3 = -1;
   let lastDays = 0;
   const last = nCells - 1;
   const timeInCell = sn.timeLayout === "in_date_column";
@@ -58,40 +72,67 @@ export function parseRowsFast(
           neg = true;
           c = b[++i];
         }
+        // Up to 9 digits (integer part and fraction) accumulate in a small integer; a longer
+        // number is parsed again from its start in doubles (same value, same checks).
+        const s = i;
         let mant = 0;
         let nd = 0;
-        while (c >= 48 && c <= 57) {
+        let frac = 0;
+        let dot = false;
+        while ((c - 48) >>> 0 <= 9 && nd < 9) {
           mant = mant * 10 + (c - 48);
           nd++;
           c = b[++i];
         }
-        let frac = 0;
         if (c === 46) {
+          dot = true;
           c = b[++i];
-          while (c >= 48 && c <= 57) {
+          while ((c - 48) >>> 0 <= 9 && nd < 9) {
             mant = mant * 10 + (c - 48);
-            frac++;
             nd++;
+            frac++;
             c = b[++i];
           }
         }
+        let v: number = mant;
+        if ((c - 48) >>> 0 <= 9) {
+          i = s;
+          c = b[i];
+          let m = 0;
+          nd = 0;
+          frac = 0;
+          while ((c - 48) >>> 0 <= 9) {
+            m = m * 10 + (c - 48);
+            nd++;
+            c = b[++i];
+          }
+          if (c === 46) {
+            c = b[++i];
+            while ((c - 48) >>> 0 <= 9) {
+              m = m * 10 + (c - 48);
+              frac++;
+              nd++;
+              c = b[++i];
+            }
+          }
+          if (nd > 15) return null;
+          v = m;
+        }
         if (nd === 0) {
-          // An empty cell is allowed where MT5 leaves it empty (tick sides, volumes): NaN.
-          if (neg || !emptyOk[kind] || (c !== delim && c !== 13 && c !== 10 && i < n)) return null;
+          // An empty cell is allowed where MT5 leaves it empty (tick sides, volumes): NaN. A lone
+          // '.' or '-' is not empty.
+          if (neg || dot || empty[kind] === 0 || (c !== delim && c !== 13 && c !== 10 && i < n)) return null;
           arrays[kind][len] = NaN;
         } else {
-          if (nd > 15 || ((neg || mant === 0) && price[kind])) return null;
-          const v = frac === 0 ? mant : mant / POW10[frac];
+          if ((neg || v === 0) && price[kind] === 1) return null;
+          if (frac !== 0) v /= POW10[frac];
           arrays[kind][len] = neg ? -v : v;
         }
       } else if (kind === DATE) {
         if (i + 10 > n) return null;
-        if (b[i + 4] !== dsep || b[i + 7] !== dsep) return null;
-        // The day cache is keyed by the raw bytes (never by digit arithmetic, which a damaged
-        // byte such as ':' can fake): the same 8 bytes as a checked date are that date again.
-        const k1 = (b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3];
-        const k2 = (b[i + 5] << 24) | (b[i + 6] << 16) | (b[i + 8] << 8) | b[i + 9];
-        if (k1 !== lastK1 || k2 !== lastK2) {
+        const k1 = dv.getInt32(i), k2 = dv.getInt32(i + 4), k3 = dv.getUint16(i + 8);
+        if (k1 !== lastK1 || k2 !== lastK2 || k3 !== lastK3) {
+          if (b[i + 4] !== dsep || b[i + 7] !== dsep) return null;
           const y0 = b[i] - 48, y1 = b[i + 1] - 48, y2 = b[i + 2] - 48, y3 = b[i + 3] - 48;
           const m0 = b[i + 5] - 48, m1 = b[i + 6] - 48, d0 = b[i + 8] - 48, d1 = b[i + 9] - 48;
           if (
@@ -107,6 +148,7 @@ export function parseRowsFast(
           if (new Date(days * 86400000).getUTCDate() !== d) return null;
           lastK1 = k1;
           lastK2 = k2;
+          lastK3 = k3;
           lastDays = days;
         }
         t += lastDays * 86400000;

@@ -211,6 +211,22 @@ Deno.test("misaligned bars: off the grid of the other bars; a whole-file offset 
   assert.deepEqual(f.examples, [new Date(one[7]).toISOString().slice(0, 19)]);
 });
 
+Deno.test("misaligned bars before 1970 and at fractional milliseconds: the grid offset is the true remainder", () => {
+  // H1 bars in 1969 (negative epoch times), one of them 30 min off; then the same with 0.5 ms added
+  // to one bar (not a whole millisecond: it is off the grid too).
+  const t = Array.from({ length: 48 }, (_, i) => Date.UTC(1969, 5, 2) + i * H);
+  const one = [...t];
+  one[10] += 30 * 60_000;
+  one[20] += 0.5;
+  const f = validateBars(bars(one), { timeframe: "H1" }).find((x) => x.code === "misaligned_bars")!;
+  assert.equal(f.count, 2);
+  assert.equal(f.grid_offset_minutes, 0);
+  assert.equal(
+    validateBars(bars(t), { timeframe: "H1" }).find((x) => x.code === "misaligned_bars"),
+    undefined,
+  );
+});
+
 Deno.test("validation reads past bad rows: every unreadable row is counted, the rest is checked", async () => {
   const dir = await Deno.makeTempDir();
   const rows = sampleRows(40);
