@@ -349,6 +349,12 @@ function compactClockAt(b: Uint8Array, i: number, e: number): number {
     const sec = digitsAt(b, P, e, 2, 2);
     if (sec < 0 || sec > 59) return NaN;
     ms += sec * 1000;
+    // HistData tick files: HHMMSS then exactly three digits of milliseconds ("170000065").
+    if (P < e && digit(b[P] - 48)) {
+      const milli = digitsAt(b, P, e, 3, 3);
+      if (milli < 0) return NaN;
+      ms += milli;
+    }
   }
   return ms;
 }

@@ -178,6 +178,12 @@ function suffixedVolume(b: Uint8Array, s: number, e: number, dec: number): numbe
   return Math.round(num * k * 1e6) / 1e6;
 }
 
+/** A price written after the file's currency sign (`"$148.56"`), or NaN. */
+function signedPrice(b: Uint8Array, s: number, e: number, sign: number, dec: number, thou: number): number {
+  while (s < e && (b[s] === 32 || b[s] === 34)) s++;
+  return s < e && b[s] === sign ? parseNumber(b, s + 1, e, dec, thou) : NaN;
+}
+
 /** True when the (trimmed) cell starts with a digit (a date, not a header word). */
 function isDigitStart(b: Uint8Array, s: number, e: number): boolean {
   while (s < e && (b[s] === 32 || b[s] === 34)) s++;
@@ -461,6 +467,7 @@ export function parseRows(
       const c = idx[r];
       let v = parseNumber(b, cs[c], ce[c], dec, thou);
       if (v !== v && isVolume[r]) v = suffixedVolume(b, cs[c], ce[c], dec);
+      if (v !== v && isPrice[r] && sn.currency) v = signedPrice(b, cs[c], ce[c], sn.currency, dec, thou);
       if (v !== v) {
         if (isPrice[r] && isNull(b, cs[c], ce[c])) {
           // Yahoo-style rows of `null` (no trading): skipped and counted, never read as zero.

@@ -59,6 +59,8 @@ export interface Sniffed {
   decimal: number;
   /** Thousands separator byte (44 `,` or 46 `.`), or 0 when numbers have none. */
   thousands: number;
+  /** A currency sign every price carries (36 `$`), read past; 0 (or absent) when none. */
+  currency?: number;
   /** Digits of the year in `NN?NN?YY[YY]` dates (2 or 4). */
   yearDigits: number;
   /** Every reading decision that is not a plain MT5 export's (reported as a finding). */
@@ -603,6 +605,25 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   } else {
     // No header: date [time] open high low close [volume [spread]] (MT4 history and similar).
     roles.date = 0;
+    // HistData's tick files: no header, `YYYYMMDD HHMMSSfff,bid,ask,volume` (the time to the
+    // millisecond, which no bar layout carries). Read as ticks only when every sampled row has its
+    // bid at or below its ask; anything else stays a refusal below.
+    if (
+      dataCells.length === 4 && /^\d{8} \d{9}$/.test((dataCells[0] ?? "").trim()) &&
+      dataLines.every((l) => {
+        const c = split(l);
+        return c.length !== 4 || (Number(c[1]) > 0 && Number(c[1]) <= Number(c[2]));
+      })
+    ) {
+      roles.bid = 1;
+      roles.ask = 2;
+      roles.volume = 3;
+      decisions.push(
+        "no header, YYYYMMDD HHMMSSfff and three numbers with the second never below the first: HistData's tick layout (date-time, bid, ask, volume); read as ticks",
+      );
+    }
+  }
+  if (!header && roles.bid === -1) {
     let next = 1;
     const c1 = (dataCells[1] ?? "").trim();
     if (RE_TIME.test(c1)) {
@@ -727,6 +748,7 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   // (quoted) file and decimal commas otherwise (reported either way).
   let decimal = 46;
   let thousands = 0;
+  let currency = 0;
   {
     const idx = (isTicks ? [roles.bid, roles.ask] : [roles.open, roles.high, roles.low, roles.close])
       .filter((i) => i >= 0);
@@ -735,6 +757,15 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
       const c = split(l);
       if (c.length !== cellCount) continue;
       for (const i of idx) cells.push((c[i] ?? "").trim().replace(/^"|"$/g, "").trim());
+    }
+    // Prices written with a dollar sign ("$148.56", nasdaq.com's exports): read without it when
+    // every sampled price carries one; reported.
+    if (cells.length && cells.every((v) => /^\$\d/.test(v))) {
+      currency = 36;
+      for (let k = 0; k < cells.length; k++) cells[k] = cells[k].slice(1);
+      decisions.push(
+        `prices are written with a '$' sign (${JSON.stringify(cells[0] && "$" + cells[0])}); read without it`,
+      );
     }
     const euro = cells.find((v) => /^-?\d{1,3}(\.\d{3})+,\d+$/.test(v));
     const anglo = cells.find((v) => /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(v) && v.includes("."));
@@ -788,6 +819,30 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
       }
     }
   }
+  // Decimal commas in the prices and dots grouping three digits in another numeric column (ariva's
+  // "1.153.245" share counts beside "73,73" prices): with ',' the decimal mark a dot can only
+  // separate thousands; reported. (The parser still requires groups of exactly three digits.)
+  if (decimal === 44 && thousands === 0) {
+    const numeric = (["tick_volume", "volume", "spread"] as ColumnRole[]).map((r) => roles[r]).filter((i) =>
+      i >= 0
+    );
+    let grouped: string | undefined;
+    for (const l of dataLines) {
+      const c = split(l);
+      if (c.length !== cellCount) continue;
+      grouped = numeric.map((i) => (c[i] ?? "").trim().replace(/^"|"$/g, "").trim())
+        .find((v) => /^-?\d{1,3}(\.\d{3})+(,\d+)?$/.test(v));
+      if (grouped) break;
+    }
+    if (grouped) {
+      thousands = 46;
+      decisions.push(
+        `numbers like ${
+          JSON.stringify(grouped)
+        } beside decimal-comma prices: '.' separates thousands (',' is the decimal mark)`,
+      );
+    }
+  }
   // Dots always followed by exactly three digits and no comma anywhere ("113.431"): a thousands dot
   // under a European-language header (investing.com's index points), else a decimal point; either
   // way reported (an MT5 export's prices are never ambiguous).
@@ -830,6 +885,10 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     timeZoneNotes.push(
       "HistData ASCII layout (YYYYMMDD HHMMSS;open;high;low;close;volume): its times are EST, UTC-05:00 all year (no daylight saving); kept as written",
     );
+  } else if (!hasHeader && isTicks && dl.order === "ymd_compact") {
+    timeZoneNotes.push(
+      "HistData's tick times are EST, UTC-05:00 all year (no daylight saving); kept as written",
+    );
   }
   if (
     /GMT|UTC|Z$|[+-]\d\d:?\d\d$/.test((dataCells[roles.date] ?? "").trim().replace(/^"|"$/g, "")) &&
@@ -866,6 +925,7 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     decimal,
     orderHint: orderHintOf(header),
     thousands,
+    currency,
     yearDigits: dl.yearDigits ?? 4,
     firstLine,
     repairs,

@@ -283,6 +283,39 @@ const LAYOUTS: Layout[] = [
     decision: /UTC offset/,
   },
   {
+    name: "ariva.de German: semicolons, decimal-comma prices, dotted thousands in the volumes, newest-first",
+    write: (b) =>
+      [
+        "Datum;Erster;Hoch;Tief;Schlusskurs;Stuecke;Volumen",
+        ...[...b].reverse().map((x) => {
+          const p = parts(x.t);
+          const vol = grouped(String(Number(x.v) * 1000 + 123), ".", ",");
+          return [
+            `${p.Y}-${p.M}-${p.D} ${p.h}:${p.m}`,
+            ...[x.o, x.h, x.l, x.c].map((v) => v.replace(".", ",")),
+            "",
+            vol,
+          ]
+            .join(";");
+        }),
+      ].join("\n") + "\n",
+    decision: /'\.' separates thousands/,
+  },
+  {
+    name: "nasdaq.com: Close/Last first, prices with a '$' sign, newest-first",
+    write: (b) =>
+      [
+        "Date,Close/Last,Volume,Open,High,Low",
+        ...[...b].reverse().map((x) => {
+          const p = parts(x.t);
+          return [`${p.M}/${p.D}/${p.Y} ${p.h}:${p.m}`, `$${x.c}`, x.v, `$${x.o}`, `$${x.h}`, `$${x.l}`].join(
+            ",",
+          );
+        }),
+      ].join("\n") + "\n",
+    decision: /'\$' sign/,
+  },
+  {
     name: "MetaTrader 5 Python API dump (pandas index, epoch seconds)",
     write: (b) =>
       [
@@ -395,7 +428,17 @@ Deno.test("layout property: tick files (bid/ask, or a single price) are read as 
     both,
     ["time,bid,ask", ...ticks.map(([t, p]) => `${t / 1000},${p},${p}`)].join("\n") + "\n",
   );
-  for (const p of [single, both]) {
+  // HistData's tick layout: no header, `YYYYMMDD HHMMSSfff,bid,ask,volume` (bid = ask here).
+  const histdata = `${dir}/histdata_ticks.csv`;
+  const compactMs = (t: number) => {
+    const q = parts(t);
+    return `${q.Y}${q.M}${q.D} ${q.h}${q.m}${q.s}${String(t % 1000).padStart(3, "0")}`;
+  };
+  Deno.writeTextFileSync(
+    histdata,
+    ticks.map(([t, p], i) => `${compactMs(t + (i % 7))},${p},${p},0`).join("\n") + "\n",
+  );
+  for (const p of [single, both, histdata]) {
     const got = await readBars(p, { timeframe: "H4" });
     const a = got.arrays!;
     assert.equal(a.length, bars.length, p);
@@ -409,5 +452,17 @@ Deno.test("layout property: tick files (bid/ask, or a single price) are read as 
   }
   const d = (await readBars(single, { timeframe: "H4" })).meta.report!.decisions!;
   assert.ok(d.some((x) => /single price column/.test(x)), JSON.stringify(d));
+  const h = (await readBars(histdata, { timeframe: "H4" })).meta.report!.decisions!;
+  assert.ok(h.some((x) => /HistData's tick layout/.test(x)), JSON.stringify(h));
+  // The same layout with a bid above its ask is not HistData's: it could be read two ways, so it is refused.
+  const odd = `${dir}/odd_ticks.csv`;
+  Deno.writeTextFileSync(
+    odd,
+    ticks.map(([t, p], i) => `${compactMs(t)},${i === 5 ? Number(p) + 1 : p},${p},0`).join("\n") + "\n",
+  );
+  await assert.rejects(
+    () => readBars(odd, { timeframe: "H4" }),
+    (e) => isKinetraError(e) && e.code === "missing_column",
+  );
   await Deno.remove(dir, { recursive: true });
 });

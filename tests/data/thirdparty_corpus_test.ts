@@ -1,8 +1,10 @@
 /**
- * Issue 20 corpus: 30 real third-party files (tests/fixtures/thirdparty, sources and licences in its
- * README). For each, the expected rows, first and last bar times and closes come from a small
- * per-layout script here (string splitting and Date.UTC, no reader code), and the reader must
- * agree, without a CRITICAL finding, reporting its decisions in `read_decisions`.
+ * Issue 20 corpus: real third-party files (sources and licences in tests/fixtures/thirdparty/README.md;
+ * the files are kept outside the repository). For each, the expected rows, first and last bar (or
+ * tick) times and closes (bids) come from a small per-layout script here (string splitting and
+ * Date.UTC, no reader code), and the reader must agree, without a CRITICAL finding, reporting its
+ * decisions in `read_decisions`. The run prints how many files it read and which of the issue's
+ * layout groups they covered.
  */
 import assert from "node:assert/strict";
 import { inspectFile } from "../../lib/data/inspect.ts";
@@ -57,8 +59,73 @@ const ymd = (s: string) => {
 /** One expected bar: time (ms) and close. */
 type Row = [number, number];
 
+const HOUR = 3_600_000;
+/** "HH:MM[:SS[.fff…]]" as ms of day. */
+const clock = (t: string) => {
+  const [hms, frac = ""] = t.split(".");
+  const [hh, mi, ss = 0] = hms.split(":").map(Number);
+  return hh * HOUR + mi * 60_000 + Number(ss) * 1000 + Number(frac.slice(0, 3).padEnd(3, "0"));
+};
+/** Dukascopy "DD.MM.YYYY HH:MM:SS.fff[ GMT±HHMM]" as UTC ms. */
+const dukascopy = (x: string) => {
+  const [d, t, zone] = x.split(" ");
+  const off = zone
+    ? (zone[3] === "-" ? -1 : 1) * (Number(zone.slice(4, 6)) * HOUR + Number(zone.slice(6, 8)) * 60_000)
+    : 0;
+  return dmy(d, ".") + clock(t) - off;
+};
+/** "YYYY-MM-DD HH:MM:SS[.f…][±HH:MM]" as UTC ms. */
+const isoOffset = (x: string) => {
+  const m = /^(\S+) ([\d:.]+?)(?:([+-])(\d\d):(\d\d))?$/.exec(x)!;
+  const off = m[3] ? (m[3] === "-" ? -1 : 1) * (Number(m[4]) * HOUR + Number(m[5]) * 60_000) : 0;
+  return ymd(m[1]) + clock(m[2]) - off;
+};
+/** HistData "YYYYMMDD HHMMSS[fff]" (as written, EST). */
+const compact = (x: string) => {
+  const [d, t] = x.split(" ");
+  return Date.UTC(Number(d.slice(0, 4)), Number(d.slice(4, 6)) - 1, Number(d.slice(6, 8))) +
+    Number(t.slice(0, 2)) * HOUR + Number(t.slice(2, 4)) * 60_000 + Number(t.slice(4, 6)) * 1000 +
+    Number(t.slice(6) || "0");
+};
+
+/** Tick files: every row is kept (no de-duplication); the "close" is the bid. */
+const isTickFile = (f: string) => f.startsWith("histdata_ticks") || f.startsWith("truefx_");
+
 /** The expected rows of a file, by layout. */
 function expected(f: string): Row[] {
+  if (f.startsWith("histdata_nt")) {
+    return lines(f).map((l) => l.split(";")).map((c) => [compact(c[0]), Number(c[4])]);
+  }
+  if (f.startsWith("histdata_ticks")) {
+    return lines(f).map((l) => l.split(",")).map((c) => [compact(c[0]), Number(c[1])]);
+  }
+  if (f.startsWith("binance_futures")) {
+    return lines(f).slice(1).map((l) => l.split(",")).map((c) => [Number(c[0]), Number(c[4])]);
+  }
+  if (f.startsWith("binance_spot")) {
+    return lines(f).map((l) => l.split(",")).map((c) => [Number(c[0]), Number(c[4])]);
+  }
+  if (f.startsWith("investing_it")) {
+    return lines(f).slice(1).map((l) => csv(l)).map((c) => [dmy(c[0], "."), es(c[1])]);
+  }
+  if (f.startsWith("investing_fr")) {
+    return lines(f).slice(1).map((l) => csv(l)).map((c) => [dmy(c[0], "/"), es(c[1])]);
+  }
+  if (f.startsWith("nasdaq_dollar")) {
+    return lines(f).slice(1).map((l) => csv(l)).map((c) => [mdy(c[0]), Number(c[1].replace(/^\$/, ""))]);
+  }
+  if (f.startsWith("ariva_de")) {
+    return lines(f).slice(1).map((l) => l.split(";")).map((c) => [ymd(c[0]), es(c[4])]);
+  }
+  if (f.startsWith("dukascopy")) {
+    return lines(f).slice(1).map((l) => l.split(",")).map((c) => [dukascopy(c[0]), Number(c[4])]);
+  }
+  if (f.startsWith("truefx_")) {
+    return lines(f).slice(1).map((l) => l.split(",")).map((c) => [isoOffset(c[0]), Number(c[1])]);
+  }
+  if (f.startsWith("fxcm_")) {
+    return lines(f).slice(1).map((l) => l.split(",")).map((c) => [isoOffset(c[0]), Number(c[4])]);
+  }
   if (f.startsWith("investing_es_eurcop")) {
     // Every line wrapped in quotes with doubled inner quotes (a spreadsheet re-save).
     return lines(f).slice(1).map((l) => {
@@ -128,6 +195,19 @@ function expected(f: string): Row[] {
 
 /** Decisions each layout must report (a regular expression over the read_decisions message). */
 function mustReport(f: string): RegExp | null {
+  if (f.startsWith("histdata_nt")) return /HistData ASCII layout.*EST, UTC-05:00/;
+  if (f.startsWith("histdata_ticks")) return /HistData's tick layout.*read as ticks.*EST, UTC-05:00/;
+  if (f.startsWith("binance_")) return /epoch milliseconds/;
+  if (f === "investing_fr_oat10y_daily.csv") return /read as a decimal comma because the header is French/;
+  if (f.startsWith("investing_it") || f.startsWith("investing_fr")) {
+    return /columns mapped by name: .*→ close.*day-first: line \d+/;
+  }
+  if (f.startsWith("nasdaq_dollar")) return /'\$' sign.*read without it.*month-first: line \d+/;
+  if (f.startsWith("ariva_de")) return /"Schlusskurs" → close.*'\.' separates thousands/;
+  if (f.startsWith("dukascopy_gmt_offset")) return /UTC offset; converted to UTC.*day-first: line \d+/;
+  if (f === "dukascopy_spy_daily.csv") return /day-first: line \d+/;
+  if (f.startsWith("dukascopy")) return /read day-first because the header is Dukascopy/;
+  if (f.startsWith("truefx_") || f.startsWith("fxcm_")) return /UTC offset; converted to UTC/;
   if (f.startsWith("cdd_gemini")) return /preamble/;
   if (f.startsWith("cdd_excel")) return /does not hold readable times/;
   if (f.startsWith("investing_es_eurcop")) return /decimal mark|columns mapped/;
@@ -140,6 +220,62 @@ function mustReport(f: string): RegExp | null {
   if (f.startsWith("cdd_binance")) return /epoch milliseconds/;
   if (f.startsWith("mt5_python")) return /pandas index.*epoch seconds/;
   return null;
+}
+
+/** The issue's layout groups (its "Layouts to read" list), and the ones each file holds. */
+const GROUPS: Record<string, string> = {
+  preamble: "preamble lines before the header",
+  header_shape: "header split differently from the rows, extra header names, empty trailing cells",
+  es: "Spanish header",
+  de: "German header",
+  fr: "French header",
+  it: "Italian header",
+  pt: "Portuguese header",
+  investing: 'investing.com "Price"/"Último" close, Vol. K/M, Change %',
+  decimal_comma: "decimal comma",
+  semicolon_decimal_comma: "decimal comma with a semicolon or tab delimiter",
+  thousands: "thousands separators",
+  histdata: "HistData ASCII",
+  epoch_s: "epoch seconds",
+  epoch_ms: "epoch milliseconds (Binance klines, CryptoDataDownload unix)",
+  newest_first: "newest-first order",
+  yahoo_null: "Yahoo rows of null",
+  two_digit_year: "two-digit years",
+  day_month_scan: "day/month order decided by scanning the rows",
+  dukascopy_gmt: "Dukascopy GMT offset in each timestamp",
+  mt5_python: "MetaTrader 5 Python API dump",
+  ticks: "tick files (bid/ask)",
+};
+function groupsOf(f: string): string[] {
+  const g: string[] = [];
+  const add = (...x: string[]) => g.push(...x);
+  if (f.startsWith("investing_")) add("investing", "newest_first");
+  if (/^investing_(es|pt|it|fr)_/.test(f)) add("decimal_comma");
+  if (f.startsWith("investing_es") || f.startsWith("es_plain")) add("es");
+  if (f.startsWith("investing_pt")) add("pt", "thousands");
+  if (f.startsWith("investing_it")) add("it");
+  if (f.startsWith("investing_fr")) add("fr");
+  if (/^investing_es_(gold|silver|platinum|xau|xpt|bitcoin)/.test(f) || f === "investing_fr_masi_daily.csv") {
+    add("thousands");
+  }
+  if (/^investing_(en_(eurusd|bitcoin_daily)|it|fr)/.test(f) || f.startsWith("nasdaq")) add("day_month_scan");
+  if (f.startsWith("ariva_de")) {
+    add("de", "decimal_comma", "semicolon_decimal_comma", "thousands", "newest_first");
+  }
+  if (f.startsWith("cdd_gemini")) add("preamble", "epoch_ms", "newest_first");
+  if (f.startsWith("cdd_binance")) add("epoch_ms", "newest_first");
+  if (f.startsWith("cdd_excel") || f.startsWith("coinmarketcap") || f.startsWith("nasdaq")) {
+    add("newest_first");
+  }
+  if (f.startsWith("binance_")) add("epoch_ms");
+  if (f.startsWith("yahoo_nsei_daily_nulls")) add("yahoo_null");
+  if (f.startsWith("mt5_python")) add("mt5_python", "epoch_s");
+  if (f.startsWith("histdata_nt")) add("histdata");
+  if (f.startsWith("histdata_ticks")) add("histdata", "ticks");
+  if (f.startsWith("truefx_")) add("ticks");
+  if (f.startsWith("dukascopy_gmt_offset") || f === "dukascopy_spy_daily.csv") add("day_month_scan");
+  if (f.startsWith("dukascopy_gmt_offset")) add("dukascopy_gmt");
+  return [...new Set(g)];
 }
 
 const iso = (t: number) => new Date(t).toISOString().slice(0, 19);
@@ -156,20 +292,51 @@ Deno.test({
   for (const f of files) assert.match(readme, new RegExp("`" + f.replace(/[.^$]/g, "\\$&") + "`"), f);
 });
 
+Deno.test({
+  name: "the corpus covers at least 15 of the issue's layout groups (printed with their file counts)",
+  ignore: !FOUND,
+}, () => {
+  const count = new Map<string, number>();
+  for (const f of files) for (const g of groupsOf(f)) count.set(g, (count.get(g) ?? 0) + 1);
+  const covered = Object.keys(GROUPS).filter((g) => count.has(g));
+  console.error(
+    `third-party corpus: ${files.length} files, ${covered.length} of ${
+      Object.keys(GROUPS).length
+    } layout groups:\n` +
+      Object.entries(GROUPS).map(([g, name]) =>
+        `  ${count.has(g) ? "✓" : "✗"} ${name}: ${count.get(g) ?? 0} file(s)`
+      )
+        .join("\n"),
+  );
+  assert.ok(covered.length >= 15, `${covered.length} groups covered`);
+});
+
 for (const f of files) {
   Deno.test(`third-party file ${f}: rows, first/last times and closes as stated independently`, async () => {
     const rows = expected(f);
-    // Sort and keep the last of repeated times (none are expected in this corpus).
-    const byTime = new Map<number, number>();
-    for (const [t, c] of rows) byTime.set(t, c);
-    const times = [...byTime.keys()].sort((a, b) => a - b);
     const r = await inspectFile(`${DIR}/${f}`);
     assert.ok(r.format !== null, `${f}: read (${JSON.stringify(r.findings[0])})`);
-    assert.equal(r.rows, times.length, `${f}: rows`);
-    assert.equal(r.first_time, iso(times[0]), `${f}: first time`);
-    assert.equal(r.last_time, iso(times[times.length - 1]), `${f}: last time`);
-    assert.equal(r.first_close, byTime.get(times[0]), `${f}: first close`);
-    assert.equal(r.last_close, byTime.get(times[times.length - 1]), `${f}: last close`);
+    if (isTickFile(f)) {
+      // Ticks: every row kept, sorted stably by time; the times carry milliseconds.
+      const sorted = rows.map((x, i) => [...x, i]).sort((a, b) => a[0] - b[0] || a[2] - b[2]);
+      const isoMs = (t: number) => new Date(t).toISOString().slice(0, 23).replace(/\.000$/, "");
+      assert.equal(r.format, "mt5_ticks", `${f}: format`);
+      assert.equal(r.rows, sorted.length, `${f}: ticks`);
+      assert.equal(r.first_time, isoMs(sorted[0][0]), `${f}: first time`);
+      assert.equal(r.last_time, isoMs(sorted[sorted.length - 1][0]), `${f}: last time`);
+      assert.equal(r.first_close, sorted[0][1], `${f}: first bid`);
+      assert.equal(r.last_close, sorted[sorted.length - 1][1], `${f}: last bid`);
+    } else {
+      // Sort and keep the last of repeated times (none are expected in this corpus).
+      const byTime = new Map<number, number>();
+      for (const [t, c] of rows) byTime.set(t, c);
+      const times = [...byTime.keys()].sort((a, b) => a - b);
+      assert.equal(r.rows, times.length, `${f}: rows`);
+      assert.equal(r.first_time, iso(times[0]), `${f}: first time`);
+      assert.equal(r.last_time, iso(times[times.length - 1]), `${f}: last time`);
+      assert.equal(r.first_close, byTime.get(times[0]), `${f}: first close`);
+      assert.equal(r.last_close, byTime.get(times[times.length - 1]), `${f}: last close`);
+    }
     assert.ok(!r.findings.some((x) => x.severity === "CRITICAL"), `${f}: ${JSON.stringify(r.findings)}`);
     const want = mustReport(f);
     if (want) {
