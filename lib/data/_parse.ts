@@ -14,7 +14,7 @@ import {
   textOf,
 } from "./_decode.ts";
 import { parseRowsFast } from "./_fast_parse.ts";
-import type { ColumnRole, Sniffed } from "./sniff.ts";
+import { type ColumnRole, parseClock12, type Sniffed } from "./sniff.ts";
 
 /** Parsed columns in file order (not yet sorted or de-duplicated). */
 export interface RawColumns {
@@ -440,7 +440,9 @@ export function parseRows(
       time = t2;
       arrays = grow(arrays, cap);
     }
-    let t = parseDateCell(b, cs[dateIdx], ce[dateIdx], order, dateSep, timeInCell, sn.yearDigits);
+    let t = sn.clock12
+      ? parseClock12(textOf(b, cs[dateIdx], ce[dateIdx]))
+      : parseDateCell(b, cs[dateIdx], ce[dateIdx], order, dateSep, timeInCell, sn.yearDigits);
     if (timeIdx !== -1 && t === t) {
       const tod = parseTimeCell(b, cs[timeIdx], ce[timeIdx]);
       t = tod === tod ? t + tod : NaN;

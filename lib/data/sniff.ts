@@ -61,6 +61,8 @@ export interface Sniffed {
   thousands: number;
   /** A currency sign every price carries (36 `$`), read past; 0 (or absent) when none. */
   currency?: number;
+  /** Date cells `YYYY-MM-DD HH-AM|PM` (read by `parseClock12`); absent or false otherwise. */
+  clock12?: boolean;
   /** Digits of the year in `NN?NN?YY[YY]` dates (2 or 4). */
   yearDigits: number;
   /** Every reading decision that is not a plain MT5 export's (reported as a finding). */
@@ -199,6 +201,23 @@ function splitLine(line: string, delim: string): string[] {
 
 function countCells(line: string, delim: string): number {
   return splitLine(line, delim).length;
+}
+
+const RE_CLOCK12 = /^(\d{4})-(\d\d)-(\d\d) (\d\d)-(AM|PM)$/;
+
+/**
+ * CryptoDataDownload's old hourly time `YYYY-MM-DD HH-AM` / `HH-PM` (a 12-hour clock: 12-AM is
+ * 00:00, 12-PM is noon) as epoch ms, or NaN unless the whole cell (spaces and quotes aside) is
+ * exactly such a time on a real calendar day.
+ */
+export function parseClock12(cell: string): number {
+  const m = RE_CLOCK12.exec(cell.trim().replace(/^"|"$/g, "").trim());
+  if (!m) return NaN;
+  const [y, mo, d, h] = [m[1], m[2], m[3], m[4]].map(Number);
+  if (h < 1 || h > 12 || y < 1800 || y > 2199) return NaN;
+  const t = Date.UTC(y, mo - 1, d, (h % 12) + (m[5] === "PM" ? 12 : 0));
+  const back = new Date(t);
+  return back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? t : NaN;
 }
 
 const RE_YMD = /^(\d{4})([.\-/])(\d{1,2})\2(\d{1,2})(?:$|[ T]\d)/;
@@ -741,6 +760,15 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     );
   }
   const timeLayout = timeIsSeparate ? "separate_column" : dl.hasTime ? "in_date_column" : "none";
+  const clock12 = !timeIsSeparate &&
+    RE_CLOCK12.test((dataCells[roles.date] ?? "").trim().replace(/^"|"$/g, ""));
+  if (clock12) {
+    decisions.push(
+      `times are written on a 12-hour clock (${
+        JSON.stringify((dataCells[roles.date] ?? "").trim())
+      }, CryptoDataDownload's old layout): 12-AM is 00:00, 12-PM is noon`,
+    );
+  }
 
   // Decimal mark and thousands separator, from every sampled price cell: a cell holding both marks
   // decides ("1.234,50" or "1,234.50"); else a comma followed by other than three digits is a
@@ -926,6 +954,7 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     orderHint: orderHintOf(header),
     thousands,
     currency,
+    clock12,
     yearDigits: dl.yearDigits ?? 4,
     firstLine,
     repairs,

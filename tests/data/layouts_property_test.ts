@@ -246,6 +246,21 @@ const LAYOUTS: Layout[] = [
     decision: /preamble/,
   },
   {
+    name: "CryptoDataDownload (old): title line, 12-hour clock `YYYY-MM-DD HH-AM|PM`, newest-first",
+    write: (b) =>
+      [
+        "Timestamps are UTC timezone,https://www.CryptoDataDownload.com",
+        "Date,Symbol,Open,High,Low,Close,Volume XYZ,Volume USD",
+        ...[...b].reverse().map((x) => {
+          const p = parts(x.t);
+          const h = Number(p.h);
+          const h12 = `${p2(h % 12 === 0 ? 12 : h % 12)}-${h < 12 ? "AM" : "PM"}`;
+          return [`${p.Y}-${p.M}-${p.D} ${h12}`, "XYZUSD", x.o, x.h, x.l, x.c, x.v, "0"].join(",");
+        }),
+      ].join("\n") + "\n",
+    decision: /preamble.*12-hour clock/,
+  },
+  {
     name: "Yahoo: Adj Close and rows of null",
     write: (b) =>
       [

@@ -96,6 +96,16 @@ function expected(f: string): Row[] {
   if (f.startsWith("histdata_nt")) {
     return lines(f).map((l) => l.split(";")).map((c) => [compact(c[0]), Number(c[4])]);
   }
+  if (f.startsWith("cdd_ampm") || f.startsWith("cdd_coinbase")) {
+    // Old CryptoDataDownload files: an optional preamble line, then `Date,Symbol,…`; hourly times
+    // on a 12-hour clock ("2019-06-04 01-AM": 12-AM is midnight, 12-PM noon).
+    const all = lines(f);
+    return all.slice(all.findIndex((l) => l.startsWith("Date,")) + 1).map((l) => l.split(",")).map((c) => {
+      const [d, hm] = c[0].split(" ");
+      const h = hm ? Number(hm.slice(0, 2)) % 12 + (hm.endsWith("PM") ? 12 : 0) : 0;
+      return [ymd(d) + h * HOUR, Number(c[5])];
+    });
+  }
   if (f.startsWith("histdata_ticks")) {
     return lines(f).map((l) => l.split(",")).map((c) => [compact(c[0]), Number(c[1])]);
   }
@@ -208,6 +218,9 @@ function mustReport(f: string): RegExp | null {
   if (f === "dukascopy_spy_daily.csv") return /day-first: line \d+/;
   if (f.startsWith("dukascopy")) return /read day-first because the header is Dukascopy/;
   if (f.startsWith("truefx_") || f.startsWith("fxcm_")) return /UTC offset; converted to UTC/;
+  if (f.startsWith("cdd_ampm_nopreamble")) return /12-hour clock/;
+  if (f.startsWith("cdd_ampm")) return /preamble.*12-hour clock/;
+  if (f.startsWith("cdd_coinbase")) return /preamble: "Created on/;
   if (f.startsWith("cdd_gemini")) return /preamble/;
   if (f.startsWith("cdd_excel")) return /does not hold readable times/;
   if (f.startsWith("investing_es_eurcop")) return /decimal mark|columns mapped/;
@@ -267,6 +280,8 @@ function groupsOf(f: string): string[] {
   if (f.startsWith("cdd_excel") || f.startsWith("coinmarketcap") || f.startsWith("nasdaq")) {
     add("newest_first");
   }
+  if (f.startsWith("cdd_ampm") || f.startsWith("cdd_coinbase")) add("newest_first");
+  if (/^cdd_(ampm_coinbase|coinbase)/.test(f)) add("preamble");
   if (f.startsWith("binance_")) add("epoch_ms");
   if (f.startsWith("yahoo_nsei_daily_nulls")) add("yahoo_null");
   if (f.startsWith("mt5_python")) add("mt5_python", "epoch_s");
