@@ -96,13 +96,18 @@ export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}
   const raw = opts.rawTime ?? t;
   let backwards = 0;
   let desc = raw.length > 1;
+  let equalNeighbours = false;
   const backEx: unknown[] = [];
   for (let i = 1; i < raw.length; i++) {
-    if (raw[i] < raw[i - 1]) {
+    const x = raw[i], p = raw[i - 1];
+    if (x > p) desc = false;
+    else if (x < p) {
       backwards++;
-      if (backEx.length < 3) backEx.push({ row: i + 1, time: isoTime(raw[i]), after: isoTime(raw[i - 1]) });
+      if (backEx.length < 3) backEx.push({ row: i + 1, time: isoTime(x), after: isoTime(p) });
+    } else {
+      desc = false;
+      if (x === p) equalNeighbours = true;
     }
-    if (!(raw[i] < raw[i - 1])) desc = false;
   }
   if (desc) {
     out.push({
@@ -120,7 +125,7 @@ export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}
       examples: backEx,
     });
   }
-  if (backwards > 0 || hasEqualNeighbours(raw)) {
+  if (backwards > 0 || equalNeighbours) {
     const sorted = Float64Array.from(raw).sort();
     let dups = 0;
     const ex: unknown[] = [];
@@ -144,8 +149,12 @@ export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}
   }
 
   // Prices and volumes.
-  let nonPos = 0, nonFin = 0, hl = 0, oc = 0, negVol = 0;
-  const npEx: unknown[] = [], nfEx: unknown[] = [], hlEx: unknown[] = [], ocEx: unknown[] = [];
+  let nonPos = 0, nonFin = 0, hl = 0, oc = 0, negVol = 0, spikes = 0;
+  const npEx: unknown[] = [],
+    nfEx: unknown[] = [],
+    hlEx: unknown[] = [],
+    ocEx: unknown[] = [],
+    spEx: unknown[] = [];
   for (let i = 0; i < n; i++) {
     const o = a.open[i], h = a.high[i], l = a.low[i], c = a.close[i];
     if (!(o > 0 && h > 0 && l > 0 && c > 0)) {
@@ -163,6 +172,19 @@ export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}
       if (ocEx.length < 3) ocEx.push({ time: isoTime(t[i]), open: o, high: h, low: l, close: c });
     }
     if (a.tickVolume[i] < 0 || a.volume[i] < 0 || (a.spread !== null && a.spread[i] < 0)) negVol++;
+    // Price spikes: a close more than 10 times (or under a tenth of) both neighbours' closes is a
+    // damaged value (e.g. a digit or exponent gone wrong), not a market move.
+    if (c > 0 && c !== Infinity) {
+      const p = i > 0 ? a.close[i - 1] : NaN, q = i + 1 < n ? a.close[i + 1] : NaN;
+      const okP = p > 0 && p !== Infinity, okQ = q > 0 && q !== Infinity;
+      // Cheap common case first: within a factor 10 of either neighbour is no spike.
+      if (
+        (okP || okQ) && !(okP && c <= p * 10 && c * 10 >= p) && !(okQ && c <= q * 10 && c * 10 >= q)
+      ) {
+        spikes++;
+        if (spEx.length < 3) spEx.push({ time: isoTime(t[i]), close: c, previous: p, next: q });
+      }
+    }
   }
   if (nonPos) {
     out.push({
@@ -181,23 +203,6 @@ export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}
       count: nonFin,
       examples: nfEx,
     });
-  }
-  // Price spikes: a close more than 10 times (or under a tenth of) both neighbours' closes is a
-  // damaged value (e.g. a digit or exponent gone wrong), not a market move.
-  let spikes = 0;
-  const spEx: unknown[] = [];
-  const cl = a.close;
-  for (let i = 0; i < n; i++) {
-    const c = cl[i];
-    if (!(c > 0) || c === Infinity) continue;
-    const p = i > 0 ? cl[i - 1] : NaN, q = i + 1 < n ? cl[i + 1] : NaN;
-    const okP = p > 0 && p !== Infinity, okQ = q > 0 && q !== Infinity;
-    if (!okP && !okQ) continue;
-    // Cheap common case first: within a factor 10 of either neighbour is no spike.
-    if (okP && c <= p * 10 && c * 10 >= p) continue;
-    if (okQ && c <= q * 10 && c * 10 >= q) continue;
-    spikes++;
-    if (spEx.length < 3) spEx.push({ time: isoTime(t[i]), close: c, previous: p, next: q });
   }
   if (spikes) {
     out.push({
@@ -361,11 +366,6 @@ export function validateBars(input: BarArrays | Bars, opts: ValidateOptions = {}
 function gridOffset(x: number, m: number): number {
   if (x === Math.floor(x) && x < 4503599627370496 && x > -4503599627370496) return x - Math.floor(x / m) * m;
   return ((x % m) + m) % m;
-}
-
-function hasEqualNeighbours(t: Float64Array): boolean {
-  for (let i = 1; i < t.length; i++) if (t[i] === t[i - 1]) return true;
-  return false;
 }
 
 /** Findings that come from how the file was read (repairs, truncation). */

@@ -211,6 +211,40 @@ Deno.test("misaligned bars: off the grid of the other bars; a whole-file offset 
   assert.deepEqual(f.examples, [new Date(one[7]).toISOString().slice(0, 19)]);
 });
 
+Deno.test("price spikes, newest-first rows and adjacent repeated times are each found from one pass", () => {
+  const t = weekdayHours(1);
+  const n = t.length;
+  // Closes near 1 with spikes at the first bar, in the middle (x 12), a dip (/ 11) and the last bar;
+  // a move of x 9 is no spike (closes are the price + 0.0005, see bars()).
+  const spiky = (i: number) =>
+    i === 0 ? 20 : i === 5 ? 12 : i === 9 ? 1 / 11 : i === 14 ? 9 : i === n - 1 ? 0.05 : 1 + i * 0.001;
+  const f = validateBars(bars(t, spiky), { timeframe: "H1" });
+  const sp = f.find((x) => x.code === "price_spike")!;
+  assert.equal(sp.severity, "CRITICAL");
+  assert.equal(sp.count, 4);
+  assert.deepEqual(
+    (sp.examples as Array<{ close: number }>).map((e) => e.close),
+    [0, 5, 9].map((i) => spiky(i) + 0.0005),
+  );
+  // Two neighbouring damaged closes: each is within x10 of the other, so neither is a spike alone.
+  const pair = (i: number) => (i === 7 || i === 8 ? 50 : 1);
+  assert.equal(
+    validateBars(bars(t, pair), { timeframe: "H1" }).find((x) => x.code === "price_spike"),
+    undefined,
+  );
+  // Newest-first file order (rawTime) is LOW and not "unsorted"; a repeated time next to itself is
+  // a duplicate even when nothing goes back in time.
+  const desc = Float64Array.from([...t].reverse());
+  const nf = validateBars(bars(t), { timeframe: "H1", rawTime: desc });
+  assert.equal(nf.find((x) => x.code === "newest_first")?.severity, "LOW");
+  assert.equal(nf.find((x) => x.code === "unsorted_bars"), undefined);
+  const rep = Float64Array.from([...t.slice(0, 10), t[9], ...t.slice(10)]);
+  const d = validateBars(bars(t), { timeframe: "H1", rawTime: rep });
+  assert.equal(d.find((x) => x.code === "duplicate_bars")?.count, 1);
+  assert.equal(d.find((x) => x.code === "unsorted_bars"), undefined);
+  assert.equal(d.find((x) => x.code === "newest_first"), undefined);
+});
+
 Deno.test("misaligned bars before 1970 and at fractional milliseconds: the grid offset is the true remainder", () => {
   // H1 bars in 1969 (negative epoch times), one of them 30 min off; then the same with 0.5 ms added
   // to one bar (not a whole millisecond: it is off the grid too).
