@@ -16,7 +16,8 @@ import {
   runLive,
   testConnection,
 } from "../lib/live/mod.ts";
-import { runLiveBasket } from "../lib/live/basket.ts";
+import { BASKET_LIVE_REFUSED, runLiveBasket } from "../lib/live/basket.ts";
+import { runDemoBasket } from "../lib/live/basket_demo.ts";
 import { type Dashboard, startDashboard } from "../lib/dashboard/mod.ts";
 import {
   loadNotifyConfig,
@@ -30,6 +31,8 @@ const USAGE = `usage:
   deno task live --mode virtual --strategy NAME --symbols A,B,C --timeframe TF [--source DIR] [--lots N]
     [--max-positions N] [options]   (several symbols on one account; docs/PORTFOLIO.md)
   deno task live --mode demo --symbol S --timeframe TF --strategy NAME [--bridge HOST:PORT] [--yes] [options]
+  deno task live --mode demo --symbols A,B,C --timeframe TF --strategy NAME [--max-positions N] [--bridge HOST:PORT]
+    [--yes] [options]   (several symbols on one DEMO account; the first one's bars pace the session)
   deno task live --mode live ... --i-accept-real-money-risk   (also KINETRA_ALLOW_LIVE=1 and a pinned account)
   deno task live --test-connection [--bridge HOST:PORT] [--symbol S]
   deno task live --init-config
@@ -295,9 +298,71 @@ async function runBasket(
   print: (l: string) => void,
 ): Promise<number> {
   const str = (k: string) => v[k] as string | undefined;
+  if (v.mode === "live") {
+    throw new KinetraError("bad_option", BASKET_LIVE_REFUSED);
+  }
+  if (v.mode === "demo") {
+    for (const k of ["source", "lots", "conversion", "data", "symbol"]) {
+      if (v[k] !== undefined) {
+        throw new KinetraError(
+          "bad_option",
+          `--${k} does not apply to demo mode on several symbols (the terminal serves the bars and books the money; ` +
+            "sizing is the strategy's, as in single-symbol demo mode)",
+        );
+      }
+    }
+  }
   const kill = killSwitch((s) => print(`${s}: halting cleanly…`));
   try {
     const maxPositions = numberOption("max-positions", str("max-positions"), { code: "bad_option" });
+    if (v.mode === "demo") {
+      const summary = await runDemoBasket({
+        mode: "demo",
+        strategy: str("strategy")!,
+        params,
+        symbols: str("symbols")!.split(","),
+        timeframe: str("timeframe") ?? "",
+        maxPositions,
+        durationMin: numberOption("duration", str("duration"), { code: "bad_option" }),
+        maxTrades: numberOption("max-trades", str("max-trades"), { code: "bad_option" }),
+        chsThreshold: numberOption("chs-threshold", str("chs-threshold"), { code: "bad_option" }),
+        breakerResetMargin: numberOption("breaker-reset-margin", str("breaker-reset-margin"), {
+          code: "bad_option",
+        }),
+        bridge: str("bridge"),
+        yes: v.yes === true,
+        flattenOnBreaker: v["flatten-on-breaker"] === true,
+        flattenOnHalt: v["flatten-on-halt"] === true,
+        maxDailyLoss: numberOption("max-daily-loss", str("max-daily-loss"), { code: "bad_option" }),
+        maxPositionLots: numberOption("max-position", str("max-position"), { code: "bad_option" }),
+        autoAdjust: !v["no-auto-adjust"],
+        killFile: str("kill-file"),
+        connectTimeoutMs: str("connect-timeout")
+          ? numberOption("connect-timeout", str("connect-timeout"), { code: "bad_option" })! * 1000
+          : undefined,
+        logsDir: str("logs-dir"),
+        maxRefusals: numberOption("max-refusals", str("max-refusals"), { code: "bad_option" }),
+        maxBadMessages: numberOption("max-bad-messages", str("max-bad-messages"), { code: "bad_option" }),
+        barTimeoutMs: str("bar-timeout")
+          ? numberOption("bar-timeout", str("bar-timeout"), { code: "bad_option" })! * 1000
+          : undefined,
+        timeouts: str("trade-timeout")
+          ? { tradeMs: numberOption("trade-timeout", str("trade-timeout"), { code: "bad_option" })! * 1000 }
+          : undefined,
+      }, { print, confirm: confirmOnTerminal, signal: kill.signal });
+      if (v.json) {
+        console.log(
+          JSON.stringify(summary, (_k, x) => typeof x === "number" && !Number.isFinite(x) ? null : x, 2),
+        );
+      }
+      const r = summary.readiness;
+      print(`readiness for ${r.next_stage ?? "(last stage)"}: ${r.ready ? "READY" : "not ready"}`);
+      if (summary.halt_reason === "internal_error") return 70;
+      return summary.status === "halted" &&
+          !["kill_switch", "duration", "max_trades", "control_stop"].includes(summary.halt_reason ?? "")
+        ? 1
+        : 0;
+    }
     const summary = await runLiveBasket({
       mode: v.mode as LiveMode,
       strategy: str("strategy")!,

@@ -1,5 +1,5 @@
 /**
- * `deno task mt5:sim [--port P] [--host H] [--account demo|real|contest] [--hedging] [--data FILE]
+ * `deno task mt5:sim [--port P] [--host H] [--account demo|real|contest] [--hedging] [--data FILE] [--also FILE]
  * [--faults lost_reply,disconnect,duplicate_command,stalled_heartbeat,split_lines,phantom_readable,link_drop]
  * [--bar-ms MS] [--history N] [--allow-live] [--strict] [--ea 1.10|1.00] [--no-algo-trading] [--json]`:
  * the MT5 Expert Advisor simulator. It connects to a running `deno task live --mode demo` exactly as
@@ -29,6 +29,7 @@ async function main(): Promise<number> {
         account: { type: "string" },
         hedging: { type: "boolean" },
         data: { type: "string" },
+        also: { type: "string", multiple: true },
         symbol: { type: "string" },
         timeframe: { type: "string" },
         faults: { type: "string" },
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
   const v = parsed.values;
   if (v.help) {
     console.log(
-      "usage: deno task mt5:sim [--port P] [--account demo|real|contest] [--hedging] [--data FILE] " +
+      "usage: deno task mt5:sim [--port P] [--account demo|real|contest] [--hedging] [--data FILE] [--also FILE ...] " +
         "[--faults LIST] [--bar-ms MS] [--history N] [--allow-live] [--strict] [--ea 1.10|1.00] " +
         "[--no-algo-trading] [--json]",
     );
@@ -104,6 +105,12 @@ async function main(): Promise<number> {
     waiting = 0;
     print(`sim: ${event} ${JSON.stringify(fields)}`);
   };
+  // --also FILE: more symbols of the same terminal (a basket for `deno task live --mode demo --symbols`).
+  const others = [];
+  for (const f of v.also ?? []) {
+    const o = await loadReplayBars(f);
+    others.push({ symbol: o.symbol, spec: toMt5SymbolInfo(symbolSpec(o.symbol)), bars: o.bars });
+  }
   const sim = new Mt5Simulator({
     hostname: v.host ?? DEFAULT_BRIDGE_HOST,
     port,
@@ -115,6 +122,7 @@ async function main(): Promise<number> {
     timeframe,
     spec,
     bars: loaded.bars,
+    others,
     historyBars: v.history ? Number(v.history) : undefined,
     barIntervalMs: barMs,
     faults,
@@ -127,7 +135,9 @@ async function main(): Promise<number> {
   });
   const kill = killSwitch(() => sim.stop());
   print(
-    `sim: ${account} account, ${symbol} ${timeframe}, ${loaded.bars.length} bars, one every ${barMs} ms; ` +
+    `sim: ${account} account, ${symbol} ${timeframe}${
+      others.length ? ` (+ ${others.map((o) => o.symbol).join(", ")})` : ""
+    }, ${loaded.bars.length} bars, one every ${barMs} ms; ` +
       `connecting to ${v.host ?? DEFAULT_BRIDGE_HOST}:${port}${
         faults.length ? `; faults: ${faults.join(", ")}` : ""
       }`,

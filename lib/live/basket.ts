@@ -42,6 +42,15 @@ import { evaluateReadiness, type Readiness } from "./readiness.ts";
 import { checkOptions, DEFAULT_MAGIC, Halt, type LiveSession } from "./session.ts";
 import type { LiveIO, LiveOptions } from "./types.ts";
 
+/**
+ * Why `--mode live --symbols` is refused: real money on several symbols waits until the basket path
+ * (one streamed symbol pacing the session, the others read with CopyRates) has been proven on a
+ * real terminal in demo mode; so far it is tested against the MT5 simulator only.
+ */
+export const BASKET_LIVE_REFUSED = "live mode on several symbols (--symbols) is refused: run the basket in " +
+  "demo mode first (--mode demo --symbols ...); the several-symbol path is tested against the MT5 simulator " +
+  "only, and real money waits until it has been proven on a real demo terminal (docs/LIVE_TESTING_GUIDE.md)";
+
 /** Options of a basket run: a live run's, with several symbols. */
 export interface LiveBasketOptions extends Omit<LiveOptions, "strategy" | "symbol" | "data"> {
   /** A single-symbol strategy (broadcast) or a portfolio strategy, or its name. */
@@ -133,10 +142,12 @@ export async function runLiveBasket(
   opts: LiveBasketOptions,
   io: LiveIO = { print: (l) => console.error(l) },
 ): Promise<LiveBasketSummary> {
+  if (opts.mode === "live") throw new KinetraError("bad_option", BASKET_LIVE_REFUSED);
   if (opts.mode !== "virtual") {
     throw new KinetraError(
       "bad_option",
-      `--symbols (several symbols on one account) runs in virtual mode only; got --mode ${opts.mode}`,
+      `runLiveBasket replays a basket (virtual mode); demo mode on several symbols is runDemoBasket ` +
+        `(lib/live/basket_demo.ts); got --mode ${opts.mode}`,
     );
   }
   const { threshold, resetMargin, speed } = checkOptions({ ...opts, strategy: "x" } as LiveOptions);

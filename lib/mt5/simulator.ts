@@ -110,6 +110,14 @@ export interface SimulatorOptions {
   spec: Mt5SymbolInfo;
   /** The bars to serve as history and then stream. */
   bars: BarArrays;
+  /**
+   * More symbols of the same terminal (a basket): their specification and bars. The EA streams bar
+   * events for the subscribed symbol only (as KinetraBridge.mq5 does); the others are served through
+   * `symbol_spec`, `tick`, `rates` (CopyRates), `positions` and trades on them. Their market moves
+   * with the main symbol's: when a main bar closes, every bar of theirs that opened at or before it
+   * closes too (stops touched on them fire), and their quote moves to their next bar's open.
+   */
+  others?: { symbol: string; spec: Mt5SymbolInfo; bars: BarArrays }[];
   /** Bars available as history before streaming starts. Default min(300, half the bars). */
   historyBars?: number;
   /** Wall time per simulated bar. Default 1000 ms. */
@@ -246,6 +254,11 @@ export class Mt5Simulator {
   readonly #spec: Mt5SymbolInfo;
   /** The book's instrument (the symbol's rules, FOK allowed: see the constructor). */
   readonly #instrument: Instrument;
+  /** Every symbol served (the main one first): terminal spec, book instrument, bars, next bar to close. */
+  readonly #markets = new Map<
+    string,
+    { spec: Mt5SymbolInfo; instrument: Instrument; bars: BarArrays; cursor: number }
+  >();
   #conn: LineConn | null = null;
   #welcomed = false;
   #stopped = false;
@@ -308,8 +321,36 @@ export class Mt5Simulator {
       { ...opts.spec, filling_mode: opts.spec.filling_mode | SYMBOL_FILLING.FOK },
       symbolSpec(opts.spec.name),
     );
+    const n = opts.bars.length;
+    this.#cursor = Math.max(1, Math.min(n - 1, opts.historyBars ?? Math.min(300, Math.floor(n / 2))));
+    this.#markets.set(opts.symbol, {
+      spec: this.#spec,
+      instrument: this.#instrument,
+      bars: opts.bars,
+      cursor: this.#cursor,
+    });
+    for (const o of opts.others ?? []) {
+      if (this.#markets.has(o.symbol)) continue;
+      // History: the bars that opened before the main symbol's next bar.
+      let c = 0;
+      while (c < o.bars.length && o.bars.time[c] < opts.bars.time[this.#cursor]) c++;
+      this.#markets.set(o.symbol, {
+        spec: {
+          order_mode: 127,
+          currency_margin: o.spec.name.slice(0, 3),
+          currency_profit: o.spec.name.slice(3, 6),
+          ...o.spec,
+        },
+        instrument: instrumentFromMt5(
+          { ...o.spec, filling_mode: o.spec.filling_mode | SYMBOL_FILLING.FOK },
+          symbolSpec(o.spec.name),
+        ),
+        bars: o.bars,
+        cursor: c,
+      });
+    }
     this.book = new PaperBroker({
-      specs: [this.#instrument],
+      specs: [...this.#markets.values()].map((m) => m.instrument),
       balance: opts.balance ?? 10_000,
       leverage: opts.leverage ?? 100,
       hedging: opts.hedging ?? false,
@@ -318,10 +359,9 @@ export class Mt5Simulator {
       server: opts.server ?? (mode === 2 ? "Kinetra-Sim-Real" : "Kinetra-Sim-Demo"),
       accountTradeMode: mode,
     });
-    const n = opts.bars.length;
-    this.#cursor = Math.max(1, Math.min(n - 1, opts.historyBars ?? Math.min(300, Math.floor(n / 2))));
     this.finished = new Promise((r) => (this.#finished = r));
     this.#setQuote(this.#cursor);
+    for (const [sym, m] of this.#markets) if (sym !== opts.symbol) this.#setOtherQuote(sym, m);
     this.#srvOffsetS = this.#offsetAt(opts.bars.time[this.#cursor]);
   }
 
@@ -407,14 +447,42 @@ export class Mt5Simulator {
     });
   }
 
+  /** Another symbol's quote: its next bar's open, else its last close (no bar yet: its first open). */
+  #setOtherQuote(
+    symbol: string,
+    m: { spec: Mt5SymbolInfo; bars: BarArrays; cursor: number },
+  ): void {
+    const b = m.bars;
+    if (!b.length) return;
+    const k = Math.min(m.cursor, b.length - 1);
+    const bid = m.cursor < b.length ? b.open[k] : b.close[k];
+    const spreadPts = b.spread ? b.spread[k] : 0;
+    this.book.setQuote({
+      symbol,
+      bid,
+      ask: Number((bid + spreadPts * m.spec.point).toFixed(m.spec.digits)),
+      time_msc: b.time[k],
+    });
+  }
+
+  /** The terminal's spec of a symbol it serves (the main one when none is named), or null. */
+  #specOf(symbol: unknown): Mt5SymbolInfo | null {
+    if (symbol === undefined || symbol === null || symbol === "") return this.#spec;
+    return this.#markets.get(String(symbol))?.spec ?? null;
+  }
+
+  /** The symbol of a request: its own, or the main one. */
+  #symbolOf(symbol: unknown): string {
+    return typeof symbol === "string" && this.#markets.has(symbol) ? symbol : this.#o.symbol;
+  }
+
   /** The trade server's clock (server time, ms): the last quote's time plus the wall time since. */
   #serverNow(): number {
     const b = this.#o.bars;
     return b.time[Math.min(this.#cursor, b.length - 1)] + (Date.now() - this.#quoteWall);
   }
 
-  #wireBar(i: number): WireBar {
-    const b = this.#o.bars;
+  #wireBar(i: number, b: BarArrays = this.#o.bars): WireBar {
     return {
       time_msc: b.time[i],
       open: b.open[i],
@@ -709,6 +777,25 @@ export class Mt5Simulator {
     });
     this.#cursor++;
     this.#setQuote(this.#cursor);
+    // The other symbols: every bar that opened at or before this one closes too.
+    for (const [sym, m] of this.#markets) {
+      if (sym === this.#o.symbol) continue;
+      const ob = m.bars;
+      let moved = false;
+      while (m.cursor < ob.length && ob.time[m.cursor] <= b.time[i]) {
+        const k = m.cursor;
+        this.book.processBar(sym, {
+          open: ob.open[k],
+          high: ob.high[k],
+          low: ob.low[k],
+          spreadPoints: ob.spread ? ob.spread[k] : 0,
+          time_msc: ob.time[k],
+        });
+        m.cursor++;
+        moved = true;
+      }
+      if (moved) this.#setOtherQuote(sym, m);
+    }
     this.stats.bars_streamed++;
     const offset = this.#offsetAt(b.time[Math.min(this.#cursor, n - 1)]);
     const offsetChanged = offset !== this.#srvOffsetS;
@@ -739,17 +826,20 @@ export class Mt5Simulator {
         return { ok: true, data: await this.#accountWire() };
       case "terminal_info":
         return { ok: true, data: this.#terminal() };
-      case "symbol_spec":
-        if (!symbolOk(m.symbol)) {
-          return { ok: false, err: { code: "unknown_symbol", msg: `no symbol ${m.symbol}` } };
-        }
-        return { ok: true, data: this.#spec };
+      case "symbol_spec": {
+        const spec = this.#specOf(m.symbol);
+        if (!spec) return { ok: false, err: { code: "unknown_symbol", msg: `no symbol ${m.symbol}` } };
+        return { ok: true, data: spec };
+      }
       case "tick":
-        return { ok: true, data: await this.book.quote(o.symbol) };
+        // (A symbol it does not serve gets the main symbol's quote, as before baskets.)
+        return { ok: true, data: await this.book.quote(this.#symbolOf(m.symbol)) };
       case "rates": {
-        const count = Math.max(0, Math.min(Number(m.count) || 0, this.#cursor));
+        const mk = this.#markets.get(this.#symbolOf(m.symbol))!;
+        const cursor = mk.bars === o.bars ? this.#cursor : mk.cursor;
+        const count = Math.max(0, Math.min(Number(m.count) || 0, cursor));
         const out: WireBar[] = [];
-        for (let i = this.#cursor - count; i < this.#cursor; i++) out.push(this.#wireBar(i));
+        for (let i = cursor - count; i < cursor; i++) out.push(this.#wireBar(i, mk.bars));
         return { ok: true, data: out };
       }
       case "positions":
@@ -798,8 +888,9 @@ export class Mt5Simulator {
     }
     if (req.action === TRADE_ACTION.DEAL && !req.position) {
       const f = req.type_filling ?? ORDER_FILLING.FOK;
-      if (!serverFillingAllowed(this.#spec, f)) return no(RETCODE.INVALID_FILL, "Unsupported filling mode");
-      const om = this.#spec.order_mode ?? 127;
+      const spec = this.#specOf(req.symbol) ?? this.#spec;
+      if (!serverFillingAllowed(spec, f)) return no(RETCODE.INVALID_FILL, "Unsupported filling mode");
+      const om = spec.order_mode ?? 127;
       if (((req.sl ?? 0) > 0 && !(om & SYMBOL_ORDER.SL)) || ((req.tp ?? 0) > 0 && !(om & SYMBOL_ORDER.TP))) {
         return no(RETCODE.INVALID_STOPS, "Invalid stops");
       }
@@ -876,16 +967,18 @@ export class Mt5Simulator {
         margin_level: 0,
       };
     }
-    const q = await this.book.quote(this.#o.symbol);
+    const sym = this.#symbolOf(req.symbol);
+    const mk = this.#markets.get(sym)!;
+    const q = await this.book.quote(sym);
     const price = req.price && req.price > 0 ? req.price : req.type === ORDER_TYPE.BUY ? q.ask : q.bid;
     const filled = {
       ...req,
       price,
-      type_filling: eaFilling(this.#spec, req.type_filling ?? ORDER_FILLING.FOK),
+      type_filling: eaFilling(mk.spec, req.type_filling ?? ORDER_FILLING.FOK),
     };
     const refused = this.#serverRefusal(filled);
     const base = await this.book.orderCheck({ ...filled, type_filling: ORDER_FILLING.FOK });
-    const margin = defaultMarginRequired(this.#instrument, acc.leverage, req.volume, price);
+    const margin = defaultMarginRequired(mk.instrument, acc.leverage, req.volume, price);
     const used = acc.margin + margin;
     const free = acc.equity - used;
     let retcode = refused ? refused.retcode : base.retcode;
@@ -962,18 +1055,20 @@ export class Mt5Simulator {
       );
     }
     this.#journal.set(cid, "received"); // journalled before OrderSend
-    const q = await this.book.quote(this.#o.symbol);
     let sr: ServerResult;
     let position = "0";
     if (m.t === "order_send") {
       const req = { ...(m.req as TradeRequest) };
+      const sym = this.#symbolOf(req.symbol);
+      const spec = this.#markets.get(sym)!.spec;
+      const q = await this.book.quote(sym);
       req.price = req.type === ORDER_TYPE.BUY ? q.ask : q.bid;
-      const om = this.#spec.order_mode ?? 127;
+      const om = spec.order_mode ?? 127;
       if (this.#legacy) {
         // CTrade: SL/TP the symbol does not take are dropped; filling from the symbol on market execution.
         if (!(om & SYMBOL_ORDER.SL)) req.sl = 0;
         if (!(om & SYMBOL_ORDER.TP)) req.tp = 0;
-        const f = legacyCtradeFilling(this.#spec, req.type_filling ?? ORDER_FILLING.FOK);
+        const f = legacyCtradeFilling(spec, req.type_filling ?? ORDER_FILLING.FOK);
         if (f < 0) {
           const r = emptyResult(RETCODE.INVALID_FILL, "Unsupported filling mode");
           this.#lastCtrade = r;
@@ -986,11 +1081,11 @@ export class Mt5Simulator {
         if (noSl || noTp) {
           return journal(emptyResult(
             RETCODE.INVALID_STOPS,
-            `refused by the EA: ${this.#o.symbol} does not accept ${noSl ? "stop-loss" : "take-profit"} ` +
+            `refused by the EA: ${sym} does not accept ${noSl ? "stop-loss" : "take-profit"} ` +
               `orders (SYMBOL_ORDER_MODE ${om}); nothing was sent`,
           ));
         }
-        const f = eaFilling(this.#spec, req.type_filling ?? ORDER_FILLING.FOK);
+        const f = eaFilling(spec, req.type_filling ?? ORDER_FILLING.FOK);
         if (f < 0) {
           return journal(
             emptyResult(RETCODE.INVALID_FILL, "refused by the EA: the symbol allows no filling policy"),
@@ -1038,7 +1133,7 @@ export class Mt5Simulator {
     if (this.#legacy) {
       if (m.t === "order_send" && sr.retcode === RETCODE.DONE) {
         // 1.00: hedging → result.order; netting → PositionSelect(symbol).
-        const pos = (await this.book.positions(this.#o.symbol))[0];
+        const pos = (await this.book.positions(this.#symbolOf((m.req as TradeRequest).symbol)))[0];
         r.position = this.#o.hedging ? sr.order : pos?.ticket ?? "0";
       }
     } else if (deal) {

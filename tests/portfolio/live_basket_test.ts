@@ -150,7 +150,11 @@ Deno.test("virtual basket: kill file halts cleanly; --symbols outside virtual mo
     assert.ok(j.trades.length > 0);
     for (
       const [args, pattern] of [
-        [["--mode", "demo", "--symbols", "A,B", "--timeframe", "H1"], /virtual mode only/],
+        [["--mode", "live", "--symbols", "A,B", "--timeframe", "H1"], /live mode on several symbols/],
+        [
+          ["--mode", "demo", "--symbols", "A,B", "--timeframe", "H1", "--source", "x"],
+          /--source does not apply/,
+        ],
         [
           ["--mode", "virtual", "--symbols", "AUDUSD+,NOPE", "--timeframe", "H4", "--source", "data/sample"],
           /NOPE/,
