@@ -14,7 +14,7 @@ import {
   textOf,
 } from "./_decode.ts";
 import { parseRowsFast } from "./_fast_parse.ts";
-import { type ColumnRole, parseClock12, type Sniffed } from "./sniff.ts";
+import { type ColumnRole, parseClock12, parseCompactTime, type Sniffed } from "./sniff.ts";
 
 /** Parsed columns in file order (not yet sorted or de-duplicated). */
 export interface RawColumns {
@@ -303,7 +303,9 @@ export function parseRows(
   const n = b.length;
   // Capacity estimate from the average length of the first rows.
   const roles = NUMERIC_ROLES.filter((r) => sn.roles[r] !== -1);
-  const fast = allowFast ? parseRowsFast(b, sn, roles, roles.map((r) => EMPTY_OK.has(r))) : null;
+  const fast = allowFast && !sn.compactTime
+    ? parseRowsFast(b, sn, roles, roles.map((r) => EMPTY_OK.has(r)))
+    : null;
   if (fast) {
     const cols: Partial<Record<ColumnRole, Float64Array>> = {};
     for (let j = 0; j < roles.length; j++) cols[roles[j]] = fast.arrays[j];
@@ -444,7 +446,9 @@ export function parseRows(
       ? parseClock12(textOf(b, cs[dateIdx], ce[dateIdx]))
       : parseDateCell(b, cs[dateIdx], ce[dateIdx], order, dateSep, timeInCell, sn.yearDigits);
     if (timeIdx !== -1 && t === t) {
-      const tod = parseTimeCell(b, cs[timeIdx], ce[timeIdx]);
+      const tod = sn.compactTime
+        ? parseCompactTime(textOf(b, cs[timeIdx], ce[timeIdx]), sn.compactTime)
+        : parseTimeCell(b, cs[timeIdx], ce[timeIdx]);
       t = tod === tod ? t + tod : NaN;
     }
     if (t !== t) {

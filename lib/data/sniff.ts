@@ -63,6 +63,8 @@ export interface Sniffed {
   currency?: number;
   /** Date cells `YYYY-MM-DD HH-AM|PM` (read by `parseClock12`); absent or false otherwise. */
   clock12?: boolean;
+  /** Digits (6 `HHMMSS` or 4 `HHMM`) of a separate compact time column (`parseCompactTime`); 0 or absent otherwise. */
+  compactTime?: number;
   /** Digits of the year in `NN?NN?YY[YY]` dates (2 or 4). */
   yearDigits: number;
   /** Every reading decision that is not a plain MT5 export's (reported as a finding). */
@@ -218,6 +220,18 @@ export function parseClock12(cell: string): number {
   const t = Date.UTC(y, mo - 1, d, (h % 12) + (m[5] === "PM" ? 12 : 0));
   const back = new Date(t);
   return back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? t : NaN;
+}
+
+/**
+ * A separate time cell written without colons (`HHMMSS`, or `HHMM` when `digits` is 4) as ms of
+ * day, or NaN unless the whole cell (spaces and quotes aside) is exactly that many digits of a
+ * valid clock time.
+ */
+export function parseCompactTime(cell: string, digits: number): number {
+  const c = cell.trim().replace(/^"|"$/g, "").trim();
+  if (c.length !== digits || !/^\d+$/.test(c)) return NaN;
+  const h = Number(c.slice(0, 2)), m = Number(c.slice(2, 4)), sec = digits === 6 ? Number(c.slice(4, 6)) : 0;
+  return h > 23 || m > 59 || sec > 59 ? NaN : h * 3_600_000 + m * 60_000 + sec * 1000;
 }
 
 const RE_YMD = /^(\d{4})([.\-/])(\d{1,2})\2(\d{1,2})(?:$|[ T]\d)/;
@@ -568,6 +582,7 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   const ignoredColumns: string[] = [];
   let angle = false;
   let timeIsSeparate = false;
+  let compactTime = 0;
 
   if (header) {
     angle = header.some((h) => /^<.*>$/.test(h.trim()));
@@ -610,7 +625,17 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     if (roles.time !== -1) {
       const cell = (dataCells[roles.time] ?? "").trim().replace(/^"|"$/g, "");
       if (RE_TIME.test(cell)) timeIsSeparate = true;
-      else {
+      else if (/^(\d{4}|\d{6})$/.test(cell)) {
+        // Stooq's and Finam's `<TIME>` column: HHMMSS (or HHMM) without colons. Ignoring it would
+        // fold intraday bars onto their dates.
+        timeIsSeparate = true;
+        compactTime = cell.length;
+        decisions.push(
+          `the time column ${JSON.stringify(header[roles.time])} holds compact ${
+            cell.length === 6 ? "HHMMSS" : "HHMM"
+          } times (${JSON.stringify(cell)})`,
+        );
+      } else {
         ignoredColumns.push(header[roles.time]);
         roles.time = -1;
       }
@@ -955,6 +980,7 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     thousands,
     currency,
     clock12,
+    compactTime,
     yearDigits: dl.yearDigits ?? 4,
     firstLine,
     repairs,

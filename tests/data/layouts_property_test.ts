@@ -261,6 +261,31 @@ const LAYOUTS: Layout[] = [
     decision: /preamble.*12-hour clock/,
   },
   {
+    name: "Stooq intraday: <TICKER>,<PER>,<DATE>,<TIME> with YYYYMMDD and HHMMSS",
+    write: (b) =>
+      [
+        "<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>",
+        ...b.map((x) => {
+          const p = parts(x.t);
+          return ["XYZ.US", "240", `${p.Y}${p.M}${p.D}`, `${p.h}${p.m}${p.s}`, x.o, x.h, x.l, x.c, x.v, "0"]
+            .join(",");
+        }),
+      ].join("\n") + "\n",
+    decision: /compact HHMMSS times/,
+  },
+  {
+    name: "Finam: semicolons, <TICKER>;<PER>;<DATE>;<TIME> with YYYYMMDD and HHMM",
+    write: (b) =>
+      [
+        "<TICKER>;<PER>;<DATE>;<TIME>;<OPEN>;<HIGH>;<LOW>;<CLOSE>;<VOL>",
+        ...b.map((x) => {
+          const p = parts(x.t);
+          return ["XYZ", "240", `${p.Y}${p.M}${p.D}`, `${p.h}${p.m}`, x.o, x.h, x.l, x.c, x.v].join(";");
+        }),
+      ].join("\r\n") + "\r\n",
+    decision: /compact HHMM times/,
+  },
+  {
     name: "Yahoo: Adj Close and rows of null",
     write: (b) =>
       [

@@ -93,6 +93,15 @@ const isTickFile = (f: string) => f.startsWith("histdata_ticks") || f.startsWith
 
 /** The expected rows of a file, by layout. */
 function expected(f: string): Row[] {
+  if (f.startsWith("stooq_") || f.startsWith("finam_")) {
+    // <TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,…: YYYYMMDD and HHMMSS (Stooq) or HH:MM
+    // (this Finam export, separated by semicolons).
+    const sep = f.startsWith("finam_") ? ";" : ",";
+    return lines(f).slice(1).map((l) => l.split(sep)).map((c) => [
+      c[3].includes(":") ? compact(`${c[2]} 000000`) + clock(c[3]) : compact(`${c[2]} ${c[3]}`),
+      Number(c[7]),
+    ]);
+  }
   if (f.startsWith("histdata_nt")) {
     return lines(f).map((l) => l.split(";")).map((c) => [compact(c[0]), Number(c[4])]);
   }
@@ -218,6 +227,7 @@ function mustReport(f: string): RegExp | null {
   if (f === "dukascopy_spy_daily.csv") return /day-first: line \d+/;
   if (f.startsWith("dukascopy")) return /read day-first because the header is Dukascopy/;
   if (f.startsWith("truefx_") || f.startsWith("fxcm_")) return /UTC offset; converted to UTC/;
+  if (f.startsWith("stooq_")) return /compact HHMMSS times \("000000"\)/;
   if (f.startsWith("cdd_ampm_nopreamble")) return /12-hour clock/;
   if (f.startsWith("cdd_ampm")) return /preamble.*12-hour clock/;
   if (f.startsWith("cdd_coinbase")) return /preamble: "Created on/;
