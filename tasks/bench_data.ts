@@ -1,5 +1,5 @@
 /**
- * `deno task bench:data [--source DIR] [--runs N] [--no-polars] [--json]`
+ * `deno task bench:data [--source DIR] [--runs N] [--no-polars] [--json] [--compare CHECKOUT]`
  *
  * Benchmark: read and validate every export of the real data set (default: the folder
  * `realDataDir()` picks: $KINETRA_MASTER_DIR, ../shared/data/master, data/master, data/sample) with
@@ -7,13 +7,23 @@
  * process, a plain line-splitting JavaScript reader and (unless --no-polars) polars `readCSV` with
  * the time column built, over the same files. Reports wall time, rows per second and peak RSS.
  * Peak RSS for Kinetra is read (VmHWM) right after its runs, before the other readers run.
+ *
+ * `--compare CHECKOUT` (another checkout of Kinetra, e.g. `git worktree add /tmp/kinetra-old <commit>`)
+ * first runs that version's `validateFolder` and this one's alternately in this process (one untimed
+ * warm-up run each, then `runs` rounds, order swapped every round), so that "before" and "after"
+ * see the same load.
  */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import pl from "nodejs-polars";
 import { parseTaskArgs, scanCatalog, validateFolder } from "../lib/data/mod.ts";
+import { KinetraError } from "../lib/errors.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { realDataDir } from "../lib/util/paths.ts";
 
-const USAGE = "usage: deno task bench:data [--source DIR] [--runs N] [--no-polars] [--json]";
+const USAGE =
+  "usage: deno task bench:data [--source DIR] [--runs N] [--no-polars] [--json] [--compare CHECKOUT]";
 
 /** Peak resident set size of this process in bytes (Linux VmHWM), else the current RSS. */
 function peakRss(): number {
@@ -55,6 +65,56 @@ function polarsReader(path: string): number {
 }
 
 const ms = (t0: number) => Math.round(performance.now() - t0);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+type ValidateFolder = (dir: string) => Promise<{ records: unknown[] }>;
+
+/** `validateFolder` of another checkout (its lib/data/mod.ts), for an A/B in this process. */
+async function otherValidateFolder(checkout: string): Promise<ValidateFolder> {
+  const mod = resolve(checkout, "lib/data/mod.ts");
+  if (!existsSync(mod)) {
+    throw new KinetraError(
+      "bad_argument",
+      `--compare ${checkout}: no lib/data/mod.ts there; expected another checkout of Kinetra (e.g. git worktree add /tmp/kinetra-old <commit>).`,
+    );
+  }
+  const m = await import(pathToFileURL(mod).href);
+  if (typeof m.validateFolder !== "function") {
+    throw new KinetraError(
+      "bad_argument",
+      `--compare ${checkout}: its lib/data/mod.ts has no validateFolder.`,
+    );
+  }
+  return m.validateFolder as ValidateFolder;
+}
+
+/**
+ * `runs` rounds of `a` and `b` alternated (order swapped each round) after one untimed run of each:
+ * wall ms of each run.
+ */
+async function alternate(
+  a: ValidateFolder,
+  b: ValidateFolder,
+  source: string,
+  runs: number,
+): Promise<{ a: number[]; b: number[] }> {
+  // One untimed run of each first: both compiled (warm) before any run counts.
+  await a(source);
+  await b(source);
+  const ta: number[] = [], tb: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const order: Array<[ValidateFolder, number[]]> = r % 2 ? [[b, tb], [a, ta]] : [[a, ta], [b, tb]];
+    for (const [f, t] of order) {
+      const t0 = performance.now();
+      await f(source);
+      t.push(ms(t0));
+    }
+  }
+  return { a: ta, b: tb };
+}
 
 await runTask(async () => {
   const { values } = parseTaskArgs(Deno.args, {
@@ -62,6 +122,7 @@ await runTask(async () => {
     runs: { type: "string", default: "3" },
     "no-polars": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
+    compare: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   }, USAGE);
   if (values.help) {
@@ -86,6 +147,52 @@ await runTask(async () => {
       Deno.loadavg().map((x) => x.toFixed(2)).join(" ")
     }`,
   );
+
+  // Before/after in the same minutes: another checkout's reader and this one, alternated.
+  let compare: null | {
+    checkout: string;
+    other_ms: number[];
+    this_ms: number[];
+    other_best_ms: number;
+    this_best_ms: number;
+    other_median_ms: number;
+    this_median_ms: number;
+    load_average: number[];
+  } = null;
+  if (values.compare) {
+    const other = await otherValidateFolder(values.compare);
+    const ab = await alternate(other, validateFolder, source, runs);
+    compare = {
+      checkout: resolve(values.compare),
+      other_ms: ab.a,
+      this_ms: ab.b,
+      other_best_ms: Math.min(...ab.a),
+      this_best_ms: Math.min(...ab.b),
+      other_median_ms: median(ab.a),
+      this_median_ms: median(ab.b),
+      load_average: Deno.loadavg(),
+    };
+    log(
+      `\nA/B, alternated in this process (${runs} rounds, load average now ${
+        compare.load_average[0].toFixed(2)
+      }):`,
+    );
+    log(
+      `  ${values.compare.padEnd(28)} runs ${
+        ab.a.join(", ")
+      }; best ${compare.other_best_ms} ms, median ${compare.other_median_ms} ms`,
+    );
+    log(
+      `  ${"this checkout".padEnd(28)} runs ${
+        ab.b.join(", ")
+      }; best ${compare.this_best_ms} ms, median ${compare.this_median_ms} ms`,
+    );
+    log(
+      `  this / other: best ${(compare.this_best_ms / compare.other_best_ms).toFixed(3)}, median ${
+        (compare.this_median_ms / compare.other_median_ms).toFixed(3)
+      }`,
+    );
+  }
 
   // Kinetra: read + validate every file (what data:validate does), `runs` times.
   const kinetraMs: number[] = [];
@@ -150,6 +257,7 @@ await runTask(async () => {
       }
       : null,
     peak_rss_bytes_process: peakRss(),
+    compare,
   };
   if (values.json) {
     console.log(JSON.stringify(result, null, 2));
