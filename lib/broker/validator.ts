@@ -25,6 +25,7 @@ import {
   volumeValid,
 } from "../execution/validation.ts";
 import type { Instrument } from "../market/types.ts";
+import { marginRequired } from "../market/costs.ts";
 import { isBuyOrderType, sideOfPositionType } from "../market/side.ts";
 import type { AccountInfo, BrokerPosition, Quote, TradeRequest } from "./types.ts";
 
@@ -86,8 +87,8 @@ export interface ValidationResult {
 }
 
 /**
- * Default margin: volume × contract size × price converted into the deposit currency through
- * tick value / (tick size × contract size), divided by the leverage.
+ * Default margin: the cost model's {@link marginRequired} (volume × contract size × price in the
+ * deposit currency through the tick value, × the margin rate, / the leverage, at least 1:1).
  */
 export function defaultMarginRequired(
   spec: Instrument,
@@ -95,10 +96,7 @@ export function defaultMarginRequired(
   volume: number,
   price: number,
 ): number {
-  const perUnit = spec.tickSize > 0 && spec.contractSize > 0
-    ? spec.tickValue / (spec.tickSize * spec.contractSize)
-    : 1;
-  return (volume * spec.contractSize * price * perUnit) / Math.max(1, leverage);
+  return marginRequired(spec, volume, price, Math.max(1, leverage));
 }
 
 class Rejection {
