@@ -769,8 +769,10 @@ export class OrderDesk {
     for (const d of deals) {
       if (this.#seenDeals.has(d.ticket)) continue;
       this.#seenDeals.add(d.ticket);
-      const dealSide = sideOfDealType(d.type);
       if (this.ourCids.has(d.comment) || d.symbol !== this.s.symbol || d.entry !== DEAL_ENTRY.OUT) continue;
+      // An exit deal is opposite to the position it closes (the ledger's, when its type is no trade).
+      const net = this.ledger.netLots;
+      const dealSide = sideOfDealType(d.type) ?? (net > 0 ? -1 : net < 0 ? 1 : null);
       if (dealSide === null) continue;
       const reason = d.comment.startsWith("sl") || d.reason === DEAL_REASON.SL
         ? "sl"

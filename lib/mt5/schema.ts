@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { POSITION_TYPE } from "../market/mt5_constants.ts";
 
 /** The kind of one field. `id` = a decimal string (tickets, magic: MQL5 ulong can exceed 2^53). */
 export type FieldKind =
@@ -37,6 +38,8 @@ export interface Field {
   optional?: boolean;
   /** Allowed values (strings). */
   oneOf?: readonly string[];
+  /** Allowed values (integers: an MT5 enumeration the field must hold). */
+  values?: readonly number[];
   /** Fields of an object, or of each element of an array of objects. */
   fields?: Schema;
 }
@@ -117,11 +120,11 @@ export const BAR_SCHEMA: Schema = {
   real_volume: int,
 };
 
-/** An open position (POSITION_*). */
+/** An open position (POSITION_*; `type` is POSITION_TYPE_BUY 0 or POSITION_TYPE_SELL 1). */
 export const POSITION_SCHEMA: Schema = {
   ticket: id,
   symbol: str,
-  type: int,
+  type: f("integer", { values: Object.values(POSITION_TYPE) }),
   volume: num,
   price_open: num,
   sl: num,
@@ -305,6 +308,9 @@ function check(v: unknown, field: Field, path: string, errors: string[]): void {
     case "time":
     case "utc":
       if (typeof v !== "number" || !Number.isInteger(v)) errors.push(`${path}: expected an integer`);
+      else if (field.values && !field.values.includes(v)) {
+        errors.push(`${path}: ${v} not one of ${field.values}`);
+      }
       return;
     case "boolean":
       if (typeof v !== "boolean") errors.push(`${path}: expected true or false`);

@@ -106,3 +106,25 @@ Deno.test("a New York close server runs GMT+2 in winter and GMT+3 during US dayl
   assert.equal(nyCloseOffsetS(Date.UTC(2024, 6, 1)), 10800);
   assert.equal(nyCloseOffsetS(Date.UTC(2024, 10, 3, 6, 0)), 7200, "first Sunday of November");
 });
+
+Deno.test("a position's type must be POSITION_TYPE_BUY or _SELL: any other number is a bad reply at the edge", () => {
+  const position = {
+    ticket: "1001",
+    symbol: "EURUSD",
+    type: 0,
+    volume: 0.1,
+    price_open: 1.1,
+    sl: 0,
+    tp: 0,
+    magic: "7",
+    comment: "k",
+    time_msc: 1_700_000_000_000,
+    profit: 0,
+    swap: 0,
+  };
+  assert.deepEqual(validateReply("positions", [position, { ...position, type: 1 }]), { ok: true });
+  for (const type of [-1, 2, 1.5]) {
+    const v = validateReply("positions", [{ ...position, type }]);
+    assert.equal(v.ok, false, `type ${type} accepted`);
+  }
+});
