@@ -70,6 +70,9 @@ export interface DemoBasketOptions extends Omit<LiveOptions, "symbol" | "data" |
   maxPositions?: number;
 }
 
+/** Bars read back with `rates` for each polled symbol at every step (a longer hole halts with `bar_gap`). */
+export const POLL_BARS = 200;
+
 /** A closed trade with its symbol. */
 export type DemoBasketTrade = TradeRecord & { symbol: string };
 
@@ -409,15 +412,18 @@ export async function runDemoBasket(opts: DemoBasketOptions, io: LiveIO): Promis
       fresh[0].push(lead.buffer.length - 1);
       for (let k = 1; k < legs.length; k++) {
         const l = legs[k];
-        const polled = (await broker.rates(l.symbol, timeframe, 50)).filter((b) => b.time_msc <= wb.time_msc);
+        const raw = await broker.rates(l.symbol, timeframe, POLL_BARS);
         const lastT = l.buffer.length ? l.buffer.time[l.buffer.length - 1] : -Infinity;
-        const newer = polled.filter((b) => b.time_msc > lastT);
-        if (newer.length && newer.length === polled.length && l.buffer.length) {
+        // Continuity: the window read must reach back to the last bar known (else bars may be missing).
+        if (raw.length && l.buffer.length && raw[0].time_msc > lastT) {
           throw new Halt(
             "bar_gap",
-            `${l.symbol}: more than ${polled.length} bars closed since the last step; the strategy does not run over a hole`,
+            `${l.symbol}: more than ${raw.length} bars closed since its last bar ${
+              new Date(lastT).toISOString()
+            }; the strategy does not run over a hole`,
           );
         }
+        const newer = raw.filter((b) => b.time_msc > lastT && b.time_msc <= wb.time_msc);
         const { bars, refused, problems } = accept(l, newer, false);
         if (refused) {
           barsRefused += refused;

@@ -46,9 +46,11 @@ async function runBasketAgainstSim(
   symbols: string[],
   extra: Record<string, unknown>,
   account: "demo" | "real" = "demo",
+  shape: (k: number, b: BarArrays) => BarArrays = (_k, b) => b,
+  n = 420,
 ) {
   const logsDir = await Deno.makeTempDir();
-  const data = await Promise.all(symbols.map((s) => bars(s, 420)));
+  const data = (await Promise.all(symbols.map((s) => bars(s, n)))).map((b, k) => shape(k, b));
   let sim: Mt5Simulator | null = null;
   const lines: string[] = [];
   try {
@@ -245,6 +247,44 @@ Deno.test("demo basket: the account's CHS trips one breaker that stops new entri
     );
     assert.ok(blocked.size >= 2, `entries blocked on ${[...blocked].join(", ")}`);
     assert.ok(summary.entries_blocked >= blocked.size);
+  } finally {
+    await sim.stop();
+    await Deno.remove(logsDir, { recursive: true });
+  }
+});
+
+/** Bars [0, a) and [b, n) of `x`: a hole of b - a bars. */
+function withHole(x: BarArrays, a: number, b: number): BarArrays {
+  const cut = (v: Float64Array) => Float64Array.from([...v.subarray(0, a), ...v.subarray(b)]);
+  return {
+    length: x.length - (b - a),
+    time: cut(x.time),
+    open: cut(x.open),
+    high: cut(x.high),
+    low: cut(x.low),
+    close: cut(x.close),
+    tickVolume: cut(x.tickVolume),
+    volume: cut(x.volume),
+    spread: x.spread ? cut(x.spread) : null,
+  };
+}
+
+Deno.test("demo basket: a polled symbol with more bars since the last step than rates reads back halts (bar_gap)", async () => {
+  // The streamed symbol jumps 250 bars ahead (its market "closed" for 250 H4 bars); the other kept
+  // trading: more than POLL_BARS of its bars closed in one step, so the runner cannot see them all.
+  const symbols = ["GBPUSD+", "AUDUSD+"];
+  const { summary, sim, logsDir } = await runBasketAgainstSim(
+    symbols,
+    {},
+    "demo",
+    (k, b) => k === 0 ? withHole(b, 340, 590) : b,
+    700,
+  );
+  try {
+    assert.equal(summary.status, "halted");
+    assert.equal(summary.halt_reason, "bar_gap", summary.halt_message ?? "");
+    assert.match(summary.halt_message ?? "", /AUDUSD\+: more than 200 bars closed since its last bar/);
+    assert.ok(summary.steps > 0 && summary.steps < 60, `${summary.steps} steps before the hole`);
   } finally {
     await sim.stop();
     await Deno.remove(logsDir, { recursive: true });
