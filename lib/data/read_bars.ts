@@ -188,6 +188,23 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
       },
     );
   }
+  // Two-digit years are read with the 1970 pivot (70–99 → 19xx, 00–69 → 20xx). A date that lands
+  // after next year means the file reaches back before 1970 (WSJ's long histories write "01/02/29"
+  // for 1929): two digits cannot tell those years apart, so the file is refused, never read wrong.
+  if (sn.yearDigits === 2) {
+    let max = -Infinity;
+    for (let i = 0; i < raw.length; i++) if (raw.time[i] > max) max = raw.time[i];
+    if (max > Date.UTC(new Date().getUTCFullYear() + 2, 0, 1)) {
+      throw new KinetraError(
+        "ambiguous_date",
+        `${path}: two-digit years read as 1970–2069 put a bar at ${
+          new Date(max).toISOString().slice(0, 10)
+        }, in the future: the file reaches back before 1970, which two-digit years cannot tell from 20xx.` +
+          ` Export the dates with four-digit years.`,
+        { details: { file: path } },
+      );
+    }
+  }
   const repairs = [...dec.repairs, ...sn.repairs, ...raw.repairs];
   let arrays: BarArrays | null = null;
   let ticks: Ticks | null = null;

@@ -433,6 +433,30 @@ Deno.test("layout property: ambiguous day/month order with no hint is refused, s
   );
 });
 
+Deno.test("layout property: two-digit years that reach back before 1970 are refused, never read as 20xx", () => {
+  // WSJ's layout (`Date, Open, High, Low, Close`, MM/DD/YY, newest-first) over a history crossing 1970.
+  const rows = [
+    "01/05/71, 5.5, 5.6, 5.4, 5.5",
+    "12/31/69, 5.4, 5.5, 5.3, 5.4",
+    "12/30/69, 5.3, 5.4, 5.2, 5.3",
+  ];
+  const text = ["Date, Open, High, Low, Close", ...rows].join("\n") + "\n";
+  assert.throws(
+    () => loadBytes("wsj.csv", new TextEncoder().encode(text)),
+    (e) => isKinetraError(e) && e.code === "ambiguous_date" && /four-digit years/.test(e.message),
+  );
+  // The same layout within 1970–2069 reads, with the rule reported.
+  const ok = loadBytes(
+    "wsj.csv",
+    new TextEncoder().encode(text.replace(/\/69,/g, "/70,")),
+  );
+  assert.equal(ok.arrays!.time[0], Date.UTC(1970, 11, 30));
+  assert.match(
+    String(validateLoaded(ok).find((f) => f.code === "read_decisions")?.message),
+    /two-digit years/,
+  );
+});
+
 Deno.test("layout property: a decimal mark that could be read two ways is decided and reported, never silent", () => {
   // Every price has a comma followed by exactly three digits, in a semicolon file: decimal comma, reported.
   const text =

@@ -93,6 +93,13 @@ const isTickFile = (f: string) => f.startsWith("histdata_ticks") || f.startsWith
 
 /** The expected rows of a file, by layout. */
 function expected(f: string): Row[] {
+  if (f.startsWith("wsj_")) {
+    // WSJ: `Date, Open, High, Low, Close` (a space after each comma), MM/DD/YY, newest-first.
+    return lines(f).slice(1).map((l) => l.split(", ")).map((c) => {
+      const [m, d, yy] = c[0].split("/").map(Number);
+      return [Date.UTC(yy < 70 ? 2000 + yy : 1900 + yy, m - 1, d), Number(c[4])];
+    });
+  }
   if (f.startsWith("stooq_") || f.startsWith("finam_")) {
     // <TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,…: YYYYMMDD and HHMMSS (Stooq) or HH:MM
     // (this Finam export, separated by semicolons).
@@ -228,6 +235,7 @@ function mustReport(f: string): RegExp | null {
   if (f.startsWith("dukascopy")) return /read day-first because the header is Dukascopy/;
   if (f.startsWith("truefx_") || f.startsWith("fxcm_")) return /UTC offset; converted to UTC/;
   if (f.startsWith("stooq_")) return /compact HHMMSS times \("000000"\)/;
+  if (f.startsWith("wsj_")) return /two-digit years: 70–99 are 1970–1999.*month-first: line \d+/;
   if (f.startsWith("cdd_ampm_nopreamble")) return /12-hour clock/;
   if (f.startsWith("cdd_ampm")) return /preamble.*12-hour clock/;
   if (f.startsWith("cdd_coinbase")) return /preamble: "Created on/;
@@ -291,6 +299,7 @@ function groupsOf(f: string): string[] {
     add("newest_first");
   }
   if (f.startsWith("cdd_ampm") || f.startsWith("cdd_coinbase")) add("newest_first");
+  if (f.startsWith("wsj_")) add("two_digit_year", "day_month_scan", "newest_first");
   if (/^cdd_(ampm_coinbase|coinbase)/.test(f)) add("preamble");
   if (f.startsWith("binance_")) add("epoch_ms");
   if (f.startsWith("yahoo_nsei_daily_nulls")) add("yahoo_null");
