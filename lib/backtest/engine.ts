@@ -23,16 +23,15 @@ import type {
   StrategyContext,
 } from "../strategies/contract.ts";
 import { type BacktestConfig, FULL_EQUITY, type Sizing } from "./config.ts";
-import { commissionCompat, commissionMt5, swapNights, swapPerNight } from "../market/costs.ts";
 import { pyFloorDiv } from "./py_math.ts";
 import { type Instrument, valuePerPriceUnit } from "../market/instrument.ts";
 import { normalizePrice, normalizeVolume } from "../market/normalize.ts";
 import { isoTime as iso } from "../util/iso_time.ts";
-import { TradeLog } from "./trade_log.ts";
+import { TradeLog } from "../execution/trade_log.ts";
 import { RETCODE } from "../market/mt5_constants.ts";
 import { checkStops, checkTradeMode, type Refusal } from "../execution/validation.ts";
 import { fractionLots, riskLots } from "../execution/sizing.ts";
-import { tradeRecord } from "../execution/trade_book.ts";
+import { Book, type BookTrade, updateExcursion } from "../execution/trade_book.ts";
 import type { ExitReason, Rejection, TradeRecord } from "../execution/types.ts";
 import { energyAt } from "./energy.ts";
 
@@ -115,32 +114,16 @@ interface Order {
   active: boolean;
 }
 
-interface OpenTrade {
-  size: number;
-  entry: number;
-  entryBar: number;
-  sl: number;
-  tp: number;
+/** A trade in the execution core's book, with its contingent orders and intrabar path fields. */
+interface OpenTrade extends BookTrade {
+  /** The stop-loss order closing it (null = none). */
   slOrder: Order | null;
+  /** The take-profit order closing it (null = none). */
   tpOrder: Order | null;
-  tag: string | undefined;
-  mfe: number;
-  mae: number;
-  energy: number;
-  spreadPerUnit: number;
-  slipPerUnit: number;
-  swap: number;
   /** Path segment of the fill on the entry bar (-1: no path, or filled with the whole bar). */
   entrySeg: number;
   /** The path's price (Bid) at the fill, when `entrySeg >= 0`. */
   entryAt: number;
-}
-
-class MutablePosition implements PositionView {
-  size = 0;
-  openTrades = 0;
-  entryPrice = NaN;
-  entryBar = -1;
 }
 
 /** The simulated broker and loop. Use through `runBacktest`. */
@@ -150,9 +133,13 @@ export class Engine {
   private readonly spec: Instrument;
   /** The same spec as the live validator sees it (price grid of SL/TP and pending prices). */
   private readonly mt5: boolean;
-  /** Money per 1.0 price move per engine unit at the moment being processed. */
-  private mult: number;
-  /** The same at the static rate. */
+  /**
+   * The execution core's trade book: open trades, closes with their records (into the trade log),
+   * FIFO netting, swap, excursions, equity marks, the position view. Its `mult` is the money per
+   * 1.0 price move per engine unit at the moment being processed.
+   */
+  private readonly book: Book<OpenTrade>;
+  /** Money per 1.0 price move per engine unit at the static rate. */
   private readonly baseMult: number;
   /** Data-rate multipliers of `baseMult` at bar opens/closes, or null (static: mult never changes). */
   private readonly valueScale: { readonly open: Float64Array; readonly close: Float64Array } | null;
@@ -167,12 +154,9 @@ export class Engine {
   private readonly slip: number;
   private readonly energyAt: (i: number) => number;
   private readonly defaultSizing: Sizing;
-  /** compat without commission: skip the commission calls. */
-  private readonly noCommission: boolean;
   /** Reused snapshot of the order queue (processOrders never runs nested inside its own loop). */
   private readonly snapshot: Order[] = [];
 
-  private trades: OpenTrade[] = [];
   private orders: Order[] = [];
   private deadOrders = 0;
   private readonly log: TradeLog;
@@ -180,7 +164,6 @@ export class Engine {
   private readonly equityBuf: Float64Array | null;
   private rejections: Rejection[] = [];
   private cancelled = 0;
-  private readonly position = new MutablePosition();
   private i = 0;
   /** The intrabar path (null = ohlc) and the segment being processed (-1 = the whole bar). */
   private readonly path: IntrabarPath | null;
@@ -221,9 +204,8 @@ export class Engine {
     this.cfg = cfg;
     this.spec = spec;
     this.mt5 = cfg.profile === "mt5";
-    this.baseMult = this.mult = this.mt5 ? valuePerPriceUnit(spec) : 1;
+    this.baseMult = this.mt5 ? valuePerPriceUnit(spec) : 1;
     this.valueScale = this.mt5 ? extras.valueScale ?? null : null;
-    if (this.valueScale) this.mult = this.baseMult * this.valueScale.open[0];
     this.shared = extras.account !== undefined;
     this.acct = extras.account ?? { cash: cfg.cash, othersOpen: () => 0, othersMargin: () => 0 };
     this.leverage = 1 / cfg.margin;
@@ -231,7 +213,6 @@ export class Engine {
     this.spreadPts = this.mt5 ? (cfg.spread ?? (bars.spread ? NaN : spec.spreadTypical)) : 0;
     this.point = spec.point;
     this.slip = this.mt5 ? cfg.slippagePoints * spec.point : 0;
-    this.noCommission = !this.mt5 && (cfg.commission === null || cfg.commission === 0);
     this.defaultSizing = cfg.sizing ??
       (this.mt5 ? { mode: "risk", riskPct: 1 } : { mode: "fraction", fraction: FULL_EQUITY });
     this.energyAt = energyAt(bars.close, features, cfg.energyFeature);
@@ -239,6 +220,17 @@ export class Engine {
     const reuse = extras.reuse;
     if (reuse?.log) reuse.log.clear();
     this.log = reuse?.log ?? new TradeLog(256);
+    this.book = new Book<OpenTrade>(
+      { spec, profile: this.mt5 ? "mt5" : "compat", commission: cfg.commission },
+      this.acct,
+      this.log,
+      {
+        beforeClose: (t, bar) => this.beforeClose(t, bar),
+        afterSplit: (t, part) => this.afterSplit(t, part),
+      },
+    );
+    this.book.mult = this.baseMult;
+    if (this.valueScale) this.book.mult = this.baseMult * this.valueScale.open[0];
     this.equityBuf = reuse?.equity && reuse.equity.length === bars.length ? reuse.equity : null;
     if (this.path && this.path.segStart.length !== bars.length + 1) {
       throw new KinetraError(
@@ -294,15 +286,28 @@ export class Engine {
     }
   }
 
+  /** True when the excursions of bar i follow the intrabar path (lower/ticks, and the path covers the bar). */
+  private onPath(i: number): boolean {
+    const p = this.mfePath;
+    return p !== null && p.segStart[i + 1] > p.segStart[i];
+  }
+
+  /** Excursions of every open trade over bar i's path (after its fill on its entry bar). */
+  private pathExcursions(i: number): void {
+    const tr = this.book.trades;
+    for (let k = 0; k < tr.length; k++) {
+      const t = tr[k];
+      this.excursionRange(t, i);
+      updateExcursion(t, this.rHi, this.rLo);
+    }
+  }
+
   /** Excursions of t on bar i before its exit at the path price `at` in segment `seg` (this bar's part up to the exit). */
   private excursionBeforeExit(t: OpenTrade, i: number, seg: number, at: number): void {
     const p = this.mfePath!;
     if (t.entrySeg >= 0 && t.entryBar === i) this.pathRange(t.entrySeg, t.entryAt, seg, at);
     else this.pathRange(p.segStart[i], NaN, seg, at);
-    const f = t.size > 0 ? this.rHi - t.entry : t.entry - this.rLo;
-    const a = t.size > 0 ? t.entry - this.rLo : this.rHi - t.entry;
-    if (f > t.mfe) t.mfe = f;
-    if (a > t.mae) t.mae = a;
+    updateExcursion(t, this.rHi, this.rLo);
   }
 
   /**
@@ -354,16 +359,9 @@ export class Engine {
   private equityAt(i: number): number {
     let eq = this.acct.cash;
     if (this.shared) eq += this.acct.othersOpen(this);
-    const tr = this.trades;
-    if (tr.length === 0) return eq;
+    if (this.book.trades.length === 0) return eq;
     const c = this.bars.close[i];
-    const cs = c + this.spreadAt(i);
-    const m = this.mult;
-    for (let k = 0; k < tr.length; k++) {
-      const t = tr[k];
-      eq += t.size * ((t.size > 0 ? c : cs) - t.entry) * m + t.swap;
-    }
-    return eq;
+    return this.book.markEquity(eq, c, c + this.spreadAt(i));
   }
 
   /**
@@ -382,28 +380,17 @@ export class Engine {
   private equityAtQuote(bid: number, spread: number): number {
     let eq = this.acct.cash;
     if (this.shared) eq += this.acct.othersOpen(this);
-    const tr = this.trades;
-    const ask = bid + spread;
-    const m = this.mult;
-    for (let k = 0; k < tr.length; k++) {
-      const t = tr[k];
-      eq += t.size * ((t.size > 0 ? bid : ask) - t.entry) * m + t.swap;
-    }
-    return eq;
+    return this.book.markEquity(eq, bid, bid + spread);
   }
 
   /** mt5 free margin at a fill moment: equity at the quote minus the margin of the open trades at their entry prices (as the paper broker and MT5 account for it). */
   private marginFreeAtQuote(bid: number, spread: number): number {
-    let used = this.shared ? this.acct.othersMargin(this) * this.leverage : 0;
-    for (const t of this.trades) used += Math.abs(t.size) * t.entry * this.mult;
+    const used = this.book.entryValue(this.shared ? this.acct.othersMargin(this) * this.leverage : 0);
     return Math.max(0, this.equityAtQuote(bid, spread) - used / this.leverage);
   }
 
   private marginUsed(i: number): number {
-    let used = 0;
-    const c = this.bars.close[i];
-    for (const t of this.trades) used += Math.abs(t.size) * c * this.mult;
-    return used / this.leverage;
+    return this.book.valueAt(this.bars.close[i]) / this.leverage;
   }
 
   private marginAvailable(i: number): number {
@@ -412,40 +399,12 @@ export class Engine {
   }
 
   private commission(size: number, price: number): number {
-    if (this.noCommission) return 0;
-    return this.mt5
-      ? commissionMt5(this.spec, size, price, this.cfg.commission)
-      : commissionCompat(this.cfg.commission, size, price);
-  }
-
-  private refreshPosition(): void {
-    const p = this.position;
-    const tr = this.trades;
-    if (tr.length <= 1) {
-      const t = tr.length ? tr[0] : null;
-      p.size = t ? t.size : 0;
-      p.openTrades = tr.length;
-      p.entryPrice = t ? t.entry : NaN;
-      p.entryBar = t ? t.entryBar : -1;
-      return;
-    }
-    let size = 0, notional = 0, first = -1;
-    for (const t of tr) {
-      size += t.size;
-      notional += Math.abs(t.size) * t.entry;
-      if (first < 0 || t.entryBar < first) first = t.entryBar;
-    }
-    p.size = size;
-    p.openTrades = tr.length;
-    let abs = 0;
-    for (const t of tr) abs += Math.abs(t.size);
-    p.entryPrice = abs > 0 ? notional / abs : NaN;
-    p.entryBar = first;
+    return this.book.commission(size, price);
   }
 
   /** Value per price unit at bar i's close (data conversion; no-op at static rates). */
   private atClose(i: number): void {
-    if (this.valueScale) this.mult = this.baseMult * this.valueScale.close[i];
+    if (this.valueScale) this.book.mult = this.baseMult * this.valueScale.close[i];
   }
 
   // ---- Stepping by phases: used by lib/portfolio, which interleaves several engines on one
@@ -495,7 +454,9 @@ export class Engine {
   openPhase(i: number): void {
     this.i = i;
     if (i < this.startBar) return;
-    if (this.loop!.swapOn && this.trades.length) this.chargeSwap(i, this.bars.time[i - 1], this.bars.time[i]);
+    if (this.loop!.swapOn && this.book.trades.length) {
+      this.chargeSwap(i, this.bars.time[i - 1], this.bars.time[i]);
+    }
     if (this.orders.length !== 0) this.processBar(i);
   }
 
@@ -503,32 +464,18 @@ export class Engine {
   markPhase(i: number): void {
     this.lastBar = i;
     this.atClose(i);
-    const tr = this.trades;
+    const book = this.book;
     let open = 0, atEntry = 0, atClose = 0;
-    if (tr.length !== 0) {
-      const hi = this.bars.high[i], lo = this.bars.low[i], c = this.bars.close[i];
+    if (book.trades.length !== 0) {
+      const c = this.bars.close[i];
       const cs = this.mt5 ? c + this.spreadAt(i) : c;
-      const m = this.mult;
-      const track = i >= this.startBar;
-      const mp = this.mfePath !== null && this.mfePath.segStart[i + 1] > this.mfePath.segStart[i];
-      for (let k = 0; k < tr.length; k++) {
-        const t = tr[k];
-        const long = t.size > 0;
-        if (track) {
-          let th = hi, tl = lo;
-          if (mp) {
-            this.excursionRange(t, i);
-            th = this.rHi;
-            tl = this.rLo;
-          }
-          const f = long ? th - t.entry : t.entry - tl, a = long ? t.entry - tl : th - t.entry;
-          if (f > t.mfe) t.mfe = f;
-          if (a > t.mae) t.mae = a;
-        }
-        open += t.size * ((long ? c : cs) - t.entry) * m + t.swap;
-        atEntry += Math.abs(t.size) * t.entry * m;
-        atClose += Math.abs(t.size) * c * m;
+      if (i >= this.startBar) {
+        if (this.onPath(i)) this.pathExcursions(i);
+        else book.excursions(this.bars.high[i], this.bars.low[i]);
       }
+      open = book.markEquity(0, c, cs);
+      atEntry = book.entryValue(0);
+      atClose = book.valueAt(c);
     }
     this.openPnl = open;
     this.marginAtEntry = atEntry / this.leverage;
@@ -543,7 +490,7 @@ export class Engine {
     const out = L.out;
     if (out.length !== 0) out.length = 0;
     try {
-      L.strategy.decide(i, L.ctx, L.state, this.position, out);
+      L.strategy.decide(i, L.ctx, L.state, this.book.position, out);
     } catch (e) {
       if (e instanceof KinetraError) throw e;
       throw new KinetraError(
@@ -562,16 +509,13 @@ export class Engine {
     const i = this.lastBar;
     if (i < 0) return [];
     const c = this.bars.close[i], cs = this.mt5 ? c + this.spreadAt(i) : c;
-    return this.trades.map((t) => ({
-      size: t.size,
-      pnl: t.size * ((t.size > 0 ? c : cs) - t.entry) * this.mult + t.swap,
-    }));
+    return this.book.trades.map((t) => ({ size: t.size, pnl: this.book.unrealised(t, c, cs) }));
   }
 
   /** Close open trade `k` (index in `openTradesView`) at the last mark's close (stop-out). */
   closeTradeAtLastClose(k: number, reason: ExitReason): void {
     const i = this.lastBar;
-    const t = this.trades[k];
+    const t = this.book.trades[k];
     if (!t || i < 0) return;
     this.i = i;
     this.atClose(i);
@@ -592,27 +536,16 @@ export class Engine {
   /** End of the run: finalize (when configured) and the output (`equity` is left empty). */
   finish(ruined: boolean): EngineOutput {
     const n = this.bars.length;
-    if (!ruined && this.startBar < n && this.cfg.finalize && this.trades.length) {
+    if (!ruined && this.startBar < n && this.cfg.finalize && this.book.trades.length) {
       const i = n - 1;
       this.i = i;
-      for (const t of this.trades) this.queueClose(t, "end");
+      for (const t of this.book.trades) this.queueClose(t, "end");
       this.processOrders(i);
       this.markPhase(i);
     }
-    const last = n - 1;
-    const openTrades: TradeRecord[] = [];
-    if (n > 0) {
-      this.atClose(last);
-      const c = this.bars.close[last];
-      for (const t of this.trades) {
-        openTrades.push(
-          this.record(t, t.size, t.size > 0 ? c : c + this.spreadAt(last), last, "open", 0, true),
-        );
-      }
-    }
     return {
       log: this.log,
-      openTrades,
+      openTrades: this.openRecords(),
       equity: new Float64Array(0),
       start: this.startBar,
       ruinedAt: -1,
@@ -620,6 +553,18 @@ export class Engine {
       cancelledOrders: this.cancelled,
       spec: this.spec,
     };
+  }
+
+  /** Records of the trades still open, marked at the last bar's close (exit reason "open"). */
+  private openRecords(): TradeRecord[] {
+    const last = this.bars.length - 1;
+    const out: TradeRecord[] = [];
+    if (last < 0) return out;
+    this.atClose(last);
+    const c = this.bars.close[last], t = this.bars.time[last];
+    const cs = c + this.spreadAt(last);
+    for (const tr of this.book.trades) out.push(this.book.openRecord(tr, tr.size > 0 ? c : cs, last, t));
+    return out;
   }
 
   /** Entry orders waiting for a fill (the portfolio's position limit counts them). */
@@ -636,17 +581,17 @@ export class Engine {
 
   /** Number of open trades. */
   get openTradeCount(): number {
-    return this.trades.length;
+    return this.book.trades.length;
   }
 
   /** The strategy's view of the position on this symbol. */
   get positionView(): PositionView {
-    return this.position;
+    return this.book.position;
   }
 
   /** Money per 1.0 price move per engine unit at the last moment processed. */
   get valuePerPriceUnit(): number {
-    return this.mult;
+    return this.book.mult;
   }
 
   /**
@@ -737,26 +682,15 @@ export class Engine {
       // Close what is open and re-run the broker on the last bar (backtesting.py's finalize_trades).
       i = n - 1;
       this.i = i;
-      for (const t of this.trades) this.queueClose(t, "end");
+      for (const t of this.book.trades) this.queueClose(t, "end");
       this.processOrders(i);
       this.atClose(i);
       const eq = this.equityAt(i);
       equity[i] = eq > 0 ? eq : 0;
     }
-    const last = n - 1;
-    const openTrades: TradeRecord[] = [];
-    if (n > 0) {
-      this.atClose(last);
-      const c = bars.close[last];
-      for (const t of this.trades) {
-        openTrades.push(
-          this.record(t, t.size, t.size > 0 ? c : c + this.spreadAt(last), last, "open", 0, true),
-        );
-      }
-    }
     return {
       log: this.log,
-      openTrades,
+      openTrades: this.openRecords(),
       equity,
       start: Math.min(start, n),
       ruinedAt,
@@ -774,39 +708,23 @@ export class Engine {
     const high = bars.high, low = bars.low, close = bars.close, time = bars.time;
     const compat = !this.mt5;
     const scale = this.valueScale;
-    const pos = this.position;
+    const book = this.book;
+    const pos = book.position;
+    const tr = book.trades;
     for (let i = from; i < to; i++) {
       this.i = i;
-      if (swapOn && this.trades.length) this.chargeSwap(i, time[i - 1], time[i]);
+      if (swapOn && tr.length) this.chargeSwap(i, time[i - 1], time[i]);
       if (this.orders.length !== 0) this.processBar(i);
-      if (scale) this.mult = this.baseMult * scale.close[i];
-      const mult = this.mult;
-      const tr = this.trades;
+      if (scale) book.mult = this.baseMult * scale.close[i];
       let eq = this.acct.cash;
       if (tr.length !== 0) {
+        // The book's excursions and equity mark at the close (longs at Bid, shorts at Ask).
         const c = close[i];
-        let hi = high[i], lo = low[i];
         const cs = compat ? c : c + this.spreadAt(i);
-        const mp = this.mfePath !== null && this.mfePath.segStart[i + 1] > this.mfePath.segStart[i];
-        for (let k = 0; k < tr.length; k++) {
-          const t = tr[k];
-          if (mp) {
-            this.excursionRange(t, i);
-            hi = this.rHi;
-            lo = this.rLo;
-          }
-          if (t.size > 0) {
-            const f = hi - t.entry, a = t.entry - lo;
-            if (f > t.mfe) t.mfe = f;
-            if (a > t.mae) t.mae = a;
-            eq += t.size * (c - t.entry) * mult + t.swap;
-          } else {
-            const f = t.entry - lo, a = hi - t.entry;
-            if (f > t.mfe) t.mfe = f;
-            if (a > t.mae) t.mae = a;
-            eq += t.size * (cs - t.entry) * mult + t.swap;
-          }
-        }
+        if (this.onPath(i)) {
+          this.pathExcursions(i);
+          eq = book.markEquity(eq, c, cs);
+        } else eq = book.markBar(eq, high[i], low[i], c, cs);
         if (stopOut > 0 && eq < this.marginUsed(i) * stopOut / 100) {
           this.closeAllAtClose(i, "stop_out");
           eq = this.equityAt(i);
@@ -835,22 +753,18 @@ export class Engine {
   }
 
   private chargeSwap(i: number, prevMs: number, curMs: number): void {
-    const s = this.spec;
-    const nights = swapNights(prevMs, curMs, this.cfg.rolloverHour, s.tripleSwapDay, s.swapWeekends);
-    if (!nights) return;
-    const c = this.bars.close[i - 1];
     // Swap is booked in the profit currency at the rollover: converted at the rate of the close before.
     const k = this.valueScale ? this.valueScale.close[i - 1] : 1;
-    for (const t of this.trades) {
-      t.swap += nights * swapPerNight(s, Math.sign(t.size), Math.abs(t.size), c) * k;
-    }
+    this.book.chargeSwap(prevMs, curMs, this.cfg.rolloverHour, this.bars.close[i - 1], k);
   }
 
   private closeAllAtClose(i: number, reason: ExitReason): void {
     this.atClose(i);
     const c = this.bars.close[i];
     const cs = c + this.spreadAt(i);
-    for (const t of this.trades.slice()) {
+    const tr = this.book.trades;
+    while (tr.length !== 0) {
+      const t = tr[0];
       this.closeTrade(t, t.size > 0 ? c : cs, i, reason, t.size > 0 ? 0 : cs - c, 0);
     }
   }
@@ -903,11 +817,11 @@ export class Engine {
       const it = out[k];
       if (it.kind === "close") {
         closing = true;
-        for (const t of this.trades) this.queueClose(t, "signal");
+        for (const t of this.book.trades) this.queueClose(t, "signal");
       } else if (it.kind === "entry") {
         if (this.entryGate) {
           const flat = closing || this.cfg.exclusiveOrders ||
-            (!this.cfg.hedging && this.position.size * it.side < 0);
+            (!this.cfg.hedging && this.book.position.size * it.side < 0);
           const why = this.entryGate(it.side, it.size, flat);
           if (why !== null) {
             this.reject(RETCODE.LIMIT_POSITIONS, "portfolio_limit", why);
@@ -941,7 +855,7 @@ export class Engine {
     }
     if (sl !== undefined) sl = this.gridPrice(sl);
     if (tp !== undefined) tp = this.gridPrice(tp);
-    for (const t of this.trades) {
+    for (const t of this.book.trades) {
       if (this.mt5) {
         const long = t.size > 0;
         const c = this.bars.close[i];
@@ -1105,7 +1019,7 @@ export class Engine {
     };
     if (this.cfg.exclusiveOrders) {
       for (const o of this.orders.slice()) if (o.role === ROLE_ENTRY) this.removeOrder(o);
-      for (const t of this.trades) this.queueClose(t, "signal");
+      for (const t of this.book.trades) this.queueClose(t, "signal");
     }
     this.orders.push(order);
   }
@@ -1120,7 +1034,7 @@ export class Engine {
     const segSp = seg < 0 ? NaN : p!.segSpread[seg];
     const sp = this.mt5 && segSp === segSp ? segSp : this.spreadAt(i);
     const scale = this.valueScale;
-    if (scale) this.mult = this.baseMult * scale.open[i];
+    if (scale) this.book.mult = this.baseMult * scale.open[i];
     let reprocess = false;
     const snap = this.snapshot;
     snap.length = 0;
@@ -1171,13 +1085,13 @@ export class Engine {
         this.fillAt = at > sh ? sh : at < sl ? sl : at;
       }
       // A fill on the previous close converts at that close's rate, any other at this bar's open.
-      if (scale) this.mult = this.baseMult * (timeIndex < i ? scale.close[i - 1] : scale.open[i]);
+      if (scale) this.book.mult = this.baseMult * (timeIndex < i ? scale.close[i - 1] : scale.open[i]);
       const spreadPaid = long && this.mt5 ? (isMarket && toc && !contingent ? this.spreadAt(i - 1) : sp) : 0;
 
       if (order.parent) {
         const t = order.parent;
         const size = Math.sign(order.size) * Math.min(Math.abs(t.size), Math.abs(order.size));
-        if (this.trades.includes(t)) {
+        if (this.book.trades.includes(t)) {
           const reason: ExitReason = order.role === ROLE_SL
             ? "sl"
             : order.role === ROLE_TP
@@ -1196,7 +1110,7 @@ export class Engine {
       const fillBid = long ? price - slipped - fillSpread : price + slipped;
       let need: number;
       if (this.mt5) {
-        const perLot = adjusted * this.mult / this.leverage + this.commission(1, price);
+        const perLot = adjusted * this.book.mult / this.leverage + this.commission(1, price);
         if (order.kind === KIND_FRACTION) {
           need = fractionLots(
             this.spec,
@@ -1238,22 +1152,21 @@ export class Engine {
           }
         } else need = order.size;
       }
-      if (!this.cfg.hedging && this.trades.length !== 0) {
-        for (const t of this.trades.slice()) {
-          if ((t.size > 0) === long) continue;
-          if (Math.abs(need) >= Math.abs(t.size)) {
-            this.closeTrade(t, price, timeIndex, "reverse", spreadPaid, slipped);
-            need += t.size;
-          } else {
-            this.reduceTrade(t, price, need, timeIndex, "reverse", spreadPaid, slipped);
-            need = 0;
-          }
-          if (!need) break;
-        }
+      if (!this.cfg.hedging && this.book.trades.length !== 0) {
+        // Netting: the book closes opposite trades first in first out.
+        need = this.book.net(
+          need,
+          price,
+          timeIndex,
+          this.bars.time[timeIndex],
+          "reverse",
+          spreadPaid,
+          slipped,
+        );
         if (this.mt5) need = Number(need.toFixed(10));
       }
       const costPerUnit = this.mt5
-        ? adjusted * this.mult / this.leverage + this.commission(1, price)
+        ? adjusted * this.book.mult / this.leverage + this.commission(1, price)
         : adjusted + this.commission(order.size, price) / Math.abs(order.size);
       const budget = this.mt5
         ? this.marginFreeAtQuote(fillBid, fillSpread)
@@ -1323,10 +1236,9 @@ export class Engine {
       size,
       entry: price,
       entryBar: bar,
+      entryTime: this.bars.time[bar],
       sl: NaN,
       tp: NaN,
-      slOrder: null,
-      tpOrder: null,
       tag: order.tag,
       mfe: 0,
       mae: 0,
@@ -1334,14 +1246,14 @@ export class Engine {
       spreadPerUnit,
       slipPerUnit: slip,
       swap: 0,
+      slOrder: null,
+      tpOrder: null,
       entrySeg: this.mfePath !== null && this.seg >= 0 && bar === this.i ? this.seg : -1,
       entryAt: this.fillAt,
     };
-    this.trades.push(t);
-    this.acct.cash -= this.commission(size, price);
+    this.book.open(t);
     if (order.tp === order.tp) this.setContingent(t, ROLE_TP, order.tp);
     if (order.sl === order.sl) this.setContingent(t, ROLE_SL, order.sl);
-    this.refreshPosition();
   }
 
   private setContingent(t: OpenTrade, role: number, price: number): void {
@@ -1375,7 +1287,7 @@ export class Engine {
     else this.pushFront(o);
   }
 
-  /** Reduce `t` by `size` (opposite sign); closes it when nothing is left. */
+  /** Reduce `t` by `size` (opposite sign) in the book; closes it when nothing is left. */
   private reduceTrade(
     t: OpenTrade,
     price: number,
@@ -1385,27 +1297,10 @@ export class Engine {
     exitSpread: number,
     slip: number,
   ): void {
-    const left = t.size + size;
-    if (Math.abs(left) < 1e-12) {
-      this.closeTrade(t, price, bar, reason, exitSpread, slip);
-      return;
-    }
-    // Close a reduced copy; the rest stays open with its brackets resized.
-    const part: OpenTrade = {
-      ...t,
-      size: -size,
-      slOrder: null,
-      tpOrder: null,
-      swap: t.swap * (-size / t.size),
-    };
-    t.swap -= part.swap;
-    t.size = left;
-    if (t.slOrder) t.slOrder.size = -left;
-    if (t.tpOrder) t.tpOrder.size = -left;
-    this.trades.push(part);
-    this.closeTrade(part, price, bar, reason, exitSpread, slip);
+    this.book.reduce(t, size, price, bar, this.bars.time[bar], reason, exitSpread, slip);
   }
 
+  /** Close `t` in the book (its record goes to the trade log). */
   private closeTrade(
     t: OpenTrade,
     price: number,
@@ -1414,99 +1309,23 @@ export class Engine {
     exitSpread: number,
     slip: number,
   ): void {
-    const k = this.trades.indexOf(t);
-    if (k >= 0) {
-      // Remove without splice (which allocates the array of removed items).
-      const tr = this.trades;
-      for (let j = k + 1; j < tr.length; j++) tr[j - 1] = tr[j];
-      tr.length--;
-    }
+    this.book.close(t, price, bar, this.bars.time[bar], reason, exitSpread, slip);
+  }
+
+  /** The book's hook as `t` closes at bar `bar`: its SL/TP orders go, and along a path the part of this bar before the exit counts in its excursions. */
+  private beforeClose(t: OpenTrade, bar: number): void {
     if (t.slOrder) this.removeOrder(t.slOrder);
     if (t.tpOrder) this.removeOrder(t.tpOrder);
-    // Along a path, the part of this bar before the exit counts in the excursions.
     if (this.mfePath !== null && this.seg >= 0 && bar === this.i) {
       this.excursionBeforeExit(t, bar, this.seg, this.fillAt);
     }
-    const commExit = this.commission(t.size, price);
-    this.logTrade(t, price, bar, reason, t.size < 0 ? exitSpread : 0, slip, commExit);
-    this.acct.cash += t.size * (price - t.entry) * this.mult - commExit + t.swap;
-    this.refreshPosition();
   }
 
-  /** Append a closed trade to the log (same figures as `record`, no object). */
-  private logTrade(
-    t: OpenTrade,
-    price: number,
-    bar: number,
-    reason: ExitReason,
-    exitSpreadPerUnit: number,
-    exitSlip: number,
-    commExit: number,
-  ): void {
-    const size = t.size;
-    const abs = Math.abs(size);
-    const long = size > 0;
-    const f = long ? price - t.entry : t.entry - price;
-    const commission = this.commission(size, t.entry) + commExit;
-    const pnl = size * (price - t.entry) * this.mult - commission + t.swap;
-    const log = this.log;
-    const k = log.next();
-    log.entryBar[k] = t.entryBar;
-    log.exitBar[k] = bar;
-    log.side[k] = long ? 1 : -1;
-    log.entryPrice[k] = t.entry;
-    log.exitPrice[k] = price;
-    log.size[k] = abs;
-    log.pnl[k] = pnl;
-    log.returnPct[k] = this.mt5
-      ? pnl / (abs * t.entry * this.mult) * 100
-      : ((long ? 1 : -1) * (price / t.entry - 1) - commission / (abs * t.entry)) * 100;
-    log.commission[k] = commission;
-    log.spreadCost[k] = (t.spreadPerUnit + exitSpreadPerUnit) * abs * this.mult;
-    log.slippageCost[k] = (t.slipPerUnit + exitSlip) * abs * this.mult;
-    log.swap[k] = t.swap;
-    log.mfe[k] = t.mfe > f ? t.mfe : f;
-    log.mae[k] = t.mae > -f ? t.mae : -f;
-    log.energy[k] = t.energy;
-    log.sl[k] = t.sl;
-    log.tp[k] = t.tp;
-    log.tag[k] = t.tag ?? null;
-    log.reason[k] = reason;
-  }
-
-  /** The record of `t` (size `size`) ended at `price`: the execution core's `tradeRecord`. */
-  private record(
-    t: OpenTrade,
-    size: number,
-    price: number,
-    bar: number,
-    reason: ExitReason,
-    exitSpreadPerUnit: number,
-    open: boolean,
-    exitSlip = 0,
-  ): TradeRecord {
-    const abs = Math.abs(size);
-    const long = size > 0;
-    const commission = open
-      ? this.commission(size, t.entry)
-      : this.commission(size, t.entry) + this.commission(size, price);
-    const returnPct = this.mt5
-      ? undefined
-      : ((long ? 1 : -1) * (price / t.entry - 1) - commission / (abs * t.entry)) * 100;
-    const time = this.bars.time;
-    return tradeRecord(
-      { ...t, size, entryTime: time[t.entryBar] },
-      {
-        price,
-        bar,
-        time: time[bar],
-        reason,
-        spreadPerUnit: exitSpreadPerUnit,
-        slipPerUnit: exitSlip,
-        commission,
-        returnPct,
-      },
-      this.mult,
-    );
+  /** The book's hook when `part` was split off `t` to close: the part has no orders, `t`'s brackets are resized to what is left. */
+  private afterSplit(t: OpenTrade, part: OpenTrade): void {
+    part.slOrder = null;
+    part.tpOrder = null;
+    if (t.slOrder) t.slOrder.size = -t.size;
+    if (t.tpOrder) t.tpOrder.size = -t.size;
   }
 }

@@ -10,7 +10,7 @@ export type { BacktestConversion, BacktestOptions, BacktestResult, ConversionSum
 export { defaultConfig, FULL_EQUITY, resolveConfig } from "./config.ts";
 export type { BacktestConfig, Profile, Sizing } from "./config.ts";
 export type { ExitReason, Rejection, TradeRecord } from "../execution/types.ts";
-export { TradeLog } from "./trade_log.ts";
+export { TradeLog } from "../execution/trade_log.ts";
 export { isoTime } from "../util/iso_time.ts";
 export { barsForWindow, commonWindowStart, firstTradedBar } from "./common_window.ts";
 export { computeStats, drawdownFraction, drawdownPercent, geometricMean, omegaRatio } from "./stats.ts";

@@ -33,7 +33,7 @@ import { type BacktestConfig, resolveConfig } from "./config.ts";
 import { Engine } from "./engine.ts";
 import type { Rejection, TradeRecord } from "../execution/types.ts";
 import { type BacktestStats, computeStatsWithDrawdown } from "./stats.ts";
-import { TradeLog } from "./trade_log.ts";
+import { TradeLog } from "../execution/trade_log.ts";
 import { isShared } from "../strategies/memo.ts";
 import { type Instrument, symbolSpec, validateInstrument } from "../market/instrument.ts";
 import { roundStatsForOutput, roundTradeForOutput } from "./output_rounding.ts";

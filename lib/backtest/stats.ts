@@ -8,7 +8,7 @@
 import { ChsTracker, type ChsTrade } from "../risk/chs.ts";
 import { DAY_MS } from "../market/costs.ts";
 import type { TradeRecord } from "../execution/types.ts";
-import { TradeLog } from "./trade_log.ts";
+import { TradeLog } from "../execution/trade_log.ts";
 import { isShared, memoIndicator } from "../strategies/memo.ts";
 
 /** Stable snake_case statistics (NaN/Infinity become null in JSON). */

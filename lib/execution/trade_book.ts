@@ -1,10 +1,15 @@
 /**
- * The trade book of the execution core: turns fills into trade records with the engine's fields
- * and accounting: first-in first-out netting of trades, net P&L after commission and swap, spread
- * cost, MFE/MAE from bar highs and lows, and the equity marked at each bar's close (longs at Bid,
- * shorts at Ask). It also provides the strategy's PositionView. The live runner keeps its trades
- * in it; {@link tradeRecord} is the one computation of a record, used by the book and by the
- * backtest engine (whose hot loop keeps its own typed book with the same formulas).
+ * The trade book of the execution core, the one implementation of a book's accounting: open a
+ * trade (entry commission), close a trade or a part of it with its record (net P&L after
+ * commission and swap, spread and slippage cost, MFE/MAE), first-in first-out netting of an
+ * opposite fill, swap for the nights crossed, excursions from bar highs and lows, the equity marked
+ * at a quote (longs at Bid, shorts at Ask) and the strategy's {@link PositionView}.
+ *
+ * {@link Book} holds the open trades (typed objects, extended by their owner: the backtest engine
+ * adds its contingent SL/TP order links and the path fields of its intrabar model) and writes the
+ * closed ones column-wise into a {@link TradeLog}, without allocating per bar. The backtest engine
+ * (lib/backtest/engine.ts) books every trade through a `Book`, netting or hedging; {@link TradeBook}
+ * is a thin wrapper over one for the live runner (mt5 terms, fills at quotes, `TradeRecord`s out).
  *
  * @example
  * ```ts
@@ -19,13 +24,18 @@
  * @module
  */
 import type { ExitReason, TradeRecord } from "./types.ts";
-import { commissionMt5, swapNights, swapPerNight } from "../market/costs.ts";
+import { TradeLog } from "./trade_log.ts";
+import {
+  commissionCompat,
+  commissionMt5,
+  type CommissionSpec,
+  swapNights,
+  swapPerNight,
+} from "../market/costs.ts";
 import { type Instrument, valuePerPriceUnit } from "../market/instrument.ts";
-import { sideName } from "../market/side.ts";
-import { isoTime as iso } from "../util/iso_time.ts";
 import type { PositionView } from "../strategies/contract.ts";
 
-/** What a record needs to know about an open trade. */
+/** An open trade as the book keeps it (owners may extend it with fields of their own). */
 export interface BookTrade {
   /** Signed size (lots in mt5, units in compat). */
   size: number;
@@ -33,11 +43,11 @@ export interface BookTrade {
   entry: number;
   /** Bar index of the entry fill. */
   entryBar: number;
-  /** Time of the entry bar (epoch ms). */
+  /** Time of the entry fill (epoch ms; the entry bar's open in a backtest). */
   entryTime: number;
-  /** SL/TP in force (NaN = none). */
+  /** Stop-loss in force (NaN = none). */
   sl: number;
-  /** Take-profit level (NaN or 0 = none). */
+  /** Take-profit in force (NaN = none). */
   tp: number;
   /** The strategy's label for the trade. */
   tag: string | undefined;
@@ -55,64 +65,31 @@ export interface BookTrade {
   swap: number;
 }
 
-/** How a trade (or the part of it being recorded) ends. */
-export interface RecordExit {
-  /** Exit price. */
-  price: number;
-  /** Bar index of the exit. */
-  bar: number;
-  /** Time of the exit bar (epoch ms). */
-  time: number;
-  /** Why the trade closed. */
-  reason: ExitReason;
-  /** Spread paid at the exit per unit (a short's buy-back), 0 for a long. */
-  spreadPerUnit: number;
-  /** Slippage paid at the exit, price units. */
-  slipPerUnit: number;
-  /** Commission of both sides (entry only for a trade still open). */
-  commission: number;
-  /** Return in % when the profile defines it otherwise (compat); default pnl / entry value. */
-  returnPct?: number;
+/** The terms a book accounts with. */
+export interface BookTerms {
+  /** The instrument traded. */
+  spec: Instrument;
+  /**
+   * `mt5`: lots, money per price unit from the instrument, per-lot commission, return on the entry
+   * value. `compat`: backtesting.py's units (value 1 per price unit), relative commission and return.
+   */
+  profile: "mt5" | "compat";
+  /** Commission model (a backtest config's `commission`); null: the instrument's per-lot rate in mt5, none in compat. */
+  commission: CommissionSpec | null;
 }
 
-/**
- * The trade record of `t` ended by `exit`, with `mult` the money value of a price move of 1.0 per
- * unit of size (`valuePerPriceUnit` in mt5, 1 in compat).
- */
-export function tradeRecord(t: BookTrade, exit: RecordExit, mult: number): TradeRecord {
-  const size = t.size;
-  const abs = Math.abs(size);
-  const long = size > 0;
-  const price = exit.price;
-  const f = long ? price - t.entry : t.entry - price;
-  const mfe = Math.max(t.mfe, f), mae = Math.max(t.mae, -f);
-  const gross = size * (price - t.entry) * mult;
-  const pnl = gross - exit.commission + t.swap;
-  const notional = abs * t.entry * mult;
-  return {
-    entry_bar: t.entryBar,
-    exit_bar: exit.bar,
-    entry_time: iso(t.entryTime),
-    exit_time: iso(exit.time),
-    side: sideName(long ? 1 : -1),
-    entry_price: t.entry,
-    exit_price: price,
-    size: abs,
-    pnl,
-    return_pct: exit.returnPct ?? pnl / notional * 100,
-    commission: exit.commission,
-    spread_cost: (t.spreadPerUnit + exit.spreadPerUnit) * abs * mult,
-    slippage_cost: (t.slipPerUnit + exit.slipPerUnit) * abs * mult,
-    swap: t.swap,
-    mfe,
-    mae,
-    energy_at_entry: t.energy,
-    sl: t.sl === t.sl ? t.sl : null,
-    tp: t.tp === t.tp ? t.tp : null,
-    tag: t.tag ?? null,
-    exit_reason: exit.reason,
-    duration_bars: exit.bar - t.entryBar,
-  };
+/** What a book's owner does around closes (the engine: its SL/TP orders, path excursions). */
+export interface BookHooks<T extends BookTrade> {
+  /** `t` (a whole trade or the part split off to close) is closing at bar `bar`: before its record is written. */
+  beforeClose(t: T, bar: number): void;
+  /** `part` was split off `t` to be closed; `t` keeps the rest (its size is already reduced). */
+  afterSplit(t: T, part: T): void;
+}
+
+/** The cash a book's closes and commissions move (its own, or an account shared by several books). */
+export interface BookAccount {
+  /** Balance in the account currency. */
+  cash: number;
 }
 
 class View implements PositionView {
@@ -122,27 +99,353 @@ class View implements PositionView {
   entryBar = -1;
 }
 
-/** The trade book: engine-compatible trade accounting (mt5), used by the live runner. */
+/** Update the excursions of `t` with a price range (a bar's high and low, or a part of its path). */
+export function updateExcursion(t: BookTrade, high: number, low: number): void {
+  if (t.size > 0) {
+    const f = high - t.entry, a = t.entry - low;
+    if (f > t.mfe) t.mfe = f;
+    if (a > t.mae) t.mae = a;
+  } else {
+    const f = t.entry - low, a = high - t.entry;
+    if (f > t.mfe) t.mfe = f;
+    if (a > t.mae) t.mae = a;
+  }
+}
+
+/**
+ * The book: open trades of type `T`, closed ones in `log`, cash in `account`. Nothing is
+ * allocated per bar; a partial close allocates the part it closes.
+ */
+export class Book<T extends BookTrade = BookTrade> {
+  /** Open trades, oldest first (read-only for owners: open and close through the book). */
+  readonly trades: T[] = [];
+  /** Closed trades, column-wise, in closing order. */
+  readonly log: TradeLog;
+  /** The net position as the strategy sees it (refreshed by every open and close). */
+  readonly position: PositionView;
+  readonly #view: View = new View();
+  /** The account the book's money goes to. */
+  readonly account: BookAccount;
+  /**
+   * Money per 1.0 price move per unit of size at the moment being processed (mt5: the
+   * instrument's value per price unit, times the conversion rate of the moment; compat: 1).
+   */
+  mult: number;
+  readonly #spec: Instrument;
+  readonly #mt5: boolean;
+  readonly #commission: CommissionSpec | null;
+  readonly #noCommission: boolean;
+  readonly #hooks: BookHooks<T> | null;
+  #scratch: TradeLog | null = null;
+
+  /** A book on `terms` booking into `account` and `log` (a new log when absent). */
+  constructor(terms: BookTerms, account: BookAccount, log?: TradeLog | null, hooks?: BookHooks<T> | null) {
+    this.#spec = terms.spec;
+    this.#mt5 = terms.profile === "mt5";
+    this.#commission = terms.commission;
+    this.#noCommission = !this.#mt5 && (terms.commission === null || terms.commission === 0);
+    this.mult = this.#mt5 ? valuePerPriceUnit(terms.spec) : 1;
+    this.account = account;
+    this.log = log ?? new TradeLog(64);
+    this.#hooks = hooks ?? null;
+    this.position = this.#view;
+  }
+
+  /** Commission of one side for `size` at `price` under the book's terms. */
+  commission(size: number, price: number): number {
+    if (this.#noCommission) return 0;
+    return this.#mt5
+      ? commissionMt5(this.#spec, size, price, this.#commission)
+      : commissionCompat(this.#commission, size, price);
+  }
+
+  /** A size as the book stores it: mt5 lots rounded to 10 decimals (no binary residue), compat units as they are. */
+  #lots(x: number): number {
+    return this.#mt5 ? Number(x.toFixed(10)) : x;
+  }
+
+  /** Open `t` (its entry fields set, mfe/mae/swap at 0): charges the entry commission. */
+  open(t: T): void {
+    this.trades.push(t);
+    this.account.cash -= this.commission(t.size, t.entry);
+    this.refresh();
+  }
+
+  /**
+   * Close `t` (open, or a part split off it) at `price` during bar `bar` (time `time`, epoch ms):
+   * writes its record into `log`, books its P&L, exit commission and swap. `exitSpreadPerUnit` is
+   * the spread of a buy at the exit (counted for shorts only), `slip` the exit slippage. Returns
+   * the record's row in `log`.
+   */
+  close(
+    t: T,
+    price: number,
+    bar: number,
+    time: number,
+    reason: ExitReason,
+    exitSpreadPerUnit: number,
+    slip: number,
+  ): number {
+    const tr = this.trades;
+    const k = tr.indexOf(t);
+    if (k >= 0) {
+      // Remove without splice (which allocates the array of removed items).
+      for (let j = k + 1; j < tr.length; j++) tr[j - 1] = tr[j];
+      tr.length--;
+    }
+    if (this.#hooks !== null) this.#hooks.beforeClose(t, bar);
+    const commExit = this.commission(t.size, price);
+    const commission = this.commission(t.size, t.entry) + commExit;
+    const row = this.#write(
+      this.log,
+      t,
+      price,
+      bar,
+      time,
+      reason,
+      t.size < 0 ? exitSpreadPerUnit : 0,
+      slip,
+      commission,
+    );
+    this.account.cash += t.size * (price - t.entry) * this.mult - commExit + t.swap;
+    this.refresh();
+    return row;
+  }
+
+  /**
+   * Split `size` (opposite sign to `t`) off `t` as a new trade to close, with its share of the swap;
+   * `t` keeps the rest.
+   */
+  split(t: T, size: number): T {
+    const part: T = { ...t, size: -size, swap: t.swap * (-size / t.size) };
+    t.swap -= part.swap;
+    t.size = this.#lots(t.size + size);
+    if (this.#hooks !== null) this.#hooks.afterSplit(t, part);
+    return part;
+  }
+
+  /** Reduce `t` by `size` (opposite sign) at `price`: closes it whole when nothing is left, else a part. */
+  reduce(
+    t: T,
+    size: number,
+    price: number,
+    bar: number,
+    time: number,
+    reason: ExitReason,
+    exitSpreadPerUnit: number,
+    slip: number,
+  ): number {
+    if (Math.abs(t.size + size) < 1e-12) {
+      return this.close(t, price, bar, time, reason, exitSpreadPerUnit, slip);
+    }
+    return this.close(this.split(t, size), price, bar, time, reason, exitSpreadPerUnit, slip);
+  }
+
+  /**
+   * Net a fill of `need` (signed) against the opposite open trades, first in first out: each is
+   * closed whole while the fill covers it, the last one reduced. Returns what remains of the fill.
+   */
+  net(
+    need: number,
+    price: number,
+    bar: number,
+    time: number,
+    reason: ExitReason,
+    exitSpreadPerUnit: number,
+    slip: number,
+  ): number {
+    const tr = this.trades;
+    const buy = need > 0;
+    let k = 0;
+    while (need && k < tr.length) {
+      const t = tr[k];
+      if ((t.size > 0) === buy) {
+        k++;
+        continue;
+      }
+      if (Math.abs(need) >= Math.abs(t.size) - 1e-12) {
+        this.close(t, price, bar, time, reason, exitSpreadPerUnit, slip); // removes tr[k]
+        need = this.#lots(need + t.size);
+      } else {
+        this.reduce(t, need, price, bar, time, reason, exitSpreadPerUnit, slip);
+        need = 0;
+      }
+    }
+    return need;
+  }
+
+  /**
+   * Swap for the nights between two bar open times (prices of `price`, the close before), times
+   * `k` (the conversion rate of that close; 1 at static rates).
+   */
+  chargeSwap(prevMs: number, curMs: number, rolloverHour: number, price: number, k: number): void {
+    const s = this.#spec;
+    const nights = swapNights(prevMs, curMs, rolloverHour, s.tripleSwapDay, s.swapWeekends);
+    if (!nights) return;
+    for (const t of this.trades) {
+      t.swap += nights * swapPerNight(s, Math.sign(t.size), Math.abs(t.size), price) * k;
+    }
+  }
+
+  /** Update the excursions of every open trade with a bar's high and low. */
+  excursions(high: number, low: number): void {
+    const tr = this.trades;
+    for (let k = 0; k < tr.length; k++) updateExcursion(tr[k], high, low);
+  }
+
+  /** `start` plus the unrealised P&L (swap included) of the open trades, longs marked at `bid`, shorts at `ask`. */
+  markEquity(start: number, bid: number, ask: number): number {
+    let eq = start;
+    const tr = this.trades;
+    const m = this.mult;
+    for (let k = 0; k < tr.length; k++) {
+      const t = tr[k];
+      eq += t.size * ((t.size > 0 ? bid : ask) - t.entry) * m + t.swap;
+    }
+    return eq;
+  }
+
+  /** A bar's close: the excursions with its high and low, then `markEquity(start, bid, ask)`, in one pass. */
+  markBar(start: number, high: number, low: number, bid: number, ask: number): number {
+    let eq = start;
+    const tr = this.trades;
+    const m = this.mult;
+    for (let k = 0; k < tr.length; k++) {
+      const t = tr[k];
+      if (t.size > 0) {
+        const f = high - t.entry, a = t.entry - low;
+        if (f > t.mfe) t.mfe = f;
+        if (a > t.mae) t.mae = a;
+        eq += t.size * (bid - t.entry) * m + t.swap;
+      } else {
+        const f = t.entry - low, a = high - t.entry;
+        if (f > t.mfe) t.mfe = f;
+        if (a > t.mae) t.mae = a;
+        eq += t.size * (ask - t.entry) * m + t.swap;
+      }
+    }
+    return eq;
+  }
+
+  /** Unrealised P&L (swap included) of one open trade at a quote. */
+  unrealised(t: T, bid: number, ask: number): number {
+    return t.size * ((t.size > 0 ? bid : ask) - t.entry) * this.mult + t.swap;
+  }
+
+  /** `start` plus the value of the open trades at their entry prices (|size| × entry × mult). */
+  entryValue(start: number): number {
+    let v = start;
+    const tr = this.trades;
+    for (let k = 0; k < tr.length; k++) v += Math.abs(tr[k].size) * tr[k].entry * this.mult;
+    return v;
+  }
+
+  /** The value of the open trades at `price` (|size| × price × mult). */
+  valueAt(price: number): number {
+    let v = 0;
+    const tr = this.trades;
+    for (let k = 0; k < tr.length; k++) v += Math.abs(tr[k].size) * price * this.mult;
+    return v;
+  }
+
+  /** The record of open trade `t` marked at `price` (exit reason "open"; entry commission only). */
+  openRecord(t: T, price: number, bar: number, time: number): TradeRecord {
+    const s = this.#scratch ??= new TradeLog(4);
+    s.clear();
+    const k = this.#write(s, t, price, bar, time, "open", 0, 0, this.commission(t.size, t.entry));
+    return s.recordAt(k);
+  }
+
+  /** Refresh the position view from the open trades. */
+  refresh(): void {
+    const p = this.#view;
+    const tr = this.trades;
+    if (tr.length <= 1) {
+      const t = tr.length ? tr[0] : null;
+      p.size = t ? t.size : 0;
+      p.openTrades = tr.length;
+      p.entryPrice = t ? t.entry : NaN;
+      p.entryBar = t ? t.entryBar : -1;
+      return;
+    }
+    let size = 0, notional = 0, abs = 0, first = -1;
+    for (const t of tr) {
+      size += t.size;
+      notional += Math.abs(t.size) * t.entry;
+      abs += Math.abs(t.size);
+      if (first < 0 || t.entryBar < first) first = t.entryBar;
+    }
+    p.size = this.#lots(size);
+    p.openTrades = tr.length;
+    p.entryPrice = abs > 0 ? notional / abs : NaN;
+    p.entryBar = first;
+  }
+
+  /** The one computation of a trade's record: `t` ended at `price`, into a new row of `log`. */
+  #write(
+    log: TradeLog,
+    t: T,
+    price: number,
+    bar: number,
+    time: number,
+    reason: ExitReason,
+    exitSpreadPerUnit: number,
+    exitSlip: number,
+    commission: number,
+  ): number {
+    const size = t.size;
+    const abs = Math.abs(size);
+    const long = size > 0;
+    const m = this.mult;
+    const f = long ? price - t.entry : t.entry - price;
+    const pnl = size * (price - t.entry) * m - commission + t.swap;
+    const k = log.next();
+    log.entryBar[k] = t.entryBar;
+    log.exitBar[k] = bar;
+    log.entryTime[k] = t.entryTime;
+    log.exitTime[k] = time;
+    log.side[k] = long ? 1 : -1;
+    log.entryPrice[k] = t.entry;
+    log.exitPrice[k] = price;
+    log.size[k] = abs;
+    log.pnl[k] = pnl;
+    log.returnPct[k] = this.#mt5
+      ? pnl / (abs * t.entry * m) * 100
+      : ((long ? 1 : -1) * (price / t.entry - 1) - commission / (abs * t.entry)) * 100;
+    log.commission[k] = commission;
+    log.spreadCost[k] = (t.spreadPerUnit + exitSpreadPerUnit) * abs * m;
+    log.slippageCost[k] = (t.slipPerUnit + exitSlip) * abs * m;
+    log.swap[k] = t.swap;
+    log.mfe[k] = t.mfe > f ? t.mfe : f;
+    log.mae[k] = t.mae > -f ? t.mae : -f;
+    log.energy[k] = t.energy;
+    log.sl[k] = t.sl;
+    log.tp[k] = t.tp;
+    log.tag[k] = t.tag ?? null;
+    log.reason[k] = reason;
+    return k;
+  }
+}
+
+/**
+ * The live runner's book: a {@link Book} on the instrument's mt5 terms with its own cash, filled
+ * at quotes, returning `TradeRecord`s (entry and exit times are the fills' times).
+ */
 export class TradeBook {
+  readonly #book: Book;
   readonly #spec: Instrument;
   /** Money per 1.0 price move per lot at the static rates (the spec's tick value). */
   readonly #baseMult: number;
-  /** The same at the rate of the moment (`setValueScale`). */
-  #mult: number;
   /** Data rate ÷ static rate of the profit currency at the moment (1 = static). */
   #scale = 1;
-  #cash: number;
-  #open: BookTrade[] = [];
   /** Closed trades, in closing order. */
   readonly closed: TradeRecord[] = [];
-  /** The net position as the strategy sees it. */
-  readonly position: PositionView = new View();
 
   /** A book for one instrument starting with `cash` (account currency). */
   constructor(spec: Instrument, cash: number) {
     this.#spec = spec;
-    this.#baseMult = this.#mult = valuePerPriceUnit(spec);
-    this.#cash = cash;
+    this.#book = new Book({ spec, profile: "mt5", commission: null }, { cash }, new TradeLog(16));
+    this.#baseMult = this.#book.mult;
   }
 
   /**
@@ -152,31 +455,32 @@ export class TradeBook {
    */
   setValueScale(scale: number): void {
     this.#scale = scale;
-    this.#mult = this.#baseMult * scale;
+    this.#book.mult = this.#baseMult * scale;
   }
 
   /** Cash (realised balance). */
   get cash(): number {
-    return this.#cash;
+    return this.#book.account.cash;
+  }
+
+  /** The net position as the strategy sees it. */
+  get position(): PositionView {
+    return this.#book.position;
   }
 
   /** Net signed lots. */
   get netLots(): number {
-    return this.position.size;
+    return this.#book.position.size;
   }
 
   /** Number of open trades. */
   get openCount(): number {
-    return this.#open.length;
+    return this.#book.trades.length;
   }
 
   /** Equity marked at a close price (longs at Bid = close, shorts at Ask = close + spread). */
   equityAt(close: number, spreadPx: number): number {
-    let eq = this.#cash;
-    for (const t of this.#open) {
-      eq += t.size * ((t.size > 0 ? close : close + spreadPx) - t.entry) * this.#mult + t.swap;
-    }
-    return eq;
+    return this.#book.markEquity(this.#book.account.cash, close, close + spreadPx);
   }
 
   /**
@@ -184,14 +488,12 @@ export class TradeBook {
    * paper broker and the backtest's mt5 profile account for it.
    */
   marginUsed(leverage: number): number {
-    let used = 0;
-    for (const t of this.#open) used += Math.abs(t.size) * t.entry * this.#mult;
-    return used / leverage;
+    return this.#book.entryValue(0) / leverage;
   }
 
   /** Move the stop-loss and/or take-profit recorded on every open trade (a `modify` intent). */
   setBrackets(sl: number | undefined, tp: number | undefined): void {
-    for (const t of this.#open) {
+    for (const t of this.#book.trades) {
       if (sl !== undefined) t.sl = sl;
       if (tp !== undefined) t.tp = tp;
     }
@@ -202,33 +504,18 @@ export class TradeBook {
    * of the terminal's deals, as the runner does not estimate it there). Added to the cash.
    */
   adjustCash(delta: number): void {
-    if (Number.isFinite(delta)) this.#cash += delta;
+    if (Number.isFinite(delta)) this.#book.account.cash += delta;
   }
 
   /** Charge swap for the nights between two bar open times (before fills at the later one). */
   chargeSwap(prevMs: number, curMs: number, prevClose: number, rolloverHour = 0): void {
-    if (!this.#open.length || this.#spec.swapMode === "disabled") return;
-    const s = this.#spec;
-    const nights = swapNights(prevMs, curMs, rolloverHour, s.tripleSwapDay, s.swapWeekends);
-    if (!nights) return;
-    for (const t of this.#open) {
-      t.swap += nights * swapPerNight(s, Math.sign(t.size), Math.abs(t.size), prevClose) * this.#scale;
-    }
+    if (!this.#book.trades.length || this.#spec.swapMode === "disabled") return;
+    this.#book.chargeSwap(prevMs, curMs, rolloverHour, prevClose, this.#scale);
   }
 
   /** Update MFE/MAE of open trades with a bar's high and low. */
   updateExcursions(high: number, low: number): void {
-    for (const t of this.#open) {
-      if (t.size > 0) {
-        const f = high - t.entry, a = t.entry - low;
-        if (f > t.mfe) t.mfe = f;
-        if (a > t.mae) t.mae = a;
-      } else {
-        const f = t.entry - low, a = high - t.entry;
-        if (f > t.mfe) t.mfe = f;
-        if (a > t.mae) t.mae = a;
-      }
-    }
+    this.#book.excursions(high, low);
   }
 
   /**
@@ -249,28 +536,12 @@ export class TradeBook {
     tag?: string;
     energy?: number;
   }): TradeRecord[] {
-    const out: TradeRecord[] = [];
-    let need = opts.lots;
-    const buy = need > 0;
-    const spreadPaid = buy ? opts.spreadPx : 0;
-    for (const t of this.#open.slice()) {
-      if (!need) break;
-      if ((t.size > 0) === buy) continue;
-      if (Math.abs(need) >= Math.abs(t.size) - 1e-12) {
-        need = Number((need + t.size).toFixed(10));
-        out.push(this.#close(t, opts.price, opts.bar, opts.time, opts.reason, spreadPaid));
-      } else {
-        // Close a part of t.
-        const part: BookTrade = { ...t, size: -need, swap: t.swap * (-need / t.size) };
-        t.swap -= part.swap;
-        t.size = Number((t.size + need).toFixed(10));
-        this.#open.push(part);
-        out.push(this.#close(part, opts.price, opts.bar, opts.time, opts.reason, spreadPaid));
-        need = 0;
-      }
-    }
+    const book = this.#book;
+    const from = book.log.length;
+    const spreadPaid = opts.lots > 0 ? opts.spreadPx : 0;
+    const need = book.net(opts.lots, opts.price, opts.bar, opts.time, opts.reason, spreadPaid, 0);
     if (need && opts.opens) {
-      this.#open.push({
+      book.open({
         size: need,
         entry: opts.price,
         entryBar: opts.bar,
@@ -285,10 +556,8 @@ export class TradeBook {
         slipPerUnit: 0,
         swap: 0,
       });
-      this.#cash -= commissionMt5(this.#spec, need, opts.price);
     }
-    this.#refresh();
-    return out;
+    return this.#closedSince(from);
   }
 
   /**
@@ -296,68 +565,27 @@ export class TradeBook {
    * queues them. `spreadPx` is Ask − Bid (paid when buying back shorts).
    */
   closeAll(price: number, bar: number, time: number, reason: ExitReason, spreadPx: number): TradeRecord[] {
-    const out: TradeRecord[] = [];
-    for (const t of this.#open.slice().reverse()) {
-      out.push(this.#close(t, price, bar, time, reason, t.size < 0 ? spreadPx : 0));
-    }
-    this.#refresh();
-    return out;
+    const book = this.#book;
+    const from = book.log.length;
+    const tr = book.trades;
+    for (let k = tr.length - 1; k >= 0; k--) book.close(tr[k], price, bar, time, reason, spreadPx, 0);
+    return this.#closedSince(from);
   }
 
   /** Records of the trades still open, marked at `close` (exit reason "open"). */
   openRecords(close: number, spreadPx: number, bar: number, time: number): TradeRecord[] {
-    return this.#open.map((t) =>
-      this.#record(t, t.size > 0 ? close : close + spreadPx, bar, time, "open", 0, true)
-    );
+    const book = this.#book;
+    return book.trades.map((t) => book.openRecord(t, t.size > 0 ? close : close + spreadPx, bar, time));
   }
 
-  #close(
-    t: BookTrade,
-    price: number,
-    bar: number,
-    time: number,
-    reason: ExitReason,
-    exitSpread: number,
-  ): TradeRecord {
-    const k = this.#open.indexOf(t);
-    if (k >= 0) this.#open.splice(k, 1);
-    const rec = this.#record(t, price, bar, time, reason, t.size < 0 ? exitSpread : 0, false);
-    this.#cash += t.size * (price - t.entry) * this.#mult - commissionMt5(this.#spec, t.size, price) + t.swap;
-    this.closed.push(rec);
-    return rec;
-  }
-
-  #record(
-    t: BookTrade,
-    price: number,
-    bar: number,
-    time: number,
-    reason: ExitReason,
-    exitSpreadPerUnit: number,
-    open: boolean,
-  ): TradeRecord {
-    const commission = open
-      ? commissionMt5(this.#spec, t.size, t.entry)
-      : commissionMt5(this.#spec, t.size, t.entry) + commissionMt5(this.#spec, t.size, price);
-    return tradeRecord(
-      t,
-      { price, bar, time, reason, spreadPerUnit: exitSpreadPerUnit, slipPerUnit: 0, commission },
-      this.#mult,
-    );
-  }
-
-  #refresh(): void {
-    const p = this.position as View;
-    let size = 0, notional = 0, abs = 0, first = -1;
-    for (const t of this.#open) {
-      size += t.size;
-      notional += Math.abs(t.size) * t.entry;
-      abs += Math.abs(t.size);
-      if (first < 0 || t.entryBar < first) first = t.entryBar;
+  #closedSince(from: number): TradeRecord[] {
+    const log = this.#book.log;
+    const out: TradeRecord[] = [];
+    for (let k = from; k < log.length; k++) {
+      const rec = log.recordAt(k);
+      this.closed.push(rec);
+      out.push(rec);
     }
-    p.size = Number(size.toFixed(10));
-    p.openTrades = this.#open.length;
-    p.entryPrice = abs > 0 ? notional / abs : NaN;
-    p.entryBar = first;
+    return out;
   }
 }

@@ -1,17 +1,20 @@
 /**
- * Closed trades stored column-wise (growable typed arrays): the engine appends without allocating
- * an object per trade, the statistics read the columns, and `TradeRecord` objects are built only
- * when someone asks for them (`toRecords`).
+ * Closed trades stored column-wise (growable typed arrays): the execution core's trade book
+ * (lib/execution/trade_book.ts) appends without allocating an object per trade, the statistics
+ * read the columns, and `TradeRecord` objects are built only when someone asks for them
+ * (`toRecords`, `recordAt`).
  *
  * @module
  */
-import type { ExitReason, TradeRecord } from "../execution/types.ts";
+import type { ExitReason, TradeRecord } from "./types.ts";
 import { isoTime } from "../util/iso_time.ts";
 import { sideName, sideOf } from "../market/side.ts";
 
 const NUMERIC = [
   "entryBar",
   "exitBar",
+  "entryTime",
+  "exitTime",
   "side",
   "entryPrice",
   "exitPrice",
@@ -40,6 +43,10 @@ export class TradeLog {
   entryBar: Float64Array;
   /** Bar index of each exit fill. */
   exitBar: Float64Array;
+  /** Time of each entry fill (epoch ms; the entry bar's open in a backtest). */
+  entryTime: Float64Array;
+  /** Time of each exit fill (epoch ms; the exit bar's open in a backtest). */
+  exitTime: Float64Array;
   /** +1 long, -1 short. */
   side: Float64Array;
   /** Entry fill prices. */
@@ -80,6 +87,8 @@ export class TradeLog {
     const c = Math.max(4, capacity);
     this.entryBar = new Float64Array(c);
     this.exitBar = new Float64Array(c);
+    this.entryTime = new Float64Array(c);
+    this.exitTime = new Float64Array(c);
     this.side = new Float64Array(c);
     this.entryPrice = new Float64Array(c);
     this.exitPrice = new Float64Array(c);
@@ -121,13 +130,18 @@ export class TradeLog {
 
   /** Trade k as a TradeRecord (times from `time`, epoch ms per bar). */
   record(k: number, time: Float64Array): TradeRecord {
+    return this.recordAt(k, time[this.entryBar[k]], time[this.exitBar[k]]);
+  }
+
+  /** Trade k as a TradeRecord with the given entry and exit times (epoch ms). */
+  recordAt(k: number, entryMs: number = this.entryTime[k], exitMs: number = this.exitTime[k]): TradeRecord {
     const eb = this.entryBar[k], xb = this.exitBar[k];
     const sl = this.sl[k], tp = this.tp[k];
     return {
       entry_bar: eb,
       exit_bar: xb,
-      entry_time: isoTime(time[eb]),
-      exit_time: isoTime(time[xb]),
+      entry_time: isoTime(entryMs),
+      exit_time: isoTime(exitMs),
       side: sideName(this.side[k]),
       entry_price: this.entryPrice[k],
       exit_price: this.exitPrice[k],
@@ -163,6 +177,8 @@ export class TradeLog {
       const k = log.next();
       log.entryBar[k] = r.entry_bar;
       log.exitBar[k] = r.exit_bar;
+      log.entryTime[k] = Date.parse(r.entry_time);
+      log.exitTime[k] = Date.parse(r.exit_time);
       log.side[k] = sideOf(r.side);
       log.entryPrice[k] = r.entry_price;
       log.exitPrice[k] = r.exit_price;
