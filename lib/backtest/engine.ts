@@ -2,7 +2,10 @@
  * The event loop: one pass over typed arrays, orders filled by a simulated broker with the
  * semantics of docs/BACKTESTING.md (backtesting.py's in the compat profile, MetaTrader 5's in the
  * mt5 profile). Nothing is allocated per bar: orders and trades are objects created only when a
- * strategy trades.
+ * strategy trades. Trades are booked in the execution core's `Book` (lib/execution/trade_book.ts,
+ * the live runner's book too): opening, FIFO netting (or hedging), closes and partial closes with
+ * their records, swap, excursions and equity marks; the engine keeps the orders, the fills and the
+ * intrabar path.
  *
  * Per bar i (from `start = max(1, warmup)`): (a) swap for nights crossed (mt5), (b) pending orders
  * are processed against bar i's open/high/low, (c) excursions of open trades are updated, (d)

@@ -2,8 +2,10 @@
  * The execution core shared by the backtest engine, the paper broker and the live runner: the
  * trade server's checks as pure functions returning MT5 retcodes (`checkTradeMode`, `checkStops`,
  * `checkVolume`, `checkMargin`), one sizing module (`entryLots`, `riskLots`, `fractionLots`), one
- * trade book (`TradeBook`: FIFO netting, commission, swap, MFE/MAE) and its trade record, and the
- * position book of a trade server (`PositionBook`: positions by ticket, MT5 netting and hedging).
+ * trade book (`Book`: FIFO netting or hedging, commission, swap, MFE/MAE, equity marks and the trade
+ * record, used by the backtest engine; `TradeBook`, its wrapper for the live runner), the
+ * column-wise closed trades (`TradeLog`) and the position book of a trade server (`PositionBook`:
+ * positions by ticket, MT5 netting and hedging).
  *
  * @example
  * ```ts
@@ -20,4 +22,5 @@ export * from "./types.ts";
 export * from "./validation.ts";
 export * from "./sizing.ts";
 export * from "./trade_book.ts";
+export * from "./trade_log.ts";
 export * from "./positions.ts";
