@@ -34,7 +34,7 @@ import { TradeLog } from "../execution/trade_log.ts";
 import { RETCODE } from "../market/mt5_constants.ts";
 import { checkStops, checkTradeMode, type Refusal } from "../execution/validation.ts";
 import { fractionLots, riskLots } from "../execution/sizing.ts";
-import { Book, type BookTrade, updateExcursion } from "../execution/trade_book.ts";
+import { Book, type BookTrade, markTrades, updateExcursion } from "../execution/trade_book.ts";
 import type { ExitReason, Rejection, TradeRecord } from "../execution/types.ts";
 import { energyAt } from "./energy.ts";
 
@@ -401,10 +401,6 @@ export class Engine {
     return Math.max(0, this.equityAt(i) - this.marginUsed(i) - others);
   }
 
-  private commission(size: number, price: number): number {
-    return this.book.commission(size, price);
-  }
-
   /** Value per price unit at bar i's close (data conversion; no-op at static rates). */
   private atClose(i: number): void {
     if (this.valueScale) this.book.mult = this.baseMult * this.valueScale.close[i];
@@ -714,6 +710,7 @@ export class Engine {
     const book = this.book;
     const pos = book.position;
     const tr = book.trades;
+    const path = this.mfePath;
     for (let i = from; i < to; i++) {
       this.i = i;
       if (swapOn && tr.length) this.chargeSwap(i, time[i - 1], time[i]);
@@ -724,10 +721,10 @@ export class Engine {
         // The book's excursions and equity mark at the close (longs at Bid, shorts at Ask).
         const c = close[i];
         const cs = compat ? c : c + this.spreadAt(i);
-        if (this.onPath(i)) {
+        if (path !== null && path.segStart[i + 1] > path.segStart[i]) {
           this.pathExcursions(i);
           eq = book.markEquity(eq, c, cs);
-        } else eq = book.markBar(eq, high[i], low[i], c, cs);
+        } else eq = markTrades(tr, eq, high[i], low[i], c, cs, book.mult);
         if (stopOut > 0 && eq < this.marginUsed(i) * stopOut / 100) {
           this.closeAllAtClose(i, "stop_out");
           eq = this.equityAt(i);
@@ -1113,7 +1110,7 @@ export class Engine {
       const fillBid = long ? price - slipped - fillSpread : price + slipped;
       let need: number;
       if (this.mt5) {
-        const perLot = adjusted * this.book.mult / this.leverage + this.commission(1, price);
+        const perLot = adjusted * this.book.mult / this.leverage + this.book.commission(1, price);
         if (order.kind === KIND_FRACTION) {
           need = fractionLots(
             this.spec,
@@ -1135,7 +1132,7 @@ export class Engine {
         }
         need *= Math.sign(order.size);
       } else {
-        const adjPlusComm = adjusted + this.commission(order.size, price) / Math.abs(order.size);
+        const adjPlusComm = adjusted + this.book.commission(order.size, price) / Math.abs(order.size);
         if (order.kind === KIND_FRACTION) {
           need = Math.sign(order.size) *
             Math.trunc(
@@ -1169,8 +1166,8 @@ export class Engine {
         if (this.mt5) need = Number(need.toFixed(10));
       }
       const costPerUnit = this.mt5
-        ? adjusted * this.book.mult / this.leverage + this.commission(1, price)
-        : adjusted + this.commission(order.size, price) / Math.abs(order.size);
+        ? adjusted * this.book.mult / this.leverage + this.book.commission(1, price)
+        : adjusted + this.book.commission(order.size, price) / Math.abs(order.size);
       const budget = this.mt5
         ? this.marginFreeAtQuote(fillBid, fillSpread)
         : this.marginAvailable(i) * this.leverage;

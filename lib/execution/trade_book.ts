@@ -112,6 +112,34 @@ export function updateExcursion(t: BookTrade, high: number, low: number): void {
   }
 }
 
+/** A bar's close over `trades`: excursions with its high and low, then `start` plus their marks (longs at `bid`, shorts at `ask`), in one pass. */
+export function markTrades(
+  tr: readonly BookTrade[],
+  start: number,
+  high: number,
+  low: number,
+  bid: number,
+  ask: number,
+  m: number,
+): number {
+  let eq = start;
+  for (let k = 0; k < tr.length; k++) {
+    const t = tr[k];
+    if (t.size > 0) {
+      const f = high - t.entry, a = t.entry - low;
+      if (f > t.mfe) t.mfe = f;
+      if (a > t.mae) t.mae = a;
+      eq += t.size * (bid - t.entry) * m + t.swap;
+    } else {
+      const f = t.entry - low, a = high - t.entry;
+      if (f > t.mfe) t.mfe = f;
+      if (a > t.mae) t.mae = a;
+      eq += t.size * (ask - t.entry) * m + t.swap;
+    }
+  }
+  return eq;
+}
+
 /**
  * The book: open trades of type `T`, closed ones in `log`, cash in `account`. Nothing is
  * allocated per bar; a partial close allocates the part it closes.
@@ -123,7 +151,7 @@ export class Book<T extends BookTrade = BookTrade> {
   readonly log: TradeLog;
   /** The net position as the strategy sees it (refreshed by every open and close). */
   readonly position: PositionView;
-  readonly #view: View = new View();
+  private readonly view: View = new View();
   /** The account the book's money goes to. */
   readonly account: BookAccount;
   /**
@@ -131,37 +159,37 @@ export class Book<T extends BookTrade = BookTrade> {
    * instrument's value per price unit, times the conversion rate of the moment; compat: 1).
    */
   mult: number;
-  readonly #spec: Instrument;
-  readonly #mt5: boolean;
-  readonly #commission: CommissionSpec | null;
-  readonly #noCommission: boolean;
-  readonly #hooks: BookHooks<T> | null;
-  #scratch: TradeLog | null = null;
+  private readonly spec: Instrument;
+  private readonly mt5: boolean;
+  private readonly commissionModel: CommissionSpec | null;
+  private readonly noCommission: boolean;
+  private readonly hooks: BookHooks<T> | null;
+  private scratch: TradeLog | null = null;
 
   /** A book on `terms` booking into `account` and `log` (a new log when absent). */
   constructor(terms: BookTerms, account: BookAccount, log?: TradeLog | null, hooks?: BookHooks<T> | null) {
-    this.#spec = terms.spec;
-    this.#mt5 = terms.profile === "mt5";
-    this.#commission = terms.commission;
-    this.#noCommission = !this.#mt5 && (terms.commission === null || terms.commission === 0);
-    this.mult = this.#mt5 ? valuePerPriceUnit(terms.spec) : 1;
+    this.spec = terms.spec;
+    this.mt5 = terms.profile === "mt5";
+    this.commissionModel = terms.commission;
+    this.noCommission = !this.mt5 && (terms.commission === null || terms.commission === 0);
+    this.mult = this.mt5 ? valuePerPriceUnit(terms.spec) : 1;
     this.account = account;
     this.log = log ?? new TradeLog(64);
-    this.#hooks = hooks ?? null;
-    this.position = this.#view;
+    this.hooks = hooks ?? null;
+    this.position = this.view;
   }
 
   /** Commission of one side for `size` at `price` under the book's terms. */
   commission(size: number, price: number): number {
-    if (this.#noCommission) return 0;
-    return this.#mt5
-      ? commissionMt5(this.#spec, size, price, this.#commission)
-      : commissionCompat(this.#commission, size, price);
+    if (this.noCommission) return 0;
+    return this.mt5
+      ? commissionMt5(this.spec, size, price, this.commissionModel)
+      : commissionCompat(this.commissionModel, size, price);
   }
 
   /** A size as the book stores it: mt5 lots rounded to 10 decimals (no binary residue), compat units as they are. */
-  #lots(x: number): number {
-    return this.#mt5 ? Number(x.toFixed(10)) : x;
+  private lots(x: number): number {
+    return this.mt5 ? Number(x.toFixed(10)) : x;
   }
 
   /** Open `t` (its entry fields set, mfe/mae/swap at 0): charges the entry commission. */
@@ -193,10 +221,10 @@ export class Book<T extends BookTrade = BookTrade> {
       for (let j = k + 1; j < tr.length; j++) tr[j - 1] = tr[j];
       tr.length--;
     }
-    if (this.#hooks !== null) this.#hooks.beforeClose(t, bar);
+    if (this.hooks !== null) this.hooks.beforeClose(t, bar);
     const commExit = this.commission(t.size, price);
     const commission = this.commission(t.size, t.entry) + commExit;
-    const row = this.#write(
+    const row = this.write(
       this.log,
       t,
       price,
@@ -219,8 +247,8 @@ export class Book<T extends BookTrade = BookTrade> {
   split(t: T, size: number): T {
     const part: T = { ...t, size: -size, swap: t.swap * (-size / t.size) };
     t.swap -= part.swap;
-    t.size = this.#lots(t.size + size);
-    if (this.#hooks !== null) this.#hooks.afterSplit(t, part);
+    t.size = this.lots(t.size + size);
+    if (this.hooks !== null) this.hooks.afterSplit(t, part);
     return part;
   }
 
@@ -265,7 +293,7 @@ export class Book<T extends BookTrade = BookTrade> {
       }
       if (Math.abs(need) >= Math.abs(t.size) - 1e-12) {
         this.close(t, price, bar, time, reason, exitSpreadPerUnit, slip); // removes tr[k]
-        need = this.#lots(need + t.size);
+        need = this.lots(need + t.size);
       } else {
         this.reduce(t, need, price, bar, time, reason, exitSpreadPerUnit, slip);
         need = 0;
@@ -279,7 +307,7 @@ export class Book<T extends BookTrade = BookTrade> {
    * `k` (the conversion rate of that close; 1 at static rates).
    */
   chargeSwap(prevMs: number, curMs: number, rolloverHour: number, price: number, k: number): void {
-    const s = this.#spec;
+    const s = this.spec;
     const nights = swapNights(prevMs, curMs, rolloverHour, s.tripleSwapDay, s.swapWeekends);
     if (!nights) return;
     for (const t of this.trades) {
@@ -307,24 +335,7 @@ export class Book<T extends BookTrade = BookTrade> {
 
   /** A bar's close: the excursions with its high and low, then `markEquity(start, bid, ask)`, in one pass. */
   markBar(start: number, high: number, low: number, bid: number, ask: number): number {
-    let eq = start;
-    const tr = this.trades;
-    const m = this.mult;
-    for (let k = 0; k < tr.length; k++) {
-      const t = tr[k];
-      if (t.size > 0) {
-        const f = high - t.entry, a = t.entry - low;
-        if (f > t.mfe) t.mfe = f;
-        if (a > t.mae) t.mae = a;
-        eq += t.size * (bid - t.entry) * m + t.swap;
-      } else {
-        const f = t.entry - low, a = high - t.entry;
-        if (f > t.mfe) t.mfe = f;
-        if (a > t.mae) t.mae = a;
-        eq += t.size * (ask - t.entry) * m + t.swap;
-      }
-    }
-    return eq;
+    return markTrades(this.trades, start, high, low, bid, ask, this.mult);
   }
 
   /** Unrealised P&L (swap included) of one open trade at a quote. */
@@ -350,15 +361,15 @@ export class Book<T extends BookTrade = BookTrade> {
 
   /** The record of open trade `t` marked at `price` (exit reason "open"; entry commission only). */
   openRecord(t: T, price: number, bar: number, time: number): TradeRecord {
-    const s = this.#scratch ??= new TradeLog(4);
+    const s = this.scratch ??= new TradeLog(4);
     s.clear();
-    const k = this.#write(s, t, price, bar, time, "open", 0, 0, this.commission(t.size, t.entry));
+    const k = this.write(s, t, price, bar, time, "open", 0, 0, this.commission(t.size, t.entry));
     return s.recordAt(k);
   }
 
   /** Refresh the position view from the open trades. */
   refresh(): void {
-    const p = this.#view;
+    const p = this.view;
     const tr = this.trades;
     if (tr.length <= 1) {
       const t = tr.length ? tr[0] : null;
@@ -375,14 +386,14 @@ export class Book<T extends BookTrade = BookTrade> {
       abs += Math.abs(t.size);
       if (first < 0 || t.entryBar < first) first = t.entryBar;
     }
-    p.size = this.#lots(size);
+    p.size = this.lots(size);
     p.openTrades = tr.length;
     p.entryPrice = abs > 0 ? notional / abs : NaN;
     p.entryBar = first;
   }
 
   /** The one computation of a trade's record: `t` ended at `price`, into a new row of `log`. */
-  #write(
+  private write(
     log: TradeLog,
     t: T,
     price: number,
@@ -409,7 +420,7 @@ export class Book<T extends BookTrade = BookTrade> {
     log.exitPrice[k] = price;
     log.size[k] = abs;
     log.pnl[k] = pnl;
-    log.returnPct[k] = this.#mt5
+    log.returnPct[k] = this.mt5
       ? pnl / (abs * t.entry * m) * 100
       : ((long ? 1 : -1) * (price / t.entry - 1) - commission / (abs * t.entry)) * 100;
     log.commission[k] = commission;
