@@ -246,6 +246,8 @@ export async function runDemoBasket(opts: DemoBasketOptions, io: LiveIO): Promis
         bars: () => leg.bars,
         energy: () => null,
         halting: () => halted !== null,
+        // Risk sizing against the account: every symbol's P&L, marked at its last close.
+        sizingEquity: () => accountEquity(),
       });
       legs.push(leg);
     }

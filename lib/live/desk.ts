@@ -64,6 +64,11 @@ export interface DeskView {
   energy(): Float64Array | null;
   /** True once the session is halting (no new entries). */
   halting(): boolean;
+  /**
+   * The equity risk sizing is measured against, when it is not this desk's book (a basket on one
+   * account: the account's, every symbol's P&L included). Default: the book marked at the quote.
+   */
+  sizingEquity?(): number;
 }
 
 /** Entries, closes, modifications and reconciliation against one broker. */
@@ -540,7 +545,7 @@ export class OrderDesk {
     // Ask), SL/TP on the price grid the validator will put them on (as the backtest's mt5 profile).
     const sl = it.sl === undefined ? undefined : this.gridPrice(it.sl);
     const tp = it.tp === undefined ? undefined : this.gridPrice(it.tp);
-    const eq = ledger.equityAt(q.bid, this.spreadNow(q, barIdx));
+    const eq = this.view.sizingEquity?.() ?? ledger.equityAt(q.bid, this.spreadNow(q, barIdx));
     const lots = entryLots({
       spec,
       size: it.size,
