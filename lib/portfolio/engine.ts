@@ -152,6 +152,17 @@ export interface PortfolioRun {
   symbols: PortfolioSymbolResult[];
   /** Notional exposure per asset class at each union time, % of equity. */
   exposureByClass: Record<string, Float64Array>;
+  /** Margin of every open trade at each union time (after that time's stop-out closes), account currency. */
+  margin: Float64Array;
+  /**
+   * Lowest margin level (equity ÷ margin × 100) at any mark while margin was used, before that
+   * time's stop-out closes (so below the stop-out level when one happened); Infinity if never.
+   */
+  marginLevelMinPct: number;
+  /** Union indexes at which a stop-out closed positions. */
+  stopOutTimes: number[];
+  /** Cash at the end (after finalize): the account's balance. */
+  balance: number;
   /** Per symbol: its last bar at or before each union time. */
   barIndex: Int32Array[];
 }
@@ -292,6 +303,9 @@ export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimu
   const classOf = specs.map((s) => classes.indexOf(s.assetClass));
   const exposure = classes.map(() => new Float64Array(U));
   const lev = cfgs.map((c) => 1 / c.margin);
+  const margin = new Float64Array(U);
+  const stopOutTimes: number[] = [];
+  let marginLevelMin = Infinity;
 
   const refresh = (k: number) => {
     const e = engines[k];
@@ -427,9 +441,11 @@ export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimu
       }
     }
     let eq = accountEquity();
+    let used = 0;
+    for (let k = 0; k < K; k++) used += marginClose[k];
+    if (used > 0 && eq / used * 100 < marginLevelMin) marginLevelMin = eq / used * 100;
     if (stopOut > 0) {
-      let used = 0;
-      for (let k = 0; k < K; k++) used += marginClose[k];
+      if (used > 0 && eq < used * stopOut / 100) stopOutTimes.push(u);
       // MT5: close the most losing position first, until the margin level is back above the level.
       while (used > 0 && eq < used * stopOut / 100) {
         let worstK = -1, worstT = -1, worst = Infinity;
@@ -471,6 +487,7 @@ export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimu
       return false;
     }
     equity[u] = eq;
+    margin[u] = used;
     lastEquity = eq;
     for (let k = 0; k < K; k++) {
       contrib[k][u] = realized[k] + openPnl[k];
@@ -564,6 +581,7 @@ export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimu
     // Stopped early (a live halt): the account stays as it was at the last time processed.
     if (u < U && ruinedAt < 0) {
       equity.fill(lastEquity, u);
+      margin.fill(u ? margin[u - 1] : 0, u);
       for (let k = 0; k < K; k++) contrib[k].fill(u ? contrib[k][u - 1] : 0, u);
     }
     // End: finalize per symbol (at its last bar), then the last equity point.
@@ -617,6 +635,10 @@ export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimu
       start: Math.min(start, U),
       symbols,
       exposureByClass,
+      margin,
+      marginLevelMinPct: marginLevelMin,
+      stopOutTimes,
+      balance: account.cash,
       barIndex: align.last,
     };
   }

@@ -1,15 +1,21 @@
 /**
  * Statistics of a portfolio run: the backtest's statistics for the account (on the union of the
  * times; buy and hold = an equal-weight basket of the symbols), the same per symbol (its
- * contribution on its own bars), the correlation matrix of the symbols' daily returns, exposure by
- * asset class, and the JSON of `deno task portfolio --json`.
+ * contribution on its own bars), the account's own figures (balance, margin used, lowest margin
+ * level, stop-outs), the correlation matrix of the symbols' daily returns, exposure by asset class
+ * (mean and peak, and over time, downsampled), and the JSON of `deno task portfolio --json`.
  *
  * @module
  */
 import { type BacktestStats, computeStatsWithDrawdown } from "../backtest/stats.ts";
 import type { TradeRecord } from "../execution/types.ts";
 import type { PortfolioRun } from "./engine.ts";
-import { roundStatsForOutput, roundTradeForOutput } from "../backtest/output_rounding.ts";
+import {
+  MONEY_DECIMALS,
+  roundDecimals,
+  roundStatsForOutput,
+  roundTradeForOutput,
+} from "../backtest/output_rounding.ts";
 
 /** The correlation matrix of the symbols' daily close-to-close returns (pairwise complete days). */
 export interface CorrelationMatrix {
@@ -40,10 +46,49 @@ export interface SymbolSummary {
 /** A trade with its symbol. */
 export type PortfolioTrade = TradeRecord & { symbol: string };
 
+/**
+ * The account's own figures, beside the backtest statistics (the same names in the JSON's `stats`
+ * and in the HTML report's statistics table).
+ */
+export interface AccountStats {
+  /** Cash at the end (after finalize), account currency. */
+  balance_final: number;
+  /** Equity at the end (the backtest field of the same name), account currency. */
+  equity_final: number;
+  /** Largest margin of the open trades at any union time, account currency. */
+  margin_used_max: number;
+  /** Mean margin of the open trades over the union times, account currency. */
+  margin_used_mean: number;
+  /**
+   * Lowest margin level (equity ÷ margin × 100) at any mark while margin was used, before that
+   * time's stop-out closes (below the stop-out level when one happened); null if no margin was used.
+   */
+  margin_level_min_pct: number | null;
+  /** Times at which a stop-out closed positions. */
+  stop_outs: number;
+  /** Trades those stop-outs closed (exit reason `stop_out`). */
+  stop_out_closes: number;
+}
+
+/** Exposure per asset class over time, downsampled to buckets of consecutive union times. */
+export interface ExposureSeries {
+  /** Union times per bucket (1 when the run has no more times than the points asked for). */
+  bucket_times: number;
+  /** Start time of each bucket (its first union time), epoch ms. */
+  time: number[];
+  /** Per asset class: the mean and the peak exposure within each bucket, % of equity. */
+  classes: Record<string, { mean_pct: number[]; max_pct: number[] }>;
+}
+
+/** Points of the exposure series at most (`portfolioStats`' default). */
+export const EXPOSURE_SERIES_POINTS = 500;
+
 /** Account statistics and the per-symbol breakdown. */
 export interface PortfolioStats {
   /** The account's statistics (every backtest field). */
   stats: BacktestStats;
+  /** The account's balance, margin, margin level and stop-outs. */
+  account: AccountStats;
   /** Drawdown of the account equity, % per union time. */
   drawdownPct: Float64Array;
   /** Per symbol, in the run's order. */
@@ -54,6 +99,63 @@ export interface PortfolioStats {
   correlation: CorrelationMatrix;
   /** Mean and peak of each asset class's exposure, % of equity. */
   exposureByClass: Record<string, { mean_pct: number; max_pct: number }>;
+  /** Each asset class's exposure over time (at most `EXPOSURE_SERIES_POINTS` buckets). */
+  exposureSeries: ExposureSeries;
+}
+
+/**
+ * Exposure per class over time in at most `maxPoints` buckets of `ceil(times ÷ maxPoints)`
+ * consecutive union times, each with the mean and the peak of its times (so a short spike stays
+ * visible in `max_pct` while `mean_pct` keeps the average). Values rounded to 0.01 %.
+ */
+export function exposureSeries(
+  time: Float64Array,
+  byClass: Readonly<Record<string, Float64Array>>,
+  maxPoints = EXPOSURE_SERIES_POINTS,
+): ExposureSeries {
+  const U = time.length;
+  const per = Math.max(1, Math.ceil(U / Math.max(1, Math.floor(maxPoints))));
+  const t: number[] = [];
+  for (let a = 0; a < U; a += per) t.push(time[a]);
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  const classes: ExposureSeries["classes"] = {};
+  for (const [c, v] of Object.entries(byClass)) {
+    const mean: number[] = [], max: number[] = [];
+    for (let a = 0; a < U; a += per) {
+      const b = Math.min(U, a + per);
+      let s = 0, m = -Infinity;
+      for (let u = a; u < b; u++) {
+        s += v[u];
+        if (v[u] > m) m = v[u];
+      }
+      mean.push(r2(s / (b - a)));
+      max.push(r2(m));
+    }
+    classes[c] = { mean_pct: mean, max_pct: max };
+  }
+  return { bucket_times: per, time: t, classes };
+}
+
+/** The account's balance, margin, margin level and stop-outs of a run. */
+export function accountStats(run: PortfolioRun): AccountStats {
+  const U = run.time.length;
+  let max = 0, sum = 0;
+  for (let u = 0; u < U; u++) {
+    const m = run.margin[u];
+    sum += m;
+    if (m > max) max = m;
+  }
+  let closes = 0;
+  for (const s of run.symbols) for (const t of s.trades) if (t.exit_reason === "stop_out") closes++;
+  return {
+    balance_final: run.balance,
+    equity_final: U ? run.equity[U - 1] : run.config.cash,
+    margin_used_max: max,
+    margin_used_mean: U ? sum / U : 0,
+    margin_level_min_pct: Number.isFinite(run.marginLevelMinPct) ? run.marginLevelMinPct : null,
+    stop_outs: run.stopOutTimes.length,
+    stop_out_closes: closes,
+  };
 }
 
 function lowerBound(a: Float64Array, x: number): number {
@@ -139,6 +241,7 @@ export function correlationMatrix(
 export function portfolioStats(
   run: PortfolioRun,
   bars: readonly { time: Float64Array; close: Float64Array }[],
+  opts: { exposurePoints?: number } = {},
 ): PortfolioStats {
   const U = run.time.length;
   const cash = run.config.cash;
@@ -210,11 +313,13 @@ export function portfolioStats(
   }
   return {
     stats,
+    account: accountStats(run),
     drawdownPct,
     symbols,
     trades: all.map((a) => a.t),
     correlation: correlationMatrix(run.symbols.map((s, k) => ({ symbol: s.symbol, ...bars[k] }))),
     exposureByClass,
+    exposureSeries: exposureSeries(run.time, run.exposureByClass, opts.exposurePoints),
   };
 }
 
@@ -230,8 +335,10 @@ function cleanRecord(o: object): Record<string, unknown> {
 
 /**
  * The `--json` document of `deno task portfolio` (money in cents and prices to each symbol's digits,
- * as `deno task backtest --json`): `{ stats, symbols: { SYM: { stats, trades,
- * net_profit, … } }, trades: [{ …, symbol }], conversion: { SYM: {…} }, correlation, exposure_by_class }`.
+ * as `deno task backtest --json`): `{ stats (every backtest field and the account's: balance_final,
+ * margin_used_max, margin_used_mean, margin_level_min_pct, stop_outs, stop_out_closes), symbols: { SYM:
+ * { stats, trades, net_profit, … } }, trades: [{ …, symbol }], conversion: { SYM: {…} }, correlation,
+ * exposure_by_class, exposure_by_class_series }`.
  */
 export function portfolioJson(run: PortfolioRun, ps: PortfolioStats): Record<string, unknown> {
   const symbols: Record<string, unknown> = {};
@@ -260,7 +367,15 @@ export function portfolioJson(run: PortfolioRun, ps: PortfolioStats): Record<str
     };
   });
   return {
-    stats: cleanRecord(roundStatsForOutput(ps.stats)),
+    stats: cleanRecord({
+      ...roundStatsForOutput(ps.stats),
+      balance_final: roundDecimals(ps.account.balance_final, MONEY_DECIMALS),
+      margin_used_max: roundDecimals(ps.account.margin_used_max, MONEY_DECIMALS),
+      margin_used_mean: roundDecimals(ps.account.margin_used_mean, MONEY_DECIMALS),
+      margin_level_min_pct: ps.account.margin_level_min_pct,
+      stop_outs: ps.account.stop_outs,
+      stop_out_closes: ps.account.stop_out_closes,
+    }),
     symbols,
     trades: ps.trades.map((t) => cleanRecord(roundTradeForOutput(t, digits.get(t.symbol) ?? 10))),
     conversion,
@@ -269,5 +384,10 @@ export function portfolioJson(run: PortfolioRun, ps: PortfolioStats): Record<str
       matrix: ps.correlation.matrix.map((r) => r.map((v) => clean(v))),
     },
     exposure_by_class: ps.exposureByClass,
+    exposure_by_class_series: {
+      bucket_times: ps.exposureSeries.bucket_times,
+      time: ps.exposureSeries.time.map((t) => new Date(t).toISOString()),
+      classes: ps.exposureSeries.classes,
+    },
   };
 }
