@@ -7,8 +7,10 @@
  * `--symbol-config` holds per-symbol settings: `{ "SYM": { "spread": points, "commission": per lot,
  * "hedging": bool, "swap": bool, "slippage": points } }`.
  *
- * One account over several symbols (docs/PORTFOLIO.md). `--json` prints `{ stats, symbols,
- * trades, conversion, correlation, exposure_by_class }`.
+ * One account over several symbols (docs/PORTFOLIO.md). `--json` prints `{ stats (the backtest fields and the
+ * account's: balance, margin used, lowest margin level, stop-outs), symbols,
+ * trades, conversion, correlation, exposure_by_class, exposure_by_class_series }`. `--data` and `--source`
+ * are exclusive; `--symbols` and `--timeframe` need `--source`.
  */
 import { KinetraError } from "../lib/errors.ts";
 import { parseTaskArgs } from "../lib/data/cli_args.ts";
@@ -139,6 +141,21 @@ async function main(): Promise<number> {
   if (!values.data?.length && !values.source) {
     throw new KinetraError("bad_argument", `give --data FILE (repeatable) or --source DIR\n${USAGE}`);
   }
+  if (values.data?.length && values.source) {
+    throw new KinetraError(
+      "bad_argument",
+      "give either --data FILE ... or --source DIR --symbols A,B,C --timeframe TF, not both",
+    );
+  }
+  if (!values.source && (values.symbols !== undefined || values.timeframe !== undefined)) {
+    throw new KinetraError(
+      "bad_argument",
+      `--symbols and --timeframe choose files in --source DIR; with --data FILE each file is one symbol (drop ${
+        [values.symbols !== undefined && "--symbols", values.timeframe !== undefined && "--timeframe"]
+          .filter(Boolean).join(" and ")
+      } or give --source DIR)`,
+    );
+  }
   if (values.profile && values.profile !== "mt5" && values.profile !== "compat") {
     throw new KinetraError("bad_argument", `--profile must be mt5 or compat, got "${values.profile}"`);
   }
@@ -254,6 +271,12 @@ async function main(): Promise<number> {
       "profit_factor",
       "exposure_pct",
       "rejected_orders",
+      "balance_final",
+      "margin_used_max",
+      "margin_used_mean",
+      "margin_level_min_pct",
+      "stop_outs",
+      "stop_out_closes",
     ]
   ) console.log(`  ${k.padEnd(22)} ${fmt(s[k])}`);
   console.log("  symbol        class      trades   net_profit  exposure%  conversion");

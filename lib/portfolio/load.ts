@@ -70,7 +70,11 @@ export function sliceBars(b: BarArrays, start = -Infinity, end = Infinity): BarA
   };
 }
 
-/** The files of `symbols` at `timeframe` in `source` (KinetraError naming what is missing). */
+/**
+ * The files of `symbols` at `timeframe` in `source` (KinetraError naming what is missing: an unknown
+ * timeframe lists the folder's timeframes, unknown symbols list the symbols that have `timeframe`,
+ * a symbol lacking `timeframe` lists its own timeframes).
+ */
 export async function basketFiles(
   source: string,
   symbols: readonly string[],
@@ -78,14 +82,34 @@ export async function basketFiles(
 ): Promise<string[]> {
   const cat = await scanCatalog(source);
   const tf = timeframe.toUpperCase();
+  if (!cat.timeframes.includes(tf)) {
+    throw new KinetraError(
+      "missing_data",
+      `no ${tf} exports in ${source}; its timeframes: ${cat.timeframes.join(", ") || "none"}`,
+    );
+  }
+  const withTf = cat.symbols.filter((s) => (cat.pairs[s] ?? []).includes(tf));
+  const known = (s: string) =>
+    cat.symbols.find((x) => x === s) ?? cat.symbols.find((x) => x.toUpperCase() === s.toUpperCase());
+  const unknown = symbols.filter((s) => known(s) === undefined);
+  if (unknown.length) {
+    throw new KinetraError(
+      "missing_data",
+      `no ${tf} export of ${unknown.join(", ")} in ${source}: unknown symbol${
+        unknown.length > 1 ? "s" : ""
+      }; symbols with ${tf} exports: ${withTf.join(", ")}`,
+    );
+  }
   return symbols.map((s) => {
     const hit = cat.files.find((f) => f.symbol === s && f.timeframe === tf) ??
       cat.files.find((f) => f.symbol.toUpperCase() === s.toUpperCase() && f.timeframe === tf);
     if (!hit) {
-      const have = cat.pairs[s] ?? [];
+      const have = cat.pairs[known(s)!] ?? [];
       throw new KinetraError(
         "missing_data",
-        `no ${tf} export of ${s} in ${source}${have.length ? ` (it has ${have.join(", ")})` : ""}`,
+        `no ${tf} export of ${s} in ${source} (it has ${
+          have.join(", ") || "none"
+        }); symbols with ${tf} exports: ${withTf.join(", ")}`,
       );
     }
     return hit.path;
@@ -95,11 +119,23 @@ export async function basketFiles(
 /** Read, cut, compute features and resolve conversions for every symbol of the basket. */
 export async function loadBasket(opts: LoadBasketOptions): Promise<LoadedSymbol[]> {
   let files = opts.files ? [...opts.files] : [];
+  if (opts.source && files.length) {
+    throw new KinetraError(
+      "bad_argument",
+      "give either --data FILE ... or --source DIR --symbols A,B,C --timeframe TF, not both",
+    );
+  }
+  if (!opts.source && (opts.symbols !== undefined || opts.timeframe !== undefined)) {
+    throw new KinetraError(
+      "bad_argument",
+      "--symbols and --timeframe choose files in --source DIR; with --data FILE each file is one symbol",
+    );
+  }
   if (opts.source) {
     if (!opts.symbols?.length || !opts.timeframe) {
       throw new KinetraError("bad_argument", "--source needs --symbols A,B,C and --timeframe TF");
     }
-    files = files.concat(await basketFiles(opts.source, opts.symbols, opts.timeframe));
+    files = await basketFiles(opts.source, opts.symbols, opts.timeframe);
   }
   if (!files.length) throw new KinetraError("bad_argument", "no data: give --data FILE ... or --source DIR");
   const cache = new Map<string, Promise<BarArrays>>();
