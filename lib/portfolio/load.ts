@@ -10,7 +10,7 @@ import type { BarArrays, BarsMeta } from "../data/types.ts";
 import { readBarsChecked } from "../data/guard.ts";
 import { toArrays } from "../data/arrays.ts";
 import { scanCatalog } from "../data/catalog.ts";
-import { computeFeatures, FEATURE_NAMES } from "../features/compute.ts";
+import { withDeclaredFeatures } from "../backtest/run.ts";
 import { type Instrument, symbolSpec } from "../market/instrument.ts";
 import { conversionForFile, readPairBars } from "./conversion.ts";
 import type { PortfolioSymbol } from "./engine.ts";
@@ -35,7 +35,7 @@ export interface LoadBasketOptions {
   profile?: "mt5" | "compat";
   /** Use files whose validation has CRITICAL findings (lib/data's gate; default: refused). */
   allowCritical?: boolean;
-  /** Feature columns to compute (the strategy's); kinetic_energy is added for energy_at_entry. */
+  /** Feature columns to compute (the strategy's; `energy_at_entry` follows the engine's energy policy). */
   features?: readonly string[];
   /** Symbol override file (data/symbols.json by default when present). */
   symbolsFile?: string;
@@ -140,9 +140,6 @@ export async function loadBasket(opts: LoadBasketOptions): Promise<LoadedSymbol[
   if (!files.length) throw new KinetraError("bad_argument", "no data: give --data FILE ... or --source DIR");
   const cache = new Map<string, Promise<BarArrays>>();
   const want = [...(opts.features ?? [])];
-  if (FEATURE_NAMES.includes("kinetic_energy") && !want.includes("kinetic_energy")) {
-    want.push("kinetic_energy");
-  }
   const out: LoadedSymbol[] = [];
   for (const path of files) {
     // lib/data's gate: a file with CRITICAL findings is refused unless allowed.
@@ -170,7 +167,7 @@ export async function loadBasket(opts: LoadBasketOptions): Promise<LoadedSymbol[
       spec,
       meta: b.meta,
       path,
-      features: want.length ? computeFeatures(bars, want) : {},
+      features: withDeclaredFeatures(bars, { features: want }, {}),
       conversion,
     });
   }

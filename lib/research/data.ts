@@ -7,6 +7,7 @@
 import type { BarArrays, BarsMeta } from "../data/types.ts";
 import { readBarsChecked, toArrays } from "../data/mod.ts";
 import { KinetraError } from "../errors.ts";
+import { withDeclaredFeatures } from "../backtest/run.ts";
 import type { FeatureArrays } from "../strategies/contract.ts";
 
 /** Where a sweep's bars come from (serialisable: a job carries it). */
@@ -117,30 +118,13 @@ export function timeRange(bars: BarArrays, start?: string | null, end?: string |
   return [from, to];
 }
 
-/** Feature names computed for a strategy: its own, plus kinetic energy for the energy statistics (as `deno task backtest`). */
-export async function computeStrategyFeatures(
-  bars: BarArrays,
-  names: readonly string[],
-): Promise<FeatureArrays> {
-  let mod: typeof import("../features/mod.ts");
-  try {
-    mod = await import("../features/mod.ts");
-  } catch (e) {
-    if (names.length) {
-      throw new KinetraError(
-        "features_unavailable",
-        `the strategy needs features (${names.join(", ")}) but lib/features could not be loaded: ${
-          (e as Error).message
-        }`,
-      );
-    }
-    return {};
-  }
-  const want = [...names];
-  if (mod.FEATURE_NAMES?.includes("kinetic_energy") && !want.includes("kinetic_energy")) {
-    want.push("kinetic_energy");
-  }
-  return want.length ? mod.computeFeatures(bars, want) : {};
+/**
+ * The features computed for a strategy: the names it declares, by the one policy of `runBacktest`
+ * (lib/backtest/run.ts `withDeclaredFeatures`); the energy column of `energy_at_entry` is the
+ * engine's own policy (lib/backtest/energy.ts), so it is not added here.
+ */
+export function computeStrategyFeatures(bars: BarArrays, names: readonly string[]): FeatureArrays {
+  return withDeclaredFeatures(bars, { features: names }, {});
 }
 
 /** Read `ref`, keep its time range and compute `featureNames` on the kept bars (as `deno task backtest --start/--end`). */
@@ -152,6 +136,6 @@ export async function loadDataset(ref: DataRef, featureNames: readonly string[])
     const [from, to] = timeRange(bars, ref.start, ref.end);
     bars = sliceBars(bars, from, to);
   }
-  const features = await computeStrategyFeatures(bars, featureNames);
+  const features = computeStrategyFeatures(bars, featureNames);
   return { bars, meta: b.meta, features };
 }

@@ -113,7 +113,7 @@ Deno.test("changing only one test part's bars leaves the parameters chosen up to
     bars.high[i] = Math.max(bars.open[i], bars.close[i], bars.high[i] * f);
     bars.low[i] = Math.min(bars.open[i], bars.close[i], bars.low[i] * f);
   }
-  const ds2: Dataset = { ...ds, bars, features: await computeStrategyFeatures(bars, []) };
+  const ds2: Dataset = { ...ds, bars, features: computeStrategyFeatures(bars, []) };
   const b = await walkForward({ ...base, dataset: ds2 });
   for (let k = 0; k <= 3; k++) {
     assert.deepEqual(b.windows[k].best_params, a.windows[k].best_params, `window ${k}`);
