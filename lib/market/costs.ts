@@ -134,8 +134,3 @@ export function marginRequired(spec: Instrument, lots: number, price: number, le
 export function profitMt5(spec: Instrument, lots: number, entry: number, exit: number): number {
   return lots * (exit - entry) * valuePerPriceUnit(spec);
 }
-
-/** Margin level in percent (equity / margin × 100); Infinity when no margin is used. */
-export function marginLevelPct(equity: number, margin: number): number {
-  return margin > 0 ? equity / margin * 100 : Infinity;
-}

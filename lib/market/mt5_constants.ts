@@ -129,19 +129,6 @@ export const ACCOUNT_TRADE_MODE = { DEMO: 0, CONTEST: 1, REAL: 2 } as const;
 /** ENUM_ACCOUNT_MARGIN_MODE. */
 export const ACCOUNT_MARGIN_MODE = { RETAIL_NETTING: 0, EXCHANGE: 1, RETAIL_HEDGING: 2 } as const;
 
-/** ENUM_TIMEFRAMES values as MQL5 defines them. */
-export const MQL5_TIMEFRAME: Readonly<Record<string, number>> = {
-  M1: 1,
-  M5: 5,
-  M15: 15,
-  M30: 30,
-  H1: 16385,
-  H4: 16388,
-  D1: 16408,
-  W1: 32769,
-  MN1: 49153,
-};
-
 const RETCODE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(RETCODE).map(([k, v]) => [v, k]),
 );
