@@ -573,6 +573,18 @@ export class Engine {
     return n;
   }
 
+  /**
+   * Volume of the pending entry orders whose size is fixed (lots in mt5, units in compat); entries
+   * sized at the fill (risk, fraction) count 0. The portfolio's exposure limits add it.
+   */
+  get pendingEntryVolume(): number {
+    let v = 0;
+    for (const o of this.orders) {
+      if (o.active && o.role === ROLE_ENTRY && o.kind === KIND_UNITS) v += Math.abs(o.size);
+    }
+    return v;
+  }
+
   /** The closed trades so far (column-wise). */
   get closedLog(): TradeLog {
     return this.log;

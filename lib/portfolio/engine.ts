@@ -361,6 +361,14 @@ export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimu
         const add = fixed * s * e.valuePerPriceUnit;
         let total = 0, inClass = 0;
         for (let j = 0; j < K; j++) {
+          // Pending entries of fixed volume count at their symbol's last close (several symbols may
+          // decide at the same time: the first orders are not filled yet when the next is checked).
+          const pv = engines[j].pendingEntryVolume;
+          const pending = pv > 0
+            ? pv * syms[j].bars.close[Math.max(0, engines[j].lastBar)] * engines[j].valuePerPriceUnit
+            : 0;
+          total += pending;
+          if (classOf[j] === classOf[k]) inClass += pending;
           if (flattening && j === k) continue;
           const notional = marginClose[j] * lev[j];
           total += notional;

@@ -301,6 +301,19 @@ Deno.test("--max-class-exposure: an entry that would take its class over the cap
     const free = run(cap);
     assert.equal(free.symbols[1].openTrades.length, 1, JSON.stringify(cap));
   }
+  // Entries decided at the same time: the first one is pending (not filled) when the second is
+  // checked, and still counts: the second forex entry is refused, in total as per class.
+  for (const limits of [{ maxClassExposurePct: 150 }, { maxExposurePct: 150 }]) {
+    const same = runPortfolio({
+      symbols: syms,
+      strategy: scripted({ 1: [buy(0), buy(1)] }),
+      config: { cash: 10_000, sizing: { mode: "lots", lots: 0.1 } },
+      limits,
+    });
+    assert.equal(same.symbols[0].openTrades.length, 1, JSON.stringify(limits));
+    assert.equal(same.symbols[1].openTrades.length, 0, JSON.stringify(limits));
+    assert.match(same.symbols[1].rejections[0].message, /exposure would exceed 150% of equity/);
+  }
   // Per class: metals capped at 5 % refuses the gold order (10 %), forex uncapped.
   const metals = run({ metals: 5 }).symbols[2];
   assert.equal(metals.openTrades.length, 0);
