@@ -16,7 +16,13 @@ import { parseArgs } from "node:util";
 import { runBacktest } from "../lib/backtest/run.ts";
 import { type BacktestConfig, defaultProfileFor } from "../lib/backtest/config.ts";
 import { symbolSpec } from "../lib/market/instrument.ts";
-import { findingWarnings, readBarsChecked, resolveTimeframe, toArrays } from "../lib/data/mod.ts";
+import {
+  dateOrderArg,
+  findingWarnings,
+  readBarsChecked,
+  resolveTimeframe,
+  toArrays,
+} from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
 import { numberOption, paramOptions, runTask } from "../lib/util/cli.ts";
@@ -30,7 +36,8 @@ const USAGE = `usage: deno task backtest --data FILE --strategy NAME [--param k=
   [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage POINTS]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
   [--strict] [--lots N] [--conversion data|static] [--start ISO] [--end ISO]
-  [--model open|ohlc|lower|ticks] [--lower FILE] [--ticks FILE] [--json] [--report FILE.html] [--allow-critical]`;
+  [--model open|ohlc|lower|ticks] [--lower FILE] [--ticks FILE] [--json] [--report FILE.html] [--allow-critical]
+  [--date-order dmy|mdy]`;
 
 function fmt(v: number | string | null): string {
   if (v === null) return "-";
@@ -78,6 +85,7 @@ function parseOptions() {
       strict: { type: "boolean", default: false },
       report: { type: "string" },
       "allow-critical": { type: "boolean", default: false },
+      "date-order": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -114,7 +122,10 @@ async function main(): Promise<number> {
   const strategy = getStrategy(values.strategy);
   const params = paramOptions(values.param as string[]);
   // The data gate: a file with CRITICAL findings is refused unless --allow-critical.
-  const { bars, findings } = await readBarsChecked(values.data, { allowCritical: values["allow-critical"] });
+  const { bars, findings } = await readBarsChecked(values.data, {
+    allowCritical: values["allow-critical"],
+    dateOrder: dateOrderArg(values["date-order"], USAGE),
+  });
   for (const w of findingWarnings(values.data, findings)) console.error(w);
   let arrays = toArrays(bars);
   if (values.start || values.end) {

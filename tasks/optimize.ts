@@ -19,6 +19,7 @@ import {
 import { defaultWorkers, optimize, optimizeJson } from "../lib/research/optimize.ts";
 import type { Method } from "../lib/research/sampler.ts";
 import { listStrategies } from "../lib/strategies/registry.ts";
+import { dateOrderArg } from "../lib/data/cli_args.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { utcStamp, writeTextAtomic } from "../lib/util/fs.ts";
 import { LOGS_DIR } from "../lib/util/paths.ts";
@@ -28,7 +29,7 @@ import { onStopSignal } from "../lib/util/signals.ts";
 const USAGE =
   `usage: deno task optimize --data FILE --strategy NAME --grid NAME=START:STOP:STEP | NAME=v1,v2,... (repeatable)
   [--constraint "fast<slow"] [--objective FIELD] [--minimize] [--method grid|random|bayes] [--trials N] [--seed S]
-  [--min-trades N] [--start ISO] [--end ISO] [--allow-critical] [--workers N] [--monte-carlo N] [--ruin PCT]
+  [--min-trades N] [--start ISO] [--end ISO] [--allow-critical] [--date-order dmy|mdy] [--workers N] [--monte-carlo N] [--ruin PCT]
   [--profile mt5|compat] [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage P]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
   [--model open|ohlc|lower|ticks] [--lower FILE] [--ticks FILE]
@@ -56,6 +57,7 @@ async function main(): Promise<number> {
       start: v.start as string | undefined,
       end: v.end as string | undefined,
       allowCritical: v["allow-critical"] === true,
+      dateOrder: dateOrderArg(v["date-order"] as string | undefined, USAGE),
     },
     strategy: v.strategy as string,
     grid: v.grid as string[],

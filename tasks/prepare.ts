@@ -10,14 +10,21 @@
  * left alone), 130 when stopped by a signal (the manifest lists the files that finished).
  */
 import { KinetraError } from "../lib/errors.ts";
-import { formatManifest, makeProgress, parseTaskArgs, prepareDataset } from "../lib/data/mod.ts";
+import {
+  dateOrderArg,
+  formatManifest,
+  makeProgress,
+  parseTaskArgs,
+  prepareDataset,
+} from "../lib/data/mod.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir, PREPARED_DIR } from "../lib/util/paths.ts";
 import { onStopSignal } from "../lib/util/signals.ts";
 import { DEFAULT_TEST_RATIO } from "../lib/util/defaults.ts";
 
 const USAGE =
-  "usage: deno task prepare [--source DIR] [--out DIR] [--test-ratio R] [--force] [--allow-critical] [--json]";
+  "usage: deno task prepare [--source DIR] [--out DIR] [--test-ratio R] [--force] [--allow-critical] [--json]" +
+  " [--date-order dmy|mdy]";
 
 await runTask(async () => {
   const { values } = parseTaskArgs(Deno.args, {
@@ -27,6 +34,7 @@ await runTask(async () => {
     force: { type: "boolean", default: false },
     "allow-critical": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
+    "date-order": { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   }, USAGE);
   if (values.help) {
@@ -41,6 +49,7 @@ await runTask(async () => {
       `--test-ratio ${JSON.stringify(ratioText)} is not a number; expected e.g. 0.2\n${USAGE}`,
     );
   }
+  const dateOrder = dateOrderArg(values["date-order"], USAGE);
   const source = values.source ?? defaultSourceDir({ announce: true });
   const progress = makeProgress();
   // Ctrl-C, SIGTERM or SIGHUP: stop after the current file; the manifest keeps what finished.
@@ -53,6 +62,7 @@ await runTask(async () => {
     testRatio,
     force: values.force,
     allowCritical: values["allow-critical"],
+    dateOrder,
     onProgress: (done, total, label) => progress(done, total, label),
   });
   disposeSignals();

@@ -20,6 +20,7 @@ import { defaultWorkers } from "../lib/research/optimize.ts";
 import type { Method } from "../lib/research/sampler.ts";
 import { walkForward, walkForwardJson } from "../lib/research/walkforward.ts";
 import { listStrategies } from "../lib/strategies/registry.ts";
+import { dateOrderArg } from "../lib/data/cli_args.ts";
 import { runTask } from "../lib/util/cli.ts";
 import { writeTextAtomic } from "../lib/util/fs.ts";
 import { researchClusterRunner } from "../lib/cluster/research.ts";
@@ -28,7 +29,7 @@ import { onStopSignal } from "../lib/util/signals.ts";
 const USAGE =
   `usage: deno task walkforward --data FILE --strategy NAME --grid NAME=START:STOP:STEP | NAME=v1,v2,... (repeatable)
   --train N|6M --test N|1M [--anchored] [--constraint "fast<slow"] [--objective FIELD] [--minimize]
-  [--method grid|random|bayes] [--trials N] [--seed S] [--min-trades N] [--start ISO] [--end ISO] [--allow-critical] [--workers N]
+  [--method grid|random|bayes] [--trials N] [--seed S] [--min-trades N] [--start ISO] [--end ISO] [--allow-critical] [--date-order dmy|mdy] [--workers N]
   [--profile mt5|compat] [--cash N] [--commission X] [--spread X] [--margin X | --leverage N] [--slippage P]
   [--trade-on-close] [--finalize] [--hedging] [--no-swap] [--symbol NAME] [--symbols FILE.json]
   [--model open|ohlc|lower|ticks] [--lower FILE] [--ticks FILE]
@@ -61,6 +62,7 @@ async function main(): Promise<number> {
       start: v.start as string | undefined,
       end: v.end as string | undefined,
       allowCritical: v["allow-critical"] === true,
+      dateOrder: dateOrderArg(v["date-order"] as string | undefined, USAGE),
     },
     strategy: v.strategy as string,
     grid: v.grid as string[],

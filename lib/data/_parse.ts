@@ -34,6 +34,11 @@ export interface RawColumns {
   fastPath: boolean;
   /** Reading decisions made from the rows (date order, skipped null rows), as sentences. */
   decisions?: string[];
+  /**
+   * Rows of `null` prices (Yahoo's days without trading), skipped in strict and lenient reads
+   * alike (never read as zero): how many and their 1-based lines (the first `ROW_ISSUE_LINES`).
+   */
+  nullRows?: { count: number; lines: number[] };
 }
 
 /**
@@ -131,6 +136,38 @@ function numberError(
     } is not a number (line ${line}). Expected a number with '${
       String.fromCharCode(dec)
     }' as decimal separator.`,
+    { details: { file: source, line: lineNo, column, value: cell } },
+  );
+}
+
+/** True when `cell` is a number written in some decimal/thousands convention (`1,5`, `1.234,5`, `1,234.5`). */
+function otherConvention(cell: string): boolean {
+  const c = cell.replace(/^"|"$/g, "").trim().replace(/^\$/, "");
+  return /^[-+]?\d+[.,]\d+$/.test(c) || /^[-+]?\d{1,3}([.,])\d{3}(\1\d{3})*([.,]\d+)?$/.test(c);
+}
+
+/** A later row written in another number format than the one decided from the file's first lines. */
+function contradictionError(
+  source: string,
+  lineNo: number,
+  column: string | undefined,
+  cell: string,
+  sn: Sniffed,
+): KinetraError {
+  cell = cell.replace(/^"|"$/g, "").trim();
+  const mark = (x: number) => `'${String.fromCharCode(x)}'`;
+  const decided = `${mark(sn.decimal)} as the decimal mark and ${
+    sn.thousands ? mark(sn.thousands) + " as the thousands separator" : "no thousands separator"
+  }`;
+  return new KinetraError(
+    "ambiguous_number",
+    `${source}: line ${lineNo}, column ${column}: ${
+      JSON.stringify(cell)
+    } contradicts the number format decided from` +
+      ` the file's first ${
+        sn.sampleRows ?? "sampled"
+      } data line(s) (${decided}): the file mixes number formats,` +
+      ` so its numbers cannot be read one way. Export the file with one number format.`,
     { details: { file: source, line: lineNo, column, value: cell } },
   );
 }
@@ -258,19 +295,25 @@ function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string, decisions: s
       { details: { file: source } },
     );
   }
-  if (sn.orderHint) {
-    decisions.push(
-      `no date has a part above 12, so the rows cannot tell day-first from month-first; read ${
-        sn.orderHint.order === "dmy" ? "day" : "month"
-      }-first because ${sn.orderHint.why} (pass --day-first or --month-first to override)`,
-    );
-    return sn.orderHint.order;
-  }
+  // No row can tell: refused (a header's language or vendor only suggests an order, it never decides).
+  const hint = sn.orderHint
+    ? ` (${sn.orderHint.why.replace(/, whose exports write day-first$/, "")}; such exports usually write ${
+      sn.orderHint.order === "dmy" ? "day" : "month"
+    }-first, but the rows cannot confirm it)`
+    : "";
   throw new KinetraError(
     "ambiguous_date",
-    `${source}: dates like ${sn.dateLayout} are ambiguous (no day above 12, so day-first and month-first both fit);` +
-      ` pass { dayFirst: true } or false (data:inspect/data:validate: --day-first or --month-first), or export dates as YYYY-MM-DD.`,
-    { details: { file: source } },
+    `${source}: dates like ${sn.dateLayout} are ambiguous: no row has a part above 12 (every row checked), so day-first and month-first both fit${hint}.` +
+      ` Pass the order: --date-order dmy or --date-order mdy (data:inspect, data:validate, prepare, backtest, optimize, walkforward),` +
+      ` or readBars(path, { dateOrder: "dmy" }) / { dateOrder: "mdy" }; or export dates as YYYY-MM-DD.`,
+    {
+      details: {
+        file: source,
+        date_layout: sn.dateLayout,
+        option: "dateOrder",
+        flag: "--date-order dmy|mdy",
+      },
+    },
   );
 }
 
@@ -278,13 +321,14 @@ function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string, decisions: s
  * Parse every data row (the single-pass fast path first unless `allowFast` is false; tests
  * compare both paths). With `issues`, rows that cannot be read are skipped and counted there
  * instead of throwing (validation wants every problem, reading wants the first). Errors carry the 1-based line number, the column and the cell seen.
- * `dayFirst` settles `DD/MM/YYYY` vs `MM/DD/YYYY` when given.
+ * `dateOrder` settles `DD/MM/YYYY` (`dmy`) vs `MM/DD/YYYY` (`mdy`) when given; else every row is
+ * scanned and a file no row can settle is refused (`ambiguous_date`).
  */
 export function parseRows(
   b: Uint8Array,
   sn: Sniffed,
   source: string,
-  dayFirst?: boolean,
+  dateOrder?: "dmy" | "mdy",
   allowFast = true,
   issues: RowIssues | null = null,
 ): RawColumns {
@@ -292,8 +336,12 @@ export function parseRows(
   const decisions: string[] = [];
   let order: DateOrder;
   if (sn.dateOrder === "dmy_or_mdy") {
-    order = dayFirst === undefined ? decideDayFirst(b, sn, source, decisions) : dayFirst ? "dmy" : "mdy";
-    if (dayFirst !== undefined) decisions.push(`dates read ${dayFirst ? "day" : "month"}-first as told`);
+    order = dateOrder === undefined ? decideDayFirst(b, sn, source, decisions) : dateOrder;
+    if (dateOrder !== undefined) {
+      decisions.push(
+        `dates read ${dateOrder === "dmy" ? "day" : "month"}-first as told (date order ${dateOrder})`,
+      );
+    }
     sn.dateLayout = sn.dateLayout.replace("??", order === "dmy" ? "DD" : "MM").replace(
       "??",
       order === "dmy" ? "MM" : "DD",
@@ -347,6 +395,9 @@ export function parseRows(
   const isVolume = roles.map((r) => r === "volume" || r === "tick_volume");
   const thou = sn.thousands;
   const headerText = sn.hasHeader ? sn.firstLine.trim() : null;
+  let nullCount = 0, firstNull = "";
+  const nullLines: number[] = [];
+  let suffixLine = 0, suffixCell = "";
   for (; i < n; lineNo++) {
     // Locate the cells and the line end in one scan (quote-aware at cell starts).
     let k = 0;
@@ -472,23 +523,32 @@ export function parseRows(
     for (let r = 0; r < idx.length; r++) {
       const c = idx[r];
       let v = parseNumber(b, cs[c], ce[c], dec, thou);
-      if (v !== v && isVolume[r]) v = suffixedVolume(b, cs[c], ce[c], dec);
+      if (v !== v && isVolume[r]) {
+        v = suffixedVolume(b, cs[c], ce[c], dec);
+        if (v === v && !suffixLine) {
+          suffixLine = lineNo;
+          suffixCell = textOf(b, cs[c], ce[c]).replace(/^[ "]+|[ "\r]+$/g, "");
+        }
+      }
       if (v !== v && isPrice[r] && sn.currency) v = signedPrice(b, cs[c], ce[c], sn.currency, dec, thou);
       if (v !== v) {
         if (isPrice[r] && isNull(b, cs[c], ce[c])) {
-          // Yahoo-style rows of `null` (no trading): skipped and counted, never read as zero.
-          const err = new KinetraError(
-            "null_rows",
-            `${source}: line ${lineNo} holds null prices (${lineText(b, i, le)}); skipped.`,
-            { details: { file: source, line: lineNo } },
-          );
-          if (issues === null) throw err;
-          if (countIssue(issues, "null_rows", lineNo)) issues.examples.push(err);
+          // Yahoo-style rows of `null` (no trading): skipped and counted (a finding and a decision,
+          // in strict and lenient reads alike), never read as zero.
+          nullCount++;
+          if (nullLines.length < ROW_ISSUE_LINES) nullLines.push(lineNo);
+          if (nullCount === 1) firstNull = lineText(b, i, le);
           badRow = true;
           break;
         }
         if (!(emptyOk[r] && isBlank(b, cs[c], ce[c]))) {
           const cell = textOf(b, cs[c], ce[c]).trim();
+          // A number the file's format (decided from its first lines) rejects but the other
+          // convention reads: the file mixes number formats; refused, saying so (never quarantined
+          // as one bad row, never read one way silently). MT5 exports fix '.' as the mark.
+          if (sn.format !== "mt5_bars" && sn.format !== "mt5_ticks" && otherConvention(cell)) {
+            throw contradictionError(source, lineNo, sn.columns[roles[r]], cell, sn);
+          }
           const err = numberError(source, lineNo, sn.columns[roles[r]], cell, lineText(b, i, le), dec);
           if (issues === null) throw err;
           if (countIssue(issues, "non_numeric", lineNo)) issues.examples.push(err);
@@ -522,9 +582,24 @@ export function parseRows(
     len++;
     i = e + 1;
   }
+  if (suffixLine) {
+    decisions.push(
+      `volumes are written with K/M/B suffixes or '-' (line ${suffixLine}: ${
+        JSON.stringify(suffixCell)
+      }): read as thousands, millions, billions ('-' as 0)`,
+    );
+  }
+  if (nullCount) {
+    decisions.push(
+      `${nullCount} row(s) of null prices (no trading) skipped, never read as zero; the first is line ${
+        nullLines[0]
+      }: ${firstNull}`,
+    );
+  }
   const cols: Partial<Record<ColumnRole, Float64Array>> = {};
   for (let j = 0; j < roles.length; j++) cols[roles[j]] = arrays[j].subarray(0, len);
   return {
+    nullRows: nullCount ? { count: nullCount, lines: nullLines } : undefined,
     length: len,
     time: time.subarray(0, len),
     cols,

@@ -67,7 +67,7 @@ export {
 } from "./prepare.ts";
 export { makeProgress, type Progress } from "./progress.ts";
 export { formatInspect, formatManifest, formatValidation } from "./report.ts";
-export { parseTaskArgs } from "./cli_args.ts";
+export { DATE_ORDER_FLAG, dateOrderArg, parseTaskArgs } from "./cli_args.ts";
 export {
   blockingFindings,
   type CheckedBars,

@@ -40,6 +40,8 @@ export interface PrepareOptions {
   force?: boolean;
   /** Prepare files whose validation has CRITICAL findings too (default: recorded as failed, `critical_findings`). */
   allowCritical?: boolean;
+  /** Settles `NN/NN/YYYY` dates no row settles (`dmy` or `mdy`; the CLI's `--date-order`). */
+  dateOrder?: "dmy" | "mdy";
   /** Called after each file with a short label (`prepared forex/X.csv`) and the manifest entry. */
   onProgress?: (done: number, total: number, label: string, entry: ManifestEntry) => void;
   /**
@@ -309,6 +311,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
         testRatio,
         opts.allowCritical ?? false,
         opts.source,
+        opts.dateOrder,
       );
     }
     entries.push(entry);
@@ -329,6 +332,7 @@ async function prepareOne(
   testRatio: number,
   allowCritical: boolean,
   source: string,
+  dateOrder?: "dmy" | "mdy",
 ): Promise<ManifestEntry> {
   const base: ManifestEntry = {
     file: rel,
@@ -354,7 +358,7 @@ async function prepareOne(
   try {
     if (!bytes) bytes = await readFileBytes(path);
     // Lenient: unreadable rows are quarantined and reported; CRITICAL findings refuse the file.
-    const loaded = loadBytes(path, bytes, { timeframe: "M1", lenient: true });
+    const loaded = loadBytes(path, bytes, { timeframe: "M1", lenient: true, dateOrder });
     const a = loaded.arrays!;
     const findings = validateLoaded(loaded);
     if (!allowCritical && blockingFindings(findings).length) {

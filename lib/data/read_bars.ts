@@ -22,7 +22,13 @@ export interface ReadOptions {
   symbol?: string;
   /** For tick files: resample to this timeframe (required to read a tick file as bars). */
   timeframe?: string;
-  /** Settle `NN/NN/YYYY` dates: true = day-first, false = month-first (default: decided from the data, or an error when ambiguous). */
+  /**
+   * Settle `NN/NN/YYYY` dates: `dmy` = day-first, `mdy` = month-first (the CLI's `--date-order`).
+   * Default: decided from every row (the first row with a part above 12); a file no row settles is
+   * refused with `ambiguous_date`, naming this option.
+   */
+  dateOrder?: "dmy" | "mdy";
+  /** Older spelling of `dateOrder`: true = `dmy`, false = `mdy` (`dateOrder` wins when both are given). */
   dayFirst?: boolean;
   /**
    * Skip rows that cannot be read (bad numbers, dates, cell counts) and count them in
@@ -176,7 +182,17 @@ export function loadBytes(path: string, rawBytes: Uint8Array, opts: ReadOptions 
   const dec = decodeToUtf8(rawBytes, path);
   const sn = sniffBytes(dec.bytes, path);
   const rowIssues: RowIssues | null = opts.lenient ? { counts: {}, examples: [] } : null;
-  const raw = parseRows(dec.bytes, sn, path, opts.dayFirst, true, rowIssues);
+  const order = opts.dateOrder ?? (opts.dayFirst === undefined ? undefined : opts.dayFirst ? "dmy" : "mdy");
+  const raw = parseRows(dec.bytes, sn, path, order, true, rowIssues);
+  if (raw.length === 0 && raw.nullRows) {
+    throw new KinetraError(
+      "null_rows",
+      `${path}: every data row holds null prices (${raw.nullRows.count} row(s), the first at line ${
+        raw.nullRows.lines[0]
+      }); there are no bars to read.`,
+      { details: { file: path, count: raw.nullRows.count, line: raw.nullRows.lines[0] } },
+    );
+  }
   // Nothing readable at all: the first row's error is the file's error.
   if (raw.length === 0 && rowIssues && rowIssues.examples.length) throw rowIssues.examples[0];
   if (raw.length === 0) {

@@ -67,12 +67,25 @@ export interface Sniffed {
   compactTime?: number;
   /** Digits of the year in `NN?NN?YY[YY]` dates (2 or 4). */
   yearDigits: number;
-  /** Every reading decision that is not a plain MT5 export's (reported as a finding). */
-  decisions: string[];
   /**
-   * The date order a header's language or vendor implies (`dmy` for Spanish, German, French,
-   * Italian, Portuguese and Dukascopy headers; `mdy` for English investing.com and Nasdaq ones),
-   * used only when the dates themselves cannot tell, and reported. Null when nothing is implied.
+   * Every reading decision, as sentences (reported in `read.decisions` and the `read_decisions`
+   * finding): delimiter, header row, column mapping, number format, date layout and order, time
+   * zone, and anything a third-party layout needed (preamble, suffixes, skipped rows, …).
+   */
+  decisions: string[];
+  /** Data lines the number format and layout were decided from (the sniffing sample). */
+  sampleRows?: number;
+  /**
+   * True for a plain MT5 export (an all-`<NAME>` header and no decision beyond the fixed ones:
+   * delimiter, header, columns, numbers, dates, no time zone): its layout leaves nothing to decide,
+   * so validation lists its decisions in `read.decisions` without a `read_decisions` finding.
+   */
+  plainMt5?: boolean;
+  /**
+   * The date order a header's language or vendor suggests (`dmy` for Spanish, German, French,
+   * Italian, Portuguese and Dukascopy headers; `mdy` for English investing.com and Nasdaq ones).
+   * It never decides a date order (rows no row can settle are refused, `ambiguous_date`); it is
+   * named in that refusal as a suggestion. Null when nothing is suggested.
    */
   orderHint: { order: "dmy" | "mdy"; why: string } | null;
   /** The first non-blank line (for messages). */
@@ -175,9 +188,6 @@ const NAME_ROLES: Record<string, ColumnRole> = {
   fechamento: "close",
   fecho: "close",
 };
-
-/** Header names whose column is a localised or vendor name (reported as a decision). */
-const LOCALISED = new Set(Object.keys(NAME_ROLES).slice(Object.keys(NAME_ROLES).indexOf("unix")));
 
 /** Normalise a header cell: trim, drop quotes and `<>`, lower case, spaces to `_`. */
 export function normalizeHeader(cell: string): string {
@@ -587,7 +597,6 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
   if (header) {
     angle = header.some((h) => /^<.*>$/.test(h.trim()));
     const norm = header.map(normalizeHeader);
-    const renamed: string[] = [];
     for (let i = 0; i < norm.length; i++) {
       let role: ColumnRole | undefined = NAME_ROLES[norm[i]];
       if (norm[i] === "" && i !== 0) role = undefined;
@@ -595,12 +604,8 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
       if (!role && /^vol(ume)?_/.test(norm[i]) && roles.volume === -1) role = "volume";
       if (role && roles[role] === -1) {
         roles[role] = i;
-        if (LOCALISED.has(norm[i]) || /^vol(ume)?_/.test(norm[i])) {
-          renamed.push(`${JSON.stringify(header[i])} → ${role}`);
-        }
       } else ignoredColumns.push(header[i] === "" ? `#${i + 1}` : header[i]);
     }
-    if (renamed.length) decisions.push(`columns mapped by name: ${renamed.join(", ")}`);
     // A blank-named first column (a pandas index) that holds row numbers, not dates, while another
     // column holds the times: the index is ignored.
     if (roles.date === 0 && norm[0] === "" && dateLayoutOf(dataCells[0] ?? "") === null) {
@@ -848,7 +853,7 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
       const european = hint !== null && hint.order === "dmy" && !hint.why.includes("Dukascopy");
       if (notThree || delim !== "," || european) {
         decimal = 44;
-        repairs.push(
+        decisions.push(
           "decimal commas (e.g. " + JSON.stringify(notThree ?? commaOnly[0]) + ") read as decimal points",
         );
         if (!notThree) {
@@ -953,12 +958,50 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     timeZoneNotes.push(`the times are epoch ${dl.order === "epoch_s" ? "seconds" : "milliseconds"} (UTC)`);
   }
   if (dl.yearDigits === 2) decisions.push("two-digit years: 70–99 are 1970–1999, 00–69 are 2000–2069");
-  decisions.push(...timeZoneNotes);
   const label = (i: number) => (header ? (header[i] === "" ? `#${i + 1}` : header[i]) : `#${i + 1}`);
   for (const r of Object.keys(roles) as ColumnRole[]) {
     if (roles[r] !== -1) columns[r] = label(roles[r]);
   }
   const dataStart = hasHeader ? offsets[h + 1] : offsets[h];
+  // The decisions every file gets (delimiter, header row, columns, numbers, dates, time zone), in
+  // front of the layout-specific ones, so each can be checked in data:inspect and data:validate.
+  let headerLineNo = 1;
+  for (let k = 0; k < offsets[h]; k++) if (bytes[k] === 10) headerLineNo++;
+  const mapped = (Object.keys(roles) as ColumnRole[]).filter((r) => roles[r] !== -1)
+    .sort((a, b) => roles[a] - roles[b])
+    .map((r) => `${header ? JSON.stringify(label(roles[r])) : label(roles[r])} → ${r}`);
+  const mark = (x: number) => `'${String.fromCharCode(x)}'`;
+  const always = [
+    `delimiter: ${delimName} (the sampled rows split into ${cellCount} cells)`,
+    hasHeader
+      ? `header: line ${headerLineNo} ${show(firstLine)}`
+      : `no header: line ${headerLineNo} already starts with a date; columns taken by position`,
+    `columns mapped by ${header ? "name" : "position"}: ${mapped.join(", ")}${
+      ignoredColumns.length ? `; ignored: ${ignoredColumns.map((x) => JSON.stringify(x)).join(", ")}` : ""
+    }`,
+    `numbers: ${mark(decimal)} is the decimal mark, ${
+      thousands ? `${mark(thousands)} separates thousands` : "no thousands separator"
+    } (decided from the first ${dataLines.length} data line(s); a later row written otherwise is refused)`,
+    dl.order === "dmy_or_mdy"
+      ? `dates: ${dl.layout}, day/month order decided from every row`
+      : `dates: ${dl.layout}${
+        dl.order === "ymd" || dl.order === "ymd_compact" ? " (year first, unambiguous)" : ""
+      }; times ${
+        timeLayout === "separate_column"
+          ? `in column ${JSON.stringify(label(roles.time))}`
+          : timeLayout === "in_date_column"
+          ? "in the date cells"
+          : "none (one bar per date)"
+      }`,
+  ];
+  const noZone = timeZoneNotes.length === 0;
+  if (noZone) {
+    timeZoneNotes.push("time zone: none written in the file; times kept as written (the export's clock)");
+  }
+  const plainMt5 = (format === "mt5_bars" || format === "mt5_ticks") && noZone && decisions.length === 0 &&
+    header !== null && header.every((x) => /^<.*>$/.test(x.trim())) && ignoredColumns.length === 0;
+  decisions.unshift(...always);
+  decisions.push(...timeZoneNotes);
   return {
     format,
     delimiter: delim.charCodeAt(0),
@@ -985,5 +1028,7 @@ export function sniffBytes(bytes: Uint8Array, source: string): Sniffed {
     firstLine,
     repairs,
     decisions,
+    sampleRows: dataLines.length,
+    plainMt5,
   };
 }

@@ -404,8 +404,30 @@ export function readFindings(loaded: LoadedFile): Finding[] {
       });
     }
   }
+  // Rows of null prices (Yahoo): skipped in strict and lenient reads alike; a LOW finding with
+  // their count and first line (never read as zero).
+  const nul = loaded.raw.nullRows;
+  if (nul) {
+    const total = loaded.raw.length + nul.count;
+    out.push({
+      code: "null_rows",
+      severity: "LOW",
+      message:
+        `${nul.count} row(s) (${pct(nul.count / total)} of ${total}) hold null prices (no trading) and were` +
+        ` skipped, never read as zero; the first is line ${nul.lines[0]} (lines ${
+          nul.lines.slice(0, 10).join(", ")
+        }${nul.count > 10 ? ", …" : ""})`,
+      count: nul.count,
+      share: nul.count / total,
+      line: nul.lines[0],
+      lines: nul.lines,
+    });
+  }
+  // Every decision of the read, as one LOW finding (a plain MT5 export, whose fixed layout leaves
+  // nothing to decide, lists them in `read.decisions` only).
   const decisions = loaded.report.decisions ?? [];
-  if (decisions.length) {
+  const plain = loaded.sniffed.plainMt5 === true && decisions.length === loaded.sniffed.decisions.length;
+  if (decisions.length && !plain) {
     out.push({
       code: "read_decisions",
       severity: "LOW",

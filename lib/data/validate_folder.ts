@@ -5,7 +5,7 @@
  */
 import { type Catalog, scanCatalog } from "./catalog.ts";
 import { failedRecord, inspectLoaded, type InspectRecord } from "./inspect.ts";
-import { loadBytes, readFileBytes } from "./read_bars.ts";
+import { loadBytes, readFileBytes, type ReadOptions } from "./read_bars.ts";
 
 /** A `data:validate` record: the inspect record plus the file's asset class. */
 export interface ValidateRecord extends InspectRecord {
@@ -28,6 +28,7 @@ export interface FolderValidation {
 /**
  * Read and validate every file of `dir` (recursively). Unreadable files become records with one
  * CRITICAL finding; nothing throws for bad files (a missing folder throws `source_not_found`).
+ * `opts.dateOrder` settles `NN/NN/YYYY` dates of files no row settles (`--date-order`).
  *
  * @example
  * ```ts
@@ -40,6 +41,7 @@ export interface FolderValidation {
 export async function validateFolder(
   dir: string,
   onFile?: (done: number, total: number, record: ValidateRecord) => void,
+  opts: Pick<ReadOptions, "dateOrder"> = {},
 ): Promise<FolderValidation> {
   const catalog = await scanCatalog(dir);
   const records: ValidateRecord[] = [];
@@ -53,7 +55,9 @@ export async function validateFolder(
     let rec: InspectRecord;
     try {
       if (bytes instanceof Error) throw bytes;
-      rec = inspectLoaded(loadBytes(c.path, bytes, { timeframe: "M1", lenient: true }));
+      rec = inspectLoaded(
+        loadBytes(c.path, bytes, { timeframe: "M1", lenient: true, dateOrder: opts.dateOrder }),
+      );
     } catch (e) {
       rec = failedRecord(c.path, e);
     }

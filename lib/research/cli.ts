@@ -47,6 +47,7 @@ export const SWEEP_FLAGS = {
   ticks: { type: "string" },
   json: { type: "boolean", default: false },
   "allow-critical": { type: "boolean", default: false },
+  "date-order": { type: "string" },
   report: { type: "string" },
   out: { type: "string" },
   cluster: { type: "string" },

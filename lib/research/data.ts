@@ -20,6 +20,8 @@ export interface DataRef {
   end?: string | null;
   /** Use a file whose validation has CRITICAL findings (lib/data's gate; default: refused). */
   allowCritical?: boolean;
+  /** Settles `NN/NN/YYYY` dates no row settles (`dmy` or `mdy`; the tasks' `--date-order`). */
+  dateOrder?: "dmy" | "mdy";
 }
 
 /** Bars, their origin and the feature columns, computed once. */
@@ -130,7 +132,10 @@ export function computeStrategyFeatures(bars: BarArrays, names: readonly string[
 /** Read `ref`, keep its time range and compute `featureNames` on the kept bars (as `deno task backtest --start/--end`). */
 export async function loadDataset(ref: DataRef, featureNames: readonly string[]): Promise<Dataset> {
   // lib/data's gate: a file with CRITICAL findings is refused unless allowed.
-  const { bars: b } = await readBarsChecked(ref.file, { allowCritical: ref.allowCritical });
+  const { bars: b } = await readBarsChecked(ref.file, {
+    allowCritical: ref.allowCritical,
+    dateOrder: ref.dateOrder,
+  });
   let bars = toArrays(b);
   if (ref.start || ref.end) {
     const [from, to] = timeRange(bars, ref.start, ref.end);

@@ -141,12 +141,12 @@ Deno.test("bad input: every case gets its clear error or a documented repair, an
     },
   );
   await t.step(
-    "decimal commas with a semicolon delimiter are repaired; with a comma delimiter → clear error",
+    "decimal commas with a semicolon delimiter are read (a reported decision); with a comma delimiter → clear error",
     async () => {
       const bars = await readBars(f.decimalCommaSemicolon);
       assert.deepEqual(Array.from(toArrays(bars).close), rows.map((r) => Number(r[5])));
       assert.equal(bars.meta.report?.decimal, ",");
-      assert.ok(bars.meta.report!.repairs.some((r) => r.includes("decimal commas")));
+      assert.ok(bars.meta.report!.decisions!.some((r) => r.includes("decimal commas")));
       const e = await expectCode(f.decimalCommaComma, "column_count_mismatch");
       assert.match(e.message, /Decimal commas/);
     },
@@ -183,11 +183,14 @@ Deno.test("bad input: every case gets its clear error or a documented repair, an
     const e = await expectCode(f.extraCell, "column_count_mismatch");
     assert.match(e.message, /line 11 has 10 cells/);
   });
-  await t.step("ambiguous day/month → ambiguous_date; settled by dayFirst", async () => {
-    await expectCode(f.ambiguous, "ambiguous_date");
-    const a = toArrays(await readBars(f.ambiguous, { dayFirst: true }));
+  await t.step("ambiguous day/month → ambiguous_date naming --date-order; settled by dateOrder", async () => {
+    const e = await expectCode(f.ambiguous, "ambiguous_date");
+    assert.match(e.message, /--date-order dmy or --date-order mdy/);
+    const a = toArrays(await readBars(f.ambiguous, { dateOrder: "dmy" }));
     assert.deepEqual(Array.from(a.time), [Date.UTC(2024, 1, 1), Date.UTC(2024, 2, 2)]);
-    const b = toArrays(await readBars(f.ambiguous, { dayFirst: false }));
+    const b = toArrays(await readBars(f.ambiguous, { dateOrder: "mdy" }));
+    // The older spelling still works.
+    assert.deepEqual(toArrays(await readBars(f.ambiguous, { dayFirst: true })).time, a.time);
     assert.deepEqual(Array.from(b.time), [Date.UTC(2024, 0, 2), Date.UTC(2024, 1, 3)]);
   });
   await t.step("random bytes and random text → a KinetraError, never a crash", async () => {

@@ -58,7 +58,7 @@ interface Layout {
   /** Expect a read_decisions finding mentioning this. */
   decision?: RegExp;
   /** Options for the read. */
-  opts?: { dayFirst?: boolean };
+  opts?: { dateOrder?: "dmy" | "mdy" };
 }
 
 const H = ["Date", "Open", "High", "Low", "Close", "Volume"];
@@ -387,16 +387,28 @@ for (const layout of LAYOUTS) {
           `${layout.name} on ${src}: ${isKinetraError(e) ? e.message : e}\n${text.slice(0, 300)}`,
         );
       }
-      const a = loaded.arrays!;
-      assert.equal(a.length, bars.length, `${layout.name} on ${src}: bars`);
-      for (let i = 0; i < bars.length; i++) {
-        const want = bars[i];
-        const ctx = `${layout.name} on ${src}, bar ${i} (${iso(want.t)})`;
-        assert.equal(a.time[i], want.t, `${ctx}: time ${iso(a.time[i])}`);
-        assert.equal(a.open[i], Number(want.o), `${ctx}: open`);
-        assert.equal(a.high[i], Number(want.h), `${ctx}: high`);
-        assert.equal(a.low[i], Number(want.l), `${ctx}: low`);
-        assert.equal(a.close[i], Number(want.c), `${ctx}: close`);
+      // The strict path (readBars and data:inspect read without `lenient`) gives the same bars.
+      let strict;
+      try {
+        strict = loadBytes(`x_${layout.name.replace(/\W+/g, "_")}.csv`, new TextEncoder().encode(text), {
+          ...layout.opts,
+        });
+      } catch (e) {
+        throw new Error(
+          `${layout.name} on ${src} (strict): ${isKinetraError(e) ? e.message : e}\n${text.slice(0, 300)}`,
+        );
+      }
+      for (const [path, a] of [["lenient", loaded.arrays!], ["strict", strict.arrays!]] as const) {
+        assert.equal(a.length, bars.length, `${layout.name} on ${src} (${path}): bars`);
+        for (let i = 0; i < bars.length; i++) {
+          const want = bars[i];
+          const ctx = `${layout.name} on ${src} (${path}), bar ${i} (${iso(want.t)})`;
+          assert.equal(a.time[i], want.t, `${ctx}: time ${iso(a.time[i])}`);
+          assert.equal(a.open[i], Number(want.o), `${ctx}: open`);
+          assert.equal(a.high[i], Number(want.h), `${ctx}: high`);
+          assert.equal(a.low[i], Number(want.l), `${ctx}: low`);
+          assert.equal(a.close[i], Number(want.c), `${ctx}: close`);
+        }
       }
       const findings = validateLoaded(loaded);
       assert.ok(
@@ -412,7 +424,7 @@ for (const layout of LAYOUTS) {
   });
 }
 
-Deno.test("layout property: ambiguous day/month order with no hint is refused, saying how to pass the order", () => {
+Deno.test("layout property: ambiguous day/month order is refused (a header language never decides it), saying how to pass the order", () => {
   const bars = mt5Bars(SOURCES[0], 30).filter((b) => new Date(b.t).getUTCDate() <= 12);
   const text = [
     H.join(","),
@@ -423,9 +435,24 @@ Deno.test("layout property: ambiguous day/month order with no hint is refused, s
   ].join("\n") + "\n";
   assert.throws(
     () => loadBytes("amb.csv", new TextEncoder().encode(text)),
-    (e) => isKinetraError(e) && e.code === "ambiguous_date" && /--day-first or --month-first/.test(e.message),
+    (e) =>
+      isKinetraError(e) && e.code === "ambiguous_date" &&
+      /--date-order dmy or --date-order mdy/.test(e.message) && /dateOrder/.test(e.message),
   );
-  const told = loadBytes("amb.csv", new TextEncoder().encode(text), { dayFirst: true });
+  // Lenient reads (data:validate, the tasks' gate) refuse it the same way.
+  assert.throws(
+    () => loadBytes("amb.csv", new TextEncoder().encode(text), { lenient: true }),
+    (e) => isKinetraError(e) && e.code === "ambiguous_date",
+  );
+  // A Spanish header suggests day-first but does not decide: still refused, the suggestion named.
+  const es = text.replace(H.join(","), "Fecha,Apertura,Alto,Bajo,Cierre,Volumen");
+  assert.throws(
+    () => loadBytes("amb_es.csv", new TextEncoder().encode(es)),
+    (e) => isKinetraError(e) && e.code === "ambiguous_date" && /Spanish/.test(e.message),
+  );
+  const esTold = loadBytes("amb_es.csv", new TextEncoder().encode(es), { dateOrder: "dmy" });
+  assert.equal(esTold.arrays!.time[0], bars[0].t);
+  const told = loadBytes("amb.csv", new TextEncoder().encode(text), { dateOrder: "dmy" });
   assert.equal(told.arrays!.time[0], bars[0].t);
   assert.match(
     String(validateLoaded(told).find((f) => f.code === "read_decisions")?.message),
@@ -529,4 +556,92 @@ Deno.test("layout property: tick files (bid/ask, or a single price) are read as 
     (e) => isKinetraError(e) && e.code === "missing_column",
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("layout property: a number format contradicted after the sampled lines is refused, saying so", () => {
+  // 40 rows with plain decimals, then one written with a decimal comma (a tab file): the first lines
+  // decided '.'; the later row is not read one way silently nor quarantined as one bad row.
+  const bars = mt5Bars(SOURCES[0], 41);
+  const row = (x: Bar) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].join("\t");
+  const text =
+    [H.join("\t"), ...bars.slice(0, 40).map(row), row(bars[40]).replace(/\t(\d+)\.(\d+)/, "\t$1,$2")]
+      .join("\n") + "\n";
+  for (const lenient of [false, true]) {
+    assert.throws(
+      () => loadBytes("late.csv", new TextEncoder().encode(text), { lenient }),
+      (e) =>
+        isKinetraError(e) && e.code === "ambiguous_number" && /line 42/.test(e.message) &&
+        /contradicts the number format decided from the file's first \d+ data line/.test(e.message) &&
+        /'\.' as the decimal mark/.test(e.message),
+    );
+  }
+  // A later row with thousands separators in a file whose first lines had none (comma-quoted).
+  const q = (x: Bar, open: string) => [dt(x.t), open, x.h, x.l, x.c, x.v].map((v) => `"${v}"`).join(",");
+  const text2 = [H.join(","), ...bars.slice(0, 40).map((x) => q(x, x.o)), q(bars[40], "1,234.5")].join("\n") +
+    "\n";
+  assert.throws(
+    () => loadBytes("late2.csv", new TextEncoder().encode(text2)),
+    (e) => isKinetraError(e) && e.code === "ambiguous_number" && /"1,234\.5"/.test(e.message),
+  );
+  // The same damage in an MT5 export (its format fixes '.') stays one quarantined row.
+  const mt5 = Deno.readTextFileSync(SOURCES[0]).split("\n").slice(0, 42);
+  mt5[41] = mt5[41].replace(/\t(\d+)\.(\d+)/, "\t$1,$2");
+  const l = loadBytes("AUDUSD_H4.csv", new TextEncoder().encode(mt5.join("\n") + "\n"), { lenient: true });
+  assert.equal(l.rowIssues!.counts.non_numeric, 1);
+});
+
+Deno.test("layout property: rows of null prices are skipped in the strict read too, with a finding and a decision", () => {
+  const bars = mt5Bars(SOURCES[0], 20);
+  const text = [
+    "Date,Open,High,Low,Close,Adj Close,Volume",
+    ...bars.flatMap((x, i) => {
+      const r = [dt(x.t), x.o, x.h, x.l, x.c, x.c, x.v].join(",");
+      return i === 4 || i === 9 ? [r, `${dt(x.t + 60_000)},null,null,null,null,null,null`] : [r];
+    }),
+  ].join("\n") + "\n";
+  for (const lenient of [false, true]) {
+    const l = loadBytes("yahoo.csv", new TextEncoder().encode(text), { lenient });
+    assert.equal(l.arrays!.length, bars.length);
+    assert.deepEqual(Array.from(l.arrays!.time), bars.map((b) => b.t));
+    const f = validateLoaded(l);
+    const n = f.find((x) => x.code === "null_rows");
+    // Line 1 is the header; the first null row follows the 5th bar.
+    assert.ok(n && n.severity === "LOW" && n.count === 2 && n.line === 7, JSON.stringify(n));
+    assert.match(
+      String(f.find((x) => x.code === "read_decisions")?.message),
+      /2 row\(s\) of null prices.*line 7/,
+    );
+  }
+  // A file of nothing but null rows is refused, saying so.
+  const allNull = "Date,Open,High,Low,Close\n2024-01-02,null,null,null,null\n";
+  assert.throws(
+    () => loadBytes("n.csv", new TextEncoder().encode(allNull)),
+    (e) => isKinetraError(e) && e.code === "null_rows",
+  );
+});
+
+Deno.test("layout property: every read names its delimiter, header, columns, number format, dates and time zone", () => {
+  // Even a plain generic file whose header and rows agree.
+  const bars = mt5Bars(SOURCES[0], 10);
+  const text = [H.join(","), ...bars.map((x) => [dt(x.t), x.o, x.h, x.l, x.c, x.v].join(","))].join("\n") +
+    "\n";
+  const d = loadBytes("plain.csv", new TextEncoder().encode(text)).report.decisions!.join("; ");
+  assert.match(d, /delimiter: comma \(the sampled rows split into 6 cells\)/);
+  assert.match(d, /header: line 1 "Date,Open,High,Low,Close,Volume"/);
+  assert.match(
+    d,
+    /columns mapped by name: "Date" → date, "Open" → open, "High" → high, "Low" → low, "Close" → close, "Volume" → volume/,
+  );
+  assert.match(d, /numbers: '\.' is the decimal mark, no thousands separator/);
+  assert.match(d, /dates: YYYY-MM-DD \(year first, unambiguous\); times in the date cells/);
+  assert.match(d, /time zone: none written in the file; times kept as written/);
+  // investing.com's Vol. suffixes are a decision too.
+  const inv = [
+    `"Date","Price","Open","High","Low","Vol.","Change %"`,
+    `"01/15/2024","1.1","1.0","1.2","0.9","1.5K","0.10%"`,
+    `"01/16/2024","1.1","1.0","1.2","0.9","2.5M","0.10%"`,
+  ].join("\n") + "\n";
+  const di = loadBytes("inv.csv", new TextEncoder().encode(inv)).report.decisions!.join("; ");
+  assert.match(di, /volumes are written with K\/M\/B suffixes.*line 2: "1\.5K"/);
+  assert.match(di, /dates are month-first: line 2/);
 });

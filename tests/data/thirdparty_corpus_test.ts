@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { inspectFile } from "../../lib/data/inspect.ts";
+import { readBars } from "../../lib/data/read_bars.ts";
 import { thirdPartyDir } from "../../lib/util/paths.ts";
 
 // The vendor files are other people's data and are not committed (their sources and licences are
@@ -232,7 +233,7 @@ function mustReport(f: string): RegExp | null {
   if (f.startsWith("ariva_de")) return /"Schlusskurs" → close.*'\.' separates thousands/;
   if (f.startsWith("dukascopy_gmt_offset")) return /UTC offset; converted to UTC.*day-first: line \d+/;
   if (f === "dukascopy_spy_daily.csv") return /day-first: line \d+/;
-  if (f.startsWith("dukascopy")) return /read day-first because the header is Dukascopy/;
+  if (f.startsWith("dukascopy")) return /dates read day-first as told \(date order dmy\)/;
   if (f.startsWith("truefx_") || f.startsWith("fxcm_")) return /UTC offset; converted to UTC/;
   if (f.startsWith("stooq_")) return /compact HHMMSS times \("000000"\)/;
   if (f.startsWith("wsj_")) return /two-digit years: 70–99 are 1970–1999.*month-first: line \d+/;
@@ -242,15 +243,25 @@ function mustReport(f: string): RegExp | null {
   if (f.startsWith("cdd_gemini")) return /preamble/;
   if (f.startsWith("cdd_excel")) return /does not hold readable times/;
   if (f.startsWith("investing_es_eurcop")) return /decimal mark|columns mapped/;
-  if (/^investing_(es|en|pt)_.*monthly/.test(f)) {
-    return /cannot tell day-first from month-first; read (day|month)-first because/;
-  }
+  if (/^investing_(es|en|pt)_.*monthly/.test(f)) return /dates read (day|month)-first as told/;
   if (f.startsWith("investing_en_bitcoin_daily_dmy")) return /day-first: line \d+/;
   if (f.startsWith("investing")) return /columns mapped by name/;
   if (f.startsWith("nasdaq")) return /month-first/;
   if (f.startsWith("cdd_binance")) return /epoch milliseconds/;
   if (f.startsWith("mt5_python")) return /pandas index.*epoch seconds/;
   return null;
+}
+
+/**
+ * Files whose dates no row can settle (no day above 12 anywhere: monthly bars on the 1st, a
+ * Dukascopy hour file within the first 12 days): the reader refuses them (`ambiguous_date`, naming
+ * `--date-order`), so the test passes the order the vendor writes and checks the refusal without it.
+ */
+function dateOrderOf(f: string): "dmy" | "mdy" | undefined {
+  if (/^dukascopy_eurusd_(h1|m15)_/.test(f)) return "dmy";
+  if (/^investing_(es|pt)_.*monthly/.test(f)) return "dmy";
+  if (/^investing_en_.*monthly/.test(f)) return "mdy";
+  return undefined;
 }
 
 /** The issue's layout groups (its "Layouts to read" list), and the ones each file holds. */
@@ -348,7 +359,8 @@ Deno.test({
 for (const f of files) {
   Deno.test(`third-party file ${f}: rows, first/last times and closes as stated independently`, async () => {
     const rows = expected(f);
-    const r = await inspectFile(`${DIR}/${f}`);
+    const dateOrder = dateOrderOf(f);
+    const r = await inspectFile(`${DIR}/${f}`, { dateOrder });
     assert.ok(r.format !== null, `${f}: read (${JSON.stringify(r.findings[0])})`);
     if (isTickFile(f)) {
       // Ticks: every row kept, sorted stably by time; the times carry milliseconds.
@@ -370,21 +382,54 @@ for (const f of files) {
       assert.equal(r.last_time, iso(times[times.length - 1]), `${f}: last time`);
       assert.equal(r.first_close, byTime.get(times[0]), `${f}: first close`);
       assert.equal(r.last_close, byTime.get(times[times.length - 1]), `${f}: last close`);
+      // The strict path (readBars, what data:inspect and the library use) gives the same bars.
+      const strict = (await readBars(`${DIR}/${f}`, { dateOrder })).arrays!;
+      assert.equal(strict.length, times.length, `${f}: strict rows`);
+      assert.deepEqual(Array.from(strict.time), times, `${f}: strict times`);
+      assert.deepEqual(Array.from(strict.close), times.map((t) => byTime.get(t)), `${f}: strict closes`);
     }
     assert.ok(!r.findings.some((x) => x.severity === "CRITICAL"), `${f}: ${JSON.stringify(r.findings)}`);
+    // Every file reports its key decisions: the delimiter, the header row, the column mapping, the
+    // number format, the date layout (and the day/month order where the dates need one), the time zone.
+    const d = r.findings.find((x) => x.code === "read_decisions");
+    assert.ok(d, `${f}: read_decisions finding`);
+    const msg = String(d.message);
+    assert.match(msg, /delimiter: (tab|comma|semicolon|pipe|space)/, `${f}: delimiter in ${msg}`);
+    assert.match(msg, /header: line \d+|no header: line \d+/, `${f}: header row in ${msg}`);
+    assert.match(msg, /columns mapped by (name|position): [^;]*→ (close|bid)/, `${f}: columns in ${msg}`);
+    assert.match(msg, /numbers: '[.,]' is the decimal mark/, `${f}: decimal mark in ${msg}`);
+    assert.match(msg, /dates: /, `${f}: dates in ${msg}`);
+    assert.match(msg, /time zone: |UTC|EST/, `${f}: time zone in ${msg}`);
+    if (/^(DD|MM)/.test(String(r.read?.date_layout))) {
+      assert.match(
+        msg,
+        /dates are (day|month)-first: line \d+|dates read (day|month)-first as told/,
+        `${f}: ${msg}`,
+      );
+    }
     const want = mustReport(f);
-    if (want) {
-      const d = r.findings.find((x) => x.code === "read_decisions");
-      assert.ok(d, `${f}: read_decisions finding`);
-      assert.match(String(d.message), want, `${f}: ${d.message}`);
+    if (want) assert.match(msg, want, `${f}: ${msg}`);
+    if (dateOrder) {
+      // Without the order the file is refused, saying how to pass it; never read one way silently.
+      const refused = await inspectFile(`${DIR}/${f}`);
+      assert.equal(refused.format, null, `${f}: read without a date order`);
+      assert.equal(refused.findings[0].code, "ambiguous_date");
+      assert.match(String(refused.findings[0].message), /--date-order dmy or --date-order mdy/);
+      await assert.rejects(
+        () => readBars(`${DIR}/${f}`),
+        (e) => (e as { code?: string }).code === "ambiguous_date",
+      );
     }
     if (f === "investing_pt_ibovespa_monthly.csv") {
-      const d = r.findings.find((x) => x.code === "read_decisions");
-      assert.match(String(d?.message), /read as a thousands separator because the header is Portuguese/);
+      assert.match(msg, /read as a thousands separator because the header is Portuguese/);
     }
-    if (f === "yahoo_nsei_daily_nulls_a.csv") {
+    if (f.startsWith("yahoo_nsei_daily_nulls")) {
       const n = r.findings.find((x) => x.code === "null_rows");
-      assert.ok(n && n.count === 2 && n.severity === "LOW", JSON.stringify(n));
+      assert.ok(n && n.count === 2 && n.severity === "LOW" && typeof n.line === "number", JSON.stringify(n));
+      assert.match(
+        msg,
+        /2 row\(s\) of null prices \(no trading\) skipped, never read as zero; the first is line \d+/,
+      );
     }
   });
 }
