@@ -162,3 +162,66 @@ Deno.test("tasks: inspect, validate and prepare speak JSON, exit with the docume
   );
   await Deno.remove(tmp, { recursive: true });
 });
+
+Deno.test("tasks: --date-order settles dates no row settles (data:inspect, data:validate, prepare); null rows are a finding in data:inspect", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "kinetra_date_order_" });
+  const source = `${tmp}/src`;
+  await Deno.mkdir(source);
+  // Monthly bars on the 1st: no day above 12, so day-first and month-first both fit.
+  const rows = ["Fecha,Apertura,Alto,Bajo,Cierre"];
+  for (let m = 1; m <= 12; m++) rows.push(`01/${String(m).padStart(2, "0")}/2024,1.1,1.2,1.0,1.15`);
+  const amb = `${source}/XYZ_MN1.csv`;
+  await Deno.writeTextFile(amb, rows.join("\n") + "\n");
+  const refused = await runTaskFile("data_inspect.ts", [amb]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /ambiguous.*--date-order dmy or --date-order mdy/s);
+  assert.match(refused.stderr, /Spanish/);
+  const dmy = await runTaskFile("data_inspect.ts", [amb, "--json", "--date-order", "dmy"]);
+  assert.equal(dmy.code, 0, dmy.stderr);
+  const rec = JSON.parse(dmy.stdout);
+  assert.equal(rec.first_time, "2024-01-01T00:00:00");
+  assert.equal(rec.last_time, "2024-12-01T00:00:00");
+  assert.match(
+    rec.findings.find((f: { code: string }) => f.code === "read_decisions").message,
+    /day-first as told/,
+  );
+  const mdy = JSON.parse(
+    (await runTaskFile("data_inspect.ts", [amb, "--json", "--date-order", "mdy"])).stdout,
+  );
+  assert.equal(mdy.last_time, "2024-01-12T00:00:00");
+  const bad = await runTaskFile("data_inspect.ts", [amb, "--date-order", "ymd"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--date-order "ymd": expected dmy/);
+  // data:validate: refused (CRITICAL, exit 1) without the order, read with it.
+  const v0 = await runTaskFile("data_validate.ts", ["--source", source, "--json"]);
+  assert.equal(v0.code, 1);
+  assert.equal(JSON.parse(v0.stdout)[0].findings[0].code, "ambiguous_date");
+  const v1 = await runTaskFile("data_validate.ts", ["--source", source, "--json", "--date-order", "dmy"]);
+  assert.equal(v1.code, 0, v1.stderr);
+  assert.equal(JSON.parse(v1.stdout)[0].rows, 12);
+  // prepare with the order prepares the file.
+  const p = await runTaskFile("prepare.ts", [
+    "--source",
+    source,
+    "--out",
+    `${tmp}/out`,
+    "--json",
+    "--date-order",
+    "dmy",
+  ]);
+  assert.equal(p.code, 0, p.stderr);
+  assert.equal(JSON.parse(p.stdout).files[0].rows, 12);
+  // Yahoo null rows: data:inspect (the strict read) reads the file, exit 0, with the null_rows finding.
+  const yahoo = `${tmp}/yahoo.csv`;
+  await Deno.writeTextFile(
+    yahoo,
+    "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,1.2,0.9,1.1,1.1,5\n2024-01-03,null,null,null,null,null,null\n2024-01-04,1,1.2,0.9,1.1,1.1,5\n",
+  );
+  const y = await runTaskFile("data_inspect.ts", [yahoo, "--json"]);
+  assert.equal(y.code, 0, y.stderr);
+  const yr = JSON.parse(y.stdout);
+  assert.equal(yr.rows, 2);
+  const n = yr.findings.find((f: { code: string }) => f.code === "null_rows");
+  assert.ok(n && n.count === 1 && n.line === 3 && n.severity === "LOW", JSON.stringify(n));
+  await Deno.remove(tmp, { recursive: true });
+});
