@@ -49,7 +49,7 @@ async function main(): Promise<number> {
   for (const f of targets) {
     const p = parseFileName(f);
     const ms = timeframeMs(p.timeframe)!;
-    const lower = await findLowerFile(join(f, ".."), p.symbol, ms);
+    const lower = findLowerFile(join(f, ".."), p.symbol, ms);
     if (!lower) continue;
     const bars = await readBars(f);
     const a = toArrays(bars);

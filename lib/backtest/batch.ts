@@ -13,7 +13,7 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
-import { parseFileName, scanCatalog } from "../data/mod.ts";
+import { parseFileName, scanCatalog, scanPrepared } from "../data/mod.ts";
 import { KinetraError } from "../errors.ts";
 import { assertNotInside, utcStamp, writeJsonAtomic, writeTextAtomic } from "../util/fs.ts";
 import { LOGS_DIR } from "../util/paths.ts";
@@ -119,29 +119,6 @@ export interface BatchRun {
 /** The default strategies of a batch. */
 export const DEFAULT_BATCH_STRATEGIES: readonly string[] = ["berserker", "sniper", "multi_agent_v7"];
 
-/** Files of a prepared folder: the Parquet written by `deno task prepare`, or exports. */
-const PREPARED_EXT = /\.(parquet|csv|txt|tsv)$/i;
-
-async function walk(dir: string, out: string[]): Promise<void> {
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [];
-    for await (const e of Deno.readDir(dir)) entries.push(e);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new KinetraError("file_not_found", `source folder ${dir} does not exist`);
-    }
-    throw e;
-  }
-  entries.sort((a, b) => a.name.localeCompare(b.name));
-  for (const e of entries) {
-    if (e.name.startsWith(".")) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory) await walk(p, out);
-    else if (e.isFile && PREPARED_EXT.test(e.name)) out.push(p);
-  }
-}
-
 async function isDir(p: string): Promise<boolean> {
   try {
     return (await Deno.stat(p)).isDirectory;
@@ -204,8 +181,11 @@ export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<Bat
   const presplit = (await isDir(join(root, "train"))) && (await isDir(join(root, "test")));
   const found: { file: string; size: number; assetClass: string }[] = [];
   if (presplit) {
+    // The Parquet written by `deno task prepare`, or exports split by hand (lib/data's scanner).
     const files: string[] = [];
-    for (const d of split === "all" ? ["train", "test"] : [split]) await walk(join(root, d), files);
+    for (const d of split === "all" ? ["train", "test"] : [split]) {
+      files.push(...scanPrepared(join(root, d), { exports: true }));
+    }
     for (const file of files) {
       found.push({ file, size: (await Deno.stat(file)).size, assetClass: assetClassOf(file, root) });
     }

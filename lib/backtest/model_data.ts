@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { basename, dirname } from "node:path";
 import { KinetraError } from "../errors.ts";
 import type { BarArrays } from "../data/types.ts";
-import { loadFile, parseFileName, readBars, timeframeMs, toArrays } from "../data/mod.ts";
+import { loadFile, parseFileName, readBars, scanPrepared, timeframeMs, toArrays } from "../data/mod.ts";
 import type { TradeRecord } from "../execution/types.ts";
 import { type IntrabarPath, lowerBarsPath, type ModelName, openPricesPath, ticksPath } from "./intrabar.ts";
 
@@ -30,20 +30,18 @@ export interface ModelDataOptions {
   readonly lowerBars?: { bars?: BarArrays; file?: string };
 }
 
-/** The finest lower-timeframe file of `symbol` in `dir` (by file name), or null. */
-export async function findLowerFile(dir: string, symbol: string, barMs: number): Promise<string | null> {
+/**
+ * The finest lower-timeframe file of `symbol` in `dir` (by file name, not sub-folders: the exports
+ * and prepared Parquet of lib/data's scanners), or null.
+ */
+export function findLowerFile(dir: string, symbol: string, barMs: number): string | null {
   let best: { path: string; ms: number } | null = null;
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (!e.isFile || !/\.(csv|txt|tsv|parquet)$/i.test(e.name)) continue;
-      const p = parseFileName(e.name);
-      if (p.symbol !== symbol || !p.timeframe) continue;
-      const ms = timeframeMs(p.timeframe);
-      if (!ms || ms >= barMs || barMs % ms !== 0) continue;
-      if (!best || ms < best.ms) best = { path: join(dir, e.name), ms };
-    }
-  } catch {
-    return null;
+  for (const path of scanPrepared(dir, { recursive: false, exports: true })) {
+    const p = parseFileName(basename(path));
+    if (p.symbol !== symbol || !p.timeframe) continue;
+    const ms = timeframeMs(p.timeframe);
+    if (!ms || ms >= barMs || barMs % ms !== 0) continue;
+    if (!best || ms < best.ms) best = { path, ms };
   }
   return best?.path ?? null;
 }
@@ -76,7 +74,7 @@ export async function loadIntrabarPath(
     }
     return ticksPath(bars, loaded.ticks, barMs, opts.ticks);
   }
-  const lowerFile = opts.lower ?? await findLowerFile(dirname(opts.file), opts.symbol, barMs);
+  const lowerFile = opts.lower ?? findLowerFile(dirname(opts.file), opts.symbol, barMs);
   if (!lowerFile) {
     throw new KinetraError(
       "no_lower_data",

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join, relative, sep } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 import { KinetraError } from "../errors.ts";
 import { parseFileName } from "./file_name.ts";
 import { isoTime } from "./validate.ts";
@@ -64,10 +64,67 @@ export function noDataFilesError(dir: string): KinetraError {
   );
 }
 
+/** Extension of the prepared files `deno task prepare` writes (train/ and test/ splits). */
+export const PREPARED_EXTENSIONS = [".parquet"];
+
+/** True when a file name is an export: a data extension, not a README, not a temporary file. */
+function isExportName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return EXPORT_EXTENSIONS.some((x) => lower.endsWith(x)) && !lower.startsWith("readme");
+}
+
+/** True when a file name is a prepared split (Parquet). */
+function isPreparedName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return PREPARED_EXTENSIONS.some((x) => lower.endsWith(x));
+}
+
+/**
+ * The one walk of a data folder: the files under `root` whose name `keep` accepts, in name order
+ * folder by folder (sub-folders where they sort), hidden names skipped, symbolic links followed
+ * (a link counts as what it points to; a dangling one is skipped). Only `root` itself when
+ * `recursive` is false.
+ */
+function walkDataFiles(root: string, keep: (name: string) => boolean, recursive: boolean): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    const entries = [...Deno.readDirSync(d)];
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.name.startsWith(".")) continue;
+      const p = join(d, e.name);
+      let isDir = e.isDirectory;
+      if (e.isSymlink) {
+        let st: Deno.FileInfo;
+        try {
+          st = Deno.statSync(p);
+        } catch {
+          continue;
+        }
+        isDir = st.isDirectory;
+      }
+      if (isDir) {
+        if (recursive) walk(p);
+        continue;
+      }
+      if (keep(e.name)) out.push(p);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** Options of {@link scanCatalog}. */
+export interface ScanOptions {
+  /** Search sub-folders too (default true); false lists only the folder's own files. */
+  recursive?: boolean;
+}
+
 /**
  * Scan `dir` recursively for exports (.csv, .tsv, .txt; hidden files and README files skipped;
  * symbolic links followed). The one list of a folder's data files: the batch, the fix pipeline's
- * working set and the menu all use it.
+ * working set, the menu, the lower-timeframe search and the conversion pairs all use it
+ * ({@link scanPrepared} is its counterpart for prepared Parquet).
  * Throws `source_not_found` when the folder does not exist.
  *
  * @example
@@ -78,9 +135,18 @@ export function noDataFilesError(dir: string): KinetraError {
  * assert.ok(cat.files.length > 0 && cat.asset_classes.forex.includes("AUDUSD+"));
  * ```
  */
-export async function scanCatalog(dir: string): Promise<Catalog> {
+export function scanCatalog(dir: string, opts: ScanOptions = {}): Promise<Catalog> {
   try {
-    const st = await Deno.stat(dir);
+    return Promise.resolve(scanCatalogSync(dir, opts));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** {@link scanCatalog} without a promise (for callers that cannot await, e.g. path defaults). */
+export function scanCatalogSync(dir: string, opts: ScanOptions = {}): Catalog {
+  try {
+    const st = Deno.statSync(dir);
     if (!st.isDirectory) {
       throw new KinetraError("source_not_a_folder", `${dir} is a file; expected a folder of exports.`);
     }
@@ -97,44 +163,22 @@ export async function scanCatalog(dir: string): Promise<Catalog> {
     throw e;
   }
   const files: CatalogEntry[] = [];
-  async function walk(d: string): Promise<void> {
-    const entries: Deno.DirEntry[] = [];
-    for await (const e of Deno.readDir(d)) entries.push(e);
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      if (e.name.startsWith(".")) continue;
-      const p = join(d, e.name);
-      let isDir = e.isDirectory;
-      if (e.isSymlink) {
-        const st = await Deno.stat(p).catch(() => null); // a symlink counts as what it points to
-        if (!st) continue;
-        isDir = st.isDirectory;
-      }
-      if (isDir) {
-        await walk(p);
-        continue;
-      }
-      const lower = e.name.toLowerCase();
-      if (!EXPORT_EXTENSIONS.some((x) => lower.endsWith(x)) || lower.startsWith("readme")) continue;
-      if (lower.endsWith(".tmp")) continue;
-      const rel = relative(dir, p).split(sep).join("/");
-      const parts = rel.split("/");
-      const name = parseFileName(e.name);
-      const size = (await Deno.stat(p)).size;
-      files.push({
-        path: p,
-        relative_path: rel,
-        asset_class: parts.length > 1 ? parts[0] : "unclassified",
-        symbol: name.symbol,
-        timeframe: name.timeframe,
-        start: isoTime(name.start),
-        end: isoTime(name.end),
-        name_matched: name.matched,
-        size_bytes: size,
-      });
-    }
+  for (const p of walkDataFiles(dir, isExportName, opts.recursive ?? true)) {
+    const rel = relative(dir, p).split(sep).join("/");
+    const parts = rel.split("/");
+    const name = parseFileName(basename(p));
+    files.push({
+      path: p,
+      relative_path: rel,
+      asset_class: parts.length > 1 ? parts[0] : "unclassified",
+      symbol: name.symbol,
+      timeframe: name.timeframe,
+      start: isoTime(name.start),
+      end: isoTime(name.end),
+      name_matched: name.matched,
+      size_bytes: Deno.statSync(p).size,
+    });
   }
-  await walk(dir);
   const symbols = [...new Set(files.map((f) => f.symbol))].sort();
   const timeframes = [...new Set(files.map((f) => f.timeframe).filter((t): t is string => t !== null))]
     .sort((a, b) => TF_ORDER.indexOf(a) - TF_ORDER.indexOf(b));
@@ -164,4 +208,44 @@ export async function scanCatalog(dir: string): Promise<Catalog> {
     pairs,
     missing_pairs: missingPairs,
   };
+}
+
+/** Options of {@link scanPrepared}. */
+export interface ScanPreparedOptions extends ScanOptions {
+  /** Keep only one split: paths with a `train`/`test` folder or a `_train.`/`_test.` name (default all). */
+  split?: "train" | "test" | "all";
+  /** List the exports found beside the Parquet too (a folder split by hand holds CSV files). */
+  exports?: boolean;
+}
+
+/**
+ * The prepared files under `dir` (the Parquet splits `deno task prepare` writes), sorted by path;
+ * [] when the folder does not exist. The one scanner of prepared data: the batch on a prepared
+ * folder, the pipeline's validation and pruning, the menu's status bar and the default data folder
+ * use it. `exports: true` adds the exports of the same folders (as {@link scanCatalog} finds them).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { scanPrepared } from "./catalog.ts";
+ * assert.deepEqual(scanPrepared("no/such/folder"), []);
+ * assert.ok(scanPrepared("data/sample", { exports: true }).length > 0);
+ * ```
+ */
+export function scanPrepared(dir: string, opts: ScanPreparedOptions = {}): string[] {
+  const keep = opts.exports ? (n: string) => isPreparedName(n) || isExportName(n) : isPreparedName;
+  let found: string[];
+  try {
+    found = walkDataFiles(dir, keep, opts.recursive ?? true);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return [];
+    throw e;
+  }
+  const split = opts.split ?? "all";
+  const inSplit = (p: string): boolean => {
+    if (split === "all") return true;
+    const path = p.split(sep).join("/");
+    return path.includes(`/${split}/`) || path.includes(`_${split}.`);
+  };
+  return found.filter(inSplit).sort();
 }

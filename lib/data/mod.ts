@@ -54,7 +54,12 @@ export {
   type CatalogEntry,
   EXPORT_EXTENSIONS,
   noDataFilesError,
+  PREPARED_EXTENSIONS,
   scanCatalog,
+  scanCatalogSync,
+  type ScanOptions,
+  scanPrepared,
+  type ScanPreparedOptions,
 } from "./catalog.ts";
 export { failedRecord, inspectFile, inspectLoaded, type InspectRecord } from "./inspect.ts";
 export { type FolderValidation, validateFolder, type ValidateRecord } from "./validate_folder.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import { scanCatalog } from "../data/catalog.ts";
+import { scanCatalog, scanPrepared } from "../data/catalog.ts";
 import { KinetraError } from "../errors.ts";
 import {
   bridgeSettings,
@@ -83,27 +83,19 @@ export async function countDataFiles(dir: string): Promise<DataCount> {
   return { dir, files: paths.length, byClass, paths, exists };
 }
 
-/** Count prepared files (train and test folders of the prepared dir, any depth). */
-export async function countPrepared(preparedDir: string): Promise<{ train: number; test: number }> {
-  const count = async (d: string): Promise<number> => {
-    let n = 0;
-    const walk = async (p: string): Promise<void> => {
-      let entries: Deno.DirEntry[];
-      try {
-        entries = await Array.fromAsync(Deno.readDir(p));
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        if (e.name.startsWith(".") || e.name.endsWith(".tmp")) continue;
-        if (e.isDirectory) await walk(join(p, e.name));
-        else if (e.isFile && !/\.(json|md)$/i.test(e.name)) n++;
-      }
-    };
-    await walk(d);
-    return n;
+/**
+ * Count prepared files (train and test folders of the prepared dir, any depth): the Parquet splits
+ * and any exports split by hand, as lib/data's scanner finds them for the batch.
+ */
+export function countPrepared(preparedDir: string): { train: number; test: number } {
+  const count = (d: string): number => {
+    try {
+      return scanPrepared(d, { exports: true }).length;
+    } catch {
+      return 0; // unreadable: nothing to count
+    }
   };
-  return { train: await count(join(preparedDir, "train")), test: await count(join(preparedDir, "test")) };
+  return { train: count(join(preparedDir, "train")), test: count(join(preparedDir, "test")) };
 }
 
 /** Re-exported for callers of the status module; the implementation lives in lib/mt5. */
@@ -115,7 +107,7 @@ export async function checkStatus(
   env: (k: string) => string | undefined = envGet,
 ): Promise<StatusReport> {
   const data = await countDataFiles(opts.dataDir);
-  const prep = await countPrepared(opts.preparedDir);
+  const prep = countPrepared(opts.preparedDir);
   let config;
   let configProblem = "";
   try {

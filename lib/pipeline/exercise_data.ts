@@ -16,6 +16,7 @@
 import { basename, join } from "node:path";
 import { isKinetraError } from "../errors.ts";
 import type { Bars } from "../data/types.ts";
+import { scanPrepared } from "../data/catalog.ts";
 import { BACKTEST, DATA, type DataFinding, type DataPart, FEATURES, STRATEGIES } from "./parts.ts";
 import { type DataFile, materializeFiles, WorkingSet } from "./working_set.ts";
 import { assertNotInside } from "../util/fs.ts";
@@ -559,23 +560,13 @@ export async function pruneStalePrepared(out: string, manifest: unknown): Promis
   const keep = new Set<string>();
   for (const f of files) for (const p of [f.train_path, f.test_path]) if (p) keep.add(join(out, p));
   const removed: string[] = [];
-  async function walk(d: string): Promise<void> {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = await Array.fromAsync(Deno.readDir(d));
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory) await walk(p);
-      else if (/\.(parquet|arrow|ipc|feather)$/i.test(e.name) && !keep.has(p)) {
-        await Deno.remove(p);
-        removed.push(p);
-      }
+  for (const split of ["train", "test"]) {
+    for (const p of scanPrepared(join(out, split))) {
+      if (keep.has(p)) continue;
+      await Deno.remove(p);
+      removed.push(p);
     }
   }
-  for (const split of ["train", "test"]) await walk(join(out, split));
   return removed;
 }
 

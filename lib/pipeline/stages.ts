@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import type pl from "nodejs-polars";
 import { isKinetraError } from "../errors.ts";
+import { scanPrepared } from "../data/catalog.ts";
 import { runChild } from "./child.ts";
 import { exerciseData, prepareFiles } from "./exercise_data.ts";
 import { checkBacktestInvariants } from "./invariants.ts";
@@ -496,20 +497,6 @@ export function preparationStage(opts: { testRatio?: number; timeoutMs?: number 
   };
 }
 
-/** Prepared files (Parquet / Arrow IPC) under `dir`, optionally only one split. */
-export async function listPrepared(dir: string, split: "train" | "test" | "all" = "test"): Promise<string[]> {
-  const out: string[] = [];
-  async function walk(d: string): Promise<void> {
-    for await (const e of Deno.readDir(d)) {
-      const p = join(d, e.name);
-      if (e.isDirectory) await walk(p);
-      else if (/\.(parquet|arrow|ipc|feather)$/i.test(e.name)) out.push(p);
-    }
-  }
-  if (existsSync(dir)) await walk(dir);
-  return out.filter((p) => split === "all" || p.includes(`/${split}/`) || p.includes(`_${split}.`)).sort();
-}
-
 /** Prepared files listed by `<dir>/manifest.json` (null when there is no readable manifest). */
 export async function preparedFromManifest(
   dir: string,
@@ -547,7 +534,7 @@ export function backtestValidationStage(
       const t0 = performance.now();
       const data = DATA, bt = BACKTEST, st = STRATEGIES, ft = FEATURES;
       const files = await preparedFromManifest(ctx.preparedDir, opts.split ?? "test") ??
-        await listPrepared(ctx.preparedDir, opts.split ?? "test");
+        scanPrepared(ctx.preparedDir, { split: opts.split ?? "test" });
       if (!files.length) {
         return unavailable(
           "backtest_validation",

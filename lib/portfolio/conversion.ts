@@ -30,6 +30,7 @@
 import { basename, dirname, join } from "node:path";
 import type { BarArrays } from "../data/types.ts";
 import { parseFileName } from "../data/file_name.ts";
+import { scanCatalogSync } from "../data/catalog.ts";
 import { TIMEFRAME_MINUTES } from "../data/types.ts";
 import { modalSpacingMs } from "../data/timeframe.ts";
 import type { Instrument } from "../market/instrument.ts";
@@ -120,21 +121,13 @@ export function pairCurrencies(symbol: string): { base: string; quote: string } 
   return { base, quote };
 }
 
-const EXPORT_EXT = /\.(csv|tsv|txt)$/i;
-
-/** Exports directly inside `dir` (not recursive); [] when it cannot be read. */
+/** Exports directly inside `dir` (not recursive; lib/data's scanner), sorted; [] when it cannot be read. */
 function exportsIn(dir: string): string[] {
-  const out: string[] = [];
   try {
-    for (const e of Deno.readDirSync(dir)) {
-      if ((e.isFile || e.isSymlink) && EXPORT_EXT.test(e.name) && !e.name.startsWith(".")) {
-        out.push(join(dir, e.name));
-      }
-    }
+    return scanCatalogSync(dir, { recursive: false }).files.map((f) => f.path).sort();
   } catch {
     return [];
   }
-  return out.sort();
 }
 
 /** Sub-folders of `dir` (sorted); [] when it cannot be read. */

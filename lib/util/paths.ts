@@ -5,6 +5,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
+import { scanCatalogSync, scanPrepared } from "../data/catalog.ts";
 
 /** The user's raw exports (never written). */
 export const MASTER_DIR = "data/master";
@@ -17,16 +18,16 @@ export const REPAIRED_DIR = "data/repaired";
 /** Run outputs. */
 export const LOGS_DIR = "logs";
 
-/** True when `dir` holds at least one data file (.csv/.txt/.tsv/.parquet), searched recursively. */
+/**
+ * True when `dir` holds at least one data file (an export or a prepared Parquet, searched
+ * recursively by lib/data's scanner); false when it is missing or unreadable.
+ */
 export function hasDataFiles(dir: string): boolean {
   try {
-    for (const e of Deno.readDirSync(dir)) {
-      if (e.name.startsWith(".")) continue;
-      if (e.isDirectory && hasDataFiles(`${dir}/${e.name}`)) return true;
-      if (e.isFile && /\.(csv|txt|tsv|parquet)$/i.test(e.name)) return true;
-    }
-  } catch { /* missing or unreadable */ }
-  return false;
+    return scanPrepared(dir, { exports: true }).length > 0;
+  } catch {
+    return false; // unreadable
+  }
 }
 
 /**
@@ -51,9 +52,12 @@ export function realDataDir(): { dir: string; which: "env" | "shared" | "master"
 export function thirdPartyDir(): { dir: string; which: "env" | "shared" | "local" } | null {
   const has = (d: string): boolean => {
     try {
-      for (const e of Deno.readDirSync(d)) if (e.isFile && /\.csv$/i.test(e.name)) return true;
-    } catch { /* missing */ }
-    return false;
+      return scanCatalogSync(d, { recursive: false }).files.some((f) =>
+        f.path.toLowerCase().endsWith(".csv")
+      );
+    } catch {
+      return false; // missing
+    }
   };
   const env = Deno.env.get("KINETRA_THIRDPARTY_DIR");
   if (env) return { dir: env, which: "env" };
