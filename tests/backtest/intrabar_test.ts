@@ -19,6 +19,7 @@ import type { OrderIntent, Strategy } from "../../lib/strategies/contract.ts";
 import { readBars, toArrays } from "../../lib/data/mod.ts";
 import { realDataDir } from "../../lib/util/paths.ts";
 import { taskCommand } from "../../lib/util/tasks.ts";
+import { ignoreWithout, requirePrerequisite } from "../_prerequisite.ts";
 
 const H = 3_600_000, Q = 900_000;
 const T0 = Date.UTC(2024, 0, 2, 0);
@@ -209,27 +210,42 @@ Deno.test("lower bars that do not aggregate to the bar fall back to ohlc and are
   assert.throws(() => parseModel("tick"), /open, ohlc, lower, ticks/);
 });
 
-Deno.test("real data: M15 aggregated to H1 equals the H1 export where they agree; ohlc on both gives the same run", async () => {
-  const { dir, which } = realDataDir();
-  console.error(`intrabar real-data test uses ${which}: ${dir}`);
-  const pick = (tf: string): string | null => {
-    for (const sub of ["forex", "metals", "indices"]) {
-      try {
-        for (const e of Deno.readDirSync(join(dir, sub))) {
-          if (e.name.startsWith("GBPUSD+_" + tf + "_") || e.name.startsWith("XAUUSD+_" + tf + "_")) {
-            return join(dir, sub, e.name);
-          }
+/** The real data set and its GBPUSD+/XAUUSD+ H1 and M15 exports (null when missing). */
+const REAL = realDataDir();
+function pickReal(tf: string): string | null {
+  for (const sub of ["forex", "metals", "indices"]) {
+    try {
+      for (const e of Deno.readDirSync(join(REAL.dir, sub))) {
+        if (e.name.startsWith("GBPUSD+_" + tf + "_") || e.name.startsWith("XAUUSD+_" + tf + "_")) {
+          return join(REAL.dir, sub, e.name);
         }
-      } catch { /* missing */ }
-    }
-    return null;
-  };
-  const h1f = pick("H1"), m15f = pick("M15");
-  if (!h1f || !m15f) {
-    assert.notEqual(Deno.env.get("CI"), "true", "CI must have the real data");
-    console.error("SKIP: no H1/M15 pair in " + dir);
-    return;
+      }
+    } catch { /* missing */ }
   }
+  return null;
+}
+const REAL_H1 = pickReal("H1"), REAL_M15 = pickReal("M15");
+const H1_M15 = `an H1/M15 pair of GBPUSD+ or XAUUSD+ in ${REAL.dir} (${REAL.which})`;
+/** The GBPUSD+ H1 and M15 exports of the master data set. */
+const GBP_H1 = join(REAL.dir, "forex", "GBPUSD+_H1_202401020000_202512262300.csv");
+const GBP_M15 = join(REAL.dir, "forex", "GBPUSD+_M15_202401020000_202512262345.csv");
+const HAVE_GBP = (() => {
+  try {
+    return Deno.statSync(GBP_H1).isFile && Deno.statSync(GBP_M15).isFile;
+  } catch {
+    return false;
+  }
+})();
+const GBP_WHAT = `the real data ${GBP_H1} and its M15 file`;
+
+Deno.test({
+  name:
+    "real data: M15 aggregated to H1 equals the H1 export where they agree; ohlc on both gives the same run",
+  ignore: ignoreWithout(REAL_H1 !== null && REAL_M15 !== null, H1_M15),
+}, async () => {
+  requirePrerequisite(REAL_H1 !== null && REAL_M15 !== null, H1_M15);
+  console.error(`intrabar real-data test uses ${REAL.which}: ${REAL.dir}`);
+  const h1f = REAL_H1!, m15f = REAL_M15!;
   const h1 = toArrays(await readBars(h1f));
   const agg = aggregateBars(toArrays(await readBars(m15f)), H);
   // Bars present in both with equal OHLC.
@@ -279,22 +295,21 @@ Deno.test("real data: M15 aggregated to H1 equals the H1 export where they agree
   assert.equal(a.stats.equity_final, b.stats.equity_final);
 });
 
-Deno.test("backtest and backtest:batch: --model lower states the model and the changed trades; bad input is refused clearly", async () => {
-  const { dir, which } = realDataDir();
-  console.error(`intrabar task test uses ${which}: ${dir}`);
-  const h1 = join(dir, "forex", "GBPUSD+_H1_202401020000_202512262300.csv");
-  const have = await Deno.stat(h1).then(() => true, () => false);
+/** `deno task backtest ARGS` as a child process. */
+async function runBacktestTask(args: string[]) {
   const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
   delete env.RUST_BACKTRACE;
-  const run = async (args: string[]) => {
-    const o = await new Deno.Command(Deno.execPath(), {
-      args: taskCommand("backtest", args),
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    return { code: o.code, out: new TextDecoder().decode(o.stdout), err: new TextDecoder().decode(o.stderr) };
-  };
+  const o = await new Deno.Command(Deno.execPath(), {
+    args: taskCommand("backtest", args),
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: o.code, out: new TextDecoder().decode(o.stdout), err: new TextDecoder().decode(o.stderr) };
+}
+
+Deno.test("backtest --model: an unknown model and a missing lower-timeframe file are refused clearly (exit 2)", async () => {
+  const run = runBacktestTask;
   const sample = join(
     "data",
     "sample",
@@ -322,11 +337,15 @@ Deno.test("backtest and backtest:batch: --model lower states the model and the c
   assert.equal(none.code, 2);
   assert.match(none.err, /no lower-timeframe file of .* give one with --lower FILE/);
   assert.doesNotMatch(none.err, /at .*\.ts:\d+/);
-  if (!have) {
-    assert.notEqual(Deno.env.get("CI"), "true", "CI must have the real data");
-    console.error("SKIP: the real-data part needs " + h1);
-    return;
-  }
+});
+
+Deno.test({
+  name: "backtest --model lower on real data states the model and the changed trades",
+  ignore: ignoreWithout(HAVE_GBP, GBP_WHAT),
+}, async () => {
+  requirePrerequisite(HAVE_GBP, GBP_WHAT);
+  console.error(`intrabar task test uses ${REAL.which}: ${REAL.dir}`);
+  const run = runBacktestTask, h1 = GBP_H1;
   const r = await run([
     "--data",
     h1,
@@ -366,16 +385,13 @@ Deno.test("backtest and backtest:batch: --model lower states the model and the c
   assert.ok(unchanged > 0);
 });
 
-Deno.test("backtest:batch --model lower resolves each file from its folder's lower timeframe; the finest file runs on ohlc with a warning", async () => {
-  const { dir } = realDataDir();
-  const src = join(dir, "forex");
-  const h1 = join(src, "GBPUSD+_H1_202401020000_202512262300.csv"),
-    m15 = join(src, "GBPUSD+_M15_202401020000_202512262345.csv");
-  if (!(await Deno.stat(h1).then(() => true, () => false))) {
-    assert.notEqual(Deno.env.get("CI"), "true", "CI must have the real data");
-    console.error("SKIP: needs the real data");
-    return;
-  }
+Deno.test({
+  name:
+    "backtest:batch --model lower resolves each file from its folder's lower timeframe; the finest file runs on ohlc with a warning",
+  ignore: ignoreWithout(HAVE_GBP, GBP_WHAT),
+}, async () => {
+  requirePrerequisite(HAVE_GBP, GBP_WHAT);
+  const h1 = GBP_H1, m15 = GBP_M15;
   const tmp = await Deno.makeTempDir({ prefix: "kinetra-model-batch-" });
   await Deno.mkdir(join(tmp, "data", "forex"), { recursive: true });
   await Deno.copyFile(h1, join(tmp, "data", "forex", "GBPUSD+_H1_202401020000_202512262300.csv"));

@@ -4,6 +4,7 @@ import { decodeToUtf8 } from "../../lib/data/_decode.ts";
 import { parseRows } from "../../lib/data/_parse.ts";
 import { sniffBytes } from "../../lib/data/sniff.ts";
 import { referenceDataDir } from "../../lib/util/paths.ts";
+import { ignoreWithout, requirePrerequisite } from "../_prerequisite.ts";
 
 /** Parse a file with the fast path allowed and with the general parser only. */
 function bothPaths(path: string, bytes?: Uint8Array) {
@@ -20,26 +21,9 @@ const TICKS = [
   "2024.01.02\t00:00:59.999\t\t1.10490\t1.10470\t3\t4",
 ].join("\r\n") + "\r\n";
 
-Deno.test("the fast path and the general parser give identical columns", () => {
-  const cases: Array<[string, Uint8Array | undefined, boolean]> = [
-    ["data/sample/forex/AUDUSD+_H4_202401020000_202512300800.csv", undefined, true],
-    ["data/sample/crypto/BTCUSD_H4_202401020000_202512282000.csv", undefined, true],
-    ["ticks.csv", new TextEncoder().encode(TICKS), true],
-    [
-      "iso.csv",
-      new TextEncoder().encode(
-        "Date,Open,High,Low,Close,Volume\n2024-01-02 10:00:00,1.5,2,0.25,1e0,0\n2024-01-02 11:00:00,0.125,2,1,1,7\n",
-      ),
-      false, // the exponent sends it to the general parser
-    ],
-    [`${referenceDataDir()}/EURUSD.csv`, undefined, true],
-    [`${referenceDataDir()}/GOOG.csv`, undefined, true],
-  ];
+/** Compare both parsers on each case (a path, or bytes under a name); `fastExpected` says whether the fast path applies. */
+function sameOnBothPaths(cases: Array<[string, Uint8Array | undefined, boolean]>): void {
   for (const [name, bytes, fastExpected] of cases) {
-    if (!bytes && !existsSync(name)) {
-      console.warn(`!!! SKIPPED ${name}: not present (reference data lives in ../shared/data/reference)`);
-      continue;
-    }
     const { fast, general } = bothPaths(name, bytes);
     assert.equal(fast.fastPath, fastExpected, `${name}: fast path taken`);
     assert.equal(general.fastPath, false);
@@ -51,6 +35,33 @@ Deno.test("the fast path and the general parser give identical columns", () => {
       assert.deepEqual(Array.from(fast.cols[k]!), Array.from(general.cols[k]!), `${name} ${k}`);
     }
   }
+}
+
+Deno.test("the fast path and the general parser give identical columns", () => {
+  sameOnBothPaths([
+    ["data/sample/forex/AUDUSD+_H4_202401020000_202512300800.csv", undefined, true],
+    ["data/sample/crypto/BTCUSD_H4_202401020000_202512282000.csv", undefined, true],
+    ["ticks.csv", new TextEncoder().encode(TICKS), true],
+    [
+      "iso.csv",
+      new TextEncoder().encode(
+        "Date,Open,High,Low,Close,Volume\n2024-01-02 10:00:00,1.5,2,0.25,1e0,0\n2024-01-02 11:00:00,0.125,2,1,1,7\n",
+      ),
+      false, // the exponent sends it to the general parser
+    ],
+  ]);
+});
+
+const REFERENCE = [`${referenceDataDir()}/EURUSD.csv`, `${referenceDataDir()}/GOOG.csv`];
+const REFERENCE_WHAT = `backtesting.py's reference data (${REFERENCE.join(", ")})`;
+const HAVE_REFERENCE = REFERENCE.every((p) => existsSync(p));
+
+Deno.test({
+  name: "the fast path and the general parser give identical columns on the reference files",
+  ignore: ignoreWithout(HAVE_REFERENCE, REFERENCE_WHAT),
+}, () => {
+  requirePrerequisite(HAVE_REFERENCE, REFERENCE_WHAT);
+  sameOnBothPaths(REFERENCE.map((p) => [p, undefined, true]));
 });
 
 /** Parse MT5-style bar text on both paths. */

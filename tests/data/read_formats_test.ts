@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { readBars, toArrays } from "../../lib/data/mod.ts";
 import { mt5Time, SAMPLE_FILE, sampleRows, sampleText, writeFixture } from "./_helpers.ts";
 import { referenceDataDir } from "../../lib/util/paths.ts";
+import { existsSync } from "node:fs";
+import { ignoreWithout, requirePrerequisite } from "../_prerequisite.ts";
 
 const N = 60;
 const rows = sampleRows(N);
@@ -123,17 +125,20 @@ Deno.test("MT4 history exports read with and without a header line", async () =>
   }
 });
 
-Deno.test("generic OHLCV: the reference files read with their first and last rows intact", async () => {
-  for (const f of ["GOOG.csv", "EURUSD.csv", "BTCUSD.csv"]) {
+const REFERENCE_FILES = ["GOOG.csv", "EURUSD.csv", "BTCUSD.csv"];
+const REFERENCE_WHAT = `backtesting.py's reference data (${
+  REFERENCE_FILES.join(", ")
+} in ${referenceDataDir()})`;
+const HAVE_REFERENCE = REFERENCE_FILES.every((f) => existsSync(`${referenceDataDir()}/${f}`));
+
+Deno.test({
+  name: "generic OHLCV: the reference files read with their first and last rows intact",
+  ignore: ignoreWithout(HAVE_REFERENCE, REFERENCE_WHAT),
+}, async () => {
+  requirePrerequisite(HAVE_REFERENCE, REFERENCE_WHAT);
+  for (const f of REFERENCE_FILES) {
     const path = `${referenceDataDir()}/${f}`;
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(path);
-    } catch {
-      console.warn(`!!! SKIPPED: ${path} is not present (reference data lives in ../shared/data/reference)`);
-      if (Deno.env.get("CI") === "true") throw new Error(`${path} missing on CI`);
-      continue;
-    }
+    const text = Deno.readTextFileSync(path);
     const lines = text.trimEnd().split("\n");
     const first = lines[1].split(","), last = lines[lines.length - 1].split(",");
     const bars = await readBars(path);

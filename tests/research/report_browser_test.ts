@@ -13,6 +13,8 @@ import { referenceDataDir } from "../../lib/util/paths.ts";
 import { chromiumAvailable, openPage } from "../plot/_browser.ts";
 
 const ARTIFACTS = "test-artifacts/research";
+// Without Chromium these tests are reported as ignored (chromiumAvailable throws under CI=true).
+const BROWSER = chromiumAvailable("research report_browser_test");
 const EURUSD = join(referenceDataDir(), "EURUSD.csv");
 const sweep = {
   data: { file: EURUSD },
@@ -39,8 +41,10 @@ async function check(path: string, minCharts: number): Promise<void> {
   }
 }
 
-Deno.test("optimise report: heatmap, Monte Carlo fan and equity render offline", async () => {
-  if (!chromiumAvailable("research report_browser_test")) return;
+Deno.test({
+  name: "optimise report: heatmap, Monte Carlo fan and equity render offline",
+  ignore: !BROWSER,
+}, async () => {
   const r = await optimize({ ...sweep, monteCarlo: 200 });
   const path = `${ARTIFACTS}/optimize.html`;
   await writeTextAtomic(path, optimizeReportHtml(r));
@@ -50,8 +54,10 @@ Deno.test("optimise report: heatmap, Monte Carlo fan and equity render offline",
   assert.match(html, /Overfitting statistics/);
 });
 
-Deno.test("walk-forward report: windows over the stitched out-of-sample equity render offline", async () => {
-  if (!chromiumAvailable("research report_browser_test")) return;
+Deno.test({
+  name: "walk-forward report: windows over the stitched out-of-sample equity render offline",
+  ignore: !BROWSER,
+}, async () => {
   const r = await walkForward({ ...sweep, train: 1500, test: 500 });
   const path = `${ARTIFACTS}/walkforward.html`;
   await writeTextAtomic(path, walkForwardReportHtml(r));
