@@ -13,8 +13,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { optimize } from "../lib/research/optimize.ts";
-import { runTask } from "../lib/util/cli.ts";
-import { KinetraError } from "../lib/errors.ts";
+import { numberOptionOr, runTask } from "../lib/util/cli.ts";
 import { startRedis } from "../lib/cluster/redis_server.ts";
 import { ClusterRunner } from "../lib/cluster/queue.ts";
 import { makeJob } from "../lib/cluster/job.ts";
@@ -73,11 +72,8 @@ async function main(): Promise<number> {
     args: Deno.args,
     options: { bars: { type: "string" }, probes: { type: "string" } },
   });
-  const nBars = Number(values.bars ?? 100_000);
-  const nProbes = Number(values.probes ?? 2000);
-  if (!(nBars >= 1000) || !(nProbes >= 10)) {
-    throw new KinetraError("bad_argument", "--bars >= 1000, --probes >= 10");
-  }
+  const nBars = numberOptionOr("bars", values.bars, 100_000, { integer: true, min: 1000 });
+  const nProbes = numberOptionOr("probes", values.probes, 2000, { integer: true, min: 10 });
   const redis = await startRedis();
   const dir = await Deno.makeTempDir({ prefix: "kinetra_bench_cluster_" });
   try {

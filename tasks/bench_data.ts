@@ -19,7 +19,7 @@ import { pathToFileURL } from "node:url";
 import pl from "nodejs-polars";
 import { parseTaskArgs, scanCatalog, validateFolder } from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOptionOr, runTask } from "../lib/util/cli.ts";
 import { realDataDir } from "../lib/util/paths.ts";
 
 const USAGE =
@@ -131,7 +131,7 @@ await runTask(async () => {
   }
   const real = realDataDir();
   const source = values.source ?? real.dir;
-  const runs = Math.max(1, Number(values.runs) || 3);
+  const runs = numberOptionOr("runs", values.runs, 3, { integer: true, min: 1 });
   const cat = await scanCatalog(source);
   const bytes = cat.files.reduce((s, f) => s + f.size_bytes, 0);
   const log = (s: string) => {

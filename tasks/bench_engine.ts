@@ -26,7 +26,7 @@ import type { BarArrays } from "../lib/data/types.ts";
 import { readBars, toArrays } from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { smaCross } from "../lib/strategies/sma_cross.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, runTask } from "../lib/util/cli.ts";
 import { referenceDataDir } from "../lib/util/paths.ts";
 import { benchModels } from "./_bench_models.ts";
 
@@ -149,10 +149,8 @@ async function main(): Promise<number> {
       json: { type: "boolean", default: false },
     },
   });
-  const n = Number(values.bars), runs = Number(values.runs);
-  if (!(n >= 1000) || !(runs >= 1)) {
-    throw new KinetraError("bad_argument", "--bars must be >= 1000 and --runs >= 1");
-  }
+  const n = numberOption("bars", values.bars, { integer: true, min: 1000 })!;
+  const runs = numberOption("runs", values.runs, { integer: true, min: 1 })!;
   const bars = tiledEurusd(n);
   const params = { fast: 10, slow: 30 };
   const config = resolveConfig({ profile: "compat", cash: 10_000, finalize: true });

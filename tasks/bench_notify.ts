@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOptionOr, runTask } from "../lib/util/cli.ts";
 import { realDataDir } from "../lib/util/paths.ts";
 import { runLive } from "../lib/live/mod.ts";
 import { startNotifications } from "../lib/notify/mod.ts";
@@ -72,7 +72,7 @@ async function main(): Promise<number> {
       fills: { type: "boolean" },
     },
   }).values;
-  const rounds = Math.max(1, Number(v.rounds ?? 7));
+  const rounds = numberOptionOr("rounds", v.rounds, 7, { integer: true, min: 1 });
   const data = v.data ?? defaultData();
   // The receivers run in another process, so their work is not counted as the session's.
   const rx = new Deno.Command(Deno.execPath(), {

@@ -12,8 +12,7 @@ import process from "node:process";
 import { join } from "node:path";
 import { optimize } from "../lib/research/optimize.ts";
 import { referenceDataDir } from "../lib/util/paths.ts";
-import { runTask } from "../lib/util/cli.ts";
-import { KinetraError } from "../lib/errors.ts";
+import { numberOptionOr, runTask } from "../lib/util/cli.ts";
 
 /** Tile the EURUSD reference to `n` bars (same shapes, continuous prices, hourly times) as CSV text. */
 export function tiledEurusdCsv(n: number): string {
@@ -42,12 +41,9 @@ async function main(): Promise<number> {
     args: Deno.args,
     options: { bars: { type: "string" }, workers: { type: "string" }, runs: { type: "string" } },
   });
-  const nBars = Number(values.bars ?? 100_000),
-    workers = Number(values.workers ?? 2),
-    runs = Number(values.runs ?? 1);
-  if (!(nBars >= 1000) || !(workers >= 1) || !(runs >= 1)) {
-    throw new KinetraError("bad_argument", "--bars >= 1000, --workers >= 1, --runs >= 1");
-  }
+  const nBars = numberOptionOr("bars", values.bars, 100_000, { integer: true, min: 1000 }),
+    workers = numberOptionOr("workers", values.workers, 2, { integer: true, min: 1 }),
+    runs = numberOptionOr("runs", values.runs, 1, { integer: true, min: 1 });
   const dir = await Deno.makeTempDir({ prefix: "kinetra_bench_opt_" });
   try {
     const file = join(dir, "EURUSD_tiled.csv");

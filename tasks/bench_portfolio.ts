@@ -19,7 +19,7 @@ import { runPortfolio } from "../lib/portfolio/engine.ts";
 import { PORTFOLIO_STRATEGIES } from "../lib/portfolio/momentum.ts";
 import { portfolioStats } from "../lib/portfolio/stats.ts";
 import { getStrategy } from "../lib/strategies/registry.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, runTask } from "../lib/util/cli.ts";
 import { realDataDir } from "../lib/util/paths.ts";
 
 function median(xs: number[]): number {
@@ -40,10 +40,7 @@ async function main(): Promise<number> {
   });
   const real = realDataDir();
   const source = values.source ?? real.dir;
-  const runs = Number(values.runs);
-  if (!(runs >= 1)) {
-    throw new KinetraError("bad_argument", `--runs needs a positive number, got ${values.runs}`);
-  }
+  const runs = numberOption("runs", values.runs, { integer: true, min: 1 })!;
   const tf = values.timeframe!.toUpperCase();
   const cat = await scanCatalog(source);
   const symbols = cat.symbols.filter((s) => (cat.pairs[s] ?? []).includes(tf));

@@ -10,10 +10,9 @@ import { parseArgs } from "node:util";
 import { runBatch } from "../lib/backtest/batch.ts";
 import { runBacktest } from "../lib/backtest/mod.ts";
 import { loadFile, scanCatalog } from "../lib/data/mod.ts";
-import { KinetraError } from "../lib/errors.ts";
 import { computeFeatures } from "../lib/features/mod.ts";
 import { getStrategy, resolveParams } from "../lib/strategies/mod.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, numberOptionOr, runTask } from "../lib/util/cli.ts";
 import { realDataDir } from "../lib/util/paths.ts";
 
 const STRATEGIES = ["berserker", "sniper", "multi_agent_v7"];
@@ -34,13 +33,13 @@ async function main(): Promise<number> {
       json: { type: "boolean", default: false },
     },
   }).values;
-  const runs = Number(args.runs);
-  if (!(Number.isInteger(runs) && runs >= 1)) {
-    throw new KinetraError("bad_argument", `--runs must be >= 1, got ${args.runs}`);
-  }
+  const runs = numberOption("runs", args.runs, { integer: true, min: 1 })!;
   const real = realDataDir();
   const source = args.source ?? real.dir;
-  const workers = args.workers === undefined ? (navigator.hardwareConcurrency || 1) : Number(args.workers);
+  const workers = numberOptionOr("workers", args.workers, navigator.hardwareConcurrency || 1, {
+    integer: true,
+    min: 0,
+  });
   const log = (s: string): void => {
     if (!args.json) console.log(s);
   };

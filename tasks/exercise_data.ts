@@ -4,8 +4,7 @@
  * per-file timings and bottlenecks. Writes logs/real_data_exercise_report.json.
  */
 import { parseArgs } from "node:util";
-import { KinetraError } from "../lib/errors.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, runTask } from "../lib/util/cli.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import { onStopSignal } from "../lib/util/signals.ts";
 import { defaultSourceDir } from "../lib/util/paths.ts";
@@ -26,10 +25,7 @@ await runTask(async () => {
     },
     strict: true,
   });
-  const sample = Number(values.sample);
-  if (!Number.isInteger(sample) || sample < 0) {
-    throw new KinetraError("bad_argument", `--sample must be a whole number >= 0, got "${values.sample}"`);
-  }
+  const sample = numberOption("sample", values.sample, { integer: true, min: 0 })!;
   const source = values.source ?? defaultSourceDir({ announce: true });
   const say = (l: string) => values.json ? console.error(l) : console.log(l);
   say(`real-data exerciser: ${source}`);

@@ -10,16 +10,12 @@ import { fileURLToPath } from "node:url";
 import { KinetraError } from "../lib/errors.ts";
 import { exerciseMenu } from "../lib/menu/exerciser.ts";
 import { buildMenuTree } from "../lib/menu/tree.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOptionOr, runTask } from "../lib/util/cli.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 
+/** A whole-number flag >= `min` with a default. */
 function intFlag(name: string, v: string | undefined, def: number, min: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) {
-    throw new KinetraError("bad_arguments", `--${name} must be a whole number >= ${min}, got "${v}"`);
-  }
-  return n;
+  return numberOptionOr(name, v, def, { integer: true, min, code: "bad_arguments" });
 }
 
 runTask(async () => {

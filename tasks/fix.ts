@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { KinetraError } from "../lib/errors.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, runTask } from "../lib/util/cli.ts";
 import { MASTER_DIR, REPAIRED_DIR } from "../lib/util/paths.ts";
 import { allStages, defaultStages, formatSummary, runPipeline } from "../lib/pipeline/mod.ts";
 import type { StageName } from "../lib/pipeline/mod.ts";
@@ -34,13 +34,7 @@ await runTask(async () => {
     );
     return 0;
   }
-  const maxCycles = Number(values["max-cycles"]);
-  if (!Number.isInteger(maxCycles) || maxCycles < 1) {
-    throw new KinetraError(
-      "bad_argument",
-      `--max-cycles must be a whole number >= 1, got "${values["max-cycles"]}"`,
-    );
-  }
+  const maxCycles = numberOption("max-cycles", values["max-cycles"], { integer: true, min: 1 })!;
   let stages = defaultStages();
   if (values.stages) {
     const want = values.stages.split(",").map((s) => s.trim()) as StageName[];

@@ -11,19 +11,15 @@ import { join } from "node:path";
 import { parseTaskArgs, scanCatalog } from "../lib/data/mod.ts";
 import { type FuzzCase, MUTATIONS, runFuzz } from "../lib/data/fuzz.ts";
 import { KinetraError } from "../lib/errors.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOptionOr, runTask } from "../lib/util/cli.ts";
 import { assertNotInside, writeBytesAtomic, writeJsonAtomic } from "../lib/util/fs.ts";
 import { realDataDir } from "../lib/util/paths.ts";
 
 const USAGE = "usage: deno task fuzz:data [--cases N] [--seed S] [--source DIR] [--max-rows N] [--json]";
 
+/** A whole-number flag >= 0 with a default. */
 function int(name: string, v: string | undefined, def: number): number {
-  if (v === undefined) return def;
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < 0) {
-    throw new KinetraError("bad_argument", `--${name} needs a whole number >= 0, got "${v}"\n${USAGE}`);
-  }
-  return x;
+  return numberOptionOr(name, v, def, { integer: true, min: 0, usage: USAGE });
 }
 
 await runTask(async () => {

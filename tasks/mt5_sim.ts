@@ -9,7 +9,7 @@
  * from KINETRA_BRIDGE_SECRET or .kinetra/config.json.
  */
 import { parseArgs } from "node:util";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, numberOptionOr, runTask } from "../lib/util/cli.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { symbolSpec } from "../lib/market/instrument.ts";
 import { toMt5SymbolInfo } from "../lib/market/mt5_names.ts";
@@ -61,12 +61,15 @@ async function main(): Promise<number> {
   if (!["demo", "real", "contest"].includes(account)) {
     throw new KinetraError("bad_option", `--account must be demo, real or contest, got "${v.account}"`);
   }
-  const port = v.port ? Number(v.port) : DEFAULT_BRIDGE_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new KinetraError("bad_option", `bad --port ${v.port}`);
-  }
-  const barMs = v["bar-ms"] ? Number(v["bar-ms"]) : 1000;
-  if (!(barMs >= 1)) throw new KinetraError("bad_option", `--bar-ms must be >= 1, got ${v["bar-ms"]}`);
+  const port = numberOptionOr("port", v.port, DEFAULT_BRIDGE_PORT, {
+    integer: true,
+    min: 1,
+    max: 65535,
+    code: "bad_option",
+  });
+  const barMs = numberOptionOr("bar-ms", v["bar-ms"], 1000, { min: 1, code: "bad_option" });
+  const historyBars = numberOption("history", v.history, { integer: true, min: 1, code: "bad_option" });
+  const balance = numberOption("balance", v.balance, { positive: true, code: "bad_option" });
   const faults = parseFaults(v.faults);
   if (v.ea !== undefined && v.ea !== "1.10" && v.ea !== "1.00") {
     throw new KinetraError("bad_option", `--ea must be 1.10 (current) or 1.00, got "${v.ea}"`);
@@ -123,13 +126,13 @@ async function main(): Promise<number> {
     spec,
     bars: loaded.bars,
     others,
-    historyBars: v.history ? Number(v.history) : undefined,
+    historyBars,
     barIntervalMs: barMs,
     faults,
     strict: v.strict,
     ea: v.ea as "1.10" | "1.00" | undefined,
     eaTradeAllowed: v["no-algo-trading"] ? false : undefined,
-    balance: v.balance ? Number(v.balance) : undefined,
+    balance,
     commissionPerLot: symbolSpec(symbol).commissionPerLot,
     log: (event, fields) => quietLog(event, fields),
   });

@@ -15,7 +15,7 @@ import {
   readNotebook,
   runNotebook,
 } from "../lib/plot/notebooks.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOption, runTask } from "../lib/util/cli.ts";
 
 await runTask(async () => {
   let parsed;
@@ -39,13 +39,7 @@ await runTask(async () => {
     );
   }
   const { values, positionals } = parsed;
-  const timeout = Number(values.timeout);
-  if (!(timeout > 0)) {
-    throw new KinetraError(
-      "bad_option",
-      `--timeout must be a number of seconds above 0, got "${values.timeout}"`,
-    );
-  }
+  const timeout = numberOption("timeout", values.timeout, { positive: true, code: "bad_option" })!; // seconds
   const all = listNotebooks("notebooks");
   const chosen = positionals.length
     ? positionals.map((p) => {

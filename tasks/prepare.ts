@@ -9,7 +9,6 @@
  * them) unless `--allow-critical`. Exit 1 when any file failed, 2 for bad arguments or a missing or empty source (the manifest is
  * left alone), 130 when stopped by a signal (the manifest lists the files that finished).
  */
-import { KinetraError } from "../lib/errors.ts";
 import {
   dateOrderArg,
   formatManifest,
@@ -17,7 +16,7 @@ import {
   parseTaskArgs,
   prepareDataset,
 } from "../lib/data/mod.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOptionOr, runTask } from "../lib/util/cli.ts";
 import { defaultSourceDir, PREPARED_DIR } from "../lib/util/paths.ts";
 import { onStopSignal } from "../lib/util/signals.ts";
 import { DEFAULT_TEST_RATIO } from "../lib/util/defaults.ts";
@@ -42,13 +41,7 @@ await runTask(async () => {
     return 0;
   }
   const ratioText = values["test-ratio"];
-  const testRatio = ratioText === undefined ? DEFAULT_TEST_RATIO : Number(ratioText);
-  if (ratioText !== undefined && (ratioText.trim() === "" || !Number.isFinite(testRatio))) {
-    throw new KinetraError(
-      "bad_argument",
-      `--test-ratio ${JSON.stringify(ratioText)} is not a number; expected e.g. 0.2\n${USAGE}`,
-    );
-  }
+  const testRatio = numberOptionOr("test-ratio", ratioText, DEFAULT_TEST_RATIO, { usage: USAGE });
   const dateOrder = dateOrderArg(values["date-order"], USAGE);
   const source = values.source ?? defaultSourceDir({ announce: true });
   const progress = makeProgress();

@@ -11,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { KinetraError } from "../lib/errors.ts";
-import { runTask } from "../lib/util/cli.ts";
+import { numberOptionOr, runTask } from "../lib/util/cli.ts";
 import { onStopSignal } from "../lib/util/signals.ts";
 import { resolveClusterUrl } from "../lib/cluster/url.ts";
 import { runClusterWorker } from "../lib/cluster/queue.ts";
@@ -54,22 +54,12 @@ async function main(): Promise<number> {
   }
   const url = await resolveClusterUrl(args.cluster);
   if (!url) throw new KinetraError("bad_argument", `--cluster URL is required\n\n${HELP}`);
-  const concurrency = args.concurrency === undefined
-    ? navigator.hardwareConcurrency || 1
-    : Number(args.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new KinetraError(
-      "bad_argument",
-      `--concurrency must be a whole number 1..256, got "${args.concurrency}"`,
-    );
-  }
-  const lockMs = args["lock-ms"] === undefined ? 30_000 : Number(args["lock-ms"]);
-  if (!Number.isInteger(lockMs) || lockMs < 1000) {
-    throw new KinetraError(
-      "bad_argument",
-      `--lock-ms must be a whole number >= 1000, got "${args["lock-ms"]}"`,
-    );
-  }
+  const concurrency = numberOptionOr("concurrency", args.concurrency, navigator.hardwareConcurrency || 1, {
+    integer: true,
+    min: 1,
+    max: 256,
+  });
+  const lockMs = numberOptionOr("lock-ms", args["lock-ms"], 30_000, { integer: true, min: 1000 });
   const dataRoot = resolve(args["data-root"] ?? ".");
   try {
     if (!(await Deno.stat(dataRoot)).isDirectory) throw new Error();

@@ -6,6 +6,7 @@
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { KinetraError } from "../errors.ts";
+import { numberOption } from "../util/cli.ts";
 import { listStrategies } from "../strategies/registry.ts";
 import type { SweepConfig } from "./evaluate.ts";
 import type { DeflatedSharpe, PboResult } from "./overfit.ts";
@@ -72,24 +73,14 @@ export function parseSweepArgs(
   }
 }
 
-/** A number flag (undefined when absent). */
+/** A number flag (undefined when absent): lib/util/cli.ts `numberOption`. */
 export function numFlag(name: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (typeof v !== "string" || v.trim() === "" || !Number.isFinite(x)) {
-    throw new KinetraError("bad_argument", `--${name} needs a number, got "${v}"`);
-  }
-  return x;
+  return numberOption(name, typeof v === "string" || v === undefined ? v : String(v));
 }
 
-/** A whole-number flag >= min (undefined when absent). */
+/** A whole-number flag >= min (undefined when absent): lib/util/cli.ts `numberOption`. */
 export function intFlag(name: string, v: unknown, min = 0): number | undefined {
-  const x = numFlag(name, v);
-  if (x === undefined) return undefined;
-  if (!Number.isInteger(x) || x < min) {
-    throw new KinetraError("bad_argument", `--${name} needs a whole number >= ${min}, got "${v}"`);
-  }
-  return x;
+  return numberOption(name, typeof v === "string" || v === undefined ? v : String(v), { integer: true, min });
 }
 
 /** Check --data and --strategy and the profile; return the sweep config of the cost flags. */

@@ -45,31 +45,72 @@ export function isTerminal(): boolean {
   }
 }
 
+/** Bounds of {@link numberOption}. */
+export interface NumberOptionRules {
+  /** Above 0. */
+  positive?: boolean;
+  /** A whole number. */
+  integer?: boolean;
+  /** At least this (inclusive). */
+  min?: number;
+  /** At most this (inclusive). */
+  max?: number;
+  /** The error code (default `bad_argument`; exit 2 either way). */
+  code?: string;
+  /** Text appended to the message on a new line (e.g. the task's usage). */
+  usage?: string;
+}
+
 /**
- * A numeric command-line option: undefined when absent, else a finite number (`positive`: > 0,
- * `integer`: whole), or a KinetraError (`code`, default `bad_argument`, exit 2) naming the flag.
+ * A numeric command-line option: undefined when absent, else a finite number within the rules
+ * (`positive`: > 0, `integer`: whole, `min`/`max` inclusive), or a KinetraError (`code`, default
+ * `bad_argument`, exit 2) naming the flag and what it needs. The one parser of numeric flags:
+ * every task uses it (or {@link numberOptionOr} for a default).
  *
  * @example
  * ```ts
  * import { numberOption } from "./cli.ts";
  * console.log(numberOption("cash", "10000", { positive: true })); // 10000
+ * console.log(numberOption("port", "8080", { integer: true, min: 1, max: 65535 })); // 8080
  * ```
  */
 export function numberOption(
   name: string,
   value: string | undefined,
-  opts: { positive?: boolean; integer?: boolean; code?: string } = {},
+  opts: NumberOptionRules = {},
 ): number | undefined {
   if (value === undefined) return undefined;
+  const text = value;
   const x = Number(value);
-  const kind = `${opts.positive ? "positive " : ""}${opts.integer ? "whole " : ""}number`;
+  const bounds = opts.min !== undefined && opts.max !== undefined
+    ? ` from ${opts.min} to ${opts.max}`
+    : opts.min !== undefined
+    ? ` >= ${opts.min}`
+    : opts.max !== undefined
+    ? ` <= ${opts.max}`
+    : "";
+  const kind = `${opts.positive ? "positive " : ""}${opts.integer ? "whole " : ""}number${bounds}`;
   if (
-    value.trim() === "" || !Number.isFinite(x) || (opts.positive && !(x > 0)) ||
-    (opts.integer && !Number.isInteger(x))
+    text.trim() === "" || !Number.isFinite(x) || (opts.positive && !(x > 0)) ||
+    (opts.integer && !Number.isInteger(x)) || (opts.min !== undefined && x < opts.min) ||
+    (opts.max !== undefined && x > opts.max)
   ) {
-    throw new KinetraError(opts.code ?? "bad_argument", `--${name} needs a ${kind}, got "${value}"`);
+    throw new KinetraError(
+      opts.code ?? "bad_argument",
+      `--${name} needs a ${kind}, got "${text}"${opts.usage ? `\n${opts.usage}` : ""}`,
+    );
   }
   return x;
+}
+
+/** {@link numberOption} with a default for an absent flag. */
+export function numberOptionOr(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  opts: NumberOptionRules = {},
+): number {
+  return numberOption(name, value, opts) ?? fallback;
 }
 
 /**

@@ -264,7 +264,7 @@ Deno.test("deno task notebooks: unknown options, bad values and unknown notebook
   for (
     const [args, message] of [
       [["--bogus"], /error: Unknown option '--bogus'\nusage: deno task notebooks/],
-      [["--timeout", "soon"], /error: --timeout must be a number of seconds/],
+      [["--timeout", "soon"], /error: --timeout needs a positive number, got "soon"/],
       [
         ["no_such_notebook"],
         /error: no notebook matches "no_such_notebook"; known: notebooks\/01_data_exploration/,
