@@ -1,6 +1,6 @@
 /** Symbol specifications: defaults for every symbol of the real data set, overrides from JSON. */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   KNOWN_SYMBOLS,
   normalizePrice,
@@ -10,30 +10,26 @@ import {
 } from "../../lib/market/mod.ts";
 import { KinetraError } from "../../lib/errors.ts";
 import { realDataDir } from "../../lib/util/paths.ts";
+import { scanCatalogSync } from "../../lib/data/catalog.ts";
 
 /** Symbols and the largest number of decimals printed in the first rows of each export. */
 function symbolsOfDataDir(dir: string): Map<string, number> {
   const out = new Map<string, number>();
-  const walk = (d: string) => {
-    for (const e of Deno.readDirSync(d)) {
-      const p = join(d, e.name);
-      if (e.isDirectory) walk(p);
-      else if (/\.csv$/i.test(e.name) && e.name.includes("_")) {
-        const sym = e.name.split("_")[0];
-        const f = Deno.openSync(p);
-        const buf = new Uint8Array(8192);
-        const n = f.readSync(buf) ?? 0;
-        f.close();
-        const lines = new TextDecoder().decode(buf.subarray(0, n)).split(/\r?\n/).slice(1, -1);
-        let dec = 0;
-        for (const l of lines) {
-          for (const cell of l.split("\t").slice(2, 6)) dec = Math.max(dec, cell.split(".")[1]?.length ?? 0);
-        }
-        out.set(sym, Math.max(out.get(sym) ?? 0, dec));
-      }
+  for (const { path: p } of scanCatalogSync(dir).files) {
+    const name = basename(p);
+    if (!/\.csv$/i.test(name) || !name.includes("_")) continue;
+    const sym = name.split("_")[0];
+    const f = Deno.openSync(p);
+    const buf = new Uint8Array(8192);
+    const n = f.readSync(buf) ?? 0;
+    f.close();
+    const lines = new TextDecoder().decode(buf.subarray(0, n)).split(/\r?\n/).slice(1, -1);
+    let dec = 0;
+    for (const l of lines) {
+      for (const cell of l.split("\t").slice(2, 6)) dec = Math.max(dec, cell.split(".")[1]?.length ?? 0);
     }
-  };
-  walk(dir);
+    out.set(sym, Math.max(out.get(sym) ?? 0, dec));
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@ import {
   validateFile,
 } from "../../lib/data/mod.ts";
 import { realDataDir } from "../../lib/util/paths.ts";
+import { scanCatalogSync } from "../../lib/data/catalog.ts";
 import { sampleRows, writeFixture } from "./_helpers.ts";
 
 const H = 3_600_000;
@@ -162,15 +163,7 @@ Deno.test("a file with duplicate and out-of-order rows: findings from the file o
 Deno.test("real data: timeframe_mismatch is raised exactly where the median bar spacing disagrees with the name", async () => {
   const { dir, which } = realDataDir();
   console.log(`real data from ${dir} (${which})`);
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const e of Deno.readDirSync(d)) {
-      const p = `${d}/${e.name}`;
-      if (e.isDirectory) walk(p);
-      else if (e.name.endsWith(".csv")) files.push(p);
-    }
-  };
-  walk(dir);
+  const files = scanCatalogSync(dir).files.map((f) => f.path).filter((p) => p.endsWith(".csv"));
   const minutes: Record<string, number> = { M15: 15, M30: 30, H1: 60, H4: 240, D1: 1440 };
   let mismatches = 0;
   for (const p of files) {
