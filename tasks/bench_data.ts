@@ -16,6 +16,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import process from "node:process";
 import pl from "nodejs-polars";
 import { parseTaskArgs, scanCatalog, validateFolder } from "../lib/data/mod.ts";
 import { KinetraError } from "../lib/errors.ts";
@@ -91,29 +92,38 @@ async function otherValidateFolder(checkout: string): Promise<ValidateFolder> {
   return m.validateFolder as ValidateFolder;
 }
 
+/** Wall and CPU milliseconds of each run of one side of an A/B. */
+interface Side {
+  wall: number[];
+  cpu: number[];
+}
+
 /**
  * `runs` rounds of `a` and `b` alternated (order swapped each round) after one untimed run of each:
- * wall ms of each run.
+ * wall and process CPU ms (every thread: parsing and the file reads) of each run.
  */
 async function alternate(
   a: ValidateFolder,
   b: ValidateFolder,
   source: string,
   runs: number,
-): Promise<{ a: number[]; b: number[] }> {
+): Promise<{ a: Side; b: Side }> {
   // One untimed run of each first: both compiled (warm) before any run counts.
   await a(source);
   await b(source);
-  const ta: number[] = [], tb: number[] = [];
+  const sa: Side = { wall: [], cpu: [] }, sb: Side = { wall: [], cpu: [] };
   for (let r = 0; r < runs; r++) {
-    const order: Array<[ValidateFolder, number[]]> = r % 2 ? [[b, tb], [a, ta]] : [[a, ta], [b, tb]];
-    for (const [f, t] of order) {
+    const order: Array<[ValidateFolder, Side]> = r % 2 ? [[b, sb], [a, sa]] : [[a, sa], [b, sb]];
+    for (const [f, side] of order) {
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await f(source);
-      t.push(ms(t0));
+      side.wall.push(ms(t0));
+      const cpu = process.cpuUsage(cpu0);
+      side.cpu.push(Math.round((cpu.user + cpu.system) / 1000));
     }
   }
-  return { a: ta, b: tb };
+  return { a: sa, b: sb };
 }
 
 await runTask(async () => {
@@ -153,10 +163,14 @@ await runTask(async () => {
     checkout: string;
     other_ms: number[];
     this_ms: number[];
+    other_cpu_ms: number[];
+    this_cpu_ms: number[];
     other_best_ms: number;
     this_best_ms: number;
     other_median_ms: number;
     this_median_ms: number;
+    other_median_cpu_ms: number;
+    this_median_cpu_ms: number;
     load_average: number[];
   } = null;
   if (values.compare) {
@@ -164,33 +178,36 @@ await runTask(async () => {
     const ab = await alternate(other, validateFolder, source, runs);
     compare = {
       checkout: resolve(values.compare),
-      other_ms: ab.a,
-      this_ms: ab.b,
-      other_best_ms: Math.min(...ab.a),
-      this_best_ms: Math.min(...ab.b),
-      other_median_ms: median(ab.a),
-      this_median_ms: median(ab.b),
+      other_ms: ab.a.wall,
+      this_ms: ab.b.wall,
+      other_cpu_ms: ab.a.cpu,
+      this_cpu_ms: ab.b.cpu,
+      other_best_ms: Math.min(...ab.a.wall),
+      this_best_ms: Math.min(...ab.b.wall),
+      other_median_ms: median(ab.a.wall),
+      this_median_ms: median(ab.b.wall),
+      other_median_cpu_ms: median(ab.a.cpu),
+      this_median_cpu_ms: median(ab.b.cpu),
       load_average: Deno.loadavg(),
     };
+    const c = compare;
     log(
-      `\nA/B, alternated in this process (${runs} rounds, load average now ${
-        compare.load_average[0].toFixed(2)
-      }):`,
+      `\nA/B, alternated in this process (${runs} rounds, load average now ${c.load_average[0].toFixed(2)}):`,
     );
     log(
-      `  ${values.compare.padEnd(28)} runs ${
-        ab.a.join(", ")
-      }; best ${compare.other_best_ms} ms, median ${compare.other_median_ms} ms`,
+      `  ${values.compare.padEnd(28)} wall ${
+        c.other_ms.join(", ")
+      } (best ${c.other_best_ms}, median ${c.other_median_ms}); CPU median ${c.other_median_cpu_ms} ms`,
     );
     log(
-      `  ${"this checkout".padEnd(28)} runs ${
-        ab.b.join(", ")
-      }; best ${compare.this_best_ms} ms, median ${compare.this_median_ms} ms`,
+      `  ${"this checkout".padEnd(28)} wall ${
+        c.this_ms.join(", ")
+      } (best ${c.this_best_ms}, median ${c.this_median_ms}); CPU median ${c.this_median_cpu_ms} ms`,
     );
     log(
-      `  this / other: best ${(compare.this_best_ms / compare.other_best_ms).toFixed(3)}, median ${
-        (compare.this_median_ms / compare.other_median_ms).toFixed(3)
-      }`,
+      `  this / other: best ${(c.this_best_ms / c.other_best_ms).toFixed(3)}, median ${
+        (c.this_median_ms / c.other_median_ms).toFixed(3)
+      }, CPU median ${(c.this_median_cpu_ms / c.other_median_cpu_ms).toFixed(3)}`,
     );
   }
 

@@ -27,6 +27,8 @@ Deno.test("bench:data --compare runs another checkout's reader and this one alte
   const c = j.compare;
   assert.equal(c.other_ms.length, 2);
   assert.equal(c.this_ms.length, 2);
+  assert.equal(c.other_cpu_ms.length, 2);
+  assert.equal(c.this_cpu_ms.length, 2);
   for (const x of [...c.other_ms, ...c.this_ms]) assert.ok(Number.isFinite(x) && x >= 0);
   assert.equal(c.other_best_ms, Math.min(...c.other_ms));
   assert.equal(c.this_best_ms, Math.min(...c.this_ms));
