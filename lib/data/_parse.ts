@@ -297,7 +297,9 @@ function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string, decisions: s
   }
   // No row can tell: refused (a header's language or vendor only suggests an order, it never decides).
   const hint = sn.orderHint
-    ? ` (${sn.orderHint.why.replace(/, whose exports write day-first$/, "")}; such exports usually write ${
+    ? ` (${
+      sn.orderHint.why.replace(/, (whose exports write|which writes) (day|month)-first$/, "")
+    }; such exports usually write ${
       sn.orderHint.order === "dmy" ? "day" : "month"
     }-first, but the rows cannot confirm it)`
     : "";

@@ -163,7 +163,7 @@ Deno.test("tasks: inspect, validate and prepare speak JSON, exit with the docume
   await Deno.remove(tmp, { recursive: true });
 });
 
-Deno.test("tasks: --date-order settles dates no row settles (data:inspect, data:validate, prepare); null rows are a finding in data:inspect", async () => {
+Deno.test("tasks: --date-order settles dates no row settles (data:inspect, data:validate, prepare, backtest); null rows are a finding in data:inspect", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "kinetra_date_order_" });
   const source = `${tmp}/src`;
   await Deno.mkdir(source);
@@ -211,6 +211,20 @@ Deno.test("tasks: --date-order settles dates no row settles (data:inspect, data:
   ]);
   assert.equal(p.code, 0, p.stderr);
   assert.equal(JSON.parse(p.stdout).files[0].rows, 12);
+  // backtest: the same refusal (exit 2) without the order, a run with it.
+  const b0 = await runTaskFile("backtest.ts", ["--data", amb, "--strategy", "sma_cross", "--json"]);
+  assert.equal(b0.code, 2);
+  assert.match(b0.stderr, /--date-order dmy or --date-order mdy/);
+  const b1 = await runTaskFile("backtest.ts", [
+    "--data",
+    amb,
+    "--strategy",
+    "sma_cross",
+    "--json",
+    "--date-order",
+    "dmy",
+  ]);
+  assert.equal(b1.code, 0, b1.stderr);
   // Yahoo null rows: data:inspect (the strict read) reads the file, exit 0, with the null_rows finding.
   const yahoo = `${tmp}/yahoo.csv`;
   await Deno.writeTextFile(
