@@ -2,8 +2,10 @@
  * The demo's third-party step: two files in vendors' layouts written from a bundled MT5 sample (an
  * investing.com-style Spanish daily file — quoted, BOM, DD.MM.YYYY, decimal comma, "K" volumes,
  * newest first — and a CryptoDataDownload-style file — a preamble line, unix milliseconds beside a
- * date, newest first), then read back with every decision the reader made shown. The real vendor
- * corpus of the tests is third-party data and is not shipped with the project.
+ * date, newest first), then read back with every decision the reader made shown; and a monthly file
+ * whose dates no row settles (every bar on the 1st): refused (`ambiguous_date`), then read with the
+ * order passed (`--date-order dmy`). The real vendor corpus of the tests is third-party data and is
+ * not shipped with the project.
  *
  * @module
  */
@@ -98,5 +100,20 @@ export async function thirdPartyDemoStep(ctx: ThirdPartyCtx): Promise<boolean> {
     out.push({ file: f, rows: rec.rows, decisions: d?.decisions ?? [] });
   }
   ctx.summary.third_party = out;
+  // Monthly bars on the 1st (DD.MM.YYYY): no day above 12, so the order cannot be read from the
+  // rows. Refused without an order, read with one.
+  const monthly = join(dir, "investing_es_monthly.csv");
+  const rows = ['"Fecha","Último","Apertura","Máximo","Mínimo"'];
+  for (let m = 12; m >= 1; m--) rows.push(`"01.${p2(m)}.2024","1,1${m}","1,10","1,20","1,00"`);
+  await writeTextAtomic(monthly, rows.join("\n") + "\n");
+  const refused = await inspectFile(monthly);
+  const why = refused.findings[0];
+  ctx.say(
+    `${monthly}: refused (${why?.code}): ${String(why?.message).replace(/^.*?: dates like/, "dates like")}`,
+  );
+  const told = await inspectFile(monthly, { dateOrder: "dmy" });
+  ctx.say(`  with --date-order dmy: ${told.rows} bars ${told.first_time} .. ${told.last_time}`);
+  ok &&= refused.format === null && why?.code === "ambiguous_date" && told.rows === 12;
+  ctx.summary.third_party_date_order = { file: monthly, refused: why?.code, rows_with_order: told.rows };
   return ok;
 }

@@ -453,5 +453,12 @@ Deno.test("the demo's third_party step writes two vendor layouts from the sample
   assert.match(text, /decided: dates are day-first/);
   assert.match(text, /investing_es_daily\.csv: 60 bars 2024-01-02T00:00:00 \.\. 2024-03-25T00:00:00/);
   assert.equal((ctx.summary.third_party as unknown[]).length, 2);
+  // A monthly file no row can date: refused, then read with the order passed.
+  assert.match(
+    text,
+    /investing_es_monthly\.csv: refused \(ambiguous_date\): .*--date-order dmy or --date-order mdy/,
+  );
+  assert.match(text, /with --date-order dmy: 12 bars 2024-01-01T00:00:00 \.\. 2024-12-01T00:00:00/);
+  assert.match(text, /decided: delimiter: comma/);
   await Deno.remove(out, { recursive: true });
 });
