@@ -13,8 +13,8 @@
  * - **Hedging** (MT5 RETAIL_HEDGING): every deal without a position ticket opens a position of its
  *   own; a deal naming a ticket reduces or closes that position.
  *
- * The backtest engine and the live ledger keep *trades* instead (`TradeBook`, trade_book.ts): first-in
- * first-out lots with their own entry price, MFE/MAE and trade record. Netting averages what the
+ * The backtest engine and the live ledger keep *trades* instead (`Book` and `TradeBook`, trade_book.ts):
+ * first-in first-out lots with their own entry price, MFE/MAE and trade record. Netting averages what the
  * trade book keeps apart: two buys at 1.10 and 1.12 are one 1.11 position here and two trades there;
  * the money is the same (profit is linear in the price), the records differ. Swap is not charged
  * here (the paper broker's positions carry none; the trade book charges it).
