@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { POSITION_TYPE } from "../market/mt5_constants.ts";
+import { POSITION_TYPE, RETCODE } from "../market/mt5_constants.ts";
 
 /** The kind of one field. `id` = a decimal string (tickets, magic: MQL5 ulong can exceed 2^53). */
 export type FieldKind =
@@ -160,7 +160,8 @@ export const DEAL_SCHEMA: Schema = {
  * the deal (HistoryDealSelect(result.deal)), never from MqlTradeResult, which a server may leave 0.
  */
 export const RESULT_SCHEMA: Schema = {
-  retcode: int,
+  // A trade server return code (TRADE_RETCODE_*); any other number cannot be read as an outcome.
+  retcode: f("integer", { values: Object.values(RETCODE) }),
   bridge_code: int,
   deal: id,
   order: id,

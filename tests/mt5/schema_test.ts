@@ -128,3 +128,30 @@ Deno.test("a position's type must be POSITION_TYPE_BUY or _SELL: any other numbe
     assert.equal(v.ok, false, `type ${type} accepted`);
   }
 });
+
+Deno.test("a trade reply's retcode must be a TRADE_RETCODE_*: any other number is unreadable (the desk reconciles)", () => {
+  const result = {
+    retcode: 10009,
+    bridge_code: 0,
+    deal: "12",
+    order: "11",
+    position: "11",
+    volume: 0.1,
+    price: 1.2345,
+    bid: 1.2344,
+    ask: 1.2345,
+    comment: "Request executed",
+    commission: 0,
+    profit: 0,
+  };
+  for (const retcode of [10009, 10006, 10016, 10036]) {
+    assert.deepEqual(validateReply("order_send", { ...result, retcode }), { ok: true }, `retcode ${retcode}`);
+  }
+  for (const retcode of [1e308, -1, 0, 10005]) {
+    assert.equal(
+      validateReply("order_send", { ...result, retcode }).ok,
+      false,
+      `retcode ${retcode} accepted`,
+    );
+  }
+});
