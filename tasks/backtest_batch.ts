@@ -1,6 +1,7 @@
 /**
  * `deno task backtest:batch [--source DIR] [--strategies a,b] [--timeframes H1,H4]
- * [--split train|test|all] [--test-ratio R] [--workers N] [--profile mt5|compat] [--out DIR] [--json]`
+ * [--split train|test|all] [--test-ratio R] [--workers N] [--profile mt5|compat] [--out DIR] [--json]
+ * [--date-order dmy|mdy]`
  *
  * Runs every strategy on every matching file in parallel workers and writes a new
  * logs/backtests/run_<UTC stamp>/ folder (config.json, results.json, trades/). Prints a summary per
@@ -18,6 +19,7 @@ import { defaultSourceDir } from "../lib/util/paths.ts";
 import { resolveClusterUrl } from "../lib/cluster/url.ts";
 import { onStopSignal } from "../lib/util/signals.ts";
 import { parseModel } from "../lib/backtest/intrabar.ts";
+import { dateOrderArg } from "../lib/data/cli_args.ts";
 
 const HELP = `deno task backtest:batch [options]
 
@@ -52,6 +54,8 @@ Run strategies over every export of a folder in parallel workers.
   --json               print { run_dir, results: [...], summary: [...] } as JSON
   --allow-critical     also trade files whose validation has CRITICAL findings (default: each such file
                        is recorded as failed with critical_findings, naming them)
+  --date-order O       dmy | mdy: read NN/NN/YYYY dates no row settles day-first or month-first
+                       (default: such a file is recorded as failed with ambiguous_date)
   -h, --help           this help
 
 Writes DIR/run_<UTC stamp>/config.json, results.json, summary.txt and trades/<file>__<strategy>.csv; a run
@@ -94,6 +98,7 @@ async function main(): Promise<number> {
         report: { type: "boolean", default: false },
         "write-docs": { type: "string" },
         "allow-critical": { type: "boolean", default: false },
+        "date-order": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -114,17 +119,19 @@ async function main(): Promise<number> {
   if (profile !== "mt5" && profile !== "compat") {
     throw new KinetraError("bad_argument", `--profile must be mt5 or compat, got "${profile}"`);
   }
+  const dateOrder = dateOrderArg(args["date-order"], "usage: deno task backtest:batch --help");
   const workers = numberOption("workers", args.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
     throw new KinetraError("bad_argument", `--workers must be a whole number >= 0, got ${args.workers}`);
   }
   const cluster = await resolveClusterUrl(args.cluster);
   if (
-    args.resume && (args.source || args.strategies || args.timeframes || args.split || args.param?.length)
+    args.resume &&
+    (args.source || args.strategies || args.timeframes || args.split || args.param?.length || dateOrder)
   ) {
     throw new KinetraError(
       "bad_argument",
-      "--resume takes the run's own settings from its config.json; give no --source/--strategies/--timeframes/--split/--param with it",
+      "--resume takes the run's own settings from its config.json; give no --source/--strategies/--timeframes/--split/--param/--date-order with it",
     );
   }
   const source = args.resume ? "" : args.source ?? defaultSourceDir({ announce: true });
@@ -156,6 +163,7 @@ async function main(): Promise<number> {
     split,
     testRatio: numberOption("test-ratio", args["test-ratio"]),
     allowCritical: args["allow-critical"],
+    dateOrder,
     workers,
     profile,
     strictTimeframe: args.strict,

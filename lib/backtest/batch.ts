@@ -49,6 +49,8 @@ export interface BatchOptions {
   profile?: "mt5" | "compat";
   /** Backtest files whose validation has CRITICAL findings too (default: they are refused). */
   allowCritical?: boolean;
+  /** Settles `NN/NN/YYYY` dates no row of a file settles (`dmy` or `mdy`; `--date-order`). */
+  dateOrder?: "dmy" | "mdy";
   /**
    * Refuse (error `timeframe_mismatch`) a file whose name and bar spacing disagree on the
    * timeframe. Default false: the detected timeframe is used and the result carries a warning.
@@ -219,6 +221,7 @@ export async function planBatch(opts: BatchOptions, tradesDir = ""): Promise<Bat
       strictTimeframe: opts.strictTimeframe ?? false,
       model: opts.model ?? "ohlc",
       allowCritical: opts.allowCritical ?? false,
+      ...(opts.dateOrder ? { dateOrder: opts.dateOrder } : {}),
     });
   }
   if (!jobs.length) {
@@ -326,6 +329,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
       params: p.params === "defaults" ? {} : p.params as Record<string, number>,
       strictTimeframe: p.strict_timeframe === true,
       allowCritical: p.allow_critical === true,
+      dateOrder: p.date_order === "dmy" || p.date_order === "mdy" ? p.date_order : undefined,
       model: (p.model as "open" | "ohlc" | "lower" | undefined) ?? "ohlc",
     };
   } else {
@@ -359,6 +363,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
         model: j.model ?? "ohlc",
         // Only when set, so the ids of ordinary jobs stay as they were.
         ...(j.allowCritical ? { allowCritical: true } : {}),
+        // The date order is part of the content (the same bytes read another way are another job).
+        ...(j.dateOrder ? { dateOrder: j.dateOrder } : {}),
       }),
     );
   }
@@ -378,6 +384,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRun> {
     profile: jobs[0].engine.profile,
     strict_timeframe: opts.strictTimeframe ?? false,
     allow_critical: opts.allowCritical ?? false,
+    date_order: opts.dateOrder ?? null,
     model: opts.model ?? "ohlc",
     workers,
     runner: runner.name,

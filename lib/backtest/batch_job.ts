@@ -214,7 +214,7 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
         throw criticalError(job.file, findings);
       }
     } else {
-      const loaded = await loadFile(job.file, { lenient: true });
+      const loaded = await loadFile(job.file, { lenient: true, dateOrder: job.dateOrder });
       const findings = validateLoaded(loaded);
       if (!job.allowCritical && blockingFindings(findings).length) {
         throw criticalError(job.file, findings);

@@ -51,6 +51,8 @@ export interface BatchJob {
   readonly expectSha256?: string;
   /** Use a file whose validation has CRITICAL findings (default: refused with `critical_findings`). */
   readonly allowCritical?: boolean;
+  /** Settles `NN/NN/YYYY` dates no row settles (`dmy` or `mdy`; `--date-order`); absent = refused as ambiguous. */
+  readonly dateOrder?: "dmy" | "mdy";
 }
 
 /** The outcome of one strategy on one file. */

@@ -39,6 +39,8 @@ export interface BatchPayload {
   readonly strictTimeframe: boolean;
   /** Use a file whose validation has CRITICAL findings (lib/data's gate); absent = refused. */
   readonly allowCritical?: boolean;
+  /** Settles `NN/NN/YYYY` dates no row settles (`--date-order`); absent = such a file is refused. */
+  readonly dateOrder?: "dmy" | "mdy";
   /** Modelling mode. */
   readonly model: "open" | "ohlc" | "lower";
 }
@@ -84,6 +86,9 @@ function validate(raw: unknown): BatchPayload {
     params: need.numRecord(o.params ?? {}, "batch job params"),
     strictTimeframe: o.strictTimeframe === undefined ? false : need.bool(o, "strictTimeframe"),
     allowCritical: o.allowCritical === undefined ? undefined : need.bool(o, "allowCritical"),
+    dateOrder: o.dateOrder === undefined
+      ? undefined
+      : need.str(o, "dateOrder", /^(dmy|mdy)$/) as BatchPayload["dateOrder"],
     model: o.model === undefined
       ? "ohlc"
       : need.str(o, "model", /^(open|ohlc|lower)$/) as BatchPayload["model"],
@@ -108,6 +113,7 @@ async function execute(p: BatchPayload, ctx: JobContext): Promise<BatchJobResult
     expectSha256: p.sha256,
     strictTimeframe: p.strictTimeframe,
     allowCritical: p.allowCritical === true,
+    ...(p.dateOrder ? { dateOrder: p.dateOrder } : {}),
     model: p.model,
   });
   const refused = results.find((r) =>

@@ -59,6 +59,11 @@ function validate(raw: unknown): SweepPayload {
       throw new KinetraError("bad_job", `sweep job data.${k} must be an ISO time`);
     }
   }
+  // The date order (`--date-order`) is part of the job's content: the same file read day-first or
+  // month-first is different data.
+  if (data.dateOrder !== undefined && data.dateOrder !== "dmy" && data.dateOrder !== "mdy") {
+    throw new KinetraError("bad_job", "sweep job data.dateOrder must be dmy or mdy");
+  }
   const cfg = need.obj(j.config ?? {}, "sweep job config");
   for (const k of ["cash", "commission", "spread", "margin", "leverage", "slippagePoints", "lots"]) {
     optNum(cfg, k);
