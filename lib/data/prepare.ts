@@ -1,8 +1,8 @@
 /**
  * Preparation: a chronological train/test split of every export of a folder, written as Parquet
  * to `<out>/train` and `<out>/test` (mirroring the source's sub-folders) with `<out>/manifest.json`.
- * Unchanged sources (same sha256 and test ratio, outputs present with the size and sha256 the
- * manifest records) are skipped on re-runs. Never writes inside the source folder (real paths
+ * Unchanged sources (same sha256 and test ratio, for `NN/NN/YYYY` dates the same date order,
+ * outputs present with the size and sha256 the manifest records) are skipped on re-runs. Never writes inside the source folder (real paths
  * compared); every write is atomic and the manifest is replaced only after every output it names
  * is in place, so a run killed at any point leaves nothing that a later run would trust wrongly;
  * temporary files a killed run left are removed at the start of the next.
@@ -83,6 +83,14 @@ export interface ManifestEntry {
   source_sha256: string;
   /** Test ratio this entry's outputs were split with. */
   test_ratio?: number;
+  /**
+   * True when the source's dates are `NN/NN/YYYY` (their day/month order is a decision: settled by a
+   * row with a part above 12, or by `--date-order`); false when its date layout fixes the order.
+   * Absent in manifests written before it existed.
+   */
+  date_order_matters?: boolean;
+  /** The `--date-order` the outputs were read with (`dmy`/`mdy`), null when none was passed or it did not apply. */
+  date_order?: "dmy" | "mdy" | null;
   /** True when the outputs were written despite blocking CRITICAL findings (`--allow-critical`). */
   critical_allowed?: boolean;
   /** Size in bytes and sha256 of the train output as written (a skip verifies both). */
@@ -296,7 +304,8 @@ export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
     if (
       !opts.force && bytes && prev && (prev.test_ratio ?? (sameRatio ? testRatio : NaN)) === testRatio &&
       prev.source_sha256 === sha && prev.status !== "failed" &&
-      (opts.allowCritical || !prev.critical_allowed) && await outputsIntact(out, prev)
+      (opts.allowCritical || !prev.critical_allowed) && sameDateOrder(prev, opts.dateOrder) &&
+      await outputsIntact(out, prev)
     ) {
       entry = { ...prev, test_ratio: testRatio, status: "skipped" };
     } else {
@@ -319,6 +328,17 @@ export async function prepareDataset(opts: PrepareOptions): Promise<Manifest> {
     opts.onProgress?.(done, catalog.files.length, `${entry.status} ${entry.file}`, entry);
   }
   return await write();
+}
+
+/**
+ * Whether `prev`'s outputs were read with the date order a run with `dateOrder` would use: always
+ * for a source whose date layout fixes the order; for `NN/NN/YYYY` dates only when the same order
+ * was passed (or none both times). An entry of an older manifest, which does not say, is trusted
+ * only when no order is passed now.
+ */
+function sameDateOrder(prev: ManifestEntry, dateOrder: "dmy" | "mdy" | undefined): boolean {
+  if (prev.date_order_matters === undefined) return dateOrder === undefined;
+  return !prev.date_order_matters || (prev.date_order ?? null) === (dateOrder ?? null);
 }
 
 async function prepareOne(
@@ -366,6 +386,8 @@ async function prepareOne(
       throw criticalError(path, findings);
     }
     base.format = loaded.sniffed.format;
+    base.date_order_matters = loaded.sniffed.dateOrder === "dmy_or_mdy";
+    base.date_order = base.date_order_matters ? dateOrder ?? null : null;
     base.severity = worstSeverity(findings);
     base.finding_codes = findings.map((f) => f.code);
     base.timeframe_declared = loaded.ticks ? "M1" : parseFileName(rel).timeframe;
