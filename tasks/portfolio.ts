@@ -2,7 +2,8 @@
  * `deno task portfolio (--data FILE --data FILE ... | --source DIR --symbols A,B,C --timeframe TF)
  *   --strategy NAME [--param k=v] [--cash N] [--conversion data|static] [--lots N | --risk PCT]
  *   [--max-positions N] [--max-exposure PCT] [--max-class-exposure PCT] [--start ISO] [--end ISO] [--allow-critical]
- *   [--profile mt5|compat] [--leverage N] [--hedging] [--symbol-config FILE.json] [--json] [--report FILE.html]`
+ *   [--profile mt5|compat] [--leverage N] [--hedging] [--symbol-config FILE.json] [--json] [--report FILE.html]
+ *   [--date-order dmy|mdy]`
  *
  * `--symbol-config` holds per-symbol settings: `{ "SYM": { "spread": points, "commission": per lot,
  * "hedging": bool, "swap": bool, "slippage": points } }`.
@@ -13,7 +14,7 @@
  * are exclusive; `--symbols` and `--timeframe` need `--source`.
  */
 import { KinetraError } from "../lib/errors.ts";
-import { parseTaskArgs } from "../lib/data/cli_args.ts";
+import { dateOrderArg, parseTaskArgs } from "../lib/data/cli_args.ts";
 import type { BacktestConfig } from "../lib/backtest/config.ts";
 import { getStrategy, listStrategies } from "../lib/strategies/registry.ts";
 import type { Strategy } from "../lib/strategies/contract.ts";
@@ -29,7 +30,8 @@ const USAGE =
   `usage: deno task portfolio (--data FILE --data FILE ... | --source DIR --symbols A,B,C --timeframe TF)
   --strategy NAME [--param k=v ...] [--cash N] [--conversion data|static] [--lots N | --risk PCT]
   [--max-positions N] [--max-exposure PCT] [--max-class-exposure PCT] [--start ISO] [--end ISO] [--allow-critical]
-  [--profile mt5|compat] [--leverage N] [--hedging] [--symbol-config FILE.json] [--json] [--report FILE.html]`;
+  [--profile mt5|compat] [--leverage N] [--hedging] [--symbol-config FILE.json] [--json] [--report FILE.html]
+  [--date-order dmy|mdy]`;
 
 const OPTIONS = {
   data: { type: "string", multiple: true },
@@ -47,6 +49,7 @@ const OPTIONS = {
   "max-class-exposure": { type: "string" },
   start: { type: "string" },
   "allow-critical": { type: "boolean", default: false },
+  "date-order": { type: "string" },
   end: { type: "string" },
   profile: { type: "string" },
   leverage: { type: "string" },
@@ -168,6 +171,7 @@ async function main(): Promise<number> {
   if (values.report && !/\.html?$/i.test(values.report)) {
     throw new KinetraError("bad_argument", `--report needs a .html file name, got "${values.report}"`);
   }
+  const dateOrder = dateOrderArg(values["date-order"], USAGE);
   const strategy = strategyByName(values.strategy);
   const params = paramOptions(values.param ?? []);
   const profile = (values.profile ?? "mt5") as "mt5" | "compat";
@@ -180,6 +184,7 @@ async function main(): Promise<number> {
   const symbols = await loadBasket({
     files: values.data,
     allowCritical: values["allow-critical"] as boolean,
+    dateOrder,
     source: values.source,
     symbols: values.symbols?.split(",").map((s) => s.trim()).filter(Boolean),
     timeframe: values.timeframe,

@@ -35,6 +35,8 @@ export interface LoadBasketOptions {
   profile?: "mt5" | "compat";
   /** Use files whose validation has CRITICAL findings (lib/data's gate; default: refused). */
   allowCritical?: boolean;
+  /** Settles `NN/NN/YYYY` dates no row settles (`dmy` or `mdy`; the task's `--date-order`). */
+  dateOrder?: "dmy" | "mdy";
   /** Feature columns to compute (the strategy's; `energy_at_entry` follows the engine's energy policy). */
   features?: readonly string[];
   /** Symbol override file (data/symbols.json by default when present). */
@@ -143,7 +145,10 @@ export async function loadBasket(opts: LoadBasketOptions): Promise<LoadedSymbol[
   const out: LoadedSymbol[] = [];
   for (const path of files) {
     // lib/data's gate: a file with CRITICAL findings is refused unless allowed.
-    const { bars: b } = await readBarsChecked(path, { allowCritical: opts.allowCritical });
+    const { bars: b } = await readBarsChecked(path, {
+      allowCritical: opts.allowCritical,
+      dateOrder: opts.dateOrder,
+    });
     const bars = sliceBars(toArrays(b), opts.start, opts.end);
     if (bars.length < 2) {
       throw new KinetraError("bad_bars", `${path}: fewer than 2 bars in the chosen date range`);
