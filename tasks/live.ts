@@ -1,5 +1,5 @@
 /**
- * `deno task live --mode virtual|demo|live --strategy NAME [--symbol S --timeframe TF] [--data FILE]
+ * `deno task live --mode virtual|demo|live --strategy NAME [--symbol S --timeframe TF] [--data FILE] [--date-order dmy|mdy]
  * [--duration MIN] [--max-trades N] [--chs-threshold 0.55] [--speed BARS_PER_SECOND|0]
  * [--bridge HOST:PORT] [--yes] [--json] ...`, `deno task live --test-connection [--bridge HOST:PORT]`
  * and `deno task live --init-config`. See docs/LIVE_TESTING_GUIDE.md for every flag.
@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { numberOption, paramOptions, runTask } from "../lib/util/cli.ts";
 import { KinetraError } from "../lib/errors.ts";
 import { parseModel } from "../lib/backtest/intrabar.ts";
+import { dateOrderArg } from "../lib/data/cli_args.ts";
 import {
   confirmOnTerminal,
   initLiveConfig,
@@ -44,6 +45,8 @@ options: --param k=v (repeatable) --duration MIN --max-trades N --chs-threshold 
   --notify URL (repeatable) Slack webhook, Telegram sendMessage or JSON webhook (also "notify" in the config file)
   --notify-fills            a message for every fill too;  --no-notify  ignore the config file's notify URLs
   --allow-critical          virtual: replay a file whose validation has CRITICAL findings
+  --date-order dmy|mdy      virtual: read NN/NN/YYYY dates no row of the replay file(s) settles day-first
+                            or month-first (demo and live take their bars from the terminal, not from files)
   --conversion data|static  virtual: profits at the rate of the moment from the data folder's pairs (default
                             data, as deno task backtest) or at the static table's rates
   --model open|ohlc|lower|ticks [--lower FILE] [--ticks FILE]
@@ -107,6 +110,7 @@ async function main(): Promise<number> {
         "max-refusals": { type: "string" },
         "max-bad-messages": { type: "string" },
         "allow-critical": { type: "boolean" },
+        "date-order": { type: "string" },
         conversion: { type: "string" },
         model: { type: "string" },
         lower: { type: "string" },
@@ -165,6 +169,13 @@ async function main(): Promise<number> {
   if (!v.mode) throw new KinetraError("bad_option", `--mode is required\n${USAGE}`);
   if (!v.strategy) throw new KinetraError("bad_option", `--strategy is required\n${USAGE}`);
   const params = paramOptions(v.param, "bad_option");
+  const dateOrder = dateOrderArg(v["date-order"], USAGE);
+  if (dateOrder && v.mode !== "virtual") {
+    throw new KinetraError(
+      "bad_option",
+      `--date-order reads the bar files of virtual mode; --mode ${v.mode} takes its bars from the terminal`,
+    );
+  }
   if (v.symbols !== undefined) {
     if (v.model !== undefined || v.lower !== undefined || v.ticks !== undefined) {
       throw new KinetraError(
@@ -223,6 +234,7 @@ async function main(): Promise<number> {
       timeframe: v.timeframe,
       data: v.data,
       allowCritical: v["allow-critical"],
+      dateOrder,
       conversion: v.conversion as "data" | "static" | undefined,
       model: v.model === undefined ? undefined : parseModel(v.model),
       lower: v.lower,
@@ -370,6 +382,7 @@ async function runBasket(
       symbols: str("symbols")!.split(","),
       timeframe: str("timeframe") ?? "",
       source: str("source"),
+      dateOrder: dateOrderArg(str("date-order"), USAGE),
       conversion: str("conversion") as "data" | "static" | undefined,
       lots: numberOption("lots", str("lots"), { code: "bad_option" }),
       limits: maxPositions !== undefined ? { maxPositions } : undefined,

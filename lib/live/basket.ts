@@ -172,6 +172,7 @@ export async function runLiveBasket(
     files,
     features: strategy.features,
     allowCritical: opts.allowCritical,
+    dateOrder: opts.dateOrder,
     conversion: opts.conversion,
   });
 

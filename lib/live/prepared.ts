@@ -56,9 +56,12 @@ export async function findPreparedTest(
  */
 export async function loadReplayBars(
   path: string,
-  opts: { allowCritical?: boolean } = {},
+  opts: { allowCritical?: boolean; dateOrder?: "dmy" | "mdy" } = {},
 ): Promise<{ bars: BarArrays; symbol: string; timeframe: string | null }> {
-  const { bars: b, findings } = await readBarsChecked(path, { allowCritical: opts.allowCritical });
+  const { bars: b, findings } = await readBarsChecked(path, {
+    allowCritical: opts.allowCritical,
+    dateOrder: opts.dateOrder,
+  });
   for (const w of findingWarnings(path, findings)) console.error(w);
   if (b.meta.format === "parquet") {
     const parsed = parseFileName(basename(path).replace(/\.parquet$/i, ".csv"));

@@ -196,7 +196,10 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
       }
       dataPath = await findPreparedTest(symbol, timeframe, opts.preparedDir);
     }
-    const loaded = await loadReplayBars(dataPath, { allowCritical: opts.allowCritical });
+    const loaded = await loadReplayBars(dataPath, {
+      allowCritical: opts.allowCritical,
+      dateOrder: opts.dateOrder,
+    });
     replay = loaded.bars;
     symbol = symbol || loaded.symbol;
     timeframe = timeframe || loaded.timeframe || "?";

@@ -29,6 +29,8 @@ export interface LiveOptions {
   preparedDir?: string;
   /** Virtual: replay a file even when its validation has CRITICAL findings (`--allow-critical`). */
   allowCritical?: boolean;
+  /** Virtual: settles `NN/NN/YYYY` dates no row of the replay file settles (`dmy`/`mdy`; `--date-order`). */
+  dateOrder?: "dmy" | "mdy";
   /**
    * Virtual: currency conversion of the profit currency to the account's (`--conversion`): `data`
    * (default) at the rate of the moment from the pairs beside the replay file where a path exists,
