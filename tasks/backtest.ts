@@ -122,9 +122,10 @@ async function main(): Promise<number> {
   const strategy = getStrategy(values.strategy);
   const params = paramOptions(values.param as string[]);
   // The data gate: a file with CRITICAL findings is refused unless --allow-critical.
+  const dateOrder = dateOrderArg(values["date-order"], USAGE);
   const { bars, findings } = await readBarsChecked(values.data, {
     allowCritical: values["allow-critical"],
-    dateOrder: dateOrderArg(values["date-order"], USAGE),
+    dateOrder,
   });
   for (const w of findingWarnings(values.data, findings)) console.error(w);
   let arrays = toArrays(bars);
@@ -185,6 +186,7 @@ async function main(): Promise<number> {
     point: config.symbol!.point,
     lower: values.lower,
     ticks: values.ticks,
+    dateOrder,
   });
   const result = runBacktest({
     bars: arrays,

@@ -1,14 +1,22 @@
 /**
- * `deno task model:compare [--source DIR] [--write-docs]`: every H1 and H4 file of the folder that has
+ * `deno task model:compare [--source DIR] [--write-docs] [--date-order dmy|mdy]`: every H1 and H4 file of the folder that has
  * a lower timeframe beside it (M15 where present) backtested with `ohlc` and with `lower`, for
  * BERSERKER, SNIPER and MULTI_AGENT_V7 with their defaults (no take-profit) and with `tp_atr=2`
  * (ATR brackets on both sides). Prints, per strategy, parameter set and timeframe, the share of
  * trades whose outcome changed and the effect on return; `--write-docs` puts the table into
  * docs/BACKTESTING.md between its model-compare markers (the table is generated, never typed).
+ * `--date-order` reads `NN/NN/YYYY` dates no row of a file settles (bar and lower-timeframe files).
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { parseFileName, readBars, scanCatalog, timeframeMs, toArrays } from "../lib/data/mod.ts";
+import {
+  dateOrderArg,
+  parseFileName,
+  parseTaskArgs,
+  readBars,
+  scanCatalog,
+  timeframeMs,
+  toArrays,
+} from "../lib/data/mod.ts";
 import { runBacktest } from "../lib/backtest/run.ts";
 import { getStrategy } from "../lib/strategies/registry.ts";
 import { computeFeatures } from "../lib/features/mod.ts";
@@ -22,10 +30,13 @@ import { KinetraError } from "../lib/errors.ts";
 const START = "<!-- model-compare:start -->", END = "<!-- model-compare:end -->";
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: { source: { type: "string" }, "write-docs": { type: "boolean", default: false } },
-  });
+  const usage = "usage: deno task model:compare [--source DIR] [--write-docs] [--date-order dmy|mdy]";
+  const { values } = parseTaskArgs(Deno.args, {
+    source: { type: "string" },
+    "write-docs": { type: "boolean", default: false },
+    "date-order": { type: "string" },
+  }, usage);
+  const dateOrder = dateOrderArg(values["date-order"], usage);
   const src = values.source ?? realDataDir().dir;
   const catalog = await scanCatalog(src); // clear errors for a missing or empty folder
   const targets = catalog.files.map((e) => e.path).filter((f) =>
@@ -51,7 +62,7 @@ async function main(): Promise<number> {
     const ms = timeframeMs(p.timeframe)!;
     const lower = findLowerFile(join(f, ".."), p.symbol, ms);
     if (!lower) continue;
-    const bars = await readBars(f);
+    const bars = await readBars(f, { dateOrder });
     const a = toArrays(bars);
     const path = await loadIntrabarPath("lower", a, {
       file: f,
@@ -59,6 +70,7 @@ async function main(): Promise<number> {
       timeframe: p.timeframe,
       point: symbolSpec(bars.meta.symbol).point,
       lower,
+      dateOrder,
     });
     used++;
     for (const name of strategies) {

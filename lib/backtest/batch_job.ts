@@ -314,6 +314,7 @@ export async function runBatchJob(job: BatchJob): Promise<BatchResult[]> {
             timeframe: meta.timeframe,
             point: symbolSpec(meta.symbol).point,
             lowerBars: lowerCache,
+            dateOrder: job.dateOrder,
           });
         } catch (e) {
           // The finest timeframe of a symbol has nothing below it: that file runs on ohlc, said so.

@@ -28,6 +28,8 @@ export interface ModelDataOptions {
   readonly ticks?: string | null;
   /** A cache for the lower bars read (several runs on one file read them once). */
   readonly lowerBars?: { bars?: BarArrays; file?: string };
+  /** Settles `NN/NN/YYYY` dates of the lower or tick file no row settles (the run's `--date-order`). */
+  readonly dateOrder?: "dmy" | "mdy";
 }
 
 /**
@@ -65,7 +67,7 @@ export async function loadIntrabarPath(
     if (!opts.ticks) {
       throw new KinetraError("bad_argument", "--model ticks needs --ticks FILE (an MT5 tick export)");
     }
-    const loaded = await loadFile(opts.ticks);
+    const loaded = await loadFile(opts.ticks, { dateOrder: opts.dateOrder });
     if (!loaded.ticks) {
       throw new KinetraError(
         "not_ticks",
@@ -84,7 +86,9 @@ export async function loadIntrabarPath(
     );
   }
   const cache = opts.lowerBars;
-  const lower = cache?.bars && cache.file === lowerFile ? cache.bars : toArrays(await readBars(lowerFile));
+  const lower = cache?.bars && cache.file === lowerFile
+    ? cache.bars
+    : toArrays(await readBars(lowerFile, { dateOrder: opts.dateOrder }));
   if (cache) {
     cache.bars = lower;
     cache.file = lowerFile;

@@ -232,6 +232,7 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
       point: symbolSpec(symbol).point,
       lower: opts.lower,
       ticks: opts.ticks,
+      dateOrder: opts.dateOrder,
     })
     : null;
 

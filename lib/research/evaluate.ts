@@ -116,6 +116,7 @@ export async function intrabarFor(
   file: string,
   cfg: SweepConfig,
   engine: Partial<BacktestConfig>,
+  dateOrder?: "dmy" | "mdy",
 ): Promise<IntrabarPath | null> {
   const model = cfg.model ?? "ohlc";
   if (model === "ohlc") return null;
@@ -126,6 +127,7 @@ export async function intrabarFor(
     point: engine.symbol?.point ?? 0.00001,
     lower: cfg.lower ?? null,
     ticks: cfg.ticks ?? null,
+    dateOrder,
   });
 }
 

@@ -133,7 +133,7 @@ export async function executeJob(job: Job): Promise<JobResult> {
       ]);
     let intrabar = intrabars.get(ik);
     if (!intrabar) {
-      intrabar = intrabarFor(dataset, job.data.file, job.config, config);
+      intrabar = intrabarFor(dataset, job.data.file, job.config, config, job.data.dateOrder);
       intrabars.set(ik, intrabar);
       intrabar.catch(() => intrabars.delete(ik));
     }

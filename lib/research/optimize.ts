@@ -211,7 +211,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
   // The modelling mode's path (built here too, so missing lower data fails before any worker starts).
   const wholePath = opts.intrabar !== undefined
     ? opts.intrabar
-    : await intrabarFor(dataset, opts.data.file, opts.config ?? {}, engineCfg);
+    : await intrabarFor(dataset, opts.data.file, opts.config ?? {}, engineCfg, opts.data.dateOrder);
   const intrabar = range ? rangePath(wholePath, range.from, range.to) : wholePath;
 
   const runner = opts.runner ?? makeRunner(opts.workers ?? defaultWorkers());

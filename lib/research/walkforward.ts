@@ -312,7 +312,13 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
   const plan = planWindows(time, train, test, opts.anchored ?? false);
   const engineCfg = engineConfig(opts.config ?? {}, dataset.meta.symbol, dataset.meta);
   // The modelling mode's path over the whole dataset: each window's runs take their slice of it.
-  const intrabar = await intrabarFor(dataset, opts.data.file, opts.config ?? {}, engineCfg);
+  const intrabar = await intrabarFor(
+    dataset,
+    opts.data.file,
+    opts.config ?? {},
+    engineCfg,
+    opts.data.dateOrder,
+  );
   const ctx: TrialContext = {
     dataset,
     strategy,
