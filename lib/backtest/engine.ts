@@ -32,6 +32,7 @@ import { normalizePrice, normalizeVolume } from "../market/normalize.ts";
 import { isoTime as iso } from "../util/iso_time.ts";
 import { TradeLog } from "../execution/trade_log.ts";
 import { RETCODE } from "../market/mt5_constants.ts";
+import { marginOfValue } from "../market/costs.ts";
 import { checkStops, checkTradeMode, type Refusal } from "../execution/validation.ts";
 import { fractionLots, riskLots } from "../execution/sizing.ts";
 import { Book, type BookTrade, markTrades, updateExcursion } from "../execution/trade_book.ts";
@@ -388,12 +389,22 @@ export class Engine {
 
   /** mt5 free margin at a fill moment: equity at the quote minus the margin of the open trades at their entry prices (as the paper broker and MT5 account for it). */
   private marginFreeAtQuote(bid: number, spread: number): number {
-    const used = this.book.entryValue(this.shared ? this.acct.othersMargin(this) * this.leverage : 0);
-    return Math.max(0, this.equityAtQuote(bid, spread) - used / this.leverage);
+    const own = this.marginOf(this.book.entryValue(0));
+    const used = this.shared ? own + this.acct.othersMargin(this) : own;
+    return Math.max(0, this.equityAtQuote(bid, spread) - used);
   }
 
   private marginUsed(i: number): number {
-    return this.book.valueAt(this.bars.close[i]) / this.leverage;
+    return this.marginOf(this.book.valueAt(this.bars.close[i]));
+  }
+
+  /**
+   * Margin of open trades whose notional value (account currency) is `value`: mt5, the cost
+   * model's one rule (lib/market/costs.ts `marginOfValue`: × the symbol's margin rate ÷ leverage,
+   * as the validator, the paper broker and the live ledger); compat, value ÷ leverage.
+   */
+  private marginOf(value: number): number {
+    return this.mt5 ? marginOfValue(this.spec, value, this.leverage) : value / this.leverage;
   }
 
   private marginAvailable(i: number): number {
@@ -417,6 +428,8 @@ export class Engine {
   marginAtEntry = 0;
   /** Margin of the open trades at the last close (the stop-out basis of `run`). */
   marginAtClose = 0;
+  /** Notional value of the open trades at the last close (account currency; exposure). */
+  valueAtClose = 0;
   private startBar = 0;
 
   /** Initialise the strategy; returns the first bar the symbol trades at. */
@@ -477,8 +490,9 @@ export class Engine {
       atClose = book.valueAt(c);
     }
     this.openPnl = open;
-    this.marginAtEntry = atEntry / this.leverage;
-    this.marginAtClose = atClose / this.leverage;
+    this.marginAtEntry = this.marginOf(atEntry);
+    this.marginAtClose = this.marginOf(atClose);
+    this.valueAtClose = atClose;
   }
 
   /** Bar i's decision: the strategy sees bars up to i; its intents become orders. */
@@ -920,37 +934,36 @@ export class Engine {
       const refused = checkTradeMode(spec, side, false);
       if (refused) return this.refuse(refused);
     }
-    // Reference price for the side check: the pending price, else the current quote.
-    const c = this.bars.close[i];
-    const ref = limit === limit
-      ? limit
-      : stop === stop
-      ? stop
-      : side > 0
-      ? c * (1 + this.spreadRel) + this.spreadAt(i)
-      : c * (1 - this.spreadRel);
-    const okSide = side > 0
-      ? (sl === sl ? sl : -Infinity) < ref && ref < (tp === tp ? tp : Infinity)
-      : (tp === tp ? tp : -Infinity) < ref && ref < (sl === sl ? sl : Infinity);
-    if (!okSide) {
-      const rule = side > 0 ? "SL < price < TP" : "TP < price < SL";
-      this.reject(
-        RETCODE.INVALID_STOPS,
-        "invalid_stops",
-        `${side > 0 ? "long" : "short"} order needs ${rule} (sl=${it.sl ?? "none"}, price=${ref}, tp=${
-          it.tp ?? "none"
-        })`,
-      );
-      return;
-    }
-    if (this.mt5 && spec.stopsLevel > 0) {
-      const minDist = spec.stopsLevel * spec.point;
-      const bad = (x: number) => x === x && Math.abs(x - ref) < minDist - 1e-12;
-      if (bad(sl) || bad(tp)) {
+    if (this.mt5) {
+      // MT5 checks SL/TP when the order reaches the server (lib/execution/validation.ts
+      // `checkStops`, the live validator's rule): a pending order's against its own price now, a
+      // market order's against the quote of its fill (a buy's from the Bid, a sell's from the Ask,
+      // at least max(1, stops level) points on the correct side), in `processOrders`.
+      if (type !== "market") {
+        const refused = checkStops(spec, side > 0, limit === limit ? limit : stop, sl, tp, "server");
+        if (refused) return this.refuse(refused);
+      }
+    } else {
+      // backtesting.py: SL < price < TP against the pending price, else the current quote.
+      const c = this.bars.close[i];
+      const ref = limit === limit
+        ? limit
+        : stop === stop
+        ? stop
+        : side > 0
+        ? c * (1 + this.spreadRel)
+        : c * (1 - this.spreadRel);
+      const okSide = side > 0
+        ? (sl === sl ? sl : -Infinity) < ref && ref < (tp === tp ? tp : Infinity)
+        : (tp === tp ? tp : -Infinity) < ref && ref < (sl === sl ? sl : Infinity);
+      if (!okSide) {
+        const rule = side > 0 ? "SL < price < TP" : "TP < price < SL";
         this.reject(
           RETCODE.INVALID_STOPS,
           "invalid_stops",
-          `SL/TP closer than the stops level (${spec.stopsLevel} points) to ${ref}`,
+          `${side > 0 ? "long" : "short"} order needs ${rule} (sl=${it.sl ?? "none"}, price=${ref}, tp=${
+            it.tp ?? "none"
+          })`,
         );
         return;
       }
@@ -1122,7 +1135,8 @@ export class Engine {
       const fillBid = long ? price - slipped - fillSpread : price + slipped;
       let need: number;
       if (this.mt5) {
-        const perLot = adjusted * this.book.mult / this.leverage + this.book.commission(1, price);
+        const perLot = marginOfValue(this.spec, adjusted * this.book.mult, this.leverage) +
+          this.book.commission(1, price);
         if (order.kind === KIND_FRACTION) {
           need = fractionLots(
             this.spec,
@@ -1143,6 +1157,22 @@ export class Engine {
           continue;
         }
         need *= Math.sign(order.size);
+        if (isMarket && (order.sl === order.sl || order.tp === order.tp)) {
+          // The server's stops rule at send time: from the Bid (buy) or the Ask (sell) of the fill.
+          const refused = checkStops(
+            this.spec,
+            long,
+            long ? fillBid : fillBid + fillSpread,
+            order.sl,
+            order.tp,
+            "server",
+          );
+          if (refused) {
+            this.refuse(refused);
+            this.removeOrder(order);
+            continue;
+          }
+        }
       } else {
         const adjPlusComm = adjusted + this.book.commission(order.size, price) / Math.abs(order.size);
         if (order.kind === KIND_FRACTION) {
@@ -1178,7 +1208,7 @@ export class Engine {
         if (this.mt5) need = Number(need.toFixed(10));
       }
       const costPerUnit = this.mt5
-        ? adjusted * this.book.mult / this.leverage + this.book.commission(1, price)
+        ? marginOfValue(this.spec, adjusted * this.book.mult, this.leverage) + this.book.commission(1, price)
         : adjusted + this.book.commission(order.size, price) / Math.abs(order.size);
       const budget = this.mt5
         ? this.marginFreeAtQuote(fillBid, fillSpread)

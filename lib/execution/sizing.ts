@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { commissionMt5 } from "../market/costs.ts";
+import { commissionMt5, marginRequired } from "../market/costs.ts";
 import { valuePerPriceUnit } from "../market/instrument.ts";
 import { normalizeVolume } from "../market/normalize.ts";
 import type { Instrument } from "../market/types.ts";
@@ -46,9 +46,18 @@ export function riskLots(
   return normalizeVolume(spec, equity * riskPct / 100 / (dist * mult));
 }
 
-/** Margin plus one side's commission of one lot at `price` with `leverage` (the fraction sizing's unit). */
-export function costPerLot(spec: Instrument, price: number, leverage: number): number {
-  return price * valuePerPriceUnit(spec) / leverage + commissionMt5(spec, 1, price);
+/**
+ * Margin ({@link marginRequired}, with the symbol's margin rate) plus one side's commission of one
+ * lot at `price` with `leverage` (the fraction sizing's unit). `perUnit`: money per 1.0 price move
+ * per lot at the moment (default the static value).
+ */
+export function costPerLot(
+  spec: Instrument,
+  price: number,
+  leverage: number,
+  perUnit: number = valuePerPriceUnit(spec),
+): number {
+  return marginRequired(spec, 1, price, leverage, perUnit) + commissionMt5(spec, 1, price);
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   commissionCompat,
   commissionMt5,
   type CommissionSpec,
+  marginOfValue,
   swapNights,
   swapPerNight,
 } from "../market/costs.ts";
@@ -495,11 +496,11 @@ export class TradeBook {
   }
 
   /**
-   * Margin of the open trades at their entry prices (volume × contract value / leverage), as the
-   * paper broker and the backtest's mt5 profile account for it.
+   * Margin of the open trades at their entry prices (lib/market/costs.ts `marginOfValue`: value ×
+   * margin rate ÷ leverage), as the paper broker and the backtest's mt5 profile account for it.
    */
   marginUsed(leverage: number): number {
-    return this.#book.entryValue(0) / leverage;
+    return marginOfValue(this.#spec, this.#book.entryValue(0), leverage);
   }
 
   /** Move the stop-loss and/or take-profit recorded on every open trade (a `modify` intent). */

@@ -609,9 +609,11 @@ export class OrderDesk {
       type_filling: allowedFilling(spec, false, type) ?? 0,
       magic,
     };
+    // Virtual replay compares with the server's rule (as the backtest does at the fill); demo/live
+    // keep the client's extra point of margin.
     const v = validateOrder(req, { spec: spec, quote: q, account: acc, positions }, {
       autoAdjust: opts.autoAdjust ?? true,
-      comparison: "client",
+      comparison: this.s.replay ? "server" : "client",
     });
     for (const a of v.adjustments) {
       c.adjustments++;

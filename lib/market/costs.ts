@@ -124,10 +124,27 @@ export function swapNights(
 
 /**
  * Margin needed to hold `lots` at `price` with `leverage` (e.g. 100 for 1:100), scaled by the
- * instrument's margin rate.
+ * instrument's margin rate: the one margin rule of the validator, the paper broker, the position
+ * book, the live ledger, sizing and the backtest engine's mt5 profile. `perUnit` is the money per
+ * 1.0 price move per lot (default the static {@link valuePerPriceUnit}; the value at the data's
+ * rate of the moment under `--conversion data`).
  */
-export function marginRequired(spec: Instrument, lots: number, price: number, leverage: number): number {
-  return Math.abs(lots) * price * valuePerPriceUnit(spec) * spec.marginRate / leverage;
+export function marginRequired(
+  spec: Instrument,
+  lots: number,
+  price: number,
+  leverage: number,
+  perUnit: number = valuePerPriceUnit(spec),
+): number {
+  return marginOfValue(spec, Math.abs(lots) * price * perUnit, leverage);
+}
+
+/**
+ * Margin of positions whose notional value (|lots| × price × value per price unit, account
+ * currency) is `value`: value × margin rate ÷ leverage ({@link marginRequired} summed over trades).
+ */
+export function marginOfValue(spec: Pick<Instrument, "marginRate">, value: number, leverage: number): number {
+  return value * spec.marginRate / leverage;
 }
 
 /** Money P&L of `lots` (signed) moving from `entry` to `exit`. */

@@ -48,7 +48,9 @@ for (const side of [1, -1] as const) {
   const name = side > 0 ? "long" : "short";
   Deno.test(`mt5 risk sizing with a ${name} open: equity marked at the fill bar's open, not its close`, () => {
     const b = bars();
-    const sl = b.close[3] - side * 100 * PT;
+    // 300 points from the decision's close: still on the correct side of the fill's quote after the
+    // bars' rise (MT5 measures a sell's SL from the Ask at the fill, and refuses one at or below it).
+    const sl = b.close[3] - side * 300 * PT;
     const entry: OrderIntent = { kind: "entry", side, sl: Number(sl.toFixed(5)) };
     const base = secondEntrySize(side, undefined, entry);
     // A very different close of the fill bar (±300 points) must not change the size.

@@ -137,16 +137,19 @@ Deno.test("mt5: SL on the wrong side or inside the stops level is rejected (1001
   const r = runBacktest({ bars, strategy: wrong, config: { profile: "mt5", symbol: AUD } });
   assert.equal(r.trades.length + r.openTrades.length, 0);
   assert.equal(r.rejections[0].retcode, 10016);
-  assert.match(r.rejections[0].message, /SL < price < TP/);
+  assert.match(r.rejections[0].message, /SL 0.7 is on the wrong side of .* for a buy/);
   assert.throws(
     () => runBacktest({ bars, strategy: wrong, config: { profile: "mt5", symbol: AUD, strict: true } }),
     (e) => e instanceof KinetraError && e.code === "order_rejected",
   );
   const tight = { ...AUD, stopsLevel: 50 };
-  const near = script({ 1: [{ kind: "entry", side: 1, size: 1, sl: bars.close[1] - 10 * PT }] });
+  // 10 points below the Bid of the fill (bar 2's open), where MT5 measures it at send time.
+  const near = script({
+    1: [{ kind: "entry", side: 1, size: 1, sl: Number((bars.open[2] - 10 * PT).toFixed(5)) }],
+  });
   const r2 = runBacktest({ bars, strategy: near, config: { profile: "mt5", symbol: tight } });
   assert.equal(r2.rejections[0].retcode, 10016);
-  assert.match(r2.rejections[0].message, /stops level/);
+  assert.match(r2.rejections[0].message, /only \d+ points from .*stops level 50/);
 });
 
 Deno.test("mt5: margin from leverage; an order beyond free margin is rejected (10019)", () => {
