@@ -302,7 +302,8 @@ export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimu
   const classes = [...new Set(specs.map((s) => s.assetClass as string))].sort();
   const classOf = specs.map((s) => classes.indexOf(s.assetClass));
   const exposure = classes.map(() => new Float64Array(U));
-  const lev = cfgs.map((c) => 1 / c.margin);
+  /** Notional value of each symbol's open trades at its last close (exposure; margin is this × rate ÷ leverage). */
+  const valueClose = new Float64Array(K);
   const margin = new Float64Array(U);
   const stopOutTimes: number[] = [];
   let marginLevelMin = Infinity;
@@ -312,6 +313,7 @@ export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimu
     openPnl[k] = e.openPnl;
     marginEntry[k] = e.marginAtEntry;
     marginClose[k] = e.marginAtClose;
+    valueClose[k] = e.valueAtClose;
   };
   /** Run `f` on engine k, booking the cash it moves to k's realised P&L. */
   const booked = (k: number, f: () => void) => {
@@ -370,7 +372,7 @@ export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimu
           total += pending;
           if (classOf[j] === classOf[k]) inClass += pending;
           if (flattening && j === k) continue;
-          const notional = marginClose[j] * lev[j];
+          const notional = valueClose[j];
           total += notional;
           if (classOf[j] === classOf[k]) inClass += notional;
         }
@@ -499,7 +501,7 @@ export function createPortfolioSimulation(opts: PortfolioOptions): PortfolioSimu
     lastEquity = eq;
     for (let k = 0; k < K; k++) {
       contrib[k][u] = realized[k] + openPnl[k];
-      exposure[classOf[k]][u] += marginClose[k] * lev[k] / eq * 100;
+      exposure[classOf[k]][u] += valueClose[k] / eq * 100;
     }
     advanced = true;
     return true;
