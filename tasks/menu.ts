@@ -1,6 +1,6 @@
 /**
  * `deno task menu [--data-dir DIR] [--prepared-dir DIR] [--repaired-dir DIR] [--logs-dir DIR] [--config FILE]
- * [--repaired-dir DIR] [--no-probe] [--trace]`: the interactive menu. Works on a terminal, with piped input and at end
+ * [--repaired-dir DIR] [--no-probe] [--trace] [--date-order dmy|mdy]`: the interactive menu. Works on a terminal, with piped input and at end
  * of input (exit code 0). Folders can also come from KINETRA_DATA_DIR, KINETRA_PREPARED_DIR,
  * KINETRA_LOGS_DIR and KINETRA_CONFIG. See docs/MENU.md.
  */
@@ -14,6 +14,7 @@ import { stdinInput } from "../lib/menu/line_input.ts";
 import { noTracer, stderrTracer } from "../lib/menu/trace.ts";
 import { operationRunning } from "../lib/menu/operation.ts";
 import { runTask } from "../lib/util/cli.ts";
+import { dateOrderArg } from "../lib/data/cli_args.ts";
 
 runTask(async () => {
   let values;
@@ -28,6 +29,7 @@ runTask(async () => {
         config: { type: "string" },
         "no-probe": { type: "boolean" },
         trace: { type: "boolean" },
+        "date-order": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -37,7 +39,7 @@ runTask(async () => {
   }
   if (values.help) {
     console.log(
-      "usage: deno task menu [--data-dir DIR] [--prepared-dir DIR] [--repaired-dir DIR] [--logs-dir DIR] [--config FILE] [--no-probe] [--trace]",
+      "usage: deno task menu [--data-dir DIR] [--prepared-dir DIR] [--repaired-dir DIR] [--logs-dir DIR] [--config FILE] [--no-probe] [--trace] [--date-order dmy|mdy]",
     );
     return 0;
   }
@@ -49,6 +51,7 @@ runTask(async () => {
     config: values.config,
     noProbe: values["no-probe"] ? true : undefined,
     trace: values.trace ? true : undefined,
+    dateOrder: dateOrderArg(values["date-order"], "see deno task menu --help"),
   });
   const input = stdinInput();
   const enc = new TextEncoder();

@@ -30,6 +30,11 @@ export interface MenuOptions {
    * (the fix pipeline runs it) use their quick, non-recursive form.
    */
   underExerciser: boolean;
+  /**
+   * Day/month order of `NN/NN/YYYY` dates no row of a file settles (`--date-order dmy|mdy`); unset:
+   * the first refused read asks and the answer is kept for the session (lib/menu/date_order.ts).
+   */
+  dateOrder?: "dmy" | "mdy";
 }
 
 /** Flags a task may pass (undefined = use the environment, then the default). */
@@ -48,6 +53,8 @@ export interface MenuFlags {
   noProbe?: boolean;
   /** `--trace`. */
   trace?: boolean;
+  /** `--date-order`. */
+  dateOrder?: "dmy" | "mdy";
 }
 
 /**
@@ -69,6 +76,7 @@ export function resolveMenuOptions(
     probeBridge: !(flags.noProbe ?? env("KINETRA_MENU_NO_PROBE") === "1"),
     trace: flags.trace ?? env("KINETRA_MENU_TRACE") === "1",
     underExerciser: env("KINETRA_MENU_EXERCISE") === "1",
+    ...(flags.dateOrder ? { dateOrder: flags.dateOrder } : {}),
   };
 }
 

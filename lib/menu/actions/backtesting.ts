@@ -20,6 +20,7 @@ import type { ActionContext, MenuAction } from "../types.ts";
 import { type FeaturesApi, loadDataRead } from "./exploration.ts";
 import { loadRegistry, pickStrategy } from "./strategies.ts";
 import { recentResults } from "./system.ts";
+import { withDateOrder } from "../date_order.ts";
 
 /** The part of lib/backtest the menu calls. */
 type BacktestApi = Pick<typeof import("../../backtest/mod.ts"), "runBacktest">;
@@ -52,7 +53,7 @@ export async function backtestFile(
   file: DatasetFile,
   strategyNames: readonly string[],
   op: OperationHandle,
-  { commonWindow = false }: { commonWindow?: boolean } = {},
+  { commonWindow = false, dateOrder }: { commonWindow?: boolean; dateOrder?: "dmy" | "mdy" } = {},
 ): Promise<{
   bars: BarArrays;
   meta: BarsMeta;
@@ -64,7 +65,7 @@ export async function backtestFile(
   const engine = await import("../../backtest/mod.ts");
   const total = strategyNames.length + 1;
   op.progress(0, total, "reading");
-  const loaded: Bars = await data.readBars(file.path);
+  const loaded: Bars = await data.readBars(file.path, { dateOrder });
   const bars = data.toArrays(loaded);
   // A mislabelled file (named H4, bars one hour apart) is used as what its bars are, and said so.
   const tf = resolveTimeframe(loaded.meta.timeframe, loaded.meta.timeframeDetected, file.rel);
@@ -164,10 +165,11 @@ export const quickBacktest: MenuAction = {
     const { ask, opts } = ctx;
     const strategy = await pickStrategy(ask);
     const file = await pickDataset(ask, opts.dataDir);
-    const { bars, meta, results } = await ctx.operation(
-      `Backtesting ${strategy} on ${file.rel}`,
-      (op) => backtestFile(file, [strategy], op),
-    );
+    const { bars, meta, results } = await withDateOrder(ctx, (dateOrder) =>
+      ctx.operation(
+        `Backtesting ${strategy} on ${file.rel}`,
+        (op) => backtestFile(file, [strategy], op, { dateOrder }),
+      ));
     const r = results[0].result;
     ask.say(`  ${strategy} on ${file.symbol} ${meta.timeframe ?? ""} (${bars.length} bars):`);
     for (const [k, label] of KEY_STATS) {
@@ -215,10 +217,11 @@ export const compareStrategies: MenuAction = {
     const { ask, opts } = ctx;
     const names = (await loadRegistry()).listStrategies().map((s) => s.name);
     const file = await pickDataset(ask, opts.dataDir);
-    const { results, bars, window } = await ctx.operation(
-      `Running ${names.length} strategies on ${file.rel}`,
-      (op) => backtestFile(file, names, op, { commonWindow: true }),
-    );
+    const { results, bars, window } = await withDateOrder(ctx, (dateOrder) =>
+      ctx.operation(
+        `Running ${names.length} strategies on ${file.rel}`,
+        (op) => backtestFile(file, names, op, { commonWindow: true, dateOrder }),
+      ));
     results.sort((a, b) =>
       Number(b.result.stats.return_pct ?? -Infinity) - Number(a.result.stats.return_pct ?? -Infinity)
     );
@@ -317,6 +320,7 @@ export const batchBacktest: MenuAction = {
       resolve(outDir),
       "--strategies",
       strategies.join(","),
+      ...(opts.dateOrder ? ["--date-order", opts.dateOrder] : []),
     ];
     const before = new Set(await runFolders(outDir));
     let out;

@@ -28,7 +28,7 @@ export const validateData: MenuAction = {
       return await api.validateFolder(opts.dataDir, (done, total, rec) => {
         op.checkCancelled();
         op.progress(done, total, relative(opts.dataDir, rec.file));
-      });
+      }, { dateOrder: opts.dateOrder });
     });
     const byCode = new Map<string, { n: number; severity: string }>();
     for (const r of result.records) {
@@ -88,6 +88,7 @@ export const prepareData: MenuAction = {
           source: opts.dataDir,
           out: opts.preparedDir,
           testRatio: testPct / 100,
+          dateOrder: opts.dateOrder,
           // Ctrl-C stops it after the current file; the manifest still lists the finished ones.
           signal: op.signal,
           onProgress: (done, total, label) => op.progress(done, total, label),

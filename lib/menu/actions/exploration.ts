@@ -11,10 +11,11 @@ import { listDatasets, pickDataset, requireData } from "../datasets.ts";
 import { projectRoot } from "../docs_view.ts";
 import { yieldToEvents } from "../operation.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
+import { needsDateOrder, withDateOrder } from "../date_order.ts";
 
 /** The part of lib/data the menu calls. */
 export interface DataReadApi {
-  readBars(path: string): Promise<Bars>;
+  readBars(path: string, opts?: { dateOrder?: "dmy" | "mdy" }): Promise<Bars>;
   toArrays(bars: Bars): BarArrays;
 }
 
@@ -55,6 +56,7 @@ export const dataSummaryByClass: MenuAction = {
     requireData(files, opts.dataDir);
     const data = await loadDataRead();
     const byClass = new Map<string, ClassSummary>();
+    let ambiguous = 0;
     await ctx.operation(`Reading ${files.length} files`, async (op) => {
       for (let i = 0; i < files.length; i++) {
         op.checkCancelled();
@@ -75,13 +77,14 @@ export const dataSummaryByClass: MenuAction = {
         const tf = f.timeframe ?? "?";
         if (!s.timeframes.includes(tf)) s.timeframes.push(tf);
         try {
-          const a = data.toArrays(await data.readBars(f.path));
+          const a = data.toArrays(await data.readBars(f.path, { dateOrder: opts.dateOrder }));
           s.bars += a.length;
           if (a.length > 0) {
             s.first = Math.min(s.first, a.time[0]);
             s.last = Math.max(s.last, a.time[a.length - 1]);
           }
         } catch (e) {
+          if (needsDateOrder(e)) ambiguous++;
           s.unreadable.push(`${f.rel}: ${(e as Error).message.split("\n")[0]}`);
         }
         op.progress(i + 1, files.length, f.rel);
@@ -104,6 +107,12 @@ export const dataSummaryByClass: MenuAction = {
       for (const u of s.unreadable) ask.say(`      unreadable: ${u}`);
     }
     ask.say(`  ${files.length} files, ${total} bars in ${opts.dataDir}.`);
+    if (ambiguous) {
+      ask.say(
+        `  ${ambiguous} file(s) have dates no row can order (day/month): start the menu with --date-order dmy|mdy,` +
+          " or open one in Feature and Regime Snapshot (option 2) to be asked.",
+      );
+    }
     ask.say("  Next: Feature and Regime Snapshot (option 2) looks inside one symbol and timeframe.");
   },
 };
@@ -129,16 +138,20 @@ export const featureSnapshot: MenuAction = {
     const file = await pickDataset(ask, opts.dataDir);
     const data = await loadDataRead();
     const feats = await import("../../features/mod.ts");
-    const { bars, f } = await ctx.operation(`Computing features of ${file.rel}`, async (op) => {
-      op.progress(0, 2, "reading");
-      const bars = data.toArrays(await data.readBars(file.path));
-      await yieldToEvents();
-      op.checkCancelled();
-      op.progress(1, 2, "features");
-      const f = feats.computeFeatures(bars, SNAPSHOT_FEATURES);
-      op.progress(2, 2);
-      return { bars, f };
-    });
+    const { bars, f } = await withDateOrder(
+      ctx,
+      (dateOrder) =>
+        ctx.operation(`Computing features of ${file.rel}`, async (op) => {
+          op.progress(0, 2, "reading");
+          const bars = data.toArrays(await data.readBars(file.path, { dateOrder }));
+          await yieldToEvents();
+          op.checkCancelled();
+          op.progress(1, 2, "features");
+          const f = feats.computeFeatures(bars, SNAPSHOT_FEATURES);
+          op.progress(2, 2);
+          return { bars, f };
+        }),
+    );
     const n = bars.length;
     if (n === 0) {
       ask.say("  The file has no bars.");

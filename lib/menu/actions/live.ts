@@ -17,6 +17,7 @@ import type { ActionContext, MenuAction } from "../types.ts";
 import { testConnectionAction } from "./connection.ts";
 import { pickStrategy } from "./strategies.ts";
 import { DEFAULT_CHS_THRESHOLD } from "../../util/defaults.ts";
+import { withDateOrder } from "../date_order.ts";
 
 /** The part of lib/live the menu calls. */
 type LiveApi = Pick<typeof import("../../live/mod.ts"), "runLive">;
@@ -108,18 +109,20 @@ export const virtualTrading: MenuAction = {
       ask.say("  Not started.");
       return;
     }
-    const summary = await runLiveOp(ctx, "Virtual trading", {
-      mode: "virtual",
-      strategy,
-      symbol: file.symbol,
-      timeframe: file.timeframe ?? undefined,
-      data: file.path,
-      maxTrades,
-      chsThreshold: chs,
-      speed,
-      logsDir: join(opts.logsDir, "live"),
-      configPath: opts.configPath,
-    });
+    const summary = await withDateOrder(ctx, (dateOrder) =>
+      runLiveOp(ctx, "Virtual trading", {
+        mode: "virtual",
+        strategy,
+        symbol: file.symbol,
+        timeframe: file.timeframe ?? undefined,
+        data: file.path,
+        dateOrder,
+        maxTrades,
+        chsThreshold: chs,
+        speed,
+        logsDir: join(opts.logsDir, "live"),
+        configPath: opts.configPath,
+      }));
     printLiveSummary(ask.say.bind(ask), summary);
     ask.say(
       summary.readiness.ready

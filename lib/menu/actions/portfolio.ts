@@ -15,6 +15,7 @@ import { listDatasets, requireData } from "../datasets.ts";
 import { yieldToEvents } from "../operation.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 import { loadRegistry, shorten } from "./strategies.ts";
+import { withDateOrder } from "../date_order.ts";
 
 const num = (v: unknown, digits = 2): string =>
   typeof v === "number" && Number.isFinite(v)
@@ -126,35 +127,37 @@ export const portfolioBacktest: MenuAction = {
       : undefined;
     const cash = await ask.number("Starting cash (USD)", { min: 1, default: 10_000 });
 
-    const done = await ctx.operation(
-      `Portfolio: ${name} on ${symbols.length} symbols at ${tf}`,
-      async (op) => {
-        const P = await import("../../portfolio/mod.ts");
-        const strategy = PORTFOLIO_STRATEGIES[name] ?? (await loadRegistry()).getStrategy(name);
-        op.progress(0, 3, "reading");
-        const basket = await P.loadBasket({
-          source: opts.dataDir,
-          symbols,
-          timeframe: tf,
-          features: strategy.features,
-        });
-        await yieldToEvents();
-        op.checkCancelled();
-        op.progress(1, 3, "simulating");
-        const run = P.runPortfolio({
-          symbols: basket,
-          strategy,
-          config: { cash, sizing: lots !== undefined ? { mode: "lots", lots } : undefined },
-        });
-        await yieldToEvents();
-        op.checkCancelled();
-        op.progress(2, 3, "statistics");
-        const ps = P.portfolioStats(run, basket.map((s) => s.bars));
-        const doc = P.portfolioJson(run, ps);
-        op.progress(3, 3);
-        return { basket, run, ps, doc, strategy };
-      },
-    );
+    const done = await withDateOrder(ctx, (dateOrder) =>
+      ctx.operation(
+        `Portfolio: ${name} on ${symbols.length} symbols at ${tf}`,
+        async (op) => {
+          const P = await import("../../portfolio/mod.ts");
+          const strategy = PORTFOLIO_STRATEGIES[name] ?? (await loadRegistry()).getStrategy(name);
+          op.progress(0, 3, "reading");
+          const basket = await P.loadBasket({
+            source: opts.dataDir,
+            symbols,
+            timeframe: tf,
+            features: strategy.features,
+            dateOrder,
+          });
+          await yieldToEvents();
+          op.checkCancelled();
+          op.progress(1, 3, "simulating");
+          const run = P.runPortfolio({
+            symbols: basket,
+            strategy,
+            config: { cash, sizing: lots !== undefined ? { mode: "lots", lots } : undefined },
+          });
+          await yieldToEvents();
+          op.checkCancelled();
+          op.progress(2, 3, "statistics");
+          const ps = P.portfolioStats(run, basket.map((s) => s.bars));
+          const doc = P.portfolioJson(run, ps);
+          op.progress(3, 3);
+          return { basket, run, ps, doc, strategy };
+        },
+      ));
     const { basket, run, ps, doc, strategy } = done;
     const st = doc.stats as Record<string, unknown>;
     ask.say(

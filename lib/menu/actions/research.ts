@@ -13,6 +13,7 @@ import { pickDataset } from "../datasets.ts";
 import type { Prompter } from "../prompter.ts";
 import type { ActionContext, MenuAction } from "../types.ts";
 import { loadRegistry, pickStrategy } from "./strategies.ts";
+import { withDateOrder } from "../date_order.ts";
 
 type ResearchApi = typeof import("../../research/mod.ts");
 
@@ -102,20 +103,24 @@ export const optimiseParameters: MenuAction = {
       ? undefined
       : await ask.number("Trials", { default: 50, min: 2, max: 100_000, integer: true });
     const dir = join(opts.logsDir, "menu", `optimize_${utcStamp()}_${sw.strategy}_${file.symbol}`);
-    const r = await ctx.operation(`Optimising ${sw.strategy} on ${file.rel}`, (op) =>
-      api.optimize({
-        data: { file: file.path },
-        strategy: sw.strategy,
-        grid: sw.grid,
-        constraints: sw.constraints,
-        objective: sw.objective,
-        method,
-        trials,
-        monteCarlo: 1000,
-        outDir: dir,
-        signal: op.signal,
-        onProgress: (done, total) => op.progress(done, total),
-      }));
+    const r = await withDateOrder(
+      ctx,
+      (dateOrder) =>
+        ctx.operation(`Optimising ${sw.strategy} on ${file.rel}`, (op) =>
+          api.optimize({
+            data: { file: file.path, dateOrder },
+            strategy: sw.strategy,
+            grid: sw.grid,
+            constraints: sw.constraints,
+            objective: sw.objective,
+            method,
+            trials,
+            monteCarlo: 1000,
+            outDir: dir,
+            signal: op.signal,
+            onProgress: (done, total) => op.progress(done, total),
+          })),
+    );
     const ranked = r.results.filter((t) => !t.excluded).sort((a, b) => b.objective! - a.objective!);
     const swept = r.space.dims.map((d) => d.name);
     ask.say(
