@@ -26,63 +26,31 @@
  *
  * @module
  */
-import { energyColumn } from "../backtest/energy.ts";
-import type { BarArrays } from "../data/types.ts";
-import { KinetraError } from "../errors.ts";
-import { computeFeatures } from "../features/mod.ts";
 import type { AccountInfo } from "../broker/types.ts";
-import { BridgeError } from "../mt5/server.ts";
-import type {
-  FeatureArrays,
-  OrderIntent,
-  Params,
-  Strategy,
-  StrategyContext,
-} from "../strategies/contract.ts";
-import { OrderDesk } from "./desk.ts";
-import { BarBuffer, barProblem, BridgeBarFeed, bridgeMarket, type Market, paperMarket } from "./feed.ts";
-import { BadReplyError, type CheckedBridgeBroker } from "./wire.ts";
-import { hasWeekendBars, RiskGuard } from "./guard.ts";
+import type { BarArrays } from "../data/types.ts";
 import { TradeBook } from "../execution/trade_book.ts";
-import { Halt, type LiveSession, setUpSession } from "./session.ts";
-import { finishSummary } from "./summary.ts";
+import type { OrderIntent } from "../strategies/contract.ts";
+import { OrderDesk } from "./desk.ts";
+import { BarBuffer, BridgeBarFeed, bridgeMarket, type Market, paperMarket } from "./feed.ts";
+import { hasWeekendBars, RiskGuard } from "./guard.ts";
 import { recoverPrevious, type RecoveryReport } from "./recovery.ts";
+import { Halt, type LiveSession, setUpSession } from "./session.ts";
+import {
+  accountFields,
+  bookBar,
+  checkWire,
+  haltFrom,
+  loadHistory,
+  pace,
+  reportHalt,
+  setupFailed,
+  StrategyRun,
+} from "./steps.ts";
+import { finishSummary } from "./summary.ts";
 import type { LiveIO, LiveOptions, LiveSummary } from "./types.ts";
 
 function defaultIO(): LiveIO {
   return { print: (l) => console.error(l) };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
-/** Strategy state over a bar set: features + init. */
-function initStrategy(
-  strategy: Strategy,
-  bars: BarArrays,
-  params: Params,
-): { ctx: StrategyContext; state: unknown } {
-  const features: FeatureArrays = strategy.features.length ? computeFeatures(bars, strategy.features) : {};
-  const ctx: StrategyContext = { bars, features, params };
-  try {
-    return { ctx, state: strategy.init(ctx) };
-  } catch (e) {
-    if (e instanceof KinetraError) throw e;
-    throw new KinetraError(
-      "strategy_error",
-      `strategy ${strategy.name} failed in init: ${(e as Error)?.message ?? e}`,
-    );
-  }
 }
 
 /**
@@ -92,98 +60,112 @@ function initStrategy(
  */
 export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Promise<LiveSummary> {
   const s: LiveSession = await setUpSession(opts, io);
-  const { journal, mode, strategy, params, replay, symbol } = s;
-
-  // ---- Broker and bar source (a failure here is journalled before it is reported).
+  // Broker and bar source (a failure here is journalled before it is reported).
   let market: Market | null = null;
   let acc0: AccountInfo;
   try {
-    market = mode === "virtual" ? paperMarket(s) : await bridgeMarket(s);
+    market = s.mode === "virtual" ? paperMarket(s) : await bridgeMarket(s);
     acc0 = await market.broker.account();
   } catch (e) {
     await market?.server?.close();
-    await journal.append("halt", {
-      reason: (e as { code?: string }).code ?? "setup_failed",
-      message: (e as Error).message,
-    });
-    await journal.close();
-    throw e;
+    return await setupFailed(s.journal, e);
   }
-  const { broker, paper, server, spec } = market;
-
-  const accountInfo: LiveSummary["account"] = {
-    login: acc0.login,
-    server: acc0.server,
-    trade_mode: acc0.trade_mode,
-    currency: acc0.currency,
-  };
-  if (mode !== "virtual") {
-    io.print(
-      `account ${acc0.login} on ${acc0.server} (trade mode ${acc0.trade_mode}), balance ${acc0.balance}`,
-    );
+  const run = new SymbolRun(s, market, acc0);
+  try {
+    if (s.replay && market.paper) await run.replay(s.replay);
+    else if (market.server) await run.stream();
+  } catch (e) {
+    const h = haltFrom(e, market.server !== null);
+    if (!h) return await setupFailed(s.journal, e);
+    run.halted = h.halt;
+    run.stack = h.stack;
   }
-  const ledger = new TradeBook(spec, mode === "virtual" ? s.cash : acc0.balance);
-  const startCash = ledger.cash;
+  return await run.finish();
+}
 
-  // ---- Bars and strategy.
-  const buffer = new BarBuffer();
-  let bars: BarArrays;
-  let ctx: StrategyContext;
-  let state: unknown;
-  let energy: Float64Array | null = null;
-  const warm = Math.max(0, Math.floor(strategy.warmup(params)));
-  const start = Math.max(1, warm);
-  let firstBar = 0;
-  if (replay) {
-    bars = replay;
-    if ((opts.recompute ?? "once") === "once") {
-      ({ ctx, state } = initStrategy(strategy, bars, params));
-      energy = energyColumn(bars.close, ctx.features, null);
-    } else {
-      ctx = { bars, features: {}, params };
-      state = null;
+/** One symbol's session: its book, desk and guard, driven by a replay or by the bridge's bars. */
+class SymbolRun {
+  readonly ledger: TradeBook;
+  readonly startCash: number;
+  readonly buffer = new BarBuffer();
+  bars: BarArrays;
+  readonly strat: StrategyRun;
+  readonly warm: number;
+  /** First bar the strategy decides on (its warm-up, at least 1). */
+  readonly start: number;
+  readonly guard: RiskGuard;
+  readonly desk: OrderDesk;
+  readonly equity: number[] = [];
+  halted: Halt | null = null;
+  stack: string | null = null;
+  endedNormally = false;
+  lastIndex = -1;
+  /** Bars before the first streamed one (the bridge's history). */
+  firstBar = 0;
+  barsRefused = 0;
+  recovery: RecoveryReport | null = null;
+
+  constructor(readonly s: LiveSession, readonly market: Market, readonly acc0: AccountInfo) {
+    const { mode, strategy, params, replay, opts } = s;
+    if (mode !== "virtual") {
+      s.io.print(
+        `account ${acc0.login} on ${acc0.server} (trade mode ${acc0.trade_mode}), balance ${acc0.balance}`,
+      );
     }
-  } else {
-    // The history is read once the session's error handling is in place (below).
-    bars = buffer.view();
-    ctx = { bars, features: {}, params };
-    state = null;
+    this.ledger = new TradeBook(market.spec, mode === "virtual" ? s.cash : acc0.balance);
+    this.startCash = this.ledger.cash;
+    this.warm = Math.max(0, Math.floor(strategy.warmup(params)));
+    this.start = Math.max(1, this.warm);
+    // The history is read once the session's error handling is in place (stream).
+    this.bars = replay ?? this.buffer.view();
+    this.strat = new StrategyRun(strategy, params, !replay || opts.recompute === "per_bar");
+    if (replay && !this.strat.perBar) this.strat.init(replay);
+    this.guard = new RiskGuard(
+      s,
+      replay ? (hasWeekendBars(replay.time) ? 365 : 252) : (market.spec.assetClass === "crypto" ? 365 : 252),
+      // Bridge bar times are UTC; the daily loss limit follows the trade server's day (replays: file times are server times).
+      () => market.server?.serverOffsetMs() ?? 0,
+    );
+    this.desk = new OrderDesk(s, market, this.ledger, this.guard, {
+      bars: () => this.bars,
+      energy: () => this.strat.energy,
+      halting: () => this.halted !== null,
+    });
+    this.rateAt(0, "open");
   }
-  const perBar = !replay || opts.recompute === "per_bar";
 
-  const guard = new RiskGuard(
-    s,
-    replay ? (hasWeekendBars(replay.time) ? 365 : 252) : (spec.assetClass === "crypto" ? 365 : 252),
-    // Bridge bar times are UTC; the daily loss limit follows the trade server's day (replays: file times are server times).
-    () => server?.serverOffsetMs() ?? 0,
-  );
-  let halted: Halt | null = null;
-  const desk = new OrderDesk(s, market, ledger, guard, {
-    bars: () => bars,
-    energy: () => energy,
-    halting: () => halted !== null,
-  });
-  const equity: number[] = [];
-
-  // Virtual: profits, marks, margin and swap at the rate of the moment (the backtest's conversion):
-  // fills during bar i at its open's rate, marks at its close's, swap at the previous close's.
-  const scale = s.conversion?.valueScale ?? null;
-  const rateAt = (k: number, at: "open" | "close") => {
+  /**
+   * Virtual: profits, marks, margin and swap at the rate of the moment (the backtest's conversion):
+   * fills during bar i at its open's rate, marks at its close's, swap at the previous close's.
+   */
+  rateAt(k: number, at: "open" | "close"): void {
+    const scale = this.s.conversion?.valueScale ?? null;
     if (!scale) return;
     const v = scale[at][k];
-    ledger.setValueScale(v);
-    desk.shadow.setValueScale(v);
-  };
-  rateAt(0, "open");
+    this.ledger.setValueScale(v);
+    this.desk.shadow.setValueScale(v);
+  }
+
+  /** Virtual: the paper broker's quote at bar i's open or close (Ask = Bid + the backtest's spread, for parity). */
+  quote(i: number, at: "open" | "close"): void {
+    const bid = this.bars[at][i];
+    this.market.paper?.setQuote({
+      symbol: this.s.symbol,
+      bid,
+      ask: bid + this.desk.spreadPx(i),
+      time_msc: this.bars.time[i],
+    });
+  }
 
   /** Everything after bar i closed: excursions, equity, CHS, breaker, limits, decision. */
-  const afterClose = async (i: number): Promise<OrderIntent[]> => {
-    rateAt(i, "close");
+  async afterClose(i: number): Promise<OrderIntent[]> {
+    const { bars, ledger, desk, guard } = this;
+    this.rateAt(i, "close");
     ledger.updateExcursions(bars.high[i], bars.low[i]);
     const eq = ledger.equityAt(bars.close[i], desk.spreadPx(i));
-    equity[i] = eq;
+    this.equity[i] = eq;
     // The bar as the dashboard draws it: OHLC, equity at its close, balance and what is open.
-    await journal.append("mark", {
+    await this.s.journal.append("mark", {
       bar: i,
       bar_time: new Date(bars.time[i]).toISOString(),
       open: bars.open[i],
@@ -211,292 +193,170 @@ export async function runLive(opts: LiveOptions, io: LiveIO = defaultIO()): Prom
       i,
       bars.time[i],
       eq,
-      equity[i - 1],
+      this.equity[i - 1],
       eq + desk.shadowPnl(bars.close[i], desk.spreadPx(i)),
     );
     if (tr === "reset" && desk.shadow.openCount) {
       // Back to real trading: the shadow position ends at this bar's close.
-      paper?.setQuote({
-        symbol,
-        bid: bars.close[i],
-        ask: bars.close[i] + desk.spreadPx(i),
-        time_msc: bars.time[i],
-      });
+      this.quote(i, "close");
       await desk.shadowCloseAll(i, "reset");
     }
     // A breaker flatten goes out like a close intent: at the next bar's open (virtual) or now (demo).
-    const flatten: OrderIntent[] = guard.takeFlatten() ? [{ kind: "close", tag: "breaker" }] : [];
-    if (i < start) return flatten;
-    if (perBar) {
-      ({ ctx, state } = initStrategy(strategy, bars, params));
-      energy = energyColumn(bars.close, ctx.features, null);
-    }
-    const out: OrderIntent[] = flatten;
-    try {
-      // While the breaker is tripped and the account flat, the strategy sees its shadow position.
-      const pos = guard.breaker.tripped && ledger.openCount === 0 && desk.shadow.openCount
-        ? desk.shadow.position
-        : ledger.position;
-      strategy.decide(i, ctx, state, pos, out);
-    } catch (e) {
-      throw new Halt(
-        "strategy_error",
-        `strategy ${strategy.name} failed at bar ${i}: ${(e as Error)?.message ?? e}`,
-      );
-    }
+    const out: OrderIntent[] = guard.takeFlatten() ? [{ kind: "close", tag: "breaker" }] : [];
+    if (i >= this.start) this.strat.decide(i, bars, guard, desk, out);
     return out;
-  };
+  }
 
-  const maxTradesHalt = () => {
-    if (guard.doneAfterMaxTrades(ledger.openCount)) {
-      throw new Halt("max_trades", `max trades (${opts.maxTrades}) reached and flat`);
+  /** Halt once max trades are reached and the account is flat. */
+  maxTradesHalt(): void {
+    if (this.guard.doneAfterMaxTrades(this.ledger.openCount)) {
+      throw new Halt("max_trades", `max trades (${this.s.opts.maxTrades}) reached and flat`);
     }
-  };
+  }
 
-  let barsRefused = 0;
-  let recovery: RecoveryReport | null = null;
-  let internalStack: string | null = null;
-  /** Too many malformed messages halt the session; a flapping link halts new entries. */
-  const checkWire = async () => {
-    const m = market!.monitor;
-    if (m?.tooMany) {
-      throw new Halt(
-        "bad_messages",
-        `${m.count} malformed messages from the Expert Advisor (last: ${m.last}); stopped to stay safe`,
+  /** Virtual: the replay, bar by bar, on the paper broker. */
+  async replay(bars: BarArrays): Promise<void> {
+    const { s, desk, guard, start } = this;
+    const paper = this.market.paper!;
+    const n = bars.length;
+    for (let k = 0; k < Math.min(start, n); k++) this.equity[k] = s.cash;
+    let pending: OrderIntent[] = [];
+    let lastDecision = -1;
+    const t0 = Date.now();
+    for (let i = 0; i < n; i++) {
+      guard.checkKill();
+      await guard.checkControl();
+      // Bar i opens: quote at its open, swap for the nights crossed, then the orders decided at i-1.
+      this.quote(i, "open");
+      if (i >= start) {
+        if (i > 0) {
+          this.rateAt(i - 1, "close");
+          this.ledger.chargeSwap(bars.time[i - 1], bars.time[i], bars.close[i - 1]);
+        }
+        this.rateAt(i, "open");
+        await desk.execute(pending.filter((x) => x.kind === "close"), lastDecision, i);
+        // Stops of positions already open, then the new entries and their own stops on this bar.
+        await desk.applyStops(i, undefined);
+        const before = new Set((await paper.positions(s.symbol)).map((p) => p.ticket));
+        await desk.execute(pending.filter((x) => x.kind !== "close"), lastDecision, i);
+        const fresh = new Set(
+          (await paper.positions(s.symbol)).map((p) => p.ticket).filter((t) => !before.has(t)),
+        );
+        if (fresh.size) await desk.applyStops(i, fresh);
+        pending = [];
+      }
+      const out = await this.afterClose(i);
+      this.lastIndex = i;
+      if (i >= start) {
+        // A modify acts at once, at the decision bar's close (Bid = close, Ask = close + spread),
+        // like the backtest engine and like demo/live where intents go out when the bar closes.
+        const modifies = out.filter((x) => x.kind === "modify");
+        if (modifies.length) {
+          this.quote(i, "close");
+          await desk.execute(modifies, i, i);
+        }
+        pending = out.filter((x) => x.kind !== "modify");
+        lastDecision = i;
+      }
+      this.maxTradesHalt();
+      await pace(i, t0, s.speed, s.io.signal);
+    }
+    this.endedNormally = true;
+  }
+
+  /** Demo/live: bind the account, recover a previous run, read the history, then the streamed bars. */
+  async stream(): Promise<void> {
+    const { s, market, desk, guard, buffer, acc0 } = this;
+    // Bind the journal to the account, then settle what a previous run of it left behind.
+    const account = { login: String(acc0.login), server: String(acc0.server) };
+    await s.journal.append("session", { event: "account_bound", ...account, magic: s.magic });
+    this.recovery = await recoverPrevious(s, desk, account);
+    if (this.recovery.positions_not_closed) {
+      await guard.haltEntries(
+        "recovery",
+        `${this.recovery.positions_not_closed} position(s) left by ${
+          this.recovery.previous_run ?? "a previous run"
+        } could not be closed`,
       );
     }
-    const trouble = market!.trouble();
-    if (trouble) await guard.haltEntries("link_flapping", trouble);
-  };
-
-  // ---- The session.
-  let lastIndex = -1;
-  let endedNormally = false;
-  try {
-    if (replay && paper) {
-      const n = replay.length;
-      for (let k = 0; k < Math.min(start, n); k++) equity[k] = s.cash;
-      let pending: OrderIntent[] = [];
-      let lastDecision = -1;
-      const t0 = Date.now();
-      for (let i = 0; i < n; i++) {
+    const history = await loadHistory(s, market, buffer, Math.max(this.start + 50, 300), [market.barGate]);
+    if (history.refused) {
+      this.barsRefused += history.refused;
+      s.io.print(`history: ${history.refused} bars refused by the bar checks`);
+    }
+    this.bars = buffer.view();
+    this.firstBar = buffer.length;
+    s.io.print(`history: ${history.received} bars; strategy warm-up ${this.warm} bars`);
+    const feed = new BridgeBarFeed(market, s);
+    await feed.subscribe();
+    while (true) {
+      const wb = await feed.next(async () => {
         guard.checkKill();
         await guard.checkControl();
-        // Bar i opens: quote at its open, swap for the nights crossed, then the orders decided at i-1.
-        // Ask = Bid + spread exactly as the backtest computes it (not re-rounded), for parity.
-        paper.setQuote({
-          symbol,
-          bid: bars.open[i],
-          ask: bars.open[i] + desk.spreadPx(i),
-          time_msc: bars.time[i],
-        });
-        if (i >= start) {
-          if (i > 0) {
-            rateAt(i - 1, "close");
-            ledger.chargeSwap(bars.time[i - 1], bars.time[i], bars.close[i - 1]);
-          }
-          rateAt(i, "open");
-          const closes = pending.filter((x) => x.kind === "close");
-          const entries = pending.filter((x) => x.kind !== "close");
-          await desk.execute(closes, lastDecision, i);
-          // Stops of positions already open, then the new entries and their own stops on this bar.
-          await desk.applyStops(i, undefined);
-          const before = new Set((await paper.positions(symbol)).map((p) => p.ticket));
-          await desk.execute(entries, lastDecision, i);
-          const fresh = new Set(
-            (await paper.positions(symbol)).map((p) => p.ticket).filter((t) => !before.has(t)),
-          );
-          if (fresh.size) await desk.applyStops(i, fresh);
-          pending = [];
-        }
-        const out = await afterClose(i);
-        lastIndex = i;
-        if (i >= start) {
-          // A modify acts at once, at the decision bar's close (Bid = close, Ask = close + spread),
-          // like the backtest engine and like demo/live where intents go out when the bar closes.
-          const modifies = out.filter((x) => x.kind === "modify");
-          if (modifies.length) {
-            paper.setQuote({
-              symbol,
-              bid: bars.close[i],
-              ask: bars.close[i] + desk.spreadPx(i),
-              time_msc: bars.time[i],
-            });
-            await desk.execute(modifies, i, i);
-          }
-          pending = out.filter((x) => x.kind !== "modify");
-          lastDecision = i;
-        }
-        maxTradesHalt();
-        if (s.speed > 0) {
-          const due = t0 + ((i + 1) * 1000) / s.speed;
-          const wait = due - Date.now();
-          if (wait > 0) await sleep(wait, io.signal);
-        } else if ((i & 255) === 255) {
-          await sleep(0);
-        }
-      }
-      endedNormally = true;
-    } else if (server) {
-      // Bind the journal to the account, then settle what a previous run of it left behind.
-      await journal.append("session", {
-        event: "account_bound",
-        login: String(acc0.login),
-        server: String(acc0.server),
-        magic: s.magic,
+        await checkWire(market, guard);
       });
-      recovery = await recoverPrevious(s, desk, { login: String(acc0.login), server: String(acc0.server) });
-      if (recovery.positions_not_closed) {
-        await guard.haltEntries(
-          "recovery",
-          `${recovery.positions_not_closed} position(s) left by ${
-            recovery.previous_run ?? "a previous run"
-          } could not be closed`,
-        );
-      }
-      const history = await (broker as CheckedBridgeBroker).rates(
-        symbol,
-        s.timeframe,
-        Math.max(start + 50, 300),
-      );
-      let refusedHistory = 0;
-      for (const h of history) {
-        const last = buffer.length
-          ? { time: buffer.time[buffer.length - 1], close: buffer.close[buffer.length - 1] }
-          : null;
-        const problem = barProblem(h, last, market.serverNow(), spec.point, opts.barClockToleranceMs);
-        if (problem) {
-          if (problem !== "resent") refusedHistory++;
-          continue;
-        }
-        buffer.push(h);
-      }
-      if (refusedHistory) {
-        barsRefused += refusedHistory;
-        await journal.append("bad_bar", { history: true, refused: refusedHistory });
-        io.print(`history: ${refusedHistory} bars refused by the bar checks`);
-      }
-      if (market.barGate && buffer.length) {
-        market.barGate.last = {
-          time: buffer.time[buffer.length - 1],
-          close: buffer.close[buffer.length - 1],
-        };
-      }
-      bars = buffer.view();
-      ctx = { bars, features: {}, params };
-      firstBar = buffer.length;
-      io.print(`history: ${history.length} bars; strategy warm-up ${warm} bars`);
-      const feed = new BridgeBarFeed(market, s);
-      await feed.subscribe();
-      while (true) {
-        const wb = await feed.next(async () => {
-          guard.checkKill();
-          await guard.checkControl();
-          await checkWire();
-        });
-        if (!wb) {
-          endedNormally = true;
-          break;
-        }
-        // The listener's bar gate refused bad bars already (lib/live/feed.ts BarGate); a bar at or
-        // before the last one is a re-send after a reconnect.
-        if (buffer.length && wb.time_msc <= buffer.time[buffer.length - 1]) continue;
-        buffer.push(wb);
-        bars = buffer.view();
-        if (!perBar) ctx = { ...ctx, bars };
-        const i = buffer.length - 1;
-        equity.length = buffer.length;
-        if (lastIndex < 0) { for (let k = 0; k < i; k++) equity[k] = startCash; }
-        await journal.append("bar", { bar: i, time: new Date(wb.time_msc).toISOString(), close: wb.close });
-        // Demo/live: no swap estimate; the swap is the terminal's, from its deals (OrderDesk).
-        try {
-          await desk.syncExternalExits(i);
-        } catch (e) {
-          if (!(e instanceof BadReplyError)) throw e; // counted by the monitor; tried again next bar
-        }
-        const out = await afterClose(i);
-        lastIndex = i;
-        if (out.length) await desk.execute(out, i, i + 1);
-        await checkWire();
-        maxTradesHalt();
-      }
+      if (!wb) break;
+      // The listener's bar gate refused bad bars already (lib/live/feed.ts BarGate); a bar at or
+      // before the last one is a re-send after a reconnect.
+      if (buffer.length && wb.time_msc <= buffer.time[buffer.length - 1]) continue;
+      buffer.push(wb);
+      this.bars = buffer.view();
+      const i = buffer.length - 1;
+      this.equity.length = buffer.length;
+      if (this.lastIndex < 0) { for (let k = 0; k < i; k++) this.equity[k] = this.startCash; }
+      // Demo/live: no swap estimate; the swap is the terminal's, from its deals (OrderDesk).
+      await bookBar(s.journal, desk, this.bars, i);
+      const out = await this.afterClose(i);
+      this.lastIndex = i;
+      if (out.length) await desk.execute(out, i, i + 1);
+      await checkWire(market, guard);
+      this.maxTradesHalt();
     }
-  } catch (e) {
-    if (e instanceof Halt) halted = e;
-    else if (e instanceof BadReplyError) halted = new Halt("bad_messages", e.message);
-    else if (e instanceof BridgeError) {
-      halted = new Halt("link_lost", `the bridge link is down and did not come back: ${e.message}`);
-    } else if (e instanceof KinetraError && server) halted = new Halt(e.code, e.message);
-    else if (e instanceof KinetraError) {
-      await journal.append("halt", { reason: e.code, message: e.message });
-      await journal.close();
-      throw e;
-    } else {
-      // A bug: the session still ends through the clean halt path (journal, summary); the task
-      // exits 70 for `internal_error` (docs/LIVE_TESTING_GUIDE.md).
-      halted = new Halt(
-        "internal_error",
-        `internal error (a bug in Kinetra, please report it): ${(e as Error)?.message ?? e}`,
-      );
-      internalStack = (e as Error)?.stack ?? String(e);
-    }
+    this.endedNormally = true;
   }
 
-  if (lastIndex >= 0) await guard.finish(lastIndex, bars.time[lastIndex]);
-
-  // ---- Halt handling and summary.
-  if (halted) {
-    io.print(`halted: ${halted.message}`);
-    await journal.append("halt", {
-      reason: halted.reason,
-      message: halted.message,
-      ...(internalStack ? { stack: internalStack } : {}),
-    });
-    if ((opts.flattenOnHalt || halted.reason === "control_stop") && !(halted.reason === "link_lost")) {
+  /** The halt (journal, flatten if asked), the duplicates check and the summary. */
+  async finish(): Promise<LiveSummary> {
+    const { s, market, desk, guard, bars, lastIndex, halted } = this;
+    if (lastIndex >= 0) await guard.finish(lastIndex, bars.time[lastIndex]);
+    if (halted && await reportHalt(s, halted, this.stack, s.opts)) {
       try {
         // Virtual: the market is at the last processed bar's close.
-        if (paper && lastIndex >= 0) {
-          paper.setQuote({
-            symbol,
-            bid: bars.close[lastIndex],
-            ask: bars.close[lastIndex] + desk.spreadPx(lastIndex),
-            time_msc: bars.time[lastIndex],
-          });
-        }
+        if (lastIndex >= 0) this.quote(lastIndex, "close");
         await desk.closeAll("end", Math.max(0, lastIndex));
       } catch (e) {
-        io.print(`could not flatten: ${(e as Error).message}`);
+        s.io.print(`could not flatten: ${(e as Error).message}`);
       }
     }
-  }
-  const duplicates = await desk.duplicates();
-  await server?.close();
-  return await finishSummary({
-    s,
-    desk,
-    guard,
-    bars,
-    equity,
-    startCash,
-    lastIndex,
-    statsStart: replay ? start : Math.max(start, firstBar),
-    firstBar: replay ? 0 : firstBar,
-    halted,
-    endedNormally,
-    duplicates,
-    account: accountInfo,
-    extra: {
-      bars_refused: barsRefused + (market.monitor?.barsRefused ?? 0),
-      bad_messages: market.monitor?.count ?? 0,
-      entries_halted: guard.entriesHalted,
-      recovery,
-      breaker_halted: {
-        bars: guard.haltedBars,
-        hours: guard.haltedMs / 3_600_000,
-        shadow_trades: desk.shadowStats.trades,
-        shadow_pnl: desk.shadowStats.pnl,
-        shadow_wins: desk.shadowStats.wins,
+    const duplicates = await desk.duplicates();
+    await market.server?.close();
+    return await finishSummary({
+      s,
+      desk,
+      guard,
+      bars,
+      equity: this.equity,
+      startCash: this.startCash,
+      lastIndex,
+      statsStart: s.replay ? this.start : Math.max(this.start, this.firstBar),
+      firstBar: s.replay ? 0 : this.firstBar,
+      halted,
+      endedNormally: this.endedNormally,
+      duplicates,
+      account: accountFields(this.acc0),
+      extra: {
+        bars_refused: this.barsRefused + (market.monitor?.barsRefused ?? 0),
+        bad_messages: market.monitor?.count ?? 0,
+        entries_halted: guard.entriesHalted,
+        recovery: this.recovery,
+        breaker_halted: {
+          bars: guard.haltedBars,
+          hours: guard.haltedMs / 3_600_000,
+          shadow_trades: desk.shadowStats.trades,
+          shadow_pnl: desk.shadowStats.pnl,
+          shadow_wins: desk.shadowStats.wins,
+        },
       },
-    },
-  });
+    });
+  }
 }
