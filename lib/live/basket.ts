@@ -29,7 +29,7 @@ import type { BacktestStats } from "../backtest/stats.ts";
 import { KinetraError } from "../errors.ts";
 import { getStrategy } from "../strategies/registry.ts";
 import { type Params, resolveParams, type Strategy } from "../strategies/contract.ts";
-import { utcStamp, writeJsonAtomic } from "../util/fs.ts";
+import { utcStamp } from "../util/fs.ts";
 import { createPortfolioSimulation, type PortfolioLimits } from "../portfolio/engine.ts";
 import { basketFiles, loadBasket } from "../portfolio/load.ts";
 import { portfolioStats, type PortfolioTrade } from "../portfolio/stats.ts";
@@ -40,6 +40,7 @@ import { Journal } from "./journal.ts";
 import { findPreparedTest } from "./prepared.ts";
 import { evaluateReadiness, type Readiness } from "./readiness.ts";
 import { checkOptions, DEFAULT_MAGIC, Halt, type LiveSession } from "./session.ts";
+import { chsFields, pace, reportHalt, writeSummary } from "./steps.ts";
 import type { LiveIO, LiveOptions } from "./types.ts";
 
 /**
@@ -122,19 +123,6 @@ export interface LiveBasketSummary {
 function resolveStrategy(s: LiveBasketOptions["strategy"]): Strategy | PortfolioStrategy {
   if (typeof s !== "string") return s;
   return PORTFOLIO_STRATEGIES[s] ?? getStrategy(s);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Run a virtual basket session; returns its summary (also written to summary.json). */
@@ -309,10 +297,7 @@ export async function runLiveBasket(
       if (guard.doneAfterMaxTrades(sim.openTrades)) {
         throw new Halt("max_trades", `max trades (${opts.maxTrades}) reached and flat`);
       }
-      if (speed > 0) {
-        const wait = t0 + ((u + 1) * 1000) / speed - Date.now();
-        if (wait > 0) await sleep(wait, io.signal);
-      } else if ((u & 255) === 255) await sleep(0);
+      await pace(u, t0, speed, io.signal);
     }
   } catch (e) {
     if (e instanceof Halt) halted = e;
@@ -322,10 +307,8 @@ export async function runLiveBasket(
     }
   }
   if (lastU >= 0) await guard.finish(lastU, sim.time[lastU]);
-  if (halted) {
-    io.print(`halted: ${halted.message}`);
-    await journal.append("halt", { reason: halted.reason, message: halted.message });
-  }
+  // The account is the portfolio engine's: it is not flattened on a halt.
+  if (halted) await reportHalt(session, halted, null, {});
 
   // ---- Summary.
   const run = sim.finish();
@@ -356,10 +339,7 @@ export async function runLiveBasket(
     open_trades: openTrades,
     stats: ps.stats,
     symbol_results: symbolResults,
-    chs: {
-      last: guard.chsLast === guard.chsLast ? guard.chsLast : null,
-      min: guard.chsMin === guard.chsMin ? guard.chsMin : null,
-    },
+    chs: chsFields(guard),
     breaker_events: guard.breaker.trips,
     breaker_resets: guard.breaker.resets,
     entries_blocked: entriesBlocked,
@@ -384,10 +364,7 @@ export async function runLiveBasket(
     completed_normally: !halted,
   });
   await journal.close();
-  await writeJsonAtomic(
-    session.summaryPath,
-    JSON.parse(JSON.stringify(summary, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? null : v)),
-  );
+  await writeSummary(session.summaryPath, summary);
   io.print(
     `${summary.status}: ${summary.trades.length} trades on ${names.length} symbols, return ${
       Number(ps.stats.return_pct).toFixed(2)

@@ -149,14 +149,17 @@ export function takeBars(
   return { added, problems };
 }
 
-/** Journal why the broker or the bridge could not be set up, close the journal, and rethrow. */
-export async function setupFailed(journal: Journal, e: unknown): Promise<never> {
+/**
+ * Journal why the broker or the bridge could not be set up (or why the session stopped on the
+ * user's error), close the journal, and throw `thrown` (default: the error itself).
+ */
+export async function setupFailed(journal: Journal, e: unknown, thrown: unknown = e): Promise<never> {
   await journal.append("halt", {
     reason: (e as { code?: string }).code ?? "setup_failed",
     message: (e as Error).message,
   });
   await journal.close();
-  throw e;
+  throw thrown;
 }
 
 /**

@@ -7,11 +7,11 @@
  */
 import { modelSummary } from "../backtest/intrabar.ts";
 import { computeStats } from "../backtest/mod.ts";
-import { writeJsonAtomic } from "../util/fs.ts";
 import type { OrderDesk } from "./desk.ts";
 import type { RiskGuard } from "./guard.ts";
 import { evaluateReadiness } from "./readiness.ts";
 import type { Halt, LiveSession } from "./session.ts";
+import { chsFields, writeSummary } from "./steps.ts";
 import type { LiveSummary } from "./types.ts";
 import type { BarArrays } from "../data/types.ts";
 
@@ -78,10 +78,7 @@ export async function finishSummary(inp: SummaryInput): Promise<LiveSummary> {
     trades: ledger.closed,
     open_trades: openTrades,
     stats,
-    chs: {
-      last: guard.chsLast === guard.chsLast ? guard.chsLast : null,
-      min: guard.chsMin === guard.chsMin ? guard.chsMin : null,
-    },
+    chs: chsFields(guard),
     breaker_events: guard.breaker.trips,
     breaker_resets: guard.breaker.resets,
     validator_rejections: c.validator_rejections,
@@ -117,10 +114,7 @@ export async function finishSummary(inp: SummaryInput): Promise<LiveSummary> {
     completed_normally: inp.endedNormally,
   });
   await journal.close();
-  await writeJsonAtomic(
-    s.summaryPath,
-    JSON.parse(JSON.stringify(summary, (_k, v) => typeof v === "number" && !Number.isFinite(v) ? null : v)),
-  );
+  await writeSummary(s.summaryPath, summary);
   io.print(
     `${summary.status}: ${summary.trades.length} trades, return ${Number(stats.return_pct).toFixed(2)} %, ` +
       `CHS ${
