@@ -306,7 +306,7 @@ function decideDayFirst(b: Uint8Array, sn: Sniffed, source: string, decisions: s
   throw new KinetraError(
     "ambiguous_date",
     `${source}: dates like ${sn.dateLayout} are ambiguous: no row has a part above 12 (every row checked), so day-first and month-first both fit${hint}.` +
-      ` Pass the order: --date-order dmy or --date-order mdy (data:inspect, data:validate, prepare, backtest, optimize, walkforward),` +
+      ` Pass the order: --date-order dmy or --date-order mdy (data:inspect, data:validate, prepare, backtest, backtest:batch, optimize, walkforward, portfolio, live, model:compare, menu),` +
       ` or readBars(path, { dateOrder: "dmy" }) / { dateOrder: "mdy" }; or export dates as YYYY-MM-DD.`,
     {
       details: {
