@@ -25,9 +25,20 @@ Deno.test("backtest:batch --date-order: an ambiguous file fails (ambiguous_date)
       assert.ok(res.bars > 0 && res.bars <= bars.length);
       const config = JSON.parse(await Deno.readTextFile(`${out.run_dir}/config.json`));
       assert.equal(config.date_order, "dmy");
-      runs.push(res);
+      runs.push({ ...res, run_dir: out.run_dir });
     }
     assert.deepEqual(runs[0].stats, runs[1].stats);
+    // --resume takes the order from config.json: a run whose jobs are lost is finished day-first.
+    const runDir = runs[1].run_dir;
+    await Deno.remove(`${runDir}/jobs.jsonl`);
+    const resumed = await runTaskFile("backtest_batch.ts", ["--resume", runDir, "--workers", "0", "--json"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const rr = JSON.parse(resumed.stdout).results[0];
+    assert.equal(rr.error, null, JSON.stringify(rr.error));
+    assert.deepEqual(rr.stats, runs[0].stats);
+    const both = await runTaskFile("backtest_batch.ts", ["--resume", runDir, "--date-order", "mdy"]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--resume takes the run's own settings.*--date-order/);
     // mdy reads the same text as other dates: not the dmy run.
     const mdy = await runTaskFile("backtest_batch.ts", [...base, "--workers", "0", "--date-order", "mdy"]);
     const rm = JSON.parse(mdy.stdout).results[0];
