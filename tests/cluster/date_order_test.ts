@@ -4,6 +4,8 @@ import "../../lib/cluster/kinds.ts";
 import type { BatchJobResult } from "../../lib/cluster/batch_kind.ts";
 import type { JobResult } from "../../lib/research/jobs.ts";
 import { AMBIGUOUS_SOURCE, writeAmbiguousFile } from "../_date_order.ts";
+import { startRedis } from "../../lib/cluster/redis_server.ts";
+import { HAVE_REDIS, startTask } from "./_cluster.ts";
 
 const BATCH = {
   file: "forex/GBPUSD_H4.csv",
@@ -104,4 +106,90 @@ Deno.test("cluster jobs on an ambiguous file: refused (ambiguous_date) without t
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test({
+  name:
+    "cluster end to end: backtest:batch and optimize --cluster --date-order dmy run an ambiguous file on a worker process; without it the batch job fails ambiguous_date",
+  ignore: !HAVE_REDIS,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const data = await Deno.makeTempDir({ prefix: "kinetra-cluster-dates-data-" });
+    const out = await Deno.makeTempDir({ prefix: "kinetra-cluster-dates-out-" });
+    await Deno.mkdir(`${data}/forex`);
+    const bars = await writeAmbiguousFile(AMBIGUOUS_SOURCE, `${data}/forex/GBPUSD_H4.csv`);
+    const redis = await startRedis();
+    const w = startTask("worker.ts", ["--cluster", redis.url, "--data-root", data, "--concurrency", "1"]);
+    const batch = async (extra: string[]) => {
+      const child = startTask("backtest_batch.ts", [
+        "--source",
+        data,
+        "--out",
+        out,
+        "--strategies",
+        "sma_cross",
+        "--cluster",
+        redis.url,
+        "--json",
+        ...extra,
+      ]);
+      const st = await child.status;
+      return {
+        code: st.code,
+        json: JSON.parse(child.out().trim().split("\n").pop() || "{}"),
+        err: child.err(),
+      };
+    };
+    try {
+      await w.waitErr(/connected/);
+      const told = await batch(["--date-order", "dmy"]);
+      assert.equal(told.code, 0, told.err);
+      assert.equal(told.json.runner, "cluster");
+      const r = told.json.results[0];
+      assert.equal(r.error, null, JSON.stringify(r.error));
+      assert.ok(r.bars > 0 && r.bars <= bars.length);
+      const no = await batch([]);
+      assert.equal(no.code, 1, no.err);
+      assert.equal(no.json.results[0].error.code, "ambiguous_date");
+      // Two orders, two jobs: the ids of the runs differ.
+      const ids = async (dir: string) => JSON.parse(await Deno.readTextFile(`${dir}/config.json`)).job_ids;
+      assert.notDeepEqual(await ids(told.json.run_dir), await ids(no.json.run_dir));
+      // optimize --cluster: the sweep jobs carry the order to the worker.
+      const opt = startTask("optimize.ts", [
+        "--data",
+        `${data}/forex/GBPUSD_H4.csv`,
+        "--strategy",
+        "sma_cross",
+        "--grid",
+        "fast=5,10",
+        "--grid",
+        "slow=20,40",
+        "--profile",
+        "compat",
+        "--cluster",
+        redis.url,
+        "--data-root",
+        data,
+        "--out",
+        `${out}/opt`,
+        "--json",
+        "--date-order",
+        "dmy",
+      ]);
+      const os = await opt.status;
+      assert.equal(os.code, 0, opt.err());
+      const oj = JSON.parse(opt.out());
+      assert.equal(oj.trials, 4);
+      assert.equal(oj.results[0].stats.bars, bars.length);
+    } finally {
+      try {
+        w.proc.kill("SIGTERM");
+      } catch { /* ended */ }
+      await w.status;
+      await redis.stop();
+      await Deno.remove(data, { recursive: true });
+      await Deno.remove(out, { recursive: true });
+    }
+  },
 });
