@@ -1251,7 +1251,8 @@ export class Engine {
   private riskLots(equity: number, order: Order, entry: number): number {
     const s = this.cfg.sizing;
     const fallback = s && s.mode === "risk" ? s.fallbackLots : undefined;
-    return riskLots(this.spec, equity, Math.abs(order.size), entry, order.sl, fallback);
+    // The stop distance's money value at the rate of the fill moment (as profit and margin).
+    return riskLots(this.spec, equity, Math.abs(order.size), entry, order.sl, fallback, this.book.mult);
   }
 
   private riskUnits(i: number, order: Order, entry: number): number {

@@ -28,6 +28,9 @@ export function fractionLots(spec: Instrument, marginFree: number, fraction: num
 /**
  * Lots risking `riskPct` % of `equity` between `entry` and the stop `sl`. Without a usable stop:
  * `fallbackLots` when set, else the equity's notional without leverage (equity / entry value).
+ * `perUnit`: money per 1.0 price move per lot at the moment (account currency; default the static
+ * {@link valuePerPriceUnit}): the stop distance's money value at the data's rate of the moment
+ * under `--conversion data`, as profit and margin are.
  */
 export function riskLots(
   spec: Instrument,
@@ -36,8 +39,9 @@ export function riskLots(
   entry: number,
   sl: number,
   fallbackLots?: number,
+  perUnit: number = valuePerPriceUnit(spec),
 ): number {
-  const mult = valuePerPriceUnit(spec);
+  const mult = perUnit;
   const dist = Math.abs(entry - sl);
   if (sl !== sl || !(dist > 0)) {
     if (fallbackLots) return normalizeVolume(spec, fallbackLots);
@@ -79,14 +83,32 @@ export function entryLots(opts: {
   riskPct?: number;
   /** Lots when risk sizing has no stop to size against (the backtest's `sizing.fallbackLots`). */
   fallbackLots?: number;
+  /**
+   * Money per 1.0 price move per lot at the moment (account currency), for margin and risk: the
+   * data rate's under `--conversion data` (the live ledger's `valuePerLot`). Default: static.
+   */
+  perUnit?: number;
 }): number {
   const { spec, size, price } = opts;
   if (size !== undefined) {
     if (!(size > 0) || !Number.isFinite(size)) return 0;
     if (size < 1) {
-      return fractionLots(spec, Math.max(0, opts.marginFree), size, costPerLot(spec, price, opts.leverage));
+      return fractionLots(
+        spec,
+        Math.max(0, opts.marginFree),
+        size,
+        costPerLot(spec, price, opts.leverage, opts.perUnit),
+      );
     }
     return normalizeVolume(spec, size);
   }
-  return riskLots(spec, opts.equity, opts.riskPct ?? 1, price, opts.sl ?? NaN, opts.fallbackLots);
+  return riskLots(
+    spec,
+    opts.equity,
+    opts.riskPct ?? 1,
+    price,
+    opts.sl ?? NaN,
+    opts.fallbackLots,
+    opts.perUnit,
+  );
 }

@@ -475,6 +475,11 @@ export class TradeBook {
     return this.#book.account.cash;
   }
 
+  /** Money per 1.0 price move per lot at the current value scale (sizing's `perUnit`). */
+  get valuePerLot(): number {
+    return this.#book.mult;
+  }
+
   /** The net position as the strategy sees it. */
   get position(): PositionView {
     return this.#book.position;

@@ -162,6 +162,7 @@ export class OrderDesk {
       equity: eq,
       marginFree: Math.max(0, eq - this.shadow.marginUsed(leverage)),
       leverage,
+      perUnit: this.shadow.valuePerLot,
     });
     if (!lots) return;
     const energy = this.view.energy();
@@ -555,6 +556,8 @@ export class OrderDesk {
       // Virtual: the ledger's free margin (the backtest's accounting, swap included); demo/live: the account's.
       marginFree: this.s.replay ? Math.max(0, eq - ledger.marginUsed(leverage)) : acc.margin_free,
       leverage,
+      // The value of a price move at the rate of the moment (virtual `--conversion data`; else static).
+      perUnit: ledger.valuePerLot,
     });
     if (!lots) {
       c.validator_rejections++;

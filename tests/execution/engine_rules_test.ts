@@ -12,7 +12,9 @@ import { symbolSpec } from "../../lib/market/mod.ts";
 import type { Instrument } from "../../lib/market/mod.ts";
 import { RETCODE } from "../../lib/market/mt5_constants.ts";
 import type { OrderIntent } from "../../lib/strategies/contract.ts";
-import { makeBars, scripted } from "../backtest/_fixtures.ts";
+import { assertClose, makeBars, scripted } from "../backtest/_fixtures.ts";
+import { entryLots } from "../../lib/execution/sizing.ts";
+import { valuePerPriceUnit } from "../../lib/market/instrument.ts";
 
 const EU: Instrument = { ...symbolSpec("EURUSD"), commissionPerLot: 0, swapMode: "disabled" };
 const SPREAD = 20; // points
@@ -166,4 +168,48 @@ Deno.test("stops: with a stops level the engine takes the server's rule (distanc
     const r = run(spec, flat, { kind: "entry", side: 1, size: 1, sl }, 100_000);
     assert.equal(r.rejections.length ? r.rejections[0].retcode : RETCODE.DONE, want, `engine, SL ${sl}`);
   }
+});
+
+Deno.test("risk sizing at the rate of the moment: the engine and entryLots size a JPY stop with the data's rate", () => {
+  // A USDJPY-like profit currency: the stop distance's money value follows the conversion's rate at
+  // the fill (bar 2's open). Twice the static value per price unit → half the lots for the same risk.
+  const JP: Instrument = { ...symbolSpec("AUDJPY+"), commissionPerLot: 0, swapMode: "disabled" };
+  const o = [98, 98, 98, 98, 98];
+  const b = makeBars(o, o.map((x) => x + 0.01), o.map((x) => x - 0.01), o, { spread: o.map(() => 20) });
+  const entry = { kind: "entry", side: 1, sl: 97.5 } as const; // 1 % risk over ~0.52 JPY
+  const lotsAt = (k: number) => {
+    const n = b.length;
+    const r = runBacktest({
+      bars: b,
+      strategy: once(entry),
+      config: { profile: "mt5", symbol: JP, cash: 10_000, finalize: false },
+      conversion: {
+        valueScale: { open: new Float64Array(n).fill(k), close: new Float64Array(n).fill(k) },
+        info: { profit_currency: "JPY", source: "data", via: [], note: "test" },
+      },
+    });
+    assert.equal(r.rejections.length, 0, JSON.stringify(r.rejections));
+    return r.openTrades[0].size;
+  };
+  const fill = 98 + 20 * JP.point;
+  for (const k of [1, 2, 0.8]) {
+    const perUnit = valuePerPriceUnit(JP) * k;
+    // By hand: 1 % of 10 000 USD over the stop distance in USD at that rate, floored to the step.
+    const byHand = Math.floor(100 / ((fill - 97.5) * perUnit) / JP.volumeStep + 1e-9) * JP.volumeStep;
+    const lots = lotsAt(k);
+    assertClose(lots, byHand, 1e-9, `engine lots at scale ${k}`);
+    // The live desk's sizing with the ledger's value per lot at the same moment.
+    const live = entryLots({
+      spec: JP,
+      size: undefined,
+      price: fill,
+      sl: 97.5,
+      equity: 10_000,
+      marginFree: 10_000,
+      leverage: 100,
+      perUnit,
+    });
+    assert.equal(live, lots, `entryLots at scale ${k}`);
+  }
+  assert.ok(lotsAt(2) < lotsAt(1) && lotsAt(0.8) > lotsAt(1));
 });
