@@ -23,8 +23,6 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { BacktestStats } from "../backtest/stats.ts";
 import { KinetraError } from "../errors.ts";
 import { getStrategy } from "../strategies/registry.ts";
@@ -36,10 +34,9 @@ import { portfolioStats, type PortfolioTrade } from "../portfolio/stats.ts";
 import type { PortfolioStrategy } from "../portfolio/contract.ts";
 import { PORTFOLIO_STRATEGIES } from "../portfolio/momentum.ts";
 import { hasWeekendBars, RiskGuard } from "./guard.ts";
-import { Journal } from "./journal.ts";
 import { findPreparedTest } from "./prepared.ts";
 import { evaluateReadiness, type Readiness } from "./readiness.ts";
-import { checkOptions, DEFAULT_MAGIC, Halt, type LiveSession } from "./session.ts";
+import { checkOptions, Halt, openRun } from "./session.ts";
 import { chsFields, pace, reportHalt, writeSummary } from "./steps.ts";
 import type { LiveIO, LiveOptions } from "./types.ts";
 
@@ -167,12 +164,7 @@ export async function runLiveBasket(
   // ---- Run folder, journal, session.
   const runId = opts.runId ??
     `${utcStamp(new Date(), true)}-virtual-basket${symbols.length}-${strategy.name}`;
-  const runDir = join(opts.logsDir ?? "logs/live", runId);
-  if (existsSync(runDir)) throw new KinetraError("run_exists", `run folder ${runDir} already exists`);
-  await Deno.mkdir(runDir, { recursive: true });
-  const journal = new Journal(join(runDir, "journal.jsonl"), { sync: false });
-  const cash = opts.cash ?? 10_000;
-  const session: LiveSession = {
+  const session = await openRun({
     opts: { ...opts, strategy: strategy.name, symbol: symbols.join(",") } as LiveOptions,
     io,
     mode: "virtual",
@@ -193,16 +185,8 @@ export async function runLiveBasket(
     symbol: symbols.join(","),
     timeframe,
     dataPath: undefined,
-    runId,
-    runDir,
-    journal,
-    summaryPath: join(runDir, "summary.json"),
-    killFiles: [opts.killFile ?? join(runDir, "KILL"), ".kinetra/KILL"],
-    startedAt: new Date(),
-    cash,
-    leverage: opts.leverage ?? 100,
-    magic: opts.magic ?? DEFAULT_MAGIC,
-  };
+  }, runId);
+  const { journal, cash } = session;
   await journal.append("run_start", {
     run_id: runId,
     mode: "virtual",

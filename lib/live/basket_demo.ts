@@ -35,14 +35,7 @@ import { BridgeError } from "../mt5/server.ts";
 import type { OrderIntent, Params } from "../strategies/contract.ts";
 import { utcStamp } from "../util/fs.ts";
 import { OrderDesk } from "./desk.ts";
-import {
-  BarBuffer,
-  BarGate,
-  BridgeBarFeed,
-  bridgeMarket,
-  DEFAULT_BAR_CLOCK_TOLERANCE_MS,
-  type Market,
-} from "./feed.ts";
+import { BarBuffer, BarGate, bridgeMarket, DEFAULT_BAR_CLOCK_TOLERANCE_MS, type Market } from "./feed.ts";
 import { RiskGuard } from "./guard.ts";
 import type { Journal } from "./journal.ts";
 import { evaluateReadiness, type Readiness } from "./readiness.ts";
@@ -51,13 +44,13 @@ import { Halt, type LiveSession, setUpSession } from "./session.ts";
 import {
   accountFields,
   bookBar,
-  checkWire,
   chsFields,
   haltFrom,
   loadHistory,
   reportHalt,
   setupFailed,
   StrategyRun,
+  streamBars,
   takeBars,
   writeSummary,
 } from "./steps.ts";
@@ -373,23 +366,15 @@ class DemoBasket {
         legs[0].symbol
       } ${this.timeframe}, polling the other symbols`,
     );
-    const feed = new BridgeBarFeed(market0, { ...s0, symbol: legs[0].symbol });
-    await feed.subscribe();
-    while (true) {
-      const wb = await feed.next(async () => {
-        guard.checkKill();
-        await guard.checkControl();
-        await checkWire(market0, guard);
-      });
-      if (!wb) break;
-      const lead = legs[0].buffer;
-      if (lead.length && wb.time_msc <= lead.time[lead.length - 1]) continue;
-      await this.step(wb);
-      await checkWire(market0, guard);
-      if (guard.doneAfterMaxTrades(this.openCount())) {
-        throw new Halt("max_trades", `max trades (${this.opts.maxTrades}) reached and flat`);
-      }
-    }
+    const lead = legs[0].buffer;
+    await streamBars(
+      { ...s0, symbol: legs[0].symbol },
+      market0,
+      guard,
+      () => lead.length ? lead.time[lead.length - 1] : -Infinity,
+      () => this.openCount(),
+      (wb) => this.step(wb),
+    );
     this.endedNormally = true;
   }
 

@@ -31,20 +31,21 @@ import type { BarArrays } from "../data/types.ts";
 import { TradeBook } from "../execution/trade_book.ts";
 import type { OrderIntent } from "../strategies/contract.ts";
 import { OrderDesk } from "./desk.ts";
-import { BarBuffer, BridgeBarFeed, bridgeMarket, type Market, paperMarket } from "./feed.ts";
+import { BarBuffer, bridgeMarket, type Market, paperMarket } from "./feed.ts";
 import { hasWeekendBars, RiskGuard } from "./guard.ts";
 import { recoverPrevious, type RecoveryReport } from "./recovery.ts";
 import { Halt, type LiveSession, setUpSession } from "./session.ts";
 import {
   accountFields,
   bookBar,
-  checkWire,
   haltFrom,
   loadHistory,
+  maxTradesHalt,
   pace,
   reportHalt,
   setupFailed,
   StrategyRun,
+  streamBars,
 } from "./steps.ts";
 import { finishSummary } from "./summary.ts";
 import type { LiveIO, LiveOptions, LiveSummary } from "./types.ts";
@@ -207,13 +208,6 @@ class SymbolRun {
     return out;
   }
 
-  /** Halt once max trades are reached and the account is flat. */
-  maxTradesHalt(): void {
-    if (this.guard.doneAfterMaxTrades(this.ledger.openCount)) {
-      throw new Halt("max_trades", `max trades (${this.s.opts.maxTrades}) reached and flat`);
-    }
-  }
-
   /** Virtual: the replay, bar by bar, on the paper broker. */
   async replay(bars: BarArrays): Promise<void> {
     const { s, desk, guard, start } = this;
@@ -258,7 +252,7 @@ class SymbolRun {
         pending = out.filter((x) => x.kind !== "modify");
         lastDecision = i;
       }
-      this.maxTradesHalt();
+      maxTradesHalt(guard, this.ledger.openCount);
       await pace(i, t0, s.speed, s.io.signal);
     }
     this.endedNormally = true;
@@ -287,18 +281,10 @@ class SymbolRun {
     this.bars = buffer.view();
     this.firstBar = buffer.length;
     s.io.print(`history: ${history.received} bars; strategy warm-up ${this.warm} bars`);
-    const feed = new BridgeBarFeed(market, s);
-    await feed.subscribe();
-    while (true) {
-      const wb = await feed.next(async () => {
-        guard.checkKill();
-        await guard.checkControl();
-        await checkWire(market, guard);
-      });
-      if (!wb) break;
-      // The listener's bar gate refused bad bars already (lib/live/feed.ts BarGate); a bar at or
-      // before the last one is a re-send after a reconnect.
-      if (buffer.length && wb.time_msc <= buffer.time[buffer.length - 1]) continue;
+    // The listener's bar gate refused bad bars already (lib/live/feed.ts BarGate); a bar at or
+    // before the last one is a re-send after a reconnect.
+    const lastTime = () => buffer.length ? buffer.time[buffer.length - 1] : -Infinity;
+    await streamBars(s, market, guard, lastTime, () => this.ledger.openCount, async (wb) => {
       buffer.push(wb);
       this.bars = buffer.view();
       const i = buffer.length - 1;
@@ -309,9 +295,7 @@ class SymbolRun {
       const out = await this.afterClose(i);
       this.lastIndex = i;
       if (out.length) await desk.execute(out, i, i + 1);
-      await checkWire(market, guard);
-      this.maxTradesHalt();
-    }
+    });
     this.endedNormally = true;
   }
 

@@ -70,6 +70,44 @@ export interface LiveSession {
   magic: string;
 }
 
+/** The fields of a session that its run folder gives. */
+type RunFields =
+  | "runId"
+  | "runDir"
+  | "journal"
+  | "summaryPath"
+  | "killFiles"
+  | "startedAt"
+  | "cash"
+  | "leverage"
+  | "magic";
+
+/**
+ * The run folder `runId` under `--logs-dir` (refused when it exists), its journal and the session
+ * around them: the kill files, the summary's path, the account's cash, leverage and magic.
+ */
+export async function openRun(base: Omit<LiveSession, RunFields>, runId: string): Promise<LiveSession> {
+  const { opts, mode } = base;
+  const runDir = join(opts.logsDir ?? "logs/live", runId);
+  if (existsSync(runDir)) throw new KinetraError("run_exists", `run folder ${runDir} already exists`);
+  await Deno.mkdir(runDir, { recursive: true });
+  // Paper orders are written at once but not fsync'ed (a killed process still loses nothing); real
+  // orders (demo, live) are synced to disk before they are sent.
+  const journal = new Journal(join(runDir, "journal.jsonl"), { sync: mode !== "virtual" });
+  return {
+    ...base,
+    runId,
+    runDir,
+    journal,
+    summaryPath: join(runDir, "summary.json"),
+    killFiles: [opts.killFile ?? join(runDir, "KILL"), ".kinetra/KILL"],
+    startedAt: new Date(),
+    cash: opts.cash ?? 10_000,
+    leverage: opts.leverage ?? 100,
+    magic: opts.magic ?? DEFAULT_MAGIC,
+  };
+}
+
 /** The checks of numeric options (a KinetraError `bad_option` for the first bad one). */
 export function checkOptions(opts: LiveOptions): { threshold: number; resetMargin: number; speed: number } {
   const mode = opts.mode;
@@ -239,13 +277,7 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
   // ---- Run folder and journal.
   const runId = opts.runId ??
     `${utcStamp(new Date(), true)}-${mode}-${symbol.replace(/[^A-Za-z0-9+_-]/g, "")}-${strategy.name}`;
-  const runDir = join(opts.logsDir ?? "logs/live", runId);
-  if (existsSync(runDir)) throw new KinetraError("run_exists", `run folder ${runDir} already exists`);
-  await Deno.mkdir(runDir, { recursive: true });
-  // Paper orders are written at once but not fsync'ed (a killed process still loses nothing); real
-  // orders (demo, live) are synced to disk before they are sent.
-  const journal = new Journal(join(runDir, "journal.jsonl"), { sync: mode !== "virtual" });
-  const session: LiveSession = {
+  const session = await openRun({
     opts,
     io,
     mode,
@@ -261,16 +293,8 @@ export async function setUpSession(opts: LiveOptions, io: LiveIO): Promise<LiveS
     symbol,
     timeframe,
     dataPath,
-    runId,
-    runDir,
-    journal,
-    summaryPath: join(runDir, "summary.json"),
-    killFiles: [opts.killFile ?? join(runDir, "KILL"), ".kinetra/KILL"],
-    startedAt: new Date(),
-    cash: opts.cash ?? 10_000,
-    leverage: opts.leverage ?? 100,
-    magic: opts.magic ?? DEFAULT_MAGIC,
-  };
+  }, runId);
+  const { journal } = session;
   await journal.append("run_start", {
     run_id: runId,
     mode,

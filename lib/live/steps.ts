@@ -25,7 +25,7 @@ import type {
 } from "../strategies/contract.ts";
 import { writeJsonAtomic } from "../util/fs.ts";
 import type { OrderDesk } from "./desk.ts";
-import { type BarBuffer, type BarGate, barProblem, type Market } from "./feed.ts";
+import { type BarBuffer, type BarGate, barProblem, BridgeBarFeed, type Market } from "./feed.ts";
 import type { RiskGuard } from "./guard.ts";
 import type { Journal } from "./journal.ts";
 import { Halt, type LiveSession } from "./session.ts";
@@ -93,6 +93,42 @@ export async function checkWire(market: Market, guard: RiskGuard): Promise<void>
   }
   const trouble = market.trouble();
   if (trouble) await guard.haltEntries("link_flapping", trouble);
+}
+
+/** Halt once `--max-trades` entries were made and no position is open. */
+export function maxTradesHalt(guard: RiskGuard, openCount: number): void {
+  if (guard.doneAfterMaxTrades(openCount)) {
+    throw new Halt("max_trades", `max trades (${guard.s.opts.maxTrades}) reached and flat`);
+  }
+}
+
+/**
+ * The bars a bridge session streams (`s.symbol`'s), each newer than `lastTime()` handed to `onBar`
+ * (an older one is a re-send after a reconnect); the kill switch, the control channel and the link
+ * are checked while waiting, the link and max trades after each bar. Returns at the end of the data.
+ */
+export async function streamBars(
+  s: LiveSession,
+  market: Market,
+  guard: RiskGuard,
+  lastTime: () => number,
+  openCount: () => number,
+  onBar: (bar: WireBar) => Promise<void>,
+): Promise<void> {
+  const feed = new BridgeBarFeed(market, s);
+  await feed.subscribe();
+  while (true) {
+    const wb = await feed.next(async () => {
+      guard.checkKill();
+      await guard.checkControl();
+      await checkWire(market, guard);
+    });
+    if (!wb) return;
+    if (wb.time_msc <= lastTime()) continue;
+    await onBar(wb);
+    await checkWire(market, guard);
+    maxTradesHalt(guard, openCount());
+  }
 }
 
 /** Wait `ms` (ended early by the signal). */
