@@ -28,16 +28,20 @@ import { KinetraError } from "../errors.ts";
 import { getStrategy } from "../strategies/registry.ts";
 import { type Params, resolveParams, type Strategy } from "../strategies/contract.ts";
 import { utcStamp } from "../util/fs.ts";
-import { createPortfolioSimulation, type PortfolioLimits } from "../portfolio/engine.ts";
-import { basketFiles, loadBasket } from "../portfolio/load.ts";
+import {
+  createPortfolioSimulation,
+  type PortfolioLimits,
+  type PortfolioSimulation,
+} from "../portfolio/engine.ts";
+import { basketFiles, loadBasket, type LoadedSymbol } from "../portfolio/load.ts";
 import { portfolioStats, type PortfolioTrade } from "../portfolio/stats.ts";
 import type { PortfolioStrategy } from "../portfolio/contract.ts";
 import { PORTFOLIO_STRATEGIES } from "../portfolio/momentum.ts";
 import { hasWeekendBars, RiskGuard } from "./guard.ts";
 import { findPreparedTest } from "./prepared.ts";
 import { evaluateReadiness, type Readiness } from "./readiness.ts";
-import { checkOptions, Halt, openRun } from "./session.ts";
-import { chsFields, pace, reportHalt, writeSummary } from "./steps.ts";
+import { checkOptions, Halt, type LiveSession, openRun } from "./session.ts";
+import { chsFields, maxTradesHalt, pace, reportHalt, writeSummary } from "./steps.ts";
 import type { LiveIO, LiveOptions } from "./types.ts";
 
 /**
@@ -122,11 +126,8 @@ function resolveStrategy(s: LiveBasketOptions["strategy"]): Strategy | Portfolio
   return PORTFOLIO_STRATEGIES[s] ?? getStrategy(s);
 }
 
-/** Run a virtual basket session; returns its summary (also written to summary.json). */
-export async function runLiveBasket(
-  opts: LiveBasketOptions,
-  io: LiveIO = { print: (l) => console.error(l) },
-): Promise<LiveBasketSummary> {
+/** The checked options of a virtual basket. */
+function checkBasket(opts: LiveBasketOptions) {
   if (opts.mode === "live") throw new KinetraError("bad_option", BASKET_LIVE_REFUSED);
   if (opts.mode !== "virtual") {
     throw new KinetraError(
@@ -144,7 +145,23 @@ export async function runLiveBasket(
   }
   const strategy = resolveStrategy(opts.strategy);
   const params = resolveParams(strategy as Strategy, opts.params ?? {});
-  const timeframe = opts.timeframe.toUpperCase();
+  return {
+    threshold,
+    resetMargin,
+    speed,
+    symbols,
+    strategy,
+    params,
+    timeframe: opts.timeframe.toUpperCase(),
+  };
+}
+
+/** Run a virtual basket session; returns its summary (also written to summary.json). */
+export async function runLiveBasket(
+  opts: LiveBasketOptions,
+  io: LiveIO = { print: (l) => console.error(l) },
+): Promise<LiveBasketSummary> {
+  const { threshold, resetMargin, speed, symbols, strategy, params, timeframe } = checkBasket(opts);
 
   // ---- Data (before anything is written).
   const files = opts.source
@@ -225,64 +242,10 @@ export async function runLiveBasket(
     limits: opts.limits,
   });
   const guard = new RiskGuard(session, hasWeekendBars(sim.time) ? 365 : 252);
-  const names = sim.symbols;
   let halted: Halt | null = null;
-  let prevEq: number | undefined;
-  let closedCount = 0;
-  let blockedReason: string | null = null;
-  let entriesBlocked = 0;
-  let lastU = -1;
-  const t0 = Date.now();
+  const steps = { lastU: -1, entriesBlocked: 0 };
   try {
-    while (true) {
-      guard.checkKill();
-      await guard.checkControl();
-      if (!sim.advance()) break;
-      const u = sim.next;
-      lastU = u;
-      const when = new Date(sim.time[u]).toISOString();
-      for (const { symbol, trade } of sim.takeClosedTrades()) {
-        closedCount++;
-        await journal.append("fill", {
-          symbol: names[symbol],
-          side: trade.side,
-          size: trade.size,
-          entry_time: trade.entry_time,
-          entry_price: trade.entry_price,
-          exit_time: trade.exit_time,
-          exit_price: trade.exit_price,
-          pnl: trade.pnl,
-          return_pct: trade.return_pct,
-          exit_reason: trade.exit_reason,
-        });
-        guard.addTrade({
-          returnPct: trade.return_pct,
-          pnl: trade.pnl,
-          mfe: trade.mfe,
-          captured: trade.side === "long"
-            ? trade.exit_price - trade.entry_price
-            : trade.entry_price - trade.exit_price,
-          energy: trade.energy_at_entry,
-        });
-      }
-      const eq = sim.equity;
-      await journal.append("mark", { bar: u, bar_time: when, equity: eq, open_trades: sim.openTrades });
-      guard.entries = closedCount + sim.openTrades;
-      await guard.afterBar(u, sim.time[u], eq, prevEq);
-      prevEq = eq;
-      if (guard.takeFlatten()) sim.flattenAll("breaker");
-      const why = guard.entryBlockedBy(false);
-      if (why !== blockedReason) {
-        blockedReason = why;
-        if (why) entriesBlocked++;
-        sim.blockEntries(why ? `new entries blocked (${why})` : null);
-      }
-      sim.decide();
-      if (guard.doneAfterMaxTrades(sim.openTrades)) {
-        throw new Halt("max_trades", `max trades (${opts.maxTrades}) reached and flat`);
-      }
-      await pace(u, t0, speed, io.signal);
-    }
+    await stepAccount(session, sim, guard, steps);
   } catch (e) {
     if (e instanceof Halt) halted = e;
     else {
@@ -290,11 +253,88 @@ export async function runLiveBasket(
       throw e;
     }
   }
-  if (lastU >= 0) await guard.finish(lastU, sim.time[lastU]);
+  if (steps.lastU >= 0) await guard.finish(steps.lastU, sim.time[steps.lastU]);
   // The account is the portfolio engine's: it is not flattened on a halt.
   if (halted) await reportHalt(session, halted, null, {});
+  return await basketSummary(session, sim, basket, guard, halted, steps);
+}
 
-  // ---- Summary.
+/**
+ * The account stepped one union time at a time: the trades closed (journal, CHS), the mark, the
+ * guard (breaker, limits), the entries blocked or not, then the strategies' decisions.
+ */
+async function stepAccount(
+  s: LiveSession,
+  sim: PortfolioSimulation,
+  guard: RiskGuard,
+  steps: { lastU: number; entriesBlocked: number },
+): Promise<void> {
+  const { journal } = s;
+  const names = sim.symbols;
+  let prevEq: number | undefined;
+  let closedCount = 0;
+  let blockedReason: string | null = null;
+  const t0 = Date.now();
+  while (true) {
+    guard.checkKill();
+    await guard.checkControl();
+    if (!sim.advance()) break;
+    const u = sim.next;
+    steps.lastU = u;
+    const when = new Date(sim.time[u]).toISOString();
+    for (const { symbol, trade } of sim.takeClosedTrades()) {
+      closedCount++;
+      await journal.append("fill", {
+        symbol: names[symbol],
+        side: trade.side,
+        size: trade.size,
+        entry_time: trade.entry_time,
+        entry_price: trade.entry_price,
+        exit_time: trade.exit_time,
+        exit_price: trade.exit_price,
+        pnl: trade.pnl,
+        return_pct: trade.return_pct,
+        exit_reason: trade.exit_reason,
+      });
+      guard.addTrade({
+        returnPct: trade.return_pct,
+        pnl: trade.pnl,
+        mfe: trade.mfe,
+        captured: trade.side === "long"
+          ? trade.exit_price - trade.entry_price
+          : trade.entry_price - trade.exit_price,
+        energy: trade.energy_at_entry,
+      });
+    }
+    const eq = sim.equity;
+    await journal.append("mark", { bar: u, bar_time: when, equity: eq, open_trades: sim.openTrades });
+    guard.entries = closedCount + sim.openTrades;
+    await guard.afterBar(u, sim.time[u], eq, prevEq);
+    prevEq = eq;
+    if (guard.takeFlatten()) sim.flattenAll("breaker");
+    const why = guard.entryBlockedBy(false);
+    if (why !== blockedReason) {
+      blockedReason = why;
+      if (why) steps.entriesBlocked++;
+      sim.blockEntries(why ? `new entries blocked (${why})` : null);
+    }
+    sim.decide();
+    maxTradesHalt(guard, sim.openTrades);
+    await pace(u, t0, s.speed, s.io.signal);
+  }
+}
+
+/** The basket's summary: the portfolio statistics of the account, CHS and breaker, readiness. */
+async function basketSummary(
+  session: LiveSession,
+  sim: PortfolioSimulation,
+  basket: LoadedSymbol[],
+  guard: RiskGuard,
+  halted: Halt | null,
+  steps: { lastU: number; entriesBlocked: number },
+): Promise<LiveBasketSummary> {
+  const { journal, io } = session;
+  const names = sim.symbols;
   const run = sim.finish();
   const ps = portfolioStats(run, basket.map((s) => s.bars));
   const symbolResults: LiveBasketSummary["symbol_results"] = {};
@@ -307,18 +347,18 @@ export async function runLiveBasket(
   });
   const openTrades = run.symbols.reduce((n, s) => n + s.openTrades.length, 0);
   const summary: LiveBasketSummary = {
-    run_id: runId,
+    run_id: session.runId,
     mode: "virtual",
     symbols: [...names],
-    timeframe,
-    strategy: strategy.name,
-    params,
+    timeframe: session.timeframe,
+    strategy: session.strategy.name,
+    params: session.params,
     started_at: session.startedAt.toISOString(),
     ended_at: new Date().toISOString(),
     status: halted ? "halted" : "completed",
     halt_reason: halted?.reason ?? null,
     halt_message: halted?.message ?? null,
-    times_processed: lastU + 1,
+    times_processed: steps.lastU + 1,
     trades: ps.trades,
     open_trades: openTrades,
     stats: ps.stats,
@@ -326,7 +366,7 @@ export async function runLiveBasket(
     chs: chsFields(guard),
     breaker_events: guard.breaker.trips,
     breaker_resets: guard.breaker.resets,
-    entries_blocked: entriesBlocked,
+    entries_blocked: steps.entriesBlocked,
     limit_events: guard.limitEvents,
     readiness: evaluateReadiness({
       mode: "virtual",

@@ -13,7 +13,7 @@ import { OrderDesk } from "../../lib/live/desk.ts";
 import { BarBuffer, paperMarket } from "../../lib/live/feed.ts";
 import { RiskGuard } from "../../lib/live/guard.ts";
 import { readJournal } from "../../lib/live/journal.ts";
-import { Halt, type LiveSession, setUpSession } from "../../lib/live/session.ts";
+import { Halt, type LiveSession, openRun, setUpSession } from "../../lib/live/session.ts";
 import {
   chsFields,
   decideAt,
@@ -239,4 +239,27 @@ Deno.test("pace: without a speed, a replay yields every 256 steps and otherwise 
   const ac = new AbortController();
   ac.abort();
   await pace(0, Date.now(), 0.0001, ac.signal);
+});
+
+Deno.test("openRun: the run folder, its journal and the session's account fields; an existing folder is refused", async () => {
+  const s = await virtualSession();
+  const { runDir: _dir, journal, summaryPath: _path, killFiles: _kill, startedAt, runId, ...base } = s;
+  await journal.close();
+  const logsDir = await Deno.makeTempDir();
+  const opts = { ...s.opts, logsDir, cash: 2_500, magic: "77" };
+  const run = await openRun({ ...base, opts }, "r1");
+  assert.equal(run.runDir, join(logsDir, "r1"));
+  assert.equal(run.summaryPath, join(logsDir, "r1", "summary.json"));
+  assert.equal(run.journal.path, join(logsDir, "r1", "journal.jsonl"));
+  assert.deepEqual(run.killFiles, [join(logsDir, "r1", "KILL"), ".kinetra/KILL"]);
+  assert.deepEqual([run.cash, run.leverage, run.magic], [2_500, 100, "77"]);
+  assert.equal(run.strategy, s.strategy);
+  assert.ok(run.startedAt.getTime() >= startedAt.getTime());
+  assert.notEqual(run.runId, runId);
+  await run.journal.close();
+  await assert.rejects(
+    openRun({ ...base, opts }, "r1"),
+    (e: unknown) => isKinetraError(e) && e.code === "run_exists",
+  );
+  await Deno.remove(logsDir, { recursive: true });
 });
