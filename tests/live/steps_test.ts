@@ -10,15 +10,17 @@ import { BridgeError } from "../../lib/mt5/server.ts";
 import type { OrderIntent, PositionView, Strategy } from "../../lib/strategies/contract.ts";
 import { getStrategy } from "../../lib/strategies/registry.ts";
 import { OrderDesk } from "../../lib/live/desk.ts";
-import { BarBuffer, paperMarket } from "../../lib/live/feed.ts";
+import { BarBuffer, BarGate, type Market, paperMarket } from "../../lib/live/feed.ts";
 import { RiskGuard } from "../../lib/live/guard.ts";
 import { readJournal } from "../../lib/live/journal.ts";
 import { Halt, type LiveSession, openRun, setUpSession } from "../../lib/live/session.ts";
 import {
+  bookBar,
   chsFields,
   decideAt,
   haltFrom,
   initStrategy,
+  loadHistory,
   pace,
   reportHalt,
   StrategyRun,
@@ -262,4 +264,65 @@ Deno.test("openRun: the run folder, its journal and the session's account fields
     (e: unknown) => isKinetraError(e) && e.code === "run_exists",
   );
   await Deno.remove(logsDir, { recursive: true });
+});
+
+Deno.test("loadHistory: the history through the bar checks into the buffer; the gates remember the last bar, refusals are journalled", async () => {
+  const s = await virtualSession();
+  const t = Date.UTC(2024, 0, 2);
+  const h = 3_600_000;
+  const asked: unknown[] = [];
+  const history = [
+    wire(t, 1.1),
+    wire(t, 1.1),
+    wire(t + h, 1.2),
+    { ...wire(t + 2 * h, 1.3), high: 1 },
+    wire(t + 3 * h, 1.25),
+  ];
+  const market = {
+    ...paperMarket(s),
+    broker: {
+      rates: (
+        symbol: string,
+        tf: string,
+        count: number,
+      ) => (asked.push([symbol, tf, count]), Promise.resolve(history)),
+    },
+    serverNow: () => t + 10 * h,
+  } as unknown as Market;
+  const buffer = new BarBuffer();
+  const gate = new BarGate();
+  const r = await loadHistory(s, market, buffer, 300, [gate, null]);
+  assert.deepEqual(asked, [[s.symbol, s.timeframe, 300]]);
+  assert.deepEqual(r, { received: 5, refused: 1 }, "the re-sent bar is dropped, the high < low one refused");
+  assert.deepEqual(Array.from(buffer.close.subarray(0, buffer.length)), [1.1, 1.2, 1.25]);
+  assert.deepEqual(gate.last, { time: t + 3 * h, close: 1.25 });
+  await s.journal.close();
+  const bad = (await readJournal(s.journal.path)).events.filter((e) => e.type === "bad_bar");
+  assert.equal(bad.length, 1);
+  assert.equal(bad[0].history, true);
+  assert.equal(bad[0].refused, 1);
+});
+
+Deno.test("bookBar: the bar journalled, the terminal's exits booked; a bad reply waits for the next bar, other errors stop", async () => {
+  const s = await virtualSession();
+  const bars = s.replay as BarArrays;
+  const synced: number[] = [];
+  let fail: Error | null = null;
+  const desk = {
+    syncExternalExits: (i: number) => {
+      synced.push(i);
+      return fail ? Promise.reject(fail) : Promise.resolve();
+    },
+  } as unknown as OrderDesk;
+  await bookBar(s.journal, desk, bars, 3);
+  fail = new BadReplyError("positions", "garbled");
+  await bookBar(s.journal, desk, bars, 4);
+  fail = new Error("socket gone");
+  await assert.rejects(bookBar(s.journal, desk, bars, 5), /socket gone/);
+  assert.deepEqual(synced, [3, 4, 5]);
+  await s.journal.close();
+  const logged = (await readJournal(s.journal.path)).events.filter((e) => e.type === "bar");
+  assert.deepEqual(logged.map((e) => e.bar), [3, 4, 5]);
+  assert.equal(logged[0].time, new Date(bars.time[3]).toISOString());
+  assert.equal(logged[0].close, bars.close[3]);
 });
