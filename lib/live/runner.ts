@@ -10,7 +10,9 @@
  * session set-up (session.ts: gates, configuration, run folder), the bar feed and broker
  * (feed.ts: replay or bridge), the order desk (desk.ts: entries, closes, modifications,
  * reconciliation), the risk guard (guard.ts: breaker, limits, kill switch, daily loss) and the
- * summary (summary.ts). This file only drives the bars through them.
+ * summary (summary.ts), with the steps every session shares (steps.ts: the strategy's set-up and
+ * decision, the bridge's step loop, history, pacing, halts). This file only drives the bars through
+ * them: `runLive` sets up a `SymbolRun` and runs its replay or its stream.
  *
  * @example
  * ```ts
