@@ -33,7 +33,15 @@ import { isoTime as iso } from "../util/iso_time.ts";
 import { TradeLog } from "../execution/trade_log.ts";
 import { RETCODE } from "../market/mt5_constants.ts";
 import { marginOfValue } from "../market/costs.ts";
-import { checkStops, checkTradeMode, type Refusal } from "../execution/validation.ts";
+import {
+  checkMargin,
+  checkNormalizedVolume,
+  checkOrderPrice,
+  checkStops,
+  checkTradeMode,
+  checkVolume,
+  type Refusal,
+} from "../execution/validation.ts";
 import { fractionLots, riskLots } from "../execution/sizing.ts";
 import { Book, type BookTrade, markTrades, updateExcursion } from "../execution/trade_book.ts";
 import type { ExitReason, Rejection, TradeRecord } from "../execution/types.ts";
@@ -908,13 +916,9 @@ export class Engine {
     const type = it.type ?? "market";
     const limit = type === "limit" ? this.gridPrice(it.price ?? NaN) : NaN;
     const stop = type === "stop" ? this.gridPrice(it.price ?? NaN) : NaN;
-    if (type !== "market" && !(Number.isFinite(it.price) && it.price! > 0)) {
-      this.reject(
-        RETCODE.INVALID_PRICE,
-        "invalid_price",
-        `${type} entry needs a positive price, got ${it.price}`,
-      );
-      return;
+    if (type !== "market") {
+      const refused = checkOrderPrice(it.price);
+      if (refused) return this.refuse({ ...refused, message: `${type} entry: ${refused.message}` });
     }
     // mt5: SL/TP on the price grid (the live validator normalises them the same way).
     const sl = this.gridPrice(it.sl ?? NaN), tp = this.gridPrice(it.tp ?? NaN);
@@ -972,27 +976,16 @@ export class Engine {
     let size: number, kind: number;
     const given = it.size;
     if (given !== undefined) {
-      if (!(given > 0) || !Number.isFinite(given)) {
-        this.reject(
-          RETCODE.INVALID_VOLUME,
-          "invalid_volume",
-          `entry size must be a positive number, got ${given}`,
-        );
-        return;
-      }
+      // Not a positive number: the validator's 10014 (a size in (0, 1) is a fraction, >= 1 lots).
+      if (!(given > 0) || !Number.isFinite(given)) return this.refuse(checkVolume(spec, given)!);
       if (given < 1) {
         size = given;
         kind = KIND_FRACTION;
       } else if (this.mt5) {
-        size = normalizeVolume(spec, given);
-        if (!size) {
-          this.reject(
-            RETCODE.INVALID_VOLUME,
-            "invalid_volume",
-            `volume ${given} lots is outside ${spec.volumeMin}..${spec.volumeMax} step ${spec.volumeStep}`,
-          );
-          return;
-        }
+        // Lots, normalised to the step as the live runner's sizing and auto-adjusting validator do.
+        const v = checkNormalizedVolume(spec, given);
+        if (v.refusal) return this.refuse(v.refusal);
+        size = v.lots;
         kind = KIND_UNITS;
       } else {
         if (!Number.isInteger(given)) {
@@ -1147,12 +1140,13 @@ export class Engine {
         } else if (order.kind === KIND_RISK) {
           need = this.riskLots(this.equityAtQuote(fillBid, fillSpread), order, adjusted);
         } else need = Math.abs(order.size);
-        if (!need) {
-          this.reject(
-            RETCODE.INVALID_VOLUME,
-            "invalid_volume",
-            `order size came out below the minimum volume ${this.spec.volumeMin}`,
-          );
+        const badVolume = checkVolume(this.spec, need);
+        if (badVolume) {
+          // Sizing gives 0 below the minimum volume (the live desk's "came out below" refusal).
+          this.refuse({
+            ...badVolume,
+            message: `order size came out below the minimum volume ${this.spec.volumeMin}`,
+          });
           this.removeOrder(order);
           continue;
         }
@@ -1207,20 +1201,32 @@ export class Engine {
         );
         if (this.mt5) need = Number(need.toFixed(10));
       }
-      const costPerUnit = this.mt5
-        ? marginOfValue(this.spec, adjusted * this.book.mult, this.leverage) + this.book.commission(1, price)
-        : adjusted + this.book.commission(order.size, price) / Math.abs(order.size);
-      const budget = this.mt5
-        ? this.marginFreeAtQuote(fillBid, fillSpread)
-        : this.marginAvailable(i) * this.leverage;
-      if (Math.abs(need) * costPerUnit > budget) {
-        this.reject(
-          RETCODE.NO_MONEY,
-          "no_money",
-          `not enough free margin for ${Math.abs(need)} ${this.mt5 ? "lots" : "units"} at ${adjusted}`,
-        );
-        this.removeOrder(order);
-        continue;
+      if (this.mt5) {
+        // MT5's margin check (the validator's `checkMargin`): the margin of the volume that opens
+        // against the free margin at the fill's quote.
+        const refused = need
+          ? checkMargin(
+            marginOfValue(this.spec, Math.abs(need) * adjusted * this.book.mult, this.leverage),
+            this.marginFreeAtQuote(fillBid, fillSpread),
+            this.spec.accountCurrency,
+          )
+          : null;
+        if (refused) {
+          this.refuse(refused);
+          this.removeOrder(order);
+          continue;
+        }
+      } else {
+        const costPerUnit = adjusted + this.book.commission(order.size, price) / Math.abs(order.size);
+        if (Math.abs(need) * costPerUnit > this.marginAvailable(i) * this.leverage) {
+          this.reject(
+            RETCODE.NO_MONEY,
+            "no_money",
+            `not enough free margin for ${Math.abs(need)} units at ${adjusted}`,
+          );
+          this.removeOrder(order);
+          continue;
+        }
       }
       if (need) {
         this.openTrade(

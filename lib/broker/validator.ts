@@ -15,10 +15,13 @@ import {
   SYMBOL_FILLING,
   TRADE_ACTION,
 } from "../market/mt5_constants.ts";
-import { isNormalizedPrice, normalizePrice, normalizeVolume, pointsBetween } from "../market/normalize.ts";
+import { isNormalizedPrice, normalizePrice, pointsBetween } from "../market/normalize.ts";
 import {
   checkMargin,
+  checkNormalizedVolume,
+  checkOrderPrice,
   checkTradeMode,
+  checkVolume,
   minStopPoints,
   type Refusal,
   stopDistancePoints,
@@ -202,14 +205,9 @@ function checkRequest(
     throw new Rejection(RETCODE.INVALID_VOLUME, `volume must be a positive number, got ${r.volume}`);
   }
   if (!volumeValid(spec, r.volume)) {
-    const fixed = auto ? normalizeVolume(spec, r.volume) : 0;
-    if (fixed === 0) {
-      throw new Rejection(
-        RETCODE.INVALID_VOLUME,
-        `volume ${r.volume} is outside [${spec.volumeMin}, ${spec.volumeMax}] or off the step ${spec.volumeStep}` +
-          (auto ? " (below the minimum after normalising)" : ""),
-      );
-    }
+    if (!auto) refuse(checkVolume(spec, r.volume));
+    const { lots: fixed, refusal } = checkNormalizedVolume(spec, r.volume);
+    refuse(refusal);
     adj.push({
       field: "volume",
       from: r.volume,
@@ -257,11 +255,9 @@ function checkRequest(
   const market = buy ? quote.ask : quote.bid;
   let open: number;
   if (pending) {
-    if (r.price === undefined || !Number.isFinite(r.price) || r.price <= 0) {
-      throw new Rejection(RETCODE.INVALID_PRICE, "a pending order needs a positive price");
-    }
+    refuse(checkOrderPrice(r.price));
     normalizeField(r, "price", spec, auto, adj);
-    open = r.price;
+    open = r.price!;
     checkPendingPrice(r, spec, quote, extra, auto, safety, adj);
     open = r.price!;
   } else {

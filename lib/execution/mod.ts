@@ -1,7 +1,7 @@
 /**
  * The execution core shared by the backtest engine, the paper broker and the live runner: the
  * trade server's checks as pure functions returning MT5 retcodes (`checkTradeMode`, `checkStops`,
- * `checkVolume`, `checkMargin`), one sizing module (`entryLots`, `riskLots`, `fractionLots`), one
+ * `checkVolume`, `checkNormalizedVolume`, `checkOrderPrice`, `checkMargin`), one sizing module (`entryLots`, `riskLots`, `fractionLots`), one
  * trade book (`Book`: FIFO netting or hedging, commission, swap, MFE/MAE, equity marks and the trade
  * record, used by the backtest engine; `TradeBook`, its wrapper for the live runner), the
  * column-wise closed trades (`TradeLog`) and the position book of a trade server (`PositionBook`:

@@ -15,7 +15,7 @@
  * @module
  */
 import { RETCODE, retcodeName } from "../market/mt5_constants.ts";
-import { isVolumeOnStep } from "../market/normalize.ts";
+import { isVolumeOnStep, normalizeVolume } from "../market/normalize.ts";
 import type { Instrument } from "../market/types.ts";
 
 /** A refused order: MT5 retcode, short reason code (e.g. `invalid_stops`) and a human message. */
@@ -72,6 +72,37 @@ export function checkVolume(spec: Instrument, lots: number): Refusal | null {
       RETCODE.INVALID_VOLUME,
       `volume ${lots} is outside [${spec.volumeMin}, ${spec.volumeMax}] or off the step ${spec.volumeStep}`,
     );
+  }
+  return null;
+}
+
+/**
+ * The auto-adjusting rule for a volume (the validator with `autoAdjust`, the engine's sizes in lots):
+ * floored to the step and clamped to the maximum; below the minimum after that, 10014. Returns the
+ * normalised lots (0 when refused) and the refusal.
+ */
+export function checkNormalizedVolume(
+  spec: Instrument,
+  lots: number,
+): { lots: number; refusal: Refusal | null } {
+  const r = checkVolume(spec, lots);
+  if (r === null) return { lots, refusal: null };
+  const fixed = Number.isFinite(lots) && lots > 0 ? normalizeVolume(spec, lots) : 0;
+  if (fixed !== 0) return { lots: fixed, refusal: null };
+  return {
+    lots: 0,
+    refusal: refusal(
+      RETCODE.INVALID_VOLUME,
+      `volume ${lots} is outside [${spec.volumeMin}, ${spec.volumeMax}] or off the step ${spec.volumeStep}` +
+        " (below the minimum after normalising)",
+    ),
+  };
+}
+
+/** A pending order's price: a positive finite number, else 10015. */
+export function checkOrderPrice(price: number | undefined): Refusal | null {
+  if (price === undefined || !Number.isFinite(price) || price <= 0) {
+    return refusal(RETCODE.INVALID_PRICE, `a pending order needs a positive price, got ${price}`);
   }
   return null;
 }

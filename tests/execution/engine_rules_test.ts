@@ -213,3 +213,59 @@ Deno.test("risk sizing at the rate of the moment: the engine and entryLots size 
   }
   assert.ok(lotsAt(2) < lotsAt(1) && lotsAt(0.8) > lotsAt(1));
 });
+
+Deno.test("margin: the margin alone is checked against the free margin (commission is not margin), in both", () => {
+  // 1 lot at Ask 1.1002 needs 1 100.20 USD at 1:100; with 1 102 USD free it fits, although margin
+  // plus the 3.5 USD entry commission would not (the engine's former check refused it).
+  const spec = { ...EU, commissionPerLot: 3.5 };
+  const bars = gapBars(1.1);
+  assert.equal(validatorSays(spec, bars, 2, 1, 1, undefined, 1_102), RETCODE.DONE);
+  const r = run(spec, bars, { kind: "entry", side: 1, size: 1 }, 1_102);
+  assert.equal(r.rejections.length, 0, JSON.stringify(r.rejections));
+  assert.equal(r.openTrades.length, 1);
+  // 1 USD less than the margin: both refuse with 10019.
+  assert.equal(validatorSays(spec, bars, 2, 1, 1, undefined, 1_099.2), RETCODE.NO_MONEY);
+  const r2 = run(spec, bars, { kind: "entry", side: 1, size: 1 }, 1_099.2);
+  assert.deepEqual(r2.rejections.map((x) => x.retcode), [RETCODE.NO_MONEY]);
+});
+
+Deno.test("volume and price: the engine refuses what the validator refuses, with the same retcode", () => {
+  const bars = gapBars(1.1);
+  // Not a positive size, and a size in lots below the minimum after normalising: 10014 in both
+  // (the validator with auto-adjust, as the live desk sends).
+  for (const size of [0, -1, NaN]) {
+    const r = run(EU, bars, { kind: "entry", side: 1, size }, 100_000);
+    assert.deepEqual(r.rejections.map((x) => x.retcode), [RETCODE.INVALID_VOLUME], `size ${size}`);
+  }
+  const big = { ...EU, volumeMin: 2, volumeStep: 1 };
+  const r = run(big, bars, { kind: "entry", side: 1, size: 1.5 }, 1_000_000);
+  assert.deepEqual(r.rejections.map((x) => x.retcode), [RETCODE.INVALID_VOLUME]);
+  const v = validateOrder(
+    {
+      action: TRADE_ACTION.DEAL,
+      symbol: big.symbol,
+      volume: 1.5,
+      type: ORDER_TYPE.BUY,
+      type_filling: 0,
+    },
+    { spec: big, quote: { bid: 1.1, ask: 1.1002, time_msc: 0 } as never },
+    { comparison: "server", autoAdjust: true },
+  );
+  assert.equal(v.retcode, RETCODE.INVALID_VOLUME);
+  // A pending entry without a positive price: 10015 in both.
+  const r2 = run(EU, bars, { kind: "entry", side: 1, size: 1, type: "limit", price: -1 }, 100_000);
+  assert.deepEqual(r2.rejections.map((x) => x.retcode), [RETCODE.INVALID_PRICE]);
+  const v2 = validateOrder(
+    {
+      action: TRADE_ACTION.PENDING,
+      symbol: EU.symbol,
+      volume: 1,
+      type: ORDER_TYPE.BUY_LIMIT,
+      price: -1,
+      type_filling: 0,
+    },
+    { spec: EU, quote: { bid: 1.1, ask: 1.1002, time_msc: 0 } as never },
+    { comparison: "server" },
+  );
+  assert.equal(v2.retcode, RETCODE.INVALID_PRICE);
+});
