@@ -41,7 +41,7 @@ import { hasWeekendBars, RiskGuard } from "./guard.ts";
 import { findPreparedTest } from "./prepared.ts";
 import { evaluateReadiness, type Readiness } from "./readiness.ts";
 import { checkOptions, Halt, type LiveSession, openRun } from "./session.ts";
-import { chsFields, maxTradesHalt, pace, reportHalt, writeSummary } from "./steps.ts";
+import { basketSymbols, chsFields, endRun, maxTradesHalt, pace, reportHalt } from "./steps.ts";
 import type { LiveIO, LiveOptions } from "./types.ts";
 
 /**
@@ -137,9 +137,7 @@ function checkBasket(opts: LiveBasketOptions) {
     );
   }
   const { threshold, resetMargin, speed } = checkOptions({ ...opts, strategy: "x" } as LiveOptions);
-  const symbols = [...new Set(opts.symbols.map((s) => s.trim()).filter(Boolean))];
-  if (!symbols.length) throw new KinetraError("bad_option", "--symbols needs at least one symbol");
-  if (!opts.timeframe) throw new KinetraError("bad_option", "--symbols needs --timeframe TF");
+  const { symbols, timeframe } = basketSymbols(opts.symbols, opts.timeframe);
   if (opts.lots !== undefined && !(opts.lots > 0)) {
     throw new KinetraError("bad_option", `--lots must be > 0, got ${opts.lots}`);
   }
@@ -152,7 +150,7 @@ function checkBasket(opts: LiveBasketOptions) {
     symbols,
     strategy,
     params,
-    timeframe: opts.timeframe.toUpperCase(),
+    timeframe,
   };
 }
 
@@ -333,7 +331,7 @@ async function basketSummary(
   halted: Halt | null,
   steps: { lastU: number; entriesBlocked: number },
 ): Promise<LiveBasketSummary> {
-  const { journal, io } = session;
+  const { journal } = session;
   const names = sim.symbols;
   const run = sim.finish();
   const ps = portfolioStats(run, basket.map((s) => s.bars));
@@ -380,16 +378,16 @@ async function basketSummary(
     journal: journal.path,
     summary_path: session.summaryPath,
   };
-  await journal.append("run_end", {
-    status: summary.status,
-    halt_reason: summary.halt_reason,
-    trades: summary.trades.length,
-    breaker_events: summary.breaker_events,
-    completed_normally: !halted,
-  });
-  await journal.close();
-  await writeSummary(session.summaryPath, summary);
-  io.print(
+  await endRun(
+    session,
+    {
+      status: summary.status,
+      halt_reason: summary.halt_reason,
+      trades: summary.trades.length,
+      breaker_events: summary.breaker_events,
+      completed_normally: !halted,
+    },
+    summary,
     `${summary.status}: ${summary.trades.length} trades on ${names.length} symbols, return ${
       Number(ps.stats.return_pct).toFixed(2)
     } %, CHS ${

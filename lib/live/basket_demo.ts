@@ -43,8 +43,10 @@ import { recoverPrevious } from "./recovery.ts";
 import { Halt, type LiveSession, setUpSession } from "./session.ts";
 import {
   accountFields,
+  basketSymbols,
   bookBar,
   chsFields,
+  endRun,
   haltFrom,
   loadHistory,
   reportHalt,
@@ -52,7 +54,6 @@ import {
   StrategyRun,
   streamBars,
   takeBars,
-  writeSummary,
 } from "./steps.ts";
 import type { LiveIO, LiveOptions, LiveSummary, RecoveryReport } from "./types.ts";
 import type { CheckedBridgeBroker } from "./wire.ts";
@@ -158,16 +159,14 @@ function checkBasketOptions(opts: DemoBasketOptions): { symbols: string[]; timef
   if (opts.mode !== "demo") {
     throw new KinetraError("bad_option", `runDemoBasket runs demo mode only; got --mode ${opts.mode}`);
   }
-  const symbols = [...new Set(opts.symbols.map((s) => s.trim()).filter(Boolean))];
-  if (!symbols.length) throw new KinetraError("bad_option", "--symbols needs at least one symbol");
-  if (!opts.timeframe) throw new KinetraError("bad_option", "--symbols needs --timeframe TF");
+  const basket = basketSymbols(opts.symbols, opts.timeframe);
   if (opts.maxPositions !== undefined && !(Number.isInteger(opts.maxPositions) && opts.maxPositions >= 1)) {
     throw new KinetraError(
       "bad_option",
       `--max-positions must be a whole number >= 1, got ${opts.maxPositions}`,
     );
   }
-  return { symbols, timeframe: opts.timeframe.toUpperCase() };
+  return basket;
 }
 
 /** Run a demo session on several symbols; returns its summary (also written to summary.json). */
@@ -579,18 +578,18 @@ class DemoBasket {
       journal: s0.journal.path,
       summary_path: s0.summaryPath,
     };
-    await s0.journal.append("run_end", {
-      status: summary.status,
-      halt_reason: summary.halt_reason,
-      trades: trades.length,
-      breaker_events: summary.breaker_events,
-      validator_rejections: summary.validator_rejections,
-      duplicate_orders: duplicates,
-      completed_normally: this.endedNormally && !halted,
-    });
-    await s0.journal.close();
-    await writeSummary(s0.summaryPath, summary);
-    s0.io.print(
+    await endRun(
+      s0,
+      {
+        status: summary.status,
+        halt_reason: summary.halt_reason,
+        trades: trades.length,
+        breaker_events: summary.breaker_events,
+        validator_rejections: summary.validator_rejections,
+        duplicate_orders: duplicates,
+        completed_normally: this.endedNormally && !halted,
+      },
+      summary,
       `${summary.status}: ${trades.length} trades on ${legs.length} symbols, return ${
         Number(stats.return_pct).toFixed(2)
       } %, CHS ${

@@ -254,6 +254,36 @@ export function chsFields(guard: RiskGuard): LiveSummary["chs"] {
   };
 }
 
+/**
+ * A basket's symbols (trimmed, without repeats, in order) and timeframe (upper case); a
+ * `bad_option` when either is missing.
+ */
+export function basketSymbols(
+  list: readonly string[],
+  timeframe: string | undefined,
+): { symbols: string[]; timeframe: string } {
+  const symbols = [...new Set(list.map((s) => s.trim()).filter(Boolean))];
+  if (!symbols.length) throw new KinetraError("bad_option", "--symbols needs at least one symbol");
+  if (!timeframe) throw new KinetraError("bad_option", "--symbols needs --timeframe TF");
+  return { symbols, timeframe: timeframe.toUpperCase() };
+}
+
+/**
+ * The end of a run: `run_end` journalled, the journal closed, summary.json written (non-finite
+ * numbers as null), the closing line printed.
+ */
+export async function endRun(
+  s: Pick<LiveSession, "journal" | "io" | "summaryPath">,
+  runEnd: Record<string, unknown>,
+  summary: unknown,
+  line: string,
+): Promise<void> {
+  await s.journal.append("run_end", runEnd);
+  await s.journal.close();
+  await writeSummary(s.summaryPath, summary);
+  s.io.print(line);
+}
+
 /** Write a summary atomically, non-finite numbers as null. */
 export async function writeSummary(path: string, summary: unknown): Promise<void> {
   await writeJsonAtomic(

@@ -11,7 +11,7 @@ import type { OrderDesk } from "./desk.ts";
 import type { RiskGuard } from "./guard.ts";
 import { evaluateReadiness } from "./readiness.ts";
 import type { Halt, LiveSession } from "./session.ts";
-import { chsFields, writeSummary } from "./steps.ts";
+import { chsFields, endRun } from "./steps.ts";
 import type { LiveSummary } from "./types.ts";
 import type { BarArrays } from "../data/types.ts";
 
@@ -40,7 +40,7 @@ export interface SummaryInput {
 /** Build the summary, journal `run_end`, close the journal and write summary.json. */
 export async function finishSummary(inp: SummaryInput): Promise<LiveSummary> {
   const { s, desk, guard, bars, halted } = inp;
-  const { journal, io } = s;
+  const { journal } = s;
   const c = desk.counters;
   const ledger = desk.ledger;
   const n = inp.lastIndex + 1;
@@ -104,18 +104,18 @@ export async function finishSummary(inp: SummaryInput): Promise<LiveSummary> {
     summary_path: s.summaryPath,
     ...inp.extra,
   };
-  await journal.append("run_end", {
-    status: summary.status,
-    halt_reason: summary.halt_reason,
-    trades: summary.trades.length,
-    breaker_events: summary.breaker_events,
-    validator_rejections: summary.validator_rejections,
-    duplicate_orders: inp.duplicates,
-    completed_normally: inp.endedNormally,
-  });
-  await journal.close();
-  await writeSummary(s.summaryPath, summary);
-  io.print(
+  await endRun(
+    s,
+    {
+      status: summary.status,
+      halt_reason: summary.halt_reason,
+      trades: summary.trades.length,
+      breaker_events: summary.breaker_events,
+      validator_rejections: summary.validator_rejections,
+      duplicate_orders: inp.duplicates,
+      completed_normally: inp.endedNormally,
+    },
+    summary,
     `${summary.status}: ${summary.trades.length} trades, return ${Number(stats.return_pct).toFixed(2)} %, ` +
       `CHS ${
         summary.chs.last === null ? "n/a" : summary.chs.last.toFixed(3)

@@ -15,9 +15,11 @@ import { RiskGuard } from "../../lib/live/guard.ts";
 import { readJournal } from "../../lib/live/journal.ts";
 import { Halt, type LiveSession, openRun, setUpSession } from "../../lib/live/session.ts";
 import {
+  basketSymbols,
   bookBar,
   chsFields,
   decideAt,
+  endRun,
   haltFrom,
   initStrategy,
   loadHistory,
@@ -325,4 +327,35 @@ Deno.test("bookBar: the bar journalled, the terminal's exits booked; a bad reply
   assert.deepEqual(logged.map((e) => e.bar), [3, 4, 5]);
   assert.equal(logged[0].time, new Date(bars.time[3]).toISOString());
   assert.equal(logged[0].close, bars.close[3]);
+});
+
+Deno.test("basketSymbols: trimmed, without repeats, in order, the timeframe upper-cased; bad_option when either is missing", () => {
+  assert.deepEqual(basketSymbols([" EURUSD+", "XAUUSD+", "EURUSD+", ""], "h4"), {
+    symbols: ["EURUSD+", "XAUUSD+"],
+    timeframe: "H4",
+  });
+  assert.throws(
+    () => basketSymbols([" ", ""], "H4"),
+    (e: unknown) => isKinetraError(e) && e.code === "bad_option",
+  );
+  assert.throws(
+    () => basketSymbols(["EURUSD+"], ""),
+    (e: unknown) => isKinetraError(e) && e.code === "bad_option",
+  );
+});
+
+Deno.test("endRun: run_end is the journal's last event, then summary.json and the closing line", async () => {
+  const s = await virtualSession();
+  const printed: string[] = [];
+  await endRun(
+    { ...s, io: { print: (l: string) => printed.push(l) } },
+    { status: "completed" },
+    { x: NaN },
+    "done",
+  );
+  const events = (await readJournal(s.journal.path)).events;
+  assert.equal(events[events.length - 1].type, "run_end");
+  assert.equal(events[events.length - 1].status, "completed");
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(s.summaryPath)), { x: null });
+  assert.deepEqual(printed, ["done"]);
 });
