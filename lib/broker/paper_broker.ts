@@ -147,6 +147,15 @@ export class PaperBroker implements Broker {
     this.#quotes.set(q.symbol, q);
   }
 
+  /**
+   * Virtual live at data rates: value the symbol's profit, floating profit and margin at `scale` ×
+   * their static-rate value from now on (the position book's `setValueScale`), so the account and
+   * the validator's free margin follow the rate of the moment as the engine and the live ledger do.
+   */
+  setValueScale(symbol: string, scale: number): void {
+    this.#book.setValueScale(symbol, scale);
+  }
+
   /** All deals so far (oldest first). */
   deals(): BrokerDeal[] {
     return this.#book.deals().map(brokerDeal);

@@ -203,6 +203,8 @@ export class PositionBook {
   readonly #opts: PositionBookOptions;
   #balance: number;
   #ticket: number;
+  /** Per symbol: data rate ÷ static rate of its profit currency at the moment (absent = 1). */
+  readonly #scale = new Map<string, number>();
 
   /** An empty book over the given instruments. */
   constructor(opts: PositionBookOptions) {
@@ -262,9 +264,37 @@ export class PositionBook {
     return this.#deals.slice();
   }
 
+  /**
+   * Currency conversion at the rate of the moment for one symbol (virtual live's replay at
+   * `--conversion data`: lib/portfolio `conversionForFile`'s multipliers, the factor the live ledger's
+   * `TradeBook.setValueScale` and the backtest engine use): from now on the symbol's profit, floating
+   * profit and margin (open positions at their open prices, new volume at its price) are `scale` ×
+   * their static-rate value, so balance, equity and free margin match the engine's at the same
+   * moment. 1 (the default) is the static rate.
+   */
+  setValueScale(symbol: string, scale: number): void {
+    this.instrument(symbol);
+    if (!(scale > 0) || !Number.isFinite(scale)) {
+      throw new KinetraError(
+        "bad_value_scale",
+        `value scale for ${symbol} must be a positive number, got ${scale}`,
+      );
+    }
+    if (scale === 1) this.#scale.delete(symbol);
+    else this.#scale.set(symbol, scale);
+  }
+
+  /** The symbol's current value scale (1 = static rates). */
+  valueScale(symbol: string): number {
+    return this.#scale.get(symbol) ?? 1;
+  }
+
   /** Money in the instrument's account currency converted into the book's currency at `timeMs`. */
   #money(spec: Instrument, amount: number, timeMs: number): number {
-    if (spec.accountCurrency === this.currency || amount === 0) return amount;
+    if (amount === 0) return amount;
+    const scale = this.#scale.get(spec.symbol);
+    if (scale !== undefined) amount *= scale;
+    if (spec.accountCurrency === this.currency) return amount;
     return amount *
       (this.#opts.converter ?? STATIC_CONVERTER).rate(spec.accountCurrency, this.currency, timeMs);
   }
@@ -280,7 +310,7 @@ export class PositionBook {
     const spec = this.instrument(symbol);
     const lev = this.leverage;
     return this.#opts.marginRequired
-      ? this.#opts.marginRequired(spec, volume, price, lev)
+      ? this.#opts.marginRequired(spec, volume, price, lev) * this.valueScale(symbol)
       : this.#money(spec, marginRequired(spec, volume, price, Math.max(1, lev)), timeMs);
   }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { PaperBroker, RETCODE } from "../../lib/broker/mod.ts";
 import { EURUSD, quote } from "./fixtures.ts";
 import { runBrokerContract } from "./contract.ts";
+import { symbolSpec } from "../../lib/market/instrument.ts";
 
 Deno.test("paper broker passes the broker contract", async () => {
   await runBrokerContract(() => {
@@ -63,4 +64,34 @@ Deno.test("paper broker refuses an order it cannot afford with 10019", async () 
   assert.equal(r.retcode, RETCODE.NO_MONEY);
   const long = await b.send("x".repeat(17), { action: 1, symbol: "EURUSD", volume: 0.01, type: 0 });
   assert.equal(long.retcode, RETCODE.INVALID);
+});
+
+Deno.test("paper broker at a data rate: margin, free margin and profit follow the value scale (10019 where static would fill)", async () => {
+  const AJ = symbolSpec("AUDJPY+");
+  // 0.1 lot at 100.00, 1:1: 1 000 000 JPY of margin, 6 666.67 USD at the static 150, 7 142.86 at 140.
+  const req = { action: 1, symbol: "AUDJPY+", volume: 0.1, type: 0 } as const;
+  const fresh = () => {
+    const b = new PaperBroker({ specs: [AJ], balance: 6800, leverage: 1 });
+    b.setQuote(quote("AUDJPY+", 99.99, 100));
+    return b;
+  };
+  const atStatic = await fresh().send("s1", req);
+  assert.equal(atStatic.retcode, RETCODE.DONE, atStatic.comment);
+  const b = fresh();
+  b.setValueScale("AUDJPY+", 150 / 140);
+  const check = await b.orderCheck(req);
+  assert.equal(check.retcode, RETCODE.NO_MONEY, check.comment);
+  assert.equal((await b.send("d1", req)).retcode, RETCODE.NO_MONEY);
+  // At 155 it fits; the account then reports margin and equity at the rate of the moment.
+  b.setValueScale("AUDJPY+", 150 / 155);
+  assert.equal((await b.send("d2", req)).retcode, RETCODE.DONE);
+  const margin = 0.1 * 100 * AJ.contractSize / 155;
+  let acc = await b.account();
+  assert.ok(Math.abs(acc.margin - margin) < 1e-6, `${acc.margin} vs ${margin}`);
+  b.setQuote(quote("AUDJPY+", 101, 101.01));
+  b.setValueScale("AUDJPY+", 150 / 140);
+  acc = await b.account();
+  const floating = 0.1 * (101 - 100) * AJ.contractSize / 140;
+  assert.ok(Math.abs(acc.equity - (6800 + floating)) < 1e-6, `${acc.equity}`);
+  assert.ok(Math.abs(acc.margin - 0.1 * 100 * AJ.contractSize / 140) < 1e-6, `${acc.margin}`);
 });

@@ -188,3 +188,37 @@ Deno.test("the book refuses a symbol it has no instrument for", () => {
   );
   assert.equal(book.knows("XAUUSD"), false);
 });
+
+Deno.test("value scale: a JPY-quoted symbol's profit, floating profit and margin at the rate of the moment", () => {
+  const AJ = symbolSpec("AUDJPY+");
+  // USD per lot for a price move of 1.0 at the static rate (100 000 units, JPY at 1/150 USD).
+  const perUnit = AJ.contractSize / 150;
+  const book = new PositionBook({ instruments: [AJ, EU], leverage: 1 });
+  assert.equal(book.valueScale("AUDJPY+"), 1);
+  // The data says 1 USD = 155 JPY at the entry, 140 JPY at the exit: scales 150/155 and 150/140.
+  book.setValueScale("AUDJPY+", 150 / 155);
+  book.deal({ symbol: "AUDJPY+", side: 1, volume: 0.1, price: 100, timeMsc: 0, comment: "j1" });
+  close(book.margin("AUDJPY+", 0.1, 100), 0.1 * 100 * AJ.contractSize / 155, 1e-6);
+  close(book.marginUsed(), 0.1 * 100 * AJ.contractSize / 155, 1e-6);
+  book.setValueScale("AUDJPY+", 150 / 140);
+  // Open positions are valued at the current rate (their open price, the rate now), as the engine does.
+  close(book.marginUsed(), 0.1 * 100 * AJ.contractSize / 140, 1e-6);
+  close(book.floatingProfit(() => ({ bid: 101, ask: 101.01 })), 0.1 * 1 * AJ.contractSize / 140, 1e-6);
+  const d = book.deal({ symbol: "AUDJPY+", side: -1, volume: 0.1, price: 101, timeMsc: 1, comment: "j2" });
+  close(d.profit, 0.1 * 1 * perUnit * 150 / 140, 1e-6);
+  close(book.balance, 10_000 + 0.1 * 1 * AJ.contractSize / 140, 1e-6);
+  // Another symbol keeps its own (static) value; scale 1 is the static rate again.
+  close(book.margin("EURUSD", 1, 1.1), PER_UNIT * 1.1);
+  book.setValueScale("AUDJPY+", 1);
+  close(book.margin("AUDJPY+", 0.1, 100), 0.1 * 100 * perUnit, 1e-6);
+  for (const bad of [0, -1, NaN, Infinity]) {
+    assert.throws(
+      () => book.setValueScale("AUDJPY+", bad),
+      (e) => e instanceof KinetraError && e.code === "bad_value_scale",
+    );
+  }
+  assert.throws(
+    () => book.setValueScale("XAUUSD", 1.01),
+    (e) => e instanceof KinetraError && e.code === "unknown_symbol",
+  );
+});
