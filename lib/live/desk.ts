@@ -30,6 +30,7 @@ import type { RiskGuard } from "./guard.ts";
 import { TradeBook } from "../execution/trade_book.ts";
 import { Halt, type LiveSession } from "./session.ts";
 import { entryLots } from "../execution/sizing.ts";
+import { marginRequired } from "../market/costs.ts";
 import { BadReplyError } from "./wire.ts";
 
 /** Default number of consecutive broker refusals with one retcode that halt new entries. */
@@ -614,7 +615,13 @@ export class OrderDesk {
     };
     // Virtual replay compares with the server's rule (as the backtest does at the fill); demo/live
     // keep the client's extra point of margin.
-    const v = validateOrder(req, { spec: spec, quote: q, account: acc, positions }, {
+    // Virtual: the margin of the new volume at the rate of the moment (the ledger's value per lot,
+    // as the backtest's fill check; static rates when there is no data conversion).
+    const margin = this.s.replay
+      ? (r: TradeRequest, at: number) =>
+        marginRequired(spec, r.volume, at, Math.max(1, acc.leverage), ledger.valuePerLot)
+      : undefined;
+    const v = validateOrder(req, { spec: spec, quote: q, account: acc, positions, marginRequired: margin }, {
       autoAdjust: opts.autoAdjust ?? true,
       comparison: this.s.replay ? "server" : "client",
     });

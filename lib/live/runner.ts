@@ -147,6 +147,8 @@ class SymbolRun {
     const v = scale[at][k];
     this.ledger.setValueScale(v);
     this.desk.shadow.setValueScale(v);
+    // The paper server's account (and so the free margin its validator and the desk's see) at the same rate.
+    this.market.paper?.setValueScale(this.s.symbol, v);
   }
 
   /** Virtual: the paper broker's quote at bar i's open or close (Ask = Bid + the backtest's spread, for parity). */
