@@ -22,7 +22,7 @@ import type { PortfolioStrategy } from "../lib/portfolio/contract.ts";
 import { loadBasket } from "../lib/portfolio/load.ts";
 import { type PortfolioLimits, runPortfolio, type SymbolOverrides } from "../lib/portfolio/engine.ts";
 import { PORTFOLIO_STRATEGIES } from "../lib/portfolio/momentum.ts";
-import { portfolioJson, portfolioStats } from "../lib/portfolio/stats.ts";
+import { portfolioJson, portfolioReportInput, portfolioStats } from "../lib/portfolio/stats.ts";
 import { numberOption, paramOptions, runTask } from "../lib/util/cli.ts";
 import { writeTextAtomic } from "../lib/util/fs.ts";
 
@@ -228,28 +228,12 @@ async function main(): Promise<number> {
   let reportNote = "";
   if (values.report) {
     const { portfolioReportHtml } = await import("../lib/plot/portfolio.ts");
-    const html = portfolioReportHtml({
+    const html = portfolioReportHtml(portfolioReportInput(run, ps, doc, {
       title: `${strategy.name} on ${symbols.length} symbols`,
       subtitle: `${profile} profile · ${symbols.map((s) => s.symbol).join(", ")} · ${
         Object.entries(run.params).map(([k, v]) => `${k}=${v}`).join(" ")
       }`,
-      time: run.time,
-      equity: run.equity,
-      drawdownPct: ps.drawdownPct,
-      stats: doc.stats as Record<string, number | string | null>,
-      contributions: run.symbols.map((s) => ({ symbol: s.symbol, values: s.contributionSeries })),
-      correlation: doc.correlation as { symbols: string[]; matrix: (number | null)[][] },
-      exposureByClass: run.exposureByClass,
-      symbolRows: ps.symbols.map((s, k) => ({
-        symbol: s.symbol,
-        asset_class: s.asset_class,
-        trades: s.trades,
-        net_profit: s.net_profit,
-        contribution: s.contribution,
-        exposure_pct: s.exposure_pct,
-        conversion: run.symbols[k].conversion?.note ?? "static",
-      })),
-    });
+    }));
     await writeTextAtomic(values.report, html);
     reportNote = `report written: ${values.report}`;
   }

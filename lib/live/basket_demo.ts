@@ -38,7 +38,7 @@ import { OrderDesk } from "./desk.ts";
 import { BarBuffer, BarGate, bridgeMarket, DEFAULT_BAR_CLOCK_TOLERANCE_MS, type Market } from "./feed.ts";
 import { RiskGuard } from "./guard.ts";
 import type { Journal } from "./journal.ts";
-import { evaluateReadiness, type Readiness } from "./readiness.ts";
+import { evaluateReadiness } from "./readiness.ts";
 import { recoverPrevious } from "./recovery.ts";
 import { Halt, type LiveSession, setUpSession } from "./session.ts";
 import {
@@ -76,8 +76,27 @@ export const POLL_BARS = 200;
 /** A closed trade with its symbol. */
 export type DemoBasketTrade = TradeRecord & { symbol: string };
 
-/** What a demo basket reports (summary.json). */
-export interface DemoBasketSummary {
+/** What a demo basket reports (summary.json): the single-symbol summary's counters and fields, per basket. */
+export interface DemoBasketSummary extends
+  Pick<
+    LiveSummary,
+    | "chs"
+    | "breaker_events"
+    | "breaker_resets"
+    | "validator_rejections"
+    | "broker_rejections"
+    | "adjustments"
+    | "entries_blocked"
+    | "limit_events"
+    | "duplicate_orders"
+    | "unknown_outcomes"
+    | "reconciled"
+    | "resent"
+    | "account"
+    | "readiness"
+    | "journal"
+    | "summary_path"
+  > {
   run_id: string;
   mode: "demo";
   symbols: string[];
@@ -101,26 +120,10 @@ export interface DemoBasketSummary {
   stats: BacktestStats;
   /** Per symbol: closed trades, their net profit, trades still open. */
   symbol_results: Record<string, { trades: number; net_profit: number; open_trades: number }>;
-  chs: { last: number | null; min: number | null };
-  breaker_events: number;
-  breaker_resets: number;
-  validator_rejections: number;
-  broker_rejections: number;
-  adjustments: number;
-  entries_blocked: number;
-  limit_events: number;
-  duplicate_orders: number;
-  unknown_outcomes: number;
-  reconciled: number;
-  resent: number;
   bars_refused: number;
   bad_messages: number;
   entries_halted: LiveSummary["entries_halted"];
-  account: LiveSummary["account"];
   recovery: RecoveryReport | null;
-  readiness: Readiness;
-  journal: string;
-  summary_path: string;
 }
 
 /** The journal seen by one symbol's desk: every event names the symbol. */

@@ -10,6 +10,7 @@
 import { type BacktestStats, computeStatsWithDrawdown } from "../backtest/stats.ts";
 import type { TradeRecord } from "../execution/types.ts";
 import type { PortfolioRun } from "./engine.ts";
+import type { PortfolioReportInput } from "../plot/portfolio.ts";
 import {
   MONEY_DECIMALS,
   roundDecimals,
@@ -389,5 +390,38 @@ export function portfolioJson(run: PortfolioRun, ps: PortfolioStats): Record<str
       time: ps.exposureSeries.time.map((t) => new Date(t).toISOString()),
       classes: ps.exposureSeries.classes,
     },
+  };
+}
+
+/**
+ * What the portfolio report (lib/plot/portfolio.ts `portfolioReportHtml`) shows for a run: the
+ * account's equity, drawdown and statistics of `doc` (its `portfolioJson`), each symbol's
+ * contribution, the correlation heatmap, exposure by class and one row per symbol.
+ */
+export function portfolioReportInput(
+  run: PortfolioRun,
+  ps: PortfolioStats,
+  doc: Record<string, unknown>,
+  heading: { title: string; subtitle: string },
+): PortfolioReportInput {
+  return {
+    title: heading.title,
+    subtitle: heading.subtitle,
+    time: run.time,
+    equity: run.equity,
+    drawdownPct: ps.drawdownPct,
+    stats: doc.stats as Record<string, number | string | null>,
+    contributions: run.symbols.map((s) => ({ symbol: s.symbol, values: s.contributionSeries })),
+    correlation: doc.correlation as { symbols: string[]; matrix: (number | null)[][] },
+    exposureByClass: run.exposureByClass,
+    symbolRows: ps.symbols.map((s, k) => ({
+      symbol: s.symbol,
+      asset_class: s.asset_class,
+      trades: s.trades,
+      net_profit: s.net_profit,
+      contribution: s.contribution,
+      exposure_pct: s.exposure_pct,
+      conversion: run.symbols[k].conversion?.note ?? "static",
+    })),
   };
 }

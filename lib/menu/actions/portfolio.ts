@@ -202,28 +202,13 @@ export const portfolioBacktest: MenuAction = {
     ask.say(`  Results: ${base}.json`);
     try {
       const { portfolioReportHtml } = await import("../../plot/portfolio.ts");
-      const html = portfolioReportHtml({
+      const { portfolioReportInput } = await import("../../portfolio/stats.ts");
+      const html = portfolioReportHtml(portfolioReportInput(run, ps, doc, {
         title: `${strategy.name} on ${basket.length} symbols (${tf})`,
         subtitle: `${basket.map((s) => s.symbol).join(", ")} · ${
           Object.entries(run.params).map(([k, v]) => `${k}=${v}`).join(" ")
         }`,
-        time: run.time,
-        equity: run.equity,
-        drawdownPct: ps.drawdownPct,
-        stats: doc.stats as Record<string, number | string | null>,
-        contributions: run.symbols.map((s) => ({ symbol: s.symbol, values: s.contributionSeries })),
-        correlation: doc.correlation as { symbols: string[]; matrix: (number | null)[][] },
-        exposureByClass: run.exposureByClass,
-        symbolRows: ps.symbols.map((s, k) => ({
-          symbol: s.symbol,
-          asset_class: s.asset_class,
-          trades: s.trades,
-          net_profit: s.net_profit,
-          contribution: s.contribution,
-          exposure_pct: s.exposure_pct,
-          conversion: run.symbols[k].conversion?.note ?? "static",
-        })),
-      });
+      }));
       await writeTextAtomic(`${base}.html`, html);
       ask.say(`  Report:  ${base}.html`);
     } catch (e) {
