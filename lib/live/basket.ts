@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { chsTradeOf } from "../risk/chs.ts";
 import type { BacktestStats } from "../backtest/stats.ts";
 import { KinetraError } from "../errors.ts";
 import { getStrategy } from "../strategies/registry.ts";
@@ -294,15 +295,7 @@ async function stepAccount(
         return_pct: trade.return_pct,
         exit_reason: trade.exit_reason,
       });
-      guard.addTrade({
-        returnPct: trade.return_pct,
-        pnl: trade.pnl,
-        mfe: trade.mfe,
-        captured: trade.side === "long"
-          ? trade.exit_price - trade.entry_price
-          : trade.entry_price - trade.exit_price,
-        energy: trade.energy_at_entry,
-      });
+      guard.addTrade(chsTradeOf(trade));
     }
     const eq = sim.equity;
     await journal.append("mark", { bar: u, bar_time: when, equity: eq, open_trades: sim.openTrades });

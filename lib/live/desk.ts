@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { chsTradeOf } from "../risk/chs.ts";
 import type { ExitReason, TradeRecord } from "../backtest/mod.ts";
 import {
   ACCOUNT_MARGIN_MODE,
@@ -121,27 +122,8 @@ export class OrderDesk {
       this.shadowStats.trades++;
       this.shadowStats.pnl += t.pnl;
       if (t.pnl > 0) this.shadowStats.wins++;
-      const captured = t.side === "long" ? t.exit_price - t.entry_price : t.entry_price - t.exit_price;
-      this.guard.addTrade({
-        returnPct: t.return_pct,
-        pnl: t.pnl,
-        mfe: t.mfe,
-        captured,
-        energy: t.energy_at_entry,
-      });
-      await this.s.journal.append("shadow", {
-        what: "exit",
-        why,
-        reason: t.exit_reason,
-        side: t.side,
-        size: t.size,
-        entry_price: t.entry_price,
-        exit_price: t.exit_price,
-        pnl: t.pnl,
-        return_pct: t.return_pct,
-        entry_time: t.entry_time,
-        exit_time: t.exit_time,
-      });
+      this.guard.addTrade(chsTradeOf(t));
+      await this.s.journal.append("shadow", { what: "exit", why, ...exitFields(t) });
     }
   }
 
@@ -371,26 +353,8 @@ export class OrderDesk {
   /** Closed trades: into the CHS and the journal. */
   async onClosed(recs: TradeRecord[]): Promise<void> {
     for (const t of recs) {
-      const captured = t.side === "long" ? t.exit_price - t.entry_price : t.entry_price - t.exit_price;
-      this.guard.addTrade({
-        returnPct: t.return_pct,
-        pnl: t.pnl,
-        mfe: t.mfe,
-        captured,
-        energy: t.energy_at_entry,
-      });
-      await this.s.journal.append("fill", {
-        what: "exit",
-        reason: t.exit_reason,
-        side: t.side,
-        size: t.size,
-        entry_price: t.entry_price,
-        exit_price: t.exit_price,
-        pnl: t.pnl,
-        return_pct: t.return_pct,
-        entry_time: t.entry_time,
-        exit_time: t.exit_time,
-      });
+      this.guard.addTrade(chsTradeOf(t));
+      await this.s.journal.append("fill", { what: "exit", ...exitFields(t) });
     }
   }
 
@@ -870,4 +834,19 @@ export class OrderDesk {
     } catch { /* link down: counted from the journal only */ }
     return duplicates;
   }
+}
+
+/** The journal fields of a trade's exit (real fills and shadow trades alike). */
+function exitFields(t: TradeRecord) {
+  return {
+    reason: t.exit_reason,
+    side: t.side,
+    size: t.size,
+    entry_price: t.entry_price,
+    exit_price: t.exit_price,
+    pnl: t.pnl,
+    return_pct: t.return_pct,
+    entry_time: t.entry_time,
+    exit_time: t.exit_time,
+  };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { ChsTracker } from "../risk/chs.ts";
+import { ChsTracker, type ChsTrade } from "../risk/chs.ts";
 import { type BreakerTransition, CircuitBreaker } from "./breaker.ts";
 import { readControlRequest } from "./control.ts";
 import { Halt, type LiveSession } from "./session.ts";
@@ -21,15 +21,6 @@ export function hasWeekendBars(time: ArrayLike<number>): boolean {
     if (d === 0 || d === 6) weekend++;
   }
   return time.length > 0 && weekend / time.length > 2 / 7 * 0.6;
-}
-
-/** One closed trade as the CHS sees it. */
-export interface ChsTrade {
-  returnPct: number;
-  pnl: number;
-  mfe: number;
-  captured: number;
-  energy: number;
 }
 
 /** Breaker, CHS, limits and kill switch of one session. */

@@ -26,6 +26,7 @@
  * @module
  */
 import { riskOfRuin } from "./ruin.ts";
+import type { TradeRecord } from "../execution/types.ts";
 
 /** Options of a tracker. */
 export interface ChsOptions {
@@ -51,6 +52,17 @@ export interface ChsTrade {
   captured?: number;
   /** Energy at entry (any non-negative unit); optional. */
   energy?: number;
+}
+
+/** A closed trade record as the tracker scores it (the captured move is side·(exit − entry)). */
+export function chsTradeOf(t: TradeRecord): ChsTrade {
+  return {
+    returnPct: t.return_pct,
+    pnl: t.pnl,
+    mfe: t.mfe,
+    captured: t.side === "long" ? t.exit_price - t.entry_price : t.entry_price - t.exit_price,
+    energy: t.energy_at_entry,
+  };
 }
 
 /** The score and its parts. */
