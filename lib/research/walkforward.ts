@@ -437,14 +437,20 @@ export async function walkForward(opts: WalkForwardOptions): Promise<WalkForward
       off += w.test.to - w.test.from - 1;
     });
     let failure: JobResult["error"] | null = null;
+    const done = new Map<string, Trial[]>();
     await runner.run(jobs, (r) => {
       if (r.error) failure ??= r.error;
-      for (const t of r.trials as Trial[]) {
+      done.set(r.id, r.trials as Trial[]);
+    }, opts.signal);
+    // Summed in the jobs' order, not the order they finished in: the same figures to the last bit
+    // whichever runner (threads or a cluster) ran them.
+    for (const j of jobs) {
+      for (const t of done.get(j.id) ?? []) {
         const s = sums[t.index];
         for (let q = 0; q < 5; q++) s.m[q] += t.moments[q];
         for (let q = 0; q < s.p.length; q++) s.p[q] += t.parts[q];
       }
-    }, opts.signal);
+    }
     if (failure) {
       throw new KinetraError((failure as { code: string }).code, (failure as { message: string }).message);
     }
